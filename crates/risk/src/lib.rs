@@ -1,0 +1,22 @@
+//! # ballast-risk
+//!
+//! Pure, integer-only risk math shared by the on-chain programs and every
+//! off-chain tool (CLI, keeper, stress lab). Nothing here depends on Anchor or
+//! on the Solana runtime, so an off-chain preview computes exactly what the
+//! chain computes.
+//!
+//! Rules for this crate:
+//! - no floating point, no panics on any input, checked arithmetic everywhere;
+//! - every fixed-point value names its precision (see [`precision`]);
+//! - rounding always goes against the user / towards safety, and the function
+//!   name or doc says which way.
+
+#![forbid(unsafe_code)]
+#![deny(clippy::float_arithmetic)]
+
+pub mod fixed;
+pub mod math;
+pub mod oracle;
+pub mod precision;
+
+pub use math::{MathError, SafeMath};

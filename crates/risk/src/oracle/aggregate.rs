@@ -1,0 +1,169 @@
+//! Aggregation of the valid sources of one feed into one published price.
+//!
+//! 1. price = median of the valid sources (mean of the middle two when even);
+//! 2. conf = max(every source's conf, every source's distance to the median);
+//! 3. validity = the most severe of:
+//!    - `Degraded` when fewer than `min_valid_sources` are valid, or only one
+//!      of several configured sources is; a lone source's conf is doubled;
+//!    - `TooUncertain` when (max - min) / median exceeds the divergence limit
+//!      or conf / price exceeds the conf limit;
+//!    - `TooVolatile` when |price - EMA| / EMA exceeds the jump limit;
+//! 4. publish time = the newest valid source's; it never goes backwards: an
+//!    aggregate older than the stored one is not applied;
+//! 5. the EMA and the variance-rate EWMA advance by the elapsed publish time;
+//! 6. with no valid source the stored price stays, marked `Stale` while it is
+//!    younger than `STALE_TO_INVALID_FACTOR` max ages, `Invalid` after.
+
+use super::ewma::{approx_log_return, ewma, variance_sample};
+use super::{Guards, Quote, Validity, MAX_SOURCES};
+use crate::math::{exceeds_bps, MathError, SafeMath};
+
+/// A lone valid source (of several configured) has its conf multiplied by this.
+pub const SINGLE_SOURCE_CONF_MULTIPLIER: u64 = 2;
+/// With no valid source, a stored price older than this many max ages is
+/// `Invalid` rather than `Stale`.
+pub const STALE_TO_INVALID_FACTOR: i64 = 10;
+
+/// The published state of a feed, as plain numbers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FeedState {
+    /// precision: PRICE_PRECISION.
+    pub price: i64,
+    /// precision: PRICE_PRECISION.
+    pub conf: u64,
+    /// precision: PRICE_PRECISION.
+    pub ema_price: i64,
+    /// Realised variance per second. precision: VARIANCE_PRECISION.
+    pub variance_rate: u64,
+    /// Unix seconds of the newest valid source in the last applied aggregate.
+    pub publish_time: i64,
+    /// Slot of the newest valid source in the last applied aggregate.
+    pub publish_slot: u64,
+    /// Whether any aggregate was ever applied.
+    pub has_price: bool,
+    /// Validity as of the last refresh.
+    pub validity: u8,
+    /// Valid sources in the last refresh.
+    pub valid_sources: u8,
+}
+
+impl FeedState {
+    /// The stored validity, decoded.
+    pub fn validity(&self) -> Validity {
+        Validity::from_u8(self.validity)
+    }
+}
+
+/// The result of one aggregation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Aggregate {
+    /// The new state (equal to the old one but for validity when not applied).
+    pub state: FeedState,
+    /// Whether a new price was published.
+    pub applied: bool,
+}
+
+/// Aggregate `quotes` (the sources that passed `check_quote`) of a feed with
+/// `configured` sources into a new state. See the module docs for the rules.
+pub fn aggregate(
+    prev: &FeedState,
+    quotes: &[Quote],
+    configured: usize,
+    guards: &Guards,
+    now_ts: i64,
+) -> Result<Aggregate, MathError> {
+    let n = quotes.len();
+    if n > MAX_SOURCES {
+        return Err(MathError::Overflow);
+    }
+    if n == 0 {
+        let age = now_ts.saturating_sub(prev.publish_time);
+        let invalid_after = (guards.max_age_secs as i64).saturating_mul(STALE_TO_INVALID_FACTOR);
+        let validity = if prev.has_price && age <= invalid_after { Validity::Stale } else { Validity::Invalid };
+        let state = FeedState { validity: validity as u8, valid_sources: 0, ..*prev };
+        return Ok(Aggregate { state, applied: false });
+    }
+
+    let mut prices = [0i64; MAX_SOURCES];
+    for (slot, q) in prices.iter_mut().zip(quotes) {
+        *slot = q.price;
+    }
+    let prices = &mut prices[..n];
+    prices.sort_unstable();
+    let (lo, hi) = (prices[0], prices[n - 1]);
+    let median = if n % 2 == 1 {
+        prices[n / 2]
+    } else {
+        let (a, b) = (prices[n / 2 - 1], prices[n / 2]);
+        a.safe_add(b.safe_sub(a)? / 2)?
+    };
+
+    let mut conf = 0u64;
+    let mut publish_time = i64::MIN;
+    let mut publish_slot = 0u64;
+    for q in quotes {
+        conf = conf.max(q.conf).max(q.price.abs_diff(median));
+        publish_time = publish_time.max(q.publish_time);
+        publish_slot = publish_slot.max(q.slot);
+    }
+
+    let mut validity = Validity::Valid;
+    if n < guards.min_valid_sources as usize || (n == 1 && configured > 1) {
+        validity = validity.max(Validity::Degraded);
+        if n == 1 {
+            conf = conf.safe_mul(SINGLE_SOURCE_CONF_MULTIPLIER)?;
+        }
+    }
+    let median_u = median as u64; // median > 0: every quote price is > 0.
+    if exceeds_bps(hi.abs_diff(lo), median_u, guards.max_divergence_bps as u64)
+        || exceeds_bps(conf, median_u, guards.max_conf_bps as u64)
+    {
+        validity = validity.max(Validity::TooUncertain);
+    }
+    if prev.has_price
+        && prev.ema_price > 0
+        && exceeds_bps(median.abs_diff(prev.ema_price), prev.ema_price as u64, guards.max_jump_bps as u64)
+    {
+        validity = validity.max(Validity::TooVolatile);
+    }
+
+    if prev.has_price && publish_time < prev.publish_time {
+        // Older information than what is published: never go backwards.
+        let worst = validity.max(prev.validity());
+        let state = FeedState { validity: worst as u8, valid_sources: n as u8, ..*prev };
+        return Ok(Aggregate { state, applied: false });
+    }
+
+    let (ema_price, variance_rate) = if prev.has_price && prev.price > 0 {
+        let dt = publish_time.safe_sub(prev.publish_time)? as u64;
+        let ema_price = ewma(prev.ema_price, median, dt, guards.ema_half_life_secs)?;
+        let variance_rate = if dt > 0 {
+            let sample = variance_sample(approx_log_return(prev.price, median)?, dt)?;
+            // Both operands are < 4e18 < i64::MAX (see `variance_sample`).
+            let v = ewma(prev.variance_rate as i64, sample as i64, dt, guards.vol_half_life_secs)?;
+            v as u64
+        } else {
+            prev.variance_rate
+        };
+        (ema_price, variance_rate)
+    } else {
+        (median, 0)
+    };
+
+    let state = FeedState {
+        price: median,
+        conf,
+        ema_price,
+        variance_rate,
+        publish_time,
+        publish_slot,
+        has_price: true,
+        validity: validity as u8,
+        valid_sources: n as u8,
+    };
+    Ok(Aggregate { state, applied: true })
+}
+
+#[cfg(test)]
+#[path = "aggregate_tests.rs"]
+mod tests;

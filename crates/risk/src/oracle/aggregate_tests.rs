@@ -1,0 +1,146 @@
+use super::*;
+use proptest::prelude::*;
+
+const P: i64 = 1_000_000_000; // 1.0 at PRICE_PRECISION
+const U: u64 = P as u64;
+
+fn q(price: i64, conf: u64, t: i64) -> Quote {
+    Quote { price, conf, publish_time: t, slot: t as u64 }
+}
+
+fn priced(price: i64, t: i64) -> FeedState {
+    FeedState { price, ema_price: price, publish_time: t, publish_slot: t as u64, has_price: true, ..FeedState::default() }
+}
+
+#[test]
+fn agreeing_sources_are_valid_at_the_median() {
+    let g = Guards::default_liquid();
+    let a = aggregate(&priced(100 * P, 90), &[q(100 * P, U / 10, 100), q(100 * P + P / 5, U / 10, 99)], 2, &g, 100).unwrap();
+    assert!(a.applied);
+    assert_eq!(a.state.validity(), Validity::Valid);
+    assert_eq!(a.state.price, 100 * P + P / 10);
+    assert_eq!(a.state.conf, U / 10);
+    assert_eq!(a.state.publish_time, 100);
+    assert_eq!(a.state.valid_sources, 2);
+}
+
+#[test]
+fn divergence_beyond_the_limit_is_too_uncertain() {
+    let g = Guards::default_liquid(); // 1.5 %
+    let a = aggregate(&priced(100 * P, 90), &[q(100 * P, 0, 100), q(102 * P, 0, 100)], 2, &g, 100).unwrap();
+    assert_eq!(a.state.validity(), Validity::TooUncertain);
+    assert_eq!(a.state.conf, U, "conf covers the dispersion around the median");
+}
+
+#[test]
+fn a_lone_source_is_degraded_with_doubled_conf() {
+    let g = Guards::default_liquid();
+    let a = aggregate(&priced(100 * P, 90), &[q(100 * P, U / 10, 100)], 2, &g, 100).unwrap();
+    assert_eq!(a.state.validity(), Validity::Degraded);
+    assert_eq!(a.state.conf, U / 5);
+}
+
+#[test]
+fn a_jump_against_the_ema_is_too_volatile() {
+    let g = Guards::default_liquid(); // 25 %
+    let a = aggregate(&priced(100 * P, 90), &[q(130 * P, 0, 100), q(130 * P, 0, 100)], 2, &g, 100).unwrap();
+    assert_eq!(a.state.validity(), Validity::TooVolatile);
+    assert!(a.state.ema_price > 100 * P && a.state.ema_price < 130 * P);
+    assert!(a.state.variance_rate > 0);
+}
+
+#[test]
+fn no_valid_source_keeps_the_price_stale_then_invalid() {
+    let g = Guards::default_liquid();
+    let prev = priced(100 * P, 100);
+    let a = aggregate(&prev, &[], 2, &g, 100 + 600).unwrap();
+    assert!(!a.applied);
+    assert_eq!(a.state.validity(), Validity::Stale);
+    assert_eq!(a.state.price, 100 * P);
+    let a = aggregate(&prev, &[], 2, &g, 100 + 601).unwrap();
+    assert_eq!(a.state.validity(), Validity::Invalid);
+    let a = aggregate(&FeedState::default(), &[], 2, &g, 5).unwrap();
+    assert_eq!(a.state.validity(), Validity::Invalid);
+}
+
+#[test]
+fn older_information_is_not_applied() {
+    let g = Guards::default_liquid();
+    let prev = priced(100 * P, 100);
+    let a = aggregate(&prev, &[q(90 * P, 0, 99), q(90 * P, 0, 99)], 2, &g, 100).unwrap();
+    assert!(!a.applied);
+    assert_eq!(a.state.price, 100 * P);
+    assert_eq!(a.state.publish_time, 100);
+}
+
+#[test]
+fn first_price_seeds_the_ema() {
+    let g = Guards::default_liquid();
+    let a = aggregate(&FeedState::default(), &[q(7 * P, 0, 10), q(7 * P, 0, 10)], 2, &g, 10).unwrap();
+    assert_eq!(a.state.ema_price, 7 * P);
+    assert_eq!(a.state.variance_rate, 0);
+}
+
+fn quotes_strategy() -> impl Strategy<Value = Vec<Quote>> {
+    prop::collection::vec((1i64..=i64::MAX / 2, 0u64..=u64::MAX / 2, 1i64..1_000_000), 1..=MAX_SOURCES)
+        .prop_map(|v| v.into_iter().map(|(p, c, t)| q(p, c, t)).collect())
+}
+
+fn prev_strategy() -> impl Strategy<Value = FeedState> {
+    (any::<bool>(), 1i64..=i64::MAX / 2, 1i64..=i64::MAX / 2, 0u64..4_000_000_000_000_000_000, 0i64..1_000_000).prop_map(
+        |(has, price, ema, var, t)| FeedState {
+            price,
+            ema_price: ema,
+            variance_rate: var,
+            publish_time: t,
+            has_price: has,
+            ..FeedState::default()
+        },
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(10_000))]
+
+    #[test]
+    fn aggregate_price_lies_within_min_and_max_of_valid_sources(prev in prev_strategy(), qs in quotes_strategy()) {
+        let g = Guards::default_liquid();
+        let a = aggregate(&prev, &qs, 4, &g, 1_000_000).unwrap();
+        if a.applied {
+            let lo = qs.iter().map(|q| q.price).min().unwrap();
+            let hi = qs.iter().map(|q| q.price).max().unwrap();
+            prop_assert!(a.state.price >= lo && a.state.price <= hi);
+        }
+    }
+
+    #[test]
+    fn aggregate_conf_is_at_least_every_sources_distance_to_the_median(prev in prev_strategy(), qs in quotes_strategy()) {
+        let g = Guards::default_liquid();
+        let a = aggregate(&prev, &qs, 4, &g, 1_000_000).unwrap();
+        if a.applied {
+            for x in &qs {
+                prop_assert!(a.state.conf >= x.price.abs_diff(a.state.price));
+                prop_assert!(a.state.conf >= x.conf);
+            }
+        }
+    }
+
+    #[test]
+    fn aggregate_ema_stays_between_old_ema_and_new_price(prev in prev_strategy(), qs in quotes_strategy()) {
+        let g = Guards::default_liquid();
+        let a = aggregate(&prev, &qs, 4, &g, 1_000_000).unwrap();
+        if a.applied && prev.has_price {
+            let (lo, hi) = (prev.ema_price.min(a.state.price), prev.ema_price.max(a.state.price));
+            prop_assert!(a.state.ema_price >= lo && a.state.ema_price <= hi);
+        }
+    }
+
+    #[test]
+    fn publish_time_never_goes_backwards(prev in prev_strategy(), qs in quotes_strategy()) {
+        let g = Guards::default_liquid();
+        let a = aggregate(&prev, &qs, 4, &g, 1_000_000).unwrap();
+        if prev.has_price {
+            prop_assert!(a.state.publish_time >= prev.publish_time);
+        }
+    }
+}

@@ -1,0 +1,120 @@
+//! Per-feed guard rails and their hard bounds.
+
+/// At most this many sources per feed.
+pub const MAX_SOURCES: usize = 4;
+
+/// Governance-set guard rails of one feed. Every field is bounds-checked by
+/// [`Guards::validate`] on create and update.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Guards {
+    /// Max age of a source's publish time, seconds. Bounds [1, 3600].
+    pub max_age_secs: u32,
+    /// Max age of a source's slot, slots. Bounds [1, 9000].
+    pub max_age_slots: u32,
+    /// Max conf / price, bps. Bounds [1, 2000].
+    pub max_conf_bps: u32,
+    /// Max (max - min) / median between valid sources, bps. Bounds [1, 2000].
+    pub max_divergence_bps: u32,
+    /// Max |price - EMA| / EMA before the feed is `TooVolatile`, bps.
+    /// Bounds [50, 50000].
+    pub max_jump_bps: u32,
+    /// Valid sources needed for `Valid`; fewer (but >= 1) is `Degraded`.
+    /// Bounds [1, number of configured sources].
+    pub min_valid_sources: u8,
+    /// Half-life of the price EMA, seconds. Bounds [1, 604800].
+    pub ema_half_life_secs: u32,
+    /// Half-life of the realised-variance EWMA, seconds. Bounds [1, 604800].
+    pub vol_half_life_secs: u32,
+}
+
+/// A guard rail outside its bounds: names the field and the allowed range.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GuardError {
+    /// The offending field.
+    pub field: &'static str,
+    /// Smallest allowed value.
+    pub min: u64,
+    /// Largest allowed value.
+    pub max: u64,
+    /// The value given.
+    pub got: u64,
+}
+
+/// Hard bounds: (field, min, max).
+pub const BOUNDS_MAX_AGE_SECS: (u64, u64) = (1, 3_600);
+/// Bounds of `max_age_slots`.
+pub const BOUNDS_MAX_AGE_SLOTS: (u64, u64) = (1, 9_000);
+/// Bounds of `max_conf_bps`.
+pub const BOUNDS_MAX_CONF_BPS: (u64, u64) = (1, 2_000);
+/// Bounds of `max_divergence_bps`.
+pub const BOUNDS_MAX_DIVERGENCE_BPS: (u64, u64) = (1, 2_000);
+/// Bounds of `max_jump_bps`.
+pub const BOUNDS_MAX_JUMP_BPS: (u64, u64) = (50, 50_000);
+/// Bounds of the two half-lives.
+pub const BOUNDS_HALF_LIFE_SECS: (u64, u64) = (1, 604_800);
+
+impl Guards {
+    /// Check every field against its hard bounds, given how many sources the
+    /// feed has. Returns the first violation.
+    pub fn validate(&self, num_sources: usize) -> Result<(), GuardError> {
+        let checks: [(&'static str, u64, (u64, u64)); 8] = [
+            ("max_age_secs", self.max_age_secs as u64, BOUNDS_MAX_AGE_SECS),
+            ("max_age_slots", self.max_age_slots as u64, BOUNDS_MAX_AGE_SLOTS),
+            ("max_conf_bps", self.max_conf_bps as u64, BOUNDS_MAX_CONF_BPS),
+            ("max_divergence_bps", self.max_divergence_bps as u64, BOUNDS_MAX_DIVERGENCE_BPS),
+            ("max_jump_bps", self.max_jump_bps as u64, BOUNDS_MAX_JUMP_BPS),
+            ("min_valid_sources", self.min_valid_sources as u64, (1, num_sources.max(1) as u64)),
+            ("ema_half_life_secs", self.ema_half_life_secs as u64, BOUNDS_HALF_LIFE_SECS),
+            ("vol_half_life_secs", self.vol_half_life_secs as u64, BOUNDS_HALF_LIFE_SECS),
+        ];
+        for (field, got, (min, max)) in checks {
+            if got < min || got > max {
+                return Err(GuardError { field, min, max, got });
+            }
+        }
+        Ok(())
+    }
+
+    /// Conservative defaults for a liquid asset, used by the CLI and tests.
+    pub const fn default_liquid() -> Guards {
+        Guards {
+            max_age_secs: 60,
+            max_age_slots: 150,
+            max_conf_bps: 200,
+            max_divergence_bps: 150,
+            max_jump_bps: 2_500,
+            min_valid_sources: 2,
+            ema_half_life_secs: 600,
+            vol_half_life_secs: 3_600,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_in_bounds() {
+        assert_eq!(Guards::default_liquid().validate(2), Ok(()));
+    }
+
+    #[test]
+    fn each_bound_is_enforced_with_the_field_named() {
+        let mut g = Guards::default_liquid();
+        g.max_age_secs = 0;
+        assert_eq!(g.validate(2).unwrap_err().field, "max_age_secs");
+        let mut g = Guards::default_liquid();
+        g.max_conf_bps = 2_001;
+        assert_eq!(
+            g.validate(2),
+            Err(GuardError { field: "max_conf_bps", min: 1, max: 2_000, got: 2_001 })
+        );
+        let mut g = Guards::default_liquid();
+        g.min_valid_sources = 3;
+        assert_eq!(g.validate(2).unwrap_err().field, "min_valid_sources");
+        let mut g = Guards::default_liquid();
+        g.vol_half_life_secs = 604_801;
+        assert_eq!(g.validate(2).unwrap_err().field, "vol_half_life_secs");
+    }
+}
