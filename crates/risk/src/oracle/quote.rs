@@ -12,8 +12,10 @@ pub struct RawQuote {
     pub price: i128,
     /// Confidence (Pyth) or standard deviation (Switchboard) mantissa.
     pub conf: u128,
-    /// Decimal exponent shared by `price` and `conf`.
+    /// Decimal exponent of `price`.
     pub expo: i32,
+    /// Decimal exponent of `conf` (Switchboard v2 scales them separately).
+    pub conf_expo: i32,
     /// Publish time, unix seconds.
     pub publish_time: i64,
     /// The slot the value refers to (posted / result / aggregate slot).
@@ -47,7 +49,7 @@ pub fn check_quote(raw: &RawQuote, guards: &Guards, now_ts: i64, now_slot: u64) 
         // Positive at the source but below one unit of our precision.
         return Err(Verdict::PriceOutOfRange);
     }
-    let conf = to_price_units_u64(raw.conf, raw.expo, Round::Up).map_err(|_| Verdict::PriceOutOfRange)?;
+    let conf = to_price_units_u64(raw.conf, raw.conf_expo, Round::Up).map_err(|_| Verdict::PriceOutOfRange)?;
     if raw.publish_time <= 0 {
         return Err(Verdict::MissingTimestamp);
     }
@@ -72,7 +74,7 @@ mod tests {
     use super::*;
 
     fn raw(price: i128, conf: u128) -> RawQuote {
-        RawQuote { price, conf, expo: -8, publish_time: 1_000, slot: 500 }
+        RawQuote { price, conf, expo: -8, conf_expo: -8, publish_time: 1_000, slot: 500 }
     }
 
     #[test]

@@ -1,0 +1,25 @@
+//! Seeds, owner programs of each oracle format, and layout versions.
+
+use anchor_lang::prelude::*;
+
+/// Seed of the singleton [`crate::state::AdapterConfig`] PDA.
+pub const CONFIG_SEED: &[u8] = b"adapter-config";
+/// Seed prefix of a [`crate::state::PriceFeed`] PDA: `[FEED_SEED, symbol]`.
+pub const FEED_SEED: &[u8] = b"price-feed";
+
+/// Longest asset symbol, bytes (it is a PDA seed and a fixed array).
+pub const MAX_SYMBOL_LEN: usize = 16;
+
+/// Current layout version of [`crate::state::PriceFeed`].
+pub const PRICE_FEED_VERSION: u8 = 1;
+/// Current layout version of [`crate::state::AdapterConfig`].
+pub const CONFIG_VERSION: u8 = 1;
+
+/// Pyth Solana Receiver program: owner of `PriceUpdateV2` accounts.
+pub const PYTH_RECEIVER_PROGRAM_ID: Pubkey = pyth_solana_receiver_sdk::ID;
+/// Switchboard On-Demand program (mainnet): owner of `PullFeedAccountData`.
+pub const SWITCHBOARD_ON_DEMAND_PROGRAM_ID: Pubkey = pubkey!("SBondMDrcV3K4kxZR1HNVT7osZxAHVHgYXL5Ze1oMUv");
+/// Pyth Oracle program (mainnet, legacy push): owner of v2 price accounts.
+pub const PYTH_LEGACY_PROGRAM_ID: Pubkey = pubkey!("FsJ3A3u2vn5cTVofAjvy6y5kwABJAqYWpe4975bi2epH");
+/// Switchboard v2 program (mainnet): owner of `AggregatorAccountData`.
+pub const SWITCHBOARD_V2_PROGRAM_ID: Pubkey = pubkey!("SW1TCH7qEPTdLsDHRgPuMQjbQxKdH2aBStViMFnt64f");

@@ -1,0 +1,48 @@
+//! The refresh engine: plain structs in, plain structs out. The handler loads
+//! accounts; this judges sources and mutates the `PriceFeed`.
+
+use crate::errors::AdapterError;
+use crate::sources::{evaluate, SourceInput};
+use crate::state::PriceFeed;
+use ballast_risk::oracle::{aggregate, Quote, MAX_SOURCES};
+
+/// `FeedRefreshed.verdicts` value for an unused source slot.
+pub const NO_SOURCE: u8 = 0xff;
+
+/// What a refresh did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RefreshOutcome {
+    /// Per configured source, its `Verdict` byte; unused slots `NO_SOURCE`.
+    pub verdicts: [u8; MAX_SOURCES],
+    /// Whether a new price was published.
+    pub applied: bool,
+}
+
+/// Judge `inputs` (one per configured source, in order) and aggregate the
+/// accepted ones into `feed` at time `now_ts` / `now_slot`.
+pub fn refresh(
+    feed: &mut PriceFeed,
+    inputs: &[SourceInput],
+    now_ts: i64,
+    now_slot: u64,
+) -> Result<RefreshOutcome, AdapterError> {
+    let guards = feed.guards();
+    let mut verdicts = [NO_SOURCE; MAX_SOURCES];
+    let mut quotes = [Quote { price: 0, conf: 0, publish_time: 0, slot: 0 }; MAX_SOURCES];
+    let mut n = 0;
+    for (i, (cfg, input)) in feed.active_sources().iter().zip(inputs).enumerate() {
+        match evaluate(cfg, input, &guards, now_ts, now_slot) {
+            Ok(q) => {
+                quotes[n] = q;
+                n += 1;
+                verdicts[i] = 0;
+            }
+            Err(v) => verdicts[i] = v as u8,
+        }
+    }
+    let out = aggregate(&feed.state(), &quotes[..n], feed.num_sources as usize, &guards, now_ts)?;
+    feed.set_state(&out.state)?;
+    feed.last_refresh_slot = now_slot;
+    feed.last_refresh_ts = now_ts;
+    Ok(RefreshOutcome { verdicts, applied: out.applied })
+}

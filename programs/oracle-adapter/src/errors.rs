@@ -1,0 +1,56 @@
+//! Errors of the oracle adapter. Append new variants at the end; never reorder.
+
+use anchor_lang::prelude::*;
+
+/// Every way an oracle-adapter instruction can fail.
+#[error_code]
+pub enum AdapterError {
+    /// The signer is not the adapter's governance authority.
+    #[msg("signer is not the adapter governance authority")]
+    Unauthorized,
+    /// Symbol empty, longer than 16 bytes, or with characters outside A-Z 0-9 / - _.
+    #[msg("symbol must be 1-16 bytes of A-Z, 0-9, '/', '-' or '_'")]
+    InvalidSymbol,
+    /// A feed needs between 1 and 4 sources.
+    #[msg("a feed needs between 1 and 4 sources")]
+    InvalidSourceCount,
+    /// Unknown source kind byte.
+    #[msg("source kind must be 0 (PythPull), 1 (SwitchboardOnDemand), 2 (PythLegacy) or 3 (SwitchboardV2)")]
+    InvalidSourceKind,
+    /// The same source account is configured twice.
+    #[msg("the same source account is configured twice")]
+    DuplicateSource,
+    /// A PythPull source needs a non-zero feed id; other kinds must leave it zero.
+    #[msg("PythPull sources need a non-zero feed id; other kinds must leave it zero")]
+    InvalidFeedId,
+    /// A guard rail is outside its hard bounds (the log names field and range).
+    #[msg("a guard rail is outside its bounds; the log names the field and the allowed range")]
+    GuardOutOfBounds,
+    /// `refresh` got a different number of source accounts than configured.
+    #[msg("refresh must pass exactly the configured source accounts, in order")]
+    SourceCountMismatch,
+    /// Checked arithmetic failed.
+    #[msg("arithmetic overflow or division by zero")]
+    MathOverflow,
+    /// The feed account is not owned by this program, or has the wrong type.
+    #[msg("account is not a price feed of this oracle adapter")]
+    NotAPriceFeed,
+    /// The feed account passed is not the one the caller expects.
+    #[msg("price feed address does not match the expected feed")]
+    WrongPriceFeed,
+    /// The feed's validity does not allow the requested action.
+    #[msg("price feed validity does not allow this action")]
+    ValidityGate,
+    /// An update that changes nothing.
+    #[msg("update changes nothing: pass new sources, new guard rails, or both")]
+    EmptyUpdate,
+    /// The source account id is the default (all-zero) key.
+    #[msg("a source account may not be the all-zero key")]
+    ZeroSourceAccount,
+}
+
+impl From<ballast_risk::MathError> for AdapterError {
+    fn from(_: ballast_risk::MathError) -> Self {
+        AdapterError::MathOverflow
+    }
+}

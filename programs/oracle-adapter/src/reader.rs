@@ -1,0 +1,93 @@
+//! Reader API for consumers (the margin engine, the keeper, the CLI).
+//!
+//! A consumer never trusts a price it did not check itself: [`read_feed`]
+//! checks the account's owner program, address and discriminator, then
+//! computes the *effective* validity at the current time (a stored `Valid`
+//! price that has since aged past the feed's max age reads as `Stale`), and
+//! [`FeedReading::price_for`] applies the per-action gate.
+
+use crate::errors::AdapterError;
+use crate::state::PriceFeed;
+use anchor_lang::prelude::*;
+use anchor_lang::Discriminator;
+use ballast_risk::oracle::{Action, Validity, STALE_TO_INVALID_FACTOR};
+
+/// A checked snapshot of a feed at one moment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FeedReading {
+    /// precision: PRICE_PRECISION.
+    pub price: i64,
+    /// precision: PRICE_PRECISION.
+    pub conf: u64,
+    /// precision: PRICE_PRECISION.
+    pub ema_price: i64,
+    /// Annualised realised volatility, bps.
+    pub vol_bps: u64,
+    /// Realised variance per second, precision VARIANCE_PRECISION.
+    pub variance_rate: u64,
+    /// Unix seconds of the published price.
+    pub publish_time: i64,
+    /// Validity at the time of reading (stored validity escalated by age).
+    pub validity: Validity,
+}
+
+impl FeedReading {
+    /// The price, if this reading's validity allows `action`; otherwise
+    /// `ValidityGate`.
+    pub fn price_for(&self, action: Action) -> Result<i64> {
+        require!(action.allows(self.validity), AdapterError::ValidityGate);
+        Ok(self.price)
+    }
+}
+
+/// Effective validity of `feed` at `now_ts`: the stored validity, escalated
+/// to `Stale` past `max_age_secs` and to `Invalid` past
+/// `STALE_TO_INVALID_FACTOR` max ages or when never priced.
+pub fn effective_validity(feed: &PriceFeed, now_ts: i64) -> Validity {
+    if feed.has_price == 0 {
+        return Validity::Invalid;
+    }
+    let age = now_ts.saturating_sub(feed.publish_time);
+    let max_age = feed.max_age_secs as i64;
+    let by_age = if age > max_age.saturating_mul(STALE_TO_INVALID_FACTOR) {
+        Validity::Invalid
+    } else if age > max_age {
+        Validity::Stale
+    } else {
+        Validity::Valid
+    };
+    Validity::from_u8(feed.validity).max(by_age)
+}
+
+/// A reading of a loaded feed at `now_ts`.
+pub fn reading(feed: &PriceFeed, now_ts: i64) -> FeedReading {
+    FeedReading {
+        price: feed.price,
+        conf: feed.conf,
+        ema_price: feed.ema_price,
+        vol_bps: feed.vol_bps,
+        variance_rate: feed.variance_rate,
+        publish_time: feed.publish_time,
+        validity: effective_validity(feed, now_ts),
+    }
+}
+
+/// Decode a feed from raw account bytes (discriminator checked), without
+/// alignment requirements. For off-chain tools and for `read_feed`.
+pub fn decode_feed(data: &[u8]) -> Result<PriceFeed> {
+    let body = data
+        .get(8..8 + core::mem::size_of::<PriceFeed>())
+        .filter(|_| data.get(..8) == Some(PriceFeed::DISCRIMINATOR))
+        .ok_or(AdapterError::NotAPriceFeed)?;
+    Ok(bytemuck::pod_read_unaligned(body))
+}
+
+/// Read `account` as the feed at `expected`: checks address, owner program
+/// and discriminator, then returns the reading at `now_ts`.
+pub fn read_feed(account: &AccountInfo, expected: &Pubkey, now_ts: i64) -> Result<FeedReading> {
+    require_keys_eq!(*account.key, *expected, AdapterError::WrongPriceFeed);
+    require_keys_eq!(*account.owner, crate::ID, AdapterError::NotAPriceFeed);
+    let data = account.try_borrow_data()?;
+    let feed = decode_feed(&data)?;
+    Ok(reading(&feed, now_ts))
+}

@@ -1,0 +1,7 @@
+//! Accounts of the oracle adapter.
+
+mod config;
+mod price_feed;
+
+pub use config::AdapterConfig;
+pub use price_feed::{GuardParams, PriceFeed, SourceConfig, SourceParam};
