@@ -13,6 +13,7 @@ use anchor_lang::prelude::*;
 
 pub mod constants;
 pub mod engine;
+pub mod event_log;
 pub mod errors;
 pub mod events;
 pub mod instructions;

@@ -102,6 +102,6 @@ pub fn handler(ctx: Context<CreateFeed>, params: CreateFeedParams) -> Result<()>
 
     let config = &mut ctx.accounts.config;
     config.feed_count = config.feed_count.checked_add(1).ok_or(AdapterError::MathOverflow)?;
-    emit!(FeedCreated { feed: ctx.accounts.feed.key(), symbol, sources, guards: params.guards });
+    crate::emit_event!(FeedCreated { feed: ctx.accounts.feed.key(), symbol, sources, guards: params.guards });
     Ok(())
 }

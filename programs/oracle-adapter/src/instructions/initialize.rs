@@ -27,6 +27,6 @@ pub fn handler(ctx: Context<Initialize>, authority: Pubkey) -> Result<()> {
     config.bump = ctx.bumps.config;
     config.version = CONFIG_VERSION;
     config.feed_count = 0;
-    emit!(AdapterInitialized { authority });
+    crate::emit_event!(AdapterInitialized { authority });
     Ok(())
 }

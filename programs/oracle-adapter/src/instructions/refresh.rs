@@ -40,7 +40,7 @@ pub fn handler<'info>(ctx: Context<'info, Refresh<'info>>) -> Result<()> {
         .collect();
     let outcome = engine::refresh(&mut feed, &inputs, clock.unix_timestamp, clock.slot)?;
 
-    emit!(FeedRefreshed {
+    crate::emit_event!(FeedRefreshed {
         feed: ctx.accounts.feed.key(),
         verdicts: outcome.verdicts,
         applied: outcome.applied,

@@ -52,7 +52,7 @@ pub fn handler(ctx: Context<UpdateFeed>, params: UpdateFeedParams) -> Result<()>
     let new_sources = feed.source_params();
     drop(feed);
 
-    emit!(FeedUpdated {
+    crate::emit_event!(FeedUpdated {
         feed: ctx.accounts.feed.key(),
         old_sources,
         new_sources,

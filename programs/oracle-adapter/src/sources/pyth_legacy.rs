@@ -17,6 +17,7 @@
 //! ```
 
 use super::bytes::read;
+use offsets::*;
 use ballast_risk::oracle::{RawQuote, Verdict};
 
 /// The magic number at offset 0.
@@ -29,10 +30,37 @@ pub const ACCOUNT_TYPE_PRICE: u32 = 3;
 pub const STATUS_TRADING: u32 = 1;
 /// Bytes up to the end of the aggregate price info.
 pub const HEADER_LEN: usize = 240;
+/// Full account length with 32 components.
+pub const ACCOUNT_LEN: usize = 3_312;
+/// Offsets of the fields Ballast reads.
+pub mod offsets {
+    /// `magic` u32.
+    pub const MAGIC: usize = 0;
+    /// `ver` u32.
+    pub const VERSION: usize = 4;
+    /// `atype` u32.
+    pub const ACCOUNT_TYPE: usize = 8;
+    /// `size` u32: bytes in use.
+    pub const SIZE: usize = 12;
+    /// `expo` i32.
+    pub const EXPO: usize = 20;
+    /// `ema_price.val` i64.
+    pub const EMA_PRICE: usize = 48;
+    /// `timestamp` i64.
+    pub const TIMESTAMP: usize = 96;
+    /// `agg.price` i64.
+    pub const AGG_PRICE: usize = 208;
+    /// `agg.conf` u64.
+    pub const AGG_CONF: usize = 216;
+    /// `agg.status` u32.
+    pub const AGG_STATUS: usize = 224;
+    /// `agg.pub_slot` u64.
+    pub const AGG_PUB_SLOT: usize = 232;
+}
 
 /// Whether `data` starts with the Pyth magic.
 pub fn has_magic(data: &[u8]) -> bool {
-    read::<u32>(data, 0) == Ok(MAGIC)
+    read::<u32>(data, offsets::MAGIC) == Ok(MAGIC)
 }
 
 /// The fields Ballast reads from a legacy price account.
@@ -57,24 +85,24 @@ pub struct LegacyPrice {
 /// Read the header and aggregate after checking magic, version, type and size.
 pub fn read_price(data: &[u8]) -> Result<LegacyPrice, Verdict> {
     if data.len() < HEADER_LEN
-        || read::<u32>(data, 0)? != MAGIC
-        || read::<u32>(data, 4)? != VERSION
-        || read::<u32>(data, 8)? != ACCOUNT_TYPE_PRICE
+        || read::<u32>(data, offsets::MAGIC)? != MAGIC
+        || read::<u32>(data, offsets::VERSION)? != VERSION
+        || read::<u32>(data, ACCOUNT_TYPE)? != ACCOUNT_TYPE_PRICE
     {
         return Err(Verdict::Malformed);
     }
-    let size = read::<u32>(data, 12)? as usize;
+    let size = read::<u32>(data, SIZE)? as usize;
     if size < HEADER_LEN || size > data.len() {
         return Err(Verdict::Malformed);
     }
     Ok(LegacyPrice {
-        expo: read(data, 20)?,
-        timestamp: read(data, 96)?,
-        ema_price: read(data, 48)?,
-        price: read(data, 208)?,
-        conf: read(data, 216)?,
-        status: read(data, 224)?,
-        pub_slot: read(data, 232)?,
+        expo: read(data, EXPO)?,
+        timestamp: read(data, TIMESTAMP)?,
+        ema_price: read(data, EMA_PRICE)?,
+        price: read(data, AGG_PRICE)?,
+        conf: read(data, AGG_CONF)?,
+        status: read(data, AGG_STATUS)?,
+        pub_slot: read(data, AGG_PUB_SLOT)?,
     })
 }
 

@@ -18,13 +18,24 @@ const _: () = assert!(ACCOUNT_LEN == 3_208);
 /// Decimal exponent of every On-Demand value (`PRECISION` = 18).
 pub const EXPO: i32 = -18;
 
-const RESULT: usize = 8 + offset_of!(PullFeedAccountData, result);
-const VALUE: usize = RESULT + offset_of!(CurrentResult, value);
-const STD_DEV: usize = RESULT + offset_of!(CurrentResult, std_dev);
-const NUM_SAMPLES: usize = RESULT + offset_of!(CurrentResult, num_samples);
-const RESULT_SLOT: usize = RESULT + offset_of!(CurrentResult, slot);
-const MIN_SAMPLE_SIZE: usize = 8 + offset_of!(PullFeedAccountData, min_sample_size);
-const LAST_UPDATE: usize = 8 + offset_of!(PullFeedAccountData, last_update_timestamp);
+/// Offsets (with the discriminator) of the fields Ballast reads.
+pub mod offsets {
+    use super::*;
+    const RESULT: usize = 8 + offset_of!(PullFeedAccountData, result);
+    /// `result.value` i128.
+    pub const VALUE: usize = RESULT + offset_of!(CurrentResult, value);
+    /// `result.std_dev` i128.
+    pub const STD_DEV: usize = RESULT + offset_of!(CurrentResult, std_dev);
+    /// `result.num_samples` u8.
+    pub const NUM_SAMPLES: usize = RESULT + offset_of!(CurrentResult, num_samples);
+    /// `result.slot` u64.
+    pub const RESULT_SLOT: usize = RESULT + offset_of!(CurrentResult, slot);
+    /// `min_sample_size` u8.
+    pub const MIN_SAMPLE_SIZE: usize = 8 + offset_of!(PullFeedAccountData, min_sample_size);
+    /// `last_update_timestamp` i64.
+    pub const LAST_UPDATE: usize = 8 + offset_of!(PullFeedAccountData, last_update_timestamp);
+}
+use offsets::*;
 
 /// Whether `data` starts with the `PullFeedAccountData` discriminator.
 pub fn has_discriminator(data: &[u8]) -> bool {

@@ -19,8 +19,24 @@ use ballast_risk::oracle::{RawQuote, Verdict};
 pub const DISCRIMINATOR: [u8; 8] = [0xd9, 0xe6, 0x41, 0x65, 0xc9, 0xa2, 0x1b, 0x7d];
 /// Account length.
 pub const ACCOUNT_LEN: usize = 3_851;
-const MIN_ORACLE_RESULTS: usize = 236;
-const ROUND: usize = 341;
+/// Offsets of the fields Ballast reads.
+pub mod offsets {
+    /// `name` [u8; 32].
+    pub const NAME: usize = 8;
+    /// `min_oracle_results` u32.
+    pub const MIN_ORACLE_RESULTS: usize = 236;
+    /// `latest_confirmed_round.num_success` u32.
+    pub const NUM_SUCCESS: usize = 341;
+    /// `latest_confirmed_round.round_open_slot` u64.
+    pub const ROUND_OPEN_SLOT: usize = 341 + 9;
+    /// `latest_confirmed_round.round_open_timestamp` i64.
+    pub const ROUND_OPEN_TIMESTAMP: usize = 341 + 17;
+    /// `latest_confirmed_round.result` {i128, u32}.
+    pub const RESULT: usize = 341 + 25;
+    /// `latest_confirmed_round.std_deviation` {i128, u32}.
+    pub const STD_DEVIATION: usize = 341 + 45;
+}
+use offsets::*;
 
 /// Whether `data` starts with the aggregator discriminator.
 pub fn has_discriminator(data: &[u8]) -> bool {
@@ -72,13 +88,13 @@ pub fn read_aggregator(data: &[u8]) -> Result<Aggregator, Verdict> {
         return Err(Verdict::Malformed);
     }
     Ok(Aggregator {
-        name: read(data, 8)?,
+        name: read(data, NAME)?,
         min_oracle_results: read(data, MIN_ORACLE_RESULTS)?,
-        num_success: read(data, ROUND)?,
-        round_open_slot: read(data, ROUND + 9)?,
-        round_open_timestamp: read(data, ROUND + 17)?,
-        result: decimal(data, ROUND + 25)?,
-        std_deviation: decimal(data, ROUND + 45)?,
+        num_success: read(data, NUM_SUCCESS)?,
+        round_open_slot: read(data, ROUND_OPEN_SLOT)?,
+        round_open_timestamp: read(data, ROUND_OPEN_TIMESTAMP)?,
+        result: decimal(data, RESULT)?,
+        std_deviation: decimal(data, STD_DEVIATION)?,
     })
 }
 

@@ -1,0 +1,71 @@
+//! Oracle-adapter instruction builders and PDAs.
+
+use anchor_lang::prelude::Pubkey;
+use anchor_lang::solana_program::instruction::{AccountMeta, Instruction};
+use anchor_lang::{system_program, InstructionData, ToAccountMetas};
+use oracle_adapter::constants::{CONFIG_SEED, FEED_SEED};
+use oracle_adapter::instructions::{CreateFeedParams, UpdateFeedParams};
+use oracle_adapter::state::PriceFeed;
+
+/// The adapter config PDA.
+pub fn config_address() -> Pubkey {
+    Pubkey::find_program_address(&[CONFIG_SEED], &oracle_adapter::ID).0
+}
+
+/// The feed PDA of `symbol`.
+pub fn feed_address(symbol: &str) -> Pubkey {
+    Pubkey::find_program_address(&[FEED_SEED, symbol.as_bytes()], &oracle_adapter::ID).0
+}
+
+/// `initialize(authority)`, paid by `payer`.
+pub fn initialize(payer: Pubkey, authority: Pubkey) -> Instruction {
+    Instruction {
+        program_id: oracle_adapter::ID,
+        accounts: oracle_adapter::accounts::Initialize {
+            payer,
+            config: config_address(),
+            system_program: system_program::ID,
+        }
+        .to_account_metas(None),
+        data: oracle_adapter::instruction::Initialize { authority }.data(),
+    }
+}
+
+/// `create_feed(params)`, signed by `authority`, paid by `payer`.
+pub fn create_feed(payer: Pubkey, authority: Pubkey, params: CreateFeedParams) -> Instruction {
+    Instruction {
+        program_id: oracle_adapter::ID,
+        accounts: oracle_adapter::accounts::CreateFeed {
+            payer,
+            authority,
+            config: config_address(),
+            feed: feed_address(&params.symbol),
+            system_program: system_program::ID,
+        }
+        .to_account_metas(None),
+        data: oracle_adapter::instruction::CreateFeed { params }.data(),
+    }
+}
+
+/// `update_feed(params)` on `feed`, signed by `authority`.
+pub fn update_feed(authority: Pubkey, feed: Pubkey, params: UpdateFeedParams) -> Instruction {
+    Instruction {
+        program_id: oracle_adapter::ID,
+        accounts: oracle_adapter::accounts::UpdateFeed { authority, config: config_address(), feed }
+            .to_account_metas(None),
+        data: oracle_adapter::instruction::UpdateFeed { params }.data(),
+    }
+}
+
+/// `refresh` of `feed` with its source accounts, in configured order.
+pub fn refresh(feed: Pubkey, sources: &[Pubkey]) -> Instruction {
+    let mut accounts = oracle_adapter::accounts::Refresh { feed }.to_account_metas(None);
+    accounts.extend(sources.iter().map(|s| AccountMeta::new_readonly(*s, false)));
+    Instruction { program_id: oracle_adapter::ID, accounts, data: oracle_adapter::instruction::Refresh {}.data() }
+}
+
+/// `refresh` of a decoded feed, passing exactly its configured sources.
+pub fn refresh_configured(feed_key: Pubkey, feed: &PriceFeed) -> Instruction {
+    let sources: Vec<Pubkey> = feed.active_sources().iter().map(|s| s.account).collect();
+    refresh(feed_key, &sources)
+}

@@ -1,0 +1,141 @@
+//! Context builder, transaction helpers and clock control.
+
+use anchor_lang::solana_program::account_info::AccountInfo;
+use anchor_lang::solana_program::entrypoint::ProgramResult;
+use solana_program_test::{processor, BanksClientError, ProgramTest, ProgramTestContext};
+use solana_sdk::account::{Account, AccountSharedData};
+use solana_sdk::clock::Clock;
+use solana_sdk::instruction::Instruction;
+use solana_sdk::pubkey::Pubkey;
+use solana_sdk::signature::{Keypair, Signer};
+use solana_sdk::transaction::Transaction;
+
+/// Wrap an Anchor program's `entry` into the `ProcessInstruction` shape that
+/// `processor!` expects. Anchor ties all arguments to one `'info` lifetime
+/// (and `AccountInfo<'info>` is invariant), while the runtime hands out
+/// independent lifetimes; all of them outlive the call, so widening them for
+/// its duration is sound.
+macro_rules! anchor_processor {
+    ($name:ident, $program:path) => {
+        fn $name<'a, 'b, 'c, 'd>(program_id: &'a Pubkey, accounts: &'b [AccountInfo<'c>], data: &'d [u8]) -> ProgramResult {
+            use $program as program;
+            // SAFETY: see the macro's doc; nothing escapes the call.
+            let accounts: &'c [AccountInfo<'c>] = unsafe { core::mem::transmute(accounts) };
+            let program_id: &'c Pubkey = unsafe { core::mem::transmute(program_id) };
+            let data: &'c [u8] = unsafe { core::mem::transmute(data) };
+            program::entry(program_id, accounts, data)
+        }
+    };
+}
+
+anchor_processor!(oracle_adapter_processor, oracle_adapter);
+
+/// Builds a [`TestContext`] with both programs as native processors.
+pub struct ContextBuilder {
+    program_test: ProgramTest,
+}
+
+impl Default for ContextBuilder {
+    fn default() -> Self {
+        ContextBuilder::new()
+    }
+}
+
+impl ContextBuilder {
+    /// A program test with the Ballast programs registered natively (the SPL
+    /// Token program is the real SBF binary bundled with program-test).
+    pub fn new() -> ContextBuilder {
+        let mut program_test = ProgramTest::default();
+        program_test.prefer_bpf(false);
+        program_test.add_program("oracle_adapter", oracle_adapter::ID, processor!(oracle_adapter_processor));
+        ContextBuilder { program_test }
+    }
+
+    /// Add an account at genesis.
+    pub fn account(mut self, address: Pubkey, account: Account) -> ContextBuilder {
+        self.program_test.add_account(address, account);
+        self
+    }
+
+    /// Start the bank.
+    pub async fn start(self) -> TestContext {
+        let ctx = self.program_test.start_with_context().await;
+        crate::native_events::install();
+        TestContext { ctx, nonce: 0 }
+    }
+}
+
+/// A running bank with helpers.
+pub struct TestContext {
+    /// The program-test context (banks client, payer, blockhash).
+    pub ctx: ProgramTestContext,
+    nonce: u32,
+}
+
+impl TestContext {
+    /// The fee payer.
+    pub fn payer(&self) -> Pubkey {
+        self.ctx.payer.pubkey()
+    }
+
+    /// Send `ixs` signed by the payer and `signers`. A nonce instruction keeps
+    /// otherwise identical transactions distinct under one blockhash.
+    pub async fn process(&mut self, ixs: &[Instruction], signers: &[&Keypair]) -> Result<(), BanksClientError> {
+        let tx = self.transaction(ixs, signers);
+        self.ctx.banks_client.process_transaction(tx).await
+    }
+
+    fn transaction(&mut self, ixs: &[Instruction], signers: &[&Keypair]) -> Transaction {
+        self.nonce = self.nonce.wrapping_add(1);
+        let mut all = Vec::with_capacity(ixs.len() + 1);
+        all.push(solana_compute_budget_interface::ComputeBudgetInstruction::set_compute_unit_limit(
+            1_400_000 - (self.nonce % 100_000),
+        ));
+        all.extend_from_slice(ixs);
+        let mut keys: Vec<&Keypair> = vec![&self.ctx.payer];
+        keys.extend_from_slice(signers);
+        Transaction::new_signed_with_payer(&all, Some(&self.ctx.payer.pubkey()), &keys, self.ctx.last_blockhash)
+    }
+
+    /// Like [`TestContext::process`], returning the log messages on success
+    /// and the transaction error on failure.
+    pub async fn process_logged(&mut self, ixs: &[Instruction], signers: &[&Keypair]) -> Result<Vec<String>, BanksClientError> {
+        let tx = self.transaction(ixs, signers);
+        let res = self.ctx.banks_client.process_transaction_with_metadata(tx).await?;
+        res.result.map_err(BanksClientError::TransactionError)?;
+        Ok(res.metadata.map(|m| m.log_messages).unwrap_or_default())
+    }
+
+    /// Fetch an account (None if missing).
+    pub async fn account(&mut self, address: &Pubkey) -> Option<Account> {
+        self.ctx.banks_client.get_account(*address).await.expect("banks client")
+    }
+
+    /// Write an account directly into the bank (fixtures, dumps).
+    pub fn set_account(&mut self, address: &Pubkey, account: &Account) {
+        self.ctx.set_account(address, &AccountSharedData::from(account.clone()));
+    }
+
+    /// The current clock.
+    pub async fn clock(&mut self) -> Clock {
+        self.ctx.banks_client.get_sysvar::<Clock>().await.expect("clock sysvar")
+    }
+
+    /// Move to `slot` (only forwards) and set the clock's unix time to
+    /// `unix_timestamp`. Deterministic: no wall-clock waits.
+    pub async fn set_clock(&mut self, slot: u64, unix_timestamp: i64) {
+        let current = self.clock().await.slot;
+        if slot > current {
+            self.ctx.warp_to_slot(slot).expect("warp_to_slot");
+        }
+        let mut clock = self.clock().await;
+        clock.unix_timestamp = unix_timestamp;
+        self.ctx.set_sysvar(&clock);
+    }
+
+    /// Advance by `slots` slots and `secs` seconds.
+    pub async fn advance(&mut self, slots: u64, secs: i64) {
+        let c = self.clock().await;
+        self.set_clock(c.slot + slots, c.unix_timestamp + secs).await;
+    }
+}

@@ -1,0 +1,87 @@
+//! The real oracle account dumps of `$BALLAST_DATA_DIR/oracle-accounts`
+//! (default `../shared/data` beside the repository) and their MANIFEST.
+
+use ballast_client::dump::AccountDump;
+use serde_json::Value;
+use std::path::PathBuf;
+
+/// The data directory: `$BALLAST_DATA_DIR`, else `<repo>/../shared/data`.
+///
+/// Panics (fails the test loudly) when the directory is missing: under `CI`
+/// that is a broken checkout, and locally the tests cannot prove anything
+/// without the data either. Never skips silently.
+pub fn data_dir() -> PathBuf {
+    let dir = match std::env::var_os("BALLAST_DATA_DIR") {
+        Some(d) => PathBuf::from(d),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data"),
+    };
+    if !dir.join("oracle-accounts").is_dir() {
+        let why = if std::env::var_os("CI").is_some() { "CI is set and" } else { "" };
+        panic!(
+            "{why} the Ballast data directory {} has no oracle-accounts/: set BALLAST_DATA_DIR or put shared/ beside the repository",
+            dir.display()
+        );
+    }
+    dir
+}
+
+/// Load `oracle-accounts/<name>.json`.
+pub fn load(name: &str) -> AccountDump {
+    let path = data_dir().join("oracle-accounts").join(format!("{name}.json"));
+    AccountDump::load(&path).unwrap_or_else(|e| panic!("{e:#}"))
+}
+
+/// Every dump file name (without `.json`), sorted.
+pub fn all_names() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(data_dir().join("oracle-accounts"))
+        .expect("read oracle-accounts")
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.ends_with(".json") && n != "MANIFEST.json")
+        .map(|n| n.trim_end_matches(".json").to_string())
+        .collect();
+    names.sort();
+    names
+}
+
+/// The MANIFEST entries, keyed by file name.
+pub fn manifest() -> Vec<Value> {
+    let text = std::fs::read_to_string(data_dir().join("oracle-accounts/MANIFEST.json")).expect("MANIFEST.json");
+    serde_json::from_str::<Vec<Value>>(&text).expect("MANIFEST is a JSON array")
+}
+
+/// Convert a dump into a bank account.
+pub fn to_account(d: &AccountDump) -> solana_sdk::account::Account {
+    solana_sdk::account::Account {
+        lamports: d.lamports,
+        data: d.data.clone(),
+        owner: d.owner,
+        executable: d.executable,
+        rent_epoch: d.rent_epoch,
+    }
+}
+
+/// Parse an RFC 3339 UTC time `YYYY-MM-DDTHH:MM:SSZ` to unix seconds.
+pub fn unix_time(s: &str) -> i64 {
+    let b = s.as_bytes();
+    let num = |r: std::ops::Range<usize>| -> i64 { s[r].parse().unwrap_or_else(|_| panic!("bad time {s}")) };
+    assert!(b.len() == 20 && b[10] == b'T' && b[19] == b'Z', "bad time {s}");
+    let (y, m, d) = (num(0..4), num(5..7), num(8..10));
+    // Days from civil (Howard Hinnant's algorithm).
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    days * 86_400 + num(11..13) * 3_600 + num(14..16) * 60 + num(17..19)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn unix_time_matches_known_epochs() {
+        assert_eq!(super::unix_time("1970-01-01T00:00:00Z"), 0);
+        assert_eq!(super::unix_time("2024-07-04T12:04:05Z"), 1_720_094_645);
+    }
+}

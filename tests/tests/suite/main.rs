@@ -1,0 +1,9 @@
+//! The Ballast integration suite: one binary (one link of program-test),
+//! one module per feature.
+#![allow(deprecated)]
+
+mod oracle_dumps;
+mod oracle_governance;
+mod oracle_refresh;
+mod oracle_security;
+mod parser_props;

@@ -1,0 +1,41 @@
+//! Properties of the format parsers: no input bytes make them panic.
+
+use ballast_tests::dumps::{all_names, load};
+use oracle_adapter::sources::SourceKind;
+use proptest::prelude::*;
+
+const KINDS: [SourceKind; 4] =
+    [SourceKind::PythPull, SourceKind::SwitchboardOnDemand, SourceKind::PythLegacy, SourceKind::SwitchboardV2];
+
+fn parse_all(data: &[u8]) {
+    for k in KINDS {
+        let _ = k.parse(data, &[0; 32]);
+    }
+    let _ = SourceKind::detect(data);
+    let _ = oracle_adapter::reader::decode_feed(data);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(10_000))]
+
+    #[test]
+    fn no_random_bytes_make_any_parser_panic(data in prop::collection::vec(any::<u8>(), 0..4_000)) {
+        parse_all(&data);
+    }
+
+    #[test]
+    fn no_mutation_or_truncation_of_a_real_dump_makes_any_parser_panic(
+        pick in any::<prop::sample::Index>(),
+        flips in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..16),
+        cut in any::<prop::sample::Index>(),
+    ) {
+        let names = all_names();
+        let mut data = load(&names[pick.index(names.len())]).data;
+        for (at, byte) in flips {
+            let i = at.index(data.len());
+            data[i] = byte;
+        }
+        data.truncate(cut.index(data.len() + 1));
+        parse_all(&data);
+    }
+}
