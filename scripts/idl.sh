@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 mode=${1:-write}
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-for prog in oracle-adapter; do
+for prog in oracle-adapter margin-engine; do
   name=${prog//-/_}
   ANCHOR_IDL_BUILD_PROGRAM_PATH="$PWD/programs/$prog" \
   ANCHOR_IDL_BUILD_SKIP_LINT=TRUE ANCHOR_IDL_BUILD_NO_DOCS=FALSE \

@@ -36,7 +36,8 @@ pub async fn create_feed(
     for s in sources {
         tc.set_account(&s.address, &s.account());
     }
-    let params = CreateFeedParams { symbol: symbol.to_string(), sources: sources.iter().map(|s| s.param()).collect(), guards };
+    let params =
+        CreateFeedParams { symbol: symbol.to_string(), sources: sources.iter().map(|s| s.param()).collect(), guards };
     let payer = tc.payer();
     tc.process(&[ix::create_feed(payer, governance.pubkey(), params)], &[governance]).await.expect("create_feed");
     ix::feed_address(symbol)
@@ -50,7 +51,11 @@ pub async fn load_feed(tc: &mut TestContext, feed: &Pubkey) -> PriceFeed {
 
 /// Write the sources' current bytes into the bank and refresh `feed`
 /// passing `keys`; returns the `FeedRefreshed` event.
-pub async fn refresh(tc: &mut TestContext, feed: &Pubkey, sources: &[SourceFixture]) -> Result<FeedRefreshed, BanksClientError> {
+pub async fn refresh(
+    tc: &mut TestContext,
+    feed: &Pubkey,
+    sources: &[SourceFixture],
+) -> Result<FeedRefreshed, BanksClientError> {
     for s in sources {
         tc.set_account(&s.address, &s.account());
     }
@@ -59,7 +64,11 @@ pub async fn refresh(tc: &mut TestContext, feed: &Pubkey, sources: &[SourceFixtu
 }
 
 /// Refresh `feed` passing exactly `keys`; returns the `FeedRefreshed` event.
-pub async fn refresh_keys(tc: &mut TestContext, feed: &Pubkey, keys: &[Pubkey]) -> Result<FeedRefreshed, BanksClientError> {
+pub async fn refresh_keys(
+    tc: &mut TestContext,
+    feed: &Pubkey,
+    keys: &[Pubkey],
+) -> Result<FeedRefreshed, BanksClientError> {
     let logs = tc.process_logged(&[ix::refresh(*feed, keys)], &[]).await?;
     Ok(find_event::<FeedRefreshed>(&logs).unwrap_or_else(|| panic!("refresh emits FeedRefreshed: {logs:#?}")))
 }

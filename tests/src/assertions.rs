@@ -42,7 +42,13 @@ pub fn tx_error(err: BanksClientError) -> TransactionError {
 /// Send `ixs` and assert that the last instruction fails with custom error
 /// `code`, and that no touched account (data, lamports, owner) and no account
 /// in `extra` changed.
-pub async fn assert_error(tc: &mut TestContext, ixs: &[Instruction], signers: &[&Keypair], code: u32, extra: &[Pubkey]) {
+pub async fn assert_error(
+    tc: &mut TestContext,
+    ixs: &[Instruction],
+    signers: &[&Keypair],
+    code: u32,
+    extra: &[Pubkey],
+) {
     assert_tx_error(tc, ixs, signers, InstructionError::Custom(code), extra).await
 }
 

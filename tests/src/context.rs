@@ -17,7 +17,11 @@ use solana_sdk::transaction::Transaction;
 /// its duration is sound.
 macro_rules! anchor_processor {
     ($name:ident, $program:path) => {
-        fn $name<'a, 'b, 'c, 'd>(program_id: &'a Pubkey, accounts: &'b [AccountInfo<'c>], data: &'d [u8]) -> ProgramResult {
+        fn $name<'a, 'b, 'c, 'd>(
+            program_id: &'a Pubkey,
+            accounts: &'b [AccountInfo<'c>],
+            data: &'d [u8],
+        ) -> ProgramResult {
             use $program as program;
             // SAFETY: see the macro's doc; nothing escapes the call.
             let accounts: &'c [AccountInfo<'c>] = unsafe { core::mem::transmute(accounts) };
@@ -29,6 +33,7 @@ macro_rules! anchor_processor {
 }
 
 anchor_processor!(oracle_adapter_processor, oracle_adapter);
+anchor_processor!(margin_engine_processor, margin_engine);
 
 /// Builds a [`TestContext`] with both programs as native processors.
 pub struct ContextBuilder {
@@ -48,6 +53,7 @@ impl ContextBuilder {
         let mut program_test = ProgramTest::default();
         program_test.prefer_bpf(false);
         program_test.add_program("oracle_adapter", oracle_adapter::ID, processor!(oracle_adapter_processor));
+        program_test.add_program("margin_engine", margin_engine::ID, processor!(margin_engine_processor));
         ContextBuilder { program_test }
     }
 
@@ -99,11 +105,27 @@ impl TestContext {
 
     /// Like [`TestContext::process`], returning the log messages on success
     /// and the transaction error on failure.
-    pub async fn process_logged(&mut self, ixs: &[Instruction], signers: &[&Keypair]) -> Result<Vec<String>, BanksClientError> {
+    pub async fn process_logged(
+        &mut self,
+        ixs: &[Instruction],
+        signers: &[&Keypair],
+    ) -> Result<Vec<String>, BanksClientError> {
         let tx = self.transaction(ixs, signers);
         let res = self.ctx.banks_client.process_transaction_with_metadata(tx).await?;
         res.result.map_err(BanksClientError::TransactionError)?;
         Ok(res.metadata.map(|m| m.log_messages).unwrap_or_default())
+    }
+
+    /// Like [`TestContext::process`], returning the program's return data.
+    pub async fn process_returning(
+        &mut self,
+        ixs: &[Instruction],
+        signers: &[&Keypair],
+    ) -> Result<Vec<u8>, BanksClientError> {
+        let tx = self.transaction(ixs, signers);
+        let res = self.ctx.banks_client.process_transaction_with_metadata(tx).await?;
+        res.result.map_err(BanksClientError::TransactionError)?;
+        Ok(res.metadata.and_then(|m| m.return_data).map(|r| r.data).unwrap_or_default())
     }
 
     /// Fetch an account (None if missing).

@@ -71,7 +71,13 @@ impl SourceFixture {
 
     /// The account, owned by the real oracle program of its kind.
     pub fn account(&self) -> Account {
-        Account { lamports: 1_000_000_000, data: self.bytes(), owner: self.kind.owner_program(), executable: false, rent_epoch: 0 }
+        Account {
+            lamports: 1_000_000_000,
+            data: self.bytes(),
+            owner: self.kind.owner_program(),
+            executable: false,
+            rent_epoch: 0,
+        }
     }
 
     /// The raw account bytes.

@@ -123,4 +123,3 @@ pub fn event_payloads(logs: &[String]) -> impl Iterator<Item = &str> {
         .filter_map(|l| l.strip_prefix(NATIVE_DATA_PREFIX).or_else(|| l.strip_prefix(SBF_DATA_PREFIX)))
         .flat_map(|rest| rest.split(' '))
 }
-

@@ -51,7 +51,9 @@ struct Row {
 /// its detected kind, and for Pyth pull its own feed id.
 fn config_for(dump: &AccountDump, kind: SourceKind) -> SourceConfig {
     let feed_id = match kind {
-        SourceKind::PythPull => pyth_pull::parse_account(&dump.data).map(|u| u.price_message.feed_id).unwrap_or([0; 32]),
+        SourceKind::PythPull => {
+            pyth_pull::parse_account(&dump.data).map(|u| u.price_message.feed_id).unwrap_or([0; 32])
+        }
         _ => [0; 32],
     };
     SourceConfig { account: dump.pubkey, feed_id, kind: kind as u8, padding: [0; 7] }
@@ -133,7 +135,10 @@ fn print_text(rows: &[Row], sum: &Summary) {
         println!();
     }
     if rows.len() > sum.configured {
-        println!("aggregate (a feed holds {MAX_SOURCES} sources: the {MAX_SOURCES} newest accepted of {} files)", rows.len());
+        println!(
+            "aggregate (a feed holds {MAX_SOURCES} sources: the {MAX_SOURCES} newest accepted of {} files)",
+            rows.len()
+        );
     } else {
         println!("aggregate of {} source(s)", rows.len());
     }
@@ -197,4 +202,3 @@ fn print_json(rows: &[Row], sum: &Summary) {
     });
     println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
 }
-

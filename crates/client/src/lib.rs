@@ -2,11 +2,13 @@
 //!
 //! Shared by the CLI, the keeper, the stress lab and the integration tests:
 //! - [`dump`]: load accounts saved with `solana account --output json`;
+//! - [`engine`]: margin-engine instruction builders;
 //! - [`fmt`]: display of fixed-point prices and times;
 //! - [`oracle`]: oracle-adapter instruction builders, made from the program's
 //!   own Anchor account structs and instruction data (never hand-written
 //!   account lists), plus PDA helpers.
 
 pub mod dump;
+pub mod engine;
 pub mod fmt;
 pub mod oracle;

@@ -69,9 +69,7 @@ impl_safe_math!(u8, u16, u32, u64, u128, i32, i64, i128);
 
 /// `10^exp` as `u128`, or [`MathError::ExponentOutOfRange`] above 10^38.
 pub fn pow10(exp: u32) -> Result<u128, MathError> {
-    10u128
-        .checked_pow(exp)
-        .ok_or(MathError::ExponentOutOfRange)
+    10u128.checked_pow(exp).ok_or(MathError::ExponentOutOfRange)
 }
 
 /// `a * b / d` in u128, rounded down.

@@ -11,9 +11,9 @@
 
 use anchor_lang::prelude::*;
 
+pub mod compat;
 pub mod constants;
 pub mod engine;
-pub mod event_log;
 pub mod errors;
 pub mod events;
 pub mod instructions;

@@ -6,7 +6,9 @@ use ballast_risk::oracle::{check_quote, Guards, Validity, Verdict};
 use ballast_tests::adapter::{init_adapter, load_feed, refresh_keys};
 use ballast_tests::context::ContextBuilder;
 use ballast_tests::dumps::{self, load, manifest, to_account, unix_time};
-use oracle_adapter::sources::{evaluate, pyth_legacy, pyth_pull, switchboard_on_demand, switchboard_v2, SourceInput, SourceKind};
+use oracle_adapter::sources::{
+    evaluate, pyth_legacy, pyth_pull, switchboard_on_demand, switchboard_v2, SourceInput, SourceKind,
+};
 use oracle_adapter::state::{GuardParams, SourceConfig, SourceParam};
 use serde_json::Value;
 
@@ -76,7 +78,10 @@ fn every_manifest_entry_parses_to_its_decoded_values() {
                 assert_eq!(SourceKind::detect(&d.data), Some(SourceKind::SwitchboardV2), "{name}");
                 let a = switchboard_v2::read_aggregator(&d.data).unwrap();
                 assert!(close(a.result.mantissa, a.result.expo().unwrap(), f(e, "result")), "{name} result");
-                assert!(close(a.std_deviation.mantissa, a.std_deviation.expo().unwrap(), f(e, "std_dev")), "{name} std");
+                assert!(
+                    close(a.std_deviation.mantissa, a.std_deviation.expo().unwrap(), f(e, "std_dev")),
+                    "{name} std"
+                );
                 assert_eq!(a.min_oracle_results as u64, u(e, "min_oracle_results"), "{name}");
                 assert_eq!(a.num_success as u64, u(e, "num_success"), "{name}");
                 assert_eq!(a.round_open_slot, u(e, "round_open_slot"), "{name}");
@@ -168,7 +173,8 @@ async fn create_feed_raw(
     guards: GuardParams,
 ) -> solana_sdk::pubkey::Pubkey {
     use solana_sdk::signature::Signer;
-    let params = oracle_adapter::instructions::CreateFeedParams { symbol: symbol.into(), sources: sources.to_vec(), guards };
+    let params =
+        oracle_adapter::instructions::CreateFeedParams { symbol: symbol.into(), sources: sources.to_vec(), guards };
     let payer = tc.payer();
     tc.process(&[ballast_client::oracle::create_feed(payer, gov.pubkey(), params)], &[gov]).await.unwrap();
     ballast_client::oracle::feed_address(symbol)

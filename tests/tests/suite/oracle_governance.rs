@@ -112,11 +112,24 @@ async fn update_feed_checks_guards_against_the_new_source_count() {
     let (mut tc, gov, s) = setup().await;
     let feed = create_feed(&mut tc, &gov, "SOL", &s, guards()).await; // min_valid 2
     let p = UpdateFeedParams { sources: Some(vec![s[0].param()]), guards: None };
-    assert_error(&mut tc, &[ix::update_feed(gov.pubkey(), feed, p)], &[&gov], AdapterError::GuardOutOfBounds.into(), &[])
-        .await;
+    assert_error(
+        &mut tc,
+        &[ix::update_feed(gov.pubkey(), feed, p)],
+        &[&gov],
+        AdapterError::GuardOutOfBounds.into(),
+        &[],
+    )
+    .await;
     let p = UpdateFeedParams { sources: None, guards: None };
-    assert_error(&mut tc, &[ix::update_feed(gov.pubkey(), feed, p)], &[&gov], AdapterError::EmptyUpdate.into(), &[]).await;
-    let p = UpdateFeedParams { sources: Some(vec![]), guards: None };
-    assert_error(&mut tc, &[ix::update_feed(gov.pubkey(), feed, p)], &[&gov], AdapterError::InvalidSourceCount.into(), &[])
+    assert_error(&mut tc, &[ix::update_feed(gov.pubkey(), feed, p)], &[&gov], AdapterError::EmptyUpdate.into(), &[])
         .await;
+    let p = UpdateFeedParams { sources: Some(vec![]), guards: None };
+    assert_error(
+        &mut tc,
+        &[ix::update_feed(gov.pubkey(), feed, p)],
+        &[&gov],
+        AdapterError::InvalidSourceCount.into(),
+        &[],
+    )
+    .await;
 }

@@ -38,8 +38,22 @@ fn verdicts(ev: &FeedRefreshed, n: usize) -> Vec<Verdict> {
 fn verdict(v: u8) -> Verdict {
     use Verdict::*;
     [
-        Accepted, WrongKey, WrongOwner, Malformed, Unverified, FeedIdMismatch, NotTrading, TooFewSamples, NoResult,
-        NonPositivePrice, PriceOutOfRange, MissingTimestamp, FutureTimestamp, StaleTime, StaleSlot, TooUncertain,
+        Accepted,
+        WrongKey,
+        WrongOwner,
+        Malformed,
+        Unverified,
+        FeedIdMismatch,
+        NotTrading,
+        TooFewSamples,
+        NoResult,
+        NonPositivePrice,
+        PriceOutOfRange,
+        MissingTimestamp,
+        FutureTimestamp,
+        StaleTime,
+        StaleSlot,
+        TooUncertain,
     ][v as usize]
 }
 

@@ -79,7 +79,8 @@ async fn row4_config_or_zeroed_discriminator_passed_as_a_feed_is_rejected() {
     let (mut tc, _gov, feed, s) = setup().await;
     let keys: Vec<Pubkey> = s.iter().map(|x| x.address).collect();
     let config = ix::config_address();
-    assert_error(&mut tc, &[ix::refresh(config, &keys)], &[], Anchor::AccountDiscriminatorMismatch.into(), &[feed]).await;
+    assert_error(&mut tc, &[ix::refresh(config, &keys)], &[], Anchor::AccountDiscriminatorMismatch.into(), &[feed])
+        .await;
     let mut zeroed = tc.account(&feed).await.unwrap();
     zeroed.data[..8].fill(0);
     let fake = Pubkey::new_unique();
@@ -110,14 +111,21 @@ async fn row9_initialize_and_create_feed_twice_are_rejected_with_state_intact() 
     // Anchor's `init` on an existing account takes its allocate path, which
     // the system program refuses before any handler code runs.
     let config = ix::config_address();
-    assert_tx_error(&mut tc, &[ix::initialize(payer, payer)], &[], InstructionError::InvalidInstructionData, &[config]).await;
+    assert_tx_error(&mut tc, &[ix::initialize(payer, payer)], &[], InstructionError::InvalidInstructionData, &[config])
+        .await;
     let p = oracle_adapter::instructions::CreateFeedParams {
         symbol: "SOL".into(),
         sources: s.iter().map(|x| x.param()).collect(),
         guards: guards(),
     };
-    assert_tx_error(&mut tc, &[ix::create_feed(payer, gov.pubkey(), p)], &[&gov], InstructionError::InvalidInstructionData, &[feed])
-        .await;
+    assert_tx_error(
+        &mut tc,
+        &[ix::create_feed(payer, gov.pubkey(), p)],
+        &[&gov],
+        InstructionError::InvalidInstructionData,
+        &[feed],
+    )
+    .await;
 }
 
 #[tokio::test]

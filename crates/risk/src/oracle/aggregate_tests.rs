@@ -9,13 +9,21 @@ fn q(price: i64, conf: u64, t: i64) -> Quote {
 }
 
 fn priced(price: i64, t: i64) -> FeedState {
-    FeedState { price, ema_price: price, publish_time: t, publish_slot: t as u64, has_price: true, ..FeedState::default() }
+    FeedState {
+        price,
+        ema_price: price,
+        publish_time: t,
+        publish_slot: t as u64,
+        has_price: true,
+        ..FeedState::default()
+    }
 }
 
 #[test]
 fn agreeing_sources_are_valid_at_the_median() {
     let g = Guards::default_liquid();
-    let a = aggregate(&priced(100 * P, 90), &[q(100 * P, U / 10, 100), q(100 * P + P / 5, U / 10, 99)], 2, &g, 100).unwrap();
+    let a = aggregate(&priced(100 * P, 90), &[q(100 * P, U / 10, 100), q(100 * P + P / 5, U / 10, 99)], 2, &g, 100)
+        .unwrap();
     assert!(a.applied);
     assert_eq!(a.state.validity(), Validity::Valid);
     assert_eq!(a.state.price, 100 * P + P / 10);
@@ -87,16 +95,15 @@ fn quotes_strategy() -> impl Strategy<Value = Vec<Quote>> {
 }
 
 fn prev_strategy() -> impl Strategy<Value = FeedState> {
-    (any::<bool>(), 1i64..=i64::MAX / 2, 1i64..=i64::MAX / 2, 0u64..4_000_000_000_000_000_000, 0i64..1_000_000).prop_map(
-        |(has, price, ema, var, t)| FeedState {
+    (any::<bool>(), 1i64..=i64::MAX / 2, 1i64..=i64::MAX / 2, 0u64..4_000_000_000_000_000_000, 0i64..1_000_000)
+        .prop_map(|(has, price, ema, var, t)| FeedState {
             price,
             ema_price: ema,
             variance_rate: var,
             publish_time: t,
             has_price: has,
             ..FeedState::default()
-        },
-    )
+        })
 }
 
 proptest! {

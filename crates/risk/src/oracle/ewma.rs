@@ -30,9 +30,7 @@ pub fn ewma(old: i64, obs: i64, dt_secs: u64, half_life_secs: u32) -> Result<i64
         return Ok(old);
     }
     // Weights fit in u64·10^4, values in i64: products fit in i128.
-    let num = (old as i128)
-        .safe_mul(w_old as i128)?
-        .safe_add((obs as i128).safe_mul(w_new as i128)?)?;
+    let num = (old as i128).safe_mul(w_old as i128)?.safe_add((obs as i128).safe_mul(w_new as i128)?)?;
     let q = num.div_euclid(total as i128);
     i64::try_from(q).map_err(|_| MathError::Overflow)
 }

@@ -106,10 +106,7 @@ mod tests {
         assert_eq!(g.validate(2).unwrap_err().field, "max_age_secs");
         let mut g = Guards::default_liquid();
         g.max_conf_bps = 2_001;
-        assert_eq!(
-            g.validate(2),
-            Err(GuardError { field: "max_conf_bps", min: 1, max: 2_000, got: 2_001 })
-        );
+        assert_eq!(g.validate(2), Err(GuardError { field: "max_conf_bps", min: 1, max: 2_000, got: 2_001 }));
         let mut g = Guards::default_liquid();
         g.min_valid_sources = 3;
         assert_eq!(g.validate(2).unwrap_err().field, "min_valid_sources");

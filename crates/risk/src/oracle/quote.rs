@@ -100,7 +100,10 @@ mod tests {
         assert_eq!(check_quote(&r, &g, 1_000, 500), Err(Verdict::MissingTimestamp));
         assert_eq!(check_quote(&raw(100, 0), &g, 1_000 - 61, 500), Err(Verdict::FutureTimestamp));
         assert_eq!(check_quote(&raw(100, 0), &g, 1_000 + 61, 500), Err(Verdict::StaleTime));
-        assert_eq!(check_quote(&raw(100, 0), &g, 1_000 + 60, 500), Ok(Quote { price: 1_000, conf: 0, publish_time: 1_000, slot: 500 }));
+        assert_eq!(
+            check_quote(&raw(100, 0), &g, 1_000 + 60, 500),
+            Ok(Quote { price: 1_000, conf: 0, publish_time: 1_000, slot: 500 })
+        );
         assert_eq!(check_quote(&raw(100, 0), &g, 1_000, 651), Err(Verdict::StaleSlot));
         // 2 % limit: conf 2.01 % is rejected, 2 % exactly passes.
         assert_eq!(check_quote(&raw(10_000, 201), &g, 1_000, 500), Err(Verdict::TooUncertain));

@@ -24,10 +24,7 @@ pub struct Refresh<'info> {
 pub fn handler<'info>(ctx: Context<'info, Refresh<'info>>) -> Result<()> {
     let clock = Clock::get()?;
     let mut feed = ctx.accounts.feed.load_mut()?;
-    require!(
-        ctx.remaining_accounts.len() == feed.num_sources as usize,
-        AdapterError::SourceCountMismatch
-    );
+    require!(ctx.remaining_accounts.len() == feed.num_sources as usize, AdapterError::SourceCountMismatch);
     let mut datas = Vec::with_capacity(ctx.remaining_accounts.len());
     for acc in ctx.remaining_accounts {
         datas.push(acc.try_borrow_data()?);

@@ -17,8 +17,8 @@
 //! ```
 
 use super::bytes::read;
-use offsets::*;
 use ballast_risk::oracle::{RawQuote, Verdict};
+use offsets::*;
 
 /// The magic number at offset 0.
 pub const MAGIC: u32 = 0xa1b2_c3d4;

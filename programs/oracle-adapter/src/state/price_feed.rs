@@ -245,4 +245,3 @@ impl PriceFeed {
         self.sources.get(i).and_then(|s| SourceKind::from_u8(s.kind))
     }
 }
-

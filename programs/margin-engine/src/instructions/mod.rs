@@ -1,0 +1,5 @@
+//! One instruction per file: args, accounts, `validate()`, handler.
+
+pub mod gated_price;
+
+pub use gated_price::*;

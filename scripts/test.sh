@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The whole test suite (the README's second command; .ci/run calls it).
+# Needs only cargo (stable) and python3; the real data lives in
+# $BALLAST_DATA_DIR (default: ../shared/data beside the repository).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export BALLAST_DATA_DIR="${BALLAST_DATA_DIR:-$(cd .. && pwd)/shared/data}"
+if [ ! -d "$BALLAST_DATA_DIR/oracle-accounts" ]; then
+  echo "error: Ballast data directory $BALLAST_DATA_DIR has no oracle-accounts/ (set BALLAST_DATA_DIR)" >&2
+  exit 1
+fi
+start=$(date +%s)
+cargo test --workspace --locked
+scripts/idl.sh --check
+echo "scripts/test.sh: all suites passed in $(( $(date +%s) - start ))s"
