@@ -82,3 +82,25 @@ pub fn find_event<E: AnchorDeserialize + Discriminator>(logs: &[String]) -> Opti
         E::deserialize(&mut &body[..]).ok()
     })
 }
+
+/// A bank at (`slot`, `t`) with an initialised adapter and a "SOL" feed
+/// (default guard rails) over a Pyth pull and a Switchboard On-Demand
+/// source, both at `price` ± `conf` published at (`slot`, `t`); not yet
+/// refreshed. Returns the context, the governance key, the feed and sources.
+pub async fn sol_feed(
+    slot: u64,
+    t: i64,
+    price: i64,
+    conf: u64,
+) -> (crate::context::TestContext, Keypair, Pubkey, Vec<SourceFixture>) {
+    use oracle_adapter::sources::SourceKind;
+    let mut tc = crate::context::ContextBuilder::new().start().await;
+    tc.set_clock(slot, t).await;
+    let gov = init_adapter(&mut tc).await;
+    let sources = vec![
+        SourceFixture::new(SourceKind::PythPull, price, conf, t, slot),
+        SourceFixture::new(SourceKind::SwitchboardOnDemand, price, conf, t, slot),
+    ];
+    let feed = create_feed(&mut tc, &gov, "SOL", &sources, guards()).await;
+    (tc, gov, feed, sources)
+}

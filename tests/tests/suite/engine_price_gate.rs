@@ -4,13 +4,12 @@ use anchor_lang::error::ErrorCode as Anchor;
 use anchor_lang::AnchorDeserialize;
 use ballast_client::engine::gated_price;
 use ballast_risk::oracle::Validity;
-use ballast_tests::adapter::{create_feed, guards, init_adapter, refresh};
+use ballast_tests::adapter::{refresh, sol_feed};
 use ballast_tests::assertions::assert_error;
-use ballast_tests::context::{ContextBuilder, TestContext};
+use ballast_tests::context::TestContext;
 use ballast_tests::fixtures::{SourceFixture, ONE};
 use margin_engine::errors::EngineError;
 use margin_engine::instructions::GatedPrice;
-use oracle_adapter::sources::SourceKind;
 use solana_sdk::pubkey::Pubkey;
 
 const T0: i64 = 1_700_000_000;
@@ -19,14 +18,7 @@ const REDUCE: u8 = 1;
 const LIQUIDATE: u8 = 2;
 
 async fn priced_feed() -> (TestContext, Pubkey, Vec<SourceFixture>) {
-    let mut tc = ContextBuilder::new().start().await;
-    tc.set_clock(10, T0).await;
-    let gov = init_adapter(&mut tc).await;
-    let s = vec![
-        SourceFixture::new(SourceKind::PythPull, 100 * ONE, 0, T0, 10),
-        SourceFixture::new(SourceKind::SwitchboardOnDemand, 100 * ONE, 0, T0, 10),
-    ];
-    let feed = create_feed(&mut tc, &gov, "SOL", &s, guards()).await;
+    let (mut tc, _gov, feed, s) = sol_feed(10, T0, 100 * ONE, 0).await;
     refresh(&mut tc, &feed, &s).await.unwrap();
     (tc, feed, s)
 }

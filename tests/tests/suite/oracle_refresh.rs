@@ -2,7 +2,7 @@
 //! asserts the per-source verdicts of the event and the published state.
 
 use ballast_risk::oracle::{Validity, Verdict};
-use ballast_tests::adapter::{create_feed, guards, init_adapter, load_feed, refresh, refresh_keys};
+use ballast_tests::adapter::{create_feed, guards, init_adapter, load_feed, refresh, refresh_keys, sol_feed};
 use ballast_tests::context::{ContextBuilder, TestContext};
 use ballast_tests::fixtures::{SourceFixture, ONE};
 use oracle_adapter::events::FeedRefreshed;
@@ -16,14 +16,7 @@ const S0: u64 = 1_000;
 /// A bank at (S0, T0) with a SOL feed over a Pyth pull and a Switchboard
 /// On-Demand source, both at 100.0 with 0.05 conf, not yet refreshed.
 async fn two_source_feed() -> (TestContext, Pubkey, Vec<SourceFixture>) {
-    let mut tc = ContextBuilder::new().start().await;
-    tc.set_clock(S0, T0).await;
-    let gov = init_adapter(&mut tc).await;
-    let sources = vec![
-        SourceFixture::new(SourceKind::PythPull, 100 * ONE, (ONE / 20) as u64, T0, S0),
-        SourceFixture::new(SourceKind::SwitchboardOnDemand, 100 * ONE, (ONE / 20) as u64, T0, S0),
-    ];
-    let feed = create_feed(&mut tc, &gov, "SOL", &sources, guards()).await;
+    let (tc, _gov, feed, sources) = sol_feed(S0, T0, 100 * ONE, (ONE / 20) as u64).await;
     (tc, feed, sources)
 }
 

@@ -5,13 +5,12 @@
 use anchor_lang::error::ErrorCode as Anchor;
 use ballast_client::oracle as ix;
 use ballast_risk::oracle::Verdict;
-use ballast_tests::adapter::{create_feed, guards, init_adapter, load_feed, refresh, refresh_keys};
+use ballast_tests::adapter::{guards, load_feed, refresh, refresh_keys, sol_feed};
 use ballast_tests::assertions::{assert_error, assert_tx_error};
-use ballast_tests::context::{ContextBuilder, TestContext};
+use ballast_tests::context::TestContext;
 use ballast_tests::fixtures::{SourceFixture, ONE};
 use oracle_adapter::errors::AdapterError;
 use oracle_adapter::instructions::UpdateFeedParams;
-use oracle_adapter::sources::SourceKind;
 use oracle_adapter::state::GuardParams;
 use solana_sdk::instruction::InstructionError;
 use solana_sdk::pubkey::Pubkey;
@@ -20,14 +19,7 @@ use solana_sdk::signature::{Keypair, Signer};
 const T0: i64 = 1_700_000_000;
 
 async fn setup() -> (TestContext, Keypair, Pubkey, Vec<SourceFixture>) {
-    let mut tc = ContextBuilder::new().start().await;
-    tc.set_clock(10, T0).await;
-    let gov = init_adapter(&mut tc).await;
-    let s = vec![
-        SourceFixture::new(SourceKind::PythPull, 100 * ONE, 0, T0, 10),
-        SourceFixture::new(SourceKind::SwitchboardOnDemand, 100 * ONE, 0, T0, 10),
-    ];
-    let feed = create_feed(&mut tc, &gov, "SOL", &s, guards()).await;
+    let (mut tc, gov, feed, s) = sol_feed(10, T0, 100 * ONE, 0).await;
     refresh(&mut tc, &feed, &s).await.unwrap();
     (tc, gov, feed, s)
 }
