@@ -47,6 +47,9 @@ pub enum AdapterError {
     /// The source account id is the default (all-zero) key.
     #[msg("a source account may not be the all-zero key")]
     ZeroSourceAccount,
+    /// The config or feed account exists already.
+    #[msg("account is already initialized")]
+    AlreadyInitialized,
 }
 
 impl From<ballast_risk::MathError> for AdapterError {

@@ -6,13 +6,12 @@ use anchor_lang::error::ErrorCode as Anchor;
 use ballast_client::oracle as ix;
 use ballast_risk::oracle::Verdict;
 use ballast_tests::adapter::{guards, load_feed, refresh, refresh_keys, sol_feed};
-use ballast_tests::assertions::{assert_error, assert_tx_error};
+use ballast_tests::assertions::assert_error;
 use ballast_tests::context::TestContext;
 use ballast_tests::fixtures::{SourceFixture, ONE};
 use oracle_adapter::errors::AdapterError;
 use oracle_adapter::instructions::UpdateFeedParams;
 use oracle_adapter::state::GuardParams;
-use solana_sdk::instruction::InstructionError;
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::{Keypair, Signer};
 
@@ -100,24 +99,16 @@ async fn row7_a_source_owned_by_a_fake_oracle_program_never_enters_the_price() {
 async fn row9_initialize_and_create_feed_twice_are_rejected_with_state_intact() {
     let (mut tc, gov, feed, s) = setup().await;
     let payer = tc.payer();
-    // Anchor's `init` on an existing account takes its allocate path, which
-    // the system program refuses before any handler code runs.
     let config = ix::config_address();
-    assert_tx_error(&mut tc, &[ix::initialize(payer, payer)], &[], InstructionError::InvalidInstructionData, &[config])
+    assert_error(&mut tc, &[ix::initialize(payer, payer)], &[], AdapterError::AlreadyInitialized.into(), &[config])
         .await;
     let p = oracle_adapter::instructions::CreateFeedParams {
         symbol: "SOL".into(),
         sources: s.iter().map(|x| x.param()).collect(),
         guards: guards(),
     };
-    assert_tx_error(
-        &mut tc,
-        &[ix::create_feed(payer, gov.pubkey(), p)],
-        &[&gov],
-        InstructionError::InvalidInstructionData,
-        &[feed],
-    )
-    .await;
+    let i = ix::create_feed(payer, gov.pubkey(), p);
+    assert_error(&mut tc, &[i], &[&gov], AdapterError::AlreadyInitialized.into(), &[feed]).await;
 }
 
 #[tokio::test]
@@ -146,4 +137,40 @@ async fn row13_extreme_values_are_verdicts_never_panics() {
     tc.set_account(&s[0].address, &sane.account());
     let ev = refresh_keys(&mut tc, &feed, &[s[0].address, s[1].address]).await.unwrap();
     assert_eq!(ev.verdicts[..2], [Verdict::Accepted as u8, Verdict::Malformed as u8]);
+}
+
+/// Griefing: lamports sent to a PDA before it is created must not block its
+/// creation (Anchor 1.2.2's `init` would use an instruction that Agave 3.1's
+/// system program rejects; `compat::create_pda` tops up and allocates).
+#[tokio::test]
+async fn prefunded_config_and_feed_pdas_still_initialize() {
+    use solana_sdk::account::Account;
+    let mut tc = ballast_tests::context::ContextBuilder::new().start().await;
+    let dust = |lamports| Account {
+        lamports,
+        data: vec![],
+        owner: anchor_lang::system_program::ID,
+        executable: false,
+        rent_epoch: 0,
+    };
+    let config = ix::config_address();
+    tc.set_account(&config, &dust(1_000));
+    let gov = Keypair::new();
+    let payer = tc.payer();
+    tc.process(&[ix::initialize(payer, gov.pubkey())], &[]).await.expect("initialize after pre-funding");
+    let acc = tc.account(&config).await.unwrap();
+    assert_eq!(acc.owner, oracle_adapter::ID);
+    // A feed address pre-funded with more than its rent needs no top-up.
+    let feed = ix::feed_address("SOL");
+    tc.set_account(&feed, &dust(1_000_000_000));
+    let s = [SourceFixture::new(oracle_adapter::sources::SourceKind::PythLegacy, ONE, 0, 1, 1)];
+    let p = oracle_adapter::instructions::CreateFeedParams {
+        symbol: "SOL".into(),
+        sources: s.iter().map(|x| x.param()).collect(),
+        guards: GuardParams { min_valid_sources: 1, ..guards() },
+    };
+    tc.process(&[ix::create_feed(payer, gov.pubkey(), p)], &[&gov]).await.expect("create_feed after pre-funding");
+    let f = load_feed(&mut tc, &feed).await;
+    assert_eq!((f.symbol_str(), f.num_sources), ("SOL", 1));
+    assert_eq!(tc.account(&feed).await.unwrap().lamports, 1_000_000_000);
 }

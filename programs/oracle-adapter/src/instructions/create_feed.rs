@@ -1,11 +1,13 @@
 //! `create_feed`: governance creates one asset's price feed.
 
+use crate::compat::create_pda;
 use crate::constants::*;
 use crate::errors::AdapterError;
 use crate::events::FeedCreated;
 use crate::sources::SourceKind;
 use crate::state::{AdapterConfig, GuardParams, PriceFeed, SourceParam};
 use anchor_lang::prelude::*;
+use anchor_lang::Discriminator;
 use ballast_risk::oracle::{Guards, Validity, MAX_SOURCES};
 
 /// Arguments of `create_feed`.
@@ -31,11 +33,11 @@ pub struct CreateFeed<'info> {
     /// The adapter config naming the authority.
     #[account(mut, seeds = [CONFIG_SEED], bump = config.bump, has_one = authority @ AdapterError::Unauthorized)]
     pub config: Account<'info, AdapterConfig>,
-    /// The new feed; `init` fails if the symbol already has one.
-    #[account(init, payer = payer, space = 8 + core::mem::size_of::<PriceFeed>(),
-              seeds = [FEED_SEED, params.symbol.as_bytes()], bump)]
-    pub feed: AccountLoader<'info, PriceFeed>,
-    /// System program, for `init`.
+    /// CHECK: the symbol's feed PDA (address checked by seeds), created here
+    /// by `create_pda`, which refuses an address that is already initialised.
+    #[account(mut, seeds = [FEED_SEED, params.symbol.as_bytes()], bump)]
+    pub feed: UncheckedAccount<'info>,
+    /// System program, for the account creation.
     pub system_program: Program<'info, System>,
 }
 
@@ -86,19 +88,35 @@ impl CreateFeed<'_> {
 }
 
 /// 1. Validate symbol, sources and guard rails.
-/// 2. Initialise the feed: no price yet, validity `Invalid`.
-/// 3. Count the feed in the config and emit `FeedCreated`.
+/// 2. Create the feed PDA (`AlreadyInitialized` if the symbol has one;
+///    pre-funded lamports do not block it).
+/// 3. Initialise it: no price yet, validity `Invalid`.
+/// 4. Count the feed in the config and emit `FeedCreated`.
 pub fn handler(ctx: Context<CreateFeed>, params: CreateFeedParams) -> Result<()> {
     let (symbol, guards) = ctx.accounts.validate(&params)?;
-    let mut feed = ctx.accounts.feed.load_init()?;
+    let bump = ctx.bumps.feed;
+    let feed_info = ctx.accounts.feed.to_account_info();
+    create_pda(
+        &ctx.accounts.payer.to_account_info(),
+        &feed_info,
+        &ctx.accounts.system_program.to_account_info(),
+        8 + core::mem::size_of::<PriceFeed>(),
+        &crate::ID,
+        &[FEED_SEED, params.symbol.as_bytes(), &[bump]],
+        || error!(AdapterError::AlreadyInitialized),
+    )?;
+    let mut data = feed_info.try_borrow_mut_data()?;
+    data[..8].copy_from_slice(PriceFeed::DISCRIMINATOR);
+    let feed: &mut PriceFeed = bytemuck::try_from_bytes_mut(&mut data[8..8 + core::mem::size_of::<PriceFeed>()])
+        .map_err(|_| error!(ErrorCode::AccountDidNotDeserialize))?;
     feed.symbol = symbol;
     feed.set_sources(&params.sources);
     feed.set_guards(&guards);
     feed.version = PRICE_FEED_VERSION;
-    feed.bump = ctx.bumps.feed;
+    feed.bump = bump;
     feed.validity = Validity::Invalid as u8;
     let sources = feed.source_params();
-    drop(feed);
+    drop(data);
 
     let config = &mut ctx.accounts.config;
     config.feed_count = config.feed_count.checked_add(1).ok_or(AdapterError::MathOverflow)?;

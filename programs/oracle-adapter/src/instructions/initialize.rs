@@ -1,6 +1,8 @@
 //! `initialize`: create the adapter's singleton config.
 
+use crate::compat::create_pda;
 use crate::constants::*;
+use crate::errors::AdapterError;
 use crate::events::AdapterInitialized;
 use crate::state::AdapterConfig;
 use anchor_lang::prelude::*;
@@ -11,22 +13,34 @@ pub struct Initialize<'info> {
     /// Pays rent for the config.
     #[account(mut)]
     pub payer: Signer<'info>,
-    /// The singleton config; `init` fails if it already exists.
-    #[account(init, payer = payer, space = 8 + AdapterConfig::INIT_SPACE, seeds = [CONFIG_SEED], bump)]
-    pub config: Account<'info, AdapterConfig>,
-    /// System program, for `init`.
+    /// CHECK: the config PDA (address checked by seeds), created here by
+    /// `create_pda`, which refuses an address that is already initialised.
+    #[account(mut, seeds = [CONFIG_SEED], bump)]
+    pub config: UncheckedAccount<'info>,
+    /// System program, for the account creation.
     pub system_program: Program<'info, System>,
 }
 
-/// 1. Create the config PDA (re-initialisation fails in `init`).
+/// 1. Create the config PDA (fails with `AlreadyInitialized` the second time;
+///    pre-funded lamports do not block it).
 /// 2. Store the governance authority, bump and version.
 /// 3. Emit `AdapterInitialized`.
 pub fn handler(ctx: Context<Initialize>, authority: Pubkey) -> Result<()> {
-    let config = &mut ctx.accounts.config;
-    config.authority = authority;
-    config.bump = ctx.bumps.config;
-    config.version = CONFIG_VERSION;
-    config.feed_count = 0;
+    let bump = ctx.bumps.config;
+    let config_info = ctx.accounts.config.to_account_info();
+    create_pda(
+        &ctx.accounts.payer.to_account_info(),
+        &config_info,
+        &ctx.accounts.system_program.to_account_info(),
+        8 + AdapterConfig::INIT_SPACE,
+        &crate::ID,
+        &[CONFIG_SEED, &[bump]],
+        || error!(AdapterError::AlreadyInitialized),
+    )?;
+    let config = AdapterConfig { authority, bump, version: CONFIG_VERSION, feed_count: 0, reserved: [0; 32] };
+    let mut data = config_info.try_borrow_mut_data()?;
+    let mut writer: &mut [u8] = &mut data;
+    config.try_serialize(&mut writer)?;
     crate::emit_event!(AdapterInitialized { authority });
     Ok(())
 }
