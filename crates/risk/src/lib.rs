@@ -15,8 +15,12 @@
 #![deny(clippy::float_arithmetic)]
 
 pub mod fixed;
+pub mod health;
+pub mod lp;
 pub mod math;
 pub mod oracle;
+pub mod position;
 pub mod precision;
+pub mod pricing;
 
 pub use math::{MathError, SafeMath};

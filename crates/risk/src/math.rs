@@ -27,6 +27,13 @@ impl fmt::Display for MathError {
 
 impl std::error::Error for MathError {}
 
+impl From<core::num::TryFromIntError> for MathError {
+    /// A narrowing conversion that does not fit is an overflow.
+    fn from(_: core::num::TryFromIntError) -> Self {
+        MathError::Overflow
+    }
+}
+
 /// Checked arithmetic with an error instead of an `Option`.
 pub trait SafeMath: Sized {
     /// `self + rhs`, or [`MathError::Overflow`].
