@@ -7,7 +7,9 @@
 //! - [`assertions`]: `assert_error`, which checks the exact error code and
 //!   that no watched account changed (data, lamports, owner);
 //! - [`native_events`]: makes Anchor events visible in native mode;
-//! - [`adapter`]: oracle-adapter setup helpers.
+//! - [`adapter`]: oracle-adapter setup helpers;
+//! - [`venue`]: a full venue (mint, exchange, market, pool, traders) and the
+//!   accounting invariants.
 //!
 //! Test cases live in `tests/suite/`, one file per feature, in one binary.
 
@@ -21,3 +23,4 @@ pub mod context;
 pub mod dumps;
 pub mod fixtures;
 pub mod native_events;
+pub mod venue;

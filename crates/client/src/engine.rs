@@ -1,14 +1,239 @@
-//! Margin-engine instruction builders.
+//! Margin-engine instruction builders and PDAs, from the program's own
+//! Anchor account structs and instruction data.
 
-use anchor_lang::solana_program::instruction::Instruction;
-use anchor_lang::{InstructionData, ToAccountMetas};
+use anchor_lang::prelude::Pubkey;
+use anchor_lang::solana_program::instruction::{AccountMeta, Instruction};
+use anchor_lang::{system_program, InstructionData, ToAccountMetas};
+use margin_engine::constants::*;
+use margin_engine::instructions::{AddMarketParams, InitializeExchangeParams, TradeParams};
+
+fn pda(seeds: &[&[u8]]) -> Pubkey {
+    Pubkey::find_program_address(seeds, &margin_engine::ID).0
+}
+
+/// The exchange PDA.
+pub fn exchange_address() -> Pubkey {
+    pda(&[EXCHANGE_SEED])
+}
+/// The pool PDA.
+pub fn pool_address() -> Pubkey {
+    pda(&[POOL_SEED])
+}
+/// The vault-authority PDA.
+pub fn vault_authority() -> Pubkey {
+    pda(&[VAULT_AUTHORITY_SEED])
+}
+/// The PDA of market `index`.
+pub fn market_address(index: u16) -> Pubkey {
+    pda(&[MARKET_SEED, &index.to_le_bytes()])
+}
+/// The PDA of `owner`'s margin account `id`.
+pub fn margin_address(owner: &Pubkey, id: u32) -> Pubkey {
+    pda(&[MARGIN_SEED, owner.as_ref(), &id.to_le_bytes()])
+}
+
+/// The exchange's token accounts, as stored in `Exchange`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ExchangeKeys {
+    /// Collateral mint.
+    pub collateral_mint: Pubkey,
+    /// Collateral vault.
+    pub collateral_vault: Pubkey,
+    /// Insurance vault.
+    pub insurance_vault: Pubkey,
+    /// Pool vault.
+    pub pool_vault: Pubkey,
+}
+
+fn with_remaining(mut metas: Vec<AccountMeta>, pairs: &[(Pubkey, Pubkey)]) -> Vec<AccountMeta> {
+    for (market, feed) in pairs {
+        metas.push(AccountMeta::new_readonly(*market, false));
+        metas.push(AccountMeta::new_readonly(*feed, false));
+    }
+    metas
+}
+
+fn ix(accounts: Vec<AccountMeta>, data: Vec<u8>) -> Instruction {
+    Instruction { program_id: margin_engine::ID, accounts, data }
+}
+
+/// `initialize_exchange`: the three vaults are new keypair accounts that sign.
+pub fn initialize_exchange(governance: Pubkey, keys: &ExchangeKeys, params: InitializeExchangeParams) -> Instruction {
+    let accounts = margin_engine::accounts::InitializeExchange {
+        governance,
+        exchange: exchange_address(),
+        pool: pool_address(),
+        vault_authority: vault_authority(),
+        collateral_mint: keys.collateral_mint,
+        collateral_vault: keys.collateral_vault,
+        insurance_vault: keys.insurance_vault,
+        pool_vault: keys.pool_vault,
+        token_program: anchor_spl::token::ID,
+        system_program: system_program::ID,
+    };
+    ix(accounts.to_account_metas(None), margin_engine::instruction::InitializeExchange { params }.data())
+}
+
+/// `add_market` at `index` (the exchange's current market count) over `feed`.
+pub fn add_market(governance: Pubkey, index: u16, feed: Pubkey, params: AddMarketParams) -> Instruction {
+    let accounts = margin_engine::accounts::AddMarket {
+        governance,
+        exchange: exchange_address(),
+        market: market_address(index),
+        feed,
+        system_program: system_program::ID,
+    };
+    ix(accounts.to_account_metas(None), margin_engine::instruction::AddMarket { params }.data())
+}
+
+/// `create_account(id)` for `owner`.
+pub fn create_account(owner: Pubkey, id: u32) -> Instruction {
+    let accounts = margin_engine::accounts::CreateAccount {
+        owner,
+        margin_account: margin_address(&owner, id),
+        system_program: system_program::ID,
+    };
+    ix(accounts.to_account_metas(None), margin_engine::instruction::CreateAccount { id }.data())
+}
+
+/// `deposit(amount)` from `user_token` into `margin_account`.
+pub fn deposit(
+    owner: Pubkey,
+    margin_account: Pubkey,
+    user_token: Pubkey,
+    keys: &ExchangeKeys,
+    amount: u64,
+) -> Instruction {
+    let accounts = margin_engine::accounts::Deposit {
+        owner,
+        exchange: exchange_address(),
+        margin_account,
+        user_token,
+        collateral_vault: keys.collateral_vault,
+        collateral_mint: keys.collateral_mint,
+        token_program: anchor_spl::token::ID,
+    };
+    ix(accounts.to_account_metas(None), margin_engine::instruction::Deposit { amount }.data())
+}
+
+/// `withdraw(amount)` to `user_token`; `health` lists every open position's
+/// `(market, feed)` in slot order.
+pub fn withdraw(
+    owner: Pubkey,
+    margin_account: Pubkey,
+    user_token: Pubkey,
+    keys: &ExchangeKeys,
+    amount: u64,
+    health: &[(Pubkey, Pubkey)],
+) -> Instruction {
+    let accounts = margin_engine::accounts::Withdraw {
+        owner,
+        exchange: exchange_address(),
+        margin_account,
+        user_token,
+        collateral_vault: keys.collateral_vault,
+        vault_authority: vault_authority(),
+        collateral_mint: keys.collateral_mint,
+        token_program: anchor_spl::token::ID,
+    };
+    ix(with_remaining(accounts.to_account_metas(None), health), margin_engine::instruction::Withdraw { amount }.data())
+}
+
+/// `trade(params)` in market `index` over `feed`; `health` lists every other
+/// open position's `(market, feed)` in slot order.
+pub fn trade(
+    owner: Pubkey,
+    margin_account: Pubkey,
+    keys: &ExchangeKeys,
+    index: u16,
+    feed: Pubkey,
+    params: TradeParams,
+    health: &[(Pubkey, Pubkey)],
+) -> Instruction {
+    let accounts = margin_engine::accounts::Trade {
+        owner,
+        exchange: exchange_address(),
+        pool: pool_address(),
+        margin_account,
+        market: market_address(index),
+        feed,
+        collateral_vault: keys.collateral_vault,
+        pool_vault: keys.pool_vault,
+        vault_authority: vault_authority(),
+        collateral_mint: keys.collateral_mint,
+        token_program: anchor_spl::token::ID,
+    };
+    ix(with_remaining(accounts.to_account_metas(None), health), margin_engine::instruction::Trade { params }.data())
+}
+
+/// `close_account`.
+pub fn close_account(owner: Pubkey, margin_account: Pubkey) -> Instruction {
+    let accounts = margin_engine::accounts::CloseAccount { owner, margin_account };
+    ix(accounts.to_account_metas(None), margin_engine::instruction::CloseAccount {}.data())
+}
 
 /// `gated_price(symbol, action)` on the adapter feed of `symbol`.
 pub fn gated_price(symbol: &str, action: u8) -> Instruction {
-    Instruction {
-        program_id: margin_engine::ID,
-        accounts: margin_engine::accounts::GatedPriceAccounts { feed: crate::oracle::feed_address(symbol) }
-            .to_account_metas(None),
-        data: margin_engine::instruction::GatedPrice { symbol: symbol.to_string(), action }.data(),
-    }
+    let accounts = margin_engine::accounts::GatedPriceAccounts { feed: crate::oracle::feed_address(symbol) };
+    ix(
+        accounts.to_account_metas(None),
+        margin_engine::instruction::GatedPrice { symbol: symbol.to_string(), action }.data(),
+    )
+}
+
+/// The PDA of `owner`'s LP position.
+pub fn lp_address(owner: &Pubkey) -> Pubkey {
+    pda(&[LP_SEED, owner.as_ref()])
+}
+
+/// `lp_deposit(amount)`; `markets` lists every market's `(market, feed)` in
+/// index order.
+pub fn lp_deposit(
+    owner: Pubkey,
+    user_token: Pubkey,
+    keys: &ExchangeKeys,
+    amount: u64,
+    markets: &[(Pubkey, Pubkey)],
+) -> Instruction {
+    let accounts = margin_engine::accounts::LpDeposit {
+        owner,
+        exchange: exchange_address(),
+        pool: pool_address(),
+        lp_position: lp_address(&owner),
+        user_token,
+        pool_vault: keys.pool_vault,
+        collateral_mint: keys.collateral_mint,
+        token_program: anchor_spl::token::ID,
+        system_program: system_program::ID,
+    };
+    ix(
+        with_remaining(accounts.to_account_metas(None), markets),
+        margin_engine::instruction::LpDeposit { amount }.data(),
+    )
+}
+
+/// `lp_withdraw(shares)`; `markets` lists every market's `(market, feed)` in
+/// index order.
+pub fn lp_withdraw(
+    owner: Pubkey,
+    user_token: Pubkey,
+    keys: &ExchangeKeys,
+    shares: u64,
+    markets: &[(Pubkey, Pubkey)],
+) -> Instruction {
+    let accounts = margin_engine::accounts::LpWithdraw {
+        owner,
+        exchange: exchange_address(),
+        pool: pool_address(),
+        lp_position: lp_address(&owner),
+        user_token,
+        pool_vault: keys.pool_vault,
+        vault_authority: vault_authority(),
+        collateral_mint: keys.collateral_mint,
+        token_program: anchor_spl::token::ID,
+    };
+    ix(
+        with_remaining(accounts.to_account_metas(None), markets),
+        margin_engine::instruction::LpWithdraw { shares }.data(),
+    )
 }

@@ -1,6 +1,7 @@
 //! # ballast-client
 //!
 //! Shared by the CLI, the keeper, the stress lab and the integration tests:
+//! - [`decode`]: zero-copy account decoding;
 //! - [`dump`]: load accounts saved with `solana account --output json`;
 //! - [`engine`]: margin-engine instruction builders;
 //! - [`fmt`]: display of fixed-point prices and times;
@@ -8,6 +9,7 @@
 //!   own Anchor account structs and instruction data (never hand-written
 //!   account lists), plus PDA helpers.
 
+pub mod decode;
 pub mod dump;
 pub mod engine;
 pub mod fmt;

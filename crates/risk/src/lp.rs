@@ -6,7 +6,33 @@
 //! recorded balance ignores tokens sent straight to the vault, so a donation
 //! cannot inflate the share price (the first-depositor attack).
 
+use crate::health::{biased_value, requirement, PositionRisk};
 use crate::math::{MathError, SafeMath};
+
+/// The pool's value and what it must keep to cover its exposure.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PoolValuation {
+    /// Recorded balance plus the pool's positions valued against the pool
+    /// (longs at `p - k*conf`, shorts at `p + k*conf`), floored at zero.
+    /// precision: QUOTE_PRECISION.
+    pub nav: u64,
+    /// Worst-case exposure: the initial requirement of every pool position,
+    /// rounded up. An LP withdrawal may not take NAV below it.
+    /// precision: QUOTE_PRECISION.
+    pub requirement: u128,
+}
+
+/// Value the pool: `balance` plus its per-market positions (the mirror of the
+/// traders', `{pool_base, pool_quote}`, with each market's price and ratios).
+pub fn pool_valuation(balance: u64, positions: &[PositionRisk]) -> Result<PoolValuation, MathError> {
+    let mut value = balance as i128;
+    let mut req = 0u128;
+    for p in positions {
+        value = value.safe_add(biased_value(p)?)?;
+        req = req.safe_add(requirement(p.position.base, p.price, p.conf, p.conf_mult_bps, p.ratios.imr_bps)?)?;
+    }
+    Ok(PoolValuation { nav: u64::try_from(value.max(0))?, requirement: req })
+}
 
 /// Shares minted for depositing `amount` into a pool with `nav` and `supply`
 /// shares, rounded down. The first deposit (or one into an empty pool with
@@ -42,6 +68,24 @@ pub fn shares_to_burn(amount: u64, nav: u64, supply: u64) -> Result<u64, MathErr
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn pool_valuation_counts_positions_against_the_pool() {
+        use crate::health::MarginRatios;
+        use crate::position::Position;
+        // Pool short 1 unit entered at 100 (quote +100), price now 110 +- 1.
+        let p = PositionRisk {
+            position: Position { base: -1_000_000_000, quote: 100_000_000 },
+            price: 110_000_000_000,
+            conf: 1_000_000_000,
+            conf_mult_bps: 10_000,
+            ratios: MarginRatios { imr_bps: 1_000, mmr_bps: 500 },
+        };
+        let v = pool_valuation(1_000_000_000, &[p]).unwrap();
+        assert_eq!(v.nav, 1_000_000_000 - 11_000_000, "short valued at 111");
+        assert_eq!(v.requirement, 11_100_000);
+        assert_eq!(pool_valuation(0, &[p]).unwrap().nav, 0, "floored at zero");
+    }
 
     #[test]
     fn first_deposit_is_one_to_one_and_later_ones_pro_rata() {

@@ -14,4 +14,85 @@ pub enum EngineError {
     /// The account is not an oracle-adapter price feed.
     #[msg("account is not an oracle-adapter price feed")]
     NotAPriceFeed,
+    /// The signer is not the exchange's governance authority.
+    #[msg("signer is not the exchange governance authority")]
+    Unauthorized,
+    /// The collateral mint must have 6 decimals.
+    #[msg("collateral mint must have 6 decimals")]
+    InvalidCollateralMint,
+    /// A parameter is outside its hard bounds (the log names field and range).
+    #[msg("a parameter is outside its bounds; the log names the field and the allowed range")]
+    ParamOutOfBounds,
+    /// The exchange already has the maximum number of markets.
+    #[msg("the exchange already has 64 markets")]
+    TooManyMarkets,
+    /// Symbol empty, longer than 16 bytes, or with bad characters.
+    #[msg("symbol must be 1-16 bytes of A-Z, 0-9, '/', '-' or '_'")]
+    InvalidSymbol,
+    /// An amount or size of zero.
+    #[msg("amount must be greater than zero")]
+    ZeroAmount,
+    /// The deposit would take the account above the per-account cap.
+    #[msg("deposit would exceed the per-account collateral cap")]
+    DepositCapExceeded,
+    /// Withdrawal larger than the account's collateral.
+    #[msg("withdrawal exceeds the account's collateral")]
+    InsufficientCollateral,
+    /// Initial health would be negative after this action.
+    #[msg("initial health would be negative after this action")]
+    InitialHealthNegative,
+    /// The operation is paused.
+    #[msg("this operation is paused")]
+    Paused,
+    /// Close refused: positions or collateral remain.
+    #[msg("account still has positions or collateral")]
+    AccountNotEmpty,
+    /// Remaining accounts do not match the account's positions.
+    #[msg("remaining accounts must be the (market, feed) pair of every other open position, in slot order")]
+    HealthAccountsMismatch,
+    /// The market account is not the one the position or instruction names.
+    #[msg("market does not match")]
+    WrongMarket,
+    /// The feed account is not the market's feed.
+    #[msg("price feed is not the market's feed")]
+    WrongFeed,
+    /// All 8 position slots are in use.
+    #[msg("all 8 position slots are in use")]
+    PositionSlotsFull,
+    /// The fill price is beyond the trader's limit.
+    #[msg("fill price is beyond the limit price")]
+    LimitPriceExceeded,
+    /// The trade would increase the position in a reduce-only context.
+    #[msg("reduce-only: the trade would increase |position|")]
+    ReduceOnlyViolated,
+    /// Open interest would exceed the market's cap.
+    #[msg("open interest would exceed the market cap")]
+    OiCapExceeded,
+    /// The pool cannot pay this amount.
+    #[msg("the pool's balance cannot cover this")]
+    PoolInsufficient,
+    /// Checked arithmetic failed.
+    #[msg("arithmetic overflow or division by zero")]
+    MathOverflow,
+    /// The account exists already.
+    #[msg("account is already initialized")]
+    AlreadyInitialized,
+    /// Not enough LP shares.
+    #[msg("not enough LP shares")]
+    InsufficientShares,
+    /// An LP withdrawal would leave the pool below its exposure requirement.
+    #[msg("withdrawal would leave the pool unable to cover its worst-case exposure")]
+    PoolUndercovered,
+    /// A realised loss larger than the account's collateral.
+    #[msg("realised loss exceeds collateral: the account must be liquidated")]
+    LossExceedsCollateral,
+    /// A token account is not the exchange's vault.
+    #[msg("token account is not the exchange's vault")]
+    WrongVault,
+}
+
+impl From<ballast_risk::MathError> for EngineError {
+    fn from(_: ballast_risk::MathError) -> Self {
+        EngineError::MathOverflow
+    }
 }

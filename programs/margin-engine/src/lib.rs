@@ -1,16 +1,21 @@
 //! # Ballast margin engine
 //!
-//! Holds margin accounts, markets, the pool, liquidation, circuit breakers and
-//! governance (built issue by issue). Today it has the piece every later
-//! instruction stands on: reading an oracle-adapter `PriceFeed` it checked
-//! itself, gated by action. This file is dispatch only.
+//! Margin accounts with SPL-token collateral in PDA-owned vaults,
+//! cross-margined perpetual positions filled against an LP pool at oracle
+//! prices, and health from `ballast-risk` (the same code the tools run).
+//! Liquidation, dynamic margin, breakers and governance arrive issue by
+//! issue. This file is dispatch only.
 
 #![allow(unexpected_cfgs)]
 
 use anchor_lang::prelude::*;
 
+pub mod constants;
+pub mod engine;
 pub mod errors;
+pub mod events;
 pub mod instructions;
+pub mod state;
 
 use instructions::*;
 
@@ -20,6 +25,52 @@ declare_id!("7SRkARg4zVB3DkWh9qig38QQkST6VuHXoDHiPosdHZPZ");
 #[program]
 pub mod margin_engine {
     use super::*;
+
+    /// Governance: create the exchange, its three token vaults and the pool.
+    pub fn initialize_exchange(ctx: Context<InitializeExchange>, params: InitializeExchangeParams) -> Result<()> {
+        instructions::initialize_exchange::handler(ctx, params)
+    }
+
+    /// Governance: list a market bound to an oracle-adapter feed.
+    pub fn add_market(ctx: Context<AddMarket>, params: AddMarketParams) -> Result<()> {
+        instructions::add_market::handler(ctx, params)
+    }
+
+    /// Trader: open margin account `id`.
+    pub fn create_account(ctx: Context<CreateAccount>, id: u32) -> Result<()> {
+        instructions::create_account::handler(ctx, id)
+    }
+
+    /// Trader: deposit collateral.
+    pub fn deposit(ctx: Context<Deposit>, amount: u64) -> Result<()> {
+        instructions::deposit::handler(ctx, amount)
+    }
+
+    /// Trader: withdraw collateral; initial health must stay >= 0.
+    pub fn withdraw<'info>(ctx: Context<'info, Withdraw<'info>>, amount: u64) -> Result<()> {
+        instructions::withdraw::handler(ctx, amount)
+    }
+
+    /// Trader: trade a signed base size against the pool, within a limit price.
+    pub fn trade<'info>(ctx: Context<'info, Trade<'info>>, params: TradeParams) -> Result<()> {
+        instructions::trade::handler(ctx, params)
+    }
+
+    /// Trader: close an account with no positions and no collateral.
+    pub fn close_account(ctx: Context<CloseAccount>) -> Result<()> {
+        instructions::close_account::handler(ctx)
+    }
+
+    /// LP: deposit collateral into the pool for shares (minted rounding down).
+    pub fn lp_deposit<'info>(ctx: Context<'info, LpDeposit<'info>>, amount: u64) -> Result<()> {
+        instructions::lp_deposit::handler(ctx, amount)
+    }
+
+    /// LP: burn shares for their value (rounded down); the pool must still
+    /// cover its worst-case exposure afterwards.
+    pub fn lp_withdraw<'info>(ctx: Context<'info, LpWithdraw<'info>>, shares: u64) -> Result<()> {
+        instructions::lp_withdraw::handler(ctx, shares)
+    }
 
     /// Read the feed of `symbol` for `action` (0 open risk, 1 reduce risk,
     /// 2 liquidate): checks address, owner and freshness, applies the

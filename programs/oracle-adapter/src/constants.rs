@@ -23,3 +23,18 @@ pub const SWITCHBOARD_ON_DEMAND_PROGRAM_ID: Pubkey = pubkey!("SBondMDrcV3K4kxZR1
 pub const PYTH_LEGACY_PROGRAM_ID: Pubkey = pubkey!("FsJ3A3u2vn5cTVofAjvy6y5kwABJAqYWpe4975bi2epH");
 /// Switchboard v2 program (mainnet): owner of `AggregatorAccountData`.
 pub const SWITCHBOARD_V2_PROGRAM_ID: Pubkey = pubkey!("SW1TCH7qEPTdLsDHRgPuMQjbQxKdH2aBStViMFnt64f");
+
+/// Parse an asset symbol: 1-16 bytes of `A-Z 0-9 / - _`, zero-padded.
+/// Shared by both programs (each maps `None` to its own error).
+pub fn parse_symbol(symbol: &str) -> Option<[u8; MAX_SYMBOL_LEN]> {
+    let b = symbol.as_bytes();
+    let ok = !b.is_empty()
+        && b.len() <= MAX_SYMBOL_LEN
+        && b.iter().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || matches!(c, b'/' | b'-' | b'_'));
+    if !ok {
+        return None;
+    }
+    let mut out = [0u8; MAX_SYMBOL_LEN];
+    out[..b.len()].copy_from_slice(b);
+    Some(out)
+}

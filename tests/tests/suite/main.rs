@@ -2,6 +2,7 @@
 //! one module per feature.
 #![allow(deprecated)]
 
+mod engine_flows;
 mod engine_price_gate;
 mod oracle_dumps;
 mod oracle_governance;

@@ -1,5 +1,24 @@
 //! One instruction per file: args, accounts, `validate()`, handler.
+#![allow(ambiguous_glob_reexports)]
 
+pub mod add_market;
+pub mod close_account;
+pub mod create_account;
+pub mod deposit;
 pub mod gated_price;
+pub mod initialize_exchange;
+pub mod lp_deposit;
+pub mod lp_withdraw;
+pub mod trade;
+pub mod withdraw;
 
+pub use add_market::*;
+pub use close_account::*;
+pub use create_account::*;
+pub use deposit::*;
 pub use gated_price::*;
+pub use initialize_exchange::*;
+pub use lp_deposit::*;
+pub use lp_withdraw::*;
+pub use trade::*;
+pub use withdraw::*;

@@ -43,14 +43,7 @@ pub struct CreateFeed<'info> {
 
 /// Check a symbol: 1-16 bytes of `A-Z 0-9 / - _`.
 pub fn validate_symbol(symbol: &str) -> Result<[u8; MAX_SYMBOL_LEN]> {
-    let b = symbol.as_bytes();
-    let ok = !b.is_empty()
-        && b.len() <= MAX_SYMBOL_LEN
-        && b.iter().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || matches!(c, b'/' | b'-' | b'_'));
-    require!(ok, AdapterError::InvalidSymbol);
-    let mut out = [0u8; MAX_SYMBOL_LEN];
-    out[..b.len()].copy_from_slice(b);
-    Ok(out)
+    Ok(parse_symbol(symbol).ok_or(AdapterError::InvalidSymbol)?)
 }
 
 /// Check a source list: 1-4 entries, known kinds, no zero or duplicate

@@ -1,0 +1,40 @@
+//! Seeds, layout versions and hard bounds of the margin engine.
+
+/// Seed of the singleton `Exchange` PDA.
+pub const EXCHANGE_SEED: &[u8] = b"exchange";
+/// Seed of the PDA that owns every token vault.
+pub const VAULT_AUTHORITY_SEED: &[u8] = b"vault-authority";
+/// Seed of the singleton `Pool` PDA.
+pub const POOL_SEED: &[u8] = b"pool";
+/// Seed prefix of a `Market` PDA: `[MARKET_SEED, index as u16 le]`.
+pub const MARKET_SEED: &[u8] = b"market";
+/// Seed prefix of a `MarginAccount` PDA: `[MARGIN_SEED, owner, id as u32 le]`.
+pub const MARGIN_SEED: &[u8] = b"margin";
+/// Seed prefix of an `LpPosition` PDA: `[LP_SEED, owner]`.
+pub const LP_SEED: &[u8] = b"lp";
+
+/// Layout version of every margin-engine account.
+pub const ACCOUNT_VERSION: u8 = 1;
+
+/// Decimals the collateral mint must have (a USD stablecoin, QUOTE_PRECISION).
+pub const COLLATERAL_DECIMALS: u8 = 6;
+/// Positions per margin account.
+pub const MAX_POSITIONS: usize = 8;
+/// Markets per exchange.
+pub const MAX_MARKETS: u16 = 64;
+/// `PositionSlot::market` of an empty slot.
+pub const EMPTY_SLOT: u16 = u16::MAX;
+
+/// Pause bits of `Exchange::pause_bits`, one per gated operation.
+pub mod pause {
+    /// `deposit`.
+    pub const DEPOSIT: u32 = 1 << 0;
+    /// `withdraw`.
+    pub const WITHDRAW: u32 = 1 << 1;
+    /// `trade`.
+    pub const TRADE: u32 = 1 << 2;
+    /// `lp_deposit` and `lp_withdraw`.
+    pub const LP: u32 = 1 << 3;
+    /// `liquidate` (liquidation issue).
+    pub const LIQUIDATE: u32 = 1 << 4;
+}

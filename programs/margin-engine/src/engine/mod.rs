@@ -1,0 +1,7 @@
+//! Engine functions: plain structs in, plain structs out. Handlers load and
+//! validate accounts, then call these.
+
+pub mod health;
+pub mod pool;
+pub mod trade;
+pub mod vault;

@@ -1,0 +1,161 @@
+//! Filling a trade against the pool.
+
+use super::health::MarketQuote;
+use crate::errors::EngineError;
+use crate::state::{Exchange, MarginAccount, Market, Pool, PositionSlot};
+use anchor_lang::prelude::*;
+use ballast_risk::oracle::Action;
+use ballast_risk::position::{apply_fill, fee, Position};
+use ballast_risk::pricing::{exec_price, spread_bps, PoolSkew};
+use ballast_risk::SafeMath;
+
+/// What the trader asked for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TradeRequest {
+    /// Signed base size (positive buys). precision: BASE_PRECISION.
+    pub base: i64,
+    /// Worst acceptable fill price. precision: PRICE_PRECISION.
+    pub limit_price: i64,
+    /// Refuse anything that grows |position| or flips it.
+    pub reduce_only: bool,
+}
+
+/// What the fill did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TradeOutcome {
+    /// Fill price. precision: PRICE_PRECISION.
+    pub fill_price: i64,
+    /// Spread charged, bps.
+    pub spread_bps: u32,
+    /// Fee charged. precision: QUOTE_PRECISION.
+    pub fee: u64,
+    /// PnL realised into collateral; the handler moves it between the pool
+    /// vault and the collateral vault. precision: QUOTE_PRECISION.
+    pub realized_pnl: i64,
+    /// Position after.
+    pub position: Position,
+    /// Whether the trade added risk (grew |position| or flipped it).
+    pub adds_risk: bool,
+}
+
+/// Whether moving from `old` to `new` base adds risk.
+pub fn adds_risk(old: i64, new: i64) -> bool {
+    !(new == 0 || ((old > 0) == (new > 0) && new.unsigned_abs() < old.unsigned_abs()))
+}
+
+fn side_oi(base: i64) -> (u64, u64) {
+    if base >= 0 {
+        (base.unsigned_abs(), 0)
+    } else {
+        (0, base.unsigned_abs())
+    }
+}
+
+/// Fill `req` for `account` in `market` (whose checked quote is `quote`),
+/// updating the position, the market's OI and pool mirror, the pool's
+/// balance and the exchange's collateral and fee totals.
+pub fn execute_trade(
+    account: &mut MarginAccount,
+    market: &mut Market,
+    pool: &mut Pool,
+    exchange: &mut Exchange,
+    quote: &MarketQuote,
+    req: &TradeRequest,
+) -> Result<TradeOutcome> {
+    require!(req.base != 0, EngineError::ZeroAmount);
+    let slot = account.slot_for(market.index).ok_or(EngineError::PositionSlotsFull)?;
+    let old = if account.positions[slot].market == market.index {
+        account.positions[slot].position()
+    } else {
+        Position::default()
+    };
+    let new_base = old.base.checked_add(req.base).ok_or(EngineError::MathOverflow)?;
+    let adds = adds_risk(old.base, new_base);
+
+    // 1. Gates: new risk needs a Valid feed and an unrestricted market;
+    //    reductions work while the feed is at most Degraded.
+    if adds {
+        require!(!req.reduce_only && !market.is_reduce_only(), EngineError::ReduceOnlyViolated);
+        require!(Action::OpenRisk.allows(quote.validity), EngineError::OracleGate);
+    } else {
+        require!(Action::ReduceRisk.allows(quote.validity), EngineError::OracleGate);
+    }
+
+    // 2. Price: oracle +- spread (conf and skew), within the trader's limit.
+    let pool_base_after = market.pool_base.safe_sub(req.base).map_err(EngineError::from)?;
+    let skew = PoolSkew { pool_base_before: market.pool_base, pool_base_after, pool_depth: pool.balance };
+    let spread = spread_bps(&market.spread(), quote.price, quote.conf, &skew).map_err(EngineError::from)?;
+    let fill_price = exec_price(quote.price, req.base > 0, spread).map_err(EngineError::from)?;
+    let within = if req.base > 0 { fill_price <= req.limit_price } else { fill_price >= req.limit_price };
+    require!(within, EngineError::LimitPriceExceeded);
+
+    // 3. Fill, fee, and the trader's collateral.
+    let fill = apply_fill(old, req.base, fill_price).map_err(EngineError::from)?;
+    let fee = fee(fill.notional, market.fee_bps).map_err(EngineError::from)?;
+    let fee_i = i64::try_from(fee).map_err(|_| EngineError::MathOverflow)?;
+    let collateral =
+        account.collateral.safe_add(fill.realized_pnl).and_then(|c| c.safe_sub(fee_i)).map_err(EngineError::from)?;
+    require!(collateral >= 0, EngineError::LossExceedsCollateral);
+
+    // 4. Open interest: a side that grows may not pass the cap.
+    let (old_long, old_short) = side_oi(old.base);
+    let (new_long, new_short) = side_oi(fill.position.base);
+    let long_oi = market.long_oi.safe_sub(old_long).and_then(|v| v.safe_add(new_long)).map_err(EngineError::from)?;
+    let short_oi =
+        market.short_oi.safe_sub(old_short).and_then(|v| v.safe_add(new_short)).map_err(EngineError::from)?;
+    require!(long_oi <= market.long_oi || long_oi <= market.oi_cap, EngineError::OiCapExceeded);
+    require!(short_oi <= market.short_oi || short_oi <= market.oi_cap, EngineError::OiCapExceeded);
+
+    // 5. The pool takes the other side; realised PnL moves between the pool
+    //    and the collateral vault.
+    let quote_change = fill.position.quote.safe_sub(old.quote).map_err(EngineError::from)?;
+    market.pool_base = pool_base_after;
+    market.pool_quote = market.pool_quote.safe_sub(quote_change).map_err(EngineError::from)?;
+    market.long_oi = long_oi;
+    market.short_oi = short_oi;
+    let pnl = fill.realized_pnl;
+    if pnl > 0 {
+        pool.balance = pool.balance.checked_sub(pnl.unsigned_abs()).ok_or(EngineError::PoolInsufficient)?;
+    } else {
+        pool.balance = pool.balance.safe_add(pnl.unsigned_abs()).map_err(EngineError::from)?;
+    }
+    let total = (exchange.total_collateral as i128) + (collateral as i128) - (account.collateral as i128);
+    exchange.total_collateral = u64::try_from(total).map_err(|_| EngineError::MathOverflow)?;
+    exchange.fees_balance = exchange.fees_balance.safe_add(fee).map_err(EngineError::from)?;
+    account.collateral = collateral;
+    account.positions[slot] = if fill.position.base == 0 {
+        PositionSlot::EMPTY
+    } else {
+        PositionSlot {
+            market: market.index,
+            base: fill.position.base,
+            quote: fill.position.quote,
+            ..PositionSlot::EMPTY
+        }
+    };
+
+    Ok(TradeOutcome {
+        fill_price,
+        spread_bps: spread,
+        fee,
+        realized_pnl: pnl,
+        position: fill.position,
+        adds_risk: adds,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::adds_risk;
+
+    #[test]
+    fn adds_risk_covers_open_grow_flip_and_reduce() {
+        assert!(adds_risk(0, 5));
+        assert!(adds_risk(5, 6));
+        assert!(adds_risk(5, -1), "a flip opens new exposure");
+        assert!(!adds_risk(5, 4));
+        assert!(!adds_risk(5, 0));
+        assert!(!adds_risk(-5, -2));
+        assert!(adds_risk(-5, -6));
+    }
+}

@@ -1,0 +1,101 @@
+//! Events, one per state change. Quote amounts at QUOTE_PRECISION (10^-6),
+//! base at BASE_PRECISION (10^-9), prices at PRICE_PRECISION (10^-9).
+
+use anchor_lang::prelude::*;
+
+/// The exchange was created.
+#[event]
+pub struct ExchangeInitialized {
+    /// Governance authority.
+    pub governance: Pubkey,
+    /// Guardian.
+    pub guardian: Pubkey,
+    /// Collateral mint.
+    pub collateral_mint: Pubkey,
+    /// Per-account collateral cap. precision: QUOTE_PRECISION.
+    pub deposit_cap: u64,
+}
+
+/// A market was listed.
+#[event]
+pub struct MarketAdded {
+    /// Market PDA.
+    pub market: Pubkey,
+    /// Index.
+    pub index: u16,
+    /// Symbol.
+    pub symbol: [u8; 16],
+    /// Its price feed.
+    pub feed: Pubkey,
+}
+
+/// A margin account was created.
+#[event]
+pub struct AccountCreated {
+    /// The account.
+    pub account: Pubkey,
+    /// Its owner.
+    pub owner: Pubkey,
+    /// Its id.
+    pub id: u32,
+}
+
+/// Collateral moved in or out.
+#[event]
+pub struct CollateralChanged {
+    /// The account.
+    pub account: Pubkey,
+    /// Signed change (deposit > 0). precision: QUOTE_PRECISION.
+    pub delta: i64,
+    /// Collateral after. precision: QUOTE_PRECISION.
+    pub collateral: i64,
+}
+
+/// A trade filled against the pool.
+#[event]
+pub struct TradeFilled {
+    /// The account.
+    pub account: Pubkey,
+    /// Market index.
+    pub market: u16,
+    /// Signed size filled. precision: BASE_PRECISION.
+    pub base: i64,
+    /// Oracle price. precision: PRICE_PRECISION.
+    pub oracle_price: i64,
+    /// Fill price. precision: PRICE_PRECISION.
+    pub fill_price: i64,
+    /// Spread charged, bps.
+    pub spread_bps: u32,
+    /// Fee charged. precision: QUOTE_PRECISION.
+    pub fee: u64,
+    /// PnL realised into collateral. precision: QUOTE_PRECISION.
+    pub realized_pnl: i64,
+    /// Position size after. precision: BASE_PRECISION.
+    pub position_base: i64,
+    /// Collateral after. precision: QUOTE_PRECISION.
+    pub collateral: i64,
+}
+
+/// A margin account was closed.
+#[event]
+pub struct AccountClosed {
+    /// The account.
+    pub account: Pubkey,
+    /// Its owner (rent refunded to).
+    pub owner: Pubkey,
+}
+
+/// An LP deposited or withdrew.
+#[event]
+pub struct LpChanged {
+    /// The LP.
+    pub owner: Pubkey,
+    /// Signed quote moved (deposit > 0). precision: QUOTE_PRECISION.
+    pub amount: i64,
+    /// Signed shares minted (> 0) or burned.
+    pub shares: i64,
+    /// Pool NAV before. precision: QUOTE_PRECISION.
+    pub nav: u64,
+    /// Pool shares after.
+    pub total_shares: u64,
+}

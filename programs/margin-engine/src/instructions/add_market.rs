@@ -1,0 +1,118 @@
+//! `add_market`: governance lists a perpetual market.
+
+use super::initialize_exchange::check_bounds;
+use crate::constants::*;
+use crate::errors::EngineError;
+use crate::events::MarketAdded;
+use crate::state::{init_zero_copy, Exchange, Market, MarketStatus};
+use anchor_lang::prelude::*;
+use oracle_adapter::state::PriceFeed;
+
+/// Risk parameters of a new market. Every field is bounds-checked, plus the
+/// cross-field rules `0 < fee < MMR < IMR <= 100 %` and
+/// `base spread <= max spread`.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug)]
+pub struct AddMarketParams {
+    /// Symbol, 1-16 bytes of A-Z 0-9 / - _.
+    pub symbol: String,
+    /// Initial margin ratio, bps. Bounds (mmr, 10000].
+    pub imr_bps: u32,
+    /// Maintenance margin ratio, bps. Bounds [10, 5000].
+    pub mmr_bps: u32,
+    /// Confidence multiplier k, bps. Bounds [0, 50000].
+    pub conf_mult_bps: u32,
+    /// Size premium factor, bps. Bounds [0, 10000].
+    pub size_factor_bps: u32,
+    /// Trading fee, bps. Bounds [0, 100] and < mmr.
+    pub fee_bps: u32,
+    /// Base spread, bps. Bounds [0, 500].
+    pub base_spread_bps: u32,
+    /// Spread multiplier on conf/price, bps. Bounds [0, 50000].
+    pub conf_spread_mult_bps: u32,
+    /// Spread at full pool skew, bps. Bounds [0, 1000].
+    pub skew_spread_bps: u32,
+    /// Spread cap, bps. Bounds [base spread, 2000].
+    pub max_spread_bps: u32,
+    /// Open-interest cap per side. precision: BASE_PRECISION. Bounds [1, i64::MAX].
+    pub oi_cap: u64,
+}
+
+/// Accounts of `add_market`.
+#[derive(Accounts)]
+pub struct AddMarket<'info> {
+    /// Governance authority; pays for the market.
+    #[account(mut)]
+    pub governance: Signer<'info>,
+    /// The exchange naming governance.
+    #[account(mut, seeds = [EXCHANGE_SEED], bump = exchange.load()?.bump,
+              has_one = governance @ EngineError::Unauthorized)]
+    pub exchange: AccountLoader<'info, Exchange>,
+    /// CHECK: the next market PDA (address checked by seeds), created here.
+    #[account(mut, seeds = [MARKET_SEED, &exchange.load()?.market_count.to_le_bytes()], bump)]
+    pub market: UncheckedAccount<'info>,
+    /// The oracle-adapter feed (owner and discriminator checked by the loader).
+    pub feed: AccountLoader<'info, PriceFeed>,
+    /// System program.
+    pub system_program: Program<'info, System>,
+}
+
+impl AddMarketParams {
+    /// Check every bound and cross-field rule; returns the padded symbol.
+    pub fn validate(&self) -> Result<[u8; 16]> {
+        let symbol = oracle_adapter::constants::parse_symbol(&self.symbol).ok_or(EngineError::InvalidSymbol)?;
+        check_bounds("mmr_bps", self.mmr_bps.into(), (10, 5_000))?;
+        check_bounds("imr_bps", self.imr_bps.into(), (u64::from(self.mmr_bps) + 1, 10_000))?;
+        check_bounds("conf_mult_bps", self.conf_mult_bps.into(), (0, 50_000))?;
+        check_bounds("size_factor_bps", self.size_factor_bps.into(), (0, 10_000))?;
+        check_bounds("fee_bps", self.fee_bps.into(), (0, 100.min(u64::from(self.mmr_bps) - 1)))?;
+        check_bounds("base_spread_bps", self.base_spread_bps.into(), (0, 500))?;
+        check_bounds("conf_spread_mult_bps", self.conf_spread_mult_bps.into(), (0, 50_000))?;
+        check_bounds("skew_spread_bps", self.skew_spread_bps.into(), (0, 1_000))?;
+        check_bounds("max_spread_bps", self.max_spread_bps.into(), (self.base_spread_bps.into(), 2_000))?;
+        check_bounds("oi_cap", self.oi_cap, (1, i64::MAX as u64))?;
+        Ok(symbol)
+    }
+}
+
+/// 1. Validate parameters; at most `MAX_MARKETS` markets.
+/// 2. Create the market PDA at index `market_count`, bound to `feed`.
+/// 3. Bump the count; emit `MarketAdded`.
+pub fn handler(ctx: Context<AddMarket>, params: AddMarketParams) -> Result<()> {
+    let symbol = params.validate()?;
+    let mut ex = ctx.accounts.exchange.load_mut()?;
+    require!(ex.market_count < MAX_MARKETS, EngineError::TooManyMarkets);
+    let index = ex.market_count;
+    let market_info = ctx.accounts.market.to_account_info();
+    let mut m = init_zero_copy::<Market>(
+        &ctx.accounts.governance.to_account_info(),
+        &market_info,
+        &ctx.accounts.system_program.to_account_info(),
+        &[MARKET_SEED, &index.to_le_bytes(), &[ctx.bumps.market]],
+        || error!(EngineError::AlreadyInitialized),
+    )?;
+    m.feed = ctx.accounts.feed.key();
+    m.symbol = symbol;
+    m.index = index;
+    m.status = MarketStatus::Active as u8;
+    m.bump = ctx.bumps.market;
+    m.version = ACCOUNT_VERSION;
+    m.imr_bps = params.imr_bps;
+    m.mmr_bps = params.mmr_bps;
+    m.conf_mult_bps = params.conf_mult_bps;
+    m.size_factor_bps = params.size_factor_bps;
+    m.fee_bps = params.fee_bps;
+    m.base_spread_bps = params.base_spread_bps;
+    m.conf_spread_mult_bps = params.conf_spread_mult_bps;
+    m.skew_spread_bps = params.skew_spread_bps;
+    m.max_spread_bps = params.max_spread_bps;
+    m.oi_cap = params.oi_cap;
+    drop(m);
+    ex.market_count = index + 1;
+    oracle_adapter::emit_event!(MarketAdded {
+        market: ctx.accounts.market.key(),
+        index,
+        symbol,
+        feed: ctx.accounts.feed.key()
+    });
+    Ok(())
+}

@@ -1,0 +1,31 @@
+//! `close_account`: a trader closes an empty margin account.
+
+use crate::errors::EngineError;
+use crate::events::AccountClosed;
+use crate::state::MarginAccount;
+use anchor_lang::prelude::*;
+
+/// Accounts of `close_account`.
+#[derive(Accounts)]
+pub struct CloseAccount<'info> {
+    /// The trader; receives the rent.
+    #[account(mut)]
+    pub owner: Signer<'info>,
+    /// The account to close: no positions, no collateral.
+    #[account(mut, has_one = owner @ EngineError::Unauthorized, close = owner)]
+    pub margin_account: AccountLoader<'info, MarginAccount>,
+}
+
+/// 1. Refuse while positions or collateral remain.
+/// 2. Anchor's `close` zeroes the data, marks it closed and refunds rent, so
+///    the account cannot be revived in the same transaction.
+pub fn handler(ctx: Context<CloseAccount>) -> Result<()> {
+    let acc = ctx.accounts.margin_account.load()?;
+    require!(!acc.has_positions() && acc.collateral == 0 && acc.flags == 0, EngineError::AccountNotEmpty);
+    drop(acc);
+    oracle_adapter::emit_event!(AccountClosed {
+        account: ctx.accounts.margin_account.key(),
+        owner: ctx.accounts.owner.key()
+    });
+    Ok(())
+}

@@ -1,0 +1,98 @@
+//! `lp_deposit`: add liquidity to the pool for shares.
+
+use crate::constants::*;
+use crate::engine::pool::value_pool;
+use crate::errors::EngineError;
+use crate::events::LpChanged;
+use crate::state::{init_zero_copy, load_mut_unchecked, Exchange, LpPosition, Pool};
+use anchor_lang::prelude::*;
+use anchor_spl::token::{transfer_checked, Mint, Token, TokenAccount, TransferChecked};
+use ballast_risk::lp::shares_for_deposit;
+
+/// Accounts of `lp_deposit`. Remaining accounts: the `(market, feed)` pair of
+/// every market, in index order (to value the pool).
+#[derive(Accounts)]
+pub struct LpDeposit<'info> {
+    /// The LP; pays for its `LpPosition` on the first deposit.
+    #[account(mut)]
+    pub owner: Signer<'info>,
+    /// The exchange.
+    #[account(seeds = [EXCHANGE_SEED], bump = exchange.load()?.bump)]
+    pub exchange: AccountLoader<'info, Exchange>,
+    /// The pool.
+    #[account(mut, seeds = [POOL_SEED], bump = pool.load()?.bump)]
+    pub pool: AccountLoader<'info, Pool>,
+    /// CHECK: the LP's position PDA `[LP_SEED, owner]` (address checked by
+    /// seeds); created on first use, else owner- and discriminator-checked.
+    #[account(mut, seeds = [LP_SEED, owner.key().as_ref()], bump)]
+    pub lp_position: UncheckedAccount<'info>,
+    /// The LP's collateral token account.
+    #[account(mut, token::mint = collateral_mint, token::authority = owner)]
+    pub user_token: Box<Account<'info, TokenAccount>>,
+    /// The exchange's pool vault.
+    #[account(mut, address = exchange.load()?.pool_vault @ EngineError::WrongVault)]
+    pub pool_vault: Box<Account<'info, TokenAccount>>,
+    /// The collateral mint.
+    #[account(address = exchange.load()?.collateral_mint @ EngineError::InvalidCollateralMint)]
+    pub collateral_mint: Box<Account<'info, Mint>>,
+    /// SPL Token program.
+    pub token_program: Program<'info, Token>,
+    /// System program (first deposit).
+    pub system_program: Program<'info, System>,
+}
+
+/// 1. Refuse zero or paused; value the pool at checked prices.
+/// 2. Mint shares rounding down (refuse a deposit worth zero shares).
+/// 3. Transfer into the pool vault; credit shares; emit `LpChanged`.
+pub fn handler<'info>(ctx: Context<'info, LpDeposit<'info>>, amount: u64) -> Result<()> {
+    require!(amount > 0, EngineError::ZeroAmount);
+    let ex = ctx.accounts.exchange.load()?;
+    require!(!ex.is_paused(pause::LP), EngineError::Paused);
+    let mut pool = ctx.accounts.pool.load_mut()?;
+    let now = Clock::get()?.unix_timestamp;
+    let valuation = value_pool(&ex, &pool, ctx.remaining_accounts, now)?;
+    let shares = shares_for_deposit(amount, valuation.nav, pool.shares).map_err(|_| EngineError::PoolInsufficient)?;
+    require!(shares > 0, EngineError::ZeroAmount);
+    drop(ex);
+
+    let a = &ctx.accounts;
+    let owner = a.owner.key();
+    let info = a.lp_position.to_account_info();
+    let mut lp = if info.owner == &crate::ID {
+        load_mut_unchecked::<LpPosition>(&info)?
+    } else {
+        let mut lp = init_zero_copy::<LpPosition>(
+            &a.owner.to_account_info(),
+            &info,
+            &a.system_program.to_account_info(),
+            &[LP_SEED, owner.as_ref(), &[ctx.bumps.lp_position]],
+            || error!(EngineError::AlreadyInitialized),
+        )?;
+        lp.owner = owner;
+        lp.bump = ctx.bumps.lp_position;
+        lp.version = ACCOUNT_VERSION;
+        lp
+    };
+    require_keys_eq!(lp.owner, owner, EngineError::Unauthorized);
+    lp.shares = lp.shares.checked_add(shares).ok_or(EngineError::MathOverflow)?;
+    pool.shares = pool.shares.checked_add(shares).ok_or(EngineError::MathOverflow)?;
+    pool.balance = pool.balance.checked_add(amount).ok_or(EngineError::MathOverflow)?;
+    let total_shares = pool.shares;
+    drop((lp, pool));
+
+    let accounts = TransferChecked {
+        from: a.user_token.to_account_info(),
+        mint: a.collateral_mint.to_account_info(),
+        to: a.pool_vault.to_account_info(),
+        authority: a.owner.to_account_info(),
+    };
+    transfer_checked(CpiContext::new(a.token_program.key(), accounts), amount, COLLATERAL_DECIMALS)?;
+    oracle_adapter::emit_event!(LpChanged {
+        owner,
+        amount: i64::try_from(amount).map_err(|_| EngineError::MathOverflow)?,
+        shares: i64::try_from(shares).map_err(|_| EngineError::MathOverflow)?,
+        nav: valuation.nav,
+        total_shares,
+    });
+    Ok(())
+}

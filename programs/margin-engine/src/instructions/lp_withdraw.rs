@@ -1,0 +1,88 @@
+//! `lp_withdraw`: burn shares for their value, never below the pool's cover.
+
+use crate::constants::*;
+use crate::engine::pool::value_pool;
+use crate::engine::vault::VaultTransfer;
+use crate::errors::EngineError;
+use crate::events::LpChanged;
+use crate::state::{Exchange, LpPosition, Pool};
+use anchor_lang::prelude::*;
+use anchor_spl::token::{Mint, Token, TokenAccount};
+use ballast_risk::lp::amount_for_shares;
+
+/// Accounts of `lp_withdraw`. Remaining accounts: the `(market, feed)` pair
+/// of every market, in index order (to value the pool).
+#[derive(Accounts)]
+pub struct LpWithdraw<'info> {
+    /// The LP.
+    pub owner: Signer<'info>,
+    /// The exchange.
+    #[account(seeds = [EXCHANGE_SEED], bump = exchange.load()?.bump)]
+    pub exchange: AccountLoader<'info, Exchange>,
+    /// The pool.
+    #[account(mut, seeds = [POOL_SEED], bump = pool.load()?.bump)]
+    pub pool: AccountLoader<'info, Pool>,
+    /// The LP's position.
+    #[account(mut, seeds = [LP_SEED, owner.key().as_ref()], bump = lp_position.load()?.bump,
+              has_one = owner @ EngineError::Unauthorized)]
+    pub lp_position: AccountLoader<'info, LpPosition>,
+    /// Destination token account.
+    #[account(mut, token::mint = collateral_mint)]
+    pub user_token: Box<Account<'info, TokenAccount>>,
+    /// The exchange's pool vault.
+    #[account(mut, address = exchange.load()?.pool_vault @ EngineError::WrongVault)]
+    pub pool_vault: Box<Account<'info, TokenAccount>>,
+    /// CHECK: the vault authority PDA (seeds and stored bump checked).
+    #[account(seeds = [VAULT_AUTHORITY_SEED], bump = exchange.load()?.vault_authority_bump)]
+    pub vault_authority: UncheckedAccount<'info>,
+    /// The collateral mint.
+    #[account(address = exchange.load()?.collateral_mint @ EngineError::InvalidCollateralMint)]
+    pub collateral_mint: Box<Account<'info, Mint>>,
+    /// SPL Token program.
+    pub token_program: Program<'info, Token>,
+}
+
+/// 1. Refuse zero, paused, or more shares than held.
+/// 2. Value the pool; pay out `shares * NAV / supply`, rounded down.
+/// 3. Refuse if the payout exceeds the balance, or leaves NAV below the
+///    pool's exposure requirement.
+/// 4. Transfer from the pool vault; emit `LpChanged`.
+pub fn handler<'info>(ctx: Context<'info, LpWithdraw<'info>>, shares: u64) -> Result<()> {
+    require!(shares > 0, EngineError::ZeroAmount);
+    let ex = ctx.accounts.exchange.load()?;
+    require!(!ex.is_paused(pause::LP), EngineError::Paused);
+    let mut pool = ctx.accounts.pool.load_mut()?;
+    let mut lp = ctx.accounts.lp_position.load_mut()?;
+    require!(lp.shares >= shares, EngineError::InsufficientShares);
+    let now = Clock::get()?.unix_timestamp;
+    let valuation = value_pool(&ex, &pool, ctx.remaining_accounts, now)?;
+    let amount = amount_for_shares(shares, valuation.nav, pool.shares).map_err(EngineError::from)?;
+    require!(amount <= pool.balance, EngineError::PoolInsufficient);
+    let nav_after = valuation.nav - amount; // amount <= nav: shares <= supply
+    require!(nav_after as u128 >= valuation.requirement, EngineError::PoolUndercovered);
+    lp.shares -= shares;
+    pool.shares -= shares;
+    pool.balance -= amount;
+    let total_shares = pool.shares;
+    let bump = ex.vault_authority_bump;
+    drop((lp, pool, ex));
+
+    let a = &ctx.accounts;
+    VaultTransfer {
+        from: &a.pool_vault.to_account_info(),
+        to: &a.user_token.to_account_info(),
+        mint: &a.collateral_mint.to_account_info(),
+        authority: &a.vault_authority.to_account_info(),
+        token_program: a.token_program.key(),
+        bump,
+    }
+    .send(amount)?;
+    oracle_adapter::emit_event!(LpChanged {
+        owner: a.owner.key(),
+        amount: -i64::try_from(amount).map_err(|_| EngineError::MathOverflow)?,
+        shares: -i64::try_from(shares).map_err(|_| EngineError::MathOverflow)?,
+        nav: valuation.nav,
+        total_shares,
+    });
+    Ok(())
+}

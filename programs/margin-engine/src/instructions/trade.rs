@@ -1,0 +1,113 @@
+//! `trade`: open, resize or close a position against the pool.
+
+use crate::constants::*;
+use crate::engine::health::{collect_quotes, quote_market, require_initial_health, require_valid_for};
+use crate::engine::trade::{execute_trade, TradeRequest};
+use crate::engine::vault::VaultTransfer;
+use crate::errors::EngineError;
+use crate::events::TradeFilled;
+use crate::state::{Exchange, MarginAccount, Market, Pool};
+use anchor_lang::prelude::*;
+use anchor_spl::token::{Mint, Token, TokenAccount};
+use ballast_risk::oracle::Action;
+
+/// Arguments of `trade`.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug)]
+pub struct TradeParams {
+    /// Signed base size (positive buys). precision: BASE_PRECISION.
+    pub base: i64,
+    /// Worst acceptable fill price. precision: PRICE_PRECISION.
+    pub limit_price: i64,
+    /// Refuse anything that grows |position| or flips it.
+    pub reduce_only: bool,
+}
+
+/// Accounts of `trade`. Remaining accounts: the `(market, feed)` pair of
+/// every other open position, in slot order.
+#[derive(Accounts)]
+pub struct Trade<'info> {
+    /// The trader.
+    pub owner: Signer<'info>,
+    /// The exchange.
+    #[account(mut, seeds = [EXCHANGE_SEED], bump = exchange.load()?.bump)]
+    pub exchange: AccountLoader<'info, Exchange>,
+    /// The pool.
+    #[account(mut, seeds = [POOL_SEED], bump = pool.load()?.bump)]
+    pub pool: AccountLoader<'info, Pool>,
+    /// The trader's margin account.
+    #[account(mut, has_one = owner @ EngineError::Unauthorized)]
+    pub margin_account: AccountLoader<'info, MarginAccount>,
+    /// The market traded.
+    #[account(mut, seeds = [MARKET_SEED, &market.load()?.index.to_le_bytes()], bump = market.load()?.bump)]
+    pub market: AccountLoader<'info, Market>,
+    /// CHECK: the market's feed; address, owner and discriminator are checked
+    /// by `quote_market` before any byte is trusted.
+    pub feed: UncheckedAccount<'info>,
+    /// The exchange's collateral vault.
+    #[account(mut, address = exchange.load()?.collateral_vault @ EngineError::WrongVault)]
+    pub collateral_vault: Box<Account<'info, TokenAccount>>,
+    /// The exchange's pool vault.
+    #[account(mut, address = exchange.load()?.pool_vault @ EngineError::WrongVault)]
+    pub pool_vault: Box<Account<'info, TokenAccount>>,
+    /// CHECK: the vault authority PDA (seeds and stored bump checked).
+    #[account(seeds = [VAULT_AUTHORITY_SEED], bump = exchange.load()?.vault_authority_bump)]
+    pub vault_authority: UncheckedAccount<'info>,
+    /// The collateral mint.
+    #[account(address = exchange.load()?.collateral_mint @ EngineError::InvalidCollateralMint)]
+    pub collateral_mint: Box<Account<'info, Mint>>,
+    /// SPL Token program.
+    pub token_program: Program<'info, Token>,
+}
+
+/// 1. Refuse when trading is paused; read the market's feed (checked).
+/// 2. Fill against the pool (`engine::trade::execute_trade`): gates, spread,
+///    limit, fee, OI cap, pool mirror.
+/// 3. If the trade added risk: every other position's feed must allow
+///    reducing risk and initial health must be >= 0.
+/// 4. Settle realised PnL between the pool vault and the collateral vault.
+pub fn handler<'info>(ctx: Context<'info, Trade<'info>>, params: TradeParams) -> Result<()> {
+    let now = Clock::get()?.unix_timestamp;
+    let mut ex = ctx.accounts.exchange.load_mut()?;
+    require!(!ex.is_paused(pause::TRADE), EngineError::Paused);
+    let mut market = ctx.accounts.market.load_mut()?;
+    let mut pool = ctx.accounts.pool.load_mut()?;
+    let mut acc = ctx.accounts.margin_account.load_mut()?;
+    let quote = quote_market(&market, &ctx.accounts.feed.to_account_info(), now)?;
+    let req = TradeRequest { base: params.base, limit_price: params.limit_price, reduce_only: params.reduce_only };
+    let out = execute_trade(&mut acc, &mut market, &mut pool, &mut ex, &quote, &req)?;
+    if out.adds_risk {
+        let quotes = collect_quotes(&acc, &[quote], ctx.remaining_accounts, now)?;
+        require_valid_for(&quotes[1..], Action::ReduceRisk)?;
+        require_initial_health(&acc, &quotes)?;
+    }
+    let event = TradeFilled {
+        account: ctx.accounts.margin_account.key(),
+        market: market.index,
+        base: params.base,
+        oracle_price: quote.price,
+        fill_price: out.fill_price,
+        spread_bps: out.spread_bps,
+        fee: out.fee,
+        realized_pnl: out.realized_pnl,
+        position_base: out.position.base,
+        collateral: acc.collateral,
+    };
+    let bump = ex.vault_authority_bump;
+    drop((acc, pool, market, ex));
+
+    let a = &ctx.accounts;
+    let (collateral_vault, pool_vault) = (a.collateral_vault.to_account_info(), a.pool_vault.to_account_info());
+    let (from, to) =
+        if out.realized_pnl > 0 { (&pool_vault, &collateral_vault) } else { (&collateral_vault, &pool_vault) };
+    VaultTransfer {
+        from,
+        to,
+        mint: &a.collateral_mint.to_account_info(),
+        authority: &a.vault_authority.to_account_info(),
+        token_program: a.token_program.key(),
+        bump,
+    }
+    .send(out.realized_pnl.unsigned_abs())?;
+    oracle_adapter::emit_event!(event);
+    Ok(())
+}

@@ -1,0 +1,78 @@
+//! `withdraw`: collateral out, never while it is owed.
+
+use crate::constants::*;
+use crate::engine::health::{collect_quotes, require_initial_health, require_valid_for};
+use crate::engine::vault::VaultTransfer;
+use crate::errors::EngineError;
+use crate::events::CollateralChanged;
+use crate::state::{Exchange, MarginAccount};
+use anchor_lang::prelude::*;
+use anchor_spl::token::{Mint, Token, TokenAccount};
+use ballast_risk::oracle::Action;
+
+/// Accounts of `withdraw`. Remaining accounts: the `(market, feed)` pair of
+/// every open position, in slot order.
+#[derive(Accounts)]
+pub struct Withdraw<'info> {
+    /// The trader.
+    pub owner: Signer<'info>,
+    /// The exchange.
+    #[account(mut, seeds = [EXCHANGE_SEED], bump = exchange.load()?.bump)]
+    pub exchange: AccountLoader<'info, Exchange>,
+    /// The trader's margin account.
+    #[account(mut, has_one = owner @ EngineError::Unauthorized)]
+    pub margin_account: AccountLoader<'info, MarginAccount>,
+    /// Destination token account (any holder; the owner chooses).
+    #[account(mut, token::mint = collateral_mint)]
+    pub user_token: Box<Account<'info, TokenAccount>>,
+    /// The exchange's collateral vault.
+    #[account(mut, address = exchange.load()?.collateral_vault @ EngineError::WrongVault)]
+    pub collateral_vault: Box<Account<'info, TokenAccount>>,
+    /// CHECK: the vault authority PDA (seeds and stored bump checked).
+    #[account(seeds = [VAULT_AUTHORITY_SEED], bump = exchange.load()?.vault_authority_bump)]
+    pub vault_authority: UncheckedAccount<'info>,
+    /// The collateral mint.
+    #[account(address = exchange.load()?.collateral_mint @ EngineError::InvalidCollateralMint)]
+    pub collateral_mint: Box<Account<'info, Mint>>,
+    /// SPL Token program.
+    pub token_program: Program<'info, Token>,
+}
+
+/// 1. Refuse zero, paused, or more than the collateral.
+/// 2. Debit collateral; if positions remain, every feed must allow reducing
+///    risk (at most `Degraded`) and initial health must stay >= 0.
+/// 3. Transfer from the vault, signed by the vault authority; emit.
+pub fn handler<'info>(ctx: Context<'info, Withdraw<'info>>, amount: u64) -> Result<()> {
+    require!(amount > 0, EngineError::ZeroAmount);
+    let mut ex = ctx.accounts.exchange.load_mut()?;
+    require!(!ex.is_paused(pause::WITHDRAW), EngineError::Paused);
+    let mut acc = ctx.accounts.margin_account.load_mut()?;
+    let delta = i64::try_from(amount).map_err(|_| EngineError::InsufficientCollateral)?;
+    require!(acc.collateral >= delta, EngineError::InsufficientCollateral);
+    acc.collateral -= delta;
+    if acc.has_positions() {
+        let now = Clock::get()?.unix_timestamp;
+        let quotes = collect_quotes(&acc, &[], ctx.remaining_accounts, now)?;
+        require_valid_for(&quotes, Action::ReduceRisk)?;
+        require_initial_health(&acc, &quotes)?;
+    } else {
+        require!(ctx.remaining_accounts.is_empty(), EngineError::HealthAccountsMismatch);
+    }
+    ex.total_collateral = ex.total_collateral.checked_sub(amount).ok_or(EngineError::MathOverflow)?;
+    let collateral = acc.collateral;
+    let bump = ex.vault_authority_bump;
+    drop((acc, ex));
+
+    let a = &ctx.accounts;
+    VaultTransfer {
+        from: &a.collateral_vault.to_account_info(),
+        to: &a.user_token.to_account_info(),
+        mint: &a.collateral_mint.to_account_info(),
+        authority: &a.vault_authority.to_account_info(),
+        token_program: a.token_program.key(),
+        bump,
+    }
+    .send(amount)?;
+    oracle_adapter::emit_event!(CollateralChanged { account: a.margin_account.key(), delta: -delta, collateral });
+    Ok(())
+}

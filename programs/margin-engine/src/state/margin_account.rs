@@ -1,0 +1,90 @@
+//! A trader's cross-margined `MarginAccount`.
+
+use crate::constants::{EMPTY_SLOT, MAX_POSITIONS};
+use anchor_lang::prelude::*;
+use ballast_risk::position::Position;
+
+/// One position slot (40 bytes).
+#[zero_copy]
+#[repr(C)]
+#[derive(Debug, PartialEq, Eq)]
+pub struct PositionSlot {
+    /// Market index, or `EMPTY_SLOT`.
+    pub market: u16,
+    /// Padding.
+    pub padding: [u8; 6],
+    /// Signed size. precision: BASE_PRECISION.
+    pub base: i64,
+    /// Signed open cash flow (minus the cost basis). precision: QUOTE_PRECISION.
+    pub quote: i64,
+    /// Funding index at the last settlement (funding issue). 16-byte LE i128.
+    pub funding: [u8; 16],
+}
+
+impl PositionSlot {
+    /// An empty slot.
+    pub const EMPTY: PositionSlot =
+        PositionSlot { market: EMPTY_SLOT, padding: [0; 6], base: 0, quote: 0, funding: [0; 16] };
+
+    /// The position as plain numbers.
+    pub fn position(&self) -> Position {
+        Position { base: self.base, quote: self.quote }
+    }
+}
+
+/// A margin account (PDA `[MARGIN_SEED, owner, id le]`). 432 bytes, 440
+/// with the discriminator: Drift's `User` is 4,376. Never reorder fields.
+#[account(zero_copy)]
+#[repr(C)]
+#[derive(Debug)]
+pub struct MarginAccount {
+    /// The trader.
+    pub owner: Pubkey,
+    /// Collateral. precision: QUOTE_PRECISION. Never negative unless flagged bankrupt.
+    pub collateral: i64,
+    /// Positions; empty slots have `market == EMPTY_SLOT`.
+    pub positions: [PositionSlot; 8],
+    /// Account id (PDA seed).
+    pub id: u32,
+    /// Flags (liquidation issue: being liquidated, bankrupt).
+    pub flags: u8,
+    /// Layout version.
+    pub version: u8,
+    /// Canonical bump.
+    pub bump: u8,
+    /// Padding.
+    pub padding: u8,
+    /// Reserved for future fields.
+    pub reserved: [u8; 64],
+}
+
+/// Size of [`MarginAccount`] without the discriminator.
+pub const MARGIN_ACCOUNT_SIZE: usize = 432;
+const _: () = assert!(core::mem::size_of::<MarginAccount>() == MARGIN_ACCOUNT_SIZE);
+const _: () = assert!(8 + MARGIN_ACCOUNT_SIZE <= 600);
+const _: () = assert!(core::mem::align_of::<MarginAccount>() == 8);
+const _: () = assert!(core::mem::size_of::<PositionSlot>() == 40);
+
+impl MarginAccount {
+    /// The slot holding `market`, if any.
+    pub fn slot_of(&self, market: u16) -> Option<usize> {
+        self.positions.iter().position(|s| s.market == market)
+    }
+
+    /// The slot holding `market`, or a free slot; `None` if all 8 are taken.
+    pub fn slot_for(&self, market: u16) -> Option<usize> {
+        self.slot_of(market).or_else(|| self.positions.iter().position(|s| s.market == EMPTY_SLOT))
+    }
+
+    /// Occupied slots, in slot order.
+    pub fn open_positions(&self) -> impl Iterator<Item = &PositionSlot> {
+        self.positions.iter().filter(|s| s.market != EMPTY_SLOT)
+    }
+
+    /// Whether any position is open.
+    pub fn has_positions(&self) -> bool {
+        self.open_positions().next().is_some()
+    }
+}
+
+const _: () = assert!(MAX_POSITIONS == 8);

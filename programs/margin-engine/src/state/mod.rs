@@ -1,0 +1,16 @@
+//! Accounts of the margin engine. All are zero-copy `#[repr(C)]` with only
+//! 8-byte-aligned fields (wide values as `[u8; 16]`), a version byte and
+//! reserved space, and a compile-time size assertion: the layout is the same
+//! on SBF and x86-64, so tools decode exactly what the chain wrote.
+
+mod exchange;
+mod init;
+mod margin_account;
+mod market;
+mod pool;
+
+pub use exchange::Exchange;
+pub use init::{init_zero_copy, load_mut_unchecked};
+pub use margin_account::{MarginAccount, PositionSlot, MARGIN_ACCOUNT_SIZE};
+pub use market::{Market, MarketStatus};
+pub use pool::{LpPosition, Pool};

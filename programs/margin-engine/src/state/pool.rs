@@ -1,0 +1,48 @@
+//! The LP `Pool` and each LP's `LpPosition`.
+
+use anchor_lang::prelude::*;
+
+/// The liquidity pool that takes the other side of every trade
+/// (PDA `[POOL_SEED]`). NAV = `balance` + the pool's unrealised PnL across
+/// markets, valued against the pool.
+#[account(zero_copy)]
+#[repr(C)]
+#[derive(Debug)]
+pub struct Pool {
+    /// Recorded balance; equals the pool vault. Tokens sent straight to the
+    /// vault are not counted. precision: QUOTE_PRECISION.
+    pub balance: u64,
+    /// LP shares outstanding.
+    pub shares: u64,
+    /// Canonical bump.
+    pub bump: u8,
+    /// Layout version.
+    pub version: u8,
+    /// Padding.
+    pub padding: [u8; 6],
+    /// Reserved for future fields.
+    pub reserved: [u8; 64],
+}
+
+const _: () = assert!(core::mem::size_of::<Pool>() == 88);
+
+/// One LP's shares (PDA `[LP_SEED, owner]`).
+#[account(zero_copy)]
+#[repr(C)]
+#[derive(Debug)]
+pub struct LpPosition {
+    /// The LP.
+    pub owner: Pubkey,
+    /// Shares held.
+    pub shares: u64,
+    /// Canonical bump.
+    pub bump: u8,
+    /// Layout version.
+    pub version: u8,
+    /// Padding.
+    pub padding: [u8; 6],
+    /// Reserved for future fields.
+    pub reserved: [u8; 32],
+}
+
+const _: () = assert!(core::mem::size_of::<LpPosition>() == 80);

@@ -1,0 +1,225 @@
+//! A full venue in the bank: an adapter feed, a 6-decimal collateral mint,
+//! the exchange with its vaults, one market, a funded pool, and traders.
+//! Plus the accounting invariants checked after every step.
+
+use crate::adapter::{refresh, sol_feed};
+use crate::context::TestContext;
+use crate::fixtures::SourceFixture;
+use anchor_spl::token::spl_token;
+use ballast_client::decode::zero_copy;
+use ballast_client::engine::{self as ix, ExchangeKeys};
+use margin_engine::instructions::{AddMarketParams, InitializeExchangeParams};
+use margin_engine::state::{Exchange, LpPosition, MarginAccount, Market, Pool};
+use solana_sdk::program_pack::Pack;
+use solana_sdk::pubkey::Pubkey;
+use solana_sdk::signature::{Keypair, Signer};
+
+/// One dollar of collateral (6 decimals).
+pub const USD: u64 = 1_000_000;
+/// One unit of base (9 decimals).
+pub const BASE: i64 = 1_000_000_000;
+/// Unix time and slot the venue starts at.
+pub const T0: i64 = 1_700_000_000;
+/// Slot the venue starts at.
+pub const S0: u64 = 10;
+
+/// The SOL market's parameters used by the suites: IMR 10 %, MMR 5 %,
+/// k = 1, fee 5 bps, spread 5 bps + conf + up to 50 bps skew, cap 1000 SOL.
+pub fn sol_params() -> AddMarketParams {
+    AddMarketParams {
+        symbol: "SOL".into(),
+        imr_bps: 1_000,
+        mmr_bps: 500,
+        conf_mult_bps: 10_000,
+        size_factor_bps: 0,
+        fee_bps: 5,
+        base_spread_bps: 5,
+        conf_spread_mult_bps: 10_000,
+        skew_spread_bps: 50,
+        max_spread_bps: 200,
+        oi_cap: 1_000 * BASE as u64,
+    }
+}
+
+/// Everything a test needs to drive the venue.
+pub struct Venue {
+    /// Adapter and exchange governance.
+    pub gov: Keypair,
+    /// Mint authority of the collateral mint.
+    pub mint_authority: Keypair,
+    /// The exchange's token accounts.
+    pub keys: ExchangeKeys,
+    /// The SOL feed.
+    pub feed: Pubkey,
+    /// The feed's sources.
+    pub sources: Vec<SourceFixture>,
+    /// Market 0 (SOL).
+    pub market: Pubkey,
+    /// The LP who seeded the pool, and its token account.
+    pub lp: (Keypair, Pubkey),
+}
+
+/// A trader with SOL for fees, a funded token account and margin account 0.
+pub struct Trader {
+    /// The trader's key.
+    pub key: Keypair,
+    /// Collateral token account.
+    pub token: Pubkey,
+    /// Margin account 0.
+    pub margin: Pubkey,
+}
+
+impl Venue {
+    /// `(market, feed)` of every market, in index order.
+    pub fn markets(&self) -> Vec<(Pubkey, Pubkey)> {
+        vec![(self.market, self.feed)]
+    }
+
+    /// Move the SOL price to `price` ± `conf` at `t`/`slot` and refresh.
+    pub async fn set_price(&mut self, tc: &mut TestContext, price: i64, conf: u64, t: i64, slot: u64) {
+        tc.set_clock(slot, t).await;
+        for s in &mut self.sources {
+            *s = SourceFixture { conf, ..s.at(price, t, slot) };
+        }
+        refresh(tc, &self.feed, &self.sources).await.expect("refresh");
+    }
+}
+
+/// Fund `who` with lamports from the payer.
+pub async fn airdrop(tc: &mut TestContext, who: &Pubkey, lamports: u64) {
+    let payer = tc.payer();
+    let ix = anchor_lang::solana_program::system_instruction::transfer(&payer, who, lamports);
+    tc.process(&[ix], &[]).await.expect("airdrop");
+}
+
+/// Create a mint with `decimals`.
+pub async fn create_mint(tc: &mut TestContext, authority: &Pubkey, decimals: u8) -> Pubkey {
+    let mint = Keypair::new();
+    let rent = tc.ctx.banks_client.get_rent().await.expect("rent").minimum_balance(spl_token::state::Mint::LEN);
+    let payer = tc.payer();
+    let ixs = [
+        anchor_lang::solana_program::system_instruction::create_account(
+            &payer,
+            &mint.pubkey(),
+            rent,
+            spl_token::state::Mint::LEN as u64,
+            &spl_token::ID,
+        ),
+        spl_token::instruction::initialize_mint2(&spl_token::ID, &mint.pubkey(), authority, None, decimals)
+            .expect("ix"),
+    ];
+    tc.process(&ixs, &[&mint]).await.expect("create mint");
+    mint.pubkey()
+}
+
+/// Create a token account of `mint` owned by `owner`.
+pub async fn create_token_account(tc: &mut TestContext, mint: &Pubkey, owner: &Pubkey) -> Pubkey {
+    let acc = Keypair::new();
+    let rent = tc.ctx.banks_client.get_rent().await.expect("rent").minimum_balance(spl_token::state::Account::LEN);
+    let payer = tc.payer();
+    let ixs = [
+        anchor_lang::solana_program::system_instruction::create_account(
+            &payer,
+            &acc.pubkey(),
+            rent,
+            spl_token::state::Account::LEN as u64,
+            &spl_token::ID,
+        ),
+        spl_token::instruction::initialize_account3(&spl_token::ID, &acc.pubkey(), mint, owner).expect("ix"),
+    ];
+    tc.process(&ixs, &[&acc]).await.expect("create token account");
+    acc.pubkey()
+}
+
+/// Mint `amount` to `to`.
+pub async fn mint_to(tc: &mut TestContext, mint: &Pubkey, authority: &Keypair, to: &Pubkey, amount: u64) {
+    let ix = spl_token::instruction::mint_to(&spl_token::ID, mint, to, &authority.pubkey(), &[], amount).expect("ix");
+    tc.process(&[ix], &[authority]).await.expect("mint_to");
+}
+
+/// A token account's balance.
+pub async fn balance(tc: &mut TestContext, token: &Pubkey) -> u64 {
+    let acc = tc.account(token).await.expect("token account exists");
+    spl_token::state::Account::unpack(&acc.data).expect("token account").amount
+}
+
+/// Decode a zero-copy margin-engine account.
+pub async fn load<T: anchor_lang::ZeroCopy + anchor_lang::Discriminator>(tc: &mut TestContext, key: &Pubkey) -> T {
+    let acc = tc.account(key).await.expect("account exists");
+    zero_copy::<T>(&acc.data).expect("decodes")
+}
+
+/// A venue with the SOL feed at `price` (no conf), the exchange (cap 1M),
+/// market 0 and `pool_funds` of LP liquidity.
+pub async fn venue(price: i64, pool_funds: u64) -> (TestContext, Venue) {
+    let (mut tc, gov, feed, sources) = sol_feed(S0, T0, price, 0).await;
+    refresh(&mut tc, &feed, &sources).await.expect("refresh");
+    let mint_authority = Keypair::new();
+    let mint = create_mint(&mut tc, &mint_authority.pubkey(), 6).await;
+    let vaults = [Keypair::new(), Keypair::new(), Keypair::new()];
+    let keys = ExchangeKeys {
+        collateral_mint: mint,
+        collateral_vault: vaults[0].pubkey(),
+        insurance_vault: vaults[1].pubkey(),
+        pool_vault: vaults[2].pubkey(),
+    };
+    airdrop(&mut tc, &gov.pubkey(), 10_000_000_000).await;
+    let params = InitializeExchangeParams { guardian: Pubkey::new_unique(), deposit_cap: 1_000_000 * USD };
+    let init = ix::initialize_exchange(gov.pubkey(), &keys, params);
+    tc.process(&[init], &[&gov, &vaults[0], &vaults[1], &vaults[2]]).await.expect("initialize_exchange");
+    tc.process(&[ix::add_market(gov.pubkey(), 0, feed, sol_params())], &[&gov]).await.expect("add_market");
+    let lp = Keypair::new();
+    airdrop(&mut tc, &lp.pubkey(), 1_000_000_000).await;
+    let lp_token = create_token_account(&mut tc, &mint, &lp.pubkey()).await;
+    mint_to(&mut tc, &mint, &mint_authority, &lp_token, pool_funds).await;
+    let v = Venue { gov, mint_authority, keys, feed, sources, market: ix::market_address(0), lp: (lp, lp_token) };
+    if pool_funds > 0 {
+        let d = ix::lp_deposit(v.lp.0.pubkey(), lp_token, &v.keys, pool_funds, &v.markets());
+        tc.process(&[d], &[&v.lp.0]).await.expect("lp_deposit");
+    }
+    (tc, v)
+}
+
+/// A trader with `funds` of collateral tokens and an empty margin account 0.
+pub async fn trader(tc: &mut TestContext, v: &Venue, funds: u64) -> Trader {
+    let key = Keypair::new();
+    airdrop(tc, &key.pubkey(), 1_000_000_000).await;
+    let token = create_token_account(tc, &v.keys.collateral_mint, &key.pubkey()).await;
+    mint_to(tc, &v.keys.collateral_mint, &v.mint_authority, &token, funds).await;
+    tc.process(&[ix::create_account(key.pubkey(), 0)], &[&key]).await.expect("create_account");
+    let margin = ix::margin_address(&key.pubkey(), 0);
+    Trader { key, token, margin }
+}
+
+/// SECURITY.md invariants 1, 2 and 6 over `accounts` (every margin account):
+/// - collateral vault == sum of collateral + fees (the pool's claims on this
+///   vault are always settled immediately, so they are zero);
+/// - pool vault == the pool's recorded balance; insurance vault == its balance;
+/// - per market, the traders' base and quote plus the pool's mirror net to zero.
+pub async fn assert_conservation(tc: &mut TestContext, v: &Venue, accounts: &[Pubkey]) {
+    let ex: Exchange = load(tc, &ix::exchange_address()).await;
+    let pool: Pool = load(tc, &ix::pool_address()).await;
+    let market: Market = load(tc, &v.market).await;
+    let (mut collateral, mut base, mut quote) = (0i128, 0i128, 0i128);
+    for a in accounts {
+        let acc: MarginAccount = load(tc, a).await;
+        assert!(acc.collateral >= 0, "negative collateral in {a}");
+        collateral += acc.collateral as i128;
+        for s in acc.open_positions().filter(|s| s.market == market.index) {
+            base += s.base as i128;
+            quote += s.quote as i128;
+        }
+    }
+    assert_eq!(collateral, ex.total_collateral as i128, "sum of collateral == exchange total");
+    let vault = balance(tc, &v.keys.collateral_vault).await;
+    assert_eq!(vault, ex.total_collateral + ex.fees_balance, "collateral vault == collateral + fees");
+    assert_eq!(balance(tc, &v.keys.pool_vault).await, pool.balance, "pool vault == pool balance");
+    assert_eq!(balance(tc, &v.keys.insurance_vault).await, ex.insurance_balance, "insurance vault == insurance");
+    assert_eq!(base + market.pool_base as i128, 0, "base nets to zero");
+    assert_eq!(quote + market.pool_quote as i128, 0, "quote nets to zero");
+}
+
+/// Decode an LP position.
+pub async fn lp_shares(tc: &mut TestContext, owner: &Pubkey) -> u64 {
+    load::<LpPosition>(tc, &ix::lp_address(owner)).await.shares
+}
