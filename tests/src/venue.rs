@@ -223,3 +223,31 @@ pub async fn assert_conservation(tc: &mut TestContext, v: &Venue, accounts: &[Pu
 pub async fn lp_shares(tc: &mut TestContext, owner: &Pubkey) -> u64 {
     load::<LpPosition>(tc, &ix::lp_address(owner)).await.shares
 }
+
+/// Rewrite a zero-copy account in place (tests set pause bits, market status
+/// and other state that later issues' instructions will own).
+pub async fn patch<T: anchor_lang::ZeroCopy + anchor_lang::Discriminator>(
+    tc: &mut TestContext,
+    key: &Pubkey,
+    f: impl FnOnce(&mut T),
+) {
+    let mut acc = tc.account(key).await.expect("account exists");
+    let mut value: T = zero_copy(&acc.data).expect("decodes");
+    f(&mut value);
+    acc.data[8..8 + core::mem::size_of::<T>()].copy_from_slice(bytemuck::bytes_of(&value));
+    tc.set_account(key, &acc);
+}
+
+/// A trader who deposited `collateral` and holds `base` SOL (bought at the
+/// venue's price with a generous limit).
+pub async fn trader_with_position(tc: &mut TestContext, v: &Venue, collateral: u64, base: i64) -> Trader {
+    let t = trader(tc, v, collateral).await;
+    let owner = t.key.pubkey();
+    tc.process(&[ix::deposit(owner, t.margin, t.token, &v.keys, collateral)], &[&t.key]).await.expect("deposit");
+    if base != 0 {
+        let limit = if base > 0 { i64::MAX } else { 1 };
+        let p = margin_engine::instructions::TradeParams { base, limit_price: limit, reduce_only: false };
+        tc.process(&[ix::trade(owner, t.margin, &v.keys, 0, v.feed, p, &[])], &[&t.key]).await.expect("trade");
+    }
+    t
+}

@@ -4,6 +4,7 @@
 
 mod engine_flows;
 mod engine_price_gate;
+mod engine_security;
 mod oracle_dumps;
 mod oracle_governance;
 mod oracle_refresh;

@@ -89,22 +89,26 @@ pub fn execute_trade(
     let within = if req.base > 0 { fill_price <= req.limit_price } else { fill_price >= req.limit_price };
     require!(within, EngineError::LimitPriceExceeded);
 
-    // 3. Fill, fee, and the trader's collateral.
-    let fill = apply_fill(old, req.base, fill_price).map_err(EngineError::from)?;
-    let fee = fee(fill.notional, market.fee_bps).map_err(EngineError::from)?;
-    let fee_i = i64::try_from(fee).map_err(|_| EngineError::MathOverflow)?;
-    let collateral =
-        account.collateral.safe_add(fill.realized_pnl).and_then(|c| c.safe_sub(fee_i)).map_err(EngineError::from)?;
-    require!(collateral >= 0, EngineError::LossExceedsCollateral);
-
-    // 4. Open interest: a side that grows may not pass the cap.
+    // 3. Open interest: a side that grows may not pass the cap.
     let (old_long, old_short) = side_oi(old.base);
-    let (new_long, new_short) = side_oi(fill.position.base);
+    let (new_long, new_short) = side_oi(new_base);
     let long_oi = market.long_oi.safe_sub(old_long).and_then(|v| v.safe_add(new_long)).map_err(EngineError::from)?;
     let short_oi =
         market.short_oi.safe_sub(old_short).and_then(|v| v.safe_add(new_short)).map_err(EngineError::from)?;
     require!(long_oi <= market.long_oi || long_oi <= market.oi_cap, EngineError::OiCapExceeded);
     require!(short_oi <= market.short_oi || short_oi <= market.oi_cap, EngineError::OiCapExceeded);
+
+    // 4. Fill, fee, and the trader's collateral: a shortfall on a trade that
+    //    adds risk is a margin failure; on a reduction, a loss the account
+    //    cannot pay is for liquidation.
+    let fill = apply_fill(old, req.base, fill_price).map_err(EngineError::from)?;
+    let fee = fee(fill.notional, market.fee_bps).map_err(EngineError::from)?;
+    let fee_i = i64::try_from(fee).map_err(|_| EngineError::MathOverflow)?;
+    let collateral =
+        account.collateral.safe_add(fill.realized_pnl).and_then(|c| c.safe_sub(fee_i)).map_err(EngineError::from)?;
+    if collateral < 0 {
+        return err!(if adds { EngineError::InitialHealthNegative } else { EngineError::LossExceedsCollateral });
+    }
 
     // 5. The pool takes the other side; realised PnL moves between the pool
     //    and the collateral vault.
