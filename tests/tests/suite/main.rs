@@ -3,6 +3,7 @@
 #![allow(deprecated)]
 
 mod engine_flows;
+mod engine_limits;
 mod engine_price_gate;
 mod engine_security;
 mod oracle_dumps;
