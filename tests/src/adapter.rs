@@ -19,7 +19,7 @@ pub fn guards() -> GuardParams {
 
 /// Initialise the adapter with a fresh governance key; returns it.
 pub async fn init_adapter(tc: &mut TestContext) -> Keypair {
-    let governance = Keypair::new();
+    let governance = crate::context::keypair();
     let payer = tc.payer();
     tc.process(&[ix::initialize(payer, governance.pubkey())], &[]).await.expect("initialize");
     governance

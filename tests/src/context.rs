@@ -35,6 +35,16 @@ macro_rules! anchor_processor {
 anchor_processor!(oracle_adapter_processor, oracle_adapter);
 anchor_processor!(margin_engine_processor, margin_engine);
 
+/// A keypair from a process-wide counter: the same sequence in every run of
+/// a single-threaded program (the cost benchmark needs identical keys).
+pub fn keypair() -> Keypair {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    let mut secret = [7u8; 32];
+    secret[..8].copy_from_slice(&NEXT.fetch_add(1, Ordering::Relaxed).to_le_bytes());
+    Keypair::new_from_array(secret)
+}
+
 /// Builds a [`TestContext`] with both programs as native processors.
 pub struct ContextBuilder {
     program_test: ProgramTest,
@@ -84,11 +94,16 @@ impl TestContext {
         self.ctx.payer.pubkey()
     }
 
-    /// Send `ixs` signed by the payer and `signers`. A nonce instruction keeps
-    /// otherwise identical transactions distinct under one blockhash.
+    /// Send `ixs` signed by the payer and `signers`, executed synchronously
+    /// on the working bank.
+    ///
+    /// `BanksClient::process_transaction` hands the transaction to a sender
+    /// thread and polls its status; it can return before that thread has
+    /// released its account locks, so a following transaction may fail with
+    /// `AccountInUse` under load. The metadata path executes in place, which
+    /// keeps tests deterministic (and skips the status-poll sleep).
     pub async fn process(&mut self, ixs: &[Instruction], signers: &[&Keypair]) -> Result<(), BanksClientError> {
-        let tx = self.transaction(ixs, signers);
-        self.ctx.banks_client.process_transaction(tx).await
+        self.process_logged(ixs, signers).await.map(|_| ())
     }
 
     fn transaction(&mut self, ixs: &[Instruction], signers: &[&Keypair]) -> Transaction {

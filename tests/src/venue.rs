@@ -94,7 +94,7 @@ pub async fn airdrop(tc: &mut TestContext, who: &Pubkey, lamports: u64) {
 
 /// Create a mint with `decimals`.
 pub async fn create_mint(tc: &mut TestContext, authority: &Pubkey, decimals: u8) -> Pubkey {
-    let mint = Keypair::new();
+    let mint = crate::context::keypair();
     let rent = tc.ctx.banks_client.get_rent().await.expect("rent").minimum_balance(spl_token::state::Mint::LEN);
     let payer = tc.payer();
     let ixs = [
@@ -114,7 +114,7 @@ pub async fn create_mint(tc: &mut TestContext, authority: &Pubkey, decimals: u8)
 
 /// Create a token account of `mint` owned by `owner`.
 pub async fn create_token_account(tc: &mut TestContext, mint: &Pubkey, owner: &Pubkey) -> Pubkey {
-    let acc = Keypair::new();
+    let acc = crate::context::keypair();
     let rent = tc.ctx.banks_client.get_rent().await.expect("rent").minimum_balance(spl_token::state::Account::LEN);
     let payer = tc.payer();
     let ixs = [
@@ -154,9 +154,9 @@ pub async fn load<T: anchor_lang::ZeroCopy + anchor_lang::Discriminator>(tc: &mu
 pub async fn venue(price: i64, pool_funds: u64) -> (TestContext, Venue) {
     let (mut tc, gov, feed, sources) = sol_feed(S0, T0, price, 0).await;
     refresh(&mut tc, &feed, &sources).await.expect("refresh");
-    let mint_authority = Keypair::new();
+    let mint_authority = crate::context::keypair();
     let mint = create_mint(&mut tc, &mint_authority.pubkey(), 6).await;
-    let vaults = [Keypair::new(), Keypair::new(), Keypair::new()];
+    let vaults = [crate::context::keypair(), crate::context::keypair(), crate::context::keypair()];
     let keys = ExchangeKeys {
         collateral_mint: mint,
         collateral_vault: vaults[0].pubkey(),
@@ -168,7 +168,7 @@ pub async fn venue(price: i64, pool_funds: u64) -> (TestContext, Venue) {
     let init = ix::initialize_exchange(gov.pubkey(), &keys, params);
     tc.process(&[init], &[&gov, &vaults[0], &vaults[1], &vaults[2]]).await.expect("initialize_exchange");
     tc.process(&[ix::add_market(gov.pubkey(), 0, feed, sol_params())], &[&gov]).await.expect("add_market");
-    let lp = Keypair::new();
+    let lp = crate::context::keypair();
     airdrop(&mut tc, &lp.pubkey(), 1_000_000_000).await;
     let lp_token = create_token_account(&mut tc, &mint, &lp.pubkey()).await;
     mint_to(&mut tc, &mint, &mint_authority, &lp_token, pool_funds).await;
@@ -182,7 +182,7 @@ pub async fn venue(price: i64, pool_funds: u64) -> (TestContext, Venue) {
 
 /// A trader with `funds` of collateral tokens and an empty margin account 0.
 pub async fn trader(tc: &mut TestContext, v: &Venue, funds: u64) -> Trader {
-    let key = Keypair::new();
+    let key = crate::context::keypair();
     airdrop(tc, &key.pubkey(), 1_000_000_000).await;
     let token = create_token_account(tc, &v.keys.collateral_mint, &key.pubkey()).await;
     mint_to(tc, &v.keys.collateral_mint, &v.mint_authority, &token, funds).await;

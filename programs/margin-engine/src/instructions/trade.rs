@@ -65,6 +65,7 @@ pub struct Trade<'info> {
 /// 3. If the trade added risk: every other position's feed must allow
 ///    reducing risk and initial health must be >= 0.
 /// 4. Settle realised PnL between the pool vault and the collateral vault.
+#[inline(never)] // a symbol of its own for the callgrind cost proxy
 pub fn handler<'info>(ctx: Context<'info, Trade<'info>>, params: TradeParams) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let mut ex = ctx.accounts.exchange.load_mut()?;
