@@ -17,6 +17,7 @@
 pub mod fixed;
 pub mod health;
 pub mod lp;
+pub mod margin;
 pub mod math;
 pub mod oracle;
 pub mod position;

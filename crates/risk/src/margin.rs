@@ -1,0 +1,166 @@
+//! Dynamic margin: ratios that rise with volatility, size, confidence and
+//! network stress, and a maintenance phase-in that keeps a volatility spike
+//! from liquidating, in one slot, positions that were healthy a slot earlier.
+//!
+//! ```text
+//! vol_mult  = clamp(realised_vol / reference_vol, 1, vol_cap)
+//! mmr       = clamp(base_mmr * vol_mult * stress_mult
+//!                   + size_factor * sqrt(|notional| in dollars) / 100
+//!                   + conf_margin_mult * conf / price,
+//!                   base_mmr, max_mmr)
+//! imr       = mmr * base_imr / base_mmr          (so IMR >= MMR always)
+//! ```
+//!
+//! Every term rounds up (requirements never round down). With volatility at
+//! or below the reference, no stress, zero size factor and zero confidence
+//! add-on, `mmr == base_mmr` and `imr == base_imr`: the static ratios.
+//!
+//! **Phase-in.** New risk (IMR) pays the target at once. Maintenance uses an
+//! effective multiplier (bps of base MMR) that rises toward the target by at
+//! most `step_bps_per_slot` per elapsed slot, and falls (by the same step)
+//! only once `cooldown_slots` have passed since it last rose.
+
+use crate::math::{isqrt, MathError, SafeMath};
+use crate::precision::{BPS_DENOMINATOR, QUOTE_PRECISION};
+
+/// One multiplier unit: 10_000 bps = 1.0.
+pub const MULT_ONE: u32 = 10_000;
+
+/// Dynamic-margin parameters of a market (all bps unless stated).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DynamicParams {
+    /// Static maintenance ratio.
+    pub base_mmr_bps: u32,
+    /// Static initial ratio (> base MMR).
+    pub base_imr_bps: u32,
+    /// Maintenance ceiling.
+    pub max_mmr_bps: u32,
+    /// Volatility at which the multiplier is 1, annualised bps.
+    pub reference_vol_bps: u32,
+    /// Cap of the volatility multiplier (>= 10_000).
+    pub vol_cap_bps: u32,
+    /// Size premium: bps per sqrt(dollar) / 100.
+    pub size_factor_bps: u32,
+    /// Add-on per bps of conf/price (10_000 = 1:1).
+    pub conf_margin_mult_bps: u32,
+}
+
+/// What the ratio depends on at one moment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MarginInputs {
+    /// Realised volatility, annualised bps (from the feed).
+    pub vol_bps: u64,
+    /// |notional| of the position. precision: QUOTE_PRECISION.
+    pub notional: u64,
+    /// Oracle confidence. precision: PRICE_PRECISION.
+    pub conf: u64,
+    /// Oracle price (> 0). precision: PRICE_PRECISION.
+    pub price: i64,
+    /// Network-stress multiplier (>= 10_000; 10_000 when calm).
+    pub stress_mult_bps: u32,
+}
+
+/// Target ratios.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Ratios {
+    /// Maintenance, bps.
+    pub mmr_bps: u32,
+    /// Initial, bps.
+    pub imr_bps: u32,
+}
+
+/// `clamp(vol / reference, 1, cap)` in bps, rounded up.
+pub fn vol_mult_bps(p: &DynamicParams, vol_bps: u64) -> Result<u32, MathError> {
+    let reference = p.reference_vol_bps.max(1) as u128;
+    let m = (vol_bps as u128).safe_mul(MULT_ONE as u128)?.div_ceil(reference);
+    Ok(m.clamp(MULT_ONE as u128, p.vol_cap_bps.max(MULT_ONE) as u128) as u32)
+}
+
+/// The maintenance ratio before phase-in, bps, rounded up and clamped to
+/// `[base_mmr, max_mmr]`.
+pub fn target_mmr_bps(p: &DynamicParams, i: &MarginInputs) -> Result<u32, MathError> {
+    if i.price <= 0 {
+        return Err(MathError::DivideByZero);
+    }
+    let one = MULT_ONE as u128;
+    let scaled = (p.base_mmr_bps as u128)
+        .safe_mul(vol_mult_bps(p, i.vol_bps)? as u128)?
+        .safe_mul(i.stress_mult_bps.max(MULT_ONE) as u128)?
+        .div_ceil(one * one);
+    let dollars = (i.notional / QUOTE_PRECISION as u64) as u128;
+    let size = (p.size_factor_bps as u128).safe_mul(isqrt(dollars))?.div_ceil(100);
+    let conf_bps = (i.conf as u128).safe_mul(BPS_DENOMINATOR as u128)?.div_ceil(i.price as u128);
+    let conf = conf_bps.safe_mul(p.conf_margin_mult_bps as u128)?.div_ceil(one);
+    let mmr = scaled.safe_add(size)?.safe_add(conf)?;
+    let hi = p.max_mmr_bps.max(p.base_mmr_bps) as u128;
+    Ok(mmr.clamp(p.base_mmr_bps as u128, hi) as u32)
+}
+
+/// IMR for a maintenance ratio: `mmr * base_imr / base_mmr`, rounded up.
+pub fn imr_for(p: &DynamicParams, mmr_bps: u32) -> Result<u32, MathError> {
+    let imr = (mmr_bps as u128).safe_mul(p.base_imr_bps as u128)?.div_ceil(p.base_mmr_bps.max(1) as u128);
+    Ok(u32::try_from(imr.max(mmr_bps as u128))?)
+}
+
+/// Target ratios (both immediate: IMR gates new risk at once).
+pub fn target_ratios(p: &DynamicParams, i: &MarginInputs) -> Result<Ratios, MathError> {
+    let mmr = target_mmr_bps(p, i)?;
+    Ok(Ratios { mmr_bps: mmr, imr_bps: imr_for(p, mmr)? })
+}
+
+/// The phased-in maintenance multiplier of a market (bps of base MMR).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PhaseState {
+    /// Effective multiplier, >= 10_000.
+    pub mult_bps: u32,
+    /// Slot of the last update.
+    pub updated_slot: u64,
+    /// Slot the multiplier last rose.
+    pub last_rise_slot: u64,
+}
+
+/// Phase-in speed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PhaseParams {
+    /// Max change per slot, bps of multiplier.
+    pub step_bps_per_slot: u32,
+    /// Slots after the last rise before the multiplier may fall.
+    pub cooldown_slots: u64,
+}
+
+/// Move `s` toward `target_mult_bps` for the slots elapsed up to `slot`.
+/// Never moves more than `step * elapsed`, never overshoots, never below 1.
+pub fn phase_toward(s: &PhaseState, target_mult_bps: u32, slot: u64, p: &PhaseParams) -> PhaseState {
+    let elapsed = slot.saturating_sub(s.updated_slot);
+    let budget = (p.step_bps_per_slot as u64).saturating_mul(elapsed).min(u32::MAX as u64) as u32;
+    let target = target_mult_bps.max(MULT_ONE);
+    let current = s.mult_bps.max(MULT_ONE);
+    let (mult, last_rise) = if target > current {
+        (current.saturating_add(budget).min(target), if budget > 0 { slot } else { s.last_rise_slot })
+    } else if target < current && slot >= s.last_rise_slot.saturating_add(p.cooldown_slots) {
+        // Only the slots after the cooldown ended count toward falling.
+        let from = s.updated_slot.max(s.last_rise_slot.saturating_add(p.cooldown_slots));
+        let fall = (p.step_bps_per_slot as u64).saturating_mul(slot.saturating_sub(from)).min(u32::MAX as u64) as u32;
+        (current.saturating_sub(fall).max(target), s.last_rise_slot)
+    } else {
+        (current, s.last_rise_slot)
+    };
+    PhaseState { mult_bps: mult, updated_slot: slot.max(s.updated_slot), last_rise_slot: last_rise }
+}
+
+/// Effective maintenance ratio: `base_mmr * mult`, rounded up, clamped to
+/// `[base_mmr, max_mmr]`.
+pub fn phased_mmr_bps(p: &DynamicParams, mult_bps: u32) -> u32 {
+    let m = (p.base_mmr_bps as u64 * mult_bps.max(MULT_ONE) as u64).div_ceil(MULT_ONE as u64);
+    m.clamp(p.base_mmr_bps as u64, p.max_mmr_bps.max(p.base_mmr_bps) as u64) as u32
+}
+
+/// The multiplier (bps of base MMR) that a target MMR corresponds to, rounded up.
+pub fn mult_for_mmr(p: &DynamicParams, mmr_bps: u32) -> u32 {
+    let m = (mmr_bps as u64 * MULT_ONE as u64).div_ceil(p.base_mmr_bps.max(1) as u64);
+    m.clamp(MULT_ONE as u64, u32::MAX as u64) as u32
+}
+
+#[cfg(test)]
+#[path = "margin_tests.rs"]
+mod tests;

@@ -1,0 +1,121 @@
+use super::*;
+use proptest::prelude::*;
+
+const P: DynamicParams = DynamicParams {
+    base_mmr_bps: 500,
+    base_imr_bps: 1_000,
+    max_mmr_bps: 5_000,
+    reference_vol_bps: 8_000,
+    vol_cap_bps: 40_000,
+    size_factor_bps: 10,
+    conf_margin_mult_bps: 10_000,
+};
+const CALM: MarginInputs =
+    MarginInputs { vol_bps: 8_000, notional: 0, conf: 0, price: 100_000_000_000, stress_mult_bps: 10_000 };
+const PHASE: PhaseParams = PhaseParams { step_bps_per_slot: 100, cooldown_slots: 50 };
+
+#[test]
+fn reference_inputs_give_the_static_ratios() {
+    assert_eq!(target_ratios(&P, &CALM), Ok(Ratios { mmr_bps: 500, imr_bps: 1_000 }));
+}
+
+#[test]
+fn each_term_adds_as_documented() {
+    // 4x the reference volatility: MMR 4x, IMR 2x MMR.
+    let r = target_ratios(&P, &MarginInputs { vol_bps: 32_000, ..CALM }).unwrap();
+    assert_eq!(r, Ratios { mmr_bps: 2_000, imr_bps: 4_000 });
+    // Capped at 4x even for 10x volatility.
+    assert_eq!(target_mmr_bps(&P, &MarginInputs { vol_bps: 80_000, ..CALM }), Ok(2_000));
+    // $1M notional: sqrt = 1,000 -> 10 * 1,000 / 100 = 100 bps.
+    assert_eq!(target_mmr_bps(&P, &MarginInputs { notional: 1_000_000_000_000, ..CALM }), Ok(600));
+    // conf 0.5 % of price adds 50 bps.
+    assert_eq!(target_mmr_bps(&P, &MarginInputs { conf: 500_000_000, ..CALM }), Ok(550));
+    // Stress 1.5x.
+    assert_eq!(target_mmr_bps(&P, &MarginInputs { stress_mult_bps: 15_000, ..CALM }), Ok(750));
+    // Never above the maximum.
+    let wild = MarginInputs {
+        vol_bps: u64::MAX / 20_000,
+        notional: u64::MAX,
+        conf: u64::MAX / 20_000,
+        stress_mult_bps: 40_000,
+        ..CALM
+    };
+    assert_eq!(target_mmr_bps(&P, &wild), Ok(5_000));
+}
+
+#[test]
+fn phase_in_rises_by_steps_and_falls_only_after_the_cooldown() {
+    let s = PhaseState { mult_bps: 10_000, updated_slot: 100, last_rise_slot: 0 };
+    let s = phase_toward(&s, 40_000, 101, &PHASE);
+    assert_eq!((s.mult_bps, s.last_rise_slot), (10_100, 101));
+    let s = phase_toward(&s, 40_000, 111, &PHASE);
+    assert_eq!(s.mult_bps, 11_100);
+    let s = phase_toward(&s, 10_000, 150, &PHASE);
+    assert_eq!(s.mult_bps, 11_100, "cooldown: no fall before slot 161");
+    let s = phase_toward(&s, 10_000, 171, &PHASE);
+    assert_eq!(s.mult_bps, 10_100, "ten slots after the cooldown: down by 1,000");
+    assert_eq!(phased_mmr_bps(&P, 20_000), 1_000);
+    assert_eq!(mult_for_mmr(&P, 2_000), 40_000);
+}
+
+fn inputs() -> impl Strategy<Value = MarginInputs> {
+    (0u64..1_000_000, 0u64..u64::MAX / 4, 0u64..1_000_000_000_000, 1i64..1_000_000_000_000_000, 10_000u32..50_000)
+        .prop_map(|(vol_bps, notional, conf, price, stress_mult_bps)| MarginInputs {
+            vol_bps,
+            notional,
+            conf,
+            price,
+            stress_mult_bps,
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(10_000))]
+
+    #[test]
+    fn ratio_is_monotone_in_volatility_size_confidence_and_stress(
+        i in inputs(), dv in 0u64..100_000, dn in 0u64..1_000_000_000_000, dc in 0u64..1_000_000_000, ds in 0u32..10_000,
+    ) {
+        let base = target_mmr_bps(&P, &i).unwrap();
+        let more = [
+            MarginInputs { vol_bps: i.vol_bps + dv, ..i },
+            MarginInputs { notional: i.notional.saturating_add(dn), ..i },
+            MarginInputs { conf: i.conf + dc, ..i },
+            MarginInputs { stress_mult_bps: i.stress_mult_bps + ds, ..i },
+        ];
+        for m in more {
+            prop_assert!(target_mmr_bps(&P, &m).unwrap() >= base);
+        }
+    }
+
+    #[test]
+    fn at_reference_inputs_the_dynamic_ratio_equals_the_static_one(vol in 0u64..=8_000, notional in any::<u64>(), price in 1i64..i64::MAX) {
+        // Volatility at or below the reference, no stress, no conf, and no
+        // size factor: the static ratios, whatever the size and price.
+        let p = DynamicParams { size_factor_bps: 0, ..P };
+        let i = MarginInputs { vol_bps: vol, notional, conf: 0, price, stress_mult_bps: MULT_ONE };
+        prop_assert_eq!(target_ratios(&p, &i).unwrap(), Ratios { mmr_bps: p.base_mmr_bps, imr_bps: p.base_imr_bps });
+    }
+
+    #[test]
+    fn ratio_is_never_below_base_or_above_max_and_imr_is_at_least_mmr(i in inputs()) {
+        let r = target_ratios(&P, &i).unwrap();
+        prop_assert!(r.mmr_bps >= P.base_mmr_bps && r.mmr_bps <= P.max_mmr_bps);
+        prop_assert!(r.imr_bps >= r.mmr_bps);
+    }
+
+    #[test]
+    fn phased_multiplier_never_moves_more_than_the_step_and_never_overshoots(
+        mult in 10_000u32..100_000, target in 0u32..100_000, updated in 0u64..1_000_000, last_rise in 0u64..1_000_000,
+        elapsed in 0u64..10_000, step in 0u32..1_000, cooldown in 0u64..1_000,
+    ) {
+        let s = PhaseState { mult_bps: mult, updated_slot: updated, last_rise_slot: last_rise };
+        let p = PhaseParams { step_bps_per_slot: step, cooldown_slots: cooldown };
+        let n = phase_toward(&s, target, updated + elapsed, &p);
+        let moved = n.mult_bps.abs_diff(mult) as u64;
+        prop_assert!(moved <= step as u64 * elapsed);
+        let t = target.max(MULT_ONE);
+        if t >= mult { prop_assert!(n.mult_bps <= t && n.mult_bps >= mult); }
+        else { prop_assert!(n.mult_bps >= t && n.mult_bps <= mult); }
+    }
+}
