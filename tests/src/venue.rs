@@ -195,12 +195,13 @@ pub async fn trader(tc: &mut TestContext, v: &Venue, funds: u64) -> Trader {
 /// - collateral vault == sum of collateral + fees (the pool's claims on this
 ///   vault are always settled immediately, so they are zero);
 /// - pool vault == the pool's recorded balance; insurance vault == its balance;
-/// - per market, the traders' base and quote plus the pool's mirror net to zero.
+/// - per market, the traders' base and quote plus the pool's mirror net to zero;
+/// - open interest equals the sum of long and of short positions.
 pub async fn assert_conservation(tc: &mut TestContext, v: &Venue, accounts: &[Pubkey]) {
     let ex: Exchange = load(tc, &ix::exchange_address()).await;
     let pool: Pool = load(tc, &ix::pool_address()).await;
     let market: Market = load(tc, &v.market).await;
-    let (mut collateral, mut base, mut quote) = (0i128, 0i128, 0i128);
+    let (mut collateral, mut base, mut quote, mut long, mut short) = (0i128, 0i128, 0i128, 0u128, 0u128);
     for a in accounts {
         let acc: MarginAccount = load(tc, a).await;
         assert!(acc.collateral >= 0, "negative collateral in {a}");
@@ -208,6 +209,11 @@ pub async fn assert_conservation(tc: &mut TestContext, v: &Venue, accounts: &[Pu
         for s in acc.open_positions().filter(|s| s.market == market.index) {
             base += s.base as i128;
             quote += s.quote as i128;
+            if s.base > 0 {
+                long += s.base as u128;
+            } else {
+                short += s.base.unsigned_abs() as u128;
+            }
         }
     }
     assert_eq!(collateral, ex.total_collateral as i128, "sum of collateral == exchange total");
@@ -217,6 +223,7 @@ pub async fn assert_conservation(tc: &mut TestContext, v: &Venue, accounts: &[Pu
     assert_eq!(balance(tc, &v.keys.insurance_vault).await, ex.insurance_balance, "insurance vault == insurance");
     assert_eq!(base + market.pool_base as i128, 0, "base nets to zero");
     assert_eq!(quote + market.pool_quote as i128, 0, "quote nets to zero");
+    assert_eq!((long, short), (market.long_oi as u128, market.short_oi as u128), "open interest == sum of positions");
 }
 
 /// Decode an LP position.

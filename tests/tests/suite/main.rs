@@ -6,6 +6,7 @@ mod engine_flows;
 mod engine_limits;
 mod engine_price_gate;
 mod engine_security;
+mod engine_sequences;
 mod oracle_dumps;
 mod oracle_governance;
 mod oracle_refresh;
