@@ -164,7 +164,11 @@ pub async fn venue(price: i64, pool_funds: u64) -> (TestContext, Venue) {
         pool_vault: vaults[2].pubkey(),
     };
     airdrop(&mut tc, &gov.pubkey(), 10_000_000_000).await;
-    let params = InitializeExchangeParams { guardian: Pubkey::new_unique(), deposit_cap: 1_000_000 * USD };
+    let params = InitializeExchangeParams {
+        governance: gov.pubkey(),
+        guardian: Pubkey::new_unique(),
+        deposit_cap: 1_000_000 * USD,
+    };
     let init = ix::initialize_exchange(gov.pubkey(), &keys, params);
     tc.process(&[init], &[&gov, &vaults[0], &vaults[1], &vaults[2]]).await.expect("initialize_exchange");
     tc.process(&[ix::add_market(gov.pubkey(), 0, feed, sol_params())], &[&gov]).await.expect("add_market");

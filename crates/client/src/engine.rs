@@ -57,10 +57,13 @@ fn ix(accounts: Vec<AccountMeta>, data: Vec<u8>) -> Instruction {
     Instruction { program_id: margin_engine::ID, accounts, data }
 }
 
-/// `initialize_exchange`: the three vaults are new keypair accounts that sign.
-pub fn initialize_exchange(governance: Pubkey, keys: &ExchangeKeys, params: InitializeExchangeParams) -> Instruction {
+/// `initialize_exchange`, paid by `payer` (the program's upgrade authority);
+/// the three vaults are new keypair accounts that sign.
+pub fn initialize_exchange(payer: Pubkey, keys: &ExchangeKeys, params: InitializeExchangeParams) -> Instruction {
     let accounts = margin_engine::accounts::InitializeExchange {
-        governance,
+        payer,
+        program: margin_engine::ID,
+        program_data: crate::oracle::program_data_address(&margin_engine::ID),
         exchange: exchange_address(),
         pool: pool_address(),
         vault_authority: vault_authority(),

@@ -17,12 +17,19 @@ pub fn feed_address(symbol: &str) -> Pubkey {
     Pubkey::find_program_address(&[FEED_SEED, symbol.as_bytes()], &oracle_adapter::ID).0
 }
 
-/// `initialize(authority)`, paid by `payer`.
+/// The `ProgramData` account of an upgradeable program.
+pub fn program_data_address(program: &Pubkey) -> Pubkey {
+    anchor_lang::solana_program::bpf_loader_upgradeable::get_program_data_address(program)
+}
+
+/// `initialize(authority)`, paid by `payer` (the program's upgrade authority).
 pub fn initialize(payer: Pubkey, authority: Pubkey) -> Instruction {
     Instruction {
         program_id: oracle_adapter::ID,
         accounts: oracle_adapter::accounts::Initialize {
             payer,
+            program: oracle_adapter::ID,
+            program_data: program_data_address(&oracle_adapter::ID),
             config: config_address(),
             system_program: system_program::ID,
         }

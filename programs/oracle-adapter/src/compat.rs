@@ -89,3 +89,100 @@ pub fn create_pda<'info>(
     let accounts = Assign { account_to_assign: target.clone() };
     system_program::assign(CpiContext::new(system.key(), accounts).with_signer(signer), owner)
 }
+
+use anchor_lang::solana_program::bpf_loader_upgradeable;
+
+/// Bincode tag of `UpgradeableLoaderState::ProgramData`.
+const PROGRAM_DATA_TAG: u32 = 3;
+
+/// The upgrade authority recorded in a `ProgramData` account's bytes
+/// (`u32` tag 3, `u64` slot, `Option<Pubkey>`): `Some(None)` for an immutable
+/// program, `None` if the bytes are not a `ProgramData` header.
+pub fn upgrade_authority(data: &[u8]) -> Option<Option<Pubkey>> {
+    if data.get(..4)? != PROGRAM_DATA_TAG.to_le_bytes() {
+        return None;
+    }
+    match *data.get(12)? {
+        0 => Some(None),
+        1 => Some(Some(Pubkey::new_from_array(data.get(13..45)?.try_into().ok()?))),
+        _ => None,
+    }
+}
+
+/// Require that `signer` is the upgrade authority of `program` (this
+/// program's own account), so that nobody can front-run a deployment's
+/// one-time initialisation and make themselves governance.
+///
+/// A program not owned by the upgradeable loader has no upgrade authority
+/// (native test processors, or an immutable deployment): there is nothing to
+/// check, and the deployer must initialise in the same session as deploying.
+pub fn require_upgrade_authority(
+    program: &AccountInfo,
+    program_data: &AccountInfo,
+    signer: &Pubkey,
+    unauthorized: impl Fn() -> Error,
+) -> Result<()> {
+    if program.owner != &bpf_loader_upgradeable::ID {
+        return Ok(());
+    }
+    let expected = bpf_loader_upgradeable::get_program_data_address(program.key);
+    if program_data.key != &expected || program_data.owner != &bpf_loader_upgradeable::ID {
+        return Err(unauthorized());
+    }
+    let data = program_data.try_borrow_data()?;
+    match upgrade_authority(&data) {
+        Some(Some(authority)) if &authority == signer => Ok(()),
+        _ => Err(unauthorized()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn program_data(authority: Option<Pubkey>) -> Vec<u8> {
+        let mut d = PROGRAM_DATA_TAG.to_le_bytes().to_vec();
+        d.extend_from_slice(&42u64.to_le_bytes());
+        match authority {
+            Some(a) => {
+                d.push(1);
+                d.extend_from_slice(a.as_ref());
+            }
+            None => d.push(0),
+        }
+        d
+    }
+
+    #[test]
+    fn reads_the_upgrade_authority_of_program_data() {
+        let a = Pubkey::new_unique();
+        assert_eq!(upgrade_authority(&program_data(Some(a))), Some(Some(a)));
+        assert_eq!(upgrade_authority(&program_data(None)), Some(None));
+        let mut wrong_tag = program_data(Some(a));
+        wrong_tag[0] = 2;
+        assert_eq!(upgrade_authority(&wrong_tag), None);
+        assert_eq!(upgrade_authority(&program_data(Some(a))[..20]), None, "truncated");
+        assert_eq!(upgrade_authority(&[]), None);
+    }
+
+    #[test]
+    fn only_the_upgrade_authority_passes_for_an_upgradeable_program() {
+        let program_id = crate::ID;
+        let pd_key = bpf_loader_upgradeable::get_program_data_address(&program_id);
+        let authority = Pubkey::new_unique();
+        let (mut l1, mut l2) = (0u64, 0u64);
+        let mut prog_bytes = vec![];
+        let mut pd_bytes = program_data(Some(authority));
+        let loader = bpf_loader_upgradeable::ID;
+        let program = AccountInfo::new(&program_id, false, false, &mut l1, &mut prog_bytes, &loader, true);
+        let pd = AccountInfo::new(&pd_key, false, false, &mut l2, &mut pd_bytes, &loader, false);
+        let err = || error!(crate::errors::AdapterError::Unauthorized);
+        assert!(require_upgrade_authority(&program, &pd, &authority, err).is_ok());
+        assert!(require_upgrade_authority(&program, &pd, &Pubkey::new_unique(), err).is_err());
+        // The wrong ProgramData address fails even with the right authority.
+        let other = Pubkey::new_unique();
+        let (mut l3, mut bytes3) = (0u64, program_data(Some(authority)));
+        let fake = AccountInfo::new(&other, false, false, &mut l3, &mut bytes3, &loader, false);
+        assert!(require_upgrade_authority(&program, &fake, &authority, err).is_err());
+    }
+}

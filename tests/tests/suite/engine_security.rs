@@ -181,8 +181,11 @@ async fn row9_initialising_exchange_market_or_account_twice_is_rejected() {
         insurance_vault: vaults[1].pubkey(),
         pool_vault: vaults[2].pubkey(),
     };
-    let params =
-        margin_engine::instructions::InitializeExchangeParams { guardian: Pubkey::new_unique(), deposit_cap: USD };
+    let params = margin_engine::instructions::InitializeExchangeParams {
+        governance: v.gov.pubkey(),
+        guardian: Pubkey::new_unique(),
+        deposit_cap: USD,
+    };
     let i = ix::initialize_exchange(v.gov.pubkey(), &keys, params);
     assert_error(&mut tc, &[i], &[&v.gov, &vaults[0], &vaults[1], &vaults[2]], err, &[]).await;
     // The market PDA for index 0 exists; forcing add_market onto it fails its seeds.
@@ -221,7 +224,7 @@ fn row11_no_instruction_takes_a_sysvar_account() {
         pool_vault: Pubkey::new_unique(),
     };
     let (o, m, f) = (Pubkey::new_unique(), Pubkey::new_unique(), Pubkey::new_unique());
-    let p = margin_engine::instructions::InitializeExchangeParams { guardian: o, deposit_cap: 1 };
+    let p = margin_engine::instructions::InitializeExchangeParams { governance: o, guardian: o, deposit_cap: 1 };
     let all = [
         ix::initialize_exchange(o, &k, p),
         ix::add_market(o, 0, f, ballast_tests::venue::sol_params()),
@@ -279,4 +282,31 @@ async fn row13_extreme_amounts_are_errors_never_wraps() {
     assert_error(&mut tc, &[i], &[&t.key], EngineError::ZeroAmount.into(), &[]).await;
     let acc: MarginAccount = load(&mut tc, &t.margin).await;
     assert_eq!(acc.collateral, 100_000_000);
+}
+
+/// Front-running guard: `initialize_exchange` reads the upgrade authority
+/// from this program's own account; a substituted account is refused.
+#[tokio::test]
+async fn initialize_exchange_refuses_a_substituted_program_account() {
+    use ballast_tests::venue::{airdrop, create_mint};
+    let (mut tc, gov, _, _) = ballast_tests::adapter::sol_feed(10, 1_700_000_000, 100 * ONE, 0).await;
+    airdrop(&mut tc, &gov.pubkey(), 10_000_000_000).await;
+    let mint = create_mint(&mut tc, &gov.pubkey(), 6).await;
+    let vaults = [Keypair::new(), Keypair::new(), Keypair::new()];
+    let keys = ballast_client::engine::ExchangeKeys {
+        collateral_mint: mint,
+        collateral_vault: vaults[0].pubkey(),
+        insurance_vault: vaults[1].pubkey(),
+        pool_vault: vaults[2].pubkey(),
+    };
+    let params = margin_engine::instructions::InitializeExchangeParams {
+        governance: gov.pubkey(),
+        guardian: gov.pubkey(),
+        deposit_cap: USD,
+    };
+    let mut i = ix::initialize_exchange(gov.pubkey(), &keys, params);
+    i.accounts[1].pubkey = Pubkey::new_unique();
+    let signers = [&gov, &vaults[0], &vaults[1], &vaults[2]];
+    assert_error(&mut tc, &[i], &signers, Anchor::ConstraintAddress.into(), &[ix::exchange_address()]).await;
+    assert!(tc.account(&ix::exchange_address()).await.is_none());
 }

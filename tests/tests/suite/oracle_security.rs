@@ -174,3 +174,15 @@ async fn prefunded_config_and_feed_pdas_still_initialize() {
     assert_eq!((f.symbol_str(), f.num_sources), ("SOL", 1));
     assert_eq!(tc.account(&feed).await.unwrap().lamports, 1_000_000_000);
 }
+
+/// Front-running guard: initialisation reads the upgrade authority from this
+/// program's own account and ProgramData; a substituted account is refused.
+#[tokio::test]
+async fn initialize_refuses_a_substituted_program_account() {
+    let mut tc = ballast_tests::context::ContextBuilder::new().start().await;
+    let payer = tc.payer();
+    let mut i = ix::initialize(payer, payer);
+    i.accounts[1].pubkey = Pubkey::new_unique();
+    assert_error(&mut tc, &[i], &[], Anchor::ConstraintAddress.into(), &[ix::config_address()]).await;
+    assert!(tc.account(&ix::config_address()).await.is_none());
+}

@@ -13,6 +13,8 @@ pub const DEPOSIT_CAP_BOUNDS: (u64, u64) = (1, 1_000_000_000_000_000);
 /// Arguments of `initialize_exchange`.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug)]
 pub struct InitializeExchangeParams {
+    /// Governance authority (a multisig vault in production).
+    pub governance: Pubkey,
     /// Guardian key (may only tighten).
     pub guardian: Pubkey,
     /// Max collateral per margin account. precision: QUOTE_PRECISION.
@@ -22,9 +24,16 @@ pub struct InitializeExchangeParams {
 /// Accounts of `initialize_exchange`.
 #[derive(Accounts)]
 pub struct InitializeExchange<'info> {
-    /// Governance authority; pays for every account created here.
+    /// Pays for every account created here; must be this program's upgrade
+    /// authority, so nobody can front-run the deployment's initialisation.
     #[account(mut)]
-    pub governance: Signer<'info>,
+    pub payer: Signer<'info>,
+    /// CHECK: this program's own account (address checked).
+    #[account(address = crate::ID)]
+    pub program: UncheckedAccount<'info>,
+    /// CHECK: the program's `ProgramData` (address, owner and contents are
+    /// checked by `require_upgrade_authority`).
+    pub program_data: UncheckedAccount<'info>,
     /// CHECK: the exchange PDA (address checked by seeds), created by
     /// `init_zero_copy`, which refuses an initialised address.
     #[account(mut, seeds = [EXCHANGE_SEED], bump)]
@@ -38,13 +47,13 @@ pub struct InitializeExchange<'info> {
     /// The collateral mint (6 decimals).
     pub collateral_mint: Box<Account<'info, Mint>>,
     /// New token account for trader collateral and fees.
-    #[account(init, payer = governance, token::mint = collateral_mint, token::authority = vault_authority)]
+    #[account(init, payer = payer, token::mint = collateral_mint, token::authority = vault_authority)]
     pub collateral_vault: Box<Account<'info, TokenAccount>>,
     /// New token account for the insurance fund.
-    #[account(init, payer = governance, token::mint = collateral_mint, token::authority = vault_authority)]
+    #[account(init, payer = payer, token::mint = collateral_mint, token::authority = vault_authority)]
     pub insurance_vault: Box<Account<'info, TokenAccount>>,
     /// New token account for the LP pool.
-    #[account(init, payer = governance, token::mint = collateral_mint, token::authority = vault_authority)]
+    #[account(init, payer = payer, token::mint = collateral_mint, token::authority = vault_authority)]
     pub pool_vault: Box<Account<'info, TokenAccount>>,
     /// SPL Token program.
     pub token_program: Program<'info, Token>,
@@ -53,8 +62,14 @@ pub struct InitializeExchange<'info> {
 }
 
 impl InitializeExchange<'_> {
-    /// Semantic checks: 6-decimal mint, deposit cap within bounds.
+    /// Semantic checks: upgrade authority, 6-decimal mint, deposit cap within bounds.
     pub fn validate(&self, params: &InitializeExchangeParams) -> Result<()> {
+        oracle_adapter::compat::require_upgrade_authority(
+            &self.program.to_account_info(),
+            &self.program_data.to_account_info(),
+            self.payer.key,
+            || error!(EngineError::Unauthorized),
+        )?;
         require!(self.collateral_mint.decimals == COLLATERAL_DECIMALS, EngineError::InvalidCollateralMint);
         check_bounds("deposit_cap", params.deposit_cap, DEPOSIT_CAP_BOUNDS)
     }
@@ -69,20 +84,20 @@ pub fn check_bounds(field: &str, value: u64, (min, max): (u64, u64)) -> Result<(
     Ok(())
 }
 
-/// 1. Validate the mint and parameters.
+/// 1. Validate the payer (upgrade authority), the mint and parameters.
 /// 2. Create the exchange and pool PDAs (vaults were created by `init`).
 /// 3. Record keys, bumps and the cap; emit `ExchangeInitialized`.
 pub fn handler(ctx: Context<InitializeExchange>, params: InitializeExchangeParams) -> Result<()> {
     ctx.accounts.validate(&params)?;
     let a = &ctx.accounts;
-    let payer = a.governance.to_account_info();
+    let payer = a.payer.to_account_info();
     let system = a.system_program.to_account_info();
     let exchange_info = a.exchange.to_account_info();
     let mut ex =
         init_zero_copy::<Exchange>(&payer, &exchange_info, &system, &[EXCHANGE_SEED, &[ctx.bumps.exchange]], || {
             error!(EngineError::AlreadyInitialized)
         })?;
-    ex.governance = a.governance.key();
+    ex.governance = params.governance;
     ex.guardian = params.guardian;
     ex.collateral_mint = a.collateral_mint.key();
     ex.collateral_vault = a.collateral_vault.key();
@@ -101,7 +116,7 @@ pub fn handler(ctx: Context<InitializeExchange>, params: InitializeExchangeParam
     pool.version = ACCOUNT_VERSION;
     drop(pool);
     oracle_adapter::emit_event!(ExchangeInitialized {
-        governance: a.governance.key(),
+        governance: params.governance,
         guardian: params.guardian,
         collateral_mint: a.collateral_mint.key(),
         deposit_cap: params.deposit_cap,

@@ -1,6 +1,6 @@
 //! `initialize`: create the adapter's singleton config.
 
-use crate::compat::create_pda;
+use crate::compat::{create_pda, require_upgrade_authority};
 use crate::constants::*;
 use crate::errors::AdapterError;
 use crate::events::AdapterInitialized;
@@ -10,9 +10,15 @@ use anchor_lang::prelude::*;
 /// Accounts of `initialize`.
 #[derive(Accounts)]
 pub struct Initialize<'info> {
-    /// Pays rent for the config.
+    /// Pays rent for the config; must be this program's upgrade authority.
     #[account(mut)]
     pub payer: Signer<'info>,
+    /// CHECK: this program's own account (address checked).
+    #[account(address = crate::ID)]
+    pub program: UncheckedAccount<'info>,
+    /// CHECK: the program's `ProgramData` (address, owner and contents are
+    /// checked by `require_upgrade_authority`).
+    pub program_data: UncheckedAccount<'info>,
     /// CHECK: the config PDA (address checked by seeds), created here by
     /// `create_pda`, which refuses an address that is already initialised.
     #[account(mut, seeds = [CONFIG_SEED], bump)]
@@ -21,11 +27,19 @@ pub struct Initialize<'info> {
     pub system_program: Program<'info, System>,
 }
 
-/// 1. Create the config PDA (fails with `AlreadyInitialized` the second time;
+/// 1. Require the payer to be the program's upgrade authority (no
+///    front-running of the first initialisation).
+/// 2. Create the config PDA (fails with `AlreadyInitialized` the second time;
 ///    pre-funded lamports do not block it).
-/// 2. Store the governance authority, bump and version.
-/// 3. Emit `AdapterInitialized`.
+/// 3. Store the governance authority, bump and version.
+/// 4. Emit `AdapterInitialized`.
 pub fn handler(ctx: Context<Initialize>, authority: Pubkey) -> Result<()> {
+    require_upgrade_authority(
+        &ctx.accounts.program.to_account_info(),
+        &ctx.accounts.program_data.to_account_info(),
+        ctx.accounts.payer.key,
+        || error!(AdapterError::Unauthorized),
+    )?;
     let bump = ctx.bumps.config;
     let config_info = ctx.accounts.config.to_account_info();
     create_pda(
