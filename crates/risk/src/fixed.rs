@@ -92,7 +92,7 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(10_000))]
+        #![proptest_config(crate::props())]
         #[test]
         fn rescale_never_panics_and_up_is_down_plus_at_most_one(m in any::<i128>(), e in -60i32..60) {
             let down = to_price_units(m, e, Round::Down);

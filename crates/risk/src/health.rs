@@ -1,7 +1,8 @@
 //! Account health: equity against the initial and maintenance requirements.
 //!
 //! Prices are biased by confidence against the trader: a long is valued at
-//! `p - k*conf` (never below zero), a short at `p + k*conf`, and requirements
+//! `p - k*conf` (negative if the confidence exceeds the price: the formula
+//! stays linear, so health stays monotone), a short at `p + k*conf`, and requirements
 //! use the larger notional at `p + k*conf` for both sides (`k` =
 //! `conf_mult_bps / 10_000`).
 //!
@@ -61,12 +62,13 @@ fn conf_adjustment(conf: u64, conf_mult_bps: u32) -> Result<u128, MathError> {
     Ok((conf as u128).safe_mul(conf_mult_bps as u128)?.div_ceil(BPS_DENOMINATOR as u128))
 }
 
-/// The price a position is valued at: `p - k*conf` (>= 0) for longs,
-/// `p + k*conf` for shorts. precision: PRICE_PRECISION.
+/// The price a position is valued at: `p - k*conf` for longs (negative when
+/// the confidence exceeds the price), `p + k*conf` for shorts.
+/// precision: PRICE_PRECISION.
 pub fn biased_price(base: i64, price: i64, conf: u64, conf_mult_bps: u32) -> Result<i64, MathError> {
-    let adj = conf_adjustment(conf, conf_mult_bps)?;
-    let p = price.max(0) as u128;
-    let biased = if base >= 0 { p.saturating_sub(adj) } else { p.safe_add(adj)? };
+    let adj = i128::try_from(conf_adjustment(conf, conf_mult_bps)?)?;
+    let p = price.max(0) as i128;
+    let biased = if base >= 0 { p.safe_sub(adj)? } else { p.safe_add(adj)? };
     Ok(i64::try_from(biased)?)
 }
 

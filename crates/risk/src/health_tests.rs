@@ -24,11 +24,33 @@ fn a_ten_x_long_at_entry_has_zero_initial_health() {
 fn confidence_biases_longs_down_and_shorts_up() {
     assert_eq!(biased_price(B, 100 * P, P as u64, 20_000), Ok(98 * P));
     assert_eq!(biased_price(-B, 100 * P, P as u64, 20_000), Ok(102 * P));
-    assert_eq!(biased_price(B, P, (10 * P) as u64, 10_000), Ok(0), "never below zero");
+    assert_eq!(biased_price(B, P, (10 * P) as u64, 10_000), Ok(-9 * P), "linear, even below zero");
     // A long at 100 +- 1 is valued at 99 and required on 101.
     let h = health(0, &[risk(B, -100_000_000, 100 * P, P as u64)]).unwrap();
     assert_eq!(h.equity, -Q);
     assert_eq!(h.initial_requirement, 10_100_000);
+}
+
+#[test]
+fn a_long_stays_monotone_when_confidence_exceeds_the_price() {
+    // Found by the monotonicity property: with the long's biased price
+    // clamped at zero its value stopped rising while its requirement rose.
+    let ratios = MarginRatios { imr_bps: 6_642, mmr_bps: 3_321 };
+    let at = |p| {
+        health(
+            0,
+            &[PositionRisk {
+                position: Position { base: 11, quote: 0 },
+                price: p,
+                conf: 73_293_828_850,
+                conf_mult_bps: 10_000,
+                ratios,
+            }],
+        )
+        .unwrap()
+    };
+    let (lo, hi) = (at(5_850_169_152), at(5_850_169_152 + 57_726_057_568));
+    assert!(hi.initial >= lo.initial && hi.maintenance >= lo.maintenance);
 }
 
 #[test]
@@ -47,7 +69,7 @@ fn overflow_is_an_error() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(10_000))]
+    #![proptest_config(crate::props())]
 
     #[test]
     fn health_is_monotone_in_price_up_for_longs_and_down_for_shorts(

@@ -23,5 +23,18 @@ pub mod oracle;
 pub mod position;
 pub mod precision;
 pub mod pricing;
+pub mod stress;
 
 pub use math::{MathError, SafeMath};
+
+/// The configuration of every property test: 10,000 cases from a fixed seed,
+/// so runs are deterministic, and no failure files written to the tree.
+#[cfg(test)]
+pub(crate) fn props() -> proptest::test_runner::Config {
+    proptest::test_runner::Config {
+        cases: 10_000,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(0xba11_a57),
+        failure_persistence: None,
+        ..proptest::test_runner::Config::default()
+    }
+}

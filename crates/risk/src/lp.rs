@@ -98,7 +98,7 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(10_000))]
+        #![proptest_config(crate::props())]
 
         #[test]
         fn deposit_then_full_withdraw_returns_at_most_what_went_in(

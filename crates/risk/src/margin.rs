@@ -76,9 +76,10 @@ pub fn vol_mult_bps(p: &DynamicParams, vol_bps: u64) -> Result<u32, MathError> {
     Ok(m.clamp(MULT_ONE as u128, p.vol_cap_bps.max(MULT_ONE) as u128) as u32)
 }
 
-/// The maintenance ratio before phase-in, bps, rounded up and clamped to
-/// `[base_mmr, max_mmr]`.
-pub fn target_mmr_bps(p: &DynamicParams, i: &MarginInputs) -> Result<u32, MathError> {
+/// The market-wide part of the maintenance target (volatility, stress and
+/// confidence; no size), bps, rounded up and clamped to `[base_mmr, max_mmr]`.
+/// This is the part that phases in.
+pub fn market_mmr_bps(p: &DynamicParams, i: &MarginInputs) -> Result<u32, MathError> {
     if i.price <= 0 {
         return Err(MathError::DivideByZero);
     }
@@ -87,13 +88,42 @@ pub fn target_mmr_bps(p: &DynamicParams, i: &MarginInputs) -> Result<u32, MathEr
         .safe_mul(vol_mult_bps(p, i.vol_bps)? as u128)?
         .safe_mul(i.stress_mult_bps.max(MULT_ONE) as u128)?
         .div_ceil(one * one);
-    let dollars = (i.notional / QUOTE_PRECISION as u64) as u128;
-    let size = (p.size_factor_bps as u128).safe_mul(isqrt(dollars))?.div_ceil(100);
     let conf_bps = (i.conf as u128).safe_mul(BPS_DENOMINATOR as u128)?.div_ceil(i.price as u128);
     let conf = conf_bps.safe_mul(p.conf_margin_mult_bps as u128)?.div_ceil(one);
-    let mmr = scaled.safe_add(size)?.safe_add(conf)?;
-    let hi = p.max_mmr_bps.max(p.base_mmr_bps) as u128;
-    Ok(mmr.clamp(p.base_mmr_bps as u128, hi) as u32)
+    Ok(clamp_mmr(p, scaled.safe_add(conf)?))
+}
+
+/// Add the size premium of a position with `notional` (QUOTE_PRECISION) to a
+/// market-wide ratio, clamped to `[base_mmr, max_mmr]`. The premium applies
+/// at once: only the trader's own trades change it.
+pub fn with_size_bps(p: &DynamicParams, market_mmr_bps: u32, notional: u64) -> Result<u32, MathError> {
+    let dollars = (notional / QUOTE_PRECISION as u64) as u128;
+    let size = (p.size_factor_bps as u128).safe_mul(isqrt(dollars))?.div_ceil(100);
+    Ok(clamp_mmr(p, (market_mmr_bps as u128).safe_add(size)?))
+}
+
+fn clamp_mmr(p: &DynamicParams, mmr: u128) -> u32 {
+    mmr.clamp(p.base_mmr_bps as u128, p.max_mmr_bps.max(p.base_mmr_bps) as u128) as u32
+}
+
+/// The maintenance target before phase-in, bps: the market-wide part plus
+/// the size premium, rounded up and clamped to `[base_mmr, max_mmr]`.
+pub fn target_mmr_bps(p: &DynamicParams, i: &MarginInputs) -> Result<u32, MathError> {
+    with_size_bps(p, market_mmr_bps(p, i)?, i.notional)
+}
+
+/// Ratios of one position: IMR from the target at once (new risk pays it
+/// immediately), MMR from the phased market-wide ratio; both with the size
+/// premium, and IMR never below MMR.
+pub fn position_ratios(
+    p: &DynamicParams,
+    target_market_mmr: u32,
+    phased_market_mmr: u32,
+    notional: u64,
+) -> Result<Ratios, MathError> {
+    let mmr = with_size_bps(p, phased_market_mmr, notional)?;
+    let imr = imr_for(p, with_size_bps(p, target_market_mmr, notional)?)?;
+    Ok(Ratios { mmr_bps: mmr, imr_bps: imr.max(mmr) })
 }
 
 /// IMR for a maintenance ratio: `mmr * base_imr / base_mmr`, rounded up.

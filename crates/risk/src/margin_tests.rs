@@ -70,7 +70,7 @@ fn inputs() -> impl Strategy<Value = MarginInputs> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(10_000))]
+    #![proptest_config(crate::props())]
 
     #[test]
     fn ratio_is_monotone_in_volatility_size_confidence_and_stress(
@@ -95,6 +95,16 @@ proptest! {
         let p = DynamicParams { size_factor_bps: 0, ..P };
         let i = MarginInputs { vol_bps: vol, notional, conf: 0, price, stress_mult_bps: MULT_ONE };
         prop_assert_eq!(target_ratios(&p, &i).unwrap(), Ratios { mmr_bps: p.base_mmr_bps, imr_bps: p.base_imr_bps });
+    }
+
+    #[test]
+    fn position_imr_is_at_least_mmr_whatever_the_phase(
+        i in inputs(), phased in 0u32..20_000,
+    ) {
+        let target = market_mmr_bps(&P, &i).unwrap();
+        let r = position_ratios(&P, target, phased, i.notional).unwrap();
+        prop_assert!(r.imr_bps >= r.mmr_bps);
+        prop_assert!(r.mmr_bps >= P.base_mmr_bps && r.mmr_bps <= P.max_mmr_bps);
     }
 
     #[test]

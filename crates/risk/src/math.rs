@@ -159,7 +159,7 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(10_000))]
+        #![proptest_config(crate::props())]
         #[test]
         fn isqrt_is_the_floor_square_root(n in any::<u128>()) {
             let r = isqrt(n);

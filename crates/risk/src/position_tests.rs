@@ -53,7 +53,7 @@ fn extreme_sizes_are_errors_not_wraps() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(10_000))]
+    #![proptest_config(crate::props())]
 
     #[test]
     fn opening_then_closing_at_the_same_price_never_gains(

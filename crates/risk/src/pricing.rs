@@ -101,7 +101,7 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(10_000))]
+        #![proptest_config(crate::props())]
 
         #[test]
         fn buys_never_fill_below_and_sells_never_above_the_oracle(

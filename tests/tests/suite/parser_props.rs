@@ -16,7 +16,12 @@ fn parse_all(data: &[u8]) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(10_000))]
+    #![proptest_config(ProptestConfig {
+        cases: 10_000,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(0xba11_a57),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn no_random_bytes_make_any_parser_panic(data in prop::collection::vec(any::<u8>(), 0..4_000)) {

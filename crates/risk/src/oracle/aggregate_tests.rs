@@ -107,7 +107,7 @@ fn prev_strategy() -> impl Strategy<Value = FeedState> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(10_000))]
+    #![proptest_config(crate::props())]
 
     #[test]
     fn aggregate_price_lies_within_min_and_max_of_valid_sources(prev in prev_strategy(), qs in quotes_strategy()) {

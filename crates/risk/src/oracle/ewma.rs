@@ -97,7 +97,7 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(10_000))]
+        #![proptest_config(crate::props())]
         #[test]
         fn ema_stays_between_old_value_and_new_price(
             old in any::<i64>(), obs in any::<i64>(), dt in any::<u64>(), h in 1u32..=604_800,
