@@ -24,7 +24,9 @@ pub const T0: i64 = 1_700_000_000;
 pub const S0: u64 = 10;
 
 /// The SOL market's parameters used by the suites: IMR 10 %, MMR 5 %,
-/// k = 1, fee 5 bps, spread 5 bps + conf + up to 50 bps skew, cap 1000 SOL.
+/// k = 1, fee 5 bps, spread 5 bps + conf + up to 50 bps skew, cap 1000 SOL;
+/// dynamic margin with an 80 % reference volatility, a 4x cap, MMR at most
+/// 50 %, no confidence add-on, phase-in 1 % of base per slot, 150-slot cooldown.
 pub fn sol_params() -> AddMarketParams {
     AddMarketParams {
         symbol: "SOL".into(),
@@ -38,6 +40,27 @@ pub fn sol_params() -> AddMarketParams {
         skew_spread_bps: 50,
         max_spread_bps: 200,
         oi_cap: 1_000 * BASE as u64,
+        max_mmr_bps: 5_000,
+        reference_vol_bps: 8_000,
+        vol_cap_bps: 40_000,
+        conf_margin_mult_bps: 0,
+        step_bps_per_slot: 100,
+        cooldown_slots: 150,
+    }
+}
+
+/// Exchange parameters used by the suites: deposit cap 1M, stress x1.5 above
+/// 800 ms slots or 30 % stale feeds, 100-slot windows, 1,000-slot cooldown.
+pub fn exchange_params(governance: Pubkey) -> InitializeExchangeParams {
+    InitializeExchangeParams {
+        governance,
+        guardian: Pubkey::new_unique(),
+        deposit_cap: 1_000_000 * USD,
+        stress_mult_bps: 15_000,
+        slot_time_threshold_ms: 800,
+        stale_share_threshold_bps: 3_000,
+        stress_window_slots: 100,
+        stress_cooldown_slots: 1_000,
     }
 }
 
@@ -164,12 +187,7 @@ pub async fn venue(price: i64, pool_funds: u64) -> (TestContext, Venue) {
         pool_vault: vaults[2].pubkey(),
     };
     airdrop(&mut tc, &gov.pubkey(), 10_000_000_000).await;
-    let params = InitializeExchangeParams {
-        governance: gov.pubkey(),
-        guardian: Pubkey::new_unique(),
-        deposit_cap: 1_000_000 * USD,
-    };
-    let init = ix::initialize_exchange(gov.pubkey(), &keys, params);
+    let init = ix::initialize_exchange(gov.pubkey(), &keys, exchange_params(gov.pubkey()));
     tc.process(&[init], &[&gov, &vaults[0], &vaults[1], &vaults[2]]).await.expect("initialize_exchange");
     tc.process(&[ix::add_market(gov.pubkey(), 0, feed, sol_params())], &[&gov]).await.expect("add_market");
     let lp = crate::context::keypair();

@@ -240,3 +240,23 @@ pub fn lp_withdraw(
         margin_engine::instruction::LpWithdraw { shares }.data(),
     )
 }
+
+/// `refresh_market` of market `index` over `feed`.
+pub fn refresh_market(index: u16, feed: Pubkey) -> Instruction {
+    let accounts =
+        margin_engine::accounts::RefreshMarket { exchange: exchange_address(), market: market_address(index), feed };
+    ix(accounts.to_account_metas(None), margin_engine::instruction::RefreshMarket {}.data())
+}
+
+/// `refresh_stress` over every market's `(market, feed)`, in index order.
+pub fn refresh_stress(markets: &[(Pubkey, Pubkey)]) -> Instruction {
+    let accounts = margin_engine::accounts::RefreshStress { exchange: exchange_address() };
+    ix(with_remaining(accounts.to_account_metas(None), markets), margin_engine::instruction::RefreshStress {}.data())
+}
+
+/// `account_health` of `margin_account`; `health` lists every open
+/// position's `(market, feed)` in slot order.
+pub fn account_health(margin_account: Pubkey, health: &[(Pubkey, Pubkey)]) -> Instruction {
+    let accounts = margin_engine::accounts::AccountHealth { exchange: exchange_address(), margin_account };
+    ix(with_remaining(accounts.to_account_metas(None), health), margin_engine::instruction::AccountHealth {}.data())
+}

@@ -99,3 +99,38 @@ pub struct LpChanged {
     /// Pool shares after.
     pub total_shares: u64,
 }
+
+/// The exchange entered stress mode.
+#[event]
+pub struct StressEntered {
+    /// Slot of the observation.
+    pub slot: u64,
+    /// Stress lasts until this slot unless renewed.
+    pub until_slot: u64,
+    /// Slot time measured over the window that closed, ms (0 if none closed).
+    pub slot_time_ms: u64,
+    /// Share of stale feeds observed, bps (0 if not measured).
+    pub stale_share_bps: u32,
+}
+
+/// The exchange left stress mode.
+#[event]
+pub struct StressLeft {
+    /// Slot of the observation.
+    pub slot: u64,
+}
+
+/// A market's dynamic margin was refreshed.
+#[event]
+pub struct MarketRefreshed {
+    /// Market index.
+    pub market: u16,
+    /// Realised volatility read from the feed, annualised bps.
+    pub vol_bps: u64,
+    /// Market-wide maintenance target, bps.
+    pub target_mmr_bps: u32,
+    /// Market-wide maintenance after phase-in, bps.
+    pub phased_mmr_bps: u32,
+    /// Phased multiplier, bps of base MMR.
+    pub phase_mult_bps: u32,
+}

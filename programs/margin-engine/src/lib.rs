@@ -72,6 +72,23 @@ pub mod margin_engine {
         instructions::lp_withdraw::handler(ctx, shares)
     }
 
+    /// Keeper: phase a market's maintenance ratio toward its dynamic target
+    /// and observe network stress (permissionless).
+    pub fn refresh_market(ctx: Context<RefreshMarket>) -> Result<()> {
+        instructions::refresh_market::handler(ctx)
+    }
+
+    /// Keeper: measure the share of stale feeds across every market and
+    /// observe network stress (permissionless).
+    pub fn refresh_stress<'info>(ctx: Context<'info, RefreshStress<'info>>) -> Result<()> {
+        instructions::refresh_stress::handler(ctx)
+    }
+
+    /// View: an account's equity, initial and maintenance health as return data.
+    pub fn account_health<'info>(ctx: Context<'info, AccountHealth<'info>>) -> Result<()> {
+        instructions::account_health::handler(ctx)
+    }
+
     /// Read the feed of `symbol` for `action` (0 open risk, 1 reduce risk,
     /// 2 liquidate): checks address, owner and freshness, applies the
     /// action's validity gate, and returns `GatedPrice` as return data.

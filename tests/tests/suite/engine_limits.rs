@@ -243,11 +243,7 @@ async fn the_collateral_mint_must_have_six_decimals() {
         insurance_vault: vaults[1].pubkey(),
         pool_vault: vaults[2].pubkey(),
     };
-    let params = margin_engine::instructions::InitializeExchangeParams {
-        governance: gov.pubkey(),
-        guardian: gov.pubkey(),
-        deposit_cap: USD,
-    };
+    let params = ballast_tests::venue::exchange_params(gov.pubkey());
     let i = ix::initialize_exchange(gov.pubkey(), &keys, params);
     assert_error(
         &mut tc,

@@ -181,11 +181,7 @@ async fn row9_initialising_exchange_market_or_account_twice_is_rejected() {
         insurance_vault: vaults[1].pubkey(),
         pool_vault: vaults[2].pubkey(),
     };
-    let params = margin_engine::instructions::InitializeExchangeParams {
-        governance: v.gov.pubkey(),
-        guardian: Pubkey::new_unique(),
-        deposit_cap: USD,
-    };
+    let params = ballast_tests::venue::exchange_params(v.gov.pubkey());
     let i = ix::initialize_exchange(v.gov.pubkey(), &keys, params);
     assert_error(&mut tc, &[i], &[&v.gov, &vaults[0], &vaults[1], &vaults[2]], err, &[]).await;
     // The market PDA for index 0 exists; forcing add_market onto it fails its seeds.
@@ -224,7 +220,7 @@ fn row11_no_instruction_takes_a_sysvar_account() {
         pool_vault: Pubkey::new_unique(),
     };
     let (o, m, f) = (Pubkey::new_unique(), Pubkey::new_unique(), Pubkey::new_unique());
-    let p = margin_engine::instructions::InitializeExchangeParams { governance: o, guardian: o, deposit_cap: 1 };
+    let p = ballast_tests::venue::exchange_params(o);
     let all = [
         ix::initialize_exchange(o, &k, p),
         ix::add_market(o, 0, f, ballast_tests::venue::sol_params()),
@@ -299,11 +295,7 @@ async fn initialize_exchange_refuses_a_substituted_program_account() {
         insurance_vault: vaults[1].pubkey(),
         pool_vault: vaults[2].pubkey(),
     };
-    let params = margin_engine::instructions::InitializeExchangeParams {
-        governance: gov.pubkey(),
-        guardian: gov.pubkey(),
-        deposit_cap: USD,
-    };
+    let params = ballast_tests::venue::exchange_params(gov.pubkey());
     let mut i = ix::initialize_exchange(gov.pubkey(), &keys, params);
     i.accounts[1].pubkey = Pubkey::new_unique();
     let signers = [&gov, &vaults[0], &vaults[1], &vaults[2]];

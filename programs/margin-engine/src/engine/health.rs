@@ -1,11 +1,28 @@
-//! Health of a margin account from its positions and the markets' feeds.
+//! Health of a margin account from its positions and the markets' feeds,
+//! with dynamic margin ratios.
 
 use crate::errors::EngineError;
 use crate::state::{MarginAccount, Market};
 use anchor_lang::prelude::*;
 use ballast_risk::health::{health, Health, MarginRatios, PositionRisk};
+use ballast_risk::margin::{
+    market_mmr_bps, mult_for_mmr, phase_toward, phased_mmr_bps, position_ratios, DynamicParams, MarginInputs,
+    PhaseState,
+};
 use ballast_risk::oracle::{Action, Validity};
+use ballast_risk::position::notional_ceil;
 use oracle_adapter::reader::read_feed;
+
+/// The moment of a check: unix time, slot and the exchange's stress multiplier.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Now {
+    /// Unix seconds.
+    pub ts: i64,
+    /// Slot.
+    pub slot: u64,
+    /// Stress multiplier at this slot, bps.
+    pub stress_mult_bps: u32,
+}
 
 /// What health needs to know about one market, read and checked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -16,25 +33,71 @@ pub struct MarketQuote {
     pub price: i64,
     /// Oracle confidence. precision: PRICE_PRECISION.
     pub conf: u64,
+    /// Realised volatility, annualised bps.
+    pub vol_bps: u64,
     /// Validity at the time of reading.
     pub validity: Validity,
-    /// Confidence multiplier, bps.
+    /// Confidence multiplier for biased prices, bps.
     pub conf_mult_bps: u32,
-    /// Margin ratios.
-    pub ratios: MarginRatios,
+    /// The market's dynamic-margin parameters.
+    pub dynamic: DynamicParams,
+    /// Market-wide maintenance target now (volatility, stress, confidence), bps.
+    pub target_mmr_bps: u32,
+    /// Market-wide maintenance after phase-in, bps.
+    pub phased_mmr_bps: u32,
+    /// The phase-in state at this slot (stored when the market is writable).
+    pub phase: PhaseState,
 }
 
-/// Read `market` and its `feed` (address, owner, discriminator, age).
-pub fn quote_market(market: &Market, feed: &AccountInfo, now: i64) -> Result<MarketQuote> {
+impl MarketQuote {
+    /// Ratios of a position of `base` in this market: IMR from the target at
+    /// once, MMR phased, both with the position's size premium.
+    pub fn ratios(&self, base: i64) -> Result<MarginRatios> {
+        let notional = notional_ceil(base, self.price).map_err(EngineError::from)?;
+        let r = position_ratios(&self.dynamic, self.target_mmr_bps, self.phased_mmr_bps, notional)
+            .map_err(EngineError::from)?;
+        Ok(MarginRatios { imr_bps: r.imr_bps, mmr_bps: r.mmr_bps })
+    }
+
+    /// The position's risk inputs for the risk crate.
+    pub fn position_risk(&self, base: i64, quote: i64) -> Result<PositionRisk> {
+        Ok(PositionRisk {
+            position: ballast_risk::position::Position { base, quote },
+            price: self.price,
+            conf: self.conf,
+            conf_mult_bps: self.conf_mult_bps,
+            ratios: self.ratios(base)?,
+        })
+    }
+}
+
+/// Read `market` and its `feed` (address, owner, discriminator, age) and
+/// compute its dynamic ratios at `now`, phasing the maintenance multiplier
+/// forward from its stored state (the caller stores `phase` if it can).
+pub fn quote_market(market: &Market, feed: &AccountInfo, now: &Now) -> Result<MarketQuote> {
     require_keys_eq!(*feed.key, market.feed, EngineError::WrongFeed);
-    let r = read_feed(feed, &market.feed, now).map_err(|_| error!(EngineError::NotAPriceFeed))?;
+    let r = read_feed(feed, &market.feed, now.ts).map_err(|_| error!(EngineError::NotAPriceFeed))?;
+    let dynamic = market.dynamic();
+    let inputs = MarginInputs {
+        vol_bps: r.vol_bps,
+        notional: 0,
+        conf: r.conf,
+        price: r.price.max(1),
+        stress_mult_bps: now.stress_mult_bps,
+    };
+    let target = market_mmr_bps(&dynamic, &inputs).map_err(EngineError::from)?;
+    let phase = phase_toward(&market.phase(), mult_for_mmr(&dynamic, target), now.slot, &market.phase_params());
     Ok(MarketQuote {
         index: market.index,
         price: r.price,
         conf: r.conf,
+        vol_bps: r.vol_bps,
         validity: r.validity,
         conf_mult_bps: market.conf_mult_bps,
-        ratios: market.ratios(),
+        dynamic,
+        target_mmr_bps: target,
+        phased_mmr_bps: phased_mmr_bps(&dynamic, phase.mult_bps),
+        phase,
     })
 }
 
@@ -45,7 +108,7 @@ pub fn collect_quotes<'info>(
     account: &MarginAccount,
     known: &[MarketQuote],
     remaining: &'info [AccountInfo<'info>],
-    now: i64,
+    now: &Now,
 ) -> Result<Vec<MarketQuote>> {
     let mut out = known.to_vec();
     let mut pairs = remaining.chunks_exact(2);
@@ -78,13 +141,7 @@ pub fn account_health(account: &MarginAccount, quotes: &[MarketQuote]) -> Result
     let mut risks = Vec::with_capacity(8);
     for slot in account.open_positions() {
         let q = quotes.iter().find(|q| q.index == slot.market).ok_or(EngineError::HealthAccountsMismatch)?;
-        risks.push(PositionRisk {
-            position: slot.position(),
-            price: q.price,
-            conf: q.conf,
-            conf_mult_bps: q.conf_mult_bps,
-            ratios: q.ratios,
-        });
+        risks.push(q.position_risk(slot.base, slot.quote)?);
     }
     Ok(health(account.collateral, &risks).map_err(EngineError::from)?)
 }

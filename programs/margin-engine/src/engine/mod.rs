@@ -3,5 +3,6 @@
 
 pub mod health;
 pub mod pool;
+pub mod stress;
 pub mod trade;
 pub mod vault;

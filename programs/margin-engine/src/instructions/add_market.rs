@@ -35,6 +35,19 @@ pub struct AddMarketParams {
     pub max_spread_bps: u32,
     /// Open-interest cap per side. precision: BASE_PRECISION. Bounds [1, i64::MAX].
     pub oi_cap: u64,
+    /// Maintenance ceiling of the dynamic ratio, bps. Bounds [mmr, 10000 * mmr / imr]
+    /// (so the initial ratio never passes 100 %).
+    pub max_mmr_bps: u32,
+    /// Volatility at which the multiplier is 1, annualised bps. Bounds [100, 100000].
+    pub reference_vol_bps: u32,
+    /// Cap of the volatility multiplier, bps. Bounds [10000, 100000].
+    pub vol_cap_bps: u32,
+    /// Margin add-on per bps of conf/price, bps. Bounds [0, 50000].
+    pub conf_margin_mult_bps: u32,
+    /// Phase-in step per slot, bps of multiplier. Bounds [1, 10000].
+    pub step_bps_per_slot: u32,
+    /// Slots after the last rise before maintenance may fall. Bounds [0, 1000000].
+    pub cooldown_slots: u64,
 }
 
 /// Accounts of `add_market`.
@@ -70,6 +83,13 @@ impl AddMarketParams {
         check_bounds("skew_spread_bps", self.skew_spread_bps.into(), (0, 1_000))?;
         check_bounds("max_spread_bps", self.max_spread_bps.into(), (self.base_spread_bps.into(), 2_000))?;
         check_bounds("oi_cap", self.oi_cap, (1, i64::MAX as u64))?;
+        let max_mmr_hi = u64::from(self.mmr_bps) * 10_000 / u64::from(self.imr_bps);
+        check_bounds("max_mmr_bps", self.max_mmr_bps.into(), (self.mmr_bps.into(), max_mmr_hi))?;
+        check_bounds("reference_vol_bps", self.reference_vol_bps.into(), (100, 100_000))?;
+        check_bounds("vol_cap_bps", self.vol_cap_bps.into(), (10_000, 100_000))?;
+        check_bounds("conf_margin_mult_bps", self.conf_margin_mult_bps.into(), (0, 50_000))?;
+        check_bounds("step_bps_per_slot", self.step_bps_per_slot.into(), (1, 10_000))?;
+        check_bounds("cooldown_slots", self.cooldown_slots, (0, 1_000_000))?;
         Ok(symbol)
     }
 }
@@ -106,6 +126,14 @@ pub fn handler(ctx: Context<AddMarket>, params: AddMarketParams) -> Result<()> {
     m.skew_spread_bps = params.skew_spread_bps;
     m.max_spread_bps = params.max_spread_bps;
     m.oi_cap = params.oi_cap;
+    m.max_mmr_bps = params.max_mmr_bps;
+    m.reference_vol_bps = params.reference_vol_bps;
+    m.vol_cap_bps = params.vol_cap_bps;
+    m.conf_margin_mult_bps = params.conf_margin_mult_bps;
+    m.step_bps_per_slot = params.step_bps_per_slot;
+    m.cooldown_slots = params.cooldown_slots;
+    m.phase_mult_bps = ballast_risk::margin::MULT_ONE;
+    m.phase_updated_slot = Clock::get()?.slot;
     drop(m);
     ex.market_count = index + 1;
     oracle_adapter::emit_event!(MarketAdded {

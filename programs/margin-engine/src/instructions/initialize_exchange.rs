@@ -19,6 +19,16 @@ pub struct InitializeExchangeParams {
     pub guardian: Pubkey,
     /// Max collateral per margin account. precision: QUOTE_PRECISION.
     pub deposit_cap: u64,
+    /// Stress multiplier, bps. Bounds [10000, 40000].
+    pub stress_mult_bps: u32,
+    /// Slot time above which the network is stressed, ms. Bounds [500, 10000].
+    pub slot_time_threshold_ms: u32,
+    /// Stale-feed share above which the exchange is stressed, bps. Bounds [1, 10000].
+    pub stale_share_threshold_bps: u32,
+    /// Slots per slot-time window. Bounds [10, 100000].
+    pub stress_window_slots: u64,
+    /// Slots stress mode lasts after the last signal. Bounds [1, 1000000].
+    pub stress_cooldown_slots: u64,
 }
 
 /// Accounts of `initialize_exchange`.
@@ -71,7 +81,12 @@ impl InitializeExchange<'_> {
             || error!(EngineError::Unauthorized),
         )?;
         require!(self.collateral_mint.decimals == COLLATERAL_DECIMALS, EngineError::InvalidCollateralMint);
-        check_bounds("deposit_cap", params.deposit_cap, DEPOSIT_CAP_BOUNDS)
+        check_bounds("deposit_cap", params.deposit_cap, DEPOSIT_CAP_BOUNDS)?;
+        check_bounds("stress_mult_bps", params.stress_mult_bps.into(), (10_000, 40_000))?;
+        check_bounds("slot_time_threshold_ms", params.slot_time_threshold_ms.into(), (500, 10_000))?;
+        check_bounds("stale_share_threshold_bps", params.stale_share_threshold_bps.into(), (1, 10_000))?;
+        check_bounds("stress_window_slots", params.stress_window_slots, (10, 100_000))?;
+        check_bounds("stress_cooldown_slots", params.stress_cooldown_slots, (1, 1_000_000))
     }
 }
 
@@ -104,6 +119,11 @@ pub fn handler(ctx: Context<InitializeExchange>, params: InitializeExchangeParam
     ex.insurance_vault = a.insurance_vault.key();
     ex.pool_vault = a.pool_vault.key();
     ex.deposit_cap = params.deposit_cap;
+    ex.stress_mult_bps = params.stress_mult_bps;
+    ex.slot_time_threshold_ms = params.slot_time_threshold_ms;
+    ex.stale_share_threshold_bps = params.stale_share_threshold_bps;
+    ex.stress_window_slots = params.stress_window_slots;
+    ex.stress_cooldown_slots = params.stress_cooldown_slots;
     ex.bump = ctx.bumps.exchange;
     ex.vault_authority_bump = ctx.bumps.vault_authority;
     ex.version = ACCOUNT_VERSION;

@@ -1,6 +1,7 @@
 //! `lp_deposit`: add liquidity to the pool for shares.
 
 use crate::constants::*;
+use crate::engine::health::Now;
 use crate::engine::pool::value_pool;
 use crate::errors::EngineError;
 use crate::events::LpChanged;
@@ -49,8 +50,9 @@ pub fn handler<'info>(ctx: Context<'info, LpDeposit<'info>>, amount: u64) -> Res
     let ex = ctx.accounts.exchange.load()?;
     require!(!ex.is_paused(pause::LP), EngineError::Paused);
     let mut pool = ctx.accounts.pool.load_mut()?;
-    let now = Clock::get()?.unix_timestamp;
-    let valuation = value_pool(&ex, &pool, ctx.remaining_accounts, now)?;
+    let clock = Clock::get()?;
+    let now = Now { ts: clock.unix_timestamp, slot: clock.slot, stress_mult_bps: ex.stress_mult_at(clock.slot) };
+    let valuation = value_pool(&ex, &pool, ctx.remaining_accounts, &now)?;
     let shares = shares_for_deposit(amount, valuation.nav, pool.shares).map_err(|_| EngineError::PoolInsufficient)?;
     require!(shares > 0, EngineError::ZeroAmount);
     drop(ex);

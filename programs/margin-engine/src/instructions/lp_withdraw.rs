@@ -1,6 +1,7 @@
 //! `lp_withdraw`: burn shares for their value, never below the pool's cover.
 
 use crate::constants::*;
+use crate::engine::health::Now;
 use crate::engine::pool::value_pool;
 use crate::engine::vault::VaultTransfer;
 use crate::errors::EngineError;
@@ -54,8 +55,9 @@ pub fn handler<'info>(ctx: Context<'info, LpWithdraw<'info>>, shares: u64) -> Re
     let mut pool = ctx.accounts.pool.load_mut()?;
     let mut lp = ctx.accounts.lp_position.load_mut()?;
     require!(lp.shares >= shares, EngineError::InsufficientShares);
-    let now = Clock::get()?.unix_timestamp;
-    let valuation = value_pool(&ex, &pool, ctx.remaining_accounts, now)?;
+    let clock = Clock::get()?;
+    let now = Now { ts: clock.unix_timestamp, slot: clock.slot, stress_mult_bps: ex.stress_mult_at(clock.slot) };
+    let valuation = value_pool(&ex, &pool, ctx.remaining_accounts, &now)?;
     let amount = amount_for_shares(shares, valuation.nav, pool.shares).map_err(EngineError::from)?;
     require!(amount <= pool.balance, EngineError::PoolInsufficient);
     let nav_after = valuation.nav - amount; // amount <= nav: shares <= supply

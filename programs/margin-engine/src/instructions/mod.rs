@@ -1,6 +1,7 @@
 //! One instruction per file: args, accounts, `validate()`, handler.
 #![allow(ambiguous_glob_reexports)]
 
+pub mod account_health;
 pub mod add_market;
 pub mod close_account;
 pub mod create_account;
@@ -9,9 +10,12 @@ pub mod gated_price;
 pub mod initialize_exchange;
 pub mod lp_deposit;
 pub mod lp_withdraw;
+pub mod refresh_market;
+pub mod refresh_stress;
 pub mod trade;
 pub mod withdraw;
 
+pub use account_health::*;
 pub use add_market::*;
 pub use close_account::*;
 pub use create_account::*;
@@ -20,5 +24,7 @@ pub use gated_price::*;
 pub use initialize_exchange::*;
 pub use lp_deposit::*;
 pub use lp_withdraw::*;
+pub use refresh_market::*;
+pub use refresh_stress::*;
 pub use trade::*;
 pub use withdraw::*;

@@ -2,6 +2,7 @@
 
 use crate::constants::*;
 use crate::engine::health::{collect_quotes, quote_market, require_initial_health, require_valid_for};
+use crate::engine::stress::observe;
 use crate::engine::trade::{execute_trade, TradeRequest};
 use crate::engine::vault::VaultTransfer;
 use crate::errors::EngineError;
@@ -59,25 +60,27 @@ pub struct Trade<'info> {
     pub token_program: Program<'info, Token>,
 }
 
-/// 1. Refuse when trading is paused; read the market's feed (checked).
+/// 1. Refuse when trading is paused; observe network stress; read the
+///    market's feed (checked) and phase its maintenance ratio forward.
 /// 2. Fill against the pool (`engine::trade::execute_trade`): gates, spread,
 ///    limit, fee, OI cap, pool mirror.
 /// 3. If the trade added risk: every other position's feed must allow
-///    reducing risk and initial health must be >= 0.
+///    reducing risk and initial health (dynamic ratios) must be >= 0.
 /// 4. Settle realised PnL between the pool vault and the collateral vault.
 #[inline(never)] // a symbol of its own for the callgrind cost proxy
 pub fn handler<'info>(ctx: Context<'info, Trade<'info>>, params: TradeParams) -> Result<()> {
-    let now = Clock::get()?.unix_timestamp;
     let mut ex = ctx.accounts.exchange.load_mut()?;
     require!(!ex.is_paused(pause::TRADE), EngineError::Paused);
+    let now = observe(&mut ex, &Clock::get()?, None);
     let mut market = ctx.accounts.market.load_mut()?;
     let mut pool = ctx.accounts.pool.load_mut()?;
     let mut acc = ctx.accounts.margin_account.load_mut()?;
-    let quote = quote_market(&market, &ctx.accounts.feed.to_account_info(), now)?;
+    let quote = quote_market(&market, &ctx.accounts.feed.to_account_info(), &now)?;
+    market.set_phase(&quote.phase);
     let req = TradeRequest { base: params.base, limit_price: params.limit_price, reduce_only: params.reduce_only };
     let out = execute_trade(&mut acc, &mut market, &mut pool, &mut ex, &quote, &req)?;
     if out.adds_risk {
-        let quotes = collect_quotes(&acc, &[quote], ctx.remaining_accounts, now)?;
+        let quotes = collect_quotes(&acc, &[quote], ctx.remaining_accounts, &now)?;
         require_valid_for(&quotes[1..], Action::ReduceRisk)?;
         require_initial_health(&acc, &quotes)?;
     }

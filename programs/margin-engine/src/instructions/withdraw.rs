@@ -2,6 +2,7 @@
 
 use crate::constants::*;
 use crate::engine::health::{collect_quotes, require_initial_health, require_valid_for};
+use crate::engine::stress::observe;
 use crate::engine::vault::VaultTransfer;
 use crate::errors::EngineError;
 use crate::events::CollateralChanged;
@@ -39,8 +40,9 @@ pub struct Withdraw<'info> {
 }
 
 /// 1. Refuse zero, paused, or more than the collateral.
-/// 2. Debit collateral; if positions remain, every feed must allow reducing
-///    risk (at most `Degraded`) and initial health must stay >= 0.
+/// 2. Observe network stress; debit collateral; if positions remain, every
+///    feed must allow reducing risk (at most `Degraded`) and initial health
+///    (dynamic ratios) must stay >= 0.
 /// 3. Transfer from the vault, signed by the vault authority; emit.
 #[inline(never)] // a symbol of its own for the callgrind cost proxy
 pub fn handler<'info>(ctx: Context<'info, Withdraw<'info>>, amount: u64) -> Result<()> {
@@ -51,9 +53,9 @@ pub fn handler<'info>(ctx: Context<'info, Withdraw<'info>>, amount: u64) -> Resu
     let delta = i64::try_from(amount).map_err(|_| EngineError::InsufficientCollateral)?;
     require!(acc.collateral >= delta, EngineError::InsufficientCollateral);
     acc.collateral -= delta;
+    let now = observe(&mut ex, &Clock::get()?, None);
     if acc.has_positions() {
-        let now = Clock::get()?.unix_timestamp;
-        let quotes = collect_quotes(&acc, &[], ctx.remaining_accounts, now)?;
+        let quotes = collect_quotes(&acc, &[], ctx.remaining_accounts, &now)?;
         require_valid_for(&quotes, Action::ReduceRisk)?;
         require_initial_health(&acc, &quotes)?;
     } else {

@@ -1,6 +1,7 @@
 //! The singleton `Exchange`.
 
 use anchor_lang::prelude::*;
+use ballast_risk::stress::{StressParams, StressState};
 
 /// Global state (PDA `[EXCHANGE_SEED]`). Never reorder fields; append by
 /// shrinking `reserved`.
@@ -41,14 +42,68 @@ pub struct Exchange {
     pub version: u8,
     /// Padding.
     pub padding: [u8; 7],
-    /// Reserved for future fields (stress state, pending changes).
-    pub reserved: [u8; 128],
+    /// Stress multiplier applied while stressed, bps (>= 10_000).
+    pub stress_mult_bps: u32,
+    /// Slot time above which the network is stressed, ms.
+    pub slot_time_threshold_ms: u32,
+    /// Share of stale feeds above which the exchange is stressed, bps.
+    pub stale_share_threshold_bps: u32,
+    /// 1 while stress mode was on at the last observation.
+    pub stress_active: u8,
+    /// Padding.
+    pub padding1: [u8; 3],
+    /// Slots per slot-time measurement window.
+    pub stress_window_slots: u64,
+    /// Slots stress mode lasts after the last signal.
+    pub stress_cooldown_slots: u64,
+    /// First slot of the current slot-time window.
+    pub stress_window_start_slot: u64,
+    /// Unix time at the start of the window.
+    pub stress_window_start_ts: i64,
+    /// Stressed while the slot is below this.
+    pub stressed_until_slot: u64,
+    /// Reserved for future fields (pending changes).
+    pub reserved: [u8; 72],
 }
 
 const _: () = assert!(core::mem::size_of::<Exchange>() == 368);
 const _: () = assert!(core::mem::align_of::<Exchange>() == 8);
 
 impl Exchange {
+    /// Stress parameters for the risk crate.
+    pub fn stress_params(&self) -> StressParams {
+        StressParams {
+            stress_mult_bps: self.stress_mult_bps,
+            slot_time_threshold_ms: self.slot_time_threshold_ms,
+            stale_share_threshold_bps: self.stale_share_threshold_bps,
+            window_slots: self.stress_window_slots,
+            cooldown_slots: self.stress_cooldown_slots,
+        }
+    }
+
+    /// The stored stress state.
+    pub fn stress_state(&self) -> StressState {
+        StressState {
+            window_start_slot: self.stress_window_start_slot,
+            window_start_ts: self.stress_window_start_ts,
+            stressed_until_slot: self.stressed_until_slot,
+            active: self.stress_active != 0,
+        }
+    }
+
+    /// Store a stress state.
+    pub fn set_stress_state(&mut self, s: &StressState) {
+        self.stress_window_start_slot = s.window_start_slot;
+        self.stress_window_start_ts = s.window_start_ts;
+        self.stressed_until_slot = s.stressed_until_slot;
+        self.stress_active = s.active as u8;
+    }
+
+    /// The stress multiplier at `slot`.
+    pub fn stress_mult_at(&self, slot: u64) -> u32 {
+        ballast_risk::stress::stress_mult_bps(&self.stress_params(), &self.stress_state(), slot)
+    }
+
     /// Whether `op` (a `constants::pause` bit) is paused.
     pub fn is_paused(&self, op: u32) -> bool {
         self.pause_bits & op != 0

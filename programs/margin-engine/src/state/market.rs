@@ -1,7 +1,7 @@
 //! A perpetual `Market`.
 
 use anchor_lang::prelude::*;
-use ballast_risk::health::MarginRatios;
+use ballast_risk::margin::{DynamicParams, PhaseParams, PhaseState};
 use ballast_risk::pricing::SpreadParams;
 
 /// Market status.
@@ -66,17 +66,64 @@ pub struct Market {
     pub pool_quote: i64,
     /// Cumulative funding index (funding issue). 16-byte little-endian i128.
     pub funding_index: [u8; 16],
+    /// Maintenance ceiling of the dynamic ratio, bps.
+    pub max_mmr_bps: u32,
+    /// Volatility at which the multiplier is 1, annualised bps.
+    pub reference_vol_bps: u32,
+    /// Cap of the volatility multiplier, bps (10_000 = 1x).
+    pub vol_cap_bps: u32,
+    /// Margin add-on per bps of conf/price, bps (10_000 = 1:1).
+    pub conf_margin_mult_bps: u32,
+    /// Phase-in: max change of the maintenance multiplier per slot, bps.
+    pub step_bps_per_slot: u32,
+    /// Phased maintenance multiplier, bps of base MMR (>= 10_000).
+    pub phase_mult_bps: u32,
+    /// Phase-in: slots after the last rise before the multiplier may fall.
+    pub cooldown_slots: u64,
+    /// Slot of the last phase update.
+    pub phase_updated_slot: u64,
+    /// Slot the multiplier last rose.
+    pub phase_last_rise_slot: u64,
     /// Reserved for future fields.
-    pub reserved: [u8; 64],
+    pub reserved: [u8; 16],
 }
 
 const _: () = assert!(core::mem::size_of::<Market>() == 216);
 const _: () = assert!(core::mem::align_of::<Market>() == 8);
 
 impl Market {
-    /// Margin ratios for the risk crate.
-    pub fn ratios(&self) -> MarginRatios {
-        MarginRatios { imr_bps: self.imr_bps, mmr_bps: self.mmr_bps }
+    /// Dynamic-margin parameters for the risk crate.
+    pub fn dynamic(&self) -> DynamicParams {
+        DynamicParams {
+            base_mmr_bps: self.mmr_bps,
+            base_imr_bps: self.imr_bps,
+            max_mmr_bps: self.max_mmr_bps,
+            reference_vol_bps: self.reference_vol_bps,
+            vol_cap_bps: self.vol_cap_bps,
+            size_factor_bps: self.size_factor_bps,
+            conf_margin_mult_bps: self.conf_margin_mult_bps,
+        }
+    }
+
+    /// The stored phase-in state.
+    pub fn phase(&self) -> PhaseState {
+        PhaseState {
+            mult_bps: self.phase_mult_bps,
+            updated_slot: self.phase_updated_slot,
+            last_rise_slot: self.phase_last_rise_slot,
+        }
+    }
+
+    /// Store a phase-in state.
+    pub fn set_phase(&mut self, s: &PhaseState) {
+        self.phase_mult_bps = s.mult_bps;
+        self.phase_updated_slot = s.updated_slot;
+        self.phase_last_rise_slot = s.last_rise_slot;
+    }
+
+    /// Phase-in speed.
+    pub fn phase_params(&self) -> PhaseParams {
+        PhaseParams { step_bps_per_slot: self.step_bps_per_slot, cooldown_slots: self.cooldown_slots }
     }
 
     /// Spread parameters for the risk crate.

@@ -1,0 +1,28 @@
+//! Observing network stress from instructions that can write the exchange.
+
+use super::health::Now;
+use crate::events::{StressEntered, StressLeft};
+use crate::state::Exchange;
+use anchor_lang::prelude::*;
+use ballast_risk::stress::observe as observe_stress;
+
+/// Observe the clock (and the stale-feed share when known), store the new
+/// stress state, emit `StressEntered` / `StressLeft` on a change, and return
+/// the moment with the resulting stress multiplier.
+pub fn observe(ex: &mut Exchange, clock: &Clock, stale_share_bps: Option<u32>) -> Now {
+    let change =
+        observe_stress(&ex.stress_params(), &ex.stress_state(), clock.slot, clock.unix_timestamp, stale_share_bps);
+    ex.set_stress_state(&change.state);
+    if change.entered {
+        oracle_adapter::emit_event!(StressEntered {
+            slot: clock.slot,
+            until_slot: change.state.stressed_until_slot,
+            slot_time_ms: change.measured_slot_ms.unwrap_or(0),
+            stale_share_bps: stale_share_bps.unwrap_or(0),
+        });
+    }
+    if change.left {
+        oracle_adapter::emit_event!(StressLeft { slot: clock.slot });
+    }
+    Now { ts: clock.unix_timestamp, slot: clock.slot, stress_mult_bps: ex.stress_mult_at(clock.slot) }
+}

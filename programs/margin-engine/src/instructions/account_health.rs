@@ -1,0 +1,45 @@
+//! `account_health`: a read-only view of an account's health.
+
+use crate::engine::health::{account_health, collect_quotes, Now};
+use crate::state::{Exchange, MarginAccount};
+use anchor_lang::prelude::*;
+
+/// What `account_health` returns (Borsh, as return data). precision:
+/// QUOTE_PRECISION; i64 saturated.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HealthView {
+    /// Equity at biased prices.
+    pub equity: i64,
+    /// Initial health (>= 0 needed to add risk).
+    pub initial: i64,
+    /// Maintenance health (< 0: liquidatable).
+    pub maintenance: i64,
+}
+
+/// Accounts of `account_health`. Remaining accounts: the `(market, feed)`
+/// pair of every open position, in slot order.
+#[derive(Accounts)]
+pub struct AccountHealth<'info> {
+    /// The exchange (stress multiplier).
+    #[account(seeds = [crate::constants::EXCHANGE_SEED], bump = exchange.load()?.bump)]
+    pub exchange: AccountLoader<'info, Exchange>,
+    /// The account.
+    pub margin_account: AccountLoader<'info, MarginAccount>,
+}
+
+/// Compute health with the same code every instruction uses (dynamic ratios,
+/// phased maintenance projected to now) and return it; changes nothing.
+pub fn handler<'info>(ctx: Context<'info, AccountHealth<'info>>) -> Result<()> {
+    let clock = Clock::get()?;
+    let ex = ctx.accounts.exchange.load()?;
+    let now = Now { ts: clock.unix_timestamp, slot: clock.slot, stress_mult_bps: ex.stress_mult_at(clock.slot) };
+    let acc = ctx.accounts.margin_account.load()?;
+    let quotes = collect_quotes(&acc, &[], ctx.remaining_accounts, &now)?;
+    let h = account_health(&acc, &quotes)?;
+    let sat = |v: i128| v.clamp(i64::MIN as i128, i64::MAX as i128) as i64;
+    let view = HealthView { equity: sat(h.equity), initial: sat(h.initial), maintenance: sat(h.maintenance) };
+    let mut bytes = Vec::with_capacity(24);
+    view.serialize(&mut bytes)?;
+    oracle_adapter::compat::set_return_data(&bytes);
+    Ok(())
+}
