@@ -5,6 +5,7 @@
 //! - [`dump`]: load accounts saved with `solana account --output json`;
 //! - [`engine`]: margin-engine instruction builders;
 //! - [`fmt`]: display of fixed-point prices and times;
+//! - [`preview`]: health previews with the program's own functions;
 //! - [`oracle`]: oracle-adapter instruction builders, made from the program's
 //!   own Anchor account structs and instruction data (never hand-written
 //!   account lists), plus PDA helpers.
@@ -14,3 +15,4 @@ pub mod dump;
 pub mod engine;
 pub mod fmt;
 pub mod oracle;
+pub mod preview;

@@ -56,7 +56,13 @@ fn price_path() -> Vec<i64> {
     let mut path = vec![p];
     for step in 1..600 {
         // Per-step stdev of returns, bps: annual vol * sqrt(60 s / year).
-        let sigma_bps: i64 = if step < 200 { 8 } else if step < 400 { 34 } else { 8 };
+        let sigma_bps: i64 = if step < 200 {
+            8
+        } else if step < 400 {
+            34
+        } else {
+            8
+        };
         let drift_bps: i64 = if (400..440).contains(&step) { -80 } else { 0 };
         let gap_bps: i64 = if [410, 425, 440].contains(&step) { -700 } else { 0 };
         let ret_bps = drift_bps + gap_bps + sigma_bps * rng.normal_milli() / 1_000;
@@ -100,7 +106,8 @@ fn run(dynamic: bool, path: &[i64]) -> Outcome {
                 MarginRatios { imr_bps: DYN.base_imr_bps, mmr_bps: DYN.base_mmr_bps }
             }
         };
-        let risk = |pos: Position| PositionRisk { position: pos, price, conf: 0, conf_mult_bps: 0, ratios: ratios(pos.base) };
+        let risk =
+            |pos: Position| PositionRisk { position: pos, price, conf: 0, conf_mult_bps: 0, ratios: ratios(pos.base) };
         // Liquidations.
         for acc in accounts.iter_mut().filter(|a| !a.2 && a.1.base != 0) {
             let h = health(acc.0, &[risk(acc.1)]).unwrap();
@@ -149,8 +156,15 @@ fn run(dynamic: bool, path: &[i64]) -> Outcome {
 fn main() {
     let path = price_path();
     let low = path.iter().min().unwrap();
-    println!("path: 600 steps of 60 s, start 100.00, low {:.2}, end {:.2}", *low as f64 / 1e9, *path.last().unwrap() as f64 / 1e9);
-    println!("{:<8} {:>11} {:>17} {:>22} {:>14} {:>18}", "margin", "liquidated", "during the spike", "notional liquidated", "bad debt", "re-levers refused");
+    println!(
+        "path: 600 steps of 60 s, start 100.00, low {:.2}, end {:.2}",
+        *low as f64 / 1e9,
+        *path.last().unwrap() as f64 / 1e9
+    );
+    println!(
+        "{:<8} {:>11} {:>17} {:>22} {:>14} {:>18}",
+        "margin", "liquidated", "during the spike", "notional liquidated", "bad debt", "re-levers refused"
+    );
     for (name, dynamic) in [("static", false), ("dynamic", true)] {
         let o = run(dynamic, &path);
         println!(

@@ -114,3 +114,21 @@ async fn half_the_feeds_stale_enters_stress_mode() {
     let wrong = [(v.market, v.feed), (ix::market_address(1), v.feed)];
     assert_error(&mut tc, &[ix::refresh_stress(&wrong)], &[], EngineError::WrongFeed.into(), &[]).await;
 }
+
+#[tokio::test]
+async fn the_client_preview_computes_exactly_what_the_program_computes() {
+    let (mut tc, mut v) = venue(100 * ONE, 100_000 * USD).await;
+    let a = trader_with_position(&mut tc, &v, 100 * USD, 3 * BASE).await;
+    patch::<PriceFeed>(&mut tc, &v.feed, |f| f.variance_rate = variance_for(20_000)).await;
+    v.set_price(&mut tc, 93 * ONE, (ONE / 10) as u64, T0 + 5, S0 + 40).await;
+    let on_chain = health(&mut tc, &v, a.margin).await;
+    let clock = tc.clock().await;
+    let ex: Exchange = load(&mut tc, &ix::exchange_address()).await;
+    let acc = load(&mut tc, &a.margin).await;
+    let markets = [(load::<Market>(&mut tc, &v.market).await, load::<PriceFeed>(&mut tc, &v.feed).await)];
+    let preview = ballast_client::preview::health(&ex, &acc, &markets, clock.unix_timestamp, clock.slot).unwrap();
+    assert_eq!(
+        (preview.equity as i64, preview.initial as i64, preview.maintenance as i64),
+        (on_chain.equity, on_chain.initial, on_chain.maintenance)
+    );
+}

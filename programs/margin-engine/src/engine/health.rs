@@ -11,7 +11,7 @@ use ballast_risk::margin::{
 };
 use ballast_risk::oracle::{Action, Validity};
 use ballast_risk::position::notional_ceil;
-use oracle_adapter::reader::read_feed;
+use oracle_adapter::reader::{read_feed, FeedReading};
 
 /// The moment of a check: unix time, slot and the exchange's stress multiplier.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -77,6 +77,13 @@ impl MarketQuote {
 pub fn quote_market(market: &Market, feed: &AccountInfo, now: &Now) -> Result<MarketQuote> {
     require_keys_eq!(*feed.key, market.feed, EngineError::WrongFeed);
     let r = read_feed(feed, &market.feed, now.ts).map_err(|_| error!(EngineError::NotAPriceFeed))?;
+    quote_from_reading(market, &r, now)
+}
+
+/// The pure half of [`quote_market`]: dynamic ratios and phase-in from a
+/// checked feed reading. Off-chain previews call this with decoded accounts,
+/// so they compute exactly what the program computes.
+pub fn quote_from_reading(market: &Market, r: &FeedReading, now: &Now) -> Result<MarketQuote> {
     let dynamic = market.dynamic();
     let inputs = MarginInputs {
         vol_bps: r.vol_bps,
