@@ -280,3 +280,20 @@ pub async fn trader_with_position(tc: &mut TestContext, v: &Venue, collateral: u
     }
     t
 }
+
+/// A bank with the adapter's SOL feed, a funded governance key, a collateral
+/// mint of `decimals`, and three fresh vault keypairs (which sign their own
+/// creation), but no exchange yet: for tests of `initialize_exchange` itself.
+pub async fn bare_exchange(decimals: u8) -> (TestContext, Keypair, ExchangeKeys, [Keypair; 3]) {
+    let (mut tc, gov, _, _) = sol_feed(S0, T0, 100 * crate::fixtures::ONE, 0).await;
+    airdrop(&mut tc, &gov.pubkey(), 10_000_000_000).await;
+    let mint = create_mint(&mut tc, &gov.pubkey(), decimals).await;
+    let vaults = [crate::context::keypair(), crate::context::keypair(), crate::context::keypair()];
+    let keys = ExchangeKeys {
+        collateral_mint: mint,
+        collateral_vault: vaults[0].pubkey(),
+        insurance_vault: vaults[1].pubkey(),
+        pool_vault: vaults[2].pubkey(),
+    };
+    (tc, gov, keys, vaults)
+}

@@ -231,28 +231,10 @@ async fn add_market_enforces_every_bound_and_cross_field_rule() {
 
 #[tokio::test]
 async fn the_collateral_mint_must_have_six_decimals() {
-    use ballast_tests::venue::{airdrop, create_mint};
-    use solana_sdk::signature::Keypair;
-    let (mut tc, gov, _, _) = ballast_tests::adapter::sol_feed(S0, T0, 100 * ONE, 0).await;
-    airdrop(&mut tc, &gov.pubkey(), 10_000_000_000).await;
-    let mint = create_mint(&mut tc, &gov.pubkey(), 9).await;
-    let vaults = [Keypair::new(), Keypair::new(), Keypair::new()];
-    let keys = ballast_client::engine::ExchangeKeys {
-        collateral_mint: mint,
-        collateral_vault: vaults[0].pubkey(),
-        insurance_vault: vaults[1].pubkey(),
-        pool_vault: vaults[2].pubkey(),
-    };
-    let params = ballast_tests::venue::exchange_params(gov.pubkey());
-    let i = ix::initialize_exchange(gov.pubkey(), &keys, params);
-    assert_error(
-        &mut tc,
-        &[i],
-        &[&gov, &vaults[0], &vaults[1], &vaults[2]],
-        EngineError::InvalidCollateralMint.into(),
-        &[],
-    )
-    .await;
+    let (mut tc, gov, keys, vaults) = ballast_tests::venue::bare_exchange(9).await;
+    let i = ix::initialize_exchange(gov.pubkey(), &keys, ballast_tests::venue::exchange_params(gov.pubkey()));
+    let signers = [&gov, &vaults[0], &vaults[1], &vaults[2]];
+    assert_error(&mut tc, &[i], &signers, EngineError::InvalidCollateralMint.into(), &[]).await;
     assert!(tc.account(&ix::exchange_address()).await.is_none());
 }
 

@@ -284,19 +284,8 @@ async fn row13_extreme_amounts_are_errors_never_wraps() {
 /// from this program's own account; a substituted account is refused.
 #[tokio::test]
 async fn initialize_exchange_refuses_a_substituted_program_account() {
-    use ballast_tests::venue::{airdrop, create_mint};
-    let (mut tc, gov, _, _) = ballast_tests::adapter::sol_feed(10, 1_700_000_000, 100 * ONE, 0).await;
-    airdrop(&mut tc, &gov.pubkey(), 10_000_000_000).await;
-    let mint = create_mint(&mut tc, &gov.pubkey(), 6).await;
-    let vaults = [Keypair::new(), Keypair::new(), Keypair::new()];
-    let keys = ballast_client::engine::ExchangeKeys {
-        collateral_mint: mint,
-        collateral_vault: vaults[0].pubkey(),
-        insurance_vault: vaults[1].pubkey(),
-        pool_vault: vaults[2].pubkey(),
-    };
-    let params = ballast_tests::venue::exchange_params(gov.pubkey());
-    let mut i = ix::initialize_exchange(gov.pubkey(), &keys, params);
+    let (mut tc, gov, keys, vaults) = ballast_tests::venue::bare_exchange(6).await;
+    let mut i = ix::initialize_exchange(gov.pubkey(), &keys, ballast_tests::venue::exchange_params(gov.pubkey()));
     i.accounts[1].pubkey = Pubkey::new_unique();
     let signers = [&gov, &vaults[0], &vaults[1], &vaults[2]];
     assert_error(&mut tc, &[i], &signers, Anchor::ConstraintAddress.into(), &[ix::exchange_address()]).await;
