@@ -16,6 +16,7 @@
 
 pub mod fixed;
 pub mod health;
+pub mod liquidation;
 pub mod lp;
 pub mod margin;
 pub mod math;

@@ -1,0 +1,128 @@
+//! Liquidation math: how much to close, the penalty split, the throttle
+//! window and the default waterfall. Pure; the liquidation engine calls it.
+//!
+//! Closing `d` base of a position at price `p` changes maintenance health by
+//! `d * p * (mmr - fee) / 10^16` (the requirement falls by the maintenance
+//! ratio, the penalty costs the fee ratio; `fee < mmr` is a listing rule), so
+//! the smallest close that lifts health from `h < 0` to `target >= 0` is
+//! `ceil((target - h) * 10^16 / (p * (mmr - fee)))`, capped per call at
+//! `max_fraction` of the position unless what remains would be dust.
+
+use crate::math::{MathError, SafeMath};
+use crate::precision::{BPS_DENOMINATOR, NOTIONAL_DIVISOR};
+
+/// Parameters of a liquidation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LiquidationParams {
+    /// Maintenance ratio of the position, bps.
+    pub mmr_bps: u32,
+    /// Penalty on the closed notional, bps (< mmr).
+    pub fee_bps: u32,
+    /// Most of a position one call may close, bps.
+    pub max_fraction_bps: u32,
+    /// Below this notional, the whole position is closed. precision: QUOTE_PRECISION.
+    pub dust_notional: u64,
+}
+
+/// Base to close (positive magnitude, at most `|base|`) so that maintenance
+/// health `health` (< 0) reaches `target` (>= 0), with the per-call cap.
+pub fn close_amount(
+    base: i64,
+    price: i64,
+    health: i128,
+    target: i128,
+    p: &LiquidationParams,
+) -> Result<u64, MathError> {
+    let size = base.unsigned_abs();
+    if health >= target || size == 0 {
+        return Ok(0);
+    }
+    if p.fee_bps >= p.mmr_bps || price <= 0 {
+        return Err(MathError::DivideByZero);
+    }
+    let deficit = u128::try_from(target.safe_sub(health)?)?;
+    let gain = (price as u128).safe_mul((p.mmr_bps - p.fee_bps) as u128)?;
+    let scale = NOTIONAL_DIVISOR as u128 * BPS_DENOMINATOR as u128;
+    let needed = deficit.safe_mul(scale)?.div_ceil(gain);
+    let cap = (size as u128).safe_mul(p.max_fraction_bps as u128)?.div_ceil(BPS_DENOMINATOR as u128).max(1);
+    let remaining_notional = |closed: u128| -> Result<u128, MathError> {
+        (size as u128 - closed).safe_mul(price as u128).map(|n| n / NOTIONAL_DIVISOR as u128)
+    };
+    let mut close = needed.min(size as u128).min(cap);
+    if remaining_notional(close)? < p.dust_notional as u128 {
+        close = size as u128;
+    }
+    Ok(u64::try_from(close)?)
+}
+
+/// Split of a liquidation penalty.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PenaltySplit {
+    /// The whole penalty, rounded up. precision: QUOTE_PRECISION.
+    pub fee: u64,
+    /// Paid to the keeper, rounded down.
+    pub keeper: u64,
+    /// Paid to the insurance fund: the rest.
+    pub insurance: u64,
+}
+
+/// Penalty of `fee_bps` on `notional`, split `keeper_share_bps` to the keeper.
+pub fn penalty(notional: u64, fee_bps: u32, keeper_share_bps: u32) -> Result<PenaltySplit, MathError> {
+    let fee = u64::try_from((notional as u128).safe_mul(fee_bps as u128)?.div_ceil(BPS_DENOMINATOR as u128))?;
+    let keeper =
+        u64::try_from((fee as u128).safe_mul(keeper_share_bps.min(10_000) as u128)? / BPS_DENOMINATOR as u128)?;
+    Ok(PenaltySplit { fee, keeper, insurance: fee - keeper })
+}
+
+/// Liquidated notional in the current window of a market.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Throttle {
+    /// First slot of the window.
+    pub window_start_slot: u64,
+    /// Notional liquidated in the window. precision: QUOTE_PRECISION.
+    pub used: u64,
+}
+
+/// Admit `notional` of liquidation at `slot` under a cap of `cap` per window
+/// of `window_slots`. Bankrupt accounts are `exempt` (counted, never refused).
+/// `Err(())` means the throttle is engaged until the window rolls.
+pub fn admit(
+    t: &Throttle,
+    notional: u64,
+    cap: u64,
+    window_slots: u64,
+    slot: u64,
+    exempt: bool,
+) -> Result<Throttle, ()> {
+    let rolled = slot >= t.window_start_slot.saturating_add(window_slots.max(1));
+    let base = if rolled { Throttle { window_start_slot: slot, used: 0 } } else { *t };
+    let used = base.used.saturating_add(notional);
+    if !exempt && used > cap {
+        return Err(());
+    }
+    Ok(Throttle { window_start_slot: base.window_start_slot, used })
+}
+
+/// How a bankrupt account's deficit is covered, in order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Waterfall {
+    /// 1. The account's remaining collateral.
+    pub from_collateral: u64,
+    /// 2. The insurance fund, down to its floor.
+    pub from_insurance: u64,
+    /// 3. The pool: socialised into NAV.
+    pub socialized: u64,
+}
+
+/// Cover `deficit` from the account's `collateral`, then the insurance fund's
+/// `insurance` above `floor`, then the pool.
+pub fn waterfall(deficit: u64, collateral: u64, insurance: u64, floor: u64) -> Waterfall {
+    let from_collateral = deficit.min(collateral);
+    let rest = deficit - from_collateral;
+    let from_insurance = rest.min(insurance.saturating_sub(floor));
+    Waterfall { from_collateral, from_insurance, socialized: rest - from_insurance }
+}
+
+#[cfg(test)]
+#[path = "liquidation_tests.rs"]
+mod tests;
