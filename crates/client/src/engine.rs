@@ -260,3 +260,48 @@ pub fn account_health(margin_account: Pubkey, health: &[(Pubkey, Pubkey)]) -> In
     let accounts = margin_engine::accounts::AccountHealth { exchange: exchange_address(), margin_account };
     ix(with_remaining(accounts.to_account_metas(None), health), margin_engine::instruction::AccountHealth {}.data())
 }
+
+/// `liquidate` the position of `margin_account` in market `index`, paying the
+/// reward to `liquidator_token`; `health` lists every other open position's
+/// `(market, feed)` in slot order.
+pub fn liquidate(
+    liquidator: Pubkey,
+    liquidator_token: Pubkey,
+    margin_account: Pubkey,
+    keys: &ExchangeKeys,
+    index: u16,
+    feed: Pubkey,
+    health: &[(Pubkey, Pubkey)],
+) -> Instruction {
+    let accounts = margin_engine::accounts::Liquidate {
+        liquidator,
+        liquidator_token,
+        exchange: exchange_address(),
+        pool: pool_address(),
+        margin_account,
+        market: market_address(index),
+        feed,
+        collateral_vault: keys.collateral_vault,
+        pool_vault: keys.pool_vault,
+        insurance_vault: keys.insurance_vault,
+        vault_authority: vault_authority(),
+        collateral_mint: keys.collateral_mint,
+        token_program: anchor_spl::token::ID,
+    };
+    ix(with_remaining(accounts.to_account_metas(None), health), margin_engine::instruction::Liquidate {}.data())
+}
+
+/// `resolve_bankruptcy` of `margin_account`.
+pub fn resolve_bankruptcy(margin_account: Pubkey, keys: &ExchangeKeys) -> Instruction {
+    let accounts = margin_engine::accounts::ResolveBankruptcy {
+        exchange: exchange_address(),
+        pool: pool_address(),
+        margin_account,
+        insurance_vault: keys.insurance_vault,
+        pool_vault: keys.pool_vault,
+        vault_authority: vault_authority(),
+        collateral_mint: keys.collateral_mint,
+        token_program: anchor_spl::token::ID,
+    };
+    ix(accounts.to_account_metas(None), margin_engine::instruction::ResolveBankruptcy {}.data())
+}

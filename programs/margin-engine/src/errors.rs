@@ -89,6 +89,27 @@ pub enum EngineError {
     /// A token account is not the exchange's vault.
     #[msg("token account is not the exchange's vault")]
     WrongVault,
+    /// Maintenance health is not negative.
+    #[msg("account is not liquidatable: maintenance health is not negative")]
+    NotLiquidatable,
+    /// A trader may not liquidate their own account.
+    #[msg("self-liquidation is not allowed")]
+    SelfLiquidation,
+    /// The market's liquidation throttle is full for this window.
+    #[msg("liquidation throttle engaged for this market until the window rolls")]
+    ThrottleEngaged,
+    /// The account has no position in this market.
+    #[msg("account has no position in this market")]
+    NoPosition,
+    /// The liquidation did not improve health.
+    #[msg("liquidation would not improve the account's health")]
+    LiquidationWorsened,
+    /// The account is flagged bankrupt; only resolve_bankruptcy applies.
+    #[msg("account is bankrupt: only resolve_bankruptcy may touch it")]
+    AccountBankrupt,
+    /// resolve_bankruptcy on an account with positions or no deficit.
+    #[msg("account is not bankrupt, or still has positions")]
+    NotBankrupt,
 }
 
 impl From<ballast_risk::MathError> for EngineError {

@@ -134,3 +134,54 @@ pub struct MarketRefreshed {
     /// Phased multiplier, bps of base MMR.
     pub phase_mult_bps: u32,
 }
+
+/// A position was (partly) liquidated.
+#[event]
+pub struct Liquidated {
+    /// The liquidated account.
+    pub account: Pubkey,
+    /// The keeper.
+    pub liquidator: Pubkey,
+    /// Market index.
+    pub market: u16,
+    /// Signed base closed. precision: BASE_PRECISION.
+    pub base: i64,
+    /// Conservative fill price. precision: PRICE_PRECISION.
+    pub price: i64,
+    /// PnL realised. precision: QUOTE_PRECISION.
+    pub realized_pnl: i64,
+    /// Closed notional. precision: QUOTE_PRECISION.
+    pub notional: u64,
+    /// Penalty to the keeper. precision: QUOTE_PRECISION.
+    pub keeper_reward: u64,
+    /// Penalty to the insurance fund. precision: QUOTE_PRECISION.
+    pub insurance_fee: u64,
+    /// Maintenance health before. precision: QUOTE_PRECISION (saturated).
+    pub health_before: i64,
+    /// Maintenance health after. precision: QUOTE_PRECISION (saturated).
+    pub health_after: i64,
+    /// Deficit left (bankrupt when > 0). precision: QUOTE_PRECISION.
+    pub deficit: u64,
+}
+
+/// The market's liquidation throttle filled for this window.
+#[event]
+pub struct ThrottleEngaged {
+    /// Market index.
+    pub market: u16,
+    /// First slot of the window.
+    pub window_start_slot: u64,
+    /// Notional liquidated in the window. precision: QUOTE_PRECISION.
+    pub used: u64,
+}
+
+/// One step of the default waterfall.
+#[event]
+pub struct WaterfallStep {
+    /// The bankrupt account.
+    pub account: Pubkey,
+    /// 1 = the account's collateral, 2 = insurance fund, 3 = pool (socialised).
+    pub step: u8,
+    /// Amount covered by this step. precision: QUOTE_PRECISION.
+    pub amount: u64,
+}

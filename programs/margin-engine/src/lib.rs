@@ -72,6 +72,18 @@ pub mod margin_engine {
         instructions::lp_withdraw::handler(ctx, shares)
     }
 
+    /// Keeper: partially liquidate an account whose maintenance health is
+    /// negative (permissionless; not the owner).
+    pub fn liquidate<'info>(ctx: Context<'info, Liquidate<'info>>) -> Result<()> {
+        instructions::liquidate::handler(ctx)
+    }
+
+    /// Keeper: cover a bankrupt account's deficit down the waterfall
+    /// (insurance fund, then the pool).
+    pub fn resolve_bankruptcy(ctx: Context<ResolveBankruptcy>) -> Result<()> {
+        instructions::resolve_bankruptcy::handler(ctx)
+    }
+
     /// Keeper: phase a market's maintenance ratio toward its dynamic target
     /// and observe network stress (permissionless).
     pub fn refresh_market(ctx: Context<RefreshMarket>) -> Result<()> {

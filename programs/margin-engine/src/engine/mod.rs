@@ -2,6 +2,7 @@
 //! validate accounts, then call these.
 
 pub mod health;
+pub mod liquidation;
 pub mod pool;
 pub mod stress;
 pub mod trade;

@@ -51,6 +51,36 @@ fn side_oi(base: i64) -> (u64, u64) {
     }
 }
 
+/// Long and short open interest after a position moves from `old` to `new` base.
+pub fn oi_after(market: &Market, old: i64, new: i64) -> Result<(u64, u64)> {
+    let (old_long, old_short) = side_oi(old);
+    let (new_long, new_short) = side_oi(new);
+    let long = market.long_oi.safe_sub(old_long).and_then(|v| v.safe_add(new_long)).map_err(EngineError::from)?;
+    let short = market.short_oi.safe_sub(old_short).and_then(|v| v.safe_add(new_short)).map_err(EngineError::from)?;
+    Ok((long, short))
+}
+
+/// Book a fill in the market: open interest and the pool's mirror position.
+pub fn book_fill(market: &mut Market, old: Position, new: Position) -> Result<()> {
+    let (long, short) = oi_after(market, old.base, new.base)?;
+    let base_change = new.base.safe_sub(old.base).map_err(EngineError::from)?;
+    let quote_change = new.quote.safe_sub(old.quote).map_err(EngineError::from)?;
+    market.pool_base = market.pool_base.safe_sub(base_change).map_err(EngineError::from)?;
+    market.pool_quote = market.pool_quote.safe_sub(quote_change).map_err(EngineError::from)?;
+    market.long_oi = long;
+    market.short_oi = short;
+    Ok(())
+}
+
+/// The slot of `market` in `account` after a fill leaves `position`.
+pub fn store_position(account: &mut MarginAccount, slot: usize, market: u16, position: Position) {
+    account.positions[slot] = if position.base == 0 {
+        PositionSlot::EMPTY
+    } else {
+        PositionSlot { market, base: position.base, quote: position.quote, ..PositionSlot::EMPTY }
+    };
+}
+
 /// Fill `req` for `account` in `market` (whose checked quote is `quote`),
 /// updating the position, the market's OI and pool mirror, the pool's
 /// balance and the exchange's collateral and fee totals.
@@ -63,6 +93,7 @@ pub fn execute_trade(
     req: &TradeRequest,
 ) -> Result<TradeOutcome> {
     require!(req.base != 0, EngineError::ZeroAmount);
+    require!(!account.is_bankrupt(), EngineError::AccountBankrupt);
     let slot = account.slot_for(market.index).ok_or(EngineError::PositionSlotsFull)?;
     let old = if account.positions[slot].market == market.index {
         account.positions[slot].position()
@@ -90,11 +121,7 @@ pub fn execute_trade(
     require!(within, EngineError::LimitPriceExceeded);
 
     // 3. Open interest: a side that grows may not pass the cap.
-    let (old_long, old_short) = side_oi(old.base);
-    let (new_long, new_short) = side_oi(new_base);
-    let long_oi = market.long_oi.safe_sub(old_long).and_then(|v| v.safe_add(new_long)).map_err(EngineError::from)?;
-    let short_oi =
-        market.short_oi.safe_sub(old_short).and_then(|v| v.safe_add(new_short)).map_err(EngineError::from)?;
+    let (long_oi, short_oi) = oi_after(market, old.base, new_base)?;
     require!(long_oi <= market.long_oi || long_oi <= market.oi_cap, EngineError::OiCapExceeded);
     require!(short_oi <= market.short_oi || short_oi <= market.oi_cap, EngineError::OiCapExceeded);
 
@@ -112,11 +139,7 @@ pub fn execute_trade(
 
     // 5. The pool takes the other side; realised PnL moves between the pool
     //    and the collateral vault.
-    let quote_change = fill.position.quote.safe_sub(old.quote).map_err(EngineError::from)?;
-    market.pool_base = pool_base_after;
-    market.pool_quote = market.pool_quote.safe_sub(quote_change).map_err(EngineError::from)?;
-    market.long_oi = long_oi;
-    market.short_oi = short_oi;
+    book_fill(market, old, fill.position)?;
     let pnl = fill.realized_pnl;
     if pnl > 0 {
         pool.balance = pool.balance.checked_sub(pnl.unsigned_abs()).ok_or(EngineError::PoolInsufficient)?;
@@ -127,16 +150,7 @@ pub fn execute_trade(
     exchange.total_collateral = u64::try_from(total).map_err(|_| EngineError::MathOverflow)?;
     exchange.fees_balance = exchange.fees_balance.safe_add(fee).map_err(EngineError::from)?;
     account.collateral = collateral;
-    account.positions[slot] = if fill.position.base == 0 {
-        PositionSlot::EMPTY
-    } else {
-        PositionSlot {
-            market: market.index,
-            base: fill.position.base,
-            quote: fill.position.quote,
-            ..PositionSlot::EMPTY
-        }
-    };
+    store_position(account, slot, market.index, fill.position);
 
     Ok(TradeOutcome {
         fill_price,

@@ -48,6 +48,20 @@ pub struct AddMarketParams {
     pub step_bps_per_slot: u32,
     /// Slots after the last rise before maintenance may fall. Bounds [0, 1000000].
     pub cooldown_slots: u64,
+    /// Liquidation penalty on closed notional, bps. Bounds [1, mmr - 1].
+    pub liq_fee_bps: u32,
+    /// Keeper's share of the penalty, bps. Bounds [0, 10000].
+    pub keeper_share_bps: u32,
+    /// Most of a position one liquidation may close, bps. Bounds [100, 10000].
+    pub max_liq_fraction_bps: u32,
+    /// Health restored above zero, as a share of the maintenance requirement, bps. Bounds [0, 5000].
+    pub liq_buffer_bps: u32,
+    /// Notional below which a position is closed whole. Bounds [0, 10^12].
+    pub dust_notional: u64,
+    /// Notional liquidatable per window. Bounds [1, 10^18].
+    pub throttle_cap: u64,
+    /// Throttle window, slots. Bounds [1, 1000000].
+    pub throttle_window_slots: u64,
 }
 
 /// Accounts of `add_market`.
@@ -90,6 +104,13 @@ impl AddMarketParams {
         check_bounds("conf_margin_mult_bps", self.conf_margin_mult_bps.into(), (0, 50_000))?;
         check_bounds("step_bps_per_slot", self.step_bps_per_slot.into(), (1, 10_000))?;
         check_bounds("cooldown_slots", self.cooldown_slots, (0, 1_000_000))?;
+        check_bounds("liq_fee_bps", self.liq_fee_bps.into(), (1, u64::from(self.mmr_bps) - 1))?;
+        check_bounds("keeper_share_bps", self.keeper_share_bps.into(), (0, 10_000))?;
+        check_bounds("max_liq_fraction_bps", self.max_liq_fraction_bps.into(), (100, 10_000))?;
+        check_bounds("liq_buffer_bps", self.liq_buffer_bps.into(), (0, 5_000))?;
+        check_bounds("dust_notional", self.dust_notional, (0, 1_000_000_000_000))?;
+        check_bounds("throttle_cap", self.throttle_cap, (1, 1_000_000_000_000_000_000))?;
+        check_bounds("throttle_window_slots", self.throttle_window_slots, (1, 1_000_000))?;
         Ok(symbol)
     }
 }
@@ -132,6 +153,13 @@ pub fn handler(ctx: Context<AddMarket>, params: AddMarketParams) -> Result<()> {
     m.conf_margin_mult_bps = params.conf_margin_mult_bps;
     m.step_bps_per_slot = params.step_bps_per_slot;
     m.cooldown_slots = params.cooldown_slots;
+    m.liq_fee_bps = params.liq_fee_bps;
+    m.keeper_share_bps = params.keeper_share_bps;
+    m.max_liq_fraction_bps = params.max_liq_fraction_bps;
+    m.liq_buffer_bps = params.liq_buffer_bps;
+    m.dust_notional = params.dust_notional;
+    m.throttle_cap = params.throttle_cap;
+    m.throttle_window_slots = params.throttle_window_slots;
     m.phase_mult_bps = ballast_risk::margin::MULT_ONE;
     m.phase_updated_slot = Clock::get()?.slot;
     drop(m);

@@ -39,6 +39,7 @@ pub fn handler(ctx: Context<Deposit>, amount: u64) -> Result<()> {
     let mut ex = ctx.accounts.exchange.load_mut()?;
     require!(!ex.is_paused(pause::DEPOSIT), EngineError::Paused);
     let mut acc = ctx.accounts.margin_account.load_mut()?;
+    require!(!acc.is_bankrupt(), EngineError::AccountBankrupt);
     let delta = i64::try_from(amount).map_err(|_| EngineError::DepositCapExceeded)?;
     let collateral = acc.collateral.checked_add(delta).ok_or(EngineError::DepositCapExceeded)?;
     require!(collateral as u64 <= ex.deposit_cap, EngineError::DepositCapExceeded);

@@ -29,6 +29,8 @@ pub struct InitializeExchangeParams {
     pub stress_window_slots: u64,
     /// Slots stress mode lasts after the last signal. Bounds [1, 1000000].
     pub stress_cooldown_slots: u64,
+    /// Floor of the insurance fund. precision: QUOTE_PRECISION. Bounds [0, 10^15].
+    pub insurance_floor: u64,
 }
 
 /// Accounts of `initialize_exchange`.
@@ -86,7 +88,8 @@ impl InitializeExchange<'_> {
         check_bounds("slot_time_threshold_ms", params.slot_time_threshold_ms.into(), (500, 10_000))?;
         check_bounds("stale_share_threshold_bps", params.stale_share_threshold_bps.into(), (1, 10_000))?;
         check_bounds("stress_window_slots", params.stress_window_slots, (10, 100_000))?;
-        check_bounds("stress_cooldown_slots", params.stress_cooldown_slots, (1, 1_000_000))
+        check_bounds("stress_cooldown_slots", params.stress_cooldown_slots, (1, 1_000_000))?;
+        check_bounds("insurance_floor", params.insurance_floor, (0, 1_000_000_000_000_000))
     }
 }
 
@@ -124,6 +127,7 @@ pub fn handler(ctx: Context<InitializeExchange>, params: InitializeExchangeParam
     ex.stale_share_threshold_bps = params.stale_share_threshold_bps;
     ex.stress_window_slots = params.stress_window_slots;
     ex.stress_cooldown_slots = params.stress_cooldown_slots;
+    ex.insurance_floor = params.insurance_floor;
     ex.bump = ctx.bumps.exchange;
     ex.vault_authority_bump = ctx.bumps.vault_authority;
     ex.version = ACCOUNT_VERSION;

@@ -50,6 +50,7 @@ pub fn handler<'info>(ctx: Context<'info, Withdraw<'info>>, amount: u64) -> Resu
     let mut ex = ctx.accounts.exchange.load_mut()?;
     require!(!ex.is_paused(pause::WITHDRAW), EngineError::Paused);
     let mut acc = ctx.accounts.margin_account.load_mut()?;
+    require!(!acc.is_bankrupt(), EngineError::AccountBankrupt);
     let delta = i64::try_from(amount).map_err(|_| EngineError::InsufficientCollateral)?;
     require!(acc.collateral >= delta, EngineError::InsufficientCollateral);
     acc.collateral -= delta;

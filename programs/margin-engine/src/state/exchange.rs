@@ -62,8 +62,12 @@ pub struct Exchange {
     pub stress_window_start_ts: i64,
     /// Stressed while the slot is below this.
     pub stressed_until_slot: u64,
+    /// The insurance fund may not fall below this. precision: QUOTE_PRECISION.
+    pub insurance_floor: u64,
+    /// Losses socialised into the pool so far. precision: QUOTE_PRECISION.
+    pub socialized_losses: u64,
     /// Reserved for future fields (pending changes).
-    pub reserved: [u8; 72],
+    pub reserved: [u8; 56],
 }
 
 const _: () = assert!(core::mem::size_of::<Exchange>() == 368);

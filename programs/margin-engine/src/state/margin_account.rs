@@ -46,7 +46,7 @@ pub struct MarginAccount {
     pub positions: [PositionSlot; 8],
     /// Account id (PDA seed).
     pub id: u32,
-    /// Flags (liquidation issue: being liquidated, bankrupt).
+    /// Flags: `FLAG_BANKRUPT` while a deficit awaits `resolve_bankruptcy`.
     pub flags: u8,
     /// Layout version.
     pub version: u8,
@@ -57,6 +57,11 @@ pub struct MarginAccount {
     /// Reserved for future fields.
     pub reserved: [u8; 64],
 }
+
+/// `MarginAccount::flags` bit: the account owes a deficit (negative
+/// collateral) that only `resolve_bankruptcy` may clear; nothing else may
+/// touch the account meanwhile.
+pub const FLAG_BANKRUPT: u8 = 1;
 
 /// Size of [`MarginAccount`] without the discriminator.
 pub const MARGIN_ACCOUNT_SIZE: usize = 432;
@@ -79,6 +84,11 @@ impl MarginAccount {
     /// Occupied slots, in slot order.
     pub fn open_positions(&self) -> impl Iterator<Item = &PositionSlot> {
         self.positions.iter().filter(|s| s.market != EMPTY_SLOT)
+    }
+
+    /// Whether the account is flagged bankrupt.
+    pub fn is_bankrupt(&self) -> bool {
+        self.flags & FLAG_BANKRUPT != 0
     }
 
     /// Whether any position is open.

@@ -1,6 +1,7 @@
 //! A perpetual `Market`.
 
 use anchor_lang::prelude::*;
+use ballast_risk::liquidation::{LiquidationParams, Throttle};
 use ballast_risk::margin::{DynamicParams, PhaseParams, PhaseState};
 use ballast_risk::pricing::SpreadParams;
 
@@ -84,11 +85,30 @@ pub struct Market {
     pub phase_updated_slot: u64,
     /// Slot the multiplier last rose.
     pub phase_last_rise_slot: u64,
+    /// Liquidation penalty on the closed notional, bps (< maintenance).
+    pub liq_fee_bps: u32,
+    /// Share of the penalty paid to the keeper, bps; the rest insures.
+    pub keeper_share_bps: u32,
+    /// Most of a position one liquidation may close, bps.
+    pub max_liq_fraction_bps: u32,
+    /// Health a liquidation restores: this share of the maintenance
+    /// requirement above zero, bps.
+    pub liq_buffer_bps: u32,
+    /// Below this notional a position is closed whole. precision: QUOTE_PRECISION.
+    pub dust_notional: u64,
+    /// Notional that may be liquidated per window. precision: QUOTE_PRECISION.
+    pub throttle_cap: u64,
+    /// Throttle window, slots.
+    pub throttle_window_slots: u64,
+    /// First slot of the current throttle window.
+    pub throttle_window_start: u64,
+    /// Notional liquidated in the current window. precision: QUOTE_PRECISION.
+    pub throttle_used: u64,
     /// Reserved for future fields.
     pub reserved: [u8; 16],
 }
 
-const _: () = assert!(core::mem::size_of::<Market>() == 216);
+const _: () = assert!(core::mem::size_of::<Market>() == 272);
 const _: () = assert!(core::mem::align_of::<Market>() == 8);
 
 impl Market {
@@ -134,6 +154,22 @@ impl Market {
             skew_spread_bps: self.skew_spread_bps,
             max_spread_bps: self.max_spread_bps,
         }
+    }
+
+    /// Liquidation parameters for the risk crate, for a position whose
+    /// maintenance ratio is `mmr_bps`.
+    pub fn liquidation(&self, mmr_bps: u32) -> LiquidationParams {
+        LiquidationParams {
+            mmr_bps,
+            fee_bps: self.liq_fee_bps,
+            max_fraction_bps: self.max_liq_fraction_bps,
+            dust_notional: self.dust_notional,
+        }
+    }
+
+    /// The throttle state.
+    pub fn throttle(&self) -> Throttle {
+        Throttle { window_start_slot: self.throttle_window_start, used: self.throttle_used }
     }
 
     /// Whether only reducing trades are allowed.

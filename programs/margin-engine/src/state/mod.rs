@@ -11,6 +11,6 @@ mod pool;
 
 pub use exchange::Exchange;
 pub use init::{init_zero_copy, load_mut_unchecked};
-pub use margin_account::{MarginAccount, PositionSlot, MARGIN_ACCOUNT_SIZE};
+pub use margin_account::{MarginAccount, PositionSlot, FLAG_BANKRUPT, MARGIN_ACCOUNT_SIZE};
 pub use market::{Market, MarketStatus};
 pub use pool::{LpPosition, Pool};

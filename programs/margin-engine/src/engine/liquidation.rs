@@ -1,0 +1,134 @@
+//! Liquidating one position of an unhealthy account, and resolving a
+//! bankrupt account down the default waterfall.
+
+use super::health::MarketQuote;
+use super::trade::{book_fill, store_position};
+use crate::errors::EngineError;
+use crate::state::{Exchange, MarginAccount, Market, Pool, FLAG_BANKRUPT};
+use anchor_lang::prelude::*;
+use ballast_risk::health::{biased_price, Health};
+use ballast_risk::liquidation::{admit, close_amount, penalty, waterfall, Waterfall};
+use ballast_risk::position::apply_fill;
+use ballast_risk::SafeMath;
+
+/// What a liquidation did. Quote amounts at QUOTE_PRECISION.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LiquidationOutcome {
+    /// Signed base closed (the fill's direction).
+    pub base: i64,
+    /// Conservative fill price (PRICE_PRECISION): `p - k*conf` selling a long,
+    /// `p + k*conf` buying back a short.
+    pub price: i64,
+    /// PnL realised by the close.
+    pub realized_pnl: i64,
+    /// Closed notional.
+    pub notional: u64,
+    /// Penalty paid to the keeper.
+    pub keeper: u64,
+    /// Penalty paid to the insurance fund.
+    pub insurance: u64,
+    /// Signed tokens from the pool vault to the collateral vault (negative:
+    /// to the pool): the change in the account's positive collateral.
+    pub pool_to_collateral: i64,
+    /// The account's deficit after the liquidation (0 unless bankrupt).
+    pub deficit: u64,
+    /// Whether this liquidation filled the market's throttle window.
+    pub throttle_engaged: bool,
+}
+
+/// Liquidate `account`'s position in `market` given its maintenance `health`
+/// (already checked < 0) at the market's `quote`, at `slot`.
+///
+/// 1. Close the smallest base that restores health to the buffer
+///    (`liq_buffer_bps` of the maintenance requirement), capped per call
+///    unless the rest is dust, at the conservative price.
+/// 2. Count the notional against the market's throttle (bankrupt accounts,
+///    with negative equity, are exempt).
+/// 3. Move tokens so that the collateral vault always holds the accounts'
+///    positive collateral: the pool pays or receives exactly the change.
+/// 4. Charge the penalty from what collateral remains; split keeper/insurance.
+/// 5. A negative balance is a deficit: the account is flagged bankrupt.
+pub fn execute_liquidation(
+    account: &mut MarginAccount,
+    market: &mut Market,
+    pool: &mut Pool,
+    exchange: &mut Exchange,
+    quote: &MarketQuote,
+    health: &Health,
+    slot: u64,
+) -> Result<LiquidationOutcome> {
+    let idx = account.slot_of(market.index).ok_or(EngineError::NoPosition)?;
+    let old = account.positions[idx].position();
+    require!(old.base != 0, EngineError::NoPosition);
+    let ratios = quote.ratios(old.base)?;
+
+    let buffer = (health.maintenance_requirement as i128)
+        .safe_mul(market.liq_buffer_bps as i128)
+        .map_err(EngineError::from)?
+        .div_euclid(10_000);
+    let close = close_amount(old.base, quote.price, health.maintenance, buffer, &market.liquidation(ratios.mmr_bps))
+        .map_err(EngineError::from)?;
+    require!(close > 0, EngineError::NotLiquidatable);
+    let close = i64::try_from(close).map_err(|_| EngineError::MathOverflow)?;
+    let base = if old.base > 0 { -close } else { close };
+    let price = biased_price(old.base, quote.price, quote.conf, quote.conf_mult_bps).map_err(EngineError::from)?.max(1);
+    let fill = apply_fill(old, base, price).map_err(EngineError::from)?;
+
+    let exempt = health.equity < 0;
+    let throttle =
+        admit(&market.throttle(), fill.notional, market.throttle_cap, market.throttle_window_slots, slot, exempt)
+            .map_err(|_| error!(EngineError::ThrottleEngaged))?;
+    let throttle_engaged = throttle.used >= market.throttle_cap && market.throttle_used < market.throttle_cap;
+    market.throttle_window_start = throttle.window_start_slot;
+    market.throttle_used = throttle.used;
+
+    let before = account.collateral;
+    let after_pnl = before.safe_add(fill.realized_pnl).map_err(EngineError::from)?;
+    let pool_to_collateral = after_pnl.max(0) - before.max(0);
+    let full = penalty(fill.notional, market.liq_fee_bps, market.keeper_share_bps).map_err(EngineError::from)?;
+    let paid = full.fee.min(after_pnl.max(0) as u64);
+    let split = penalty(paid, 10_000, market.keeper_share_bps).map_err(EngineError::from)?;
+    let (keeper, insurance) =
+        if paid == full.fee { (full.keeper, full.insurance) } else { (split.keeper, split.insurance) };
+    let final_balance = after_pnl - paid as i64;
+
+    if pool_to_collateral > 0 {
+        pool.balance = pool.balance.checked_sub(pool_to_collateral as u64).ok_or(EngineError::PoolInsufficient)?;
+    } else {
+        pool.balance = pool.balance.safe_add(pool_to_collateral.unsigned_abs()).map_err(EngineError::from)?;
+    }
+    let total = exchange.total_collateral as i128 + final_balance.max(0) as i128 - before.max(0) as i128;
+    exchange.total_collateral = u64::try_from(total).map_err(|_| EngineError::MathOverflow)?;
+    exchange.insurance_balance = exchange.insurance_balance.safe_add(insurance).map_err(EngineError::from)?;
+    book_fill(market, old, fill.position)?;
+    store_position(account, idx, market.index, fill.position);
+    account.collateral = final_balance;
+    if final_balance < 0 {
+        account.flags |= FLAG_BANKRUPT;
+    }
+    Ok(LiquidationOutcome {
+        base,
+        price,
+        realized_pnl: fill.realized_pnl,
+        notional: fill.notional,
+        keeper,
+        insurance,
+        pool_to_collateral,
+        deficit: final_balance.min(0).unsigned_abs(),
+        throttle_engaged,
+    })
+}
+
+/// Cover a bankrupt account's deficit: its collateral is already spent, so
+/// the insurance fund pays the pool down to its floor and the rest is
+/// socialised into pool NAV. The account is whole again afterwards.
+pub fn resolve_bankruptcy(account: &mut MarginAccount, pool: &mut Pool, exchange: &mut Exchange) -> Result<Waterfall> {
+    require!(account.is_bankrupt() && !account.has_positions() && account.collateral < 0, EngineError::NotBankrupt);
+    let w = waterfall(account.collateral.unsigned_abs(), 0, exchange.insurance_balance, exchange.insurance_floor);
+    exchange.insurance_balance -= w.from_insurance;
+    exchange.socialized_losses = exchange.socialized_losses.safe_add(w.socialized).map_err(EngineError::from)?;
+    pool.balance = pool.balance.safe_add(w.from_insurance).map_err(EngineError::from)?;
+    account.collateral = 0;
+    account.flags &= !FLAG_BANKRUPT;
+    Ok(w)
+}

@@ -1,0 +1,134 @@
+//! `liquidate`: a keeper partially closes an unhealthy account's position.
+
+use crate::constants::*;
+use crate::engine::health::{account_health, collect_quotes, quote_market, require_valid_for};
+use crate::engine::liquidation::execute_liquidation;
+use crate::engine::stress::observe;
+use crate::engine::vault::VaultTransfer;
+use crate::errors::EngineError;
+use crate::events::{Liquidated, ThrottleEngaged};
+use crate::state::{Exchange, MarginAccount, Market, Pool};
+use anchor_lang::prelude::*;
+use anchor_spl::token::{Mint, Token, TokenAccount};
+use ballast_risk::oracle::Action;
+
+/// Accounts of `liquidate`. Remaining accounts: the `(market, feed)` pair of
+/// every other open position of the liquidated account, in slot order.
+#[derive(Accounts)]
+pub struct Liquidate<'info> {
+    /// The keeper (anyone but the account's owner).
+    pub liquidator: Signer<'info>,
+    /// The keeper's token account for the reward.
+    #[account(mut, token::mint = collateral_mint, token::authority = liquidator)]
+    pub liquidator_token: Box<Account<'info, TokenAccount>>,
+    /// The exchange.
+    #[account(mut, seeds = [EXCHANGE_SEED], bump = exchange.load()?.bump)]
+    pub exchange: AccountLoader<'info, Exchange>,
+    /// The pool.
+    #[account(mut, seeds = [POOL_SEED], bump = pool.load()?.bump)]
+    pub pool: AccountLoader<'info, Pool>,
+    /// The account to liquidate.
+    #[account(mut)]
+    pub margin_account: AccountLoader<'info, MarginAccount>,
+    /// The market of the position to close.
+    #[account(mut, seeds = [MARKET_SEED, &market.load()?.index.to_le_bytes()], bump = market.load()?.bump)]
+    pub market: AccountLoader<'info, Market>,
+    /// CHECK: the market's feed; address, owner and discriminator are checked
+    /// by `quote_market` before any byte is trusted.
+    pub feed: UncheckedAccount<'info>,
+    /// The exchange's collateral vault.
+    #[account(mut, address = exchange.load()?.collateral_vault @ EngineError::WrongVault)]
+    pub collateral_vault: Box<Account<'info, TokenAccount>>,
+    /// The exchange's pool vault.
+    #[account(mut, address = exchange.load()?.pool_vault @ EngineError::WrongVault)]
+    pub pool_vault: Box<Account<'info, TokenAccount>>,
+    /// The exchange's insurance vault.
+    #[account(mut, address = exchange.load()?.insurance_vault @ EngineError::WrongVault)]
+    pub insurance_vault: Box<Account<'info, TokenAccount>>,
+    /// CHECK: the vault authority PDA (seeds and stored bump checked).
+    #[account(seeds = [VAULT_AUTHORITY_SEED], bump = exchange.load()?.vault_authority_bump)]
+    pub vault_authority: UncheckedAccount<'info>,
+    /// The collateral mint.
+    #[account(address = exchange.load()?.collateral_mint @ EngineError::InvalidCollateralMint)]
+    pub collateral_mint: Box<Account<'info, Mint>>,
+    /// SPL Token program.
+    pub token_program: Program<'info, Token>,
+}
+
+/// 1. Refuse when paused or self-liquidating; observe stress.
+/// 2. Every feed must allow liquidation (at most `TooUncertain`); maintenance
+///    health (dynamic ratios, biased prices) must be < 0.
+/// 3. Close just enough at the conservative price (`engine::liquidation`).
+/// 4. Health must be strictly better unless the position is fully closed.
+/// 5. Move the tokens: pool <-> collateral, reward to the keeper, the rest
+///    of the penalty to the insurance vault; emit.
+pub fn handler<'info>(ctx: Context<'info, Liquidate<'info>>) -> Result<()> {
+    let mut ex = ctx.accounts.exchange.load_mut()?;
+    require!(!ex.is_paused(pause::LIQUIDATE), EngineError::Paused);
+    let clock = Clock::get()?;
+    let now = observe(&mut ex, &clock, None);
+    let mut acc = ctx.accounts.margin_account.load_mut()?;
+    require!(acc.owner != ctx.accounts.liquidator.key(), EngineError::SelfLiquidation);
+    let mut market = ctx.accounts.market.load_mut()?;
+    let mut pool = ctx.accounts.pool.load_mut()?;
+    let quote = quote_market(&market, &ctx.accounts.feed.to_account_info(), &now)?;
+    market.set_phase(&quote.phase);
+    let quotes = collect_quotes(&acc, &[quote], ctx.remaining_accounts, &now)?;
+    require_valid_for(&quotes, Action::Liquidate)?;
+    let before = account_health(&acc, &quotes)?;
+    require!(before.maintenance < 0, EngineError::NotLiquidatable);
+
+    let out = execute_liquidation(&mut acc, &mut market, &mut pool, &mut ex, &quote, &before, clock.slot)?;
+    let after = account_health(&acc, &quotes)?;
+    if acc.slot_of(market.index).is_some() {
+        require!(after.maintenance > before.maintenance, EngineError::LiquidationWorsened);
+    }
+    let sat = |v: i128| v.clamp(i64::MIN as i128, i64::MAX as i128) as i64;
+    let event = Liquidated {
+        account: ctx.accounts.margin_account.key(),
+        liquidator: ctx.accounts.liquidator.key(),
+        market: market.index,
+        base: out.base,
+        price: out.price,
+        realized_pnl: out.realized_pnl,
+        notional: out.notional,
+        keeper_reward: out.keeper,
+        insurance_fee: out.insurance,
+        health_before: sat(before.maintenance),
+        health_after: sat(after.maintenance),
+        deficit: out.deficit,
+    };
+    let throttle = ThrottleEngaged {
+        market: market.index,
+        window_start_slot: market.throttle_window_start,
+        used: market.throttle_used,
+    };
+    let bump = ex.vault_authority_bump;
+    drop((acc, market, pool, ex));
+
+    let a = &ctx.accounts;
+    let (collateral, pool_vault) = (a.collateral_vault.to_account_info(), a.pool_vault.to_account_info());
+    let send = |from: &AccountInfo<'info>, to: &AccountInfo<'info>, amount: u64| {
+        VaultTransfer {
+            from,
+            to,
+            mint: &a.collateral_mint.to_account_info(),
+            authority: &a.vault_authority.to_account_info(),
+            token_program: a.token_program.key(),
+            bump,
+        }
+        .send(amount)
+    };
+    if out.pool_to_collateral > 0 {
+        send(&pool_vault, &collateral, out.pool_to_collateral as u64)?;
+    } else {
+        send(&collateral, &pool_vault, out.pool_to_collateral.unsigned_abs())?;
+    }
+    send(&collateral, &a.liquidator_token.to_account_info(), out.keeper)?;
+    send(&collateral, &a.insurance_vault.to_account_info(), out.insurance)?;
+    oracle_adapter::emit_event!(event);
+    if out.throttle_engaged {
+        oracle_adapter::emit_event!(throttle);
+    }
+    Ok(())
+}
