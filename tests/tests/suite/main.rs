@@ -5,6 +5,7 @@
 mod engine_dynamic;
 mod engine_flows;
 mod engine_limits;
+mod engine_liquidation;
 mod engine_price_gate;
 mod engine_security;
 mod engine_sequences;
