@@ -1,13 +1,32 @@
 //! Health preview off-chain, with the program's own functions: decoded
 //! accounts go through `margin_engine::engine::health`, the code every
 //! instruction runs, so a preview cannot drift from the chain.
+//!
+//! A keeper computes the market quotes once per tick ([`market_quotes`]) and
+//! then checks every account against them ([`account_health`]).
 
 use anyhow::{anyhow, Result};
 use ballast_risk::health::Health;
-use margin_engine::engine::health::{account_health, quote_from_reading, Now};
+use margin_engine::engine::health::{quote_from_reading, MarketQuote, Now};
 use margin_engine::state::{Exchange, MarginAccount, Market};
 use oracle_adapter::reader::reading;
 use oracle_adapter::state::PriceFeed;
+
+/// Quotes of `markets` (each with its feed) at unix time `ts` and `slot`.
+pub fn market_quotes(
+    exchange: &Exchange,
+    markets: &[(Market, PriceFeed)],
+    ts: i64,
+    slot: u64,
+) -> Result<Vec<MarketQuote>> {
+    let now = Now { ts, slot, stress_mult_bps: exchange.stress_mult_at(slot) };
+    markets.iter().map(|(m, f)| quote_from_reading(m, &reading(f, ts), &now).map_err(|e| anyhow!("{e}"))).collect()
+}
+
+/// Health of `account` against `quotes` covering its open positions.
+pub fn account_health(account: &MarginAccount, quotes: &[MarketQuote]) -> Result<Health> {
+    margin_engine::engine::health::account_health(account, quotes).map_err(|e| anyhow!("{e}"))
+}
 
 /// Health of `account` at unix time `ts` and `slot`, given the exchange and
 /// the `(market, feed)` of every open position.
@@ -18,11 +37,5 @@ pub fn health(
     ts: i64,
     slot: u64,
 ) -> Result<Health> {
-    let now = Now { ts, slot, stress_mult_bps: exchange.stress_mult_at(slot) };
-    let quotes = markets
-        .iter()
-        .map(|(m, f)| quote_from_reading(m, &reading(f, ts), &now))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| anyhow!("{e}"))?;
-    account_health(account, &quotes).map_err(|e| anyhow!("{e}"))
+    account_health(account, &market_quotes(exchange, markets, ts, slot)?)
 }

@@ -181,3 +181,15 @@ async fn liquidation_is_blocked_when_too_volatile_and_runs_at_conservative_price
     let ev = liquidate(&mut tc, &k, &a, &v).await;
     assert_eq!(ev.price, feed.price - feed.conf as i64, "k = 1: a long is sold at p - conf");
 }
+
+#[tokio::test]
+async fn a_stale_price_blocks_liquidation() {
+    let (mut tc, mut v) = venue(100 * ONE, 100_000 * USD).await;
+    let a = levered(&mut tc, &v).await;
+    let k = keeper(&mut tc, &v).await;
+    v.set_price(&mut tc, 92 * ONE, 0, T0 + 10, S0 + 10).await;
+    // Liquidatable at 92, but the feed then ages past its 60 s max age.
+    tc.set_clock(S0 + 200, T0 + 10 + 61).await;
+    assert_error(&mut tc, &[liquidate_ix(&k, &a, &v)], &[&k.key], EngineError::OracleGate.into(), &[]).await;
+    assert_conservation(&mut tc, &v, &[a.margin, k.margin]).await;
+}
