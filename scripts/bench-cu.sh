@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# MarginAccount size and the cost proxy of the `trade` and `withdraw`
-# handlers: instructions executed inside each handler, counted by callgrind.
+# MarginAccount size and the cost proxy of the `trade`, `withdraw` and
+# `liquidate` handlers: instructions executed inside each handler, counted by callgrind.
 #
 # Collected: only inside `margin_engine::instructions::<name>::handler`.
 # Subtracted (inclusive): what has no native equivalent of its SBF cost:
@@ -25,9 +25,9 @@ inclusive() { # inclusive Ir of the outermost function matching $2 in profile $1
   callgrind_annotate --inclusive=yes --threshold=100 "$1" 2>/dev/null \
     | { grep -E "$2" || true; } | head -1 | awk '{gsub(",", "", $1); print $1+0}'
 }
-for handler in trade withdraw; do
+for handler in trade withdraw liquidate; do
   valgrind --tool=callgrind --callgrind-out-file="$out/$handler.cg" --collect-atstart=no \
-    --toggle-collect="margin_engine::instructions::$handler::handler*" "$bin" > /dev/null 2> "$out/$handler.log"
+    --toggle-collect="margin_engine::instructions::$handler::handler" "$bin" > /dev/null 2> "$out/$handler.log"
   total=$(grep -E '^(summary|totals):' "$out/$handler.cg" | head -1 | awk '{print $2}')
   cpi=$(inclusive "$out/$handler.cg" 'EventStubs as .*>::sol_invoke_signed')
   events=$(inclusive "$out/$handler.cg" 'compat::native_log_data')

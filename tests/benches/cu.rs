@@ -1,4 +1,4 @@
-//! Cost proxy for `trade` and `withdraw`: one call of each, for callgrind to
+//! Cost proxy for `trade`, `withdraw` and `liquidate`: one call of each, for callgrind to
 //! count the instructions executed inside each handler. Run it through
 //! `scripts/bench-cu.sh`, which sets the toggles and reads the totals.
 //!
@@ -8,7 +8,7 @@
 
 use ballast_client::engine as ix;
 use ballast_tests::fixtures::ONE;
-use ballast_tests::venue::{trader_with_position, venue, BASE, USD};
+use ballast_tests::venue::{trader, trader_with_position, venue, BASE, S0, T0, USD};
 use margin_engine::instructions::TradeParams;
 use margin_engine::state::MARGIN_ACCOUNT_SIZE;
 use solana_sdk::signature::Signer;
@@ -59,13 +59,21 @@ fn main() {
     println!("MarginAccount: {} bytes, {} with the discriminator", MARGIN_ACCOUNT_SIZE, MARGIN_ACCOUNT_SIZE + 8);
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
     rt.block_on(async {
-        let (mut tc, v) = venue(100 * ONE, 100_000 * USD).await;
-        let t = trader_with_position(&mut tc, &v, 1_000 * USD, 0).await;
+        // Each measured handler runs exactly once: callgrind collects every call.
+        let (mut tc, mut v) = venue(100 * ONE, 100_000 * USD).await;
+        let t = trader_with_position(&mut tc, &v, 200 * USD, 0).await;
+        let keeper = trader(&mut tc, &v, 0).await;
         let owner = t.key.pubkey();
-        let buy = TradeParams { base: 2 * BASE, limit_price: 101 * ONE, reduce_only: false };
+        // trade: open 9 SOL, no other positions.
+        let buy = TradeParams { base: 9 * BASE, limit_price: 101 * ONE, reduce_only: false };
         tc.process(&[ix::trade(owner, t.margin, &v.keys, 0, v.feed, buy, &[])], &[&t.key]).await.expect("trade");
-        let w = ix::withdraw(owner, t.margin, t.token, &v.keys, 100 * USD, &[(v.market, v.feed)]);
+        // withdraw: 50 of 200 with the position open (health checked).
+        let w = ix::withdraw(owner, t.margin, t.token, &v.keys, 50 * USD, &[(v.market, v.feed)]);
         tc.process(&[w], &[&t.key]).await.expect("withdraw");
+        // liquidate: after a drop to 85, one partial liquidation of the single position.
+        v.set_price(&mut tc, 85 * ONE, 0, T0 + 10, S0 + 10).await;
+        let l = ix::liquidate(keeper.key.pubkey(), keeper.token, t.margin, &v.keys, 0, v.feed, &[]);
+        tc.process(&[l], &[&keeper.key]).await.expect("liquidate");
     });
-    println!("ran one trade (open 2 SOL) and one withdraw (with the position open)");
+    println!("ran one trade (open 9 SOL), one withdraw (position open) and one liquidation (1 position)");
 }

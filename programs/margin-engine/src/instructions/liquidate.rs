@@ -62,6 +62,7 @@ pub struct Liquidate<'info> {
 /// 4. Health must be strictly better unless the position is fully closed.
 /// 5. Move the tokens: pool <-> collateral, reward to the keeper, the rest
 ///    of the penalty to the insurance vault; emit.
+#[inline(never)] // a symbol of its own for the callgrind cost proxy
 pub fn handler<'info>(ctx: Context<'info, Liquidate<'info>>) -> Result<()> {
     let mut ex = ctx.accounts.exchange.load_mut()?;
     require!(!ex.is_paused(pause::LIQUIDATE), EngineError::Paused);
