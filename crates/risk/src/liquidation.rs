@@ -69,6 +69,13 @@ pub struct PenaltySplit {
 /// Penalty of `fee_bps` on `notional`, split `keeper_share_bps` to the keeper.
 pub fn penalty(notional: u64, fee_bps: u32, keeper_share_bps: u32) -> Result<PenaltySplit, MathError> {
     let fee = u64::try_from((notional as u128).safe_mul(fee_bps as u128)?.div_ceil(BPS_DENOMINATOR as u128))?;
+    split_penalty(fee, keeper_share_bps)
+}
+
+/// Split a penalty of `fee` actually paid: `keeper_share_bps` to the keeper
+/// (rounded down), the rest to insurance. Used directly when an account can
+/// pay only part of its penalty.
+pub fn split_penalty(fee: u64, keeper_share_bps: u32) -> Result<PenaltySplit, MathError> {
     let keeper =
         u64::try_from((fee as u128).safe_mul(keeper_share_bps.min(10_000) as u128)? / BPS_DENOMINATOR as u128)?;
     Ok(PenaltySplit { fee, keeper, insurance: fee - keeper })

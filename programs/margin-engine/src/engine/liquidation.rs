@@ -2,12 +2,13 @@
 //! bankrupt account down the default waterfall.
 
 use super::health::MarketQuote;
+use super::settle::{record_collateral, settle_with_pool};
 use super::trade::{book_fill, store_position};
 use crate::errors::EngineError;
 use crate::state::{Exchange, MarginAccount, Market, Pool, FLAG_BANKRUPT};
 use anchor_lang::prelude::*;
 use ballast_risk::health::{biased_price, Health};
-use ballast_risk::liquidation::{admit, close_amount, penalty, waterfall, Waterfall};
+use ballast_risk::liquidation::{admit, close_amount, penalty, split_penalty, waterfall, Waterfall};
 use ballast_risk::position::apply_fill;
 use ballast_risk::SafeMath;
 
@@ -85,20 +86,14 @@ pub fn execute_liquidation(
     let before = account.collateral;
     let after_pnl = before.safe_add(fill.realized_pnl).map_err(EngineError::from)?;
     let pool_to_collateral = after_pnl.max(0) - before.max(0);
-    let full = penalty(fill.notional, market.liq_fee_bps, market.keeper_share_bps).map_err(EngineError::from)?;
-    let paid = full.fee.min(after_pnl.max(0) as u64);
-    let split = penalty(paid, 10_000, market.keeper_share_bps).map_err(EngineError::from)?;
-    let (keeper, insurance) =
-        if paid == full.fee { (full.keeper, full.insurance) } else { (split.keeper, split.insurance) };
-    let final_balance = after_pnl - paid as i64;
+    // The penalty is charged from what collateral remains, split as paid.
+    let fee = penalty(fill.notional, market.liq_fee_bps, market.keeper_share_bps).map_err(EngineError::from)?.fee;
+    let paid = split_penalty(fee.min(after_pnl.max(0) as u64), market.keeper_share_bps).map_err(EngineError::from)?;
+    let (keeper, insurance) = (paid.keeper, paid.insurance);
+    let final_balance = after_pnl - paid.fee as i64;
 
-    if pool_to_collateral > 0 {
-        pool.balance = pool.balance.checked_sub(pool_to_collateral as u64).ok_or(EngineError::PoolInsufficient)?;
-    } else {
-        pool.balance = pool.balance.safe_add(pool_to_collateral.unsigned_abs()).map_err(EngineError::from)?;
-    }
-    let total = exchange.total_collateral as i128 + final_balance.max(0) as i128 - before.max(0) as i128;
-    exchange.total_collateral = u64::try_from(total).map_err(|_| EngineError::MathOverflow)?;
+    settle_with_pool(pool, pool_to_collateral)?;
+    record_collateral(exchange, before, final_balance)?;
     exchange.insurance_balance = exchange.insurance_balance.safe_add(insurance).map_err(EngineError::from)?;
     book_fill(market, old, fill.position)?;
     store_position(account, idx, market.index, fill.position);

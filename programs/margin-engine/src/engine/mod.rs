@@ -4,6 +4,7 @@
 pub mod health;
 pub mod liquidation;
 pub mod pool;
+pub mod settle;
 pub mod stress;
 pub mod trade;
 pub mod vault;

@@ -1,6 +1,7 @@
 //! Filling a trade against the pool.
 
 use super::health::MarketQuote;
+use super::settle::{record_collateral, settle_with_pool};
 use crate::errors::EngineError;
 use crate::state::{Exchange, MarginAccount, Market, Pool, PositionSlot};
 use anchor_lang::prelude::*;
@@ -141,13 +142,8 @@ pub fn execute_trade(
     //    and the collateral vault.
     book_fill(market, old, fill.position)?;
     let pnl = fill.realized_pnl;
-    if pnl > 0 {
-        pool.balance = pool.balance.checked_sub(pnl.unsigned_abs()).ok_or(EngineError::PoolInsufficient)?;
-    } else {
-        pool.balance = pool.balance.safe_add(pnl.unsigned_abs()).map_err(EngineError::from)?;
-    }
-    let total = (exchange.total_collateral as i128) + (collateral as i128) - (account.collateral as i128);
-    exchange.total_collateral = u64::try_from(total).map_err(|_| EngineError::MathOverflow)?;
+    settle_with_pool(pool, pnl)?;
+    record_collateral(exchange, account.collateral, collateral)?;
     exchange.fees_balance = exchange.fees_balance.safe_add(fee).map_err(EngineError::from)?;
     account.collateral = collateral;
     store_position(account, slot, market.index, fill.position);
