@@ -19,7 +19,7 @@ pub fn market_quotes(
     ts: i64,
     slot: u64,
 ) -> Result<Vec<MarketQuote>> {
-    let now = Now { ts, slot, stress_mult_bps: exchange.stress_mult_at(slot) };
+    let now = Now::at(exchange, ts, slot);
     markets.iter().map(|(m, f)| quote_from_reading(m, &reading(f, ts), &now).map_err(|e| anyhow!("{e}"))).collect()
 }
 

@@ -24,6 +24,13 @@ pub struct Now {
     pub stress_mult_bps: u32,
 }
 
+impl Now {
+    /// The moment `ts`/`slot`, with `exchange`'s stress multiplier at that slot.
+    pub fn at(exchange: &crate::state::Exchange, ts: i64, slot: u64) -> Now {
+        Now { ts, slot, stress_mult_bps: exchange.stress_mult_at(slot) }
+    }
+}
+
 /// What health needs to know about one market, read and checked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct MarketQuote {
@@ -151,6 +158,11 @@ pub fn account_health(account: &MarginAccount, quotes: &[MarketQuote]) -> Result
         risks.push(q.position_risk(slot.base, slot.quote)?);
     }
     Ok(health(account.collateral, &risks).map_err(EngineError::from)?)
+}
+
+/// An i128 quote amount for an event or view field, saturated to i64.
+pub fn saturate(v: i128) -> i64 {
+    v.clamp(i64::MIN as i128, i64::MAX as i128) as i64
 }
 
 /// Require initial health >= 0.

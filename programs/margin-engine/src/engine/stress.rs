@@ -24,5 +24,5 @@ pub fn observe(ex: &mut Exchange, clock: &Clock, stale_share_bps: Option<u32>) -
     if change.left {
         oracle_adapter::emit_event!(StressLeft { slot: clock.slot });
     }
-    Now { ts: clock.unix_timestamp, slot: clock.slot, stress_mult_bps: ex.stress_mult_at(clock.slot) }
+    Now::at(ex, clock.unix_timestamp, clock.slot)
 }

@@ -4,32 +4,39 @@ use crate::constants::{COLLATERAL_DECIMALS, VAULT_AUTHORITY_SEED};
 use anchor_lang::prelude::*;
 use anchor_spl::token::{transfer_checked, TransferChecked};
 
-/// The accounts a vault transfer needs.
-pub struct VaultTransfer<'a, 'info> {
-    /// Source vault.
-    pub from: &'a AccountInfo<'info>,
-    /// Destination token account.
-    pub to: &'a AccountInfo<'info>,
+/// What every vault transfer needs: the collateral mint, the vault-authority
+/// PDA with its stored bump, and the token program. Built once per handler.
+pub struct VaultSigner<'info> {
     /// The collateral mint.
-    pub mint: &'a AccountInfo<'info>,
+    pub mint: AccountInfo<'info>,
     /// The vault authority PDA.
-    pub authority: &'a AccountInfo<'info>,
+    pub authority: AccountInfo<'info>,
     /// SPL Token program id.
     pub token_program: Pubkey,
     /// Stored bump of the vault authority.
     pub bump: u8,
 }
 
-impl VaultTransfer<'_, '_> {
-    /// Move `amount` (no-op for zero), signed by the vault authority.
-    pub fn send(&self, amount: u64) -> Result<()> {
+impl<'info> VaultSigner<'info> {
+    /// The signer for a handler's accounts.
+    pub fn new(
+        mint: &impl ToAccountInfo<'info>,
+        authority: &impl ToAccountInfo<'info>,
+        token_program: Pubkey,
+        bump: u8,
+    ) -> Self {
+        VaultSigner { mint: mint.to_account_info(), authority: authority.to_account_info(), token_program, bump }
+    }
+
+    /// Move `amount` from a vault to `to` (no-op for zero).
+    pub fn send(&self, from: &impl ToAccountInfo<'info>, to: &impl ToAccountInfo<'info>, amount: u64) -> Result<()> {
         if amount == 0 {
             return Ok(());
         }
         let accounts = TransferChecked {
-            from: self.from.clone(),
+            from: from.to_account_info(),
             mint: self.mint.clone(),
-            to: self.to.clone(),
+            to: to.to_account_info(),
             authority: self.authority.clone(),
         };
         let seeds: &[&[u8]] = &[VAULT_AUTHORITY_SEED, &[self.bump]];
@@ -38,5 +45,21 @@ impl VaultTransfer<'_, '_> {
             amount,
             COLLATERAL_DECIMALS,
         )
+    }
+
+    /// Move the tokens booked by `engine::settle::settle_with_pool`:
+    /// `to_collateral` from the pool vault to the collateral vault, or the
+    /// other way when negative.
+    pub fn settle(
+        &self,
+        pool_vault: &impl ToAccountInfo<'info>,
+        collateral_vault: &impl ToAccountInfo<'info>,
+        to_collateral: i64,
+    ) -> Result<()> {
+        if to_collateral > 0 {
+            self.send(pool_vault, collateral_vault, to_collateral.unsigned_abs())
+        } else {
+            self.send(collateral_vault, pool_vault, to_collateral.unsigned_abs())
+        }
     }
 }

@@ -1,6 +1,6 @@
 //! `account_health`: a read-only view of an account's health.
 
-use crate::engine::health::{account_health, collect_quotes, Now};
+use crate::engine::health::{account_health, collect_quotes, saturate, Now};
 use crate::state::{Exchange, MarginAccount};
 use anchor_lang::prelude::*;
 
@@ -32,12 +32,12 @@ pub struct AccountHealth<'info> {
 pub fn handler<'info>(ctx: Context<'info, AccountHealth<'info>>) -> Result<()> {
     let clock = Clock::get()?;
     let ex = ctx.accounts.exchange.load()?;
-    let now = Now { ts: clock.unix_timestamp, slot: clock.slot, stress_mult_bps: ex.stress_mult_at(clock.slot) };
+    let now = Now::at(&ex, clock.unix_timestamp, clock.slot);
     let acc = ctx.accounts.margin_account.load()?;
     let quotes = collect_quotes(&acc, &[], ctx.remaining_accounts, &now)?;
     let h = account_health(&acc, &quotes)?;
-    let sat = |v: i128| v.clamp(i64::MIN as i128, i64::MAX as i128) as i64;
-    let view = HealthView { equity: sat(h.equity), initial: sat(h.initial), maintenance: sat(h.maintenance) };
+    let view =
+        HealthView { equity: saturate(h.equity), initial: saturate(h.initial), maintenance: saturate(h.maintenance) };
     let mut bytes = Vec::with_capacity(24);
     view.serialize(&mut bytes)?;
     oracle_adapter::compat::set_return_data(&bytes);

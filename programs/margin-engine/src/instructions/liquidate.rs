@@ -1,10 +1,10 @@
 //! `liquidate`: a keeper partially closes an unhealthy account's position.
 
 use crate::constants::*;
-use crate::engine::health::{account_health, collect_quotes, quote_market, require_valid_for};
+use crate::engine::health::{account_health, collect_quotes, quote_market, require_valid_for, saturate};
 use crate::engine::liquidation::execute_liquidation;
 use crate::engine::stress::observe;
-use crate::engine::vault::VaultTransfer;
+use crate::engine::vault::VaultSigner;
 use crate::errors::EngineError;
 use crate::events::{Liquidated, ThrottleEngaged};
 use crate::state::{Exchange, MarginAccount, Market, Pool};
@@ -84,7 +84,6 @@ pub fn handler<'info>(ctx: Context<'info, Liquidate<'info>>) -> Result<()> {
     if acc.slot_of(market.index).is_some() {
         require!(after.maintenance > before.maintenance, EngineError::LiquidationWorsened);
     }
-    let sat = |v: i128| v.clamp(i64::MIN as i128, i64::MAX as i128) as i64;
     let event = Liquidated {
         account: ctx.accounts.margin_account.key(),
         liquidator: ctx.accounts.liquidator.key(),
@@ -95,8 +94,8 @@ pub fn handler<'info>(ctx: Context<'info, Liquidate<'info>>) -> Result<()> {
         notional: out.notional,
         keeper_reward: out.keeper,
         insurance_fee: out.insurance,
-        health_before: sat(before.maintenance),
-        health_after: sat(after.maintenance),
+        health_before: saturate(before.maintenance),
+        health_after: saturate(after.maintenance),
         deficit: out.deficit,
     };
     let throttle = ThrottleEngaged {
@@ -108,25 +107,10 @@ pub fn handler<'info>(ctx: Context<'info, Liquidate<'info>>) -> Result<()> {
     drop((acc, market, pool, ex));
 
     let a = &ctx.accounts;
-    let (collateral, pool_vault) = (a.collateral_vault.to_account_info(), a.pool_vault.to_account_info());
-    let send = |from: &AccountInfo<'info>, to: &AccountInfo<'info>, amount: u64| {
-        VaultTransfer {
-            from,
-            to,
-            mint: &a.collateral_mint.to_account_info(),
-            authority: &a.vault_authority.to_account_info(),
-            token_program: a.token_program.key(),
-            bump,
-        }
-        .send(amount)
-    };
-    if out.pool_to_collateral > 0 {
-        send(&pool_vault, &collateral, out.pool_to_collateral as u64)?;
-    } else {
-        send(&collateral, &pool_vault, out.pool_to_collateral.unsigned_abs())?;
-    }
-    send(&collateral, &a.liquidator_token.to_account_info(), out.keeper)?;
-    send(&collateral, &a.insurance_vault.to_account_info(), out.insurance)?;
+    let vaults = VaultSigner::new(&*a.collateral_mint, &a.vault_authority, a.token_program.key(), bump);
+    vaults.settle(&*a.pool_vault, &*a.collateral_vault, out.pool_to_collateral)?;
+    vaults.send(&*a.collateral_vault, &*a.liquidator_token, out.keeper)?;
+    vaults.send(&*a.collateral_vault, &*a.insurance_vault, out.insurance)?;
     oracle_adapter::emit_event!(event);
     if out.throttle_engaged {
         oracle_adapter::emit_event!(throttle);

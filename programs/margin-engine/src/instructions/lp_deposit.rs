@@ -51,7 +51,7 @@ pub fn handler<'info>(ctx: Context<'info, LpDeposit<'info>>, amount: u64) -> Res
     require!(!ex.is_paused(pause::LP), EngineError::Paused);
     let mut pool = ctx.accounts.pool.load_mut()?;
     let clock = Clock::get()?;
-    let now = Now { ts: clock.unix_timestamp, slot: clock.slot, stress_mult_bps: ex.stress_mult_at(clock.slot) };
+    let now = Now::at(&ex, clock.unix_timestamp, clock.slot);
     let valuation = value_pool(&ex, &pool, ctx.remaining_accounts, &now)?;
     let shares = shares_for_deposit(amount, valuation.nav, pool.shares).map_err(|_| EngineError::PoolInsufficient)?;
     require!(shares > 0, EngineError::ZeroAmount);

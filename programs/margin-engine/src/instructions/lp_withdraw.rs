@@ -3,7 +3,7 @@
 use crate::constants::*;
 use crate::engine::health::Now;
 use crate::engine::pool::value_pool;
-use crate::engine::vault::VaultTransfer;
+use crate::engine::vault::VaultSigner;
 use crate::errors::EngineError;
 use crate::events::LpChanged;
 use crate::state::{Exchange, LpPosition, Pool};
@@ -56,7 +56,7 @@ pub fn handler<'info>(ctx: Context<'info, LpWithdraw<'info>>, shares: u64) -> Re
     let mut lp = ctx.accounts.lp_position.load_mut()?;
     require!(lp.shares >= shares, EngineError::InsufficientShares);
     let clock = Clock::get()?;
-    let now = Now { ts: clock.unix_timestamp, slot: clock.slot, stress_mult_bps: ex.stress_mult_at(clock.slot) };
+    let now = Now::at(&ex, clock.unix_timestamp, clock.slot);
     let valuation = value_pool(&ex, &pool, ctx.remaining_accounts, &now)?;
     let amount = amount_for_shares(shares, valuation.nav, pool.shares).map_err(EngineError::from)?;
     require!(amount <= pool.balance, EngineError::PoolInsufficient);
@@ -70,15 +70,8 @@ pub fn handler<'info>(ctx: Context<'info, LpWithdraw<'info>>, shares: u64) -> Re
     drop((lp, pool, ex));
 
     let a = &ctx.accounts;
-    VaultTransfer {
-        from: &a.pool_vault.to_account_info(),
-        to: &a.user_token.to_account_info(),
-        mint: &a.collateral_mint.to_account_info(),
-        authority: &a.vault_authority.to_account_info(),
-        token_program: a.token_program.key(),
-        bump,
-    }
-    .send(amount)?;
+    let vaults = VaultSigner::new(&*a.collateral_mint, &a.vault_authority, a.token_program.key(), bump);
+    vaults.send(&*a.pool_vault, &*a.user_token, amount)?;
     oracle_adapter::emit_event!(LpChanged {
         owner: a.owner.key(),
         amount: -i64::try_from(amount).map_err(|_| EngineError::MathOverflow)?,

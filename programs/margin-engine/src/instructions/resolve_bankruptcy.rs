@@ -3,7 +3,7 @@
 
 use crate::constants::*;
 use crate::engine::liquidation::resolve_bankruptcy;
-use crate::engine::vault::VaultTransfer;
+use crate::engine::vault::VaultSigner;
 use crate::errors::EngineError;
 use crate::events::WaterfallStep;
 use crate::state::{Exchange, MarginAccount, Pool};
@@ -50,15 +50,8 @@ pub fn handler(ctx: Context<ResolveBankruptcy>) -> Result<()> {
     let bump = ex.vault_authority_bump;
     drop((acc, pool, ex));
     let a = &ctx.accounts;
-    VaultTransfer {
-        from: &a.insurance_vault.to_account_info(),
-        to: &a.pool_vault.to_account_info(),
-        mint: &a.collateral_mint.to_account_info(),
-        authority: &a.vault_authority.to_account_info(),
-        token_program: a.token_program.key(),
-        bump,
-    }
-    .send(w.from_insurance)?;
+    let vaults = VaultSigner::new(&*a.collateral_mint, &a.vault_authority, a.token_program.key(), bump);
+    vaults.send(&*a.insurance_vault, &*a.pool_vault, w.from_insurance)?;
     let account = a.margin_account.key();
     for (step, amount) in [(1u8, w.from_collateral), (2, w.from_insurance), (3, w.socialized)] {
         oracle_adapter::emit_event!(WaterfallStep { account, step, amount });

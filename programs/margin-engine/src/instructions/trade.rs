@@ -4,7 +4,7 @@ use crate::constants::*;
 use crate::engine::health::{collect_quotes, quote_market, require_initial_health, require_valid_for};
 use crate::engine::stress::observe;
 use crate::engine::trade::{execute_trade, TradeRequest};
-use crate::engine::vault::VaultTransfer;
+use crate::engine::vault::VaultSigner;
 use crate::errors::EngineError;
 use crate::events::TradeFilled;
 use crate::state::{Exchange, MarginAccount, Market, Pool};
@@ -100,18 +100,8 @@ pub fn handler<'info>(ctx: Context<'info, Trade<'info>>, params: TradeParams) ->
     drop((acc, pool, market, ex));
 
     let a = &ctx.accounts;
-    let (collateral_vault, pool_vault) = (a.collateral_vault.to_account_info(), a.pool_vault.to_account_info());
-    let (from, to) =
-        if out.realized_pnl > 0 { (&pool_vault, &collateral_vault) } else { (&collateral_vault, &pool_vault) };
-    VaultTransfer {
-        from,
-        to,
-        mint: &a.collateral_mint.to_account_info(),
-        authority: &a.vault_authority.to_account_info(),
-        token_program: a.token_program.key(),
-        bump,
-    }
-    .send(out.realized_pnl.unsigned_abs())?;
+    let vaults = VaultSigner::new(&*a.collateral_mint, &a.vault_authority, a.token_program.key(), bump);
+    vaults.settle(&*a.pool_vault, &*a.collateral_vault, out.realized_pnl)?;
     oracle_adapter::emit_event!(event);
     Ok(())
 }

@@ -3,7 +3,7 @@
 use crate::constants::*;
 use crate::engine::health::{collect_quotes, require_initial_health, require_valid_for};
 use crate::engine::stress::observe;
-use crate::engine::vault::VaultTransfer;
+use crate::engine::vault::VaultSigner;
 use crate::errors::EngineError;
 use crate::events::CollateralChanged;
 use crate::state::{Exchange, MarginAccount};
@@ -68,15 +68,8 @@ pub fn handler<'info>(ctx: Context<'info, Withdraw<'info>>, amount: u64) -> Resu
     drop((acc, ex));
 
     let a = &ctx.accounts;
-    VaultTransfer {
-        from: &a.collateral_vault.to_account_info(),
-        to: &a.user_token.to_account_info(),
-        mint: &a.collateral_mint.to_account_info(),
-        authority: &a.vault_authority.to_account_info(),
-        token_program: a.token_program.key(),
-        bump,
-    }
-    .send(amount)?;
+    let vaults = VaultSigner::new(&*a.collateral_mint, &a.vault_authority, a.token_program.key(), bump);
+    vaults.send(&*a.collateral_vault, &*a.user_token, amount)?;
     oracle_adapter::emit_event!(CollateralChanged { account: a.margin_account.key(), delta: -delta, collateral });
     Ok(())
 }
