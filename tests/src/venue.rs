@@ -125,43 +125,41 @@ pub async fn airdrop(tc: &mut TestContext, who: &Pubkey, lamports: u64) {
     tc.process(&[ix], &[]).await.expect("airdrop");
 }
 
+/// Create a rent-exempt SPL Token account of `len` bytes at a fresh key and
+/// run `init` (built for that key) in the same transaction.
+async fn create_token_program_account(
+    tc: &mut TestContext,
+    len: usize,
+    init: impl FnOnce(&Pubkey) -> anchor_lang::solana_program::instruction::Instruction,
+) -> Pubkey {
+    let key = crate::context::keypair();
+    let rent = tc.ctx.banks_client.get_rent().await.expect("rent").minimum_balance(len);
+    let payer = tc.payer();
+    let create = anchor_lang::solana_program::system_instruction::create_account(
+        &payer,
+        &key.pubkey(),
+        rent,
+        len as u64,
+        &spl_token::ID,
+    );
+    tc.process(&[create, init(&key.pubkey())], &[&key]).await.expect("create token-program account");
+    key.pubkey()
+}
+
 /// Create a mint with `decimals`.
 pub async fn create_mint(tc: &mut TestContext, authority: &Pubkey, decimals: u8) -> Pubkey {
-    let mint = crate::context::keypair();
-    let rent = tc.ctx.banks_client.get_rent().await.expect("rent").minimum_balance(spl_token::state::Mint::LEN);
-    let payer = tc.payer();
-    let ixs = [
-        anchor_lang::solana_program::system_instruction::create_account(
-            &payer,
-            &mint.pubkey(),
-            rent,
-            spl_token::state::Mint::LEN as u64,
-            &spl_token::ID,
-        ),
-        spl_token::instruction::initialize_mint2(&spl_token::ID, &mint.pubkey(), authority, None, decimals)
-            .expect("ix"),
-    ];
-    tc.process(&ixs, &[&mint]).await.expect("create mint");
-    mint.pubkey()
+    create_token_program_account(tc, spl_token::state::Mint::LEN, |mint| {
+        spl_token::instruction::initialize_mint2(&spl_token::ID, mint, authority, None, decimals).expect("ix")
+    })
+    .await
 }
 
 /// Create a token account of `mint` owned by `owner`.
 pub async fn create_token_account(tc: &mut TestContext, mint: &Pubkey, owner: &Pubkey) -> Pubkey {
-    let acc = crate::context::keypair();
-    let rent = tc.ctx.banks_client.get_rent().await.expect("rent").minimum_balance(spl_token::state::Account::LEN);
-    let payer = tc.payer();
-    let ixs = [
-        anchor_lang::solana_program::system_instruction::create_account(
-            &payer,
-            &acc.pubkey(),
-            rent,
-            spl_token::state::Account::LEN as u64,
-            &spl_token::ID,
-        ),
-        spl_token::instruction::initialize_account3(&spl_token::ID, &acc.pubkey(), mint, owner).expect("ix"),
-    ];
-    tc.process(&ixs, &[&acc]).await.expect("create token account");
-    acc.pubkey()
+    create_token_program_account(tc, spl_token::state::Account::LEN, |acc| {
+        spl_token::instruction::initialize_account3(&spl_token::ID, acc, mint, owner).expect("ix")
+    })
+    .await
 }
 
 /// Mint `amount` to `to`.
