@@ -1,8 +1,10 @@
 //! # ballast-client
 //!
 //! Shared by the CLI, the keeper, the stress lab and the integration tests:
+//! - [`backend`]: one interface over a JSON-RPC node and the in-process bank;
 //! - [`decode`]: zero-copy account decoding;
 //! - [`dump`]: load accounts saved with `solana account --output json`;
+//! - [`errors`]: program errors in words, from the checked-in IDLs;
 //! - [`engine`]: margin-engine instruction builders;
 //! - [`fmt`]: display of fixed-point prices and times;
 //! - [`preview`]: health previews with the program's own functions;
@@ -10,9 +12,11 @@
 //!   own Anchor account structs and instruction data (never hand-written
 //!   account lists), plus PDA helpers.
 
+pub mod backend;
 pub mod decode;
 pub mod dump;
 pub mod engine;
+pub mod errors;
 pub mod fmt;
 pub mod oracle;
 pub mod preview;
