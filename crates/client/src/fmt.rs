@@ -1,13 +1,22 @@
 //! Display formatting of fixed-point values and times.
 
-use ballast_risk::precision::{PRICE_DECIMALS, PRICE_PRECISION};
+use ballast_risk::precision::{PRICE_DECIMALS, QUOTE_DECIMALS};
+
+/// A fixed-point value with `decimals` decimals, all of them shown.
+fn fixed(negative: bool, a: u64, decimals: u32) -> String {
+    let sign = if negative { "-" } else { "" };
+    let p = 10u64.pow(decimals);
+    format!("{sign}{}.{:0width$}", a / p, a % p, width = decimals as usize)
+}
 
 /// A `PRICE_PRECISION` value as a decimal string with all 9 decimals.
 pub fn fmt_price(v: i64) -> String {
-    let sign = if v < 0 { "-" } else { "" };
-    let a = v.unsigned_abs();
-    let p = PRICE_PRECISION as u64;
-    format!("{sign}{}.{:0width$}", a / p, a % p, width = PRICE_DECIMALS as usize)
+    fixed(v < 0, v.unsigned_abs(), PRICE_DECIMALS)
+}
+
+/// A quote amount (collateral units, `QUOTE_PRECISION`) with all 6 decimals.
+pub fn fmt_quote(v: u64) -> String {
+    fixed(false, v, QUOTE_DECIMALS)
 }
 
 /// Unix seconds as `YYYY-MM-DDTHH:MM:SSZ` (UTC, proleptic Gregorian).
@@ -36,6 +45,7 @@ mod tests {
         assert_eq!(fmt_price(132_724_572_490), "132.724572490");
         assert_eq!(fmt_price(-5), "-0.000000005");
         assert_eq!(fmt_price(i64::MIN), "-9223372036.854775808");
+        assert_eq!(fmt_quote(1_234_500_001), "1234.500001");
     }
 
     #[test]

@@ -1,0 +1,23 @@
+//! # ballast-keeper
+//!
+//! A permissionless keeper for the Ballast margin engine. Each tick it
+//! refreshes the configured adapter feeds, scans every margin account with a
+//! filtered `getProgramAccounts`, computes maintenance health with the
+//! program's own code, liquidates the unhealthy accounts worst first within
+//! the markets' throttles, and resolves bankruptcies down the waterfall.
+//!
+//! - [`config`]: flags and TOML, shards, limits, backoff;
+//! - [`scan`]: reading the venue and the accounts;
+//! - [`plan`]: choosing and simulating the calls;
+//! - [`tick`]: sending them, with retries, and reporting.
+//!
+//! It runs against any [`ballast_client::backend::Backend`]: a JSON-RPC node
+//! (the binary) or the in-process bank (the integration tests).
+
+pub mod config;
+pub mod plan;
+pub mod scan;
+pub mod tick;
+
+pub use config::{Config, Shard};
+pub use tick::{Keeper, TickReport};

@@ -1,0 +1,159 @@
+//! `ballast-keeper`: run the keeper against a JSON-RPC node.
+
+use anyhow::{bail, Context, Result};
+use ballast_client::backend::rpc::RpcBackend;
+use ballast_client::backend::Backend;
+use ballast_keeper::scan::load_venue;
+use ballast_keeper::{Config, Keeper, Shard};
+use clap::Parser;
+use solana_commitment_config::CommitmentConfig;
+use solana_sdk::pubkey::Pubkey;
+use solana_sdk::signature::{Keypair, Signer};
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+use tracing::{error, info};
+
+/// Keep a Ballast venue solvent: refresh feeds, liquidate unhealthy margin
+/// accounts worst first within the throttle, resolve bankruptcies.
+///
+/// Settings come from defaults, then `--config FILE` (TOML, same names with
+/// underscores), then these flags. Logs go to stderr; set RUST_LOG (e.g.
+/// `RUST_LOG=debug`) for more.
+///
+/// Examples:
+///   ballast-keeper -u devnet -k ~/keeper.json --feed SOL --feed ETH
+///   ballast-keeper --config keeper.toml --shard 1/4
+///   ballast-keeper -u localhost --once
+#[derive(Parser, Debug)]
+#[command(name = "ballast-keeper", version, verbatim_doc_comment)]
+struct Args {
+    /// TOML configuration file.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// RPC URL or moniker: mainnet-beta, devnet, testnet, localhost.
+    #[arg(short = 'u', long)]
+    url: Option<String>,
+    /// Keeper keypair file.
+    #[arg(short = 'k', long)]
+    keypair: Option<String>,
+    /// Reward token account (default: the keeper's associated token account
+    /// of the collateral mint).
+    #[arg(long, value_name = "PUBKEY")]
+    reward_account: Option<String>,
+    /// Adapter feed to refresh each tick, by symbol (repeatable).
+    #[arg(long = "feed", value_name = "SYMBOL")]
+    feeds: Vec<String>,
+    /// Milliseconds between ticks.
+    #[arg(long)]
+    interval_ms: Option<u64>,
+    /// Accounts liquidated per transaction.
+    #[arg(long)]
+    accounts_per_tx: Option<usize>,
+    /// Accounts liquidated per tick.
+    #[arg(long)]
+    accounts_per_tick: Option<usize>,
+    /// `liquidate` calls per account per tick.
+    #[arg(long)]
+    calls_per_account: Option<usize>,
+    /// Retries of a request that failed in transport.
+    #[arg(long)]
+    retries: Option<u32>,
+    /// First retry backoff in milliseconds (doubles per retry).
+    #[arg(long)]
+    backoff_ms: Option<u64>,
+    /// Per-request timeout in milliseconds.
+    #[arg(long)]
+    timeout_ms: Option<u64>,
+    /// This keeper's share of the accounts: K/N.
+    #[arg(long, value_name = "K/N")]
+    shard: Option<Shard>,
+    /// processed, confirmed or finalized.
+    #[arg(long)]
+    commitment: Option<String>,
+    /// Run one tick and exit (non-zero if it failed).
+    #[arg(long)]
+    once: bool,
+}
+
+impl Args {
+    fn config(self) -> Result<(Config, bool)> {
+        let mut c = match &self.config {
+            Some(path) => Config::from_file(path)?,
+            None => Config::default(),
+        };
+        macro_rules! set {
+            ($($f:ident),*) => { $( if let Some(v) = self.$f { c.$f = v; } )* };
+        }
+        set!(url, keypair, interval_ms, accounts_per_tx, accounts_per_tick, calls_per_account);
+        set!(retries, backoff_ms, timeout_ms, shard, commitment);
+        if self.reward_account.is_some() {
+            c.reward_account = self.reward_account;
+        }
+        if !self.feeds.is_empty() {
+            c.feeds = self.feeds;
+        }
+        c.validate()?;
+        Ok((c, self.once))
+    }
+}
+
+fn read_keypair(path: &std::path::Path) -> Result<Keypair> {
+    let text = std::fs::read_to_string(path).with_context(|| {
+        format!("cannot read keypair {} (create one with `solana-keygen new -o {}`)", path.display(), path.display())
+    })?;
+    let bytes: Vec<u8> =
+        serde_json::from_str(&text).with_context(|| format!("keypair {} is not a JSON byte array", path.display()))?;
+    Keypair::try_from(bytes.as_slice()).map_err(|e| anyhow::anyhow!("keypair {} is invalid: {e}", path.display()))
+}
+
+async fn reward_account(backend: &RpcBackend, config: &Config, keeper: &Pubkey) -> Result<Pubkey> {
+    let key = match &config.reward_account {
+        Some(k) => Pubkey::from_str(k).with_context(|| format!("reward account `{k}` is not a public key"))?,
+        None => {
+            let venue = load_venue(backend).await.context("cannot read the Ballast exchange on this cluster")?;
+            let mint = venue.exchange.collateral_mint;
+            anchor_spl::associated_token::get_associated_token_address(keeper, &mint)
+        }
+    };
+    if backend.get_account(&key).await?.is_none() {
+        bail!("reward account {key} does not exist; create it (spl-token create-account <collateral mint>) or pass --reward-account");
+    }
+    Ok(key)
+}
+
+async fn run(args: Args) -> Result<()> {
+    let (config, once) = args.config()?;
+    let commitment = CommitmentConfig::from_str(&config.commitment)
+        .map_err(|_| anyhow::anyhow!("commitment `{}`: use processed, confirmed or finalized", config.commitment))?;
+    let payer = read_keypair(&config.keypair_path())?;
+    let backend = RpcBackend::new(&config.rpc_url(), commitment, Duration::from_millis(config.timeout_ms));
+    let reward = reward_account(&backend, &config, &payer.pubkey()).await?;
+    info!(url = %backend.url(), keeper = %payer.pubkey(), %reward, shard = ?config.shard, "keeper starting");
+    let interval = Duration::from_millis(config.interval_ms);
+    let mut keeper = Keeper::new(backend, payer, reward, config);
+    loop {
+        match keeper.tick().await {
+            Ok(_) if once => return Ok(()),
+            Ok(_) => {}
+            Err(e) if once => return Err(e),
+            Err(e) => error!("tick failed: {e:#}"),
+        }
+        tokio::time::sleep(interval).await;
+    }
+}
+
+fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let args = Args::parse();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("tokio runtime");
+    if let Err(e) = rt.block_on(run(args)) {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,186 @@
+//! Deciding what to send, off-chain, with the program's own code: health
+//! through `margin_engine::engine::health` and every planned liquidation
+//! simulated through `margin_engine::engine::liquidation` on copies of the
+//! accounts. The simulation carries the throttle forward, so the keeper
+//! never sends a call the throttle would refuse, and a second call on the
+//! same account sees the first one's result.
+
+use crate::config::Config;
+use crate::scan::Venue;
+use anchor_lang::prelude::Pubkey;
+use solana_sdk::instruction::Instruction;
+use ballast_client::engine as ix;
+use ballast_risk::oracle::Action;
+use margin_engine::constants::pause;
+use margin_engine::engine::health::{account_health, quote_from_reading, require_valid_for, MarketQuote, Now};
+use margin_engine::engine::liquidation::execute_liquidation;
+use margin_engine::errors::EngineError;
+use margin_engine::state::MarginAccount;
+use oracle_adapter::reader::reading;
+
+/// One account's liquidation calls this tick, simulated in order.
+#[derive(Clone, Debug)]
+pub struct PlannedAccount {
+    /// The margin account.
+    pub account: Pubkey,
+    /// Maintenance health before (quote units; negative).
+    pub health_before: i128,
+    /// Simulated maintenance health after the calls.
+    pub health_after: i128,
+    /// Notional the calls close.
+    pub notional: u64,
+    /// `liquidate` instructions, to be executed in order.
+    pub calls: Vec<Instruction>,
+}
+
+/// What a tick should do, and what it saw.
+#[derive(Clone, Debug, Default)]
+pub struct Plan {
+    /// Margin accounts in this keeper's shard.
+    pub in_shard: usize,
+    /// Of those, accounts with positions and maintenance health < 0.
+    pub unhealthy: usize,
+    /// Unhealthy accounts left for a later tick because a market's throttle
+    /// window is full.
+    pub throttled: usize,
+    /// Unhealthy accounts whose feeds do not allow liquidation (or whose
+    /// health could not be computed), left alone.
+    pub blocked: usize,
+    /// Liquidations, worst account first, at most `accounts_per_tick`.
+    pub liquidations: Vec<PlannedAccount>,
+    /// Bankrupt, fully closed accounts: `resolve_bankruptcy` each.
+    pub resolutions: Vec<Pubkey>,
+}
+
+/// Each market's quote at the venue's clock, `None` where the feed cannot
+/// be read (the program would refuse any instruction touching it).
+pub fn quotes(venue: &Venue) -> Vec<Option<MarketQuote>> {
+    let now = Now::at(&venue.exchange, venue.clock.unix_timestamp, venue.clock.slot);
+    venue
+        .markets
+        .iter()
+        .map(|m| quote_from_reading(&m.market, &reading(&m.feed, venue.clock.unix_timestamp), &now).ok())
+        .collect()
+}
+
+/// The quotes covering `account`'s open positions, or `None` if one is missing.
+fn covering(account: &MarginAccount, quotes: &[Option<MarketQuote>]) -> Option<Vec<MarketQuote>> {
+    account.open_positions().map(|s| quotes.get(s.market as usize).copied().flatten()).collect()
+}
+
+/// `(market, feed)` of every open position other than `market`, in slot order.
+fn other_positions(account: &MarginAccount, market: u16, venue: &Venue) -> Vec<(Pubkey, Pubkey)> {
+    account
+        .open_positions()
+        .filter(|s| s.market != market)
+        .map(|s| {
+            let m = &venue.markets[s.market as usize];
+            (m.key, m.market.feed)
+        })
+        .collect()
+}
+
+/// The open position with the largest notional at its quote.
+fn largest_position(account: &MarginAccount, quotes: &[MarketQuote]) -> Option<u16> {
+    account
+        .open_positions()
+        .filter_map(|s| {
+            let q = quotes.iter().find(|q| q.index == s.market)?;
+            Some(((s.base.unsigned_abs() as u128) * (q.price.unsigned_abs() as u128), s.market))
+        })
+        .max()
+        .map(|(_, market)| market)
+}
+
+fn is_throttle(e: &anchor_lang::error::Error) -> bool {
+    matches!(e, anchor_lang::error::Error::AnchorError(a) if a.error_code_number == u32::from(EngineError::ThrottleEngaged))
+}
+
+/// Plan a tick over `accounts` for the keeper `liquidator` (reward to
+/// `reward_token`).
+pub fn plan(
+    venue: &Venue,
+    accounts: &[(Pubkey, MarginAccount)],
+    config: &Config,
+    liquidator: Pubkey,
+    reward_token: Pubkey,
+) -> Plan {
+    let mut out = Plan::default();
+    let quotes = quotes(venue);
+    let mut candidates = Vec::new();
+    for (key, acc) in accounts.iter().filter(|(k, _)| config.shard.owns(k)) {
+        out.in_shard += 1;
+        if acc.owner == liquidator {
+            continue; // the program refuses self-liquidation
+        }
+        if !acc.has_positions() {
+            if acc.is_bankrupt() {
+                out.resolutions.push(*key);
+            }
+            continue;
+        }
+        let Some(qs) = covering(acc, &quotes) else {
+            out.blocked += 1;
+            continue;
+        };
+        match account_health(acc, &qs) {
+            Ok(h) if h.maintenance < 0 => candidates.push((h.maintenance, *key, *acc, qs)),
+            Ok(_) => {}
+            Err(_) => out.blocked += 1,
+        }
+    }
+    out.unhealthy = candidates.len();
+    if venue.exchange.is_paused(pause::LIQUIDATE) {
+        out.blocked += candidates.len();
+        return out;
+    }
+    // Worst first; ties by key so every run plans the same.
+    candidates.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    let (mut exchange, mut pool) = (venue.exchange, venue.pool);
+    let mut markets: Vec<_> = venue.markets.iter().map(|m| m.market).collect();
+    let keys = venue.keys();
+    for (health, key, mut acc, qs) in candidates {
+        if out.liquidations.len() >= config.accounts_per_tick {
+            break;
+        }
+        if require_valid_for(&qs, Action::Liquidate).is_err() {
+            out.blocked += 1;
+            continue;
+        }
+        let mut planned = PlannedAccount { account: key, health_before: health, health_after: health, notional: 0, calls: vec![] };
+        let mut throttled = false;
+        while planned.calls.len() < config.calls_per_account {
+            let Ok(before) = account_health(&acc, &qs) else { break };
+            let Some(index) = largest_position(&acc, &qs).filter(|_| before.maintenance < 0) else { break };
+            let quote = qs.iter().find(|q| q.index == index).expect("covering quote");
+            let health_accounts = other_positions(&acc, index, venue);
+            let market = &mut markets[index as usize];
+            market.set_phase(&quote.phase);
+            let (m0, p0, e0, a0) = (*market, pool, exchange, acc);
+            match execute_liquidation(&mut acc, market, &mut pool, &mut exchange, quote, &before, venue.clock.slot) {
+                Ok(o) => {
+                    let feed = market.feed;
+                    planned.notional = planned.notional.saturating_add(o.notional);
+                    planned.calls.push(ix::liquidate(liquidator, reward_token, key, &keys, index, feed, &health_accounts));
+                }
+                Err(e) => {
+                    // Leave every copy as it was: nothing of this call will happen.
+                    (*market, pool, exchange, acc) = (m0, p0, e0, a0);
+                    throttled = is_throttle(&e);
+                    break;
+                }
+            }
+        }
+        planned.health_after = account_health(&acc, &qs).map(|h| h.maintenance).unwrap_or(planned.health_before);
+        if planned.calls.is_empty() {
+            if throttled {
+                out.throttled += 1;
+            } else {
+                out.blocked += 1;
+            }
+        } else {
+            out.liquidations.push(planned);
+        }
+    }
+    out
+}

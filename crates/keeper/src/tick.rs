@@ -1,0 +1,245 @@
+//! One keeper tick: refresh feeds, read the venue, plan, send liquidations
+//! in batches, resolve bankruptcies, report. Transport failures are retried
+//! with backoff; a refused batch is split and its accounts retried alone; a
+//! tick that cannot read the venue fails as a whole and the loop goes on.
+
+use crate::config::Config;
+use crate::plan::{plan, Plan, PlannedAccount};
+use crate::scan::{load_venue, scan_accounts};
+use anchor_lang::prelude::Pubkey;
+use solana_sdk::instruction::Instruction;
+use anyhow::Result;
+use ballast_client::backend::{Backend, BackendError, BackendResult, Landed};
+use oracle_adapter::state::PriceFeed;
+use ballast_client::engine as ix;
+use solana_sdk::hash::Hash;
+use solana_sdk::signature::{Keypair, Signer};
+use solana_sdk::transaction::Transaction;
+use std::future::Future;
+use tracing::{debug, info, warn};
+
+/// What one tick did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TickReport {
+    /// Slot the venue was read at.
+    pub slot: u64,
+    /// Margin accounts found by the scan.
+    pub scanned: usize,
+    /// Of those, in this keeper's shard.
+    pub in_shard: usize,
+    /// Accounts with maintenance health < 0.
+    pub unhealthy: usize,
+    /// Unhealthy accounts left for later: throttle window full.
+    pub throttled: usize,
+    /// Unhealthy accounts whose feeds do not allow liquidation.
+    pub blocked: usize,
+    /// Accounts liquidated (at least one call landed).
+    pub liquidated: usize,
+    /// `liquidate` calls landed.
+    pub calls: usize,
+    /// Notional of the landed calls, as simulated (quote units).
+    pub notional: u64,
+    /// Bankruptcies resolved.
+    pub resolved: usize,
+    /// Feeds refreshed.
+    pub refreshed: usize,
+    /// Transactions refused by a program (after splitting).
+    pub rejected: usize,
+    /// Requests retried after a transport failure.
+    pub retries: u32,
+}
+
+impl std::fmt::Display for TickReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "slot {}: scanned {} ({} in shard), unhealthy {}, liquidated {} in {} calls (notional {}), \
+             throttled {}, blocked {}, resolved {}, feeds refreshed {}, rejected {}, retries {}",
+            self.slot,
+            self.scanned,
+            self.in_shard,
+            self.unhealthy,
+            self.liquidated,
+            self.calls,
+            ballast_client::fmt::fmt_quote(self.notional),
+            self.throttled,
+            self.blocked,
+            self.resolved,
+            self.refreshed,
+            self.rejected,
+            self.retries
+        )
+    }
+}
+
+/// A keeper bound to a backend and a key.
+pub struct Keeper<B> {
+    backend: B,
+    payer: Keypair,
+    reward_token: Pubkey,
+    config: Config,
+    /// Transaction counter, folded into a compute-budget instruction so that
+    /// two transactions never share a signature (a resend of the same bytes
+    /// still does, which is what makes a retry idempotent).
+    nonce: u32,
+}
+
+impl<B: Backend> Keeper<B> {
+    /// A keeper signing with `payer`, paid into `reward_token`.
+    pub fn new(backend: B, payer: Keypair, reward_token: Pubkey, config: Config) -> Keeper<B> {
+        Keeper { backend, payer, reward_token, config, nonce: 0 }
+    }
+
+    /// The backend.
+    pub fn backend(&self) -> &B {
+        &self.backend
+    }
+
+    /// Run `op` until it succeeds, fails for a reason other than transport,
+    /// or runs out of retries.
+    async fn retry<T, E, F, Fut>(&self, report: &mut TickReport, what: &str, mut op: F) -> Result<T, E>
+    where
+        E: Transient,
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, E>>,
+    {
+        let mut attempt = 0;
+        loop {
+            match op().await {
+                Err(e) if e.is_transport() && attempt < self.config.retries => {
+                    let wait = self.config.backoff(attempt);
+                    warn!(what, attempt, error = %e, wait_ms = wait.as_millis() as u64, "retrying");
+                    report.retries += 1;
+                    attempt += 1;
+                    if !wait.is_zero() {
+                        tokio::time::sleep(wait).await;
+                    }
+                }
+                other => return other,
+            }
+        }
+    }
+
+    fn transaction(&mut self, ixs: &[Instruction], blockhash: Hash) -> Transaction {
+        self.nonce = self.nonce.wrapping_add(1);
+        let limit = budget_nonce(self.nonce);
+        let mut all = Vec::with_capacity(ixs.len() + 1);
+        all.push(limit);
+        all.extend_from_slice(ixs);
+        Transaction::new_signed_with_payer(&all, Some(&self.payer.pubkey()), &[&self.payer], blockhash)
+    }
+
+    /// Send `ixs` in one transaction, retrying transport failures with the
+    /// same bytes (a landed duplicate reports as landed).
+    async fn send(&mut self, report: &mut TickReport, what: &str, ixs: &[Instruction], blockhash: Hash) -> BackendResult<Landed> {
+        let tx = self.transaction(ixs, blockhash);
+        self.retry(report, what, || self.backend.send(&tx)).await
+    }
+
+    /// One tick.
+    pub async fn tick(&mut self) -> Result<TickReport> {
+        let mut report = TickReport::default();
+        let blockhash = self.retry(&mut report, "blockhash", || self.backend.latest_blockhash()).await?;
+        self.refresh_feeds(&mut report, blockhash).await;
+        let venue = self.retry(&mut report, "venue", || load_venue(&self.backend)).await?;
+        let accounts = self.retry(&mut report, "scan", || scan_accounts(&self.backend)).await?;
+        let p = plan(&venue, &accounts, &self.config, self.payer.pubkey(), self.reward_token);
+        let Plan { in_shard, unhealthy, throttled, blocked, .. } = p;
+        report = TickReport { slot: venue.clock.slot, scanned: accounts.len(), in_shard, unhealthy, throttled, blocked, ..report };
+        let per_tx = self.config.accounts_per_tx;
+        for batch in p.liquidations.chunks(per_tx) {
+            self.liquidate_batch(&mut report, batch, blockhash).await;
+        }
+        let keys = venue.keys();
+        for account in &p.resolutions {
+            match self.send(&mut report, "resolve_bankruptcy", &[ix::resolve_bankruptcy(*account, &keys)], blockhash).await {
+                Ok(_) => {
+                    info!(%account, "bankruptcy resolved");
+                    report.resolved += 1;
+                }
+                Err(e) => self.refused(&mut report, "resolve_bankruptcy", account, &e),
+            }
+        }
+        info!("{report}");
+        Ok(report)
+    }
+
+    async fn liquidate_batch(&mut self, report: &mut TickReport, batch: &[PlannedAccount], blockhash: Hash) {
+        let ixs: Vec<Instruction> = batch.iter().flat_map(|a| a.calls.iter().cloned()).collect();
+        match self.send(report, "liquidate", &ixs, blockhash).await {
+            Ok(_) => batch.iter().for_each(|a| landed(report, a)),
+            Err(BackendError::Rejected { .. }) if batch.len() > 1 => {
+                debug!(accounts = batch.len(), "batch refused; sending its accounts one by one");
+                for a in batch {
+                    match self.send(report, "liquidate", &a.calls, blockhash).await {
+                        Ok(_) => landed(report, a),
+                        Err(e) => self.refused(report, "liquidate", &a.account, &e),
+                    }
+                }
+            }
+            Err(e) => batch.iter().for_each(|a| self.refused(report, "liquidate", &a.account, &e)),
+        }
+    }
+
+    fn refused(&self, report: &mut TickReport, what: &str, account: &Pubkey, e: &BackendError) {
+        warn!(what, %account, error = %e, "not done");
+        report.rejected += 1;
+    }
+
+    /// Refresh the configured feeds, one transaction each (a feed whose
+    /// sources are all unusable is refused without blocking the others).
+    async fn refresh_feeds(&mut self, report: &mut TickReport, blockhash: Hash) {
+        for symbol in self.config.feeds.clone() {
+            let key = ballast_client::oracle::feed_address(&symbol);
+            let feed = self.retry(report, "feed", || self.backend.get_account(&key)).await;
+            let feed = match feed.map(|a| a.map(|a| ballast_client::decode::zero_copy::<PriceFeed>(&a.data))) {
+                Ok(Some(Ok(f))) => f,
+                Ok(_) => {
+                    warn!(%symbol, %key, "no readable adapter feed for this symbol");
+                    report.rejected += 1;
+                    continue;
+                }
+                Err(e) => {
+                    self.refused(report, "refresh", &key, &e);
+                    continue;
+                }
+            };
+            match self.send(report, "refresh", &[ballast_client::oracle::refresh_configured(key, &feed)], blockhash).await {
+                Ok(_) => report.refreshed += 1,
+                Err(e) => self.refused(report, "refresh", &key, &e),
+            }
+        }
+    }
+}
+
+fn landed(report: &mut TickReport, a: &PlannedAccount) {
+    info!(account = %a.account, calls = a.calls.len(), before = a.health_before as i64, after = a.health_after as i64, "liquidated");
+    report.liquidated += 1;
+    report.calls += a.calls.len();
+    report.notional = report.notional.saturating_add(a.notional);
+}
+
+/// Errors worth retrying: a request that did not complete.
+pub trait Transient: std::fmt::Display {
+    /// Whether the failure was in transport (a retry may succeed).
+    fn is_transport(&self) -> bool;
+}
+
+impl Transient for BackendError {
+    fn is_transport(&self) -> bool {
+        matches!(self, BackendError::Transport(_))
+    }
+}
+
+/// A read that failed in the backend is transient; one that read bytes it
+/// could not decode (a wrong cluster, a missing exchange) is not.
+impl Transient for anyhow::Error {
+    fn is_transport(&self) -> bool {
+        self.downcast_ref::<BackendError>().is_some_and(BackendError::is_transport)
+    }
+}
+
+/// A compute-unit limit instruction that also makes the transaction unique.
+fn budget_nonce(nonce: u32) -> Instruction {
+    solana_compute_budget_interface::ComputeBudgetInstruction::set_compute_unit_limit(1_400_000 - (nonce % 100_000))
+}
