@@ -2,13 +2,14 @@
 
 use anchor_lang::solana_program::account_info::AccountInfo;
 use anchor_lang::solana_program::entrypoint::ProgramResult;
-use solana_program_test::{processor, BanksClientError, ProgramTest, ProgramTestContext};
+use ballast_client::backend::bank::{AccountIndex, BankBackend};
+use solana_program_test::{processor, BanksClientError, BanksTransactionResultWithMetadata, ProgramTest, ProgramTestContext};
 use solana_sdk::account::{Account, AccountSharedData};
 use solana_sdk::clock::Clock;
 use solana_sdk::instruction::Instruction;
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::{Keypair, Signer};
-use solana_sdk::transaction::Transaction;
+use solana_sdk::transaction::{Transaction, TransactionError};
 
 /// Wrap an Anchor program's `entry` into the `ProcessInstruction` shape that
 /// `processor!` expects. Anchor ties all arguments to one `'info` lifetime
@@ -48,6 +49,7 @@ pub fn keypair() -> Keypair {
 /// Builds a [`TestContext`] with both programs as native processors.
 pub struct ContextBuilder {
     program_test: ProgramTest,
+    index: AccountIndex,
 }
 
 impl Default for ContextBuilder {
@@ -64,12 +66,13 @@ impl ContextBuilder {
         program_test.prefer_bpf(false);
         program_test.add_program("oracle_adapter", oracle_adapter::ID, processor!(oracle_adapter_processor));
         program_test.add_program("margin_engine", margin_engine::ID, processor!(margin_engine_processor));
-        ContextBuilder { program_test }
+        ContextBuilder { program_test, index: AccountIndex::default() }
     }
 
     /// Add an account at genesis.
     pub fn account(mut self, address: Pubkey, account: Account) -> ContextBuilder {
         self.program_test.add_account(address, account);
+        self.index.insert(address);
         self
     }
 
@@ -77,7 +80,7 @@ impl ContextBuilder {
     pub async fn start(self) -> TestContext {
         let ctx = self.program_test.start_with_context().await;
         crate::native_events::install();
-        TestContext { ctx, nonce: 0 }
+        TestContext { ctx, nonce: 0, index: self.index }
     }
 }
 
@@ -86,9 +89,17 @@ pub struct TestContext {
     /// The program-test context (banks client, payer, blockhash).
     pub ctx: ProgramTestContext,
     nonce: u32,
+    /// Every key placed in or named by a transaction to this bank.
+    index: AccountIndex,
 }
 
 impl TestContext {
+    /// A [`Backend`](ballast_client::backend::Backend) over this bank (for
+    /// the keeper), sharing this context's account index.
+    pub fn backend(&self) -> BankBackend {
+        BankBackend::new(self.ctx.banks_client.clone(), self.index.clone())
+    }
+
     /// The fee payer.
     pub fn payer(&self) -> Pubkey {
         self.ctx.payer.pubkey()
@@ -115,7 +126,29 @@ impl TestContext {
         all.extend_from_slice(ixs);
         let mut keys: Vec<&Keypair> = vec![&self.ctx.payer];
         keys.extend_from_slice(signers);
-        Transaction::new_signed_with_payer(&all, Some(&self.ctx.payer.pubkey()), &keys, self.ctx.last_blockhash)
+        let tx =
+            Transaction::new_signed_with_payer(&all, Some(&self.ctx.payer.pubkey()), &keys, self.ctx.last_blockhash);
+        self.index.observe(&tx);
+        tx
+    }
+
+    /// Execute `ixs`; the bank's simulated PoH keeps moving, so a long test
+    /// outlives a blockhash: on `BlockhashNotFound` take the latest and
+    /// send once more (a new transaction: the nonce changes).
+    async fn execute(
+        &mut self,
+        ixs: &[Instruction],
+        signers: &[&Keypair],
+    ) -> Result<BanksTransactionResultWithMetadata, BanksClientError> {
+        let tx = self.transaction(ixs, signers);
+        let mut res = self.ctx.banks_client.process_transaction_with_metadata(tx).await?;
+        if res.result == Err(TransactionError::BlockhashNotFound) {
+            self.ctx.last_blockhash = self.ctx.banks_client.get_latest_blockhash().await?;
+            let tx = self.transaction(ixs, signers);
+            res = self.ctx.banks_client.process_transaction_with_metadata(tx).await?;
+        }
+        res.result.clone().map_err(BanksClientError::TransactionError)?;
+        Ok(res)
     }
 
     /// Like [`TestContext::process`], returning the log messages on success
@@ -125,10 +158,8 @@ impl TestContext {
         ixs: &[Instruction],
         signers: &[&Keypair],
     ) -> Result<Vec<String>, BanksClientError> {
-        let tx = self.transaction(ixs, signers);
-        let res = self.ctx.banks_client.process_transaction_with_metadata(tx).await?;
-        res.result.map_err(BanksClientError::TransactionError)?;
-        Ok(res.metadata.map(|m| m.log_messages).unwrap_or_default())
+        let meta = self.execute(ixs, signers).await?;
+        Ok(meta.metadata.map(|m| m.log_messages).unwrap_or_default())
     }
 
     /// Like [`TestContext::process`], returning the program's return data.
@@ -137,10 +168,8 @@ impl TestContext {
         ixs: &[Instruction],
         signers: &[&Keypair],
     ) -> Result<Vec<u8>, BanksClientError> {
-        let tx = self.transaction(ixs, signers);
-        let res = self.ctx.banks_client.process_transaction_with_metadata(tx).await?;
-        res.result.map_err(BanksClientError::TransactionError)?;
-        Ok(res.metadata.and_then(|m| m.return_data).map(|r| r.data).unwrap_or_default())
+        let meta = self.execute(ixs, signers).await?;
+        Ok(meta.metadata.and_then(|m| m.return_data).map(|r| r.data).unwrap_or_default())
     }
 
     /// Fetch an account (None if missing).
@@ -151,6 +180,7 @@ impl TestContext {
     /// Write an account directly into the bank (fixtures, dumps).
     pub fn set_account(&mut self, address: &Pubkey, account: &Account) {
         self.ctx.set_account(address, &AccountSharedData::from(account.clone()));
+        self.index.insert(*address);
     }
 
     /// The current clock.

@@ -108,12 +108,19 @@ impl Venue {
         vec![(self.market, self.feed)]
     }
 
-    /// Move the SOL price to `price` ± `conf` at `t`/`slot` and refresh.
-    pub async fn set_price(&mut self, tc: &mut TestContext, price: i64, conf: u64, t: i64, slot: u64) {
+    /// Move the clock to `t`/`slot` and have both sources publish `price` ±
+    /// `conf` there, without refreshing the feed (a keeper's job).
+    pub async fn publish(&mut self, tc: &mut TestContext, price: i64, conf: u64, t: i64, slot: u64) {
         tc.set_clock(slot, t).await;
         for s in &mut self.sources {
             *s = SourceFixture { conf, ..s.at(price, t, slot) };
+            tc.set_account(&s.address, &s.account());
         }
+    }
+
+    /// Move the SOL price to `price` ± `conf` at `t`/`slot` and refresh.
+    pub async fn set_price(&mut self, tc: &mut TestContext, price: i64, conf: u64, t: i64, slot: u64) {
+        self.publish(tc, price, conf, t, slot).await;
         refresh(tc, &self.feed, &self.sources).await.expect("refresh");
     }
 }

@@ -9,6 +9,7 @@ mod engine_liquidation;
 mod engine_price_gate;
 mod engine_security;
 mod engine_sequences;
+mod keeper;
 mod oracle_dumps;
 mod oracle_governance;
 mod oracle_refresh;

@@ -1,0 +1,238 @@
+//! The keeper end to end in the bank: a crowd of traders at mixed leverage,
+//! a 30 % crash, then keeper ticks until every account is healthy again.
+//! After every tick: the accounting invariants hold, no account that was
+//! healthy was touched, and nothing the keeper sent was refused.
+
+use ballast_client::backend::bank::BankBackend;
+use ballast_client::backend::{Backend, BackendError, BackendResult, Filter, Landed};
+use ballast_client::engine as ix;
+use ballast_keeper::{Config, Keeper, Shard, TickReport};
+use ballast_tests::context::TestContext;
+use ballast_tests::fixtures::ONE;
+use ballast_tests::venue::{assert_conservation, load, patch, trader, trader_with_position};
+use ballast_tests::venue::{venue, Trader, Venue, BASE, S0, T0, USD};
+use margin_engine::state::{Exchange, MarginAccount, Market};
+use oracle_adapter::state::PriceFeed;
+use solana_sdk::account::Account;
+use solana_sdk::clock::Clock;
+use solana_sdk::hash::Hash;
+use solana_sdk::pubkey::Pubkey;
+use solana_sdk::transaction::Transaction;
+use std::cell::Cell;
+use std::collections::BTreeMap;
+
+/// `n` traders: collateral 100..1,000, leverage 1, 2, 3, 5, 7 or 9, one in
+/// five short; plus the accounts' keys in creation order.
+async fn crowd(tc: &mut TestContext, v: &Venue, n: u64) -> Vec<Trader> {
+    const LEVERAGE: [u64; 6] = [1, 2, 3, 5, 7, 9];
+    let mut out = Vec::new();
+    for i in 0..n {
+        let collateral = (100 + i * 37 % 900) * USD;
+        let notional = collateral * LEVERAGE[i as usize % 6];
+        let base = (notional as i128 * BASE as i128 / (100 * USD) as i128) as i64;
+        let base = if i % 5 == 0 { -base } else { base };
+        out.push(trader_with_position(tc, v, collateral, base).await);
+    }
+    out
+}
+
+/// A crash from 100 to 70 in 5-dollar steps ten minutes apart (one EMA
+/// half-life), so the adapter accepts every step; returns (t, slot) after.
+async fn crash(tc: &mut TestContext, v: &mut Venue) -> (i64, u64) {
+    let (mut t, mut slot) = (T0, S0);
+    for price in [95, 90, 85, 80, 75, 70] {
+        (t, slot) = (t + 600, slot + 1_500);
+        v.set_price(tc, price * ONE, 0, t, slot).await;
+    }
+    (t, slot)
+}
+
+/// Maintenance health of every account at the bank's clock, with the
+/// client preview (the program's own code).
+async fn healths(tc: &mut TestContext, v: &Venue, accounts: &[Pubkey]) -> BTreeMap<Pubkey, (i128, MarginAccount)> {
+    let clock = tc.clock().await;
+    let ex: Exchange = load(tc, &ix::exchange_address()).await;
+    let markets = [(load::<Market>(tc, &v.market).await, load::<PriceFeed>(tc, &v.feed).await)];
+    let mut out = BTreeMap::new();
+    for a in accounts {
+        let acc: MarginAccount = load(tc, a).await;
+        let h = ballast_client::preview::health(&ex, &acc, &markets, clock.unix_timestamp, clock.slot).unwrap();
+        out.insert(*a, (h.maintenance, acc));
+    }
+    out
+}
+
+fn unhealthy(h: &BTreeMap<Pubkey, (i128, MarginAccount)>) -> usize {
+    h.values().filter(|(m, a)| a.has_positions() && *m < 0).count()
+}
+
+fn keeper_config() -> Config {
+    Config { backoff_ms: 0, ..Config::default() }
+}
+
+#[tokio::test]
+async fn after_a_30pct_crash_the_keeper_liquidates_every_unhealthy_account_within_the_throttle_and_touches_no_healthy_one(
+) {
+    let (mut tc, mut v) = venue(100 * ONE, 1_000_000 * USD).await;
+    patch::<Market>(&mut tc, &v.market, |m| m.oi_cap = 1_000_000 * BASE as u64).await;
+    let traders = crowd(&mut tc, &v, 200).await;
+    let k = trader(&mut tc, &v, 0).await;
+    let mut accounts: Vec<Pubkey> = traders.iter().map(|t| t.margin).collect();
+    accounts.push(k.margin);
+    let (mut t, mut slot) = crash(&mut tc, &mut v).await;
+    // A throttle tight enough to matter: 20,000 of notional per 100 slots.
+    let cap = 20_000 * USD;
+    patch::<Market>(&mut tc, &v.market, |m| m.throttle_cap = cap).await;
+    let mut keeper = Keeper::new(tc.backend(), k.key.insecure_clone(), k.token, keeper_config());
+    let initially = unhealthy(&healths(&mut tc, &v, &accounts).await);
+    assert!(initially > 50, "the crash leaves many accounts unhealthy: {initially}");
+
+    let (mut ticks, mut total, mut throttled_ticks) = (0u64, TickReport::default(), 0);
+    loop {
+        let before = healths(&mut tc, &v, &accounts).await;
+        let left = unhealthy(&before);
+        let bankrupt = before.values().filter(|(_, a)| a.is_bankrupt()).count();
+        if left == 0 && bankrupt == 0 {
+            break;
+        }
+        let report = keeper.tick().await.expect("tick");
+        ticks += 1;
+        assert_eq!((report.unhealthy, report.rejected, report.scanned), (left, 0, accounts.len()), "{report}");
+        for (key, (m, acc)) in &before {
+            if *m >= 0 && !acc.is_bankrupt() {
+                let now: MarginAccount = load(&mut tc, key).await;
+                assert_eq!(bytemuck::bytes_of(&now), bytemuck::bytes_of(acc), "healthy account {key} untouched");
+            }
+        }
+        assert_conservation(&mut tc, &v, &accounts).await;
+        throttled_ticks += usize::from(report.throttled > 0);
+        total.calls += report.calls;
+        total.notional += report.notional;
+        total.resolved += report.resolved;
+        assert!(ticks <= 100, "no convergence after 100 ticks");
+        // Half a throttle window passes; the oracles keep publishing 70.
+        (t, slot) = (t + 20, slot + 50);
+        v.set_price(&mut tc, 70 * ONE, 0, t, slot).await;
+    }
+    // The throttle held the keeper back, yet it kept up with the windows:
+    // two ticks per window, plus one for the bankruptcies of the last
+    // closes and one for a partial last window. (An upper bound: accounts
+    // below the bankruptcy line are exempt from the throttle, and their
+    // notional is counted here too.)
+    assert!(throttled_ticks > 0, "the throttle engaged");
+    let windows = total.notional.div_ceil(cap) as u64;
+    assert!(ticks <= 2 * windows + 2, "{ticks} ticks for {windows} windows of liquidations");
+    assert!(total.resolved > 0, "the crash bankrupted the 9x accounts and the keeper resolved them");
+    let ex: Exchange = load(&mut tc, &ix::exchange_address()).await;
+    assert!(ex.insurance_balance > 0, "penalties funded the insurance fund");
+}
+
+/// A backend that fails a seeded share of requests: before they reach the
+/// bank, and (for sends) after the bank executed them, losing the reply.
+struct Flaky {
+    inner: BankBackend,
+    state: Cell<u64>,
+    failures: Cell<u32>,
+    /// Failure probability in 1/256ths.
+    rate: u64,
+}
+
+impl Flaky {
+    fn fail(&self) -> BackendResult<()> {
+        // xorshift64*: deterministic for the seed.
+        let mut x = self.state.get();
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.state.set(x);
+        if (x.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 56) < self.rate {
+            self.failures.set(self.failures.get() + 1);
+            return Err(BackendError::Transport("injected: connection reset".into()));
+        }
+        Ok(())
+    }
+}
+
+impl Backend for Flaky {
+    async fn get_account(&self, key: &Pubkey) -> BackendResult<Option<Account>> {
+        self.fail()?;
+        self.inner.get_account(key).await
+    }
+    async fn get_multiple_accounts(&self, keys: &[Pubkey]) -> BackendResult<Vec<Option<Account>>> {
+        self.fail()?;
+        self.inner.get_multiple_accounts(keys).await
+    }
+    async fn get_program_accounts(&self, program: &Pubkey, filters: &[Filter]) -> BackendResult<Vec<(Pubkey, Account)>> {
+        self.fail()?;
+        self.inner.get_program_accounts(program, filters).await
+    }
+    async fn latest_blockhash(&self) -> BackendResult<Hash> {
+        self.fail()?;
+        self.inner.latest_blockhash().await
+    }
+    async fn send(&self, tx: &Transaction) -> BackendResult<Landed> {
+        self.fail()?;
+        let landed = self.inner.send(tx).await?;
+        self.fail()?; // executed, but the reply is lost
+        Ok(landed)
+    }
+    async fn clock(&self) -> BackendResult<Clock> {
+        self.fail()?;
+        self.inner.clock().await
+    }
+}
+
+#[tokio::test]
+async fn a_keeper_whose_backend_fails_a_third_of_requests_still_converges_and_refreshes_its_feed() {
+    let (mut tc, mut v) = venue(100 * ONE, 1_000_000 * USD).await;
+    let traders = crowd(&mut tc, &v, 30).await;
+    let k = trader(&mut tc, &v, 0).await;
+    let mut accounts: Vec<Pubkey> = traders.iter().map(|t| t.margin).collect();
+    accounts.push(k.margin);
+    let (mut t, mut slot) = crash(&mut tc, &mut v).await;
+    let flaky = Flaky { inner: tc.backend(), state: Cell::new(0x9e37_79b9_7f4a_7c15), failures: Cell::new(0), rate: 85 };
+    // The keeper refreshes the feed itself; the test only has the sources publish.
+    let config = Config { feeds: vec!["SOL".into()], retries: 3, ..keeper_config() };
+    let mut keeper = Keeper::new(flaky, k.key.insecure_clone(), k.token, config);
+    let (mut ticks, mut failed_ticks, mut refreshed) = (0, 0, 0);
+    loop {
+        let h = healths(&mut tc, &v, &accounts).await;
+        if unhealthy(&h) == 0 && h.values().all(|(_, a)| !a.is_bankrupt()) {
+            break;
+        }
+        (t, slot) = (t + 20, slot + 50);
+        v.publish(&mut tc, 70 * ONE, 0, t, slot).await;
+        match keeper.tick().await {
+            Ok(r) => refreshed += r.refreshed,
+            Err(_) => failed_ticks += 1, // the binary logs and goes on; so do we
+        }
+        ticks += 1;
+        assert_conservation(&mut tc, &v, &accounts).await;
+        assert!(ticks <= 60, "no convergence after 60 ticks ({failed_ticks} failed)");
+    }
+    let failures = keeper.backend().failures.get();
+    assert!(failures > 20, "failures were injected: {failures}");
+    assert!(refreshed > 0, "the keeper refreshed the feed");
+    let feed: PriceFeed = load(&mut tc, &v.feed).await;
+    assert_eq!(feed.price, 70 * ONE);
+}
+
+#[tokio::test]
+async fn shards_split_the_accounts_and_together_cover_all_of_them() {
+    let (mut tc, mut v) = venue(100 * ONE, 1_000_000 * USD).await;
+    let traders = crowd(&mut tc, &v, 24).await;
+    let k = trader(&mut tc, &v, 0).await;
+    crash(&mut tc, &mut v).await;
+    let mut seen = 0;
+    let mut unhealthy_total = 0;
+    for index in 0..3 {
+        let config = Config { shard: Shard { index, count: 3 }, ..keeper_config() };
+        let mut keeper = Keeper::new(tc.backend(), k.key.insecure_clone(), k.token, config);
+        let r = keeper.tick().await.expect("tick");
+        seen += r.in_shard;
+        unhealthy_total += r.unhealthy;
+        assert!(r.in_shard < traders.len() + 1, "a shard sees only part of the accounts");
+    }
+    assert_eq!(seen, traders.len() + 1, "every account is in exactly one shard");
+    assert!(unhealthy_total > 0);
+}
