@@ -3,7 +3,9 @@
 use anchor_lang::solana_program::account_info::AccountInfo;
 use anchor_lang::solana_program::entrypoint::ProgramResult;
 use ballast_client::backend::bank::{AccountIndex, BankBackend};
-use solana_program_test::{processor, BanksClientError, BanksTransactionResultWithMetadata, ProgramTest, ProgramTestContext};
+use solana_program_test::{
+    processor, BanksClientError, BanksTransactionResultWithMetadata, ProgramTest, ProgramTestContext,
+};
 use solana_sdk::account::{Account, AccountSharedData};
 use solana_sdk::clock::Clock;
 use solana_sdk::instruction::Instruction;

@@ -8,7 +8,8 @@ use solana_sdk::transaction::TransactionError;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-const IDLS: [&str; 2] = [include_str!("../../../idl/oracle_adapter.json"), include_str!("../../../idl/margin_engine.json")];
+const IDLS: [&str; 2] =
+    [include_str!("../../../idl/oracle_adapter.json"), include_str!("../../../idl/margin_engine.json")];
 
 /// A program's error: its IDL name and message.
 #[derive(Clone, Debug, PartialEq, Eq)]

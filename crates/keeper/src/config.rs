@@ -124,7 +124,9 @@ impl Config {
             }
         }
         if self.calls_per_account.saturating_mul(self.accounts_per_tx) > 16 {
-            bail!("calls_per_account x accounts_per_tx must be at most 16 (one transaction's account and compute limits)");
+            bail!(
+                "calls_per_account x accounts_per_tx must be at most 16 (one transaction's account and compute limits)"
+            );
         }
         if self.interval_ms == 0 || self.timeout_ms == 0 {
             bail!("interval_ms and timeout_ms must be positive");
@@ -177,7 +179,10 @@ mod tests {
     #[test]
     fn a_toml_file_overrides_defaults_and_unknown_or_zero_fields_are_refused() {
         let c: Config = toml::from_str("feeds = [\"SOL\"]\nshard = \"2/3\"\naccounts_per_tx = 2").unwrap();
-        assert_eq!((c.feeds.clone(), c.shard, c.accounts_per_tx), (vec!["SOL".to_string()], Shard { index: 2, count: 3 }, 2));
+        assert_eq!(
+            (c.feeds.clone(), c.shard, c.accounts_per_tx),
+            (vec!["SOL".to_string()], Shard { index: 2, count: 3 }, 2)
+        );
         assert_eq!(c.interval_ms, Config::default().interval_ms);
         assert!(toml::from_str::<Config>("acounts_per_tx = 2").is_err(), "a typo is an error, not a default");
         assert!(toml::from_str::<Config>("shard = \"3/3\"").is_err());

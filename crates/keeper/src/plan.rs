@@ -8,7 +8,6 @@
 use crate::config::Config;
 use crate::scan::Venue;
 use anchor_lang::prelude::Pubkey;
-use solana_sdk::instruction::Instruction;
 use ballast_client::engine as ix;
 use ballast_risk::oracle::Action;
 use margin_engine::constants::pause;
@@ -17,6 +16,7 @@ use margin_engine::engine::liquidation::execute_liquidation;
 use margin_engine::errors::EngineError;
 use margin_engine::state::MarginAccount;
 use oracle_adapter::reader::reading;
+use solana_sdk::instruction::Instruction;
 
 /// One account's liquidation calls this tick, simulated in order.
 #[derive(Clone, Debug)]
@@ -135,7 +135,7 @@ pub fn plan(
         return out;
     }
     // Worst first; ties by key so every run plans the same.
-    candidates.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    candidates.sort_by_key(|c| (c.0, c.1));
     let (mut exchange, mut pool) = (venue.exchange, venue.pool);
     let mut markets: Vec<_> = venue.markets.iter().map(|m| m.market).collect();
     let keys = venue.keys();
@@ -147,7 +147,8 @@ pub fn plan(
             out.blocked += 1;
             continue;
         }
-        let mut planned = PlannedAccount { account: key, health_before: health, health_after: health, notional: 0, calls: vec![] };
+        let mut planned =
+            PlannedAccount { account: key, health_before: health, health_after: health, notional: 0, calls: vec![] };
         let mut throttled = false;
         while planned.calls.len() < config.calls_per_account {
             let Ok(before) = account_health(&acc, &qs) else { break };
@@ -161,7 +162,15 @@ pub fn plan(
                 Ok(o) => {
                     let feed = market.feed;
                     planned.notional = planned.notional.saturating_add(o.notional);
-                    planned.calls.push(ix::liquidate(liquidator, reward_token, key, &keys, index, feed, &health_accounts));
+                    planned.calls.push(ix::liquidate(
+                        liquidator,
+                        reward_token,
+                        key,
+                        &keys,
+                        index,
+                        feed,
+                        &health_accounts,
+                    ));
                 }
                 Err(e) => {
                     // Leave every copy as it was: nothing of this call will happen.

@@ -91,6 +91,8 @@ pub async fn load_venue<B: Backend>(backend: &B) -> Result<Venue> {
 pub async fn scan_accounts<B: Backend>(backend: &B) -> Result<Vec<(Pubkey, MarginAccount)>> {
     let raw = backend.get_program_accounts(&margin_engine::ID, &Filter::zero_copy::<MarginAccount>()).await?;
     raw.into_iter()
-        .map(|(key, acc)| Ok((key, zero_copy::<MarginAccount>(&acc.data).with_context(|| format!("margin account {key}"))?)))
+        .map(|(key, acc)| {
+            Ok((key, zero_copy::<MarginAccount>(&acc.data).with_context(|| format!("margin account {key}"))?))
+        })
         .collect()
 }

@@ -7,12 +7,12 @@ use crate::config::Config;
 use crate::plan::{plan, Plan, PlannedAccount};
 use crate::scan::{load_venue, scan_accounts};
 use anchor_lang::prelude::Pubkey;
-use solana_sdk::instruction::Instruction;
 use anyhow::Result;
 use ballast_client::backend::{Backend, BackendError, BackendResult, Landed};
-use oracle_adapter::state::PriceFeed;
 use ballast_client::engine as ix;
+use oracle_adapter::state::PriceFeed;
 use solana_sdk::hash::Hash;
+use solana_sdk::instruction::Instruction;
 use solana_sdk::signature::{Keypair, Signer};
 use solana_sdk::transaction::Transaction;
 use std::future::Future;
@@ -43,8 +43,11 @@ pub struct TickReport {
     pub resolved: usize,
     /// Feeds refreshed.
     pub refreshed: usize,
-    /// Transactions refused by a program (after splitting).
+    /// Transactions refused by the runtime or a program (after splitting).
     pub rejected: usize,
+    /// Transactions given up after their transport retries ran out (they
+    /// may still have landed; the next tick's scan sees the truth).
+    pub failed: usize,
     /// Requests retried after a transport failure.
     pub retries: u32,
 }
@@ -54,7 +57,7 @@ impl std::fmt::Display for TickReport {
         write!(
             f,
             "slot {}: scanned {} ({} in shard), unhealthy {}, liquidated {} in {} calls (notional {}), \
-             throttled {}, blocked {}, resolved {}, feeds refreshed {}, rejected {}, retries {}",
+             throttled {}, blocked {}, resolved {}, feeds refreshed {}, rejected {}, failed {}, retries {}",
             self.slot,
             self.scanned,
             self.in_shard,
@@ -67,6 +70,7 @@ impl std::fmt::Display for TickReport {
             self.resolved,
             self.refreshed,
             self.rejected,
+            self.failed,
             self.retries
         )
     }
@@ -131,7 +135,13 @@ impl<B: Backend> Keeper<B> {
 
     /// Send `ixs` in one transaction, retrying transport failures with the
     /// same bytes (a landed duplicate reports as landed).
-    async fn send(&mut self, report: &mut TickReport, what: &str, ixs: &[Instruction], blockhash: Hash) -> BackendResult<Landed> {
+    async fn send(
+        &mut self,
+        report: &mut TickReport,
+        what: &str,
+        ixs: &[Instruction],
+        blockhash: Hash,
+    ) -> BackendResult<Landed> {
         let tx = self.transaction(ixs, blockhash);
         self.retry(report, what, || self.backend.send(&tx)).await
     }
@@ -145,14 +155,25 @@ impl<B: Backend> Keeper<B> {
         let accounts = self.retry(&mut report, "scan", || scan_accounts(&self.backend)).await?;
         let p = plan(&venue, &accounts, &self.config, self.payer.pubkey(), self.reward_token);
         let Plan { in_shard, unhealthy, throttled, blocked, .. } = p;
-        report = TickReport { slot: venue.clock.slot, scanned: accounts.len(), in_shard, unhealthy, throttled, blocked, ..report };
+        report = TickReport {
+            slot: venue.clock.slot,
+            scanned: accounts.len(),
+            in_shard,
+            unhealthy,
+            throttled,
+            blocked,
+            ..report
+        };
         let per_tx = self.config.accounts_per_tx;
         for batch in p.liquidations.chunks(per_tx) {
             self.liquidate_batch(&mut report, batch, blockhash).await;
         }
         let keys = venue.keys();
         for account in &p.resolutions {
-            match self.send(&mut report, "resolve_bankruptcy", &[ix::resolve_bankruptcy(*account, &keys)], blockhash).await {
+            match self
+                .send(&mut report, "resolve_bankruptcy", &[ix::resolve_bankruptcy(*account, &keys)], blockhash)
+                .await
+            {
                 Ok(_) => {
                     info!(%account, "bankruptcy resolved");
                     report.resolved += 1;
@@ -183,7 +204,10 @@ impl<B: Backend> Keeper<B> {
 
     fn refused(&self, report: &mut TickReport, what: &str, account: &Pubkey, e: &BackendError) {
         warn!(what, %account, error = %e, "not done");
-        report.rejected += 1;
+        match e {
+            BackendError::Transport(_) => report.failed += 1,
+            BackendError::Rejected { .. } => report.rejected += 1,
+        }
     }
 
     /// Refresh the configured feeds, one transaction each (a feed whose
@@ -196,7 +220,7 @@ impl<B: Backend> Keeper<B> {
                 Ok(Some(Ok(f))) => f,
                 Ok(_) => {
                     warn!(%symbol, %key, "no readable adapter feed for this symbol");
-                    report.rejected += 1;
+                    report.failed += 1;
                     continue;
                 }
                 Err(e) => {
@@ -204,7 +228,10 @@ impl<B: Backend> Keeper<B> {
                     continue;
                 }
             };
-            match self.send(report, "refresh", &[ballast_client::oracle::refresh_configured(key, &feed)], blockhash).await {
+            match self
+                .send(report, "refresh", &[ballast_client::oracle::refresh_configured(key, &feed)], blockhash)
+                .await
+            {
                 Ok(_) => report.refreshed += 1,
                 Err(e) => self.refused(report, "refresh", &key, &e),
             }

@@ -16,8 +16,8 @@
 
 use super::{Backend, BackendError, BackendResult, Filter, Landed};
 use anchor_lang::prelude::Pubkey;
-use solana_banks_client::{BanksClient, BanksClientError};
 use solana_account::Account;
+use solana_banks_client::{BanksClient, BanksClientError};
 use solana_sdk::clock::Clock;
 use solana_sdk::hash::Hash;
 use solana_sdk::transaction::{Transaction, TransactionError};
@@ -87,7 +87,11 @@ impl Backend for BankBackend {
         Ok(out)
     }
 
-    async fn get_program_accounts(&self, program: &Pubkey, filters: &[Filter]) -> BackendResult<Vec<(Pubkey, Account)>> {
+    async fn get_program_accounts(
+        &self,
+        program: &Pubkey,
+        filters: &[Filter],
+    ) -> BackendResult<Vec<(Pubkey, Account)>> {
         let mut out = Vec::new();
         for key in self.index.keys() {
             if let Some(acc) = self.get_account(&key).await? {

@@ -127,7 +127,8 @@ pub trait Backend {
     /// Several accounts, in the order of `keys`.
     async fn get_multiple_accounts(&self, keys: &[Pubkey]) -> BackendResult<Vec<Option<Account>>>;
     /// Every account owned by `program` that passes all `filters`.
-    async fn get_program_accounts(&self, program: &Pubkey, filters: &[Filter]) -> BackendResult<Vec<(Pubkey, Account)>>;
+    async fn get_program_accounts(&self, program: &Pubkey, filters: &[Filter])
+        -> BackendResult<Vec<(Pubkey, Account)>>;
     /// A recent blockhash to sign with.
     async fn latest_blockhash(&self) -> BackendResult<Hash>;
     /// Send a signed transaction and wait until it is confirmed or refused.

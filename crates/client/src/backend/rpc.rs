@@ -3,14 +3,14 @@
 
 use super::{Backend, BackendError, BackendResult, Filter, Landed};
 use anchor_lang::prelude::Pubkey;
+use solana_account::Account;
 use solana_account_decoder_client_types::UiAccountEncoding;
+use solana_commitment_config::CommitmentConfig;
 use solana_rpc_client::nonblocking::rpc_client::RpcClient;
 use solana_rpc_client_api::client_error::Error as ClientError;
 use solana_rpc_client_api::config::{RpcAccountInfoConfig, RpcProgramAccountsConfig};
 use solana_rpc_client_api::filter::{Memcmp, RpcFilterType};
-use solana_account::Account;
 use solana_sdk::clock::Clock;
-use solana_commitment_config::CommitmentConfig;
 use solana_sdk::hash::Hash;
 use solana_sdk::transaction::{Transaction, TransactionError};
 use std::time::Duration;
@@ -73,7 +73,11 @@ impl Backend for RpcBackend {
         Ok(out)
     }
 
-    async fn get_program_accounts(&self, program: &Pubkey, filters: &[Filter]) -> BackendResult<Vec<(Pubkey, Account)>> {
+    async fn get_program_accounts(
+        &self,
+        program: &Pubkey,
+        filters: &[Filter],
+    ) -> BackendResult<Vec<(Pubkey, Account)>> {
         let config = RpcProgramAccountsConfig {
             filters: Some(filters.iter().map(rpc_filter).collect()),
             account_config: RpcAccountInfoConfig {
