@@ -265,6 +265,30 @@ pub async fn assert_conservation(tc: &mut TestContext, v: &Venue, accounts: &[Pu
     assert_eq!((long, short), (market.long_oi as u128, market.short_oi as u128), "open interest == sum of positions");
 }
 
+/// Add market `index` for `symbol` (the SOL parameters otherwise) on a new
+/// feed whose two sources publish `price` now; returns the market, the feed
+/// and its sources.
+pub async fn add_market(
+    tc: &mut TestContext,
+    v: &Venue,
+    index: u16,
+    symbol: &str,
+    price: i64,
+) -> (Pubkey, Pubkey, Vec<SourceFixture>) {
+    use oracle_adapter::sources::SourceKind;
+    let clock = tc.clock().await;
+    let (t, slot) = (clock.unix_timestamp, clock.slot);
+    let sources = vec![
+        SourceFixture::new(SourceKind::PythPull, price, 0, t, slot),
+        SourceFixture::new(SourceKind::SwitchboardOnDemand, price, 0, t, slot),
+    ];
+    let feed = crate::adapter::create_feed(tc, &v.gov, symbol, &sources, crate::adapter::guards()).await;
+    refresh(tc, &feed, &sources).await.expect("refresh");
+    let params = AddMarketParams { symbol: symbol.into(), ..sol_params() };
+    tc.process(&[ix::add_market(v.gov.pubkey(), index, feed, params)], &[&v.gov]).await.expect("add_market");
+    (ix::market_address(index), feed, sources)
+}
+
 /// Decode an LP position.
 pub async fn lp_shares(tc: &mut TestContext, owner: &Pubkey) -> u64 {
     load::<LpPosition>(tc, &ix::lp_address(owner)).await.shares

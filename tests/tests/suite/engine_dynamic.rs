@@ -4,16 +4,15 @@
 
 use anchor_lang::AnchorDeserialize;
 use ballast_client::engine as ix;
-use ballast_tests::adapter::{create_feed, find_event, guards, refresh};
+use ballast_tests::adapter::find_event;
 use ballast_tests::assertions::assert_error;
 use ballast_tests::context::TestContext;
-use ballast_tests::fixtures::{SourceFixture, ONE};
-use ballast_tests::venue::{load, patch, sol_params, trader_with_position, venue, Venue, BASE, S0, T0, USD};
+use ballast_tests::fixtures::ONE;
+use ballast_tests::venue::{add_market, load, patch, trader_with_position, venue, Venue, BASE, S0, T0, USD};
 use margin_engine::errors::EngineError;
 use margin_engine::events::{StressEntered, StressLeft};
-use margin_engine::instructions::{AddMarketParams, HealthView, TradeParams};
+use margin_engine::instructions::{HealthView, TradeParams};
 use margin_engine::state::{Exchange, Market};
-use oracle_adapter::sources::SourceKind;
 use oracle_adapter::state::PriceFeed;
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::Signer;
@@ -93,15 +92,8 @@ async fn two_second_slots_enter_stress_mode_and_the_cooldown_leaves_it() {
 async fn half_the_feeds_stale_enters_stress_mode() {
     let (mut tc, mut v) = venue(100 * ONE, 0).await;
     // A second market on its own feed.
-    let eth = vec![
-        SourceFixture::new(SourceKind::PythPull, 3_000 * ONE, 0, T0, S0),
-        SourceFixture::new(SourceKind::SwitchboardOnDemand, 3_000 * ONE, 0, T0, S0),
-    ];
-    let eth_feed = create_feed(&mut tc, &v.gov, "ETH", &eth, guards()).await;
-    refresh(&mut tc, &eth_feed, &eth).await.unwrap();
-    let params = AddMarketParams { symbol: "ETH".into(), ..sol_params() };
-    tc.process(&[ix::add_market(v.gov.pubkey(), 1, eth_feed, params)], &[&v.gov]).await.unwrap();
-    let markets = [(v.market, v.feed), (ix::market_address(1), eth_feed)];
+    let (eth, eth_feed, _) = add_market(&mut tc, &v, 1, "ETH", 3_000 * ONE).await;
+    let markets = [(v.market, v.feed), (eth, eth_feed)];
     // Both fresh: no stress.
     let logs = tc.process_logged(&[ix::refresh_stress(&markets)], &[]).await.unwrap();
     assert!(find_event::<StressEntered>(&logs).is_none());

@@ -6,6 +6,7 @@ mod engine_dynamic;
 mod engine_flows;
 mod engine_limits;
 mod engine_liquidation;
+mod engine_liquidation_abuse;
 mod engine_price_gate;
 mod engine_security;
 mod engine_sequences;
