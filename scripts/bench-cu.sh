@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # MarginAccount size and the cost proxy of the `trade`, `withdraw` and
-# `liquidate` handlers: instructions executed inside each handler, counted by callgrind.
+# `liquidate` handlers (liquidate with 1 and with 8 positions): instructions
+# executed inside each handler, counted by callgrind.
 #
 # Collected: only inside `margin_engine::instructions::<name>::handler`.
 # Subtracted (inclusive): what has no native equivalent of its SBF cost:
@@ -25,11 +26,17 @@ inclusive() { # inclusive Ir of the outermost function matching $2 in profile $1
   callgrind_annotate --inclusive=yes --threshold=100 "$1" 2>/dev/null \
     | { grep -E "$2" || true; } | head -1 | awk '{gsub(",", "", $1); print $1+0}'
 }
+measure() { # label, handler, scenario argument
+  local label=$1 handler=$2 profile="$out/$1.cg"
+  valgrind --tool=callgrind --callgrind-out-file="$profile" --collect-atstart=no \
+    --toggle-collect="margin_engine::instructions::$handler::handler" "$bin" $3 > /dev/null 2> "$out/$label.log"
+  total=$(grep -E '^(summary|totals):' "$profile" | head -1 | awk '{print $2}')
+  cpi=$(inclusive "$profile" 'EventStubs as .*>::sol_invoke_signed')
+  events=$(inclusive "$profile" 'compat::native_log_data')
+  echo "$label handler: $(( total - ${cpi:-0} - ${events:-0} )) instructions (callgrind; total $total, token CPIs ${cpi:-0}, event logging ${events:-0})"
+}
 for handler in trade withdraw liquidate; do
-  valgrind --tool=callgrind --callgrind-out-file="$out/$handler.cg" --collect-atstart=no \
-    --toggle-collect="margin_engine::instructions::$handler::handler" "$bin" > /dev/null 2> "$out/$handler.log"
-  total=$(grep -E '^(summary|totals):' "$out/$handler.cg" | head -1 | awk '{print $2}')
-  cpi=$(inclusive "$out/$handler.cg" 'EventStubs as .*>::sol_invoke_signed')
-  events=$(inclusive "$out/$handler.cg" 'compat::native_log_data')
-  echo "$handler handler: $(( total - ${cpi:-0} - ${events:-0} )) instructions (callgrind; total $total, token CPIs ${cpi:-0}, event logging ${events:-0})"
+  measure "$handler" "$handler" ""
 done
+"$bin" liquidate-8 > "$out/run8.log" 2>&1 || { tail -20 "$out/run8.log" >&2; exit 1; }
+measure "liquidate-8-positions" liquidate liquidate-8

@@ -8,7 +8,7 @@
 
 use ballast_client::engine as ix;
 use ballast_tests::fixtures::ONE;
-use ballast_tests::venue::{trader, trader_with_position, venue, BASE, S0, T0, USD};
+use ballast_tests::venue::{add_market, trader, trader_with_position, venue, BASE, S0, T0, USD};
 use margin_engine::instructions::TradeParams;
 use margin_engine::state::MARGIN_ACCOUNT_SIZE;
 use solana_sdk::signature::Signer;
@@ -55,25 +55,56 @@ unsafe impl GlobalAlloc for Bump {
 #[global_allocator]
 static ALLOC: Bump = Bump { base: AtomicUsize::new(0), next: AtomicUsize::new(0) };
 
+/// The default scenario: one call each of `trade`, `withdraw` and
+/// `liquidate` (one position).
+async fn single() {
+    let (mut tc, mut v) = venue(100 * ONE, 100_000 * USD).await;
+    let t = trader_with_position(&mut tc, &v, 200 * USD, 0).await;
+    let keeper = trader(&mut tc, &v, 0).await;
+    let owner = t.key.pubkey();
+    // trade: open 9 SOL, no other positions.
+    let buy = TradeParams { base: 9 * BASE, limit_price: 101 * ONE, reduce_only: false };
+    tc.process(&[ix::trade(owner, t.margin, &v.keys, 0, v.feed, buy, &[])], &[&t.key]).await.expect("trade");
+    // withdraw: 50 of 200 with the position open (health checked).
+    let w = ix::withdraw(owner, t.margin, t.token, &v.keys, 50 * USD, &[(v.market, v.feed)]);
+    tc.process(&[w], &[&t.key]).await.expect("withdraw");
+    // liquidate: after a drop to 85, one partial liquidation of the single position.
+    v.set_price(&mut tc, 85 * ONE, 0, T0 + 10, S0 + 10).await;
+    let l = ix::liquidate(keeper.key.pubkey(), keeper.token, t.margin, &v.keys, 0, v.feed, &[]);
+    tc.process(&[l], &[&keeper.key]).await.expect("liquidate");
+    println!("ran one trade (open 9 SOL), one withdraw (position open) and one liquidation (1 position)");
+}
+
+/// `liquidate` on an account with 8 positions (the most an account holds):
+/// 8.5x across eight markets, SOL falls 20 %, the SOL position is liquidated
+/// with the other seven read from the remaining accounts.
+async fn eight_positions() {
+    let (mut tc, mut v) = venue(100 * ONE, 1_000_000 * USD).await;
+    let mut pairs = vec![(v.market, v.feed)];
+    for i in 1..8u16 {
+        let (m, f, _) = add_market(&mut tc, &v, i, &format!("M{i}"), 100 * ONE).await;
+        pairs.push((m, f));
+    }
+    let t = trader_with_position(&mut tc, &v, 1_000 * USD, 50 * BASE).await;
+    let keeper = trader(&mut tc, &v, 0).await;
+    for i in 1..8usize {
+        let p = TradeParams { base: 5 * BASE, limit_price: i64::MAX, reduce_only: false };
+        let trade = ix::trade(t.key.pubkey(), t.margin, &v.keys, i as u16, pairs[i].1, p, &pairs[..i]);
+        tc.process(&[trade], &[&t.key]).await.expect("trade");
+    }
+    v.set_price(&mut tc, 80 * ONE, 0, T0 + 10, S0 + 10).await;
+    let l = ix::liquidate(keeper.key.pubkey(), keeper.token, t.margin, &v.keys, 0, v.feed, &pairs[1..]);
+    tc.process(&[l], &[&keeper.key]).await.expect("liquidate");
+    println!("ran one liquidation (8 positions)");
+}
+
 fn main() {
     println!("MarginAccount: {} bytes, {} with the discriminator", MARGIN_ACCOUNT_SIZE, MARGIN_ACCOUNT_SIZE + 8);
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-    rt.block_on(async {
-        // Each measured handler runs exactly once: callgrind collects every call.
-        let (mut tc, mut v) = venue(100 * ONE, 100_000 * USD).await;
-        let t = trader_with_position(&mut tc, &v, 200 * USD, 0).await;
-        let keeper = trader(&mut tc, &v, 0).await;
-        let owner = t.key.pubkey();
-        // trade: open 9 SOL, no other positions.
-        let buy = TradeParams { base: 9 * BASE, limit_price: 101 * ONE, reduce_only: false };
-        tc.process(&[ix::trade(owner, t.margin, &v.keys, 0, v.feed, buy, &[])], &[&t.key]).await.expect("trade");
-        // withdraw: 50 of 200 with the position open (health checked).
-        let w = ix::withdraw(owner, t.margin, t.token, &v.keys, 50 * USD, &[(v.market, v.feed)]);
-        tc.process(&[w], &[&t.key]).await.expect("withdraw");
-        // liquidate: after a drop to 85, one partial liquidation of the single position.
-        v.set_price(&mut tc, 85 * ONE, 0, T0 + 10, S0 + 10).await;
-        let l = ix::liquidate(keeper.key.pubkey(), keeper.token, t.margin, &v.keys, 0, v.feed, &[]);
-        tc.process(&[l], &[&keeper.key]).await.expect("liquidate");
-    });
-    println!("ran one trade (open 9 SOL), one withdraw (position open) and one liquidation (1 position)");
+    // Each measured handler runs exactly once per scenario: callgrind
+    // collects every call.
+    match std::env::args().nth(1).as_deref() {
+        Some("liquidate-8") => rt.block_on(eight_positions()),
+        _ => rt.block_on(single()),
+    }
 }

@@ -63,9 +63,9 @@ pub fn quotes(venue: &Venue) -> Vec<Option<MarketQuote>> {
         .collect()
 }
 
-/// The quotes covering `account`'s open positions, or `None` if one is missing.
-fn covering(account: &MarginAccount, quotes: &[Option<MarketQuote>]) -> Option<Vec<MarketQuote>> {
-    account.open_positions().map(|s| quotes.get(s.market as usize).copied().flatten()).collect()
+/// The quotes of `account`'s open positions (all present: its health was computed).
+fn covering(account: &MarginAccount, priced: &[MarketQuote]) -> Vec<MarketQuote> {
+    priced.iter().filter(|q| account.slot_of(q.index).is_some()).copied().collect()
 }
 
 /// `(market, feed)` of every open position other than `market`, in slot order.
@@ -106,9 +106,9 @@ pub fn plan(
     reward_token: Pubkey,
 ) -> Plan {
     let mut out = Plan::default();
-    let quotes = quotes(venue);
+    let priced: Vec<MarketQuote> = quotes(venue).into_iter().flatten().collect();
     let mut candidates = Vec::new();
-    for (key, acc) in accounts.iter().filter(|(k, _)| config.shard.owns(k)) {
+    for (i, (key, acc)) in accounts.iter().enumerate().filter(|(_, (k, _))| config.shard.owns(k)) {
         out.in_shard += 1;
         if acc.owner == liquidator {
             continue; // the program refuses self-liquidation
@@ -119,12 +119,9 @@ pub fn plan(
             }
             continue;
         }
-        let Some(qs) = covering(acc, &quotes) else {
-            out.blocked += 1;
-            continue;
-        };
-        match account_health(acc, &qs) {
-            Ok(h) if h.maintenance < 0 => candidates.push((h.maintenance, *key, *acc, qs)),
+        // A position in a market without a quote fails health: blocked.
+        match account_health(acc, &priced) {
+            Ok(h) if h.maintenance < 0 => candidates.push((h.maintenance, *key, i)),
             Ok(_) => {}
             Err(_) => out.blocked += 1,
         }
@@ -139,10 +136,12 @@ pub fn plan(
     let (mut exchange, mut pool) = (venue.exchange, venue.pool);
     let mut markets: Vec<_> = venue.markets.iter().map(|m| m.market).collect();
     let keys = venue.keys();
-    for (health, key, mut acc, qs) in candidates {
+    for (health, key, i) in candidates {
         if out.liquidations.len() >= config.accounts_per_tick {
             break;
         }
+        let mut acc = accounts[i].1;
+        let qs = covering(&acc, &priced);
         if require_valid_for(&qs, Action::Liquidate).is_err() {
             out.blocked += 1;
             continue;
@@ -176,6 +175,9 @@ pub fn plan(
                     // Leave every copy as it was: nothing of this call will happen.
                     (*market, pool, exchange, acc) = (m0, p0, e0, a0);
                     throttled = is_throttle(&e);
+                    if !throttled {
+                        tracing::debug!(account = %key, market = index, error = %e, "simulated liquidation refused");
+                    }
                     break;
                 }
             }

@@ -19,7 +19,7 @@ use crate::position::Position;
 use crate::precision::{BPS_DENOMINATOR, NOTIONAL_DIVISOR};
 
 /// Margin ratios of a market.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct MarginRatios {
     /// Initial margin ratio, bps. Gates new risk.
     pub imr_bps: u32,
@@ -28,7 +28,7 @@ pub struct MarginRatios {
 }
 
 /// A position with the market data its health needs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct PositionRisk {
     /// The position.
     pub position: Position,

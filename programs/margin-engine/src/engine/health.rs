@@ -1,6 +1,7 @@
 //! Health of a margin account from its positions and the markets' feeds,
 //! with dynamic margin ratios.
 
+use crate::constants::MAX_POSITIONS;
 use crate::errors::EngineError;
 use crate::state::{MarginAccount, Market};
 use anchor_lang::prelude::*;
@@ -152,12 +153,16 @@ pub fn require_valid_for(quotes: &[MarketQuote], action: Action) -> Result<()> {
 
 /// Health of `account` with `quotes` covering every open position.
 pub fn account_health(account: &MarginAccount, quotes: &[MarketQuote]) -> Result<Health> {
-    let mut risks = Vec::with_capacity(8);
+    // On the stack: no heap allocation per health check (the keeper runs
+    // this for every account it scans; on-chain it saves the allocator).
+    let mut risks = [PositionRisk::default(); MAX_POSITIONS];
+    let mut n = 0;
     for slot in account.open_positions() {
         let q = quotes.iter().find(|q| q.index == slot.market).ok_or(EngineError::HealthAccountsMismatch)?;
-        risks.push(q.position_risk(slot.base, slot.quote)?);
+        risks[n] = q.position_risk(slot.base, slot.quote)?;
+        n += 1;
     }
-    Ok(health(account.collateral, &risks).map_err(EngineError::from)?)
+    Ok(health(account.collateral, &risks[..n]).map_err(EngineError::from)?)
 }
 
 /// An i128 quote amount for an event or view field, saturated to i64.
