@@ -59,7 +59,8 @@ pub fn sol_params() -> AddMarketParams {
 }
 
 /// Exchange parameters used by the suites: deposit cap 1M, stress x1.5 above
-/// 800 ms slots or 30 % stale feeds, 100-slot windows, 1,000-slot cooldown.
+/// 800 ms slots or 30 % stale feeds, 100-slot windows, 1,000-slot cooldown;
+/// 20 % of trading fees to the insurance fund.
 pub fn exchange_params(governance: Pubkey) -> InitializeExchangeParams {
     InitializeExchangeParams {
         governance,
@@ -71,6 +72,7 @@ pub fn exchange_params(governance: Pubkey) -> InitializeExchangeParams {
         stress_window_slots: 100,
         stress_cooldown_slots: 1_000,
         insurance_floor: 0,
+        insurance_fee_share_bps: 2_000,
     }
 }
 

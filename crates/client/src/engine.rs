@@ -162,6 +162,7 @@ pub fn trade(
         feed,
         collateral_vault: keys.collateral_vault,
         pool_vault: keys.pool_vault,
+        insurance_vault: keys.insurance_vault,
         vault_authority: vault_authority(),
         collateral_mint: keys.collateral_mint,
         token_program: anchor_spl::token::ID,
@@ -289,6 +290,20 @@ pub fn liquidate(
         token_program: anchor_spl::token::ID,
     };
     ix(with_remaining(accounts.to_account_metas(None), health), margin_engine::instruction::Liquidate {}.data())
+}
+
+/// `withdraw_insurance(amount)` by governance to `destination`.
+pub fn withdraw_insurance(governance: Pubkey, destination: Pubkey, keys: &ExchangeKeys, amount: u64) -> Instruction {
+    let accounts = margin_engine::accounts::WithdrawInsurance {
+        governance,
+        exchange: exchange_address(),
+        insurance_vault: keys.insurance_vault,
+        destination,
+        vault_authority: vault_authority(),
+        collateral_mint: keys.collateral_mint,
+        token_program: anchor_spl::token::ID,
+    };
+    ix(accounts.to_account_metas(None), margin_engine::instruction::WithdrawInsurance { amount }.data())
 }
 
 /// `resolve_bankruptcy` of `margin_account`.

@@ -110,6 +110,9 @@ pub enum EngineError {
     /// resolve_bankruptcy on an account with positions or no deficit.
     #[msg("account is not bankrupt, or still has positions")]
     NotBankrupt,
+    /// An insurance withdrawal would take the fund below its floor.
+    #[msg("insurance withdrawal would take the fund below its floor")]
+    InsuranceBelowFloor,
 }
 
 impl From<ballast_risk::MathError> for EngineError {

@@ -68,6 +68,8 @@ pub struct TradeFilled {
     pub spread_bps: u32,
     /// Fee charged. precision: QUOTE_PRECISION.
     pub fee: u64,
+    /// Part of the fee paid into the insurance fund. precision: QUOTE_PRECISION.
+    pub insurance_fee: u64,
     /// PnL realised into collateral. precision: QUOTE_PRECISION.
     pub realized_pnl: i64,
     /// Position size after. precision: BASE_PRECISION.
@@ -173,6 +175,19 @@ pub struct ThrottleEngaged {
     pub window_start_slot: u64,
     /// Notional liquidated in the window. precision: QUOTE_PRECISION.
     pub used: u64,
+}
+
+/// Governance withdrew from the insurance fund.
+#[event]
+pub struct InsuranceWithdrawn {
+    /// Amount withdrawn. precision: QUOTE_PRECISION.
+    pub amount: u64,
+    /// Fund balance after. precision: QUOTE_PRECISION.
+    pub balance_after: u64,
+    /// The floor it may not go below. precision: QUOTE_PRECISION.
+    pub floor: u64,
+    /// The receiving token account.
+    pub destination: Pubkey,
 }
 
 /// One step of the default waterfall.

@@ -84,6 +84,12 @@ pub mod margin_engine {
         instructions::resolve_bankruptcy::handler(ctx)
     }
 
+    /// Governance: withdraw `amount` from the insurance fund, never below
+    /// its floor.
+    pub fn withdraw_insurance(ctx: Context<WithdrawInsurance>, amount: u64) -> Result<()> {
+        instructions::withdraw_insurance::handler(ctx, amount)
+    }
+
     /// Keeper: phase a market's maintenance ratio toward its dynamic target
     /// and observe network stress (permissionless).
     pub fn refresh_market(ctx: Context<RefreshMarket>) -> Result<()> {

@@ -24,27 +24,31 @@ async fn deposit_trade_price_move_partial_close_withdraw() {
     assert_conservation(&mut tc, &v, &accounts).await;
 
     // Buy 2 SOL at 100: spread 5 bps + 1 bp of skew (200 of 100,000 depth)
-    // -> fill 100.06, cost 200.12, fee 5 bps = 0.10006.
+    // -> fill 100.06, cost 200.12, fee 5 bps = 0.10006, of which 20 %
+    // (0.020012) goes to the insurance fund.
     let buy = TradeParams { base: 2 * BASE, limit_price: 101 * ONE, reduce_only: false };
     tc.process(&[ix::trade(owner, t.margin, &v.keys, 0, v.feed, buy, &[])], &[&t.key]).await.unwrap();
     let acc: MarginAccount = load(&mut tc, &t.margin).await;
     assert_eq!(acc.collateral, 1_000_000_000 - 100_060);
     assert_eq!((acc.positions[0].market, acc.positions[0].base, acc.positions[0].quote), (0, 2 * BASE, -200_120_000));
-    assert_eq!(load::<Exchange>(&mut tc, &ix::exchange_address()).await.fees_balance, 100_060);
-    assert_eq!(balance(&mut tc, &v.keys.collateral_vault).await, 1_000 * USD);
+    let ex: Exchange = load(&mut tc, &ix::exchange_address()).await;
+    assert_eq!((ex.fees_balance, ex.insurance_balance), (80_048, 20_012));
+    assert_eq!(balance(&mut tc, &v.keys.collateral_vault).await, 1_000 * USD - 20_012);
+    assert_eq!(balance(&mut tc, &v.keys.insurance_vault).await, 20_012);
     assert_conservation(&mut tc, &v, &accounts).await;
 
     // SOL moves to 110.
     v.set_price(&mut tc, 110 * ONE, 0, T0 + 30, S0 + 75).await;
 
     // Sell 1 SOL: the trade shrinks the pool's skew, so 5 bps only -> fill
-    // 109.945. Half the basis (100.06) is realised: +9.885, fee 0.054973.
+    // 109.945. Half the basis (100.06) is realised: +9.885, fee 0.054973
+    // (0.010994 to insurance, rounded down).
     let sell = TradeParams { base: -BASE, limit_price: 109 * ONE, reduce_only: true };
     tc.process(&[ix::trade(owner, t.margin, &v.keys, 0, v.feed, sell, &[])], &[&t.key]).await.unwrap();
     let acc: MarginAccount = load(&mut tc, &t.margin).await;
     assert_eq!(acc.collateral, 1_000_000_000 - 100_060 + 9_885_000 - 54_973);
     assert_eq!((acc.positions[0].base, acc.positions[0].quote), (BASE, -100_060_000));
-    assert_eq!(balance(&mut tc, &v.keys.collateral_vault).await, 1_000 * USD + 9_885_000);
+    assert_eq!(balance(&mut tc, &v.keys.collateral_vault).await, 1_000 * USD + 9_885_000 - 20_012 - 10_994);
     assert_eq!(balance(&mut tc, &v.keys.pool_vault).await, 100_000 * USD - 9_885_000);
     assert_eq!(load::<Pool>(&mut tc, &ix::pool_address()).await.balance, 100_000 * USD - 9_885_000);
     assert_conservation(&mut tc, &v, &accounts).await;
@@ -55,7 +59,7 @@ async fn deposit_trade_price_move_partial_close_withdraw() {
     assert_eq!(balance(&mut tc, &t.token).await, 900 * USD);
     let acc: MarginAccount = load(&mut tc, &t.margin).await;
     assert_eq!(acc.collateral, 1_009_729_967 - 900_000_000);
-    assert_eq!(balance(&mut tc, &v.keys.collateral_vault).await, 100 * USD + 9_885_000);
+    assert_eq!(balance(&mut tc, &v.keys.collateral_vault).await, 100 * USD + 9_885_000 - 20_012 - 10_994);
     assert_conservation(&mut tc, &v, &accounts).await;
 
     // Close the rest, withdraw everything, close the account.
@@ -71,10 +75,13 @@ async fn deposit_trade_price_move_partial_close_withdraw() {
     tc.process(&[ix::close_account(owner, t.margin)], &[&t.key]).await.unwrap();
     assert!(tc.account(&t.margin).await.is_none());
     assert_eq!(balance(&mut tc, &t.token).await, 900 * USD + rest);
-    // What remains in the collateral vault is exactly the fees.
-    let fees = load::<Exchange>(&mut tc, &ix::exchange_address()).await.fees_balance;
-    assert_eq!(fees, 100_060 + 54_973 + 54_973);
-    assert_eq!(balance(&mut tc, &v.keys.collateral_vault).await, fees);
+    // What remains in the collateral vault is exactly the protocol's part of
+    // the fees; the insurance vault holds the rest.
+    let ex: Exchange = load(&mut tc, &ix::exchange_address()).await;
+    assert_eq!(ex.fees_balance, (100_060 - 20_012) + 2 * (54_973 - 10_994));
+    assert_eq!(ex.insurance_balance, 20_012 + 2 * 10_994);
+    assert_eq!(balance(&mut tc, &v.keys.collateral_vault).await, ex.fees_balance);
+    assert_eq!(balance(&mut tc, &v.keys.insurance_vault).await, ex.insurance_balance);
     assert_conservation(&mut tc, &v, &[]).await;
 }
 

@@ -8,7 +8,7 @@ use ballast_tests::fixtures::ONE;
 use ballast_tests::venue::{balance, load, patch, sol_params, trader, trader_with_position, venue, BASE, S0, T0, USD};
 use margin_engine::constants::pause;
 use margin_engine::errors::EngineError;
-use margin_engine::instructions::{AddMarketParams, TradeParams};
+use margin_engine::instructions::{AddMarketParams, InitializeExchangeParams, TradeParams};
 use margin_engine::state::{Exchange, MarginAccount, Market, MarketStatus};
 use solana_sdk::signature::Signer;
 
@@ -227,6 +227,19 @@ async fn add_market_enforces_every_bound_and_cross_field_rule() {
     let i = ix::add_market(v.gov.pubkey(), 1, v.feed, AddMarketParams { symbol: "eth".into(), ..sol_params() });
     assert_error(&mut tc, &[i], &[&v.gov], EngineError::InvalidSymbol.into(), &[market]).await;
     assert_eq!(load::<Exchange>(&mut tc, &ix::exchange_address()).await.market_count, 1);
+}
+
+#[tokio::test]
+async fn the_insurance_share_of_trading_fees_is_at_most_all_of_it() {
+    let (mut tc, gov, keys, vaults) = ballast_tests::venue::bare_exchange(6).await;
+    let params = InitializeExchangeParams {
+        insurance_fee_share_bps: 10_001,
+        ..ballast_tests::venue::exchange_params(gov.pubkey())
+    };
+    let i = ix::initialize_exchange(gov.pubkey(), &keys, params);
+    let signers = [&gov, &vaults[0], &vaults[1], &vaults[2]];
+    assert_error(&mut tc, &[i], &signers, EngineError::ParamOutOfBounds.into(), &[]).await;
+    assert!(tc.account(&ix::exchange_address()).await.is_none());
 }
 
 #[tokio::test]

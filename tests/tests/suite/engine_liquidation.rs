@@ -53,6 +53,9 @@ async fn one_partial_liquidation_restores_the_buffer_with_the_exact_fee_split() 
     let a = levered(&mut tc, &v).await;
     let k = keeper(&mut tc, &v).await;
     v.set_price(&mut tc, 92 * ONE, 0, T0 + 10, S0 + 10).await;
+    // The opening trade already paid the fund its share of the trading fee.
+    let insurance_before = load::<Exchange>(&mut tc, &ix::exchange_address()).await.insurance_balance;
+    assert!(insurance_before > 0);
     let ev = liquidate(&mut tc, &k, &a, &v).await;
     assert!(ev.health_before < 0 && ev.health_after >= 0, "{} -> {}", ev.health_before, ev.health_after);
     assert!(ev.base < 0 && ev.base > -9 * BASE / 2 - 1, "partial, at most half: {}", ev.base);
@@ -61,8 +64,9 @@ async fn one_partial_liquidation_restores_the_buffer_with_the_exact_fee_split() 
     assert_eq!(ev.keeper_reward, fee * 3_000 / 10_000);
     assert_eq!(ev.insurance_fee, fee - ev.keeper_reward);
     assert_eq!(balance(&mut tc, &k.token).await, ev.keeper_reward);
-    assert_eq!(balance(&mut tc, &v.keys.insurance_vault).await, ev.insurance_fee);
-    assert_eq!(load::<Exchange>(&mut tc, &ix::exchange_address()).await.insurance_balance, ev.insurance_fee);
+    let insurance = insurance_before + ev.insurance_fee;
+    assert_eq!(balance(&mut tc, &v.keys.insurance_vault).await, insurance);
+    assert_eq!(load::<Exchange>(&mut tc, &ix::exchange_address()).await.insurance_balance, insurance);
     assert_conservation(&mut tc, &v, &[a.margin, k.margin]).await;
     // The buffer is restored: a second call finds nothing to do.
     assert_error(&mut tc, &[liquidate_ix(&k, &a, &v)], &[&k.key], EngineError::NotLiquidatable.into(), &[]).await;
@@ -192,4 +196,43 @@ async fn a_stale_price_blocks_liquidation() {
     tc.set_clock(S0 + 200, T0 + 10 + 61).await;
     assert_error(&mut tc, &[liquidate_ix(&k, &a, &v)], &[&k.key], EngineError::OracleGate.into(), &[]).await;
     assert_conservation(&mut tc, &v, &[a.margin, k.margin]).await;
+}
+
+#[tokio::test]
+async fn governance_withdraws_insurance_only_down_to_the_floor() {
+    let (mut tc, v) = venue(100 * ONE, 100_000 * USD).await;
+    let a = levered(&mut tc, &v).await; // its trading fee funds the insurance share
+    mint_to(&mut tc, &v.keys.collateral_mint, &v.mint_authority, &v.keys.insurance_vault, 100 * USD).await;
+    patch::<Exchange>(&mut tc, &ix::exchange_address(), |e| {
+        e.insurance_balance += 100 * USD;
+        e.insurance_floor = 60 * USD;
+    })
+    .await;
+    let fund = load::<Exchange>(&mut tc, &ix::exchange_address()).await.insurance_balance;
+    let gov = &v.gov;
+    let to = |amount| ix::withdraw_insurance(gov.pubkey(), a.token, &v.keys, amount);
+    let above_floor = fund - 60 * USD;
+    // Refused, changing nothing: a non-governance signer, zero, below the
+    // floor, the pool vault passed as the insurance vault.
+    let not_gov = ix::withdraw_insurance(a.key.pubkey(), a.token, &v.keys, USD);
+    assert_error(&mut tc, &[not_gov], &[&a.key], EngineError::Unauthorized.into(), &[]).await;
+    assert_error(&mut tc, &[to(0)], &[gov], EngineError::ZeroAmount.into(), &[]).await;
+    assert_error(&mut tc, &[to(above_floor + 1)], &[gov], EngineError::InsuranceBelowFloor.into(), &[]).await;
+    assert_error(&mut tc, &[to(fund + 1)], &[gov], EngineError::InsuranceBelowFloor.into(), &[]).await;
+    let wrong = ix::withdraw_insurance(
+        gov.pubkey(),
+        a.token,
+        &ix::ExchangeKeys { insurance_vault: v.keys.pool_vault, ..v.keys },
+        USD,
+    );
+    assert_error(&mut tc, &[wrong], &[gov], EngineError::WrongVault.into(), &[]).await;
+    // Exactly down to the floor.
+    let before = balance(&mut tc, &a.token).await;
+    let logs = tc.process_logged(&[to(above_floor)], &[gov]).await.expect("withdraw_insurance");
+    let ev: margin_engine::events::InsuranceWithdrawn = find_event(&logs).expect("InsuranceWithdrawn");
+    assert_eq!((ev.amount, ev.balance_after, ev.floor, ev.destination), (above_floor, 60 * USD, 60 * USD, a.token));
+    assert_eq!(balance(&mut tc, &a.token).await, before + above_floor);
+    assert_eq!(balance(&mut tc, &v.keys.insurance_vault).await, 60 * USD);
+    assert_conservation(&mut tc, &v, &[a.margin]).await;
+    assert_error(&mut tc, &[to(1)], &[gov], EngineError::InsuranceBelowFloor.into(), &[]).await;
 }

@@ -5,6 +5,7 @@ use super::settle::{record_collateral, settle_with_pool};
 use crate::errors::EngineError;
 use crate::state::{Exchange, MarginAccount, Market, Pool, PositionSlot};
 use anchor_lang::prelude::*;
+use ballast_risk::math::mul_div_floor;
 use ballast_risk::oracle::Action;
 use ballast_risk::position::{apply_fill, fee, Position};
 use ballast_risk::pricing::{exec_price, spread_bps, PoolSkew};
@@ -30,6 +31,9 @@ pub struct TradeOutcome {
     pub spread_bps: u32,
     /// Fee charged. precision: QUOTE_PRECISION.
     pub fee: u64,
+    /// Part of the fee paid into the insurance fund (the handler moves it
+    /// from the collateral vault to the insurance vault).
+    pub insurance_fee: u64,
     /// PnL realised into collateral; the handler moves it between the pool
     /// vault and the collateral vault. precision: QUOTE_PRECISION.
     pub realized_pnl: i64,
@@ -144,7 +148,12 @@ pub fn execute_trade(
     let pnl = fill.realized_pnl;
     settle_with_pool(pool, pnl)?;
     record_collateral(exchange, account.collateral, collateral)?;
-    exchange.fees_balance = exchange.fees_balance.safe_add(fee).map_err(EngineError::from)?;
+    // The insurance fund's share of the fee (rounded down; the rest stays
+    // in the collateral vault as protocol fees).
+    let share = exchange.insurance_fee_share_bps.min(10_000) as u128;
+    let insurance_fee = mul_div_floor(fee as u128, share, 10_000).map_err(EngineError::from)? as u64;
+    exchange.fees_balance = exchange.fees_balance.safe_add(fee - insurance_fee).map_err(EngineError::from)?;
+    exchange.insurance_balance = exchange.insurance_balance.safe_add(insurance_fee).map_err(EngineError::from)?;
     account.collateral = collateral;
     store_position(account, slot, market.index, fill.position);
 
@@ -152,6 +161,7 @@ pub fn execute_trade(
         fill_price,
         spread_bps: spread,
         fee,
+        insurance_fee,
         realized_pnl: pnl,
         position: fill.position,
         adds_risk: adds,

@@ -31,6 +31,8 @@ pub struct InitializeExchangeParams {
     pub stress_cooldown_slots: u64,
     /// Floor of the insurance fund. precision: QUOTE_PRECISION. Bounds [0, 10^15].
     pub insurance_floor: u64,
+    /// Share of every trading fee paid into the insurance fund, bps. Bounds [0, 10000].
+    pub insurance_fee_share_bps: u32,
 }
 
 /// Accounts of `initialize_exchange`.
@@ -89,7 +91,8 @@ impl InitializeExchange<'_> {
         check_bounds("stale_share_threshold_bps", params.stale_share_threshold_bps.into(), (1, 10_000))?;
         check_bounds("stress_window_slots", params.stress_window_slots, (10, 100_000))?;
         check_bounds("stress_cooldown_slots", params.stress_cooldown_slots, (1, 1_000_000))?;
-        check_bounds("insurance_floor", params.insurance_floor, (0, 1_000_000_000_000_000))
+        check_bounds("insurance_floor", params.insurance_floor, (0, 1_000_000_000_000_000))?;
+        check_bounds("insurance_fee_share_bps", params.insurance_fee_share_bps.into(), (0, 10_000))
     }
 }
 
@@ -128,6 +131,7 @@ pub fn handler(ctx: Context<InitializeExchange>, params: InitializeExchangeParam
     ex.stress_window_slots = params.stress_window_slots;
     ex.stress_cooldown_slots = params.stress_cooldown_slots;
     ex.insurance_floor = params.insurance_floor;
+    ex.insurance_fee_share_bps = params.insurance_fee_share_bps;
     ex.bump = ctx.bumps.exchange;
     ex.vault_authority_bump = ctx.bumps.vault_authority;
     ex.version = ACCOUNT_VERSION;

@@ -16,6 +16,7 @@ pub mod refresh_stress;
 pub mod resolve_bankruptcy;
 pub mod trade;
 pub mod withdraw;
+pub mod withdraw_insurance;
 
 pub use account_health::*;
 pub use add_market::*;
@@ -32,3 +33,4 @@ pub use refresh_stress::*;
 pub use resolve_bankruptcy::*;
 pub use trade::*;
 pub use withdraw::*;
+pub use withdraw_insurance::*;

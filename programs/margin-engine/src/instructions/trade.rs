@@ -50,6 +50,9 @@ pub struct Trade<'info> {
     /// The exchange's pool vault.
     #[account(mut, address = exchange.load()?.pool_vault @ EngineError::WrongVault)]
     pub pool_vault: Box<Account<'info, TokenAccount>>,
+    /// The exchange's insurance vault (receives its share of the fee).
+    #[account(mut, address = exchange.load()?.insurance_vault @ EngineError::WrongVault)]
+    pub insurance_vault: Box<Account<'info, TokenAccount>>,
     /// CHECK: the vault authority PDA (seeds and stored bump checked).
     #[account(seeds = [VAULT_AUTHORITY_SEED], bump = exchange.load()?.vault_authority_bump)]
     pub vault_authority: UncheckedAccount<'info>,
@@ -66,7 +69,8 @@ pub struct Trade<'info> {
 ///    limit, fee, OI cap, pool mirror.
 /// 3. If the trade added risk: every other position's feed must allow
 ///    reducing risk and initial health (dynamic ratios) must be >= 0.
-/// 4. Settle realised PnL between the pool vault and the collateral vault.
+/// 4. Settle realised PnL between the pool vault and the collateral vault;
+///    pay the insurance fund its share of the fee.
 #[inline(never)] // a symbol of its own for the callgrind cost proxy
 pub fn handler<'info>(ctx: Context<'info, Trade<'info>>, params: TradeParams) -> Result<()> {
     let mut ex = ctx.accounts.exchange.load_mut()?;
@@ -92,6 +96,7 @@ pub fn handler<'info>(ctx: Context<'info, Trade<'info>>, params: TradeParams) ->
         fill_price: out.fill_price,
         spread_bps: out.spread_bps,
         fee: out.fee,
+        insurance_fee: out.insurance_fee,
         realized_pnl: out.realized_pnl,
         position_base: out.position.base,
         collateral: acc.collateral,
@@ -102,6 +107,7 @@ pub fn handler<'info>(ctx: Context<'info, Trade<'info>>, params: TradeParams) ->
     let a = &ctx.accounts;
     let vaults = VaultSigner::new(&*a.collateral_mint, &a.vault_authority, a.token_program.key(), bump);
     vaults.settle(&*a.pool_vault, &*a.collateral_vault, out.realized_pnl)?;
+    vaults.send(&*a.collateral_vault, &*a.insurance_vault, out.insurance_fee)?;
     oracle_adapter::emit_event!(event);
     Ok(())
 }

@@ -66,8 +66,12 @@ pub struct Exchange {
     pub insurance_floor: u64,
     /// Losses socialised into the pool so far. precision: QUOTE_PRECISION.
     pub socialized_losses: u64,
+    /// Share of every trading fee paid into the insurance fund, bps.
+    pub insurance_fee_share_bps: u32,
+    /// Padding.
+    pub padding2: [u8; 4],
     /// Reserved for future fields (pending changes).
-    pub reserved: [u8; 56],
+    pub reserved: [u8; 48],
 }
 
 const _: () = assert!(core::mem::size_of::<Exchange>() == 368);
