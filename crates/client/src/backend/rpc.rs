@@ -29,6 +29,11 @@ impl RpcBackend {
         RpcBackend { client: RpcClient::new_with_timeout_and_commitment(url.to_string(), timeout, commitment) }
     }
 
+    /// A backend over an existing client (a mock in tests).
+    pub fn with_client(client: RpcClient) -> RpcBackend {
+        RpcBackend { client }
+    }
+
     /// The endpoint's URL.
     pub fn url(&self) -> String {
         self.client.url()
@@ -121,6 +126,54 @@ impl Backend for RpcBackend {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use solana_rpc_client_api::request::RpcRequest;
+    use solana_sdk::signature::{Keypair, Signer};
+
+    fn tx() -> Transaction {
+        let payer = Keypair::new_from_array([3; 32]);
+        let ix = anchor_lang::solana_program::system_instruction::transfer(&payer.pubkey(), &Pubkey::default(), 1);
+        Transaction::new_signed_with_payer(&[ix], Some(&payer.pubkey()), &[&payer], Hash::default())
+    }
+
+    #[tokio::test]
+    async fn a_program_account_scan_decodes_base64_accounts_from_the_node() {
+        let (key, owner) = (Pubkey::new_from_array([1; 32]), Pubkey::new_from_array([2; 32]));
+        let reply = serde_json::json!([{
+            "pubkey": key.to_string(),
+            "account": { "data": ["AQIDBA==", "base64"], "executable": false, "lamports": 7,
+                         "owner": owner.to_string(), "rentEpoch": 0, "space": 4 }
+        }]);
+        let mocks = [(RpcRequest::GetProgramAccounts, reply)].into_iter().collect();
+        let backend = RpcBackend::with_client(RpcClient::new_mock_with_mocks("succeeds".into(), mocks));
+        let got = backend.get_program_accounts(&owner, &[Filter::DataSize(4)]).await.unwrap();
+        assert_eq!(got.len(), 1);
+        assert_eq!(
+            (got[0].0, got[0].1.data.clone(), got[0].1.lamports, got[0].1.owner),
+            (key, vec![1, 2, 3, 4], 7, owner)
+        );
+    }
+
+    #[tokio::test]
+    async fn a_refused_transaction_is_rejected_with_its_program_and_a_dead_node_is_transport() {
+        let refused = RpcBackend::with_client(RpcClient::new_mock("instruction_error".into()));
+        let tx = tx();
+        match refused.send(&tx).await {
+            Err(BackendError::Rejected { error, program }) => {
+                assert_eq!(
+                    error,
+                    TransactionError::InstructionError(
+                        0,
+                        solana_sdk::instruction::InstructionError::UninitializedAccount
+                    )
+                );
+                assert_eq!(program, Some(anchor_lang::system_program::ID), "the failing instruction's program");
+            }
+            other => panic!("expected a rejection, got {other:?}"),
+        }
+        let dead = RpcBackend::with_client(RpcClient::new_mock("fails".into()));
+        assert!(matches!(dead.send(&tx).await, Err(BackendError::Transport(_))));
+        assert!(matches!(dead.clock().await, Err(BackendError::Transport(_))));
+    }
 
     #[test]
     fn the_clock_sysvar_layout_decodes_field_by_field() {
