@@ -13,6 +13,7 @@
 //!   whenever initial health allows (every 20 steps, a fifth of them);
 //! - each step, any account with maintenance health < 0 is closed at the
 //!   price: counted, its notional summed, negative equity is bad debt.
+//!
 //! Static: base IMR/MMR. Dynamic: IMR from the target at once, MMR phased.
 
 use ballast_risk::health::{health, MarginRatios, PositionRisk};
@@ -51,7 +52,7 @@ impl Rng {
 }
 
 fn price_path() -> Vec<i64> {
-    let mut rng = Rng(0x5eed_0f_ba11a57);
+    let mut rng = Rng(0x0005_eed0_fba1_1a57);
     let mut p = 100 * P;
     let mut path = vec![p];
     for step in 1..600 {

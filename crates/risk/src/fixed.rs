@@ -53,7 +53,7 @@ fn to_price_units_abs(mantissa: u128, expo: i32, round: Round) -> Result<u128, M
         let q = mantissa / d;
         match round {
             Round::Down => Ok(q),
-            Round::Up if mantissa % d != 0 => q.safe_add(1),
+            Round::Up if !mantissa.is_multiple_of(d) => q.safe_add(1),
             Round::Up => Ok(q),
         }
     }

@@ -34,7 +34,7 @@ pub use math::{MathError, SafeMath};
 pub(crate) fn props() -> proptest::test_runner::Config {
     proptest::test_runner::Config {
         cases: 10_000,
-        rng_seed: proptest::test_runner::RngSeed::Fixed(0xba11_a57),
+        rng_seed: proptest::test_runner::RngSeed::Fixed(0x0ba1_1a57),
         failure_persistence: None,
         ..proptest::test_runner::Config::default()
     }

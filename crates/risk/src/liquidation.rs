@@ -90,9 +90,12 @@ pub struct Throttle {
     pub used: u64,
 }
 
+/// The throttle is engaged: the window's cap is reached until it rolls.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ThrottleFull;
+
 /// Admit `notional` of liquidation at `slot` under a cap of `cap` per window
 /// of `window_slots`. Bankrupt accounts are `exempt` (counted, never refused).
-/// `Err(())` means the throttle is engaged until the window rolls.
 pub fn admit(
     t: &Throttle,
     notional: u64,
@@ -100,12 +103,12 @@ pub fn admit(
     window_slots: u64,
     slot: u64,
     exempt: bool,
-) -> Result<Throttle, ()> {
+) -> Result<Throttle, ThrottleFull> {
     let rolled = slot >= t.window_start_slot.saturating_add(window_slots.max(1));
     let base = if rolled { Throttle { window_start_slot: slot, used: 0 } } else { *t };
     let used = base.used.saturating_add(notional);
     if !exempt && used > cap {
-        return Err(());
+        return Err(ThrottleFull);
     }
     Ok(Throttle { window_start_slot: base.window_start_slot, used })
 }

@@ -33,7 +33,7 @@ fn penalty_split_and_waterfall_examples() {
 fn throttle_engages_then_releases_when_the_window_rolls() {
     let t = admit(&Throttle::default(), 60, 100, 50, 1_000, false).unwrap();
     let t = admit(&t, 40, 100, 50, 1_010, false).unwrap();
-    assert_eq!(admit(&t, 1, 100, 50, 1_020, false), Err(()));
+    assert_eq!(admit(&t, 1, 100, 50, 1_020, false), Err(ThrottleFull));
     assert!(admit(&t, 1_000, 100, 50, 1_020, true).is_ok(), "bankrupt accounts are exempt");
     let t = admit(&t, 90, 100, 50, 1_050, false).unwrap();
     assert_eq!(t, Throttle { window_start_slot: 1_050, used: 90 });

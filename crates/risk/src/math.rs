@@ -165,7 +165,7 @@ mod tests {
             let r = isqrt(n);
             prop_assert!(r * r <= n);
             let next = r + 1;
-            prop_assert!(next.checked_mul(next).map_or(true, |sq| sq > n));
+            prop_assert!(next.checked_mul(next).is_none_or(|sq| sq > n));
         }
 
         #[test]
