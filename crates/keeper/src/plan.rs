@@ -12,7 +12,7 @@ use ballast_client::engine as ix;
 use ballast_risk::oracle::Action;
 use margin_engine::constants::pause;
 use margin_engine::engine::health::{account_health, quote_from_reading, require_valid_for, MarketQuote, Now};
-use margin_engine::engine::liquidation::execute_liquidation;
+use margin_engine::engine::liquidation::{execute_liquidation, require_improved};
 use margin_engine::errors::EngineError;
 use margin_engine::state::MarginAccount;
 use oracle_adapter::reader::reading;
@@ -157,7 +157,11 @@ pub fn plan(
             let market = &mut markets[index as usize];
             market.set_phase(&quote.phase);
             let (m0, p0, e0, a0) = (*market, pool, exchange, acc);
-            match execute_liquidation(&mut acc, market, &mut pool, &mut exchange, quote, &before, venue.clock.slot) {
+            let slot = venue.clock.slot;
+            // The handler's two steps: the liquidation, then its post-check.
+            let done = execute_liquidation(&mut acc, market, &mut pool, &mut exchange, quote, &before, slot)
+                .and_then(|o| require_improved(&acc, index, &qs, &before).map(|_| o));
+            match done {
                 Ok(o) => {
                     let feed = market.feed;
                     planned.notional = planned.notional.saturating_add(o.notional);

@@ -1,7 +1,7 @@
 //! Liquidating one position of an unhealthy account, and resolving a
 //! bankrupt account down the default waterfall.
 
-use super::health::MarketQuote;
+use super::health::{account_health, MarketQuote};
 use super::settle::{record_collateral, settle_with_pool};
 use super::trade::{book_fill, store_position};
 use crate::errors::EngineError;
@@ -112,6 +112,22 @@ pub fn execute_liquidation(
         deficit: final_balance.min(0).unsigned_abs(),
         throttle_engaged,
     })
+}
+
+/// The post-check of a liquidation in `market`: maintenance health (over
+/// `quotes`, covering every position) strictly better than `before`, unless
+/// the position was closed whole. Returns the health after.
+pub fn require_improved(
+    account: &MarginAccount,
+    market: u16,
+    quotes: &[MarketQuote],
+    before: &Health,
+) -> Result<Health> {
+    let after = account_health(account, quotes)?;
+    if account.slot_of(market).is_some() {
+        require!(after.maintenance > before.maintenance, EngineError::LiquidationWorsened);
+    }
+    Ok(after)
 }
 
 /// Cover a bankrupt account's deficit: its collateral is already spent, so

@@ -2,7 +2,7 @@
 
 use crate::constants::*;
 use crate::engine::health::{account_health, collect_quotes, quote_market, require_valid_for, saturate};
-use crate::engine::liquidation::execute_liquidation;
+use crate::engine::liquidation::{execute_liquidation, require_improved};
 use crate::engine::stress::observe;
 use crate::engine::vault::VaultSigner;
 use crate::errors::EngineError;
@@ -80,10 +80,7 @@ pub fn handler<'info>(ctx: Context<'info, Liquidate<'info>>) -> Result<()> {
     require!(before.maintenance < 0, EngineError::NotLiquidatable);
 
     let out = execute_liquidation(&mut acc, &mut market, &mut pool, &mut ex, &quote, &before, clock.slot)?;
-    let after = account_health(&acc, &quotes)?;
-    if acc.slot_of(market.index).is_some() {
-        require!(after.maintenance > before.maintenance, EngineError::LiquidationWorsened);
-    }
+    let after = require_improved(&acc, market.index, &quotes, &before)?;
     let event = Liquidated {
         account: ctx.accounts.margin_account.key(),
         liquidator: ctx.accounts.liquidator.key(),
