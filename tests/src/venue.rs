@@ -28,7 +28,8 @@ pub const S0: u64 = 10;
 /// dynamic margin with an 80 % reference volatility, a 4x cap, MMR at most
 /// 50 %, no confidence add-on, phase-in 1 % of base per slot, 150-slot cooldown;
 /// liquidation penalty 1 % (30 % to the keeper), half a position per call,
-/// a 10 % buffer, 10 dollars of dust, 1M notional per 100-slot window.
+/// a 10 % buffer, 10 dollars of dust, 1M notional per 100-slot window; a
+/// price band of 20 % around the EMA with a 300-slot breaker cooldown.
 pub fn sol_params() -> AddMarketParams {
     AddMarketParams {
         symbol: "SOL".into(),
@@ -55,6 +56,8 @@ pub fn sol_params() -> AddMarketParams {
         dust_notional: 10 * USD,
         throttle_cap: 1_000_000 * USD,
         throttle_window_slots: 100,
+        band_bps: 2_000,
+        breaker_cooldown_slots: 300,
     }
 }
 

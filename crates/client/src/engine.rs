@@ -249,6 +249,17 @@ pub fn refresh_market(index: u16, feed: Pubkey) -> Instruction {
     ix(accounts.to_account_metas(None), margin_engine::instruction::RefreshMarket {}.data())
 }
 
+/// `refresh_breakers` of the given `(market, feed)` pairs.
+pub fn refresh_breakers(pairs: &[(Pubkey, Pubkey)]) -> Instruction {
+    let accounts = margin_engine::accounts::RefreshBreakers { exchange: exchange_address() };
+    let mut metas = accounts.to_account_metas(None);
+    for (market, feed) in pairs {
+        metas.push(AccountMeta::new(*market, false));
+        metas.push(AccountMeta::new_readonly(*feed, false));
+    }
+    ix(metas, margin_engine::instruction::RefreshBreakers {}.data())
+}
+
 /// `refresh_stress` over every market's `(market, feed)`, in index order.
 pub fn refresh_stress(markets: &[(Pubkey, Pubkey)]) -> Instruction {
     let accounts = margin_engine::accounts::RefreshStress { exchange: exchange_address() };

@@ -4,7 +4,8 @@
 //! refreshes the configured adapter feeds, scans every margin account with a
 //! filtered `getProgramAccounts`, computes maintenance health with the
 //! program's own code, liquidates the unhealthy accounts worst first within
-//! the markets' throttles, and resolves bankruptcies down the waterfall.
+//! the markets' throttles, resolves bankruptcies down the waterfall, and
+//! cranks the price-band breakers whose trip or release is due.
 //!
 //! - [`config`]: flags and TOML, shards, limits, backoff;
 //! - [`scan`]: reading the venue and the accounts;

@@ -9,6 +9,7 @@ use crate::config::Config;
 use crate::scan::Venue;
 use anchor_lang::prelude::Pubkey;
 use ballast_client::engine as ix;
+use ballast_risk::breaker::{observe, out_of_band};
 use ballast_risk::oracle::Action;
 use margin_engine::constants::pause;
 use margin_engine::engine::health::{account_health, quote_from_reading, require_valid_for, MarketQuote, Now};
@@ -50,6 +51,25 @@ pub struct Plan {
     pub liquidations: Vec<PlannedAccount>,
     /// Bankrupt, fully closed accounts: `resolve_bankruptcy` each.
     pub resolutions: Vec<Pubkey>,
+    /// `(market, feed)` of markets whose breaker would trip or release if
+    /// observed now: worth a `refresh_breakers`.
+    pub breakers: Vec<(Pubkey, Pubkey)>,
+}
+
+/// Markets whose breaker an observation at the venue's slot would change.
+fn breaker_changes(venue: &Venue, quotes: &[Option<MarketQuote>]) -> Vec<(Pubkey, Pubkey)> {
+    let slot = venue.clock.slot;
+    venue
+        .markets
+        .iter()
+        .zip(quotes)
+        .filter_map(|(m, q)| {
+            let q = q.as_ref()?;
+            let outside = out_of_band(q.price, q.ema_price, m.market.band_bps).ok()?;
+            let (_, change) = observe(&m.market.breaker(), outside, slot, m.market.breaker_cooldown_slots);
+            (change.released || change.tripped).then_some((m.key, m.market.feed))
+        })
+        .collect()
 }
 
 /// Each market's quote at the venue's clock, `None` where the feed cannot
@@ -105,8 +125,9 @@ pub fn plan(
     liquidator: Pubkey,
     reward_token: Pubkey,
 ) -> Plan {
-    let mut out = Plan::default();
-    let priced: Vec<MarketQuote> = quotes(venue).into_iter().flatten().collect();
+    let quotes = quotes(venue);
+    let mut out = Plan { breakers: breaker_changes(venue, &quotes), ..Plan::default() };
+    let priced: Vec<MarketQuote> = quotes.into_iter().flatten().collect();
     let mut candidates = Vec::new();
     for (i, (key, acc)) in accounts.iter().enumerate().filter(|(_, (k, _))| config.shard.owns(k)) {
         out.in_shard += 1;

@@ -43,6 +43,8 @@ pub struct TickReport {
     pub resolved: usize,
     /// Feeds refreshed.
     pub refreshed: usize,
+    /// Markets whose breaker the keeper cranked (a trip or release was due).
+    pub breakers: usize,
     /// Transactions refused by the runtime or a program (after splitting).
     pub rejected: usize,
     /// Transactions given up after their transport retries ran out (they
@@ -57,7 +59,7 @@ impl std::fmt::Display for TickReport {
         write!(
             f,
             "slot {}: scanned {} ({} in shard), unhealthy {}, liquidated {} in {} calls (notional {}), \
-             throttled {}, blocked {}, resolved {}, feeds refreshed {}, rejected {}, failed {}, retries {}",
+             throttled {}, blocked {}, resolved {}, feeds refreshed {}, breakers cranked {}, rejected {}, failed {}, retries {}",
             self.slot,
             self.scanned,
             self.in_shard,
@@ -69,6 +71,7 @@ impl std::fmt::Display for TickReport {
             self.blocked,
             self.resolved,
             self.refreshed,
+            self.breakers,
             self.rejected,
             self.failed,
             self.retries
@@ -167,6 +170,12 @@ impl<B: Backend> Keeper<B> {
         let per_tx = self.config.accounts_per_tx;
         for batch in p.liquidations.chunks(per_tx) {
             self.liquidate_batch(&mut report, batch, blockhash).await;
+        }
+        if !p.breakers.is_empty() {
+            match self.send(&mut report, "refresh_breakers", &[ix::refresh_breakers(&p.breakers)], blockhash).await {
+                Ok(_) => report.breakers = p.breakers.len(),
+                Err(e) => self.refused(&mut report, "refresh_breakers", &p.breakers[0].0, &e),
+            }
         }
         let keys = venue.keys();
         for account in &p.resolutions {

@@ -14,6 +14,7 @@
 #![forbid(unsafe_code)]
 #![deny(clippy::float_arithmetic)]
 
+pub mod breaker;
 pub mod fixed;
 pub mod health;
 pub mod liquidation;

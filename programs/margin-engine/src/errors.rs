@@ -113,6 +113,9 @@ pub enum EngineError {
     /// An insurance withdrawal would take the fund below its floor.
     #[msg("insurance withdrawal would take the fund below its floor")]
     InsuranceBelowFloor,
+    /// The market's price-band breaker holds it reduce-only.
+    #[msg("market is reduce-only: its price left the band around the EMA (breaker tripped); only reducing trades until the cooldown ends")]
+    BreakerTripped,
 }
 
 impl From<ballast_risk::MathError> for EngineError {

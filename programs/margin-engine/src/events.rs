@@ -177,6 +177,35 @@ pub struct ThrottleEngaged {
     pub used: u64,
 }
 
+/// A market's price left its band around the EMA: reduce-only until
+/// `until_slot`.
+#[event]
+#[derive(Clone, Copy, Debug)]
+pub struct BreakerTripped {
+    /// Market index.
+    pub market: u16,
+    /// The price that tripped it. precision: PRICE_PRECISION.
+    pub price: i64,
+    /// The EMA it was measured against. precision: PRICE_PRECISION.
+    pub ema_price: i64,
+    /// The band, bps.
+    pub band_bps: u32,
+    /// Reduce-only until this slot.
+    pub until_slot: u64,
+    /// Trips so far.
+    pub trips: u32,
+}
+
+/// A market's breaker cooldown ended: it trades normally again and re-arms.
+#[event]
+#[derive(Clone, Copy, Debug)]
+pub struct BreakerReleased {
+    /// Market index.
+    pub market: u16,
+    /// Slot the release was observed at.
+    pub slot: u64,
+}
+
 /// Governance withdrew from the insurance fund.
 #[event]
 pub struct InsuranceWithdrawn {

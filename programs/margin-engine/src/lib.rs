@@ -90,6 +90,12 @@ pub mod margin_engine {
         instructions::withdraw_insurance::handler(ctx, amount)
     }
 
+    /// Keeper: observe the price-band breakers of the `(market, feed)` pairs
+    /// in the remaining accounts (permissionless).
+    pub fn refresh_breakers<'info>(ctx: Context<'info, RefreshBreakers<'info>>) -> Result<()> {
+        instructions::refresh_breakers::handler(ctx)
+    }
+
     /// Keeper: phase a market's maintenance ratio toward its dynamic target
     /// and observe network stress (permissionless).
     pub fn refresh_market(ctx: Context<RefreshMarket>) -> Result<()> {

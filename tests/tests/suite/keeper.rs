@@ -254,3 +254,20 @@ async fn shards_split_the_accounts_and_together_cover_all_of_them() {
     assert_eq!(seen, traders.len() + 1, "every account is in exactly one shard");
     assert!(unhealthy_total > 0);
 }
+
+#[tokio::test]
+async fn the_keeper_cranks_a_breaker_only_when_a_trip_or_release_is_due() {
+    let (mut tc, mut v) = venue(100 * ONE, 1_000_000 * USD).await;
+    let k = trader(&mut tc, &v, 0).await;
+    let mut keeper = Keeper::new(tc.backend(), k.key.insecure_clone(), k.token, keeper_config());
+    assert_eq!(keeper.tick().await.unwrap().breakers, 0, "in band: nothing to crank");
+    v.set_price(&mut tc, 78 * ONE, 0, T0 + 10, S0 + 10).await;
+    assert_eq!(keeper.tick().await.unwrap().breakers, 1, "the trip");
+    let m: Market = load(&mut tc, &v.market).await;
+    assert_eq!((m.breaker_until_slot, m.breaker_trips), (S0 + 10 + 300, 1));
+    v.set_price(&mut tc, 99 * ONE, 0, T0 + 20, S0 + 100).await;
+    assert_eq!(keeper.tick().await.unwrap().breakers, 0, "held: nothing due");
+    v.set_price(&mut tc, 99 * ONE, 0, T0 + 30, S0 + 10 + 300).await;
+    assert_eq!(keeper.tick().await.unwrap().breakers, 1, "the release");
+    assert_eq!(load::<Market>(&mut tc, &v.market).await.breaker_until_slot, 0);
+}

@@ -2,6 +2,7 @@
 //! one module per feature.
 #![allow(deprecated)]
 
+mod engine_breakers;
 mod engine_dynamic;
 mod engine_flows;
 mod engine_limits;

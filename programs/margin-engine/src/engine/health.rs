@@ -41,6 +41,8 @@ pub struct MarketQuote {
     pub price: i64,
     /// Oracle confidence. precision: PRICE_PRECISION.
     pub conf: u64,
+    /// The feed's EMA price (the breaker's reference). precision: PRICE_PRECISION.
+    pub ema_price: i64,
     /// Realised volatility, annualised bps.
     pub vol_bps: u64,
     /// Validity at the time of reading.
@@ -106,6 +108,7 @@ pub fn quote_from_reading(market: &Market, r: &FeedReading, now: &Now) -> Result
         index: market.index,
         price: r.price,
         conf: r.conf,
+        ema_price: r.ema_price,
         vol_bps: r.vol_bps,
         validity: r.validity,
         conf_mult_bps: market.conf_mult_bps,

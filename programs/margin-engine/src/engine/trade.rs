@@ -20,6 +20,8 @@ pub struct TradeRequest {
     pub limit_price: i64,
     /// Refuse anything that grows |position| or flips it.
     pub reduce_only: bool,
+    /// Current slot (the breaker holds the market until a slot).
+    pub slot: u64,
 }
 
 /// What the fill did.
@@ -108,10 +110,12 @@ pub fn execute_trade(
     let new_base = old.base.checked_add(req.base).ok_or(EngineError::MathOverflow)?;
     let adds = adds_risk(old.base, new_base);
 
-    // 1. Gates: new risk needs a Valid feed and an unrestricted market;
-    //    reductions work while the feed is at most Degraded.
+    // 1. Gates: new risk needs a Valid feed and an unrestricted market (not
+    //    reduce-only, breaker not holding it); reductions work while the
+    //    feed is at most Degraded, whatever the market's state.
     if adds {
         require!(!req.reduce_only && !market.is_reduce_only(), EngineError::ReduceOnlyViolated);
+        require!(!market.breaker().active(req.slot), EngineError::BreakerTripped);
         require!(Action::OpenRisk.allows(quote.validity), EngineError::OracleGate);
     } else {
         require!(Action::ReduceRisk.allows(quote.validity), EngineError::OracleGate);

@@ -62,6 +62,10 @@ pub struct AddMarketParams {
     pub throttle_cap: u64,
     /// Throttle window, slots. Bounds [1, 1000000].
     pub throttle_window_slots: u64,
+    /// Price band around the EMA, bps; outside it the breaker trips. Bounds [50, 5000].
+    pub band_bps: u32,
+    /// Slots a breaker trip holds the market reduce-only. Bounds [1, 1000000].
+    pub breaker_cooldown_slots: u64,
 }
 
 /// Accounts of `add_market`.
@@ -111,6 +115,8 @@ impl AddMarketParams {
         check_bounds("dust_notional", self.dust_notional, (0, 1_000_000_000_000))?;
         check_bounds("throttle_cap", self.throttle_cap, (1, 1_000_000_000_000_000_000))?;
         check_bounds("throttle_window_slots", self.throttle_window_slots, (1, 1_000_000))?;
+        check_bounds("band_bps", self.band_bps.into(), (50, 5_000))?;
+        check_bounds("breaker_cooldown_slots", self.breaker_cooldown_slots, (1, 1_000_000))?;
         Ok(symbol)
     }
 }
@@ -160,6 +166,8 @@ pub fn handler(ctx: Context<AddMarket>, params: AddMarketParams) -> Result<()> {
     m.dust_notional = params.dust_notional;
     m.throttle_cap = params.throttle_cap;
     m.throttle_window_slots = params.throttle_window_slots;
+    m.band_bps = params.band_bps;
+    m.breaker_cooldown_slots = params.breaker_cooldown_slots;
     m.phase_mult_bps = ballast_risk::margin::MULT_ONE;
     m.phase_updated_slot = Clock::get()?.slot;
     drop(m);

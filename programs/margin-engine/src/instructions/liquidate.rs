@@ -1,6 +1,7 @@
 //! `liquidate`: a keeper partially closes an unhealthy account's position.
 
 use crate::constants::*;
+use crate::engine::breaker::observe_breaker;
 use crate::engine::health::{account_health, collect_quotes, quote_market, require_valid_for, saturate};
 use crate::engine::liquidation::{execute_liquidation, require_improved};
 use crate::engine::stress::observe;
@@ -74,6 +75,7 @@ pub fn handler<'info>(ctx: Context<'info, Liquidate<'info>>) -> Result<()> {
     let mut pool = ctx.accounts.pool.load_mut()?;
     let quote = quote_market(&market, &ctx.accounts.feed.to_account_info(), &now)?;
     market.set_phase(&quote.phase);
+    let breaker = observe_breaker(&mut market, &quote, clock.slot)?;
     let quotes = collect_quotes(&acc, &[quote], ctx.remaining_accounts, &now)?;
     require_valid_for(&quotes, Action::Liquidate)?;
     let before = account_health(&acc, &quotes)?;
@@ -108,6 +110,7 @@ pub fn handler<'info>(ctx: Context<'info, Liquidate<'info>>) -> Result<()> {
     vaults.settle(&*a.pool_vault, &*a.collateral_vault, out.pool_to_collateral)?;
     vaults.send(&*a.collateral_vault, &*a.liquidator_token, out.keeper)?;
     vaults.send(&*a.collateral_vault, &*a.insurance_vault, out.insurance)?;
+    breaker.emit();
     oracle_adapter::emit_event!(event);
     if out.throttle_engaged {
         oracle_adapter::emit_event!(throttle);

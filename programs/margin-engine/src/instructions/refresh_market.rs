@@ -1,6 +1,7 @@
 //! `refresh_market`: the permissionless crank of a market's dynamic margin.
 
 use crate::constants::*;
+use crate::engine::breaker::observe_breaker;
 use crate::engine::health::quote_market;
 use crate::engine::stress::observe;
 use crate::events::MarketRefreshed;
@@ -23,13 +24,16 @@ pub struct RefreshMarket<'info> {
 
 /// 1. Observe network stress (slot time).
 /// 2. Read the feed and phase the maintenance multiplier toward the target.
-/// 3. Store the phase; emit `MarketRefreshed`.
+/// 3. Store the phase and observe the price-band breaker; emit
+///    `MarketRefreshed` and any breaker change.
 pub fn handler(ctx: Context<RefreshMarket>) -> Result<()> {
     let mut ex = ctx.accounts.exchange.load_mut()?;
-    let now = observe(&mut ex, &Clock::get()?, None);
+    let clock = Clock::get()?;
+    let now = observe(&mut ex, &clock, None);
     let mut market = ctx.accounts.market.load_mut()?;
     let q = quote_market(&market, &ctx.accounts.feed.to_account_info(), &now)?;
     market.set_phase(&q.phase);
+    observe_breaker(&mut market, &q, clock.slot)?.emit();
     oracle_adapter::emit_event!(MarketRefreshed {
         market: market.index,
         vol_bps: q.vol_bps,

@@ -1,6 +1,7 @@
 //! `trade`: open, resize or close a position against the pool.
 
 use crate::constants::*;
+use crate::engine::breaker::observe_breaker;
 use crate::engine::health::{collect_quotes, quote_market, require_initial_health, require_valid_for};
 use crate::engine::stress::observe;
 use crate::engine::trade::{execute_trade, TradeRequest};
@@ -75,13 +76,20 @@ pub struct Trade<'info> {
 pub fn handler<'info>(ctx: Context<'info, Trade<'info>>, params: TradeParams) -> Result<()> {
     let mut ex = ctx.accounts.exchange.load_mut()?;
     require!(!ex.is_paused(pause::TRADE), EngineError::Paused);
-    let now = observe(&mut ex, &Clock::get()?, None);
+    let clock = Clock::get()?;
+    let now = observe(&mut ex, &clock, None);
     let mut market = ctx.accounts.market.load_mut()?;
     let mut pool = ctx.accounts.pool.load_mut()?;
     let mut acc = ctx.accounts.margin_account.load_mut()?;
     let quote = quote_market(&market, &ctx.accounts.feed.to_account_info(), &now)?;
     market.set_phase(&quote.phase);
-    let req = TradeRequest { base: params.base, limit_price: params.limit_price, reduce_only: params.reduce_only };
+    let breaker = observe_breaker(&mut market, &quote, clock.slot)?;
+    let req = TradeRequest {
+        base: params.base,
+        limit_price: params.limit_price,
+        reduce_only: params.reduce_only,
+        slot: clock.slot,
+    };
     let out = execute_trade(&mut acc, &mut market, &mut pool, &mut ex, &quote, &req)?;
     if out.adds_risk {
         let quotes = collect_quotes(&acc, &[quote], ctx.remaining_accounts, &now)?;
@@ -108,6 +116,7 @@ pub fn handler<'info>(ctx: Context<'info, Trade<'info>>, params: TradeParams) ->
     let vaults = VaultSigner::new(&*a.collateral_mint, &a.vault_authority, a.token_program.key(), bump);
     vaults.settle(&*a.pool_vault, &*a.collateral_vault, out.realized_pnl)?;
     vaults.send(&*a.collateral_vault, &*a.insurance_vault, out.insurance_fee)?;
+    breaker.emit();
     oracle_adapter::emit_event!(event);
     Ok(())
 }

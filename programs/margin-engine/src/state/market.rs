@@ -1,6 +1,7 @@
 //! A perpetual `Market`.
 
 use anchor_lang::prelude::*;
+use ballast_risk::breaker::BreakerState;
 use ballast_risk::liquidation::{LiquidationParams, Throttle};
 use ballast_risk::margin::{DynamicParams, PhaseParams, PhaseState};
 use ballast_risk::pricing::SpreadParams;
@@ -104,11 +105,20 @@ pub struct Market {
     pub throttle_window_start: u64,
     /// Notional liquidated in the current window. precision: QUOTE_PRECISION.
     pub throttle_used: u64,
+    /// Price band around the EMA, bps: a price outside trips the breaker.
+    pub band_bps: u32,
+    /// Breaker trips so far.
+    pub breaker_trips: u32,
+    /// Slots a breaker trip holds the market reduce-only.
+    pub breaker_cooldown_slots: u64,
+    /// The breaker holds the market reduce-only while the slot is below
+    /// this; 0 when not tripped.
+    pub breaker_until_slot: u64,
     /// Reserved for future fields.
     pub reserved: [u8; 16],
 }
 
-const _: () = assert!(core::mem::size_of::<Market>() == 272);
+const _: () = assert!(core::mem::size_of::<Market>() == 296);
 const _: () = assert!(core::mem::align_of::<Market>() == 8);
 
 impl Market {
@@ -172,8 +182,19 @@ impl Market {
         Throttle { window_start_slot: self.throttle_window_start, used: self.throttle_used }
     }
 
-    /// Whether only reducing trades are allowed.
+    /// Whether governance or the guardian set the market reduce-only.
     pub fn is_reduce_only(&self) -> bool {
         self.status == MarketStatus::ReduceOnly as u8
+    }
+
+    /// The price-band breaker's state.
+    pub fn breaker(&self) -> BreakerState {
+        BreakerState { until_slot: self.breaker_until_slot, trips: self.breaker_trips }
+    }
+
+    /// Store a breaker state.
+    pub fn set_breaker(&mut self, s: &BreakerState) {
+        self.breaker_until_slot = s.until_slot;
+        self.breaker_trips = s.trips;
     }
 }
