@@ -63,7 +63,8 @@ pub fn sol_params() -> AddMarketParams {
 
 /// Exchange parameters used by the suites: deposit cap 1M, stress x1.5 above
 /// 800 ms slots or 30 % stale feeds, 100-slot windows, 1,000-slot cooldown;
-/// 20 % of trading fees to the insurance fund.
+/// 20 % of trading fees to the insurance fund; guardian pauses of at most
+/// 1,000 slots, two in a run, three a day.
 pub fn exchange_params(governance: Pubkey) -> InitializeExchangeParams {
     InitializeExchangeParams {
         governance,
@@ -76,6 +77,9 @@ pub fn exchange_params(governance: Pubkey) -> InitializeExchangeParams {
         stress_cooldown_slots: 1_000,
         insurance_floor: 0,
         insurance_fee_share_bps: 2_000,
+        max_pause_slots: 1_000,
+        max_consecutive_pauses: 2,
+        max_pauses_per_day: 3,
     }
 }
 
@@ -83,6 +87,8 @@ pub fn exchange_params(governance: Pubkey) -> InitializeExchangeParams {
 pub struct Venue {
     /// Adapter and exchange governance.
     pub gov: Keypair,
+    /// The exchange's guardian.
+    pub guardian: Keypair,
     /// Mint authority of the collateral mint.
     pub mint_authority: Keypair,
     /// The exchange's token accounts.
@@ -207,14 +213,17 @@ pub async fn venue(price: i64, pool_funds: u64) -> (TestContext, Venue) {
         pool_vault: vaults[2].pubkey(),
     };
     airdrop(&mut tc, &gov.pubkey(), 10_000_000_000).await;
-    let init = ix::initialize_exchange(gov.pubkey(), &keys, exchange_params(gov.pubkey()));
+    let guardian = crate::context::keypair();
+    let params = InitializeExchangeParams { guardian: guardian.pubkey(), ..exchange_params(gov.pubkey()) };
+    let init = ix::initialize_exchange(gov.pubkey(), &keys, params);
     tc.process(&[init], &[&gov, &vaults[0], &vaults[1], &vaults[2]]).await.expect("initialize_exchange");
     tc.process(&[ix::add_market(gov.pubkey(), 0, feed, sol_params())], &[&gov]).await.expect("add_market");
     let lp = crate::context::keypair();
     airdrop(&mut tc, &lp.pubkey(), 1_000_000_000).await;
     let lp_token = create_token_account(&mut tc, &mint, &lp.pubkey()).await;
     mint_to(&mut tc, &mint, &mint_authority, &lp_token, pool_funds).await;
-    let v = Venue { gov, mint_authority, keys, feed, sources, market: ix::market_address(0), lp: (lp, lp_token) };
+    let v =
+        Venue { gov, guardian, mint_authority, keys, feed, sources, market: ix::market_address(0), lp: (lp, lp_token) };
     if pool_funds > 0 {
         let d = ix::lp_deposit(v.lp.0.pubkey(), lp_token, &v.keys, pool_funds, &v.markets());
         tc.process(&[d], &[&v.lp.0]).await.expect("lp_deposit");

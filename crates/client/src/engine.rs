@@ -303,6 +303,30 @@ pub fn liquidate(
     ix(with_remaining(accounts.to_account_metas(None), health), margin_engine::instruction::Liquidate {}.data())
 }
 
+/// `guardian_pause(bits, duration_slots)` by the guardian.
+pub fn guardian_pause(guardian: Pubkey, bits: u32, duration_slots: u64) -> Instruction {
+    let accounts = margin_engine::accounts::GuardianPause { guardian, exchange: exchange_address() };
+    ix(accounts.to_account_metas(None), margin_engine::instruction::GuardianPause { bits, duration_slots }.data())
+}
+
+/// `guardian_reduce_only(duration_slots)` of market `index` by the guardian.
+pub fn guardian_reduce_only(guardian: Pubkey, index: u16, duration_slots: u64) -> Instruction {
+    let accounts = margin_engine::accounts::GuardianReduceOnly {
+        guardian,
+        exchange: exchange_address(),
+        market: market_address(index),
+    };
+    ix(accounts.to_account_metas(None), margin_engine::instruction::GuardianReduceOnly { duration_slots }.data())
+}
+
+/// `set_pause(bits)` by governance, lifting the guardian holds of `markets`.
+pub fn set_pause(governance: Pubkey, bits: u32, markets: &[Pubkey]) -> Instruction {
+    let accounts = margin_engine::accounts::SetPause { governance, exchange: exchange_address() };
+    let mut metas = accounts.to_account_metas(None);
+    metas.extend(markets.iter().map(|m| AccountMeta::new(*m, false)));
+    ix(metas, margin_engine::instruction::SetPause { bits }.data())
+}
+
 /// `withdraw_insurance(amount)` by governance to `destination`.
 pub fn withdraw_insurance(governance: Pubkey, destination: Pubkey, keys: &ExchangeKeys, amount: u64) -> Instruction {
     let accounts = margin_engine::accounts::WithdrawInsurance {

@@ -148,7 +148,7 @@ pub fn plan(
         }
     }
     out.unhealthy = candidates.len();
-    if venue.exchange.is_paused(pause::LIQUIDATE) {
+    if venue.exchange.is_paused(pause::LIQUIDATE, venue.clock.slot) {
         out.blocked += candidates.len();
         return out;
     }

@@ -16,6 +16,7 @@
 
 pub mod breaker;
 pub mod fixed;
+pub mod guardian;
 pub mod health;
 pub mod liquidation;
 pub mod lp;

@@ -35,6 +35,8 @@ pub mod pause {
     pub const TRADE: u32 = 1 << 2;
     /// `lp_deposit` and `lp_withdraw`.
     pub const LP: u32 = 1 << 3;
-    /// `liquidate` (liquidation issue).
+    /// `liquidate`.
     pub const LIQUIDATE: u32 = 1 << 4;
+    /// Every pause bit.
+    pub const ALL: u32 = DEPOSIT | WITHDRAW | TRADE | LP | LIQUIDATE;
 }

@@ -116,6 +116,15 @@ pub enum EngineError {
     /// The market's price-band breaker holds it reduce-only.
     #[msg("market is reduce-only: its price left the band around the EMA (breaker tripped); only reducing trades until the cooldown ends")]
     BreakerTripped,
+    /// Pause bits outside the known operations, or none.
+    #[msg("pause bits must name known operations (deposit 1, withdraw 2, trade 4, LP 8, liquidate 16)")]
+    InvalidPauseBits,
+    /// A guardian pause or hold of zero slots or longer than `max_pause_slots`.
+    #[msg("guardian pause duration must be between 1 slot and the exchange's max_pause_slots")]
+    GuardianDuration,
+    /// The guardian reached its consecutive or daily pause limit.
+    #[msg("guardian pause limit reached (consecutive or per day): governance must act")]
+    GuardianRateLimited,
 }
 
 impl From<ballast_risk::MathError> for EngineError {

@@ -206,6 +206,39 @@ pub struct BreakerReleased {
     pub slot: u64,
 }
 
+/// The guardian paused operations.
+#[event]
+pub struct GuardianPaused {
+    /// Guardian pause bits now in force.
+    pub bits: u32,
+    /// They lapse at this slot.
+    pub until_slot: u64,
+    /// Guardian pauses started today.
+    pub day_count: u8,
+    /// Guardian pauses in the current run.
+    pub consecutive: u8,
+}
+
+/// The guardian held a market reduce-only.
+#[event]
+pub struct GuardianHold {
+    /// Market index.
+    pub market: u16,
+    /// Reduce-only until this slot.
+    pub until_slot: u64,
+}
+
+/// Governance set the standing pause bits and lifted the guardian's.
+#[event]
+pub struct PauseSet {
+    /// Standing pause bits now.
+    pub bits: u32,
+    /// Markets whose guardian hold was lifted.
+    pub markets_released: u8,
+    /// Slot of the change.
+    pub slot: u64,
+}
+
 /// Governance withdrew from the insurance fund.
 #[event]
 pub struct InsuranceWithdrawn {

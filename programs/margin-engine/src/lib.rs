@@ -84,6 +84,23 @@ pub mod margin_engine {
         instructions::resolve_bankruptcy::handler(ctx)
     }
 
+    /// Guardian: pause the operations in `bits` for `duration_slots` (at
+    /// most `max_pause_slots`, rate-limited).
+    pub fn guardian_pause(ctx: Context<GuardianPause>, bits: u32, duration_slots: u64) -> Result<()> {
+        instructions::guardian::pause_handler(ctx, bits, duration_slots)
+    }
+
+    /// Guardian: hold a market reduce-only for `duration_slots` (same limits).
+    pub fn guardian_reduce_only(ctx: Context<GuardianReduceOnly>, duration_slots: u64) -> Result<()> {
+        instructions::guardian::reduce_only_handler(ctx, duration_slots)
+    }
+
+    /// Governance: set the standing pause bits; lift every guardian pause,
+    /// and the guardian holds of the markets passed as remaining accounts.
+    pub fn set_pause<'info>(ctx: Context<'info, SetPause<'info>>, bits: u32) -> Result<()> {
+        instructions::set_pause::handler(ctx, bits)
+    }
+
     /// Governance: withdraw `amount` from the insurance fund, never below
     /// its floor.
     pub fn withdraw_insurance(ctx: Context<WithdrawInsurance>, amount: u64) -> Result<()> {

@@ -114,7 +114,7 @@ pub fn execute_trade(
     //    reduce-only, breaker not holding it); reductions work while the
     //    feed is at most Degraded, whatever the market's state.
     if adds {
-        require!(!req.reduce_only && !market.is_reduce_only(), EngineError::ReduceOnlyViolated);
+        require!(!req.reduce_only && !market.is_reduce_only(req.slot), EngineError::ReduceOnlyViolated);
         require!(!market.breaker().active(req.slot), EngineError::BreakerTripped);
         require!(Action::OpenRisk.allows(quote.validity), EngineError::OracleGate);
     } else {

@@ -37,7 +37,7 @@ pub struct Deposit<'info> {
 pub fn handler(ctx: Context<Deposit>, amount: u64) -> Result<()> {
     require!(amount > 0, EngineError::ZeroAmount);
     let mut ex = ctx.accounts.exchange.load_mut()?;
-    require!(!ex.is_paused(pause::DEPOSIT), EngineError::Paused);
+    require!(!ex.is_paused(pause::DEPOSIT, Clock::get()?.slot), EngineError::Paused);
     let mut acc = ctx.accounts.margin_account.load_mut()?;
     require!(!acc.is_bankrupt(), EngineError::AccountBankrupt);
     let delta = i64::try_from(amount).map_err(|_| EngineError::DepositCapExceeded)?;

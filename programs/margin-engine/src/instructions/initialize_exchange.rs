@@ -33,6 +33,12 @@ pub struct InitializeExchangeParams {
     pub insurance_floor: u64,
     /// Share of every trading fee paid into the insurance fund, bps. Bounds [0, 10000].
     pub insurance_fee_share_bps: u32,
+    /// Longest guardian pause or reduce-only hold, slots. Bounds [1, 1000000].
+    pub max_pause_slots: u64,
+    /// Most guardian pauses in a run before governance must act. Bounds [1, 10].
+    pub max_consecutive_pauses: u8,
+    /// Most guardian pauses starting per day. Bounds [1, 24].
+    pub max_pauses_per_day: u8,
 }
 
 /// Accounts of `initialize_exchange`.
@@ -92,7 +98,10 @@ impl InitializeExchange<'_> {
         check_bounds("stress_window_slots", params.stress_window_slots, (10, 100_000))?;
         check_bounds("stress_cooldown_slots", params.stress_cooldown_slots, (1, 1_000_000))?;
         check_bounds("insurance_floor", params.insurance_floor, (0, 1_000_000_000_000_000))?;
-        check_bounds("insurance_fee_share_bps", params.insurance_fee_share_bps.into(), (0, 10_000))
+        check_bounds("insurance_fee_share_bps", params.insurance_fee_share_bps.into(), (0, 10_000))?;
+        check_bounds("max_pause_slots", params.max_pause_slots, (1, 1_000_000))?;
+        check_bounds("max_consecutive_pauses", params.max_consecutive_pauses.into(), (1, 10))?;
+        check_bounds("max_pauses_per_day", params.max_pauses_per_day.into(), (1, 24))
     }
 }
 
@@ -132,6 +141,9 @@ pub fn handler(ctx: Context<InitializeExchange>, params: InitializeExchangeParam
     ex.stress_cooldown_slots = params.stress_cooldown_slots;
     ex.insurance_floor = params.insurance_floor;
     ex.insurance_fee_share_bps = params.insurance_fee_share_bps;
+    ex.max_pause_slots = params.max_pause_slots;
+    ex.max_consecutive_pauses = params.max_consecutive_pauses;
+    ex.max_pauses_per_day = params.max_pauses_per_day;
     ex.bump = ctx.bumps.exchange;
     ex.vault_authority_bump = ctx.bumps.vault_authority;
     ex.version = ACCOUNT_VERSION;

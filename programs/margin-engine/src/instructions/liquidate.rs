@@ -66,8 +66,8 @@ pub struct Liquidate<'info> {
 #[inline(never)] // a symbol of its own for the callgrind cost proxy
 pub fn handler<'info>(ctx: Context<'info, Liquidate<'info>>) -> Result<()> {
     let mut ex = ctx.accounts.exchange.load_mut()?;
-    require!(!ex.is_paused(pause::LIQUIDATE), EngineError::Paused);
     let clock = Clock::get()?;
+    require!(!ex.is_paused(pause::LIQUIDATE, clock.slot), EngineError::Paused);
     let now = observe(&mut ex, &clock, None);
     let mut acc = ctx.accounts.margin_account.load_mut()?;
     require!(acc.owner != ctx.accounts.liquidator.key(), EngineError::SelfLiquidation);

@@ -48,9 +48,9 @@ pub struct LpDeposit<'info> {
 pub fn handler<'info>(ctx: Context<'info, LpDeposit<'info>>, amount: u64) -> Result<()> {
     require!(amount > 0, EngineError::ZeroAmount);
     let ex = ctx.accounts.exchange.load()?;
-    require!(!ex.is_paused(pause::LP), EngineError::Paused);
-    let mut pool = ctx.accounts.pool.load_mut()?;
     let clock = Clock::get()?;
+    require!(!ex.is_paused(pause::LP, clock.slot), EngineError::Paused);
+    let mut pool = ctx.accounts.pool.load_mut()?;
     let now = Now::at(&ex, clock.unix_timestamp, clock.slot);
     let valuation = value_pool(&ex, &pool, ctx.remaining_accounts, &now)?;
     let shares = shares_for_deposit(amount, valuation.nav, pool.shares).map_err(|_| EngineError::PoolInsufficient)?;

@@ -51,11 +51,11 @@ pub struct LpWithdraw<'info> {
 pub fn handler<'info>(ctx: Context<'info, LpWithdraw<'info>>, shares: u64) -> Result<()> {
     require!(shares > 0, EngineError::ZeroAmount);
     let ex = ctx.accounts.exchange.load()?;
-    require!(!ex.is_paused(pause::LP), EngineError::Paused);
+    let clock = Clock::get()?;
+    require!(!ex.is_paused(pause::LP, clock.slot), EngineError::Paused);
     let mut pool = ctx.accounts.pool.load_mut()?;
     let mut lp = ctx.accounts.lp_position.load_mut()?;
     require!(lp.shares >= shares, EngineError::InsufficientShares);
-    let clock = Clock::get()?;
     let now = Now::at(&ex, clock.unix_timestamp, clock.slot);
     let valuation = value_pool(&ex, &pool, ctx.remaining_accounts, &now)?;
     let amount = amount_for_shares(shares, valuation.nav, pool.shares).map_err(EngineError::from)?;

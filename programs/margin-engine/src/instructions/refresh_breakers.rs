@@ -22,7 +22,7 @@ pub struct RefreshBreakers<'info> {
 /// expired trip and trip on a price outside the band; emit each change.
 pub fn handler<'info>(ctx: Context<'info, RefreshBreakers<'info>>) -> Result<()> {
     let pairs = ctx.remaining_accounts;
-    require!(!pairs.is_empty() && pairs.len() % 2 == 0, EngineError::HealthAccountsMismatch);
+    require!(!pairs.is_empty() && pairs.len().is_multiple_of(2), EngineError::HealthAccountsMismatch);
     let clock = Clock::get()?;
     let now = Now::at(&*ctx.accounts.exchange.load()?, clock.unix_timestamp, clock.slot);
     let mut seen = 0u64; // market indexes are < 64 (MAX_MARKETS)

@@ -75,8 +75,8 @@ pub struct Trade<'info> {
 #[inline(never)] // a symbol of its own for the callgrind cost proxy
 pub fn handler<'info>(ctx: Context<'info, Trade<'info>>, params: TradeParams) -> Result<()> {
     let mut ex = ctx.accounts.exchange.load_mut()?;
-    require!(!ex.is_paused(pause::TRADE), EngineError::Paused);
     let clock = Clock::get()?;
+    require!(!ex.is_paused(pause::TRADE, clock.slot), EngineError::Paused);
     let now = observe(&mut ex, &clock, None);
     let mut market = ctx.accounts.market.load_mut()?;
     let mut pool = ctx.accounts.pool.load_mut()?;

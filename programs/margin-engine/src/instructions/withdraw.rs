@@ -48,13 +48,14 @@ pub struct Withdraw<'info> {
 pub fn handler<'info>(ctx: Context<'info, Withdraw<'info>>, amount: u64) -> Result<()> {
     require!(amount > 0, EngineError::ZeroAmount);
     let mut ex = ctx.accounts.exchange.load_mut()?;
-    require!(!ex.is_paused(pause::WITHDRAW), EngineError::Paused);
+    let clock = Clock::get()?;
+    require!(!ex.is_paused(pause::WITHDRAW, clock.slot), EngineError::Paused);
     let mut acc = ctx.accounts.margin_account.load_mut()?;
     require!(!acc.is_bankrupt(), EngineError::AccountBankrupt);
     let delta = i64::try_from(amount).map_err(|_| EngineError::InsufficientCollateral)?;
     require!(acc.collateral >= delta, EngineError::InsufficientCollateral);
     acc.collateral -= delta;
-    let now = observe(&mut ex, &Clock::get()?, None);
+    let now = observe(&mut ex, &clock, None);
     if acc.has_positions() {
         let quotes = collect_quotes(&acc, &[], ctx.remaining_accounts, &now)?;
         require_valid_for(&quotes, Action::ReduceRisk)?;

@@ -1,6 +1,7 @@
 //! The singleton `Exchange`.
 
 use anchor_lang::prelude::*;
+use ballast_risk::guardian::{GuardianLimits, GuardianState};
 use ballast_risk::stress::{StressParams, StressState};
 
 /// Global state (PDA `[EXCHANGE_SEED]`). Never reorder fields; append by
@@ -70,8 +71,24 @@ pub struct Exchange {
     pub insurance_fee_share_bps: u32,
     /// Padding.
     pub padding2: [u8; 4],
+    /// Pause bits set by the guardian; they lapse at `guardian_expires_slot`.
+    pub guardian_pause_bits: u32,
+    /// Most guardian pauses in a run.
+    pub max_consecutive_pauses: u8,
+    /// Most guardian pauses starting per day.
+    pub max_pauses_per_day: u8,
+    /// Guardian pauses started in the current day window.
+    pub guardian_day_count: u8,
+    /// Guardian pauses in the current run.
+    pub guardian_consecutive: u8,
+    /// The guardian's pauses (and reduce-only holds) end at this slot.
+    pub guardian_expires_slot: u64,
+    /// First slot of the guardian's current day window.
+    pub guardian_day_start_slot: u64,
+    /// Longest guardian pause, slots.
+    pub max_pause_slots: u64,
     /// Reserved for future fields (pending changes).
-    pub reserved: [u8; 48],
+    pub reserved: [u8; 16],
 }
 
 const _: () = assert!(core::mem::size_of::<Exchange>() == 368);
@@ -112,8 +129,36 @@ impl Exchange {
         ballast_risk::stress::stress_mult_bps(&self.stress_params(), &self.stress_state(), slot)
     }
 
-    /// Whether `op` (a `constants::pause` bit) is paused.
-    pub fn is_paused(&self, op: u32) -> bool {
-        self.pause_bits & op != 0
+    /// Whether `op` (a `constants::pause` bit) is paused at `slot`: by
+    /// governance, or by the guardian until its pause lapses.
+    pub fn is_paused(&self, op: u32, slot: u64) -> bool {
+        self.pause_bits & op != 0 || (self.guardian_pause_bits & op != 0 && self.guardian().active(slot))
+    }
+
+    /// The guardian's rate-limit state.
+    pub fn guardian(&self) -> GuardianState {
+        GuardianState {
+            expires_slot: self.guardian_expires_slot,
+            day_start_slot: self.guardian_day_start_slot,
+            day_count: self.guardian_day_count,
+            consecutive: self.guardian_consecutive,
+        }
+    }
+
+    /// Store the guardian's rate-limit state.
+    pub fn set_guardian(&mut self, s: &GuardianState) {
+        self.guardian_expires_slot = s.expires_slot;
+        self.guardian_day_start_slot = s.day_start_slot;
+        self.guardian_day_count = s.day_count;
+        self.guardian_consecutive = s.consecutive;
+    }
+
+    /// The guardian's limits.
+    pub fn guardian_limits(&self) -> GuardianLimits {
+        GuardianLimits {
+            max_pause_slots: self.max_pause_slots,
+            max_consecutive: self.max_consecutive_pauses,
+            max_per_day: self.max_pauses_per_day,
+        }
     }
 }

@@ -114,8 +114,10 @@ pub struct Market {
     /// The breaker holds the market reduce-only while the slot is below
     /// this; 0 when not tripped.
     pub breaker_until_slot: u64,
+    /// The guardian holds the market reduce-only while the slot is below this.
+    pub guardian_until_slot: u64,
     /// Reserved for future fields.
-    pub reserved: [u8; 16],
+    pub reserved: [u8; 8],
 }
 
 const _: () = assert!(core::mem::size_of::<Market>() == 296);
@@ -182,9 +184,11 @@ impl Market {
         Throttle { window_start_slot: self.throttle_window_start, used: self.throttle_used }
     }
 
-    /// Whether governance or the guardian set the market reduce-only.
-    pub fn is_reduce_only(&self) -> bool {
-        self.status == MarketStatus::ReduceOnly as u8
+    /// Whether the market is reduce-only at `slot` by its status
+    /// (governance) or a guardian hold. (The breaker is separate: its own
+    /// error says when it ends.)
+    pub fn is_reduce_only(&self, slot: u64) -> bool {
+        self.status == MarketStatus::ReduceOnly as u8 || slot < self.guardian_until_slot
     }
 
     /// The price-band breaker's state.
