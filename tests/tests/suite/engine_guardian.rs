@@ -51,12 +51,12 @@ async fn every_pause_bit_blocks_exactly_its_operations_and_governance_lifts_it_e
         assert_eq!(ev.bits, *bit);
         for (other, i, signer) in &ops {
             if other == bit {
-                assert_error(&mut tc, &[i.clone()], &[*signer], EngineError::Paused.into(), &[]).await;
+                assert_error(&mut tc, std::slice::from_ref(i), &[*signer], EngineError::Paused.into(), &[]).await;
             } else if *other == pause::LIQUIDATE {
                 // Not paused: it reaches its own check (the account is healthy).
-                assert_error(&mut tc, &[i.clone()], &[*signer], EngineError::NotLiquidatable.into(), &[]).await;
+                assert_error(&mut tc, std::slice::from_ref(i), &[*signer], EngineError::NotLiquidatable.into(), &[]).await;
             } else {
-                tc.process(&[i.clone()], &[*signer]).await.expect("an unpaused operation");
+                tc.process(std::slice::from_ref(i), &[*signer]).await.expect("an unpaused operation");
             }
         }
         // Governance lifts it early.
