@@ -24,7 +24,7 @@ pub const T0: i64 = 1_700_000_000;
 pub const S0: u64 = 10;
 
 /// The SOL market's parameters used by the suites: IMR 10 %, MMR 5 %,
-/// k = 1, fee 5 bps, spread 5 bps + conf + up to 50 bps skew, cap 1000 SOL;
+/// k = 1, fee 5 bps, spread 5 bps + conf + up to 50 bps skew;
 /// dynamic margin with an 80 % reference volatility, a 4x cap, MMR at most
 /// 50 %, no confidence add-on, phase-in 1 % of base per slot, 150-slot cooldown;
 /// liquidation penalty 1 % (30 % to the keeper), half a position per call,
@@ -42,7 +42,6 @@ pub fn sol_params() -> AddMarketParams {
         conf_spread_mult_bps: 10_000,
         skew_spread_bps: 50,
         max_spread_bps: 200,
-        oi_cap: 1_000 * BASE as u64,
         max_mmr_bps: 5_000,
         reference_vol_bps: 8_000,
         vol_cap_bps: 40_000,
@@ -64,7 +63,7 @@ pub fn sol_params() -> AddMarketParams {
 /// Exchange parameters used by the suites: deposit cap 1M, stress x1.5 above
 /// 800 ms slots or 30 % stale feeds, 100-slot windows, 1,000-slot cooldown;
 /// 20 % of trading fees to the insurance fund; guardian pauses of at most
-/// 1,000 slots, two in a run, three a day.
+/// 1,000 slots, two in a run, three a day; a 50-slot governance timelock.
 pub fn exchange_params(governance: Pubkey) -> InitializeExchangeParams {
     InitializeExchangeParams {
         governance,
@@ -80,6 +79,7 @@ pub fn exchange_params(governance: Pubkey) -> InitializeExchangeParams {
         max_pause_slots: 1_000,
         max_consecutive_pauses: 2,
         max_pauses_per_day: 3,
+        timelock_slots: 50,
     }
 }
 
@@ -218,6 +218,7 @@ pub async fn venue(price: i64, pool_funds: u64) -> (TestContext, Venue) {
     let init = ix::initialize_exchange(gov.pubkey(), &keys, params);
     tc.process(&[init], &[&gov, &vaults[0], &vaults[1], &vaults[2]]).await.expect("initialize_exchange");
     tc.process(&[ix::add_market(gov.pubkey(), 0, feed, sol_params())], &[&gov]).await.expect("add_market");
+    open_market(&mut tc, &ix::market_address(0)).await;
     let lp = crate::context::keypair();
     airdrop(&mut tc, &lp.pubkey(), 1_000_000_000).await;
     let lp_token = create_token_account(&mut tc, &mint, &lp.pubkey()).await;
@@ -300,7 +301,19 @@ pub async fn add_market(
     refresh(tc, &feed, &sources).await.expect("refresh");
     let params = AddMarketParams { symbol: symbol.into(), ..sol_params() };
     tc.process(&[ix::add_market(v.gov.pubkey(), index, feed, params)], &[&v.gov]).await.expect("add_market");
+    open_market(tc, &ix::market_address(index)).await;
     (ix::market_address(index), feed, sources)
+}
+
+/// A listed market opens closed (reduce-only, OI cap 0) until queued
+/// governance changes open it; suites that are not about governance open it
+/// directly: active, with a cap of 1,000 base units per side.
+pub async fn open_market(tc: &mut TestContext, market: &Pubkey) {
+    patch::<Market>(tc, market, |m| {
+        m.status = margin_engine::state::MarketStatus::Active as u8;
+        m.oi_cap = 1_000 * BASE as u64;
+    })
+    .await;
 }
 
 /// Decode an LP position.

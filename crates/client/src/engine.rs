@@ -5,7 +5,7 @@ use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::{AccountMeta, Instruction};
 use anchor_lang::{system_program, InstructionData, ToAccountMetas};
 use margin_engine::constants::*;
-use margin_engine::instructions::{AddMarketParams, InitializeExchangeParams, TradeParams};
+use margin_engine::instructions::{AddMarketParams, InitializeExchangeParams, ParamChange, TradeParams};
 
 fn pda(seeds: &[&[u8]]) -> Pubkey {
     Pubkey::find_program_address(seeds, &margin_engine::ID).0
@@ -301,6 +301,60 @@ pub fn liquidate(
         token_program: anchor_spl::token::ID,
     };
     ix(with_remaining(accounts.to_account_metas(None), health), margin_engine::instruction::Liquidate {}.data())
+}
+
+/// The PDA of queued governance change `id`.
+pub fn change_address(id: u64) -> Pubkey {
+    pda(&[CHANGE_SEED, &id.to_le_bytes()])
+}
+
+/// The remaining account of a change: its market (writable), if any.
+fn change_target(metas: &mut Vec<AccountMeta>, change_target: u16) {
+    if change_target != margin_engine::engine::governance::EXCHANGE_TARGET {
+        metas.push(AccountMeta::new(market_address(change_target), false));
+    }
+}
+
+/// `set_param(change)` by governance (tightening changes only).
+pub fn set_param(governance: Pubkey, change: ParamChange) -> Instruction {
+    let mut metas =
+        margin_engine::accounts::SetParam { governance, exchange: exchange_address() }.to_account_metas(None);
+    change_target(&mut metas, change.target);
+    ix(metas, margin_engine::instruction::SetParam { change }.data())
+}
+
+/// `queue_change(change)` by governance, as change `id` (the exchange's
+/// `next_change_id`).
+pub fn queue_change(governance: Pubkey, id: u64, change: ParamChange) -> Instruction {
+    let accounts = margin_engine::accounts::QueueChange {
+        governance,
+        exchange: exchange_address(),
+        change: change_address(id),
+        system_program: system_program::ID,
+    };
+    let mut metas = accounts.to_account_metas(None);
+    change_target(&mut metas, change.target);
+    ix(metas, margin_engine::instruction::QueueChange { change }.data())
+}
+
+/// `apply_change` of change `id` on `target`, refunding its rent to `payer`.
+pub fn apply_change(id: u64, target: u16, payer: Pubkey) -> Instruction {
+    let accounts =
+        margin_engine::accounts::ApplyChange { exchange: exchange_address(), change: change_address(id), payer };
+    let mut metas = accounts.to_account_metas(None);
+    change_target(&mut metas, target);
+    ix(metas, margin_engine::instruction::ApplyChange {}.data())
+}
+
+/// `cancel_change` of change `id` by governance, refunding its rent to `payer`.
+pub fn cancel_change(governance: Pubkey, id: u64, payer: Pubkey) -> Instruction {
+    let accounts = margin_engine::accounts::CancelChange {
+        governance,
+        exchange: exchange_address(),
+        change: change_address(id),
+        payer,
+    };
+    ix(accounts.to_account_metas(None), margin_engine::instruction::CancelChange {}.data())
 }
 
 /// `guardian_pause(bits, duration_slots)` by the guardian.

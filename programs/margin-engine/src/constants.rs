@@ -12,6 +12,8 @@ pub const MARKET_SEED: &[u8] = b"market";
 pub const MARGIN_SEED: &[u8] = b"margin";
 /// Seed prefix of an `LpPosition` PDA: `[LP_SEED, owner]`.
 pub const LP_SEED: &[u8] = b"lp";
+/// Seed prefix of a `PendingChange` PDA: `[CHANGE_SEED, id as u64 le]`.
+pub const CHANGE_SEED: &[u8] = b"change";
 
 /// Layout version of every margin-engine account.
 pub const ACCOUNT_VERSION: u8 = 1;

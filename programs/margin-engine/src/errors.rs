@@ -125,6 +125,21 @@ pub enum EngineError {
     /// The guardian reached its consecutive or daily pause limit.
     #[msg("guardian pause limit reached (consecutive or per day): governance must act")]
     GuardianRateLimited,
+    /// No such governable field.
+    #[msg("unknown governance field code")]
+    UnknownField,
+    /// A numeric field may move by at most a factor of 2 per change.
+    #[msg("a parameter may change by at most a factor of 2 at a time")]
+    StepTooLarge,
+    /// A loosening change must be queued behind the timelock.
+    #[msg("this change loosens the venue: queue it with queue_change and apply it after the timelock")]
+    LooseningNeedsTimelock,
+    /// The change's timelock has not passed.
+    #[msg("the change's timelock has not passed yet")]
+    TimelockPending,
+    /// The change's market account is missing or wrong.
+    #[msg("pass the change's market as the one remaining account (and nothing for exchange changes)")]
+    WrongChangeTarget,
 }
 
 impl From<ballast_risk::MathError> for EngineError {

@@ -206,6 +206,51 @@ pub struct BreakerReleased {
     pub slot: u64,
 }
 
+/// A governance change took effect.
+#[event]
+pub struct ParamChanged {
+    /// Market index, or 65535 for the exchange.
+    pub target: u16,
+    /// Field code.
+    pub field: u8,
+    /// Field name.
+    pub name: String,
+    /// Old value (numeric fields).
+    pub old: u64,
+    /// New value (numeric fields).
+    pub new: u64,
+    /// Old key (key fields).
+    pub old_key: Pubkey,
+    /// New key (key fields).
+    pub new_key: Pubkey,
+    /// Whether the change tightened the venue.
+    pub tightening: bool,
+}
+
+/// A governance change was queued behind the timelock.
+#[event]
+pub struct ChangeQueued {
+    /// Its id (the pending-change PDA's seed).
+    pub id: u64,
+    /// Market index, or 65535 for the exchange.
+    pub target: u16,
+    /// Field code.
+    pub field: u8,
+    /// New value (numeric fields).
+    pub value: u64,
+    /// New key (key fields).
+    pub key: Pubkey,
+    /// First slot it may be applied at.
+    pub eta_slot: u64,
+}
+
+/// Governance cancelled a queued change.
+#[event]
+pub struct ChangeCancelled {
+    /// Its id.
+    pub id: u64,
+}
+
 /// The guardian paused operations.
 #[event]
 pub struct GuardianPaused {

@@ -84,6 +84,27 @@ pub mod margin_engine {
         instructions::resolve_bankruptcy::handler(ctx)
     }
 
+    /// Governance: apply a tightening change now (a loosening one fails
+    /// with `LooseningNeedsTimelock`). A market change passes the market.
+    pub fn set_param<'info>(ctx: Context<'info, SetParam<'info>>, change: ParamChange) -> Result<()> {
+        instructions::governance::set_param_handler(ctx, change)
+    }
+
+    /// Governance: queue any change behind the timelock.
+    pub fn queue_change<'info>(ctx: Context<'info, QueueChange<'info>>, change: ParamChange) -> Result<()> {
+        instructions::governance::queue_handler(ctx, change)
+    }
+
+    /// Anyone: apply a queued change after its timelock.
+    pub fn apply_change<'info>(ctx: Context<'info, ApplyChange<'info>>) -> Result<()> {
+        instructions::governance::apply_handler(ctx)
+    }
+
+    /// Governance: cancel a queued change.
+    pub fn cancel_change(ctx: Context<CancelChange>) -> Result<()> {
+        instructions::governance::cancel_handler(ctx)
+    }
+
     /// Guardian: pause the operations in `bits` for `duration_slots` (at
     /// most `max_pause_slots`, rate-limited).
     pub fn guardian_pause(ctx: Context<GuardianPause>, bits: u32, duration_slots: u64) -> Result<()> {

@@ -54,7 +54,8 @@ async fn every_pause_bit_blocks_exactly_its_operations_and_governance_lifts_it_e
                 assert_error(&mut tc, std::slice::from_ref(i), &[*signer], EngineError::Paused.into(), &[]).await;
             } else if *other == pause::LIQUIDATE {
                 // Not paused: it reaches its own check (the account is healthy).
-                assert_error(&mut tc, std::slice::from_ref(i), &[*signer], EngineError::NotLiquidatable.into(), &[]).await;
+                assert_error(&mut tc, std::slice::from_ref(i), &[*signer], EngineError::NotLiquidatable.into(), &[])
+                    .await;
             } else {
                 tc.process(std::slice::from_ref(i), &[*signer]).await.expect("an unpaused operation");
             }

@@ -217,7 +217,6 @@ async fn add_market_enforces_every_bound_and_cross_field_rule() {
         AddMarketParams { fee_bps: 101, ..sol_params() },
         AddMarketParams { max_spread_bps: 4, ..sol_params() },
         AddMarketParams { conf_mult_bps: 50_001, ..sol_params() },
-        AddMarketParams { oi_cap: 0, ..sol_params() },
         AddMarketParams { band_bps: 49, ..sol_params() },
         AddMarketParams { band_bps: 5_001, ..sol_params() },
         AddMarketParams { breaker_cooldown_slots: 0, ..sol_params() },

@@ -5,6 +5,7 @@
 mod engine_breakers;
 mod engine_dynamic;
 mod engine_flows;
+mod engine_governance;
 mod engine_guardian;
 mod engine_limits;
 mod engine_liquidation;

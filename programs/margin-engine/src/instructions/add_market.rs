@@ -33,8 +33,6 @@ pub struct AddMarketParams {
     pub skew_spread_bps: u32,
     /// Spread cap, bps. Bounds [base spread, 2000].
     pub max_spread_bps: u32,
-    /// Open-interest cap per side. precision: BASE_PRECISION. Bounds [1, i64::MAX].
-    pub oi_cap: u64,
     /// Maintenance ceiling of the dynamic ratio, bps. Bounds [mmr, 10000 * mmr / imr]
     /// (so the initial ratio never passes 100 %).
     pub max_mmr_bps: u32,
@@ -88,6 +86,37 @@ pub struct AddMarket<'info> {
 }
 
 impl AddMarketParams {
+    /// The parameters a market holds now (to re-validate it after a change).
+    pub fn of(m: &Market) -> AddMarketParams {
+        AddMarketParams {
+            symbol: m.symbol_str().to_string(),
+            imr_bps: m.imr_bps,
+            mmr_bps: m.mmr_bps,
+            conf_mult_bps: m.conf_mult_bps,
+            size_factor_bps: m.size_factor_bps,
+            fee_bps: m.fee_bps,
+            base_spread_bps: m.base_spread_bps,
+            conf_spread_mult_bps: m.conf_spread_mult_bps,
+            skew_spread_bps: m.skew_spread_bps,
+            max_spread_bps: m.max_spread_bps,
+            max_mmr_bps: m.max_mmr_bps,
+            reference_vol_bps: m.reference_vol_bps,
+            vol_cap_bps: m.vol_cap_bps,
+            conf_margin_mult_bps: m.conf_margin_mult_bps,
+            step_bps_per_slot: m.step_bps_per_slot,
+            cooldown_slots: m.cooldown_slots,
+            liq_fee_bps: m.liq_fee_bps,
+            keeper_share_bps: m.keeper_share_bps,
+            max_liq_fraction_bps: m.max_liq_fraction_bps,
+            liq_buffer_bps: m.liq_buffer_bps,
+            dust_notional: m.dust_notional,
+            throttle_cap: m.throttle_cap,
+            throttle_window_slots: m.throttle_window_slots,
+            band_bps: m.band_bps,
+            breaker_cooldown_slots: m.breaker_cooldown_slots,
+        }
+    }
+
     /// Check every bound and cross-field rule; returns the padded symbol.
     pub fn validate(&self) -> Result<[u8; 16]> {
         let symbol = oracle_adapter::constants::parse_symbol(&self.symbol).ok_or(EngineError::InvalidSymbol)?;
@@ -100,7 +129,6 @@ impl AddMarketParams {
         check_bounds("conf_spread_mult_bps", self.conf_spread_mult_bps.into(), (0, 50_000))?;
         check_bounds("skew_spread_bps", self.skew_spread_bps.into(), (0, 1_000))?;
         check_bounds("max_spread_bps", self.max_spread_bps.into(), (self.base_spread_bps.into(), 2_000))?;
-        check_bounds("oi_cap", self.oi_cap, (1, i64::MAX as u64))?;
         let max_mmr_hi = u64::from(self.mmr_bps) * 10_000 / u64::from(self.imr_bps);
         check_bounds("max_mmr_bps", self.max_mmr_bps.into(), (self.mmr_bps.into(), max_mmr_hi))?;
         check_bounds("reference_vol_bps", self.reference_vol_bps.into(), (100, 100_000))?;
@@ -140,7 +168,10 @@ pub fn handler(ctx: Context<AddMarket>, params: AddMarketParams) -> Result<()> {
     m.feed = ctx.accounts.feed.key();
     m.symbol = symbol;
     m.index = index;
-    m.status = MarketStatus::Active as u8;
+    // Listing loosens the venue: a new market opens closed (reduce-only, no
+    // open interest allowed) until queued changes raise its status and cap.
+    m.status = MarketStatus::ReduceOnly as u8;
+    m.oi_cap = 0;
     m.bump = ctx.bumps.market;
     m.version = ACCOUNT_VERSION;
     m.imr_bps = params.imr_bps;
@@ -152,7 +183,6 @@ pub fn handler(ctx: Context<AddMarket>, params: AddMarketParams) -> Result<()> {
     m.conf_spread_mult_bps = params.conf_spread_mult_bps;
     m.skew_spread_bps = params.skew_spread_bps;
     m.max_spread_bps = params.max_spread_bps;
-    m.oi_cap = params.oi_cap;
     m.max_mmr_bps = params.max_mmr_bps;
     m.reference_vol_bps = params.reference_vol_bps;
     m.vol_cap_bps = params.vol_cap_bps;

@@ -39,6 +39,9 @@ pub struct InitializeExchangeParams {
     pub max_consecutive_pauses: u8,
     /// Most guardian pauses starting per day. Bounds [1, 24].
     pub max_pauses_per_day: u8,
+    /// Slots a loosening governance change waits before it may be applied.
+    /// Bounds [1, 10000000].
+    pub timelock_slots: u64,
 }
 
 /// Accounts of `initialize_exchange`.
@@ -91,17 +94,45 @@ impl InitializeExchange<'_> {
             || error!(EngineError::Unauthorized),
         )?;
         require!(self.collateral_mint.decimals == COLLATERAL_DECIMALS, EngineError::InvalidCollateralMint);
-        check_bounds("deposit_cap", params.deposit_cap, DEPOSIT_CAP_BOUNDS)?;
-        check_bounds("stress_mult_bps", params.stress_mult_bps.into(), (10_000, 40_000))?;
-        check_bounds("slot_time_threshold_ms", params.slot_time_threshold_ms.into(), (500, 10_000))?;
-        check_bounds("stale_share_threshold_bps", params.stale_share_threshold_bps.into(), (1, 10_000))?;
-        check_bounds("stress_window_slots", params.stress_window_slots, (10, 100_000))?;
-        check_bounds("stress_cooldown_slots", params.stress_cooldown_slots, (1, 1_000_000))?;
-        check_bounds("insurance_floor", params.insurance_floor, (0, 1_000_000_000_000_000))?;
-        check_bounds("insurance_fee_share_bps", params.insurance_fee_share_bps.into(), (0, 10_000))?;
-        check_bounds("max_pause_slots", params.max_pause_slots, (1, 1_000_000))?;
-        check_bounds("max_consecutive_pauses", params.max_consecutive_pauses.into(), (1, 10))?;
-        check_bounds("max_pauses_per_day", params.max_pauses_per_day.into(), (1, 24))
+        params.validate()
+    }
+}
+
+impl InitializeExchangeParams {
+    /// Every bound (also re-checked after each governance change).
+    pub fn validate(&self) -> Result<()> {
+        check_bounds("deposit_cap", self.deposit_cap, DEPOSIT_CAP_BOUNDS)?;
+        check_bounds("stress_mult_bps", self.stress_mult_bps.into(), (10_000, 40_000))?;
+        check_bounds("slot_time_threshold_ms", self.slot_time_threshold_ms.into(), (500, 10_000))?;
+        check_bounds("stale_share_threshold_bps", self.stale_share_threshold_bps.into(), (1, 10_000))?;
+        check_bounds("stress_window_slots", self.stress_window_slots, (10, 100_000))?;
+        check_bounds("stress_cooldown_slots", self.stress_cooldown_slots, (1, 1_000_000))?;
+        check_bounds("insurance_floor", self.insurance_floor, (0, 1_000_000_000_000_000))?;
+        check_bounds("insurance_fee_share_bps", self.insurance_fee_share_bps.into(), (0, 10_000))?;
+        check_bounds("max_pause_slots", self.max_pause_slots, (1, 1_000_000))?;
+        check_bounds("max_consecutive_pauses", self.max_consecutive_pauses.into(), (1, 10))?;
+        check_bounds("max_pauses_per_day", self.max_pauses_per_day.into(), (1, 24))?;
+        check_bounds("timelock_slots", self.timelock_slots, (1, 10_000_000))
+    }
+
+    /// The parameters an exchange holds now (to re-validate it after a change).
+    pub fn of(e: &Exchange) -> InitializeExchangeParams {
+        InitializeExchangeParams {
+            governance: e.governance,
+            guardian: e.guardian,
+            deposit_cap: e.deposit_cap,
+            stress_mult_bps: e.stress_mult_bps,
+            slot_time_threshold_ms: e.slot_time_threshold_ms,
+            stale_share_threshold_bps: e.stale_share_threshold_bps,
+            stress_window_slots: e.stress_window_slots,
+            stress_cooldown_slots: e.stress_cooldown_slots,
+            insurance_floor: e.insurance_floor,
+            insurance_fee_share_bps: e.insurance_fee_share_bps,
+            max_pause_slots: e.max_pause_slots,
+            max_consecutive_pauses: e.max_consecutive_pauses,
+            max_pauses_per_day: e.max_pauses_per_day,
+            timelock_slots: e.timelock_slots,
+        }
     }
 }
 
@@ -144,6 +175,7 @@ pub fn handler(ctx: Context<InitializeExchange>, params: InitializeExchangeParam
     ex.max_pause_slots = params.max_pause_slots;
     ex.max_consecutive_pauses = params.max_consecutive_pauses;
     ex.max_pauses_per_day = params.max_pauses_per_day;
+    ex.timelock_slots = params.timelock_slots;
     ex.bump = ctx.bumps.exchange;
     ex.vault_authority_bump = ctx.bumps.vault_authority;
     ex.version = ACCOUNT_VERSION;

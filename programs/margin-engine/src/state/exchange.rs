@@ -87,11 +87,14 @@ pub struct Exchange {
     pub guardian_day_start_slot: u64,
     /// Longest guardian pause, slots.
     pub max_pause_slots: u64,
-    /// Reserved for future fields (pending changes).
-    pub reserved: [u8; 16],
+    /// Slots a loosening governance change waits before it may be applied.
+    pub timelock_slots: u64,
+    /// Id of the next queued governance change.
+    pub next_change_id: u64,
 }
 
 const _: () = assert!(core::mem::size_of::<Exchange>() == 368);
+// Full: the next field grows the account (a new layout version).
 const _: () = assert!(core::mem::align_of::<Exchange>() == 8);
 
 impl Exchange {

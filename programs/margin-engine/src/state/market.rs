@@ -184,6 +184,12 @@ impl Market {
         Throttle { window_start_slot: self.throttle_window_start, used: self.throttle_used }
     }
 
+    /// The symbol as text (it was validated ASCII at listing).
+    pub fn symbol_str(&self) -> &str {
+        let len = self.symbol.iter().position(|b| *b == 0).unwrap_or(self.symbol.len());
+        core::str::from_utf8(&self.symbol[..len]).unwrap_or("")
+    }
+
     /// Whether the market is reduce-only at `slot` by its status
     /// (governance) or a guardian hold. (The breaker is separate: its own
     /// error says when it ends.)

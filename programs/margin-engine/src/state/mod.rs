@@ -7,10 +7,12 @@ mod exchange;
 mod init;
 mod margin_account;
 mod market;
+mod pending;
 mod pool;
 
 pub use exchange::Exchange;
 pub use init::{init_zero_copy, load_mut_unchecked};
 pub use margin_account::{MarginAccount, PositionSlot, FLAG_BANKRUPT, MARGIN_ACCOUNT_SIZE};
 pub use market::{Market, MarketStatus};
+pub use pending::PendingChange;
 pub use pool::{LpPosition, Pool};

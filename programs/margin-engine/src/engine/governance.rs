@@ -1,0 +1,255 @@
+//! Governance changes, field by field: which fields exist, how to read and
+//! write them, and whether a change tightens (applies at once) or loosens
+//! (waits for the timelock).
+//!
+//! Rules, checked on-chain for every change:
+//! - **Bounds and cross-field rules**: after the change, the whole market or
+//!   exchange must pass the same validation as at creation.
+//! - **Step**: a numeric field moves by at most a factor of 2 per change
+//!   (from 0, any value in bounds).
+//! - **Direction**: each field says whether raising it tightens, lowering it
+//!   tightens, or any change loosens (charges, keys, liquidation mechanics,
+//!   the guardian's powers are never changed at once).
+
+use crate::errors::EngineError;
+use crate::instructions::{AddMarketParams, InitializeExchangeParams, ParamChange};
+use crate::state::{Exchange, Market, MarketStatus};
+use anchor_lang::prelude::*;
+
+/// `ParamChange::target` for the exchange; anything else is a market index.
+pub const EXCHANGE_TARGET: u16 = u16::MAX;
+
+/// Which way a field tightens.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dir {
+    /// Raising it tightens.
+    Up,
+    /// Lowering it tightens.
+    Down,
+    /// Every change is loosening (timelocked).
+    Timelocked,
+}
+
+/// A governable field.
+#[derive(Clone, Copy, Debug)]
+pub struct FieldSpec {
+    /// Field name, as in the account and the IDL.
+    pub name: &'static str,
+    /// Which way it tightens.
+    pub dir: Dir,
+    /// Whether the factor-of-2 step rule applies (not to keys or enums).
+    pub stepped: bool,
+}
+
+const fn f(name: &'static str, dir: Dir) -> FieldSpec {
+    FieldSpec { name, dir, stepped: true }
+}
+
+/// Market fields, by code.
+pub const MARKET_FIELDS: [FieldSpec; 26] = [
+    f("imr_bps", Dir::Up),
+    f("mmr_bps", Dir::Up),
+    f("conf_mult_bps", Dir::Up),
+    f("size_factor_bps", Dir::Up),
+    f("fee_bps", Dir::Timelocked),
+    f("base_spread_bps", Dir::Timelocked),
+    f("conf_spread_mult_bps", Dir::Timelocked),
+    f("skew_spread_bps", Dir::Timelocked),
+    f("max_spread_bps", Dir::Timelocked),
+    f("oi_cap", Dir::Down),
+    f("max_mmr_bps", Dir::Up),
+    f("reference_vol_bps", Dir::Down),
+    f("vol_cap_bps", Dir::Up),
+    f("conf_margin_mult_bps", Dir::Up),
+    f("step_bps_per_slot", Dir::Up),
+    f("cooldown_slots", Dir::Up),
+    f("liq_fee_bps", Dir::Timelocked),
+    f("keeper_share_bps", Dir::Timelocked),
+    f("max_liq_fraction_bps", Dir::Timelocked),
+    f("liq_buffer_bps", Dir::Timelocked),
+    f("dust_notional", Dir::Timelocked),
+    f("throttle_cap", Dir::Timelocked),
+    f("throttle_window_slots", Dir::Timelocked),
+    f("band_bps", Dir::Down),
+    f("breaker_cooldown_slots", Dir::Up),
+    FieldSpec { name: "status", dir: Dir::Up, stepped: false },
+];
+
+/// Exchange fields, by code.
+pub const EXCHANGE_FIELDS: [FieldSpec; 14] = [
+    f("deposit_cap", Dir::Down),
+    f("stress_mult_bps", Dir::Up),
+    f("slot_time_threshold_ms", Dir::Down),
+    f("stale_share_threshold_bps", Dir::Down),
+    f("stress_window_slots", Dir::Timelocked),
+    f("stress_cooldown_slots", Dir::Up),
+    f("insurance_floor", Dir::Up),
+    f("insurance_fee_share_bps", Dir::Up),
+    f("max_pause_slots", Dir::Timelocked),
+    f("max_consecutive_pauses", Dir::Timelocked),
+    f("max_pauses_per_day", Dir::Timelocked),
+    f("timelock_slots", Dir::Up),
+    FieldSpec { name: "guardian", dir: Dir::Timelocked, stepped: false },
+    FieldSpec { name: "governance", dir: Dir::Timelocked, stepped: false },
+];
+
+/// Exchange field codes of the two keys (their value is `ParamChange::key`).
+pub const GUARDIAN_FIELD: u8 = 12;
+/// See [`GUARDIAN_FIELD`].
+pub const GOVERNANCE_FIELD: u8 = 13;
+
+/// The spec of `field` on `target`.
+pub fn spec(target: u16, field: u8) -> Result<FieldSpec> {
+    let table: &[FieldSpec] = if target == EXCHANGE_TARGET { &EXCHANGE_FIELDS } else { &MARKET_FIELDS };
+    table.get(field as usize).copied().ok_or_else(|| error!(EngineError::UnknownField))
+}
+
+/// Whether moving `old` to `new` tightens under `dir`.
+pub fn is_tightening(dir: Dir, old: u64, new: u64) -> bool {
+    match dir {
+        Dir::Up => new >= old,
+        Dir::Down => new <= old,
+        Dir::Timelocked => false,
+    }
+}
+
+/// The factor-of-2 step rule.
+pub fn within_step(old: u64, new: u64) -> bool {
+    old == 0 || (new <= old.saturating_mul(2) && new.saturating_mul(2) >= old)
+}
+
+macro_rules! fields {
+    ($get:ident, $set:ident, $ty:ty, [$($code:literal => $field:ident),* $(,)?]) => {
+        /// Read field `field` as a `u64`.
+        pub fn $get(x: &$ty, field: u8) -> Result<u64> {
+            match field {
+                $($code => Ok(x.$field as u64),)*
+                _ => err!(EngineError::UnknownField),
+            }
+        }
+
+        /// Write field `field` (range-checked against the field's own type).
+        pub fn $set(x: &mut $ty, field: u8, v: u64) -> Result<()> {
+            match field {
+                $($code => x.$field = v.try_into().map_err(|_| error!(EngineError::ParamOutOfBounds))?,)*
+                _ => return err!(EngineError::UnknownField),
+            }
+            Ok(())
+        }
+    };
+}
+
+fields!(market_get, market_set_raw, Market, [
+    0 => imr_bps, 1 => mmr_bps, 2 => conf_mult_bps, 3 => size_factor_bps, 4 => fee_bps,
+    5 => base_spread_bps, 6 => conf_spread_mult_bps, 7 => skew_spread_bps, 8 => max_spread_bps,
+    9 => oi_cap, 10 => max_mmr_bps, 11 => reference_vol_bps, 12 => vol_cap_bps,
+    13 => conf_margin_mult_bps, 14 => step_bps_per_slot, 15 => cooldown_slots, 16 => liq_fee_bps,
+    17 => keeper_share_bps, 18 => max_liq_fraction_bps, 19 => liq_buffer_bps, 20 => dust_notional,
+    21 => throttle_cap, 22 => throttle_window_slots, 23 => band_bps, 24 => breaker_cooldown_slots,
+    25 => status,
+]);
+
+fields!(exchange_get, exchange_set_raw, Exchange, [
+    0 => deposit_cap, 1 => stress_mult_bps, 2 => slot_time_threshold_ms, 3 => stale_share_threshold_bps,
+    4 => stress_window_slots, 5 => stress_cooldown_slots, 6 => insurance_floor,
+    7 => insurance_fee_share_bps, 8 => max_pause_slots, 9 => max_consecutive_pauses,
+    10 => max_pauses_per_day, 11 => timelock_slots,
+]);
+
+/// What a change did: old and new values (keys for key fields).
+#[derive(Clone, Copy, Debug)]
+pub struct Applied {
+    /// Old numeric value (0 for keys).
+    pub old: u64,
+    /// New numeric value (0 for keys).
+    pub new: u64,
+    /// Old key (default for numeric fields).
+    pub old_key: Pubkey,
+    /// New key (default for numeric fields).
+    pub new_key: Pubkey,
+    /// Whether the change tightens.
+    pub tightening: bool,
+}
+
+fn check_step(spec: &FieldSpec, old: u64, new: u64) -> Result<()> {
+    if spec.stepped && !within_step(old, new) {
+        msg!("{}: {} -> {} moves more than a factor of 2", spec.name, old, new);
+        return err!(EngineError::StepTooLarge);
+    }
+    Ok(())
+}
+
+/// Apply `c` to `market`: step rule, then the full market validation.
+pub fn apply_to_market(market: &mut Market, c: &ParamChange) -> Result<Applied> {
+    let spec = spec(c.target, c.field)?;
+    let old = market_get(market, c.field)?;
+    check_step(&spec, old, c.value)?;
+    let mut next = *market;
+    market_set_raw(&mut next, c.field, c.value)?;
+    AddMarketParams::of(&next).validate()?;
+    require!(next.oi_cap <= i64::MAX as u64, EngineError::ParamOutOfBounds);
+    require!(next.status <= MarketStatus::ReduceOnly as u8, EngineError::ParamOutOfBounds);
+    // A closed market (status) is tighter; for status, Up means ReduceOnly.
+    let tightening = is_tightening(spec.dir, old, c.value);
+    *market = next;
+    Ok(Applied { old, new: c.value, old_key: Pubkey::default(), new_key: Pubkey::default(), tightening })
+}
+
+/// Apply `c` to `exchange`: step rule (numeric fields), then the full
+/// exchange validation.
+pub fn apply_to_exchange(exchange: &mut Exchange, c: &ParamChange) -> Result<Applied> {
+    let spec = spec(c.target, c.field)?;
+    let mut next = *exchange;
+    let applied = match c.field {
+        GUARDIAN_FIELD | GOVERNANCE_FIELD => {
+            require!(c.key != Pubkey::default(), EngineError::ParamOutOfBounds);
+            let slot = if c.field == GUARDIAN_FIELD { &mut next.guardian } else { &mut next.governance };
+            let old_key = core::mem::replace(slot, c.key);
+            Applied { old: 0, new: 0, old_key, new_key: c.key, tightening: false }
+        }
+        field => {
+            let old = exchange_get(exchange, field)?;
+            check_step(&spec, old, c.value)?;
+            exchange_set_raw(&mut next, field, c.value)?;
+            let tightening = is_tightening(spec.dir, old, c.value);
+            Applied { old, new: c.value, old_key: Pubkey::default(), new_key: Pubkey::default(), tightening }
+        }
+    };
+    InitializeExchangeParams::of(&next).validate()?;
+    *exchange = next;
+    Ok(applied)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_field_code_reads_and_writes_its_own_field() {
+        let mut m: Market = bytemuck::Zeroable::zeroed();
+        for code in 0..MARKET_FIELDS.len() as u8 {
+            market_set_raw(&mut m, code, 1 + code as u64).unwrap();
+        }
+        for code in 0..MARKET_FIELDS.len() as u8 {
+            assert_eq!(market_get(&m, code).unwrap(), 1 + code as u64, "{}", MARKET_FIELDS[code as usize].name);
+        }
+        assert_eq!((m.imr_bps, m.oi_cap, m.status), (1, 10, 26));
+        let mut e: Exchange = bytemuck::Zeroable::zeroed();
+        for code in 0..GUARDIAN_FIELD {
+            exchange_set_raw(&mut e, code, 1 + code as u64).unwrap();
+            assert_eq!(exchange_get(&e, code).unwrap(), 1 + code as u64, "{}", EXCHANGE_FIELDS[code as usize].name);
+        }
+        assert_eq!((e.deposit_cap, e.timelock_slots), (1, 12));
+        assert!(market_get(&m, 26).is_err() && exchange_get(&e, GUARDIAN_FIELD).is_err());
+        assert!(market_set_raw(&mut m, 0, u64::MAX).is_err(), "a u32 field refuses a u64 value");
+    }
+
+    #[test]
+    fn direction_and_step_rules() {
+        assert!(is_tightening(Dir::Up, 100, 150) && !is_tightening(Dir::Up, 100, 99));
+        assert!(is_tightening(Dir::Down, 100, 50) && !is_tightening(Dir::Down, 100, 101));
+        assert!(!is_tightening(Dir::Timelocked, 100, 100));
+        assert!(within_step(100, 200) && within_step(100, 50) && within_step(0, 7));
+        assert!(!within_step(100, 201) && !within_step(100, 49));
+    }
+}

@@ -1,0 +1,180 @@
+//! Governance: tightening applies at once, loosening waits for the
+//! timelock, cancel works, every change is bounds-, step- and
+//! cross-field-checked, and a new market opens closed.
+
+use ballast_client::engine as ix;
+use ballast_tests::adapter::{create_feed, find_event, guards, refresh};
+use ballast_tests::assertions::assert_error;
+use ballast_tests::context::TestContext;
+use ballast_tests::fixtures::{SourceFixture, ONE};
+use ballast_tests::venue::{load, sol_params, trader_with_position, venue, Venue, BASE, USD};
+use margin_engine::engine::governance::{EXCHANGE_TARGET, GUARDIAN_FIELD};
+use margin_engine::errors::EngineError;
+use margin_engine::events::{ChangeCancelled, ChangeQueued, ParamChanged};
+use margin_engine::instructions::{AddMarketParams, ParamChange, TradeParams};
+use margin_engine::state::{Exchange, Market, MarketStatus};
+use oracle_adapter::sources::SourceKind;
+use solana_sdk::pubkey::Pubkey;
+use solana_sdk::signature::Signer;
+
+// Field codes (MARKET_FIELDS / EXCHANGE_FIELDS order).
+const IMR: u8 = 0;
+const MMR: u8 = 1;
+const FEE: u8 = 4;
+const OI_CAP: u8 = 9;
+const BAND: u8 = 23;
+const STATUS: u8 = 25;
+const TIMELOCK: u8 = 11;
+
+fn market(index: u16, field: u8, value: u64) -> ParamChange {
+    ParamChange { target: index, field, value, key: Pubkey::default() }
+}
+
+fn exchange(field: u8, value: u64) -> ParamChange {
+    ParamChange { target: EXCHANGE_TARGET, field, value, key: Pubkey::default() }
+}
+
+async fn next_id(tc: &mut TestContext) -> u64 {
+    load::<Exchange>(tc, &ix::exchange_address()).await.next_change_id
+}
+
+/// Queue `c`; returns its id and eta.
+async fn queue(tc: &mut TestContext, v: &Venue, c: ParamChange) -> (u64, u64) {
+    let id = next_id(tc).await;
+    let logs = tc.process_logged(&[ix::queue_change(v.gov.pubkey(), id, c)], &[&v.gov]).await.expect("queue_change");
+    let ev: ChangeQueued = find_event(&logs).expect("ChangeQueued");
+    (ev.id, ev.eta_slot)
+}
+
+async fn later(tc: &mut TestContext, v: &mut Venue, slot: u64) {
+    let c = tc.clock().await;
+    v.set_price(tc, 100 * ONE, 0, c.unix_timestamp + 20, slot).await;
+}
+
+#[tokio::test]
+async fn a_new_market_opens_closed_and_only_timelocked_changes_open_it() {
+    let (mut tc, mut v) = venue(100 * ONE, 100_000 * USD).await;
+    let eth = vec![
+        SourceFixture::new(SourceKind::PythPull, 100 * ONE, 0, tc.clock().await.unix_timestamp, tc.clock().await.slot),
+        SourceFixture::new(
+            SourceKind::SwitchboardOnDemand,
+            100 * ONE,
+            0,
+            tc.clock().await.unix_timestamp,
+            tc.clock().await.slot,
+        ),
+    ];
+    let feed = create_feed(&mut tc, &v.gov, "ETH", &eth, guards()).await;
+    refresh(&mut tc, &feed, &eth).await.unwrap();
+    let params = AddMarketParams { symbol: "ETH".into(), ..sol_params() };
+    tc.process(&[ix::add_market(v.gov.pubkey(), 1, feed, params)], &[&v.gov]).await.unwrap();
+    let m: Market = load(&mut tc, &ix::market_address(1)).await;
+    assert_eq!((m.status, m.oi_cap), (MarketStatus::ReduceOnly as u8, 0), "listed closed");
+    let t = trader_with_position(&mut tc, &v, 1_000 * USD, 0).await;
+    let buy = TradeParams { base: BASE, limit_price: i64::MAX, reduce_only: false };
+    let open = ix::trade(t.key.pubkey(), t.margin, &v.keys, 1, feed, buy, &[]);
+    assert_error(&mut tc, &[open.clone()], &[&t.key], EngineError::ReduceOnlyViolated.into(), &[]).await;
+    // Opening it is loosening: refused at once, changing nothing.
+    let at_once = ix::set_param(v.gov.pubkey(), market(1, STATUS, MarketStatus::Active as u64));
+    assert_error(&mut tc, &[at_once], &[&v.gov], EngineError::LooseningNeedsTimelock.into(), &[]).await;
+    // Queued: not before the timelock, then by anyone.
+    let (status_id, eta) = queue(&mut tc, &v, market(1, STATUS, MarketStatus::Active as u64)).await;
+    let (cap_id, _) = queue(&mut tc, &v, market(1, OI_CAP, 100 * BASE as u64)).await;
+    let early = ix::apply_change(status_id, 1, v.gov.pubkey());
+    assert_error(&mut tc, &[early], &[], EngineError::TimelockPending.into(), &[]).await;
+    later(&mut tc, &mut v, eta).await;
+    let gov_lamports = tc.account(&v.gov.pubkey()).await.unwrap().lamports;
+    let logs = tc.process_logged(&[ix::apply_change(status_id, 1, v.gov.pubkey())], &[]).await.unwrap();
+    let ev: ParamChanged = find_event(&logs).expect("ParamChanged");
+    assert_eq!((ev.target, ev.name.as_str(), ev.old, ev.new, ev.tightening), (1, "status", 1, 0, false));
+    tc.process(&[ix::apply_change(cap_id, 1, v.gov.pubkey())], &[]).await.unwrap();
+    assert!(tc.account(&ix::change_address(status_id)).await.is_none(), "applied changes are closed");
+    assert!(tc.account(&v.gov.pubkey()).await.unwrap().lamports > gov_lamports, "rent refunded");
+    tc.process(&[open], &[&t.key]).await.expect("open after the timelock");
+}
+
+#[tokio::test]
+async fn tightening_applies_at_once_and_loosening_waits_for_the_timelock() {
+    let (mut tc, mut v) = venue(100 * ONE, 100_000 * USD).await;
+    let g = v.gov.insecure_clone();
+    let logs = tc.process_logged(&[ix::set_param(g.pubkey(), market(0, MMR, 600))], &[&g]).await.unwrap();
+    let ev: ParamChanged = find_event(&logs).expect("ParamChanged");
+    assert_eq!((ev.name.as_str(), ev.old, ev.new, ev.tightening), ("mmr_bps", 500, 600, true));
+    assert_eq!(load::<Market>(&mut tc, &v.market).await.mmr_bps, 600);
+    let loosen = EngineError::LooseningNeedsTimelock.into();
+    for c in [market(0, MMR, 550), market(0, FEE, 6), market(0, BAND, 2_500), exchange(TIMELOCK, 40)] {
+        assert_error(&mut tc, &[ix::set_param(g.pubkey(), c)], &[&g], loosen, &[v.market]).await;
+    }
+    // Lengthening the timelock is tightening; shortening it waits.
+    tc.process(&[ix::set_param(g.pubkey(), exchange(TIMELOCK, 100))], &[&g]).await.unwrap();
+    let (id, eta) = queue(&mut tc, &v, exchange(TIMELOCK, 60)).await;
+    assert_eq!(eta, tc.clock().await.slot + 100, "queued under the new, longer timelock");
+    later(&mut tc, &mut v, eta).await;
+    tc.process(&[ix::apply_change(id, EXCHANGE_TARGET, g.pubkey())], &[]).await.unwrap();
+    assert_eq!(load::<Exchange>(&mut tc, &ix::exchange_address()).await.timelock_slots, 60);
+    // Key changes are always timelocked: the new guardian acts only after.
+    let new_guardian = ballast_tests::context::keypair();
+    let c = ParamChange { target: EXCHANGE_TARGET, field: GUARDIAN_FIELD, value: 0, key: new_guardian.pubkey() };
+    assert_error(&mut tc, &[ix::set_param(g.pubkey(), c)], &[&g], loosen, &[]).await;
+    let (id, eta) = queue(&mut tc, &v, c).await;
+    later(&mut tc, &mut v, eta).await;
+    tc.process(&[ix::apply_change(id, EXCHANGE_TARGET, g.pubkey())], &[]).await.unwrap();
+    let pause = ix::guardian_pause(v.guardian.pubkey(), 1, 10);
+    assert_error(&mut tc, &[pause], &[&v.guardian], EngineError::Unauthorized.into(), &[]).await;
+    tc.process(&[ix::guardian_pause(new_guardian.pubkey(), 1, 10)], &[&new_guardian]).await.unwrap();
+}
+
+#[tokio::test]
+async fn every_change_is_checked_for_bounds_step_and_cross_field_rules() {
+    let (mut tc, v) = venue(100 * ONE, 100_000 * USD).await;
+    let g = &v.gov;
+    let set = |c| ix::set_param(g.pubkey(), c);
+    let cases: [(ParamChange, EngineError); 6] = [
+        (market(0, IMR, 2_001), EngineError::StepTooLarge),
+        (market(0, MMR, 1_000), EngineError::ParamOutOfBounds), // MMR must stay below IMR (1,000)
+        (market(0, IMR, 10_001), EngineError::StepTooLarge),
+        (market(0, 26, 1), EngineError::UnknownField),
+        (exchange(14, 1), EngineError::UnknownField),
+        (exchange(TIMELOCK, 10_000_001), EngineError::StepTooLarge),
+    ];
+    for (c, err) in cases {
+        assert_error(&mut tc, &[set(c)], &[g], err.into(), &[v.market]).await;
+    }
+    // Cross-field rules are checked when queued, too: at an IMR of 1,500
+    // the market's 5,000 bps maximum MMR would scale IMR past 100 %.
+    let id = next_id(&mut tc).await;
+    let q = ix::queue_change(g.pubkey(), id, market(0, IMR, 1_500));
+    assert_error(&mut tc, &[q], &[g], EngineError::ParamOutOfBounds.into(), &[ix::change_address(id)]).await;
+    // The band tightens step by step down to its floor of 50 bps.
+    for band in [1_000, 500, 250, 125, 63, 50] {
+        tc.process(&[set(market(0, BAND, band))], &[g]).await.unwrap();
+    }
+    assert_error(&mut tc, &[set(market(0, BAND, 49))], &[g], EngineError::ParamOutOfBounds.into(), &[]).await;
+    // Wrong target accounts and signers.
+    // A change to market 1 passing market 0's account.
+    let mut wrong = set(market(1, MMR, 600));
+    wrong.accounts[2].pubkey = v.market;
+    assert_error(&mut tc, &[wrong], &[g], EngineError::WrongChangeTarget.into(), &[]).await;
+    let mut extra = set(exchange(TIMELOCK, 60));
+    extra.accounts.push(solana_sdk::instruction::AccountMeta::new(v.market, false));
+    assert_error(&mut tc, &[extra], &[g], EngineError::WrongChangeTarget.into(), &[]).await;
+    let t = trader_with_position(&mut tc, &v, USD, 0).await;
+    let not_gov = ix::set_param(t.key.pubkey(), market(0, IMR, 1_100));
+    assert_error(&mut tc, &[not_gov], &[&t.key], EngineError::Unauthorized.into(), &[]).await;
+}
+
+#[tokio::test]
+async fn governance_cancels_a_queued_change_and_nobody_else_can() {
+    let (mut tc, mut v) = venue(100 * ONE, 100_000 * USD).await;
+    let (id, eta) = queue(&mut tc, &v, market(0, IMR, 800)).await;
+    let t = trader_with_position(&mut tc, &v, USD, 0).await;
+    let not_gov = ix::cancel_change(t.key.pubkey(), id, v.gov.pubkey());
+    assert_error(&mut tc, &[not_gov], &[&t.key], EngineError::Unauthorized.into(), &[]).await;
+    let logs = tc.process_logged(&[ix::cancel_change(v.gov.pubkey(), id, v.gov.pubkey())], &[&v.gov]).await.unwrap();
+    assert_eq!(find_event::<ChangeCancelled>(&logs).expect("ChangeCancelled").id, id);
+    assert!(tc.account(&ix::change_address(id)).await.is_none());
+    later(&mut tc, &mut v, eta).await;
+    let apply = ix::apply_change(id, 0, v.gov.pubkey());
+    assert!(tc.process(&[apply], &[]).await.is_err(), "a cancelled change is gone");
+    assert_eq!(load::<Market>(&mut tc, &v.market).await.imr_bps, 1_000);
+}
