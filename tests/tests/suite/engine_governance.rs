@@ -54,15 +54,10 @@ async fn later(tc: &mut TestContext, v: &mut Venue, slot: u64) {
 #[tokio::test]
 async fn a_new_market_opens_closed_and_only_timelocked_changes_open_it() {
     let (mut tc, mut v) = venue(100 * ONE, 100_000 * USD).await;
+    let c = tc.clock().await;
     let eth = vec![
-        SourceFixture::new(SourceKind::PythPull, 100 * ONE, 0, tc.clock().await.unix_timestamp, tc.clock().await.slot),
-        SourceFixture::new(
-            SourceKind::SwitchboardOnDemand,
-            100 * ONE,
-            0,
-            tc.clock().await.unix_timestamp,
-            tc.clock().await.slot,
-        ),
+        SourceFixture::new(SourceKind::PythPull, 100 * ONE, 0, c.unix_timestamp, c.slot),
+        SourceFixture::new(SourceKind::SwitchboardOnDemand, 100 * ONE, 0, c.unix_timestamp, c.slot),
     ];
     let feed = create_feed(&mut tc, &v.gov, "ETH", &eth, guards()).await;
     refresh(&mut tc, &feed, &eth).await.unwrap();
@@ -73,7 +68,7 @@ async fn a_new_market_opens_closed_and_only_timelocked_changes_open_it() {
     let t = trader_with_position(&mut tc, &v, 1_000 * USD, 0).await;
     let buy = TradeParams { base: BASE, limit_price: i64::MAX, reduce_only: false };
     let open = ix::trade(t.key.pubkey(), t.margin, &v.keys, 1, feed, buy, &[]);
-    assert_error(&mut tc, &[open.clone()], &[&t.key], EngineError::ReduceOnlyViolated.into(), &[]).await;
+    assert_error(&mut tc, std::slice::from_ref(&open), &[&t.key], EngineError::ReduceOnlyViolated.into(), &[]).await;
     // Opening it is loosening: refused at once, changing nothing.
     let at_once = ix::set_param(v.gov.pubkey(), market(1, STATUS, MarketStatus::Active as u64));
     assert_error(&mut tc, &[at_once], &[&v.gov], EngineError::LooseningNeedsTimelock.into(), &[]).await;
