@@ -357,6 +357,32 @@ pub fn cancel_change(governance: Pubkey, id: u64, payer: Pubkey) -> Instruction 
     ix(accounts.to_account_metas(None), margin_engine::instruction::CancelChange {}.data())
 }
 
+/// `emergency_settle(price)` of market `index` by governance.
+pub fn emergency_settle(governance: Pubkey, index: u16, price: i64) -> Instruction {
+    let accounts = margin_engine::accounts::EmergencySettle {
+        governance,
+        exchange: exchange_address(),
+        market: market_address(index),
+    };
+    ix(accounts.to_account_metas(None), margin_engine::instruction::EmergencySettle { price }.data())
+}
+
+/// `settle_position` of `margin_account` in settled market `index`.
+pub fn settle_position(margin_account: Pubkey, keys: &ExchangeKeys, index: u16) -> Instruction {
+    let accounts = margin_engine::accounts::SettlePosition {
+        exchange: exchange_address(),
+        pool: pool_address(),
+        margin_account,
+        market: market_address(index),
+        collateral_vault: keys.collateral_vault,
+        pool_vault: keys.pool_vault,
+        vault_authority: vault_authority(),
+        collateral_mint: keys.collateral_mint,
+        token_program: anchor_spl::token::ID,
+    };
+    ix(accounts.to_account_metas(None), margin_engine::instruction::SettlePosition {}.data())
+}
+
 /// `guardian_pause(bits, duration_slots)` by the guardian.
 pub fn guardian_pause(guardian: Pubkey, bits: u32, duration_slots: u64) -> Instruction {
     let accounts = margin_engine::accounts::GuardianPause { guardian, exchange: exchange_address() };

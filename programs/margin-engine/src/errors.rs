@@ -140,6 +140,12 @@ pub enum EngineError {
     /// The change's market account is missing or wrong.
     #[msg("pass the change's market as the one remaining account (and nothing for exchange changes)")]
     WrongChangeTarget,
+    /// The market was stopped by emergency settlement.
+    #[msg("market is settled: settle positions with settle_position, then withdraw")]
+    MarketSettled,
+    /// settle_position on a market that is not settled.
+    #[msg("market is not settled")]
+    MarketNotSettled,
 }
 
 impl From<ballast_risk::MathError> for EngineError {

@@ -206,6 +206,38 @@ pub struct BreakerReleased {
     pub slot: u64,
 }
 
+/// Governance stopped a market for emergency settlement.
+#[event]
+pub struct MarketSettled {
+    /// Market index.
+    pub market: u16,
+    /// Settlement price. precision: PRICE_PRECISION.
+    pub price: i64,
+    /// Long open interest left to settle. precision: BASE_PRECISION.
+    pub long_oi: u64,
+    /// Short open interest left to settle. precision: BASE_PRECISION.
+    pub short_oi: u64,
+}
+
+/// A position of a settled market was closed at the settlement price.
+#[event]
+pub struct PositionSettled {
+    /// The account.
+    pub account: Pubkey,
+    /// Market index.
+    pub market: u16,
+    /// Base closed (signed, the fill's direction). precision: BASE_PRECISION.
+    pub base: i64,
+    /// Settlement price. precision: PRICE_PRECISION.
+    pub price: i64,
+    /// PnL realised. precision: QUOTE_PRECISION.
+    pub realized_pnl: i64,
+    /// Collateral after. precision: QUOTE_PRECISION.
+    pub collateral: i64,
+    /// Deficit left for the waterfall. precision: QUOTE_PRECISION.
+    pub deficit: u64,
+}
+
 /// A governance change took effect.
 #[event]
 pub struct ParamChanged {

@@ -105,6 +105,16 @@ pub mod margin_engine {
         instructions::governance::cancel_handler(ctx)
     }
 
+    /// Governance: stop a market at `price`; its positions then settle at it.
+    pub fn emergency_settle(ctx: Context<EmergencySettle>, price: i64) -> Result<()> {
+        instructions::settlement::emergency_handler(ctx, price)
+    }
+
+    /// Anyone: settle one account's position in a settled market.
+    pub fn settle_position(ctx: Context<SettlePosition>) -> Result<()> {
+        instructions::settlement::settle_handler(ctx)
+    }
+
     /// Guardian: pause the operations in `bits` for `duration_slots` (at
     /// most `max_pause_slots`, rate-limited).
     pub fn guardian_pause(ctx: Context<GuardianPause>, bits: u32, duration_slots: u64) -> Result<()> {

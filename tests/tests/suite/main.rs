@@ -13,6 +13,7 @@ mod engine_liquidation_abuse;
 mod engine_price_gate;
 mod engine_security;
 mod engine_sequences;
+mod engine_settlement;
 mod keeper;
 mod oracle_dumps;
 mod oracle_governance;

@@ -181,6 +181,7 @@ fn check_step(spec: &FieldSpec, old: u64, new: u64) -> Result<()> {
 
 /// Apply `c` to `market`: step rule, then the full market validation.
 pub fn apply_to_market(market: &mut Market, c: &ParamChange) -> Result<Applied> {
+    require!(!market.is_settled(), EngineError::MarketSettled);
     let spec = spec(c.target, c.field)?;
     let old = market_get(market, c.field)?;
     check_step(&spec, old, c.value)?;

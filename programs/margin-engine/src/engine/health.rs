@@ -94,6 +94,15 @@ pub fn quote_market(market: &Market, feed: &AccountInfo, now: &Now) -> Result<Ma
 /// checked feed reading. Off-chain previews call this with decoded accounts,
 /// so they compute exactly what the program computes.
 pub fn quote_from_reading(market: &Market, r: &FeedReading, now: &Now) -> Result<MarketQuote> {
+    // A settled market is priced at its settlement price, whatever its feed.
+    let settled;
+    let r = if market.is_settled() {
+        let p = market.settlement_price;
+        settled = FeedReading { price: p, conf: 0, ema_price: p, validity: Validity::Valid, ..*r };
+        &settled
+    } else {
+        r
+    };
     let dynamic = market.dynamic();
     let inputs = MarginInputs {
         vol_bps: r.vol_bps,

@@ -58,6 +58,7 @@ pub fn execute_liquidation(
     health: &Health,
     slot: u64,
 ) -> Result<LiquidationOutcome> {
+    require!(!market.is_settled(), EngineError::MarketSettled);
     let idx = account.slot_of(market.index).ok_or(EngineError::NoPosition)?;
     let old = account.positions[idx].position();
     require!(old.base != 0, EngineError::NoPosition);

@@ -2,6 +2,7 @@
 //! validate accounts, then call these.
 
 pub mod breaker;
+pub mod emergency;
 pub mod governance;
 pub mod health;
 pub mod liquidation;

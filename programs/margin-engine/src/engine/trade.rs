@@ -100,6 +100,7 @@ pub fn execute_trade(
     req: &TradeRequest,
 ) -> Result<TradeOutcome> {
     require!(req.base != 0, EngineError::ZeroAmount);
+    require!(!market.is_settled(), EngineError::MarketSettled);
     require!(!account.is_bankrupt(), EngineError::AccountBankrupt);
     let slot = account.slot_for(market.index).ok_or(EngineError::PositionSlotsFull)?;
     let old = if account.positions[slot].market == market.index {

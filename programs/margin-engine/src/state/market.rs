@@ -12,8 +12,10 @@ use ballast_risk::pricing::SpreadParams;
 pub enum MarketStatus {
     /// Trading normally.
     Active = 0,
-    /// Only trades that shrink |position| (circuit-breaker issue).
+    /// Only trades that shrink |position|.
     ReduceOnly = 1,
+    /// Stopped by `emergency_settle`: positions settle at `settlement_price`.
+    Settled = 2,
 }
 
 /// One perpetual market (PDA `[MARKET_SEED, index le]`). Never reorder
@@ -116,8 +118,8 @@ pub struct Market {
     pub breaker_until_slot: u64,
     /// The guardian holds the market reduce-only while the slot is below this.
     pub guardian_until_slot: u64,
-    /// Reserved for future fields.
-    pub reserved: [u8; 8],
+    /// The emergency settlement price (status `Settled`). precision: PRICE_PRECISION.
+    pub settlement_price: i64,
 }
 
 const _: () = assert!(core::mem::size_of::<Market>() == 296);
@@ -188,6 +190,11 @@ impl Market {
     pub fn symbol_str(&self) -> &str {
         let len = self.symbol.iter().position(|b| *b == 0).unwrap_or(self.symbol.len());
         core::str::from_utf8(&self.symbol[..len]).unwrap_or("")
+    }
+
+    /// Whether governance stopped the market for emergency settlement.
+    pub fn is_settled(&self) -> bool {
+        self.status == MarketStatus::Settled as u8
     }
 
     /// Whether the market is reduce-only at `slot` by its status

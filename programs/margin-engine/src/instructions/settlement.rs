@@ -1,0 +1,100 @@
+//! Emergency settlement: governance stops a market at a price
+//! (`emergency_settle`); then anyone settles each position at that price
+//! (`settle_position`), and traders withdraw as usual.
+
+use crate::constants::*;
+use crate::engine::emergency::settle_position;
+use crate::engine::vault::VaultSigner;
+use crate::errors::EngineError;
+use crate::events::{MarketSettled, PositionSettled};
+use crate::state::{Exchange, MarginAccount, Market, MarketStatus, Pool};
+use anchor_lang::prelude::*;
+use anchor_spl::token::{Mint, Token, TokenAccount};
+
+/// Accounts of `emergency_settle`.
+#[derive(Accounts)]
+pub struct EmergencySettle<'info> {
+    /// Governance authority.
+    pub governance: Signer<'info>,
+    /// The exchange naming governance.
+    #[account(seeds = [EXCHANGE_SEED], bump = exchange.load()?.bump,
+              has_one = governance @ EngineError::Unauthorized)]
+    pub exchange: AccountLoader<'info, Exchange>,
+    /// The market to stop.
+    #[account(mut, seeds = [MARKET_SEED, &market.load()?.index.to_le_bytes()], bump = market.load()?.bump)]
+    pub market: AccountLoader<'info, Market>,
+}
+
+/// Accounts of `settle_position` (anyone).
+#[derive(Accounts)]
+pub struct SettlePosition<'info> {
+    /// The exchange.
+    #[account(mut, seeds = [EXCHANGE_SEED], bump = exchange.load()?.bump)]
+    pub exchange: AccountLoader<'info, Exchange>,
+    /// The pool.
+    #[account(mut, seeds = [POOL_SEED], bump = pool.load()?.bump)]
+    pub pool: AccountLoader<'info, Pool>,
+    /// The account whose position settles.
+    #[account(mut)]
+    pub margin_account: AccountLoader<'info, MarginAccount>,
+    /// The settled market.
+    #[account(mut, seeds = [MARKET_SEED, &market.load()?.index.to_le_bytes()], bump = market.load()?.bump)]
+    pub market: AccountLoader<'info, Market>,
+    /// The exchange's collateral vault.
+    #[account(mut, address = exchange.load()?.collateral_vault @ EngineError::WrongVault)]
+    pub collateral_vault: Box<Account<'info, TokenAccount>>,
+    /// The exchange's pool vault.
+    #[account(mut, address = exchange.load()?.pool_vault @ EngineError::WrongVault)]
+    pub pool_vault: Box<Account<'info, TokenAccount>>,
+    /// CHECK: the vault authority PDA (seeds and stored bump checked).
+    #[account(seeds = [VAULT_AUTHORITY_SEED], bump = exchange.load()?.vault_authority_bump)]
+    pub vault_authority: UncheckedAccount<'info>,
+    /// The collateral mint.
+    #[account(address = exchange.load()?.collateral_mint @ EngineError::InvalidCollateralMint)]
+    pub collateral_mint: Box<Account<'info, Mint>>,
+    /// SPL Token program.
+    pub token_program: Program<'info, Token>,
+}
+
+/// Stop the market at `price` (> 0): no more trading or liquidation in it,
+/// and every position settles at `price`. Cannot be undone.
+pub fn emergency_handler(ctx: Context<EmergencySettle>, price: i64) -> Result<()> {
+    require!(price > 0, EngineError::ParamOutOfBounds);
+    let mut market = ctx.accounts.market.load_mut()?;
+    require!(!market.is_settled(), EngineError::MarketSettled);
+    market.status = MarketStatus::Settled as u8;
+    market.settlement_price = price;
+    oracle_adapter::emit_event!(MarketSettled {
+        market: market.index,
+        price,
+        long_oi: market.long_oi,
+        short_oi: market.short_oi,
+    });
+    Ok(())
+}
+
+/// Settle one account's position in a settled market; move its PnL between
+/// the pool vault and the collateral vault; emit `PositionSettled`.
+pub fn settle_handler(ctx: Context<SettlePosition>) -> Result<()> {
+    let mut ex = ctx.accounts.exchange.load_mut()?;
+    let mut pool = ctx.accounts.pool.load_mut()?;
+    let mut acc = ctx.accounts.margin_account.load_mut()?;
+    let mut market = ctx.accounts.market.load_mut()?;
+    let out = settle_position(&mut acc, &mut market, &mut pool, &mut ex)?;
+    let event = PositionSettled {
+        account: ctx.accounts.margin_account.key(),
+        market: market.index,
+        base: out.base,
+        price: market.settlement_price,
+        realized_pnl: out.realized_pnl,
+        collateral: acc.collateral,
+        deficit: out.deficit,
+    };
+    let bump = ex.vault_authority_bump;
+    drop((acc, market, pool, ex));
+    let a = &ctx.accounts;
+    let vaults = VaultSigner::new(&*a.collateral_mint, &a.vault_authority, a.token_program.key(), bump);
+    vaults.settle(&*a.pool_vault, &*a.collateral_vault, out.pool_to_collateral)?;
+    oracle_adapter::emit_event!(event);
+    Ok(())
+}
