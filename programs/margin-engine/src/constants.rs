@@ -22,6 +22,10 @@ pub const ACCOUNT_VERSION: u8 = 1;
 pub const COLLATERAL_DECIMALS: u8 = 6;
 /// Positions per margin account.
 pub const MAX_POSITIONS: usize = 8;
+/// With a `Stale` or `Invalid` feed, free collateral is withdrawable only
+/// against maintenance at the last good price moved this far against each
+/// position, bps.
+pub const STALE_HAIRCUT_BPS: u64 = 1_000;
 /// Markets per exchange.
 pub const MAX_MARKETS: u16 = 64;
 /// `PositionSlot::market` of an empty slot.

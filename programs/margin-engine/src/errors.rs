@@ -143,6 +143,10 @@ pub enum EngineError {
     /// The market was stopped by emergency settlement.
     #[msg("market is settled: settle positions with settle_position, then withdraw")]
     MarketSettled,
+    /// With a stale feed, the withdrawal would leave maintenance negative at
+    /// the last good price less the haircut.
+    #[msg("oracle is stale: only collateral not needed for maintenance at the last good price, less a 10 % haircut, may be withdrawn")]
+    StaleWithdrawExceedsFree,
     /// settle_position on a market that is not settled.
     #[msg("market is not settled")]
     MarketNotSettled,

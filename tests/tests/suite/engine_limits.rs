@@ -152,7 +152,7 @@ async fn row24_deposit_and_open_interest_caps_hold_and_reductions_still_pass() {
 }
 
 #[tokio::test]
-async fn new_risk_needs_a_valid_feed_and_reductions_a_degraded_one() {
+async fn new_risk_needs_a_valid_feed_reductions_a_degraded_one_and_a_stale_feed_frees_only_spare_collateral() {
     let (mut tc, mut v) = venue(100 * ONE, 10_000 * USD).await;
     let t = trader_with_position(&mut tc, &v, 100 * USD, BASE).await;
     let owner = t.key.pubkey();
@@ -173,12 +173,17 @@ async fn new_risk_needs_a_valid_feed_and_reductions_a_degraded_one() {
     tc.process(&[ix::trade(owner, t.margin, &v.keys, 0, v.feed, order(-BASE / 2, 1, true), &[])], &[&t.key])
         .await
         .unwrap();
-    // The feed ages past its max age: even reductions and withdrawals wait.
+    // The feed ages past its max age: reductions wait, and only collateral
+    // that maintenance does not need at the last good price less 10 % can
+    // leave (0.5 SOL at 90: about 92 of the ~100 is free).
     tc.set_clock(S0 + 200, T0 + 200).await;
     let i = ix::trade(owner, t.margin, &v.keys, 0, v.feed, order(-BASE / 2, 1, true), &[]);
     assert_error(&mut tc, &[i], &[&t.key], gate, &[]).await;
-    let i = ix::withdraw(owner, t.margin, t.token, &v.keys, USD, &[(v.market, v.feed)]);
-    assert_error(&mut tc, &[i], &[&t.key], gate, &[]).await;
+    let w = |amount| ix::withdraw(owner, t.margin, t.token, &v.keys, amount, &[(v.market, v.feed)]);
+    let too_much = EngineError::StaleWithdrawExceedsFree.into();
+    assert_error(&mut tc, &[w(95 * USD)], &[&t.key], too_much, &[]).await;
+    tc.process(&[w(90 * USD)], &[&t.key]).await.expect("free collateral leaves while the oracle is stale");
+    assert_eq!(ballast_tests::venue::balance(&mut tc, &t.token).await, 90 * USD);
 }
 
 #[tokio::test]

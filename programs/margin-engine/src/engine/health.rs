@@ -1,7 +1,7 @@
 //! Health of a margin account from its positions and the markets' feeds,
 //! with dynamic margin ratios.
 
-use crate::constants::MAX_POSITIONS;
+use crate::constants::{MAX_POSITIONS, STALE_HAIRCUT_BPS};
 use crate::errors::EngineError;
 use crate::state::{MarginAccount, Market};
 use anchor_lang::prelude::*;
@@ -12,6 +12,7 @@ use ballast_risk::margin::{
 };
 use ballast_risk::oracle::{Action, Validity};
 use ballast_risk::position::notional_ceil;
+use ballast_risk::SafeMath;
 use oracle_adapter::reader::{read_feed, FeedReading};
 
 /// The moment of a check: unix time, slot and the exchange's stress multiplier.
@@ -183,6 +184,40 @@ pub fn saturate(v: i128) -> i64 {
 }
 
 /// Require initial health >= 0.
+/// The health gate of a withdrawal with positions open, by the worst feed
+/// validity among `quotes`:
+/// - at most `Degraded`: initial health >= 0;
+/// - `TooUncertain` or `TooVolatile` anywhere: refused (a possibly
+///   manipulated price never releases collateral);
+/// - otherwise `Stale` or `Invalid`: maintenance health >= 0 with every
+///   stale feed's last good price moved `STALE_HAIRCUT_BPS` against the
+///   position (as extra confidence, at least 1x), so only collateral that
+///   maintenance does not need can leave while the oracle is down.
+pub fn require_withdrawable(account: &MarginAccount, quotes: &[MarketQuote]) -> Result<Health> {
+    let worst = quotes.iter().map(|q| q.validity).max().unwrap_or(Validity::Valid);
+    if worst <= Validity::Degraded {
+        return require_initial_health(account, quotes);
+    }
+    let uncertain = quotes.iter().any(|q| matches!(q.validity, Validity::TooUncertain | Validity::TooVolatile));
+    require!(!uncertain, EngineError::OracleGate);
+    // Non-empty here (the worst validity came from a quote); on the stack.
+    let mut cut = [quotes[0]; MAX_POSITIONS];
+    let n = quotes.len().min(MAX_POSITIONS);
+    for (c, q) in cut.iter_mut().zip(&quotes[..n]) {
+        *c = *q;
+        if q.validity >= Validity::Stale {
+            require!(q.price > 0, EngineError::OracleGate);
+            let haircut = (q.price as u64).safe_mul(STALE_HAIRCUT_BPS).map_err(EngineError::from)? / 10_000;
+            c.conf = q.conf.safe_add(haircut).map_err(EngineError::from)?;
+            c.conf_mult_bps = q.conf_mult_bps.max(10_000);
+        }
+    }
+    let h = account_health(account, &cut[..n])?;
+    require!(h.maintenance >= 0, EngineError::StaleWithdrawExceedsFree);
+    Ok(h)
+}
+
+/// Initial health must be >= 0 (after anything that adds risk).
 pub fn require_initial_health(account: &MarginAccount, quotes: &[MarketQuote]) -> Result<Health> {
     let h = account_health(account, quotes)?;
     require!(h.initial >= 0, EngineError::InitialHealthNegative);

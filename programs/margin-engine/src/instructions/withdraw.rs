@@ -1,7 +1,7 @@
 //! `withdraw`: collateral out, never while it is owed.
 
 use crate::constants::*;
-use crate::engine::health::{collect_quotes, require_initial_health, require_valid_for};
+use crate::engine::health::{collect_quotes, require_withdrawable};
 use crate::engine::stress::observe;
 use crate::engine::vault::VaultSigner;
 use crate::errors::EngineError;
@@ -9,7 +9,6 @@ use crate::events::CollateralChanged;
 use crate::state::{Exchange, MarginAccount};
 use anchor_lang::prelude::*;
 use anchor_spl::token::{Mint, Token, TokenAccount};
-use ballast_risk::oracle::Action;
 
 /// Accounts of `withdraw`. Remaining accounts: the `(market, feed)` pair of
 /// every open position, in slot order.
@@ -40,9 +39,11 @@ pub struct Withdraw<'info> {
 }
 
 /// 1. Refuse zero, paused, or more than the collateral.
-/// 2. Observe network stress; debit collateral; if positions remain, every
-///    feed must allow reducing risk (at most `Degraded`) and initial health
-///    (dynamic ratios) must stay >= 0.
+/// 2. Observe network stress; debit collateral; if positions remain, pass
+///    `require_withdrawable`: initial health >= 0 with feeds at most
+///    `Degraded`; refused with a feed `TooUncertain` or `TooVolatile`; with
+///    `Stale`/`Invalid` feeds, maintenance >= 0 at the last good price less
+///    the stale haircut.
 /// 3. Transfer from the vault, signed by the vault authority; emit.
 #[inline(never)] // a symbol of its own for the callgrind cost proxy
 pub fn handler<'info>(ctx: Context<'info, Withdraw<'info>>, amount: u64) -> Result<()> {
@@ -58,8 +59,7 @@ pub fn handler<'info>(ctx: Context<'info, Withdraw<'info>>, amount: u64) -> Resu
     let now = observe(&mut ex, &clock, None);
     if acc.has_positions() {
         let quotes = collect_quotes(&acc, &[], ctx.remaining_accounts, &now)?;
-        require_valid_for(&quotes, Action::ReduceRisk)?;
-        require_initial_health(&acc, &quotes)?;
+        require_withdrawable(&acc, &quotes)?;
     } else {
         require!(ctx.remaining_accounts.is_empty(), EngineError::HealthAccountsMismatch);
     }
