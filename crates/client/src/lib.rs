@@ -2,6 +2,7 @@
 //!
 //! Shared by the CLI, the keeper, the stress lab and the integration tests:
 //! - [`backend`]: one interface over a JSON-RPC node and the in-process bank;
+//! - [`cli_config`]: Solana CLI conventions (monikers, keypair files);
 //! - [`decode`]: zero-copy account decoding;
 //! - [`dump`]: load accounts saved with `solana account --output json`;
 //! - [`errors`]: program errors in words, from the checked-in IDLs;
@@ -13,6 +14,7 @@
 //!   account lists), plus PDA helpers.
 
 pub mod backend;
+pub mod cli_config;
 pub mod decode;
 pub mod dump;
 pub mod engine;

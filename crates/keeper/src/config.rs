@@ -136,21 +136,12 @@ impl Config {
 
     /// The URL with Solana CLI monikers expanded.
     pub fn rpc_url(&self) -> String {
-        match self.url.as_str() {
-            "mainnet-beta" | "m" => "https://api.mainnet-beta.solana.com".into(),
-            "devnet" | "d" => "https://api.devnet.solana.com".into(),
-            "testnet" | "t" => "https://api.testnet.solana.com".into(),
-            "localhost" | "l" => "http://127.0.0.1:8899".into(),
-            url => url.into(),
-        }
+        ballast_client::cli_config::rpc_url(&self.url)
     }
 
     /// The keypair path with a leading `~` expanded.
     pub fn keypair_path(&self) -> std::path::PathBuf {
-        match (self.keypair.strip_prefix("~/"), std::env::var_os("HOME")) {
-            (Some(rest), Some(home)) => Path::new(&home).join(rest),
-            _ => self.keypair.clone().into(),
-        }
+        ballast_client::cli_config::expand_home(&self.keypair)
     }
 
     /// Backoff before retry `attempt` (0-based): doubling, at most 30 s.

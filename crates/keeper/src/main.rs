@@ -8,7 +8,7 @@ use ballast_keeper::{Config, Keeper, Shard};
 use clap::Parser;
 use solana_commitment_config::CommitmentConfig;
 use solana_sdk::pubkey::Pubkey;
-use solana_sdk::signature::{Keypair, Signer};
+use solana_sdk::signature::Signer;
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
@@ -98,15 +98,6 @@ impl Args {
     }
 }
 
-fn read_keypair(path: &std::path::Path) -> Result<Keypair> {
-    let text = std::fs::read_to_string(path).with_context(|| {
-        format!("cannot read keypair {} (create one with `solana-keygen new -o {}`)", path.display(), path.display())
-    })?;
-    let bytes: Vec<u8> =
-        serde_json::from_str(&text).with_context(|| format!("keypair {} is not a JSON byte array", path.display()))?;
-    Keypair::try_from(bytes.as_slice()).map_err(|e| anyhow::anyhow!("keypair {} is invalid: {e}", path.display()))
-}
-
 async fn reward_account(backend: &RpcBackend, config: &Config, keeper: &Pubkey) -> Result<Pubkey> {
     let key = match &config.reward_account {
         Some(k) => Pubkey::from_str(k).with_context(|| format!("reward account `{k}` is not a public key"))?,
@@ -126,7 +117,7 @@ async fn run(args: Args) -> Result<()> {
     let (config, once) = args.config()?;
     let commitment = CommitmentConfig::from_str(&config.commitment)
         .map_err(|_| anyhow::anyhow!("commitment `{}`: use processed, confirmed or finalized", config.commitment))?;
-    let payer = read_keypair(&config.keypair_path())?;
+    let payer = ballast_client::cli_config::read_keypair(&config.keypair_path())?;
     let backend = RpcBackend::new(&config.rpc_url(), commitment, Duration::from_millis(config.timeout_ms));
     let reward = reward_account(&backend, &config, &payer.pubkey()).await?;
     info!(url = %backend.url(), keeper = %payer.pubkey(), %reward, shard = ?config.shard, "keeper starting");
