@@ -208,6 +208,35 @@ async fn row10_closing_with_positions_or_collateral_fails_and_a_closed_account_s
     assert_error(&mut tc, &ixs, &[&t.key], Anchor::AccountOwnedByWrongProgram.into(), &[]).await;
 }
 
+fn gov_change() -> margin_engine::instructions::ParamChange {
+    margin_engine::instructions::ParamChange { target: 0, field: 1, value: 600, key: Pubkey::default() }
+}
+
+/// Row 1 for the authority instructions: governance, guardian.
+#[tokio::test]
+async fn row1_governance_and_guardian_instructions_need_their_signer() {
+    let (mut tc, v) = venue(100 * ONE, 10_000 * USD).await;
+    let t = trader_with_position(&mut tc, &v, 100 * USD, 0).await;
+    let unsigned = |mut i: solana_sdk::instruction::Instruction| {
+        i.accounts[0].is_signer = false;
+        i
+    };
+    let (g, guardian) = (v.gov.pubkey(), v.guardian.pubkey());
+    let err = Anchor::AccountNotSigner.into();
+    let all = [
+        ix::set_param(g, gov_change()),
+        ix::queue_change(g, 0, gov_change()),
+        ix::set_pause(g, 0, &[]),
+        ix::emergency_settle(g, 0, ONE),
+        ix::withdraw_insurance(g, t.token, &v.keys, 1),
+        ix::guardian_pause(guardian, 1, 10),
+        ix::guardian_reduce_only(guardian, 0, 10),
+    ];
+    for i in all {
+        assert_error(&mut tc, &[unsigned(i)], &[], err, &[]).await;
+    }
+}
+
 #[test]
 fn row11_no_instruction_takes_a_sysvar_account() {
     // Every handler reads the clock through the `Clock::get` syscall, so there
@@ -231,6 +260,22 @@ fn row11_no_instruction_takes_a_sysvar_account() {
         ix::close_account(o, m),
         ix::lp_deposit(o, f, &k, 1, &[]),
         ix::lp_withdraw(o, f, &k, 1, &[]),
+        ix::liquidate(o, f, m, &k, 0, f, &[]),
+        ix::resolve_bankruptcy(m, &k),
+        ix::withdraw_insurance(o, f, &k, 1),
+        ix::refresh_market(0, f),
+        ix::refresh_stress(&[(m, f)]),
+        ix::refresh_breakers(&[(m, f)]),
+        ix::account_health(m, &[]),
+        ix::guardian_pause(o, 1, 1),
+        ix::guardian_reduce_only(o, 0, 1),
+        ix::set_pause(o, 0, &[m]),
+        ix::set_param(o, gov_change()),
+        ix::queue_change(o, 0, gov_change()),
+        ix::apply_change(0, 0, o),
+        ix::cancel_change(o, 0, o),
+        ix::emergency_settle(o, 0, 1),
+        ix::settle_position(m, &k, 0),
     ];
     for i in &all {
         assert!(i.accounts.iter().all(|a| !sysvars.contains(&a.pubkey)), "{:?}", i.data.get(..8));
