@@ -399,6 +399,17 @@ pub fn guardian_reduce_only(guardian: Pubkey, index: u16, duration_slots: u64) -
     ix(accounts.to_account_metas(None), margin_engine::instruction::GuardianReduceOnly { duration_slots }.data())
 }
 
+/// `guardian_raise_margin(duration_slots, mult_bps)` of market `index`.
+pub fn guardian_raise_margin(guardian: Pubkey, index: u16, duration_slots: u64, mult_bps: u32) -> Instruction {
+    let accounts = margin_engine::accounts::GuardianReduceOnly {
+        guardian,
+        exchange: exchange_address(),
+        market: market_address(index),
+    };
+    let data = margin_engine::instruction::GuardianRaiseMargin { duration_slots, mult_bps }.data();
+    ix(accounts.to_account_metas(None), data)
+}
+
 /// `set_pause(bits)` by governance, lifting the guardian holds of `markets`.
 pub fn set_pause(governance: Pubkey, bits: u32, markets: &[Pubkey]) -> Instruction {
     let accounts = margin_engine::accounts::SetPause { governance, exchange: exchange_address() };

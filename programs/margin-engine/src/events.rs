@@ -305,6 +305,17 @@ pub struct GuardianHold {
     pub until_slot: u64,
 }
 
+/// The guardian raised a market's margin.
+#[event]
+pub struct GuardianMarginRaised {
+    /// Market index.
+    pub market: u16,
+    /// Multiplier on the maintenance target, bps.
+    pub mult_bps: u32,
+    /// Until this slot.
+    pub until_slot: u64,
+}
+
 /// Governance set the standing pause bits and lifted the guardian's.
 #[event]
 pub struct PauseSet {

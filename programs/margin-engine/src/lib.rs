@@ -126,6 +126,12 @@ pub mod margin_engine {
         instructions::guardian::reduce_only_handler(ctx, duration_slots)
     }
 
+    /// Guardian: multiply a market's maintenance target by `mult_bps` (at
+    /// most 4x) for `duration_slots` (same limits).
+    pub fn guardian_raise_margin(ctx: Context<GuardianReduceOnly>, duration_slots: u64, mult_bps: u32) -> Result<()> {
+        instructions::guardian::raise_margin_handler(ctx, duration_slots, mult_bps)
+    }
+
     /// Governance: set the standing pause bits; lift every guardian pause,
     /// and the guardian holds of the markets passed as remaining accounts.
     pub fn set_pause<'info>(ctx: Context<'info, SetPause<'info>>, bits: u32) -> Result<()> {

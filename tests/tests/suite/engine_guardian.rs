@@ -140,3 +140,33 @@ async fn no_guardian_action_can_loosen_anything() {
     tc.process(&[trade(&t, &v, BASE / 10)], &[&t.key]).await.expect("released");
     assert_conservation(&mut tc, &v, &[t.margin]).await;
 }
+
+#[tokio::test]
+async fn a_guardian_margin_raise_tightens_at_once_never_loosens_and_expires() {
+    let (mut tc, mut v) = venue(100 * ONE, 100_000 * USD).await;
+    let t = trader_with_position(&mut tc, &v, 200 * USD, 9 * BASE).await;
+    let g = v.guardian.insecure_clone();
+    let raise = |slots, mult| ix::guardian_raise_margin(g.pubkey(), 0, slots, mult);
+    // At most 4x, more than 1x: lowering is not expressible.
+    for bad in [10_000, 9_000, 40_001] {
+        assert_error(&mut tc, &[raise(100, bad)], &[&g], EngineError::ParamOutOfBounds.into(), &[]).await;
+    }
+    // 3x: the initial requirement (30 % of 900) exceeds the equity at once.
+    let logs = tc.process_logged(&[raise(100, 30_000)], &[&g]).await.unwrap();
+    let ev: margin_engine::events::GuardianMarginRaised = find_event(&logs).expect("GuardianMarginRaised");
+    assert_eq!(ev.mult_bps, 30_000);
+    let more = trade(&t, &v, BASE);
+    assert_error(&mut tc, std::slice::from_ref(&more), &[&t.key], EngineError::InitialHealthNegative.into(), &[]).await;
+    // A smaller raise keeps the larger multiplier.
+    patch::<Exchange>(&mut tc, &ix::exchange_address(), |e| e.max_consecutive_pauses = 10).await;
+    tc.process(&[raise(10, 15_000)], &[&g]).await.unwrap();
+    assert_eq!(load::<Market>(&mut tc, &v.market).await.guardian_margin_mult_bps, 30_000);
+    // It expires by itself.
+    later(&mut tc, &mut v, 100).await;
+    tc.process(&[more], &[&t.key]).await.expect("the raise lapsed");
+    // And governance can lift it early.
+    tc.process(&[raise(100, 30_000)], &[&g]).await.unwrap();
+    assert_error(&mut tc, &[trade(&t, &v, BASE)], &[&t.key], EngineError::InitialHealthNegative.into(), &[]).await;
+    tc.process(&[ix::set_pause(v.gov.pubkey(), 0, &[v.market])], &[&v.gov]).await.unwrap();
+    tc.process(&[trade(&t, &v, BASE / 10)], &[&t.key]).await.expect("lifted");
+}

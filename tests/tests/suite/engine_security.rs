@@ -231,6 +231,7 @@ async fn row1_governance_and_guardian_instructions_need_their_signer() {
         ix::withdraw_insurance(g, t.token, &v.keys, 1),
         ix::guardian_pause(guardian, 1, 10),
         ix::guardian_reduce_only(guardian, 0, 10),
+        ix::guardian_raise_margin(guardian, 0, 10, 20_000),
     ];
     for i in all {
         assert_error(&mut tc, &[unsigned(i)], &[], err, &[]).await;
@@ -269,6 +270,7 @@ fn row11_no_instruction_takes_a_sysvar_account() {
         ix::account_health(m, &[]),
         ix::guardian_pause(o, 1, 1),
         ix::guardian_reduce_only(o, 0, 1),
+        ix::guardian_raise_margin(o, 0, 1, 20_000),
         ix::set_pause(o, 0, &[m]),
         ix::set_param(o, gov_change()),
         ix::queue_change(o, 0, gov_change()),

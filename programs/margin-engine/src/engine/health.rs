@@ -110,7 +110,10 @@ pub fn quote_from_reading(market: &Market, r: &FeedReading, now: &Now) -> Result
         notional: 0,
         conf: r.conf,
         price: r.price.max(1),
-        stress_mult_bps: now.stress_mult_bps,
+        // Network stress and a guardian raise compound on the target.
+        stress_mult_bps: ((now.stress_mult_bps as u64 * market.guardian_mult_bps(now.slot) as u64) / 10_000)
+            .try_into()
+            .map_err(|_| EngineError::MathOverflow)?,
     };
     let target = market_mmr_bps(&dynamic, &inputs).map_err(EngineError::from)?;
     let phase = phase_toward(&market.phase(), mult_for_mmr(&dynamic, target), now.slot, &market.phase_params());

@@ -1,13 +1,13 @@
 //! The guardian: a key that can only tighten, briefly. It pauses operations
-//! (`guardian_pause`) or holds a market reduce-only (`guardian_reduce_only`)
-//! for at most the governance-set `max_pause_slots`, within a rate limit
+//! (`guardian_pause`), holds a market reduce-only (`guardian_reduce_only`)
+//! or raises its margin (`guardian_raise_margin`) for at most the governance-set `max_pause_slots`, within a rate limit
 //! (`ballast_risk::guardian`). Nothing it can call loosens anything:
 //! pauses and holds only add restrictions, and a shorter request never
 //! shortens one already running.
 
 use crate::constants::*;
 use crate::errors::EngineError;
-use crate::events::{GuardianHold, GuardianPaused};
+use crate::events::{GuardianHold, GuardianMarginRaised, GuardianPaused};
 use crate::state::{Exchange, Market};
 use anchor_lang::prelude::*;
 use ballast_risk::guardian::{admit_pause, GuardianRefusal};
@@ -62,6 +62,23 @@ pub fn pause_handler(ctx: Context<GuardianPause>, bits: u32, duration_slots: u64
         day_count: ex.guardian_day_count,
         consecutive: ex.guardian_consecutive,
     });
+    Ok(())
+}
+
+/// Multiply `market`'s maintenance target by `mult_bps` (in (1x, 4x]) for
+/// `duration_slots`; a running raise keeps the larger multiplier and the
+/// later end.
+pub fn raise_margin_handler(ctx: Context<GuardianReduceOnly>, duration_slots: u64, mult_bps: u32) -> Result<()> {
+    require!((10_001..=40_000).contains(&mult_bps), EngineError::ParamOutOfBounds);
+    let slot = Clock::get()?.slot;
+    let mut ex = ctx.accounts.exchange.load_mut()?;
+    let mut market = ctx.accounts.market.load_mut()?;
+    admit(&mut ex, slot, duration_slots)?;
+    let mult_bps = mult_bps.max(market.guardian_mult_bps(slot));
+    let until_slot = market.guardian_mult_until_slot.max(slot.saturating_add(duration_slots));
+    market.guardian_margin_mult_bps = mult_bps;
+    market.guardian_mult_until_slot = until_slot;
+    oracle_adapter::emit_event!(GuardianMarginRaised { market: market.index, mult_bps, until_slot });
     Ok(())
 }
 

@@ -10,7 +10,7 @@ use anchor_lang::prelude::*;
 use ballast_risk::guardian::lift;
 
 /// Accounts of `set_pause`. Remaining accounts: markets (writable) whose
-/// guardian reduce-only hold is lifted.
+/// guardian reduce-only hold and margin raise are lifted.
 #[derive(Accounts)]
 pub struct SetPause<'info> {
     /// Governance authority.
@@ -34,7 +34,9 @@ pub fn handler<'info>(ctx: Context<'info, SetPause<'info>>, bits: u32) -> Result
     let mut markets = 0u8;
     for info in ctx.remaining_accounts {
         let loader = AccountLoader::<Market>::try_from(info)?;
-        loader.load_mut()?.guardian_until_slot = 0;
+        let mut m = loader.load_mut()?;
+        m.guardian_until_slot = 0;
+        m.guardian_mult_until_slot = 0;
         markets = markets.saturating_add(1);
     }
     oracle_adapter::emit_event!(PauseSet { bits, markets_released: markets, slot });

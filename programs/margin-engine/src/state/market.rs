@@ -120,9 +120,15 @@ pub struct Market {
     pub guardian_until_slot: u64,
     /// The emergency settlement price (status `Settled`). precision: PRICE_PRECISION.
     pub settlement_price: i64,
+    /// The guardian's margin multiplier holds while the slot is below this.
+    pub guardian_mult_until_slot: u64,
+    /// Guardian margin multiplier on the maintenance target, bps (>= 10_000).
+    pub guardian_margin_mult_bps: u32,
+    /// Padding.
+    pub padding2: [u8; 4],
 }
 
-const _: () = assert!(core::mem::size_of::<Market>() == 296);
+const _: () = assert!(core::mem::size_of::<Market>() == 312);
 const _: () = assert!(core::mem::align_of::<Market>() == 8);
 
 impl Market {
@@ -190,6 +196,15 @@ impl Market {
     pub fn symbol_str(&self) -> &str {
         let len = self.symbol.iter().position(|b| *b == 0).unwrap_or(self.symbol.len());
         core::str::from_utf8(&self.symbol[..len]).unwrap_or("")
+    }
+
+    /// The guardian's margin multiplier at `slot` (10_000 when none holds).
+    pub fn guardian_mult_bps(&self, slot: u64) -> u32 {
+        if slot < self.guardian_mult_until_slot {
+            self.guardian_margin_mult_bps.max(10_000)
+        } else {
+            10_000
+        }
     }
 
     /// Whether governance stopped the market for emergency settlement.
