@@ -11,6 +11,9 @@ use solana_program_test::BanksClientError;
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::{Keypair, Signer};
 
+/// The adapter's governance timelock in the suites, slots.
+pub const ADAPTER_TIMELOCK: u64 = 50;
+
 /// Guard rails used by most tests: 60 s / 150 slots max age, 2 % conf,
 /// 1.5 % divergence, 25 % jump, 2 valid sources, 10 min EMA, 1 h vol.
 pub fn guards() -> GuardParams {
@@ -21,7 +24,7 @@ pub fn guards() -> GuardParams {
 pub async fn init_adapter(tc: &mut TestContext) -> Keypair {
     let governance = crate::context::keypair();
     let payer = tc.payer();
-    tc.process(&[ix::initialize(payer, governance.pubkey())], &[]).await.expect("initialize");
+    tc.process(&[ix::initialize(payer, governance.pubkey(), ADAPTER_TIMELOCK)], &[]).await.expect("initialize");
     governance
 }
 

@@ -22,8 +22,9 @@ pub fn program_data_address(program: &Pubkey) -> Pubkey {
     anchor_lang::solana_program::bpf_loader_upgradeable::get_program_data_address(program)
 }
 
-/// `initialize(authority)`, paid by `payer` (the program's upgrade authority).
-pub fn initialize(payer: Pubkey, authority: Pubkey) -> Instruction {
+/// `initialize(authority, timelock_slots)`, paid by `payer` (the program's
+/// upgrade authority).
+pub fn initialize(payer: Pubkey, authority: Pubkey, timelock_slots: u64) -> Instruction {
     Instruction {
         program_id: oracle_adapter::ID,
         accounts: oracle_adapter::accounts::Initialize {
@@ -34,7 +35,7 @@ pub fn initialize(payer: Pubkey, authority: Pubkey) -> Instruction {
             system_program: system_program::ID,
         }
         .to_account_metas(None),
-        data: oracle_adapter::instruction::Initialize { authority }.data(),
+        data: oracle_adapter::instruction::Initialize { authority, timelock_slots }.data(),
     }
 }
 
@@ -61,6 +62,53 @@ pub fn update_feed(authority: Pubkey, feed: Pubkey, params: UpdateFeedParams) ->
         accounts: oracle_adapter::accounts::UpdateFeed { authority, config: config_address(), feed }
             .to_account_metas(None),
         data: oracle_adapter::instruction::UpdateFeed { params }.data(),
+    }
+}
+
+/// The PDA of queued feed update `id`.
+pub fn update_address(id: u64) -> Pubkey {
+    Pubkey::find_program_address(&[oracle_adapter::constants::UPDATE_SEED, &id.to_le_bytes()], &oracle_adapter::ID).0
+}
+
+/// `queue_feed_update(params)` on `feed` as update `id` (the config's
+/// `next_update_id`), signed and paid by `authority`.
+pub fn queue_feed_update(authority: Pubkey, id: u64, feed: Pubkey, params: UpdateFeedParams) -> Instruction {
+    Instruction {
+        program_id: oracle_adapter::ID,
+        accounts: oracle_adapter::accounts::QueueFeedUpdate {
+            authority,
+            config: config_address(),
+            feed,
+            pending: update_address(id),
+            system_program: system_program::ID,
+        }
+        .to_account_metas(None),
+        data: oracle_adapter::instruction::QueueFeedUpdate { params }.data(),
+    }
+}
+
+/// `apply_feed_update` of update `id` on `feed`, rent back to `payer`.
+pub fn apply_feed_update(id: u64, feed: Pubkey, payer: Pubkey) -> Instruction {
+    Instruction {
+        program_id: oracle_adapter::ID,
+        accounts: oracle_adapter::accounts::ApplyFeedUpdate { pending: update_address(id), feed, payer }
+            .to_account_metas(None),
+        data: oracle_adapter::instruction::ApplyFeedUpdate {}.data(),
+    }
+}
+
+/// `cancel_feed_update` of update `id`, rent back to `payer`.
+pub fn cancel_feed_update(authority: Pubkey, id: u64, payer: Pubkey) -> Instruction {
+    Instruction {
+        program_id: oracle_adapter::ID,
+        accounts: oracle_adapter::accounts::CancelFeedUpdate {
+            authority,
+            config: config_address(),
+            pending: update_address(id),
+            payer,
+        }
+        .to_account_metas(None),
+        data: oracle_adapter::instruction::CancelFeedUpdate {}.data(),
     }
 }
 

@@ -14,6 +14,10 @@ pub const MAX_SYMBOL_LEN: usize = 16;
 pub const PRICE_FEED_VERSION: u8 = 1;
 /// Current layout version of [`crate::state::AdapterConfig`].
 pub const CONFIG_VERSION: u8 = 1;
+/// Seed prefix of a [`crate::state::PendingFeedUpdate`] PDA: `[UPDATE_SEED, id le]`.
+pub const UPDATE_SEED: &[u8] = b"feed-update";
+/// Bounds of the adapter's governance timelock, slots.
+pub const TIMELOCK_BOUNDS: (u64, u64) = (1, 10_000_000);
 
 /// Pyth Solana Receiver program: owner of `PriceUpdateV2` accounts.
 pub const PYTH_RECEIVER_PROGRAM_ID: Pubkey = pyth_solana_receiver_sdk::ID;

@@ -50,6 +50,15 @@ pub enum AdapterError {
     /// The config or feed account exists already.
     #[msg("account is already initialized")]
     AlreadyInitialized,
+    /// A loosening feed update must be queued behind the timelock.
+    #[msg("this update loosens the feed (a source change, or a guard moved the loose way): queue it with queue_feed_update")]
+    LooseningNeedsTimelock,
+    /// A guard rail moves more than a factor of 2 at once.
+    #[msg("a guard rail may change by at most a factor of 2 at a time")]
+    StepTooLarge,
+    /// The update's timelock has not passed.
+    #[msg("the update's timelock has not passed yet")]
+    TimelockPending,
 }
 
 impl From<ballast_risk::MathError> for AdapterError {

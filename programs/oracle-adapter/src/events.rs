@@ -23,6 +23,24 @@ pub struct FeedCreated {
     pub guards: GuardParams,
 }
 
+/// A feed update was queued behind the timelock.
+#[event]
+pub struct FeedUpdateQueued {
+    /// Its id.
+    pub id: u64,
+    /// The feed.
+    pub feed: Pubkey,
+    /// First slot it may be applied at.
+    pub eta_slot: u64,
+}
+
+/// Governance cancelled a queued feed update.
+#[event]
+pub struct FeedUpdateCancelled {
+    /// Its id.
+    pub id: u64,
+}
+
 /// A feed's sources and/or guard rails changed: old -> new.
 #[event]
 pub struct FeedUpdated {

@@ -31,8 +31,8 @@ pub mod oracle_adapter {
     use super::*;
 
     /// Create the adapter config and set its governance authority. Once only.
-    pub fn initialize(ctx: Context<Initialize>, authority: Pubkey) -> Result<()> {
-        instructions::initialize::handler(ctx, authority)
+    pub fn initialize(ctx: Context<Initialize>, authority: Pubkey, timelock_slots: u64) -> Result<()> {
+        instructions::initialize::handler(ctx, authority, timelock_slots)
     }
 
     /// Governance: create a feed for one asset with 1-4 sources and guard rails.
@@ -40,9 +40,25 @@ pub mod oracle_adapter {
         instructions::create_feed::handler(ctx, params)
     }
 
-    /// Governance: change a feed's sources and/or guard rails (old -> new event).
+    /// Governance: tighten a feed's guard rails at once (old -> new event);
+    /// a loosening update fails with `LooseningNeedsTimelock`.
     pub fn update_feed(ctx: Context<UpdateFeed>, params: UpdateFeedParams) -> Result<()> {
         instructions::update_feed::handler(ctx, params)
+    }
+
+    /// Governance: queue any feed update behind the timelock.
+    pub fn queue_feed_update(ctx: Context<QueueFeedUpdate>, params: UpdateFeedParams) -> Result<()> {
+        instructions::update_feed::queue_handler(ctx, params)
+    }
+
+    /// Anyone: apply a queued feed update after its timelock.
+    pub fn apply_feed_update(ctx: Context<ApplyFeedUpdate>) -> Result<()> {
+        instructions::update_feed::apply_handler(ctx)
+    }
+
+    /// Governance: cancel a queued feed update.
+    pub fn cancel_feed_update(ctx: Context<CancelFeedUpdate>) -> Result<()> {
+        instructions::update_feed::cancel_handler(ctx)
     }
 
     /// Permissionless: re-aggregate a feed from its source accounts, passed as

@@ -7,7 +7,7 @@ use ballast_tests::assertions::assert_error;
 use ballast_tests::context::{ContextBuilder, TestContext};
 use ballast_tests::fixtures::{SourceFixture, ONE};
 use oracle_adapter::errors::AdapterError;
-use oracle_adapter::events::FeedUpdated;
+use oracle_adapter::events::{FeedUpdateCancelled, FeedUpdateQueued, FeedUpdated};
 use oracle_adapter::instructions::{CreateFeedParams, UpdateFeedParams};
 use oracle_adapter::sources::SourceKind;
 use oracle_adapter::state::{GuardParams, SourceParam};
@@ -92,19 +92,61 @@ async fn create_feed_rejects_every_guard_outside_its_bounds() {
 }
 
 #[tokio::test]
-async fn update_feed_applies_and_emits_old_and_new() {
+async fn update_feed_tightens_at_once_and_loosening_waits_for_the_timelock() {
     let (mut tc, gov, s) = setup().await;
     let feed = create_feed(&mut tc, &gov, "SOL", &s, guards()).await;
-    let new_guards = GuardParams { max_conf_bps: 100, min_valid_sources: 1, ..guards() };
-    let p = UpdateFeedParams { sources: Some(vec![s[1].param()]), guards: Some(new_guards) };
+    // Tightening (a narrower conf limit): at once, old -> new.
+    let tighter = GuardParams { max_conf_bps: 100, ..guards() };
+    let p = UpdateFeedParams { sources: None, guards: Some(tighter) };
     let logs = tc.process_logged(&[ix::update_feed(gov.pubkey(), feed, p)], &[&gov]).await.unwrap();
     let ev: FeedUpdated = find_event(&logs).expect("FeedUpdated");
-    assert_eq!(ev.old_sources, vec![s[0].param(), s[1].param()]);
-    assert_eq!(ev.new_sources, vec![s[1].param()]);
-    assert_eq!((ev.old_guards, ev.new_guards), (guards(), new_guards));
+    assert_eq!((ev.old_guards, ev.new_guards), (guards(), tighter));
+    // Loosening at once is refused, changing nothing: a source change (even
+    // a removal), a longer max age, fewer valid sources; and steps above 2x.
+    let loosening = [
+        UpdateFeedParams {
+            sources: Some(vec![s[1].param()]),
+            guards: Some(GuardParams { min_valid_sources: 1, ..tighter }),
+        },
+        UpdateFeedParams { sources: None, guards: Some(GuardParams { max_age_secs: 90, ..tighter }) },
+        UpdateFeedParams { sources: None, guards: Some(GuardParams { min_valid_sources: 1, ..tighter }) },
+    ];
+    for p in loosening {
+        let i = ix::update_feed(gov.pubkey(), feed, p);
+        assert_error(&mut tc, &[i], &[&gov], AdapterError::LooseningNeedsTimelock.into(), &[]).await;
+    }
+    let p = UpdateFeedParams { sources: None, guards: Some(GuardParams { max_conf_bps: 49, ..tighter }) };
+    let i = ix::update_feed(gov.pubkey(), feed, p);
+    assert_error(&mut tc, &[i], &[&gov], AdapterError::StepTooLarge.into(), &[]).await;
+    // Queued (governance pays the pending update's rent): one source only,
+    // applied by anyone after the timelock.
+    ballast_tests::venue::airdrop(&mut tc, &gov.pubkey(), 1_000_000_000).await;
+    let p = UpdateFeedParams {
+        sources: Some(vec![s[1].param()]),
+        guards: Some(GuardParams { min_valid_sources: 1, ..tighter }),
+    };
+    let logs = tc.process_logged(&[ix::queue_feed_update(gov.pubkey(), 0, feed, p)], &[&gov]).await.unwrap();
+    let queued: FeedUpdateQueued = find_event(&logs).expect("FeedUpdateQueued");
+    let early = ix::apply_feed_update(0, feed, gov.pubkey());
+    assert_error(&mut tc, &[early], &[], AdapterError::TimelockPending.into(), &[]).await;
+    tc.set_clock(queued.eta_slot, 100).await;
+    let logs = tc.process_logged(&[ix::apply_feed_update(0, feed, gov.pubkey())], &[]).await.unwrap();
+    let ev: FeedUpdated = find_event(&logs).expect("FeedUpdated");
+    assert_eq!((ev.old_sources, ev.new_sources), (vec![s[0].param(), s[1].param()], vec![s[1].param()]));
     let f = load_feed(&mut tc, &feed).await;
     assert_eq!((f.num_sources, f.max_conf_bps, f.min_valid_sources), (1, 100, 1));
     assert_eq!(f.sources[1], Default::default(), "unused source slots are zeroed");
+    assert!(tc.account(&ix::update_address(0)).await.is_none(), "applied updates are closed");
+    // Cancel: only governance.
+    let longer_age = GuardParams { max_age_secs: 90, min_valid_sources: 1, ..tighter };
+    let p = UpdateFeedParams { sources: None, guards: Some(longer_age) };
+    tc.process(&[ix::queue_feed_update(gov.pubkey(), 1, feed, p)], &[&gov]).await.unwrap();
+    let mallory = ballast_tests::context::keypair();
+    let i = ix::cancel_feed_update(mallory.pubkey(), 1, gov.pubkey());
+    assert_error(&mut tc, &[i], &[&mallory], AdapterError::Unauthorized.into(), &[]).await;
+    let logs = tc.process_logged(&[ix::cancel_feed_update(gov.pubkey(), 1, gov.pubkey())], &[&gov]).await.unwrap();
+    assert_eq!(find_event::<FeedUpdateCancelled>(&logs).expect("FeedUpdateCancelled").id, 1);
+    assert!(tc.account(&ix::update_address(1)).await.is_none());
 }
 
 #[tokio::test]

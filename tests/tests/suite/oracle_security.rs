@@ -100,7 +100,7 @@ async fn row9_initialize_and_create_feed_twice_are_rejected_with_state_intact() 
     let (mut tc, gov, feed, s) = setup().await;
     let payer = tc.payer();
     let config = ix::config_address();
-    assert_error(&mut tc, &[ix::initialize(payer, payer)], &[], AdapterError::AlreadyInitialized.into(), &[config])
+    assert_error(&mut tc, &[ix::initialize(payer, payer, 50)], &[], AdapterError::AlreadyInitialized.into(), &[config])
         .await;
     let p = oracle_adapter::instructions::CreateFeedParams {
         symbol: "SOL".into(),
@@ -157,7 +157,7 @@ async fn prefunded_config_and_feed_pdas_still_initialize() {
     tc.set_account(&config, &dust(1_000));
     let gov = Keypair::new();
     let payer = tc.payer();
-    tc.process(&[ix::initialize(payer, gov.pubkey())], &[]).await.expect("initialize after pre-funding");
+    tc.process(&[ix::initialize(payer, gov.pubkey(), 50)], &[]).await.expect("initialize after pre-funding");
     let acc = tc.account(&config).await.unwrap();
     assert_eq!(acc.owner, oracle_adapter::ID);
     // A feed address pre-funded with more than its rent needs no top-up.
@@ -181,7 +181,7 @@ async fn prefunded_config_and_feed_pdas_still_initialize() {
 async fn initialize_refuses_a_substituted_program_account() {
     let mut tc = ballast_tests::context::ContextBuilder::new().start().await;
     let payer = tc.payer();
-    let mut i = ix::initialize(payer, payer);
+    let mut i = ix::initialize(payer, payer, 50);
     i.accounts[1].pubkey = Pubkey::new_unique();
     assert_error(&mut tc, &[i], &[], Anchor::ConstraintAddress.into(), &[ix::config_address()]).await;
     assert!(tc.account(&ix::config_address()).await.is_none());

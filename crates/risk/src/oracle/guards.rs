@@ -90,6 +90,35 @@ impl Guards {
     }
 }
 
+/// How a guard-rail change classifies: every field moves the tightening
+/// way (or stays), or the change loosens and must wait for the timelock.
+/// The half-lives shape the EMA and volatility, so any change to them is
+/// loosening. `Err(field)` names a field that moves more than a factor of 2.
+pub fn classify_change(old: &Guards, new: &Guards) -> Result<bool, &'static str> {
+    let fields: [(&'static str, u64, u64, Option<bool>); 8] = [
+        ("max_age_secs", old.max_age_secs.into(), new.max_age_secs.into(), Some(false)),
+        ("max_age_slots", old.max_age_slots.into(), new.max_age_slots.into(), Some(false)),
+        ("max_conf_bps", old.max_conf_bps.into(), new.max_conf_bps.into(), Some(false)),
+        ("max_divergence_bps", old.max_divergence_bps.into(), new.max_divergence_bps.into(), Some(false)),
+        ("max_jump_bps", old.max_jump_bps.into(), new.max_jump_bps.into(), Some(false)),
+        ("min_valid_sources", old.min_valid_sources.into(), new.min_valid_sources.into(), Some(true)),
+        ("ema_half_life_secs", old.ema_half_life_secs.into(), new.ema_half_life_secs.into(), None),
+        ("vol_half_life_secs", old.vol_half_life_secs.into(), new.vol_half_life_secs.into(), None),
+    ];
+    let mut tightening = true;
+    for (name, o, n, up_tightens) in fields {
+        if o != 0 && (n > o.saturating_mul(2) || n.saturating_mul(2) < o) {
+            return Err(name);
+        }
+        tightening &= match up_tightens {
+            Some(true) => n >= o,
+            Some(false) => n <= o,
+            None => n == o,
+        };
+    }
+    Ok(tightening)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -113,5 +142,16 @@ mod tests {
         let mut g = Guards::default_liquid();
         g.vol_half_life_secs = 604_801;
         assert_eq!(g.validate(2).unwrap_err().field, "vol_half_life_secs");
+    }
+
+    #[test]
+    fn guard_changes_classify_field_by_field_and_steps_are_bounded() {
+        let g = Guards::default_liquid();
+        assert_eq!(classify_change(&g, &Guards { max_conf_bps: 100, min_valid_sources: 2, ..g }), Ok(true));
+        assert_eq!(classify_change(&g, &Guards { max_age_secs: 90, ..g }), Ok(false));
+        assert_eq!(classify_change(&g, &Guards { min_valid_sources: 1, ..g }), Ok(false));
+        assert_eq!(classify_change(&g, &Guards { ema_half_life_secs: 300, ..g }), Ok(false));
+        assert_eq!(classify_change(&g, &Guards { max_jump_bps: 5_001, ..g }), Err("max_jump_bps"));
+        assert_eq!(classify_change(&g, &g), Ok(true), "no change is not loosening");
     }
 }

@@ -33,7 +33,8 @@ pub struct Initialize<'info> {
 ///    pre-funded lamports do not block it).
 /// 3. Store the governance authority, bump and version.
 /// 4. Emit `AdapterInitialized`.
-pub fn handler(ctx: Context<Initialize>, authority: Pubkey) -> Result<()> {
+pub fn handler(ctx: Context<Initialize>, authority: Pubkey, timelock_slots: u64) -> Result<()> {
+    require!((TIMELOCK_BOUNDS.0..=TIMELOCK_BOUNDS.1).contains(&timelock_slots), AdapterError::GuardOutOfBounds);
     require_upgrade_authority(
         &ctx.accounts.program.to_account_info(),
         &ctx.accounts.program_data.to_account_info(),
@@ -51,7 +52,15 @@ pub fn handler(ctx: Context<Initialize>, authority: Pubkey) -> Result<()> {
         &[CONFIG_SEED, &[bump]],
         || error!(AdapterError::AlreadyInitialized),
     )?;
-    let config = AdapterConfig { authority, bump, version: CONFIG_VERSION, feed_count: 0, reserved: [0; 32] };
+    let config = AdapterConfig {
+        authority,
+        bump,
+        version: CONFIG_VERSION,
+        feed_count: 0,
+        timelock_slots,
+        next_update_id: 0,
+        reserved: [0; 16],
+    };
     let mut data = config_info.try_borrow_mut_data()?;
     let mut writer: &mut [u8] = &mut data;
     config.try_serialize(&mut writer)?;

@@ -3,5 +3,5 @@
 mod config;
 mod price_feed;
 
-pub use config::AdapterConfig;
+pub use config::{AdapterConfig, PendingFeedUpdate};
 pub use price_feed::{GuardParams, PriceFeed, SourceConfig, SourceParam};
