@@ -54,6 +54,9 @@ pub struct Plan {
     /// `(market, feed)` of markets whose breaker would trip or release if
     /// observed now: worth a `refresh_breakers`.
     pub breakers: Vec<(Pubkey, Pubkey)>,
+    /// `(account, market index)` of positions in emergency-settled markets:
+    /// `settle_position` each.
+    pub settlements: Vec<(Pubkey, u16)>,
 }
 
 /// Markets whose breaker an observation at the venue's slot would change.
@@ -131,6 +134,15 @@ pub fn plan(
     let mut candidates = Vec::new();
     for (i, (key, acc)) in accounts.iter().enumerate().filter(|(_, (k, _))| config.shard.owns(k)) {
         out.in_shard += 1;
+        // Positions in emergency-settled markets settle first; the account
+        // is looked at again next tick.
+        let before = out.settlements.len();
+        let settled = venue.markets.iter().filter(|m| m.market.is_settled());
+        out.settlements
+            .extend(settled.filter(|m| acc.slot_of(m.market.index).is_some()).map(|m| (*key, m.market.index)));
+        if out.settlements.len() > before {
+            continue;
+        }
         if acc.owner == liquidator {
             continue; // the program refuses self-liquidation
         }

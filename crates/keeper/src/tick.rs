@@ -41,6 +41,8 @@ pub struct TickReport {
     pub notional: u64,
     /// Bankruptcies resolved.
     pub resolved: usize,
+    /// Positions of emergency-settled markets settled.
+    pub settled: usize,
     /// Feeds refreshed.
     pub refreshed: usize,
     /// Markets whose breaker the keeper cranked (a trip or release was due).
@@ -59,7 +61,7 @@ impl std::fmt::Display for TickReport {
         write!(
             f,
             "slot {}: scanned {} ({} in shard), unhealthy {}, liquidated {} in {} calls (notional {}), \
-             throttled {}, blocked {}, resolved {}, feeds refreshed {}, breakers cranked {}, rejected {}, failed {}, retries {}",
+             throttled {}, blocked {}, resolved {}, settled {}, feeds refreshed {}, breakers cranked {}, rejected {}, failed {}, retries {}",
             self.slot,
             self.scanned,
             self.in_shard,
@@ -70,6 +72,7 @@ impl std::fmt::Display for TickReport {
             self.throttled,
             self.blocked,
             self.resolved,
+            self.settled,
             self.refreshed,
             self.breakers,
             self.rejected,
@@ -168,6 +171,14 @@ impl<B: Backend> Keeper<B> {
             ..report
         };
         let per_tx = self.config.accounts_per_tx;
+        let keys = venue.keys();
+        for batch in p.settlements.chunks(per_tx) {
+            let ixs: Vec<Instruction> = batch.iter().map(|(a, m)| ix::settle_position(*a, &keys, *m)).collect();
+            match self.send(&mut report, "settle_position", &ixs, blockhash).await {
+                Ok(_) => report.settled += batch.len(),
+                Err(e) => self.refused(&mut report, "settle_position", &batch[0].0, &e),
+            }
+        }
         for batch in p.liquidations.chunks(per_tx) {
             self.liquidate_batch(&mut report, batch, blockhash).await;
         }
@@ -177,7 +188,6 @@ impl<B: Backend> Keeper<B> {
                 Err(e) => self.refused(&mut report, "refresh_breakers", &p.breakers[0].0, &e),
             }
         }
-        let keys = venue.keys();
         for account in &p.resolutions {
             match self
                 .send(&mut report, "resolve_bankruptcy", &[ix::resolve_bankruptcy(*account, &keys)], blockhash)

@@ -17,6 +17,7 @@ use solana_sdk::account::Account;
 use solana_sdk::clock::Clock;
 use solana_sdk::hash::Hash;
 use solana_sdk::pubkey::Pubkey;
+use solana_sdk::signature::Signer;
 use solana_sdk::transaction::Transaction;
 use std::cell::Cell;
 use std::collections::BTreeMap;
@@ -270,4 +271,29 @@ async fn the_keeper_cranks_a_breaker_only_when_a_trip_or_release_is_due() {
     v.set_price(&mut tc, 99 * ONE, 0, T0 + 30, S0 + 10 + 300).await;
     assert_eq!(keeper.tick().await.unwrap().breakers, 1, "the release");
     assert_eq!(load::<Market>(&mut tc, &v.market).await.breaker_until_slot, 0);
+}
+
+#[tokio::test]
+async fn the_keeper_settles_every_position_of_an_emergency_settled_market_then_resolves_the_bankrupt() {
+    let (mut tc, v) = venue(100 * ONE, 1_000_000 * USD).await;
+    let traders = crowd(&mut tc, &v, 12).await;
+    let k = trader(&mut tc, &v, 0).await;
+    let mut accounts: Vec<Pubkey> = traders.iter().map(|t| t.margin).collect();
+    accounts.push(k.margin);
+    tc.process(&[ix::emergency_settle(v.gov.pubkey(), 0, 75 * ONE)], &[&v.gov]).await.unwrap();
+    let mut keeper = Keeper::new(tc.backend(), k.key.insecure_clone(), k.token, keeper_config());
+    let first = keeper.tick().await.unwrap();
+    assert_eq!((first.settled, first.liquidated, first.rejected), (12, 0, 0), "{first}");
+    assert_conservation(&mut tc, &v, &accounts).await;
+    let second = keeper.tick().await.unwrap();
+    assert!(second.resolved > 0, "the 75 settlement bankrupted the levered longs: {second}");
+    let third = keeper.tick().await.unwrap();
+    assert_eq!((third.settled, third.resolved, third.unhealthy), (0, 0, 0), "{third}");
+    let m: Market = load(&mut tc, &v.market).await;
+    assert_eq!((m.long_oi, m.short_oi), (0, 0));
+    for a in &accounts {
+        let acc: MarginAccount = load(&mut tc, a).await;
+        assert!(!acc.has_positions() && !acc.is_bankrupt());
+    }
+    assert_conservation(&mut tc, &v, &accounts).await;
 }
