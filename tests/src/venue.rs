@@ -129,6 +129,14 @@ impl Venue {
         }
     }
 
+    /// Move the clock to `slot` (400 ms per slot of unix time) with the
+    /// sources republishing 100 there, refreshed: time passes, prices hold.
+    pub async fn hold_until(&mut self, tc: &mut TestContext, slot: u64) {
+        let c = tc.clock().await;
+        let secs = (slot.saturating_sub(c.slot) * 2 / 5).max(1) as i64;
+        self.set_price(tc, 100 * crate::fixtures::ONE, 0, c.unix_timestamp + secs, slot).await;
+    }
+
     /// Move the SOL price to `price` ± `conf` at `t`/`slot` and refresh.
     pub async fn set_price(&mut self, tc: &mut TestContext, price: i64, conf: u64, t: i64, slot: u64) {
         self.publish(tc, price, conf, t, slot).await;

@@ -46,11 +46,6 @@ async fn queue(tc: &mut TestContext, v: &Venue, c: ParamChange) -> (u64, u64) {
     (ev.id, ev.eta_slot)
 }
 
-async fn later(tc: &mut TestContext, v: &mut Venue, slot: u64) {
-    let c = tc.clock().await;
-    v.set_price(tc, 100 * ONE, 0, c.unix_timestamp + 20, slot).await;
-}
-
 #[tokio::test]
 async fn a_new_market_opens_closed_and_only_timelocked_changes_open_it() {
     let (mut tc, mut v) = venue(100 * ONE, 100_000 * USD).await;
@@ -77,7 +72,7 @@ async fn a_new_market_opens_closed_and_only_timelocked_changes_open_it() {
     let (cap_id, _) = queue(&mut tc, &v, market(1, OI_CAP, 100 * BASE as u64)).await;
     let early = ix::apply_change(status_id, 1, v.gov.pubkey());
     assert_error(&mut tc, &[early], &[], EngineError::TimelockPending.into(), &[]).await;
-    later(&mut tc, &mut v, eta).await;
+    v.hold_until(&mut tc, eta).await;
     let gov_lamports = tc.account(&v.gov.pubkey()).await.unwrap().lamports;
     let logs = tc.process_logged(&[ix::apply_change(status_id, 1, v.gov.pubkey())], &[]).await.unwrap();
     let ev: ParamChanged = find_event(&logs).expect("ParamChanged");
@@ -104,7 +99,7 @@ async fn tightening_applies_at_once_and_loosening_waits_for_the_timelock() {
     tc.process(&[ix::set_param(g.pubkey(), exchange(TIMELOCK, 100))], &[&g]).await.unwrap();
     let (id, eta) = queue(&mut tc, &v, exchange(TIMELOCK, 60)).await;
     assert_eq!(eta, tc.clock().await.slot + 100, "queued under the new, longer timelock");
-    later(&mut tc, &mut v, eta).await;
+    v.hold_until(&mut tc, eta).await;
     tc.process(&[ix::apply_change(id, EXCHANGE_TARGET, g.pubkey())], &[]).await.unwrap();
     assert_eq!(load::<Exchange>(&mut tc, &ix::exchange_address()).await.timelock_slots, 60);
     // Key changes are always timelocked: the new guardian acts only after.
@@ -112,7 +107,7 @@ async fn tightening_applies_at_once_and_loosening_waits_for_the_timelock() {
     let c = ParamChange { target: EXCHANGE_TARGET, field: GUARDIAN_FIELD, value: 0, key: new_guardian.pubkey() };
     assert_error(&mut tc, &[ix::set_param(g.pubkey(), c)], &[&g], loosen, &[]).await;
     let (id, eta) = queue(&mut tc, &v, c).await;
-    later(&mut tc, &mut v, eta).await;
+    v.hold_until(&mut tc, eta).await;
     tc.process(&[ix::apply_change(id, EXCHANGE_TARGET, g.pubkey())], &[]).await.unwrap();
     let pause = ix::guardian_pause(v.guardian.pubkey(), 1, 10);
     assert_error(&mut tc, &[pause], &[&v.guardian], EngineError::Unauthorized.into(), &[]).await;
@@ -168,7 +163,7 @@ async fn governance_cancels_a_queued_change_and_nobody_else_can() {
     let logs = tc.process_logged(&[ix::cancel_change(v.gov.pubkey(), id, v.gov.pubkey())], &[&v.gov]).await.unwrap();
     assert_eq!(find_event::<ChangeCancelled>(&logs).expect("ChangeCancelled").id, id);
     assert!(tc.account(&ix::change_address(id)).await.is_none());
-    later(&mut tc, &mut v, eta).await;
+    v.hold_until(&mut tc, eta).await;
     let apply = ix::apply_change(id, 0, v.gov.pubkey());
     assert!(tc.process(&[apply], &[]).await.is_err(), "a cancelled change is gone");
     assert_eq!(load::<Market>(&mut tc, &v.market).await.imr_bps, 1_000);
@@ -199,7 +194,7 @@ async fn the_gov_cli_previews_queues_applies_and_exports_against_the_bank() {
     assert_eq!(next_id(&mut tc).await, 2);
     run(&backend, &GovCommand::Show, None, Output::Json).await.unwrap();
     let eta = load::<margin_engine::state::PendingChange>(&mut tc, &ix::change_address(1)).await.eta_slot;
-    later(&mut tc, &mut v, eta).await;
+    v.hold_until(&mut tc, eta).await;
     let anyone = ballast_tests::venue::trader(&mut tc, &v, 0).await.key;
     for id in [0, 1] {
         run(&backend, &GovCommand::Apply { id }, Some(&anyone), Output::Display).await.unwrap();

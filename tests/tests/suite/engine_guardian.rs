@@ -4,7 +4,6 @@
 use ballast_client::engine as ix;
 use ballast_tests::adapter::find_event;
 use ballast_tests::assertions::assert_error;
-use ballast_tests::context::TestContext;
 use ballast_tests::fixtures::ONE;
 use ballast_tests::venue::{assert_conservation, load, patch, trader, trader_with_position};
 use ballast_tests::venue::{venue, Trader, Venue, BASE, USD};
@@ -20,12 +19,6 @@ fn trade(t: &Trader, v: &Venue, base: i64) -> Instruction {
     let limit = if base > 0 { i64::MAX } else { 1 };
     let p = TradeParams { base, limit_price: limit, reduce_only: false };
     ix::trade(t.key.pubkey(), t.margin, &v.keys, 0, v.feed, p, &[])
-}
-
-/// Move the clock `slots` forward, with the oracles publishing 100 there.
-async fn later(tc: &mut TestContext, v: &mut Venue, slots: u64) {
-    let c = tc.clock().await;
-    v.set_price(tc, 100 * ONE, 0, c.unix_timestamp + slots as i64 * 2 / 5, c.slot + slots).await;
 }
 
 #[tokio::test]
@@ -84,7 +77,8 @@ async fn guardian_pauses_expire_by_themselves_and_the_rate_limit_holds() {
     assert_error(&mut tc, &[p(pause::TRADE, 1_001)], &[g], duration, &[]).await;
     tc.process(&[p(pause::TRADE, 50)], &[g]).await.expect("first pause");
     assert_error(&mut tc, &[trade(&t, &v, BASE / 10)], &[&t.key], EngineError::Paused.into(), &[]).await;
-    later(&mut tc, &mut v, 50).await;
+    let slot = tc.clock().await.slot + 50;
+    v.hold_until(&mut tc, slot).await;
     tc.process(&[trade(&t, &v, BASE / 10)], &[&t.key]).await.expect("the pause lapsed by itself");
     // Two in a run is the limit: a third right after is refused.
     tc.process(&[p(pause::TRADE, 50)], &[g]).await.expect("second in the run");
@@ -162,7 +156,8 @@ async fn a_guardian_margin_raise_tightens_at_once_never_loosens_and_expires() {
     tc.process(&[raise(10, 15_000)], &[&g]).await.unwrap();
     assert_eq!(load::<Market>(&mut tc, &v.market).await.guardian_margin_mult_bps, 30_000);
     // It expires by itself.
-    later(&mut tc, &mut v, 100).await;
+    let slot = tc.clock().await.slot + 100;
+    v.hold_until(&mut tc, slot).await;
     tc.process(&[more], &[&t.key]).await.expect("the raise lapsed");
     // And governance can lift it early.
     tc.process(&[raise(100, 30_000)], &[&g]).await.unwrap();
