@@ -146,3 +146,36 @@ fn main() {
         std::process::exit(1);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<(Config, bool)> {
+        Args::try_parse_from(std::iter::once("ballast-keeper").chain(args.iter().copied()))?.config()
+    }
+
+    #[test]
+    fn flags_override_the_toml_file_which_overrides_defaults() {
+        let dir = std::env::temp_dir().join(format!("ballast-keeper-{}.toml", std::process::id()));
+        std::fs::write(&dir, "url = \"devnet\"\nfeeds = [\"SOL\"]\naccounts_per_tx = 2\nshard = \"1/2\"\n").unwrap();
+        let path = dir.to_str().unwrap();
+        let (c, once) = parse(&["--config", path, "--accounts-per-tx", "3", "--feed", "ETH", "--once"]).unwrap();
+        assert_eq!(
+            (c.rpc_url(), c.feeds, c.accounts_per_tx, c.shard),
+            ("https://api.devnet.solana.com".into(), vec!["ETH".into()], 3, Shard { index: 1, count: 2 })
+        );
+        assert!(once);
+        assert_eq!(c.interval_ms, Config::default().interval_ms, "unset everywhere: the default");
+        let _ = std::fs::remove_file(&dir);
+    }
+
+    #[test]
+    fn bad_flags_and_files_are_clear_errors() {
+        assert!(parse(&["--shard", "2/2"]).is_err());
+        let e = parse(&["--accounts-per-tick", "0"]).unwrap_err().to_string();
+        assert_eq!(e, "accounts_per_tick must be at least 1");
+        let e = parse(&["--config", "/nonexistent/keeper.toml"]).unwrap_err().to_string();
+        assert!(e.contains("cannot read config /nonexistent/keeper.toml"), "{e}");
+    }
+}
