@@ -19,8 +19,8 @@
 
 pub mod adapter;
 pub mod assertions;
-pub mod context;
 pub mod dumps;
 pub mod fixtures;
-pub mod native_events;
 pub mod venue;
+
+pub use ballast_bank::{context, native_events};

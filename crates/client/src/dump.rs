@@ -35,8 +35,26 @@ impl AccountDump {
 
     /// Parse a dump from JSON text.
     pub fn parse(text: &str) -> Result<AccountDump> {
-        let v: Value = serde_json::from_str(text)?;
-        let pubkey = pubkey_field(&v, "pubkey")?;
+        AccountDump::from_value(&serde_json::from_str(text)?)
+    }
+
+    /// The dump in the Solana CLI JSON shape.
+    pub fn to_value(&self) -> Value {
+        serde_json::json!({
+            "pubkey": self.pubkey.to_string(),
+            "account": {
+                "lamports": self.lamports,
+                "data": [base64::engine::general_purpose::STANDARD.encode(&self.data), "base64"],
+                "owner": self.owner.to_string(),
+                "executable": self.executable,
+                "rentEpoch": self.rent_epoch,
+            }
+        })
+    }
+
+    /// Parse a dump from an already-parsed JSON value.
+    pub fn from_value(v: &Value) -> Result<AccountDump> {
+        let pubkey = pubkey_field(v, "pubkey")?;
         let acc = v.get("account").ok_or_else(|| anyhow!("missing `account`"))?;
         let data = acc.get("data").and_then(Value::as_array).ok_or_else(|| anyhow!("missing `account.data`"))?;
         let (blob, encoding) = match data.as_slice() {
@@ -74,6 +92,7 @@ mod tests {
         assert_eq!(d.data, vec![1, 2, 3]);
         assert_eq!(d.lamports, 5);
         assert_eq!(d.rent_epoch, 7);
+        assert_eq!(AccountDump::from_value(&d.to_value()).unwrap(), d, "round trip");
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! one module per feature.
 #![allow(deprecated)]
 
+mod bank_ledger;
 mod engine_breakers;
 mod engine_dynamic;
 mod engine_flows;

@@ -96,6 +96,11 @@ pub struct TestContext {
 }
 
 impl TestContext {
+    /// Every key placed in or named by a transaction to this bank.
+    pub fn index(&self) -> &AccountIndex {
+        &self.index
+    }
+
     /// A [`Backend`](ballast_client::backend::Backend) over this bank (for
     /// the keeper), sharing this context's account index.
     pub fn backend(&self) -> BankBackend {

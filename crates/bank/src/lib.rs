@@ -1,0 +1,18 @@
+//! # ballast-bank
+//!
+//! Both programs as native processors in `solana-program-test`'s in-process
+//! bank, shared by the integration suite, the stress lab and the CLI's
+//! embedded cluster:
+//! - [`context`]: the bank with clock and slot control, and a
+//!   [`Backend`](ballast_client::backend::Backend) over it;
+//! - [`native_events`]: Anchor events visible in native mode;
+//! - [`ledger`]: saving the accounts a bank holds to a file and starting a
+//!   bank from it again.
+
+// solana-program-test 3.x marks its API "unstable" (deprecated) ahead of an
+// opt-in feature in v4; it is the pinned, supported harness here.
+#![allow(deprecated)]
+
+pub mod context;
+pub mod ledger;
+pub mod native_events;
