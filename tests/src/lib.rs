@@ -20,7 +20,6 @@
 pub mod adapter;
 pub mod assertions;
 pub mod dumps;
-pub mod fixtures;
 pub mod venue;
 
-pub use ballast_bank::{context, native_events};
+pub use ballast_bank::{context, native_events, sources as fixtures};

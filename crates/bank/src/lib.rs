@@ -7,7 +7,9 @@
 //!   [`Backend`](ballast_client::backend::Backend) over it;
 //! - [`native_events`]: Anchor events visible in native mode;
 //! - [`ledger`]: saving the accounts a bank holds to a file and starting a
-//!   bank from it again.
+//!   bank from it again;
+//! - [`sources`]: emulated oracle accounts in all four formats the adapter
+//!   reads (Pyth pull and legacy, Switchboard On-Demand and v2).
 
 // solana-program-test 3.x marks its API "unstable" (deprecated) ahead of an
 // opt-in feature in v4; it is the pinned, supported harness here.
@@ -16,3 +18,4 @@
 pub mod context;
 pub mod ledger;
 pub mod native_events;
+pub mod sources;
