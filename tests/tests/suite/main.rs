@@ -21,3 +21,4 @@ mod oracle_governance;
 mod oracle_refresh;
 mod oracle_security;
 mod parser_props;
+mod sim_oracle;
