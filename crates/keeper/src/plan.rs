@@ -9,9 +9,9 @@ use crate::config::Config;
 use crate::scan::Venue;
 use anchor_lang::prelude::Pubkey;
 use ballast_client::engine as ix;
-use ballast_risk::breaker::{observe, out_of_band};
 use ballast_risk::oracle::Action;
 use margin_engine::constants::pause;
+use margin_engine::engine::breaker::observe_breaker;
 use margin_engine::engine::health::{account_health, quote_from_reading, require_valid_for, MarketQuote, Now};
 use margin_engine::engine::liquidation::{execute_liquidation, require_improved};
 use margin_engine::errors::EngineError;
@@ -67,10 +67,10 @@ fn breaker_changes(venue: &Venue, quotes: &[Option<MarketQuote>]) -> Vec<(Pubkey
         .iter()
         .zip(quotes)
         .filter_map(|(m, q)| {
-            let q = q.as_ref()?;
-            let outside = out_of_band(q.price, q.ema_price, m.market.band_bps).ok()?;
-            let (_, change) = observe(&m.market.breaker(), outside, slot, m.market.breaker_cooldown_slots);
-            (change.released || change.tripped).then_some((m.key, m.market.feed))
+            // The program's own observation, on a copy of the market.
+            let mut copy = m.market;
+            let events = observe_breaker(&mut copy, q.as_ref()?, slot).ok()?;
+            (events.released.is_some() || events.tripped.is_some()).then_some((m.key, m.market.feed))
         })
         .collect()
 }
