@@ -85,20 +85,35 @@ pub struct CancelChange<'info> {
     pub payer: UncheckedAccount<'info>,
 }
 
+/// `c` applied to copies of the exchange and of the market in `remaining`
+/// (checked: exactly the change's market, or nothing for the exchange).
+fn dry_run<'info>(
+    exchange: &Exchange,
+    remaining: &'info [AccountInfo<'info>],
+    c: &ParamChange,
+) -> Result<(Exchange, Option<Market>, Applied)> {
+    let mut ex = *exchange;
+    if c.target == EXCHANGE_TARGET {
+        require!(remaining.is_empty(), EngineError::WrongChangeTarget);
+        let applied = apply_to_exchange(&mut ex, c)?;
+        return Ok((ex, None, applied));
+    }
+    require!(remaining.len() == 1, EngineError::WrongChangeTarget);
+    let mut market = *AccountLoader::<Market>::try_from(&remaining[0])?.load()?;
+    require!(market.index == c.target, EngineError::WrongChangeTarget);
+    let applied = apply_to_market(&mut market, c)?;
+    Ok((ex, Some(market), applied))
+}
+
 /// Apply `c` to the exchange or to the market in `remaining` (checked),
 /// emitting `ParamChanged`; returns what changed.
 fn apply<'info>(exchange: &mut Exchange, remaining: &'info [AccountInfo<'info>], c: &ParamChange) -> Result<Applied> {
     let name = spec(c.target, c.field)?.name;
-    let applied = if c.target == EXCHANGE_TARGET {
-        require!(remaining.is_empty(), EngineError::WrongChangeTarget);
-        apply_to_exchange(exchange, c)?
-    } else {
-        require!(remaining.len() == 1, EngineError::WrongChangeTarget);
-        let loader = AccountLoader::<Market>::try_from(&remaining[0])?;
-        let mut market = loader.load_mut()?;
-        require!(market.index == c.target, EngineError::WrongChangeTarget);
-        apply_to_market(&mut market, c)?
-    };
+    let (ex, market, applied) = dry_run(exchange, remaining, c)?;
+    *exchange = ex;
+    if let Some(m) = market {
+        *AccountLoader::<Market>::try_from(&remaining[0])?.load_mut()? = m;
+    }
     oracle_adapter::emit_event!(ParamChanged {
         target: c.target,
         field: c.field,
@@ -127,17 +142,7 @@ pub fn queue_handler<'info>(ctx: Context<'info, QueueChange<'info>>, change: Par
     let slot = Clock::get()?.slot;
     let mut ex = ctx.accounts.exchange.load_mut()?;
     // Dry run on copies: refuse now what could never be applied.
-    let mut probe = *ex;
-    if change.target == EXCHANGE_TARGET {
-        require!(ctx.remaining_accounts.is_empty(), EngineError::WrongChangeTarget);
-        apply_to_exchange(&mut probe, &change)?;
-    } else {
-        require!(ctx.remaining_accounts.len() == 1, EngineError::WrongChangeTarget);
-        let loader = AccountLoader::<Market>::try_from(&ctx.remaining_accounts[0])?;
-        let mut market = *loader.load()?;
-        require!(market.index == change.target, EngineError::WrongChangeTarget);
-        apply_to_market(&mut market, &change)?;
-    }
+    dry_run(&ex, ctx.remaining_accounts, &change)?;
     let id = ex.next_change_id;
     let eta_slot = slot.saturating_add(ex.timelock_slots);
     let a = &ctx.accounts;
