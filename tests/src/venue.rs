@@ -350,11 +350,17 @@ pub async fn trader_with_position(tc: &mut TestContext, v: &Venue, collateral: u
     let owner = t.key.pubkey();
     tc.process(&[ix::deposit(owner, t.margin, t.token, &v.keys, collateral)], &[&t.key]).await.expect("deposit");
     if base != 0 {
-        let limit = if base > 0 { i64::MAX } else { 1 };
-        let p = margin_engine::instructions::TradeParams { base, limit_price: limit, reduce_only: false };
-        tc.process(&[ix::trade(owner, t.margin, &v.keys, 0, v.feed, p, &[])], &[&t.key]).await.expect("trade");
+        tc.process(&[market_order(&t, v, base)], &[&t.key]).await.expect("trade");
     }
     t
+}
+
+/// `t` trades `base` SOL in market 0 at any price (no limit), no other
+/// positions passed.
+pub fn market_order(t: &Trader, v: &Venue, base: i64) -> solana_sdk::instruction::Instruction {
+    let limit = if base > 0 { i64::MAX } else { 1 };
+    let p = margin_engine::instructions::TradeParams { base, limit_price: limit, reduce_only: false };
+    ix::trade(t.key.pubkey(), t.margin, &v.keys, 0, v.feed, p, &[])
 }
 
 /// A bank with the adapter's SOL feed, a funded governance key, a collateral

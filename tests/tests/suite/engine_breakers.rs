@@ -7,20 +7,12 @@ use ballast_tests::adapter::find_event;
 use ballast_tests::assertions::assert_error;
 use ballast_tests::context::TestContext;
 use ballast_tests::fixtures::ONE;
-use ballast_tests::venue::{assert_conservation, load, trader, trader_with_position};
+use ballast_tests::venue::{assert_conservation, load, market_order, trader, trader_with_position};
 use ballast_tests::venue::{venue, Trader, Venue, BASE, S0, T0, USD};
 use margin_engine::errors::EngineError;
 use margin_engine::events::{BreakerReleased, BreakerTripped};
-use margin_engine::instructions::TradeParams;
 use margin_engine::state::Market;
-use solana_sdk::instruction::Instruction;
 use solana_sdk::signature::Signer;
-
-fn trade(t: &Trader, v: &Venue, base: i64) -> Instruction {
-    let limit = if base > 0 { i64::MAX } else { 1 };
-    let p = TradeParams { base, limit_price: limit, reduce_only: false };
-    ix::trade(t.key.pubkey(), t.margin, &v.keys, 0, v.feed, p, &[])
-}
 
 async fn deposit(tc: &mut TestContext, v: &Venue, t: &Trader, amount: u64) {
     let d = ix::deposit(t.key.pubkey(), t.margin, t.token, &v.keys, amount);
@@ -37,15 +29,15 @@ async fn a_band_trip_happens_inline_holds_the_market_reduce_only_with_exits_open
 
     // 15 % below the EMA is inside the 20 % band: nothing trips.
     v.set_price(&mut tc, 85 * ONE, 0, T0 + 10, S0 + 10).await;
-    let logs = tc.process_logged(&[trade(&b, &v, BASE)], &[&b.key]).await.expect("inside the band");
+    let logs = tc.process_logged(&[market_order(&b, &v, BASE)], &[&b.key]).await.expect("inside the band");
     assert!(find_event::<BreakerTripped>(&logs).is_none());
-    tc.process(&[trade(&b, &v, -BASE)], &[&b.key]).await.expect("flat again");
+    tc.process(&[market_order(&b, &v, -BASE)], &[&b.key]).await.expect("flat again");
 
     // 22 % below: the next instruction quoting the market trips it inline,
     // here a reducing trade, which goes through.
     let trip_slot = S0 + 20;
     v.set_price(&mut tc, 78 * ONE, 0, T0 + 20, trip_slot).await;
-    let logs = tc.process_logged(&[trade(&a, &v, -BASE)], &[&a.key]).await.expect("a reducing trade");
+    let logs = tc.process_logged(&[market_order(&a, &v, -BASE)], &[&a.key]).await.expect("a reducing trade");
     let ev: BreakerTripped = find_event(&logs).expect("BreakerTripped");
     assert_eq!((ev.market, ev.price, ev.band_bps, ev.until_slot, ev.trips), (0, 78 * ONE, 2_000, trip_slot + 300, 1));
     assert!(ev.ema_price > 97 * ONE, "measured against the EMA: {}", ev.ema_price);
@@ -54,11 +46,11 @@ async fn a_band_trip_happens_inline_holds_the_market_reduce_only_with_exits_open
 
     // Reduce-only: new risk is refused, changing nothing, on either side.
     let tripped = EngineError::BreakerTripped.into();
-    assert_error(&mut tc, &[trade(&b, &v, BASE)], &[&b.key], tripped, &[]).await;
-    assert_error(&mut tc, &[trade(&b, &v, -BASE)], &[&b.key], tripped, &[]).await;
-    assert_error(&mut tc, &[trade(&a, &v, BASE)], &[&a.key], tripped, &[]).await;
+    assert_error(&mut tc, &[market_order(&b, &v, BASE)], &[&b.key], tripped, &[]).await;
+    assert_error(&mut tc, &[market_order(&b, &v, -BASE)], &[&b.key], tripped, &[]).await;
+    assert_error(&mut tc, &[market_order(&a, &v, BASE)], &[&a.key], tripped, &[]).await;
     // Exits stay open: a reducing trade and a withdrawal of free collateral.
-    tc.process(&[trade(&a, &v, -BASE)], &[&a.key]).await.expect("reduce");
+    tc.process(&[market_order(&a, &v, -BASE)], &[&a.key]).await.expect("reduce");
     let w = ix::withdraw(a.key.pubkey(), a.margin, a.token, &v.keys, 100 * USD, &[(v.market, v.feed)]);
     tc.process(&[w], &[&a.key]).await.expect("withdraw free collateral");
     let w = ix::withdraw(b.key.pubkey(), b.margin, b.token, &v.keys, 100 * USD, &[]);
@@ -67,12 +59,12 @@ async fn a_band_trip_happens_inline_holds_the_market_reduce_only_with_exits_open
 
     // The price recovers at once, but the cooldown holds the market.
     v.set_price(&mut tc, 99 * ONE, 0, T0 + 30, trip_slot + 100).await;
-    assert_error(&mut tc, &[trade(&b, &v, BASE)], &[&b.key], tripped, &[]).await;
+    assert_error(&mut tc, &[market_order(&b, &v, BASE)], &[&b.key], tripped, &[]).await;
 
     // At the end of the cooldown it releases by itself: the next trade is
     // accepted and reports the release.
     v.set_price(&mut tc, 99 * ONE, 0, T0 + 40, trip_slot + 300).await;
-    let logs = tc.process_logged(&[trade(&b, &v, BASE)], &[&b.key]).await.expect("released");
+    let logs = tc.process_logged(&[market_order(&b, &v, BASE)], &[&b.key]).await.expect("released");
     let rel: BreakerReleased = find_event(&logs).expect("BreakerReleased");
     assert_eq!((rel.market, rel.slot), (0, trip_slot + 300));
     assert_eq!(load::<Market>(&mut tc, &v.market).await.breaker_until_slot, 0);
@@ -83,7 +75,7 @@ async fn a_band_trip_happens_inline_holds_the_market_reduce_only_with_exits_open
     let logs = tc.process_logged(&[ix::refresh_breakers(&v.markets())], &[]).await.expect("refresh_breakers");
     let ev: BreakerTripped = find_event(&logs).expect("second trip");
     assert_eq!((ev.until_slot, ev.trips), (second + 300, 2));
-    assert_error(&mut tc, &[trade(&b, &v, BASE)], &[&b.key], tripped, &[]).await;
+    assert_error(&mut tc, &[market_order(&b, &v, BASE)], &[&b.key], tripped, &[]).await;
     assert_conservation(&mut tc, &v, &accounts).await;
 }
 

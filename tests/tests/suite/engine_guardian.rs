@@ -5,21 +5,14 @@ use ballast_client::engine as ix;
 use ballast_tests::adapter::find_event;
 use ballast_tests::assertions::assert_error;
 use ballast_tests::fixtures::ONE;
-use ballast_tests::venue::{assert_conservation, load, patch, trader, trader_with_position};
-use ballast_tests::venue::{venue, Trader, Venue, BASE, USD};
+use ballast_tests::venue::{assert_conservation, load, market_order, patch, trader, trader_with_position};
+use ballast_tests::venue::{venue, BASE, USD};
 use margin_engine::constants::pause;
 use margin_engine::errors::EngineError;
 use margin_engine::events::{GuardianHold, GuardianPaused, PauseSet};
-use margin_engine::instructions::TradeParams;
 use margin_engine::state::{Exchange, Market};
 use solana_sdk::instruction::Instruction;
 use solana_sdk::signature::{Keypair, Signer};
-
-fn trade(t: &Trader, v: &Venue, base: i64) -> Instruction {
-    let limit = if base > 0 { i64::MAX } else { 1 };
-    let p = TradeParams { base, limit_price: limit, reduce_only: false };
-    ix::trade(t.key.pubkey(), t.margin, &v.keys, 0, v.feed, p, &[])
-}
 
 #[tokio::test]
 async fn every_pause_bit_blocks_exactly_its_operations_and_governance_lifts_it_early() {
@@ -33,7 +26,7 @@ async fn every_pause_bit_blocks_exactly_its_operations_and_governance_lifts_it_e
     let ops: [(u32, Instruction, &Keypair); 5] = [
         (pause::DEPOSIT, ix::deposit(owner, t.margin, t.token, &v.keys, USD), &t.key),
         (pause::WITHDRAW, ix::withdraw(owner, t.margin, t.token, &v.keys, USD, &[(v.market, v.feed)]), &t.key),
-        (pause::TRADE, trade(&t, &v, -BASE / 100), &t.key),
+        (pause::TRADE, market_order(&t, &v, -BASE / 100), &t.key),
         (pause::LP, ix::lp_deposit(lp.pubkey(), v.lp.1, &v.keys, USD, &v.markets()), lp),
         (pause::LIQUIDATE, ix::liquidate(k.key.pubkey(), k.token, t.margin, &v.keys, 0, v.feed, &[]), &k.key),
     ];
@@ -76,10 +69,10 @@ async fn guardian_pauses_expire_by_themselves_and_the_rate_limit_holds() {
     assert_error(&mut tc, &[p(pause::TRADE, 0)], &[g], duration, &[]).await;
     assert_error(&mut tc, &[p(pause::TRADE, 1_001)], &[g], duration, &[]).await;
     tc.process(&[p(pause::TRADE, 50)], &[g]).await.expect("first pause");
-    assert_error(&mut tc, &[trade(&t, &v, BASE / 10)], &[&t.key], EngineError::Paused.into(), &[]).await;
+    assert_error(&mut tc, &[market_order(&t, &v, BASE / 10)], &[&t.key], EngineError::Paused.into(), &[]).await;
     let slot = tc.clock().await.slot + 50;
     v.hold_until(&mut tc, slot).await;
-    tc.process(&[trade(&t, &v, BASE / 10)], &[&t.key]).await.expect("the pause lapsed by itself");
+    tc.process(&[market_order(&t, &v, BASE / 10)], &[&t.key]).await.expect("the pause lapsed by itself");
     // Two in a run is the limit: a third right after is refused.
     tc.process(&[p(pause::TRADE, 50)], &[g]).await.expect("second in the run");
     assert_error(&mut tc, &[p(pause::DEPOSIT, 10)], &[g], limited, &[]).await;
@@ -128,10 +121,10 @@ async fn no_guardian_action_can_loosen_anything() {
     tc.process(&[ix::guardian_reduce_only(g.pubkey(), 0, 5)], &[g]).await.unwrap();
     assert_eq!(load::<Market>(&mut tc, &v.market).await.guardian_until_slot, hold.until_slot);
     let ro = EngineError::ReduceOnlyViolated.into();
-    assert_error(&mut tc, &[trade(&t, &v, BASE / 10)], &[&t.key], ro, &[]).await;
-    tc.process(&[trade(&t, &v, -BASE / 10)], &[&t.key]).await.expect("reducing in a held market");
+    assert_error(&mut tc, &[market_order(&t, &v, BASE / 10)], &[&t.key], ro, &[]).await;
+    tc.process(&[market_order(&t, &v, -BASE / 10)], &[&t.key]).await.expect("reducing in a held market");
     tc.process(&[ix::set_pause(v.gov.pubkey(), 0, &[v.market])], &[&v.gov]).await.expect("lift the hold");
-    tc.process(&[trade(&t, &v, BASE / 10)], &[&t.key]).await.expect("released");
+    tc.process(&[market_order(&t, &v, BASE / 10)], &[&t.key]).await.expect("released");
     assert_conservation(&mut tc, &v, &[t.margin]).await;
 }
 
@@ -149,7 +142,7 @@ async fn a_guardian_margin_raise_tightens_at_once_never_loosens_and_expires() {
     let logs = tc.process_logged(&[raise(100, 30_000)], &[&g]).await.unwrap();
     let ev: margin_engine::events::GuardianMarginRaised = find_event(&logs).expect("GuardianMarginRaised");
     assert_eq!(ev.mult_bps, 30_000);
-    let more = trade(&t, &v, BASE);
+    let more = market_order(&t, &v, BASE);
     assert_error(&mut tc, std::slice::from_ref(&more), &[&t.key], EngineError::InitialHealthNegative.into(), &[]).await;
     // A smaller raise keeps the larger multiplier.
     patch::<Exchange>(&mut tc, &ix::exchange_address(), |e| e.max_consecutive_pauses = 10).await;
@@ -161,7 +154,8 @@ async fn a_guardian_margin_raise_tightens_at_once_never_loosens_and_expires() {
     tc.process(&[more], &[&t.key]).await.expect("the raise lapsed");
     // And governance can lift it early.
     tc.process(&[raise(100, 30_000)], &[&g]).await.unwrap();
-    assert_error(&mut tc, &[trade(&t, &v, BASE)], &[&t.key], EngineError::InitialHealthNegative.into(), &[]).await;
+    assert_error(&mut tc, &[market_order(&t, &v, BASE)], &[&t.key], EngineError::InitialHealthNegative.into(), &[])
+        .await;
     tc.process(&[ix::set_pause(v.gov.pubkey(), 0, &[v.market])], &[&v.gov]).await.unwrap();
-    tc.process(&[trade(&t, &v, BASE / 10)], &[&t.key]).await.expect("lifted");
+    tc.process(&[market_order(&t, &v, BASE / 10)], &[&t.key]).await.expect("lifted");
 }
