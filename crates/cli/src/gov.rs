@@ -13,6 +13,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use ballast_client::backend::{Backend, Filter};
 use ballast_client::decode::zero_copy;
 use ballast_client::engine as ix;
+use ballast_client::venue::load_venue;
 use base64::Engine;
 use margin_engine::engine::governance::{
     apply_to_exchange, apply_to_market, spec, EXCHANGE_FIELDS, EXCHANGE_TARGET, GOVERNANCE_FIELD, GUARDIAN_FIELD,
@@ -103,14 +104,8 @@ pub fn preview(mut exchange: Exchange, markets: &mut [Market], changes: &[ParamC
 
 /// Read the exchange and every market.
 pub async fn load<B: Backend>(backend: &B) -> Result<(Exchange, Vec<Market>)> {
-    let ex_acc = backend.get_account(&ix::exchange_address()).await?.context("no Ballast exchange on this cluster")?;
-    let exchange: Exchange = zero_copy(&ex_acc.data)?;
-    let keys: Vec<Pubkey> = (0..exchange.market_count).map(ix::market_address).collect();
-    let mut markets = Vec::with_capacity(keys.len());
-    for (k, a) in keys.iter().zip(backend.get_multiple_accounts(&keys).await?) {
-        markets.push(zero_copy::<Market>(&a.with_context(|| format!("market {k} is missing"))?.data)?);
-    }
-    Ok((exchange, markets))
+    let venue = load_venue(backend).await.context("cannot read the Ballast exchange on this cluster")?;
+    Ok((venue.exchange, venue.markets.iter().map(|m| m.market).collect()))
 }
 
 /// Every queued change, oldest first.

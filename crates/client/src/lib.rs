@@ -8,6 +8,7 @@
 //! - [`errors`]: program errors in words, from the checked-in IDLs;
 //! - [`engine`]: margin-engine instruction builders;
 //! - [`fmt`]: display of fixed-point prices and times;
+//! - [`venue`]: the exchange, pool, markets and feeds in one read;
 //! - [`preview`]: health previews with the program's own functions;
 //! - [`oracle`]: oracle-adapter instruction builders, made from the program's
 //!   own Anchor account structs and instruction data (never hand-written
@@ -22,3 +23,4 @@ pub mod errors;
 pub mod fmt;
 pub mod oracle;
 pub mod preview;
+pub mod venue;

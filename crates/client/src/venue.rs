@@ -1,0 +1,86 @@
+//! The venue as one read: the clock, the exchange, the pool, and every
+//! market with its feed, decoded zero-copy and owner-checked. Shared by the
+//! keeper (each tick) and the CLI.
+
+use crate::backend::Backend;
+use crate::decode::zero_copy;
+use crate::engine as ix;
+use anchor_lang::prelude::Pubkey;
+use anyhow::{anyhow, Context, Result};
+use margin_engine::state::{Exchange, Market, Pool};
+use oracle_adapter::state::PriceFeed;
+use solana_sdk::clock::Clock;
+
+/// A market with its feed, as read this tick.
+#[derive(Clone, Copy)]
+pub struct MarketState {
+    /// The market PDA.
+    pub key: Pubkey,
+    /// The market.
+    pub market: Market,
+    /// Its feed.
+    pub feed: PriceFeed,
+}
+
+/// The venue as read at the start of a tick.
+#[derive(Clone)]
+pub struct Venue {
+    /// The clock the reads were made at.
+    pub clock: Clock,
+    /// The exchange.
+    pub exchange: Exchange,
+    /// The pool.
+    pub pool: Pool,
+    /// Every market, by index.
+    pub markets: Vec<MarketState>,
+}
+
+impl Venue {
+    /// The exchange's token accounts.
+    pub fn keys(&self) -> ix::ExchangeKeys {
+        ix::ExchangeKeys {
+            collateral_mint: self.exchange.collateral_mint,
+            collateral_vault: self.exchange.collateral_vault,
+            insurance_vault: self.exchange.insurance_vault,
+            pool_vault: self.exchange.pool_vault,
+        }
+    }
+}
+
+fn decode<T: anchor_lang::ZeroCopy + anchor_lang::Discriminator>(
+    what: &str,
+    key: &Pubkey,
+    acc: Option<solana_account::Account>,
+    owner: &Pubkey,
+) -> Result<T> {
+    let acc = acc.ok_or_else(|| anyhow!("{what} {key} does not exist"))?;
+    if acc.owner != *owner {
+        return Err(anyhow!("{what} {key} is owned by {}, not {owner}", acc.owner));
+    }
+    zero_copy(&acc.data).with_context(|| format!("{what} {key}"))
+}
+
+/// Read the exchange, pool, markets and feeds (two batched requests after
+/// the exchange) and the clock.
+pub async fn load_venue<B: Backend>(backend: &B) -> Result<Venue> {
+    let ex_key = ix::exchange_address();
+    let clock = backend.clock().await?;
+    let head = backend.get_multiple_accounts(&[ex_key, ix::pool_address()]).await?;
+    let [ex, pool]: [Option<solana_account::Account>; 2] = head.try_into().map_err(|_| anyhow!("short reply"))?;
+    let exchange: Exchange = decode("exchange", &ex_key, ex, &margin_engine::ID)?;
+    let pool: Pool = decode("pool", &ix::pool_address(), pool, &margin_engine::ID)?;
+    let market_keys: Vec<Pubkey> = (0..exchange.market_count).map(ix::market_address).collect();
+    let raw = backend.get_multiple_accounts(&market_keys).await?;
+    let mut markets = Vec::with_capacity(market_keys.len());
+    for (key, acc) in market_keys.iter().zip(raw) {
+        markets.push(decode::<Market>("market", key, acc, &margin_engine::ID)?);
+    }
+    let feed_keys: Vec<Pubkey> = markets.iter().map(|m| m.feed).collect();
+    let raw = backend.get_multiple_accounts(&feed_keys).await?;
+    let mut out = Vec::with_capacity(markets.len());
+    for ((key, market), (feed_key, acc)) in market_keys.into_iter().zip(markets).zip(feed_keys.iter().zip(raw)) {
+        let feed = decode::<PriceFeed>("feed", feed_key, acc, &oracle_adapter::ID)?;
+        out.push(MarketState { key, market, feed });
+    }
+    Ok(Venue { clock, exchange, pool, markets: out })
+}
