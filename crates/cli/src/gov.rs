@@ -10,8 +10,7 @@
 
 use anchor_lang::prelude::Pubkey;
 use anyhow::{anyhow, bail, Context, Result};
-use ballast_client::backend::{Backend, Filter};
-use ballast_client::decode::zero_copy;
+use ballast_client::backend::Backend;
 use ballast_client::engine as ix;
 use ballast_client::venue::load_venue;
 use base64::Engine;
@@ -110,9 +109,8 @@ pub async fn load<B: Backend>(backend: &B) -> Result<(Exchange, Vec<Market>)> {
 
 /// Every queued change, oldest first.
 pub async fn pending<B: Backend>(backend: &B) -> Result<Vec<PendingChange>> {
-    let raw = backend.get_program_accounts(&margin_engine::ID, &Filter::zero_copy::<PendingChange>()).await?;
     let mut out: Vec<PendingChange> =
-        raw.iter().map(|(_, a)| zero_copy::<PendingChange>(&a.data)).collect::<Result<_>>()?;
+        ballast_client::venue::scan::<PendingChange, B>(backend).await?.into_iter().map(|(_, p)| p).collect();
     out.sort_by_key(|p| p.id);
     Ok(out)
 }

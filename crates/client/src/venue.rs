@@ -84,3 +84,21 @@ pub async fn load_venue<B: Backend>(backend: &B) -> Result<Venue> {
     }
     Ok(Venue { clock, exchange, pool, markets: out })
 }
+
+/// Every margin-engine account of zero-copy type `T`: one
+/// `getProgramAccounts` with the discriminator and size filters, decoded.
+/// An account that fails to decode (impossible for a program-owned account
+/// that passed both filters) is an error, never skipped silently.
+pub async fn scan<T, B>(backend: &B) -> Result<Vec<(Pubkey, T)>>
+where
+    T: anchor_lang::ZeroCopy + anchor_lang::Discriminator,
+    B: Backend,
+{
+    let raw = backend.get_program_accounts(&margin_engine::ID, &crate::backend::Filter::zero_copy::<T>()).await?;
+    raw.into_iter()
+        .map(|(key, acc)| {
+            let value = zero_copy::<T>(&acc.data).with_context(|| format!("account {key}"))?;
+            Ok((key, value))
+        })
+        .collect()
+}
