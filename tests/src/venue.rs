@@ -5,12 +5,9 @@
 use crate::adapter::{refresh, sol_feed};
 use crate::context::TestContext;
 use crate::fixtures::SourceFixture;
-use anchor_spl::token::spl_token;
-use ballast_client::decode::zero_copy;
 use ballast_client::engine::{self as ix, ExchangeKeys};
 use margin_engine::instructions::{AddMarketParams, InitializeExchangeParams};
 use margin_engine::state::{Exchange, LpPosition, MarginAccount, Market, Pool};
-use solana_sdk::program_pack::Pack;
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::{Keypair, Signer};
 
@@ -83,6 +80,10 @@ pub fn exchange_params(governance: Pubkey) -> InitializeExchangeParams {
     }
 }
 
+pub use ballast_bank::setup::{
+    airdrop, balance, create_mint, create_token_account, load, mint_to, patch,
+};
+
 /// Everything a test needs to drive the venue.
 pub struct Venue {
     /// Adapter and exchange governance.
@@ -142,68 +143,6 @@ impl Venue {
         self.publish(tc, price, conf, t, slot).await;
         refresh(tc, &self.feed, &self.sources).await.expect("refresh");
     }
-}
-
-/// Fund `who` with lamports from the payer.
-pub async fn airdrop(tc: &mut TestContext, who: &Pubkey, lamports: u64) {
-    let payer = tc.payer();
-    let ix = anchor_lang::solana_program::system_instruction::transfer(&payer, who, lamports);
-    tc.process(&[ix], &[]).await.expect("airdrop");
-}
-
-/// Create a rent-exempt SPL Token account of `len` bytes at a fresh key and
-/// run `init` (built for that key) in the same transaction.
-async fn create_token_program_account(
-    tc: &mut TestContext,
-    len: usize,
-    init: impl FnOnce(&Pubkey) -> anchor_lang::solana_program::instruction::Instruction,
-) -> Pubkey {
-    let key = crate::context::keypair();
-    let rent = tc.ctx.banks_client.get_rent().await.expect("rent").minimum_balance(len);
-    let payer = tc.payer();
-    let create = anchor_lang::solana_program::system_instruction::create_account(
-        &payer,
-        &key.pubkey(),
-        rent,
-        len as u64,
-        &spl_token::ID,
-    );
-    tc.process(&[create, init(&key.pubkey())], &[&key]).await.expect("create token-program account");
-    key.pubkey()
-}
-
-/// Create a mint with `decimals`.
-pub async fn create_mint(tc: &mut TestContext, authority: &Pubkey, decimals: u8) -> Pubkey {
-    create_token_program_account(tc, spl_token::state::Mint::LEN, |mint| {
-        spl_token::instruction::initialize_mint2(&spl_token::ID, mint, authority, None, decimals).expect("ix")
-    })
-    .await
-}
-
-/// Create a token account of `mint` owned by `owner`.
-pub async fn create_token_account(tc: &mut TestContext, mint: &Pubkey, owner: &Pubkey) -> Pubkey {
-    create_token_program_account(tc, spl_token::state::Account::LEN, |acc| {
-        spl_token::instruction::initialize_account3(&spl_token::ID, acc, mint, owner).expect("ix")
-    })
-    .await
-}
-
-/// Mint `amount` to `to`.
-pub async fn mint_to(tc: &mut TestContext, mint: &Pubkey, authority: &Keypair, to: &Pubkey, amount: u64) {
-    let ix = spl_token::instruction::mint_to(&spl_token::ID, mint, to, &authority.pubkey(), &[], amount).expect("ix");
-    tc.process(&[ix], &[authority]).await.expect("mint_to");
-}
-
-/// A token account's balance.
-pub async fn balance(tc: &mut TestContext, token: &Pubkey) -> u64 {
-    let acc = tc.account(token).await.expect("token account exists");
-    spl_token::state::Account::unpack(&acc.data).expect("token account").amount
-}
-
-/// Decode a zero-copy margin-engine account.
-pub async fn load<T: anchor_lang::ZeroCopy + anchor_lang::Discriminator>(tc: &mut TestContext, key: &Pubkey) -> T {
-    let acc = tc.account(key).await.expect("account exists");
-    zero_copy::<T>(&acc.data).expect("decodes")
 }
 
 /// A venue with the SOL feed at `price` (no conf), the exchange (cap 1M),
@@ -327,20 +266,6 @@ pub async fn open_market(tc: &mut TestContext, market: &Pubkey) {
 /// Decode an LP position.
 pub async fn lp_shares(tc: &mut TestContext, owner: &Pubkey) -> u64 {
     load::<LpPosition>(tc, &ix::lp_address(owner)).await.shares
-}
-
-/// Rewrite a zero-copy account in place (tests set pause bits, market status
-/// and other state that later issues' instructions will own).
-pub async fn patch<T: anchor_lang::ZeroCopy + anchor_lang::Discriminator>(
-    tc: &mut TestContext,
-    key: &Pubkey,
-    f: impl FnOnce(&mut T),
-) {
-    let mut acc = tc.account(key).await.expect("account exists");
-    let mut value: T = zero_copy(&acc.data).expect("decodes");
-    f(&mut value);
-    acc.data[8..8 + core::mem::size_of::<T>()].copy_from_slice(bytemuck::bytes_of(&value));
-    tc.set_account(key, &acc);
 }
 
 /// A trader who deposited `collateral` and holds `base` SOL (bought at the

@@ -8,6 +8,8 @@
 //! - [`native_events`]: Anchor events visible in native mode;
 //! - [`ledger`]: saving the accounts a bank holds to a file and starting a
 //!   bank from it again;
+//! - [`setup`]: lamports, SPL Token mints and accounts, zero-copy reads and
+//!   patches, adapter feeds;
 //! - [`sources`]: emulated oracle accounts in all four formats the adapter
 //!   reads (Pyth pull and legacy, Switchboard On-Demand and v2).
 
@@ -18,4 +20,5 @@
 pub mod context;
 pub mod ledger;
 pub mod native_events;
+pub mod setup;
 pub mod sources;

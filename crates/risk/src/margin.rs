@@ -112,6 +112,67 @@ pub fn target_mmr_bps(p: &DynamicParams, i: &MarginInputs) -> Result<u32, MathEr
     with_size_bps(p, market_mmr_bps(p, i)?, i.notional)
 }
 
+/// What a maintenance target is made of, bps: the static ratio and each
+/// term the dynamic model adds, plus a non-positive `cap` that brings the
+/// sum down to `max_mmr`. The parts always add up to [`target_mmr_bps`]
+/// of the same inputs (the breakdown a preview shows is the ratio charged).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MmrBreakdown {
+    /// The static maintenance ratio.
+    pub base_bps: u64,
+    /// Added by realised volatility above the reference.
+    pub volatility_bps: u64,
+    /// Added by network stress (and a guardian raise) on top of volatility.
+    pub stress_bps: u64,
+    /// Added by the oracle's confidence interval.
+    pub confidence_bps: u64,
+    /// Added by the position's size.
+    pub size_bps: u64,
+    /// Removed by the `max_mmr` ceiling (<= 0).
+    pub cap_bps: i64,
+}
+
+impl MmrBreakdown {
+    /// The sum of the parts: the target maintenance ratio, bps.
+    pub fn total_bps(&self) -> i64 {
+        [self.base_bps, self.volatility_bps, self.stress_bps, self.confidence_bps, self.size_bps]
+            .iter()
+            .map(|&v| v as i64)
+            .sum::<i64>()
+            + self.cap_bps
+    }
+}
+
+/// The target maintenance ratio of `i` split into its terms, each rounded
+/// as [`target_mmr_bps`] rounds it.
+pub fn mmr_breakdown(p: &DynamicParams, i: &MarginInputs) -> Result<MmrBreakdown, MathError> {
+    if i.price <= 0 {
+        return Err(MathError::DivideByZero);
+    }
+    let one = MULT_ONE as u128;
+    let base = p.base_mmr_bps as u128;
+    let with_vol = base.safe_mul(vol_mult_bps(p, i.vol_bps)? as u128)?.div_ceil(one);
+    let scaled = base
+        .safe_mul(vol_mult_bps(p, i.vol_bps)? as u128)?
+        .safe_mul(i.stress_mult_bps.max(MULT_ONE) as u128)?
+        .div_ceil(one * one);
+    let conf_bps = (i.conf as u128).safe_mul(BPS_DENOMINATOR as u128)?.div_ceil(i.price as u128);
+    let conf = conf_bps.safe_mul(p.conf_margin_mult_bps as u128)?.div_ceil(one);
+    let dollars = (i.notional / QUOTE_PRECISION as u64) as u128;
+    let size = (p.size_factor_bps as u128).safe_mul(isqrt(dollars))?.div_ceil(100);
+    let sum = scaled.safe_add(conf)?.safe_add(size)?;
+    let total = target_mmr_bps(p, i)? as u128;
+    let part = |v: u128| u64::try_from(v);
+    Ok(MmrBreakdown {
+        base_bps: p.base_mmr_bps as u64,
+        volatility_bps: part(with_vol - base)?,
+        stress_bps: part(scaled.saturating_sub(with_vol))?,
+        confidence_bps: part(conf)?,
+        size_bps: part(size)?,
+        cap_bps: i64::try_from(total as i128 - sum as i128)?,
+    })
+}
+
 /// Ratios of one position: IMR from the target at once (new risk pays it
 /// immediately), MMR from the phased market-wide ratio; both with the size
 /// premium, and IMR never below MMR.

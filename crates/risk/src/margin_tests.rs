@@ -129,3 +129,34 @@ proptest! {
         else { prop_assert!(n.mult_bps >= t && n.mult_bps <= mult); }
     }
 }
+
+#[test]
+fn the_breakdown_names_each_term_of_the_documented_examples() {
+    let b = mmr_breakdown(&P, &MarginInputs { vol_bps: 16_000, stress_mult_bps: 15_000, ..CALM }).unwrap();
+    assert_eq!((b.base_bps, b.volatility_bps, b.stress_bps, b.cap_bps), (500, 500, 500, 0));
+    let b = mmr_breakdown(&P, &MarginInputs { notional: 1_000_000_000_000, conf: 500_000_000, ..CALM }).unwrap();
+    assert_eq!((b.confidence_bps, b.size_bps, b.total_bps()), (50, 100, 650));
+    let b = mmr_breakdown(&P, &MarginInputs { vol_bps: 80_000, stress_mult_bps: 40_000, ..CALM }).unwrap();
+    assert_eq!((b.volatility_bps, b.stress_bps, b.cap_bps, b.total_bps()), (1_500, 6_000, -3_000, 5_000));
+}
+
+proptest! {
+    #![proptest_config(crate::props())]
+
+    #[test]
+    fn breakdown_parts_always_sum_to_the_target_ratio(
+        vol in 0u64..2_000_000,
+        notional in 0u64..u64::MAX / 2,
+        conf in 0u64..1_000_000_000_000,
+        price in prop_oneof![1i64..1_000_000, 1i64..1_000_000_000_000_000],
+        stress in 10_000u32..60_000,
+        size_factor in 0u32..1_000,
+        conf_mult in 0u32..40_000,
+    ) {
+        let p = DynamicParams { size_factor_bps: size_factor, conf_margin_mult_bps: conf_mult, ..P };
+        let i = MarginInputs { vol_bps: vol, notional, conf, price, stress_mult_bps: stress };
+        let b = mmr_breakdown(&p, &i).unwrap();
+        prop_assert_eq!(b.total_bps(), target_mmr_bps(&p, &i).unwrap() as i64);
+        prop_assert!(b.cap_bps <= 0);
+    }
+}
