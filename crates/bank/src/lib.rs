@@ -5,6 +5,7 @@
 //! embedded cluster:
 //! - [`context`]: the bank with clock and slot control, and a
 //!   [`Backend`](ballast_client::backend::Backend) over it;
+//! - [`demo`]: a demonstration venue (feeds, mint, exchange, markets, pool);
 //! - [`native_events`]: Anchor events visible in native mode;
 //! - [`ledger`]: saving the accounts a bank holds to a file and starting a
 //!   bank from it again;
@@ -18,6 +19,7 @@
 #![allow(deprecated)]
 
 pub mod context;
+pub mod demo;
 pub mod ledger;
 pub mod native_events;
 pub mod setup;

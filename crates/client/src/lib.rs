@@ -1,6 +1,7 @@
 //! # ballast-client
 //!
 //! Shared by the CLI, the keeper, the stress lab and the integration tests:
+//! - [`amount`]: exact human amounts to native units;
 //! - [`backend`]: one interface over a JSON-RPC node and the in-process bank;
 //! - [`cli_config`]: Solana CLI conventions (monikers, keypair files);
 //! - [`decode`]: zero-copy account decoding;
@@ -10,10 +11,13 @@
 //! - [`fmt`]: display of fixed-point prices and times;
 //! - [`venue`]: the exchange, pool, markets and feeds in one read;
 //! - [`preview`]: health previews with the program's own functions;
+//! - [`simulate`]: trades and withdrawals run off-chain with the engine's own
+//!   functions on copies (the CLI's preview);
 //! - [`oracle`]: oracle-adapter instruction builders, made from the program's
 //!   own Anchor account structs and instruction data (never hand-written
 //!   account lists), plus PDA helpers.
 
+pub mod amount;
 pub mod backend;
 pub mod cli_config;
 pub mod decode;
@@ -23,4 +27,5 @@ pub mod errors;
 pub mod fmt;
 pub mod oracle;
 pub mod preview;
+pub mod simulate;
 pub mod venue;

@@ -52,6 +52,9 @@ pub struct MarketQuote {
     pub conf_mult_bps: u32,
     /// The market's dynamic-margin parameters.
     pub dynamic: DynamicParams,
+    /// Network stress compounded with a guardian margin raise, bps (1x =
+    /// 10,000): the stress input of the market's ratios.
+    pub stress_mult_bps: u32,
     /// Market-wide maintenance target now (volatility, stress, confidence), bps.
     pub target_mmr_bps: u32,
     /// Market-wide maintenance after phase-in, bps.
@@ -105,16 +108,11 @@ pub fn quote_from_reading(market: &Market, r: &FeedReading, now: &Now) -> Result
         r
     };
     let dynamic = market.dynamic();
-    let inputs = MarginInputs {
-        vol_bps: r.vol_bps,
-        notional: 0,
-        conf: r.conf,
-        price: r.price.max(1),
-        // Network stress and a guardian raise compound on the target.
-        stress_mult_bps: ((now.stress_mult_bps as u64 * market.guardian_mult_bps(now.slot) as u64) / 10_000)
-            .try_into()
-            .map_err(|_| EngineError::MathOverflow)?,
-    };
+    // Network stress and a guardian raise compound on the target.
+    let stress_mult_bps = ((now.stress_mult_bps as u64 * market.guardian_mult_bps(now.slot) as u64) / 10_000)
+        .try_into()
+        .map_err(|_| EngineError::MathOverflow)?;
+    let inputs = MarginInputs { vol_bps: r.vol_bps, notional: 0, conf: r.conf, price: r.price.max(1), stress_mult_bps };
     let target = market_mmr_bps(&dynamic, &inputs).map_err(EngineError::from)?;
     let phase = phase_toward(&market.phase(), mult_for_mmr(&dynamic, target), now.slot, &market.phase_params());
     Ok(MarketQuote {
@@ -126,6 +124,7 @@ pub fn quote_from_reading(market: &Market, r: &FeedReading, now: &Now) -> Result
         validity: r.validity,
         conf_mult_bps: market.conf_mult_bps,
         dynamic,
+        stress_mult_bps,
         target_mmr_bps: target,
         phased_mmr_bps: phased_mmr_bps(&dynamic, phase.mult_bps),
         phase,

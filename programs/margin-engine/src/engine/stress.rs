@@ -4,15 +4,13 @@ use super::health::Now;
 use crate::events::{StressEntered, StressLeft};
 use crate::state::Exchange;
 use anchor_lang::prelude::*;
-use ballast_risk::stress::observe as observe_stress;
+use ballast_risk::stress::{observe as observe_stress, StressChange};
 
 /// Observe the clock (and the stale-feed share when known), store the new
 /// stress state, emit `StressEntered` / `StressLeft` on a change, and return
 /// the moment with the resulting stress multiplier.
 pub fn observe(ex: &mut Exchange, clock: &Clock, stale_share_bps: Option<u32>) -> Now {
-    let change =
-        observe_stress(&ex.stress_params(), &ex.stress_state(), clock.slot, clock.unix_timestamp, stale_share_bps);
-    ex.set_stress_state(&change.state);
+    let change = observe_quiet(ex, clock, stale_share_bps);
     if change.entered {
         oracle_adapter::emit_event!(StressEntered {
             slot: clock.slot,
@@ -25,4 +23,13 @@ pub fn observe(ex: &mut Exchange, clock: &Clock, stale_share_bps: Option<u32>) -
         oracle_adapter::emit_event!(StressLeft { slot: clock.slot });
     }
     Now::at(ex, clock.unix_timestamp, clock.slot)
+}
+
+/// The state half of [`observe`], without events: off-chain previews run
+/// it on a copy of the exchange to reach the handler's exact `Now`.
+pub fn observe_quiet(ex: &mut Exchange, clock: &Clock, stale_share_bps: Option<u32>) -> StressChange {
+    let change =
+        observe_stress(&ex.stress_params(), &ex.stress_state(), clock.slot, clock.unix_timestamp, stale_share_bps);
+    ex.set_stress_state(&change.state);
+    change
 }

@@ -1,0 +1,239 @@
+//! A demonstration venue in the bank: the adapter with one feed per market
+//! over an emulated Pyth pull and Switchboard On-Demand source, a 6-decimal
+//! collateral mint ("USDC"), the exchange, its markets (open for trading)
+//! and a funded pool. The CLI's embedded cluster (`ballast embedded setup`)
+//! and the stress lab start from it.
+//!
+//! The operator's keys (governance, guardian, mint authority and house LP)
+//! are ordinary keypairs the caller keeps; on a local ledger they are the
+//! faucet and the oracle publisher's stand-in.
+
+use crate::context::{keypair, TestContext};
+use crate::setup::{create_feed, create_mint, create_token_account, init_adapter, mint_to, patch, refresh};
+use crate::sources::{SourceFixture, ONE};
+use anyhow::{anyhow, Context, Result};
+use ballast_client::engine::{self as ix, ExchangeKeys};
+use margin_engine::instructions::{AddMarketParams, InitializeExchangeParams};
+use margin_engine::state::{Market, MarketStatus};
+use oracle_adapter::events::FeedRefreshed;
+use oracle_adapter::sources::SourceKind;
+use oracle_adapter::state::{GuardParams, PriceFeed};
+use solana_sdk::account::Account;
+use solana_sdk::pubkey::Pubkey;
+use solana_sdk::signature::{Keypair, Signer};
+
+/// One dollar of collateral (6 decimals).
+pub const USD: u64 = 1_000_000;
+/// One unit of base (9 decimals).
+pub const BASE: i64 = 1_000_000_000;
+
+/// The demo's markets: symbol, starting price in dollars, maximum leverage
+/// (IMR = 1 / leverage, MMR half of it) and open-interest cap in base units.
+pub const MARKETS: [(&str, i64, u32, u64); 3] = [("SOL", 150, 10, 20_000), ("BTC", 60_000, 20, 50), ("ETH", 3_000, 20, 1_000)];
+
+/// The operator's keys.
+pub struct Operator {
+    /// Adapter and exchange governance.
+    pub governance: Keypair,
+    /// The exchange's guardian.
+    pub guardian: Keypair,
+    /// Mint authority of the collateral mint (the faucet) and house LP.
+    pub mint_authority: Keypair,
+}
+
+impl Operator {
+    /// Fresh keys.
+    pub fn new() -> Operator {
+        Operator { governance: keypair(), guardian: keypair(), mint_authority: keypair() }
+    }
+
+    /// The keys as JSON (three 64-byte arrays).
+    pub fn to_json(&self) -> serde_json::Value {
+        let k = |k: &Keypair| serde_json::Value::from(k.to_bytes().to_vec());
+        serde_json::json!({
+            "governance": k(&self.governance),
+            "guardian": k(&self.guardian),
+            "mint_authority": k(&self.mint_authority),
+        })
+    }
+
+    /// Keys written by [`Operator::to_json`].
+    pub fn from_json(v: &serde_json::Value) -> Result<Operator> {
+        let k = |name: &str| -> Result<Keypair> {
+            let bytes: Vec<u8> = serde_json::from_value(v[name].clone()).with_context(|| format!("no {name} key"))?;
+            Keypair::try_from(bytes.as_slice()).map_err(|e| anyhow!("{name} key: {e}"))
+        };
+        Ok(Operator { governance: k("governance")?, guardian: k("guardian")?, mint_authority: k("mint_authority")? })
+    }
+}
+
+impl Default for Operator {
+    fn default() -> Self {
+        Operator::new()
+    }
+}
+
+/// Parameters of a demo market with `leverage`x maximum leverage: dynamic
+/// margin against an 80 % reference volatility (4x cap, MMR at most 50 %),
+/// a size premium, fee 5 bps, spread 5 bps + conf + up to 50 bps of skew,
+/// phase-in 1 % of base per slot; liquidation penalty 1 % (30 % to the
+/// keeper), half a position per call, a 10 % buffer; a 20 % price band.
+pub fn market_params(symbol: &str, leverage: u32) -> AddMarketParams {
+    let imr_bps = 10_000 / leverage.max(1);
+    AddMarketParams {
+        symbol: symbol.into(),
+        imr_bps,
+        mmr_bps: imr_bps / 2,
+        conf_mult_bps: 10_000,
+        size_factor_bps: 5,
+        fee_bps: 5,
+        base_spread_bps: 5,
+        conf_spread_mult_bps: 10_000,
+        skew_spread_bps: 50,
+        max_spread_bps: 200,
+        max_mmr_bps: 5_000,
+        reference_vol_bps: 8_000,
+        vol_cap_bps: 40_000,
+        conf_margin_mult_bps: 5_000,
+        step_bps_per_slot: 100,
+        cooldown_slots: 150,
+        liq_fee_bps: 100,
+        keeper_share_bps: 3_000,
+        max_liq_fraction_bps: 5_000,
+        liq_buffer_bps: 1_000,
+        dust_notional: 10 * USD,
+        throttle_cap: 5_000_000 * USD,
+        throttle_window_slots: 100,
+        band_bps: 2_000,
+        breaker_cooldown_slots: 300,
+    }
+}
+
+/// Exchange parameters of the demo: 1M deposit cap per account, stress
+/// x1.5 above 800 ms slots or 30 % stale feeds, 20 % of fees to insurance,
+/// guardian pauses of at most 1,000 slots, a 50-slot timelock.
+pub fn exchange_params(governance: Pubkey, guardian: Pubkey) -> InitializeExchangeParams {
+    InitializeExchangeParams {
+        governance,
+        guardian,
+        deposit_cap: 1_000_000 * USD,
+        stress_mult_bps: 15_000,
+        slot_time_threshold_ms: 800,
+        stale_share_threshold_bps: 3_000,
+        stress_window_slots: 100,
+        stress_cooldown_slots: 1_000,
+        insurance_floor: 0,
+        insurance_fee_share_bps: 2_000,
+        max_pause_slots: 1_000,
+        max_consecutive_pauses: 2,
+        max_pauses_per_day: 3,
+        timelock_slots: 50,
+    }
+}
+
+/// What [`create`] built.
+pub struct Demo {
+    /// The operator's keys.
+    pub operator: Operator,
+    /// The exchange's token accounts.
+    pub keys: ExchangeKeys,
+    /// `(market, feed)` of every market, in index order.
+    pub markets: Vec<(Pubkey, Pubkey)>,
+}
+
+async fn fund_lamports(tc: &mut TestContext, who: &Pubkey, lamports: u64) {
+    let have = tc.account(who).await.map_or(0, |a| a.lamports);
+    let account = Account { lamports: have.max(lamports), ..Account::default() };
+    tc.set_account(who, &account);
+}
+
+/// Build the venue of `markets` (symbol, price in dollars, leverage, OI
+/// cap) with `pool_funds` of house liquidity, at the bank's current clock.
+pub async fn create(tc: &mut TestContext, markets: &[(&str, i64, u32, u64)], pool_funds: u64) -> Result<Demo> {
+    let operator = Operator::new();
+    let gov = &operator.governance;
+    fund_lamports(tc, &gov.pubkey(), 100_000_000_000).await;
+    fund_lamports(tc, &operator.mint_authority.pubkey(), 100_000_000_000).await;
+    let clock = tc.clock().await;
+    let adapter_gov = init_adapter(tc, 50).await;
+    let mint = create_mint(tc, &operator.mint_authority.pubkey(), 6).await;
+    let vaults = [keypair(), keypair(), keypair()];
+    let keys = ExchangeKeys {
+        collateral_mint: mint,
+        collateral_vault: vaults[0].pubkey(),
+        insurance_vault: vaults[1].pubkey(),
+        pool_vault: vaults[2].pubkey(),
+    };
+    let init = ix::initialize_exchange(gov.pubkey(), &keys, exchange_params(gov.pubkey(), operator.guardian.pubkey()));
+    tc.process(&[init], &[gov, &vaults[0], &vaults[1], &vaults[2]]).await.context("initialize_exchange")?;
+    let mut out = Vec::new();
+    for (index, &(symbol, price, leverage, oi_cap)) in markets.iter().enumerate() {
+        let sources = [SourceKind::PythPull, SourceKind::SwitchboardOnDemand]
+            .map(|k| SourceFixture::new(k, price * ONE, 0, clock.unix_timestamp, clock.slot));
+        let guards = GuardParams::from(ballast_risk::oracle::Guards::default_liquid());
+        let feed = create_feed(tc, &adapter_gov, symbol, &sources, guards).await;
+        refresh(tc, &feed, &sources).await.context("refresh")?;
+        let index = index as u16;
+        let add = ix::add_market(gov.pubkey(), index, feed, market_params(symbol, leverage));
+        tc.process(&[add], &[gov]).await.with_context(|| format!("add_market {symbol}"))?;
+        let market = ix::market_address(index);
+        patch::<Market>(tc, &market, |m| {
+            m.status = MarketStatus::Active as u8;
+            m.oi_cap = oi_cap * BASE as u64;
+        })
+        .await;
+        out.push((market, feed));
+    }
+    let house = &operator.mint_authority;
+    let token = create_token_account(tc, &mint, &house.pubkey()).await;
+    mint_to(tc, &mint, house, &token, pool_funds).await;
+    if pool_funds > 0 {
+        let d = ix::lp_deposit(house.pubkey(), token, &keys, pool_funds, &out);
+        tc.process(&[d], &[house]).await.context("lp_deposit")?;
+    }
+    Ok(Demo { operator, keys, markets: out })
+}
+
+/// Give `owner` `lamports` of SOL for fees and `collateral` on its
+/// associated token account of the collateral mint (created if missing);
+/// returns that token account.
+pub async fn fund(
+    tc: &mut TestContext,
+    operator: &Operator,
+    mint: &Pubkey,
+    owner: &Pubkey,
+    lamports: u64,
+    collateral: u64,
+) -> Result<Pubkey> {
+    use anchor_spl::associated_token::{get_associated_token_address, spl_associated_token_account};
+    fund_lamports(tc, owner, lamports).await;
+    let ata = get_associated_token_address(owner, mint);
+    if tc.account(&ata).await.is_none() {
+        let create = spl_associated_token_account::instruction::create_associated_token_account_idempotent(
+            &operator.mint_authority.pubkey(),
+            owner,
+            mint,
+            &anchor_spl::token::ID,
+        );
+        tc.process(&[create], &[&operator.mint_authority]).await.context("create token account")?;
+    }
+    if collateral > 0 {
+        mint_to(tc, mint, &operator.mint_authority, &ata, collateral).await;
+    }
+    Ok(ata)
+}
+
+/// Have every source of `feed` publish `price` ± `conf` at the bank's
+/// current clock, then refresh the feed; returns what the adapter made of it.
+pub async fn publish(tc: &mut TestContext, feed: &Pubkey, price: i64, conf: u64) -> Result<FeedRefreshed> {
+    let account = tc.account(feed).await.ok_or_else(|| anyhow!("feed {feed} does not exist"))?;
+    let state: PriceFeed = oracle_adapter::reader::decode_feed(&account.data).map_err(|e| anyhow!("feed {feed}: {e:?}"))?;
+    let clock = tc.clock().await;
+    let mut sources = Vec::new();
+    for s in &state.sources[..state.num_sources as usize] {
+        let kind = SourceKind::from_u8(s.kind).ok_or_else(|| anyhow!("feed {feed}: unknown source kind {}", s.kind))?;
+        let fixture = SourceFixture::new(kind, price, conf, clock.unix_timestamp, clock.slot);
+        sources.push(SourceFixture { address: s.account, feed_id: s.feed_id, ..fixture });
+    }
+    refresh(tc, feed, &sources).await.map_err(|e| anyhow!("refresh {feed}: {e}"))
+}

@@ -1,0 +1,361 @@
+//! What a transaction would do, computed off-chain with the program's own
+//! engine functions on copies of the decoded accounts: the same gates, the
+//! same fill, the same health check, in the handler's order. A preview that
+//! says "accepted" is accepted by the program at the same slot and prices; a
+//! refusal carries the program's own error name and message.
+//!
+//! [`Sim`] is built once from a [`Venue`] read: it observes network stress
+//! on a copy of the exchange (as every handler does first) and quotes every
+//! market at that moment.
+
+use crate::venue::Venue;
+use ballast_risk::health::Health;
+use ballast_risk::lp::{amount_for_shares, shares_for_deposit, PoolValuation};
+use ballast_risk::margin::{imr_for, mmr_breakdown, MarginInputs, MmrBreakdown};
+use ballast_risk::oracle::Action;
+use ballast_risk::position::notional_ceil;
+use margin_engine::constants::pause;
+use margin_engine::engine::breaker::observe_breaker;
+use margin_engine::engine::pool::value_legs;
+use margin_engine::engine::health::{
+    account_health, quote_from_reading, require_initial_health, require_valid_for, require_withdrawable, MarketQuote,
+    Now,
+};
+use margin_engine::engine::stress::observe_quiet;
+use margin_engine::engine::trade::{execute_trade, TradeOutcome, TradeRequest};
+use margin_engine::errors::EngineError;
+use margin_engine::state::{Exchange, MarginAccount};
+use oracle_adapter::reader::reading;
+
+/// Why the program would refuse: its error's name and message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Refusal {
+    /// The IDL name (`InitialHealthNegative`).
+    pub name: String,
+    /// The program's message.
+    pub message: String,
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({})", self.message, self.name)
+    }
+}
+
+impl std::error::Error for Refusal {}
+
+impl From<anchor_lang::error::Error> for Refusal {
+    fn from(e: anchor_lang::error::Error) -> Refusal {
+        match e {
+            anchor_lang::error::Error::AnchorError(a) => Refusal { name: a.error_name, message: a.error_msg },
+            anchor_lang::error::Error::ProgramError(p) => {
+                Refusal { name: format!("{:?}", p.program_error), message: p.program_error.to_string() }
+            }
+        }
+    }
+}
+
+fn refuse(e: EngineError) -> Refusal {
+    Refusal::from(anchor_lang::error::Error::from(e))
+}
+
+/// A trade as the program would execute it.
+#[derive(Clone, Copy, Debug)]
+pub struct TradeSim {
+    /// The fill.
+    pub outcome: TradeOutcome,
+    /// The account afterwards.
+    pub account: MarginAccount,
+    /// Health afterwards (every position at this moment's quotes).
+    pub health: Health,
+}
+
+/// The requirement of one position, in bps and in collateral units, split
+/// into the dynamic model's terms.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Requirement {
+    /// Initial ratio, bps.
+    pub imr_bps: u32,
+    /// Maintenance ratio (phased in), bps.
+    pub mmr_bps: u32,
+    /// The maintenance target's terms, bps (before phase-in).
+    pub terms: MmrBreakdown,
+    /// Maintenance ratio minus its target: the phase-in still to come (< 0)
+    /// or not yet released (> 0), bps.
+    pub phase_in_bps: i64,
+    /// Initial requirement by term. precision: QUOTE_PRECISION.
+    pub initial: Terms,
+    /// Maintenance requirement by term. precision: QUOTE_PRECISION.
+    pub maintenance: Terms,
+}
+
+/// A requirement in collateral units split by term; the terms add up to
+/// `total`, the amount health charges (rounding residue goes to `base`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Terms {
+    /// The whole requirement.
+    pub total: i128,
+    /// The static ratio's part.
+    pub base: i128,
+    /// Volatility above the reference.
+    pub volatility: i128,
+    /// Network stress and guardian raises.
+    pub stress: i128,
+    /// Oracle confidence.
+    pub confidence: i128,
+    /// Position size.
+    pub size: i128,
+    /// The `max_mmr` ceiling (<= 0).
+    pub cap: i128,
+    /// Phase-in (maintenance only).
+    pub phase_in: i128,
+}
+
+/// The program's view of the venue at one moment.
+pub struct Sim<'a> {
+    venue: &'a Venue,
+    exchange: Exchange,
+    now: Now,
+    quotes: Vec<Result<MarketQuote, Refusal>>,
+}
+
+impl<'a> Sim<'a> {
+    /// Observe stress on a copy of the exchange at the venue's clock and
+    /// quote every market.
+    pub fn new(venue: &'a Venue) -> Sim<'a> {
+        let mut exchange = venue.exchange;
+        observe_quiet(&mut exchange, &venue.clock, None);
+        let (ts, slot) = (venue.clock.unix_timestamp, venue.clock.slot);
+        let now = Now::at(&exchange, ts, slot);
+        let quotes = venue
+            .markets
+            .iter()
+            .map(|m| quote_from_reading(&m.market, &reading(&m.feed, ts), &now).map_err(Refusal::from))
+            .collect();
+        Sim { venue, exchange, now, quotes }
+    }
+
+    /// The quote of market `index`.
+    pub fn quote(&self, index: u16) -> Result<MarketQuote, Refusal> {
+        self.quotes.get(index as usize).cloned().unwrap_or_else(|| Err(refuse(EngineError::WrongMarket)))
+    }
+
+    /// Quotes of every open position of `account`.
+    fn quotes_of(&self, account: &MarginAccount) -> Result<Vec<MarketQuote>, Refusal> {
+        account.open_positions().map(|s| self.quote(s.market)).collect()
+    }
+
+    /// Health of `account` now.
+    pub fn health(&self, account: &MarginAccount) -> Result<Health, Refusal> {
+        Ok(account_health(account, &self.quotes_of(account)?)?)
+    }
+
+    /// `trade` of `base` in market `index`, in the handler's order.
+    pub fn trade(
+        &self,
+        account: &MarginAccount,
+        index: u16,
+        base: i64,
+        limit_price: i64,
+        reduce_only: bool,
+    ) -> Result<TradeSim, Refusal> {
+        let slot = self.now.slot;
+        let mut ex = self.exchange;
+        if ex.is_paused(pause::TRADE, slot) {
+            return Err(refuse(EngineError::Paused));
+        }
+        let state = self.venue.markets.get(index as usize).ok_or_else(|| refuse(EngineError::WrongMarket))?;
+        let mut market = state.market;
+        let quote = self.quote(index)?;
+        market.set_phase(&quote.phase);
+        observe_breaker(&mut market, &quote, slot)?;
+        let (mut pool, mut acc) = (self.venue.pool, *account);
+        let req = TradeRequest { base, limit_price, reduce_only, slot };
+        let outcome = execute_trade(&mut acc, &mut market, &mut pool, &mut ex, &quote, &req)?;
+        let mut quotes = vec![quote];
+        for s in acc.open_positions().filter(|s| s.market != index) {
+            quotes.push(self.quote(s.market)?);
+        }
+        let health = if outcome.adds_risk {
+            require_valid_for(&quotes[1..], Action::ReduceRisk)?;
+            require_initial_health(&acc, &quotes)?
+        } else {
+            account_health(&acc, &quotes)?
+        };
+        Ok(TradeSim { outcome, account: acc, health })
+    }
+
+    /// `withdraw` of `amount`, in the handler's order; the health after.
+    pub fn withdraw(&self, account: &MarginAccount, amount: u64) -> Result<Option<Health>, Refusal> {
+        if amount == 0 {
+            return Err(refuse(EngineError::ZeroAmount));
+        }
+        if self.exchange.is_paused(pause::WITHDRAW, self.now.slot) {
+            return Err(refuse(EngineError::Paused));
+        }
+        if account.is_bankrupt() {
+            return Err(refuse(EngineError::AccountBankrupt));
+        }
+        let mut acc = *account;
+        match i64::try_from(amount) {
+            Ok(d) if acc.collateral >= d => acc.collateral -= d,
+            _ => return Err(refuse(EngineError::InsufficientCollateral)),
+        }
+        if !acc.has_positions() {
+            return Ok(None);
+        }
+        Ok(Some(require_withdrawable(&acc, &self.quotes_of(&acc)?)?))
+    }
+
+    /// The most `withdraw` would release now (0 if nothing): the largest
+    /// amount [`Sim::withdraw`] accepts, by bisection over the program's own
+    /// check (which is monotone in the amount).
+    pub fn max_withdraw(&self, account: &MarginAccount) -> u64 {
+        let (mut ok, mut bad) = (0u64, account.collateral.max(0) as u64 + 1);
+        if self.withdraw(account, bad - 1).is_ok() {
+            return bad - 1;
+        }
+        while bad - ok > 1 {
+            let mid = ok + (bad - ok) / 2;
+            if self.withdraw(account, mid).is_ok() {
+                ok = mid;
+            } else {
+                bad = mid;
+            }
+        }
+        ok
+    }
+
+    /// Maintenance health of `account` with market `index` at `price`.
+    fn maintenance_at(&self, account: &MarginAccount, index: u16, price: i64) -> Option<i128> {
+        let mut quotes = self.quotes_of(account).ok()?;
+        quotes.iter_mut().filter(|q| q.index == index).for_each(|q| q.price = price);
+        account_health(account, &quotes).ok().map(|h| h.maintenance)
+    }
+
+    /// The oracle price of market `index` at which `account` becomes
+    /// liquidatable (maintenance health < 0), other prices held: the
+    /// highest such price for a long, the lowest for a short. `None` when no
+    /// price between 0 and 1,000x the current one gets there (the account
+    /// is over-collateralised against this market alone). Found by
+    /// bisection over the program's health.
+    pub fn liquidation_price(&self, account: &MarginAccount, index: u16) -> Option<i64> {
+        let base = account.open_positions().find(|s| s.market == index)?.base;
+        let price = self.quote(index).ok()?.price.max(1);
+        let liquidatable = |p: i64| self.maintenance_at(account, index, p).is_none_or(|m| m < 0);
+        if liquidatable(price) {
+            return Some(price);
+        }
+        // `bad` is liquidatable, `good` is not; close the gap.
+        let (mut bad, mut good) = if base > 0 {
+            (1, price)
+        } else {
+            (price.saturating_mul(1_000), price)
+        };
+        if !liquidatable(bad) {
+            return None;
+        }
+        while bad.abs_diff(good) > 1 {
+            let mid = bad + (good - bad) / 2;
+            if liquidatable(mid) {
+                bad = mid;
+            } else {
+                good = mid;
+            }
+        }
+        Some(bad)
+    }
+
+    /// The pool's valuation now (NAV and the requirement of its exposure),
+    /// as `lp_deposit` and `lp_withdraw` compute it.
+    pub fn pool_valuation(&self) -> Result<PoolValuation, Refusal> {
+        let mut legs = Vec::with_capacity(self.venue.markets.len());
+        for m in &self.venue.markets {
+            legs.push((m.market.pool_base, m.market.pool_quote, self.quote(m.market.index)?));
+        }
+        Ok(value_legs(&self.venue.pool, &legs)?)
+    }
+
+    fn lp_gate(&self, amount: u64) -> Result<PoolValuation, Refusal> {
+        if amount == 0 {
+            return Err(refuse(EngineError::ZeroAmount));
+        }
+        if self.exchange.is_paused(pause::LP, self.now.slot) {
+            return Err(refuse(EngineError::Paused));
+        }
+        self.pool_valuation()
+    }
+
+    /// `lp_deposit` of `amount`: the shares it mints.
+    pub fn lp_deposit(&self, amount: u64) -> Result<u64, Refusal> {
+        let v = self.lp_gate(amount)?;
+        let shares = shares_for_deposit(amount, v.nav, self.venue.pool.shares)
+            .map_err(|_| refuse(EngineError::PoolInsufficient))?;
+        if shares == 0 {
+            return Err(refuse(EngineError::ZeroAmount));
+        }
+        Ok(shares)
+    }
+
+    /// `lp_withdraw` of `shares` out of `held`: the amount it pays.
+    pub fn lp_withdraw(&self, shares: u64, held: u64) -> Result<u64, Refusal> {
+        let v = self.lp_gate(shares)?;
+        if held < shares {
+            return Err(refuse(EngineError::InsufficientShares));
+        }
+        let amount = amount_for_shares(shares, v.nav, self.venue.pool.shares)
+            .map_err(|e| refuse(EngineError::from(e)))?;
+        if amount > self.venue.pool.balance {
+            return Err(refuse(EngineError::PoolInsufficient));
+        }
+        if ((v.nav - amount) as u128) < v.requirement {
+            return Err(refuse(EngineError::PoolUndercovered));
+        }
+        Ok(amount)
+    }
+
+    /// The requirement of `account`'s position in market `index`, by term.
+    pub fn requirement(&self, account: &MarginAccount, index: u16) -> Result<Requirement, Refusal> {
+        let slot = account.open_positions().find(|s| s.market == index).ok_or_else(|| refuse(EngineError::WrongMarket))?;
+        let q = self.quote(index)?;
+        let math = |e: ballast_risk::MathError| refuse(EngineError::from(e));
+        let notional = notional_ceil(slot.base, q.price).map_err(math)?;
+        let inputs =
+            MarginInputs { vol_bps: q.vol_bps, notional, conf: q.conf, price: q.price.max(1), stress_mult_bps: q.stress_mult_bps };
+        let terms = mmr_breakdown(&q.dynamic, &inputs).map_err(math)?;
+        let ratios = q.ratios(slot.base)?;
+        let target = terms.total_bps().max(1) as i128;
+        let full = ballast_risk::health::requirement(slot.base, q.price, q.conf, q.conf_mult_bps, 10_000).map_err(math)?
+            as i128;
+        let req = |ratio: u32| {
+            ballast_risk::health::requirement(slot.base, q.price, q.conf, q.conf_mult_bps, ratio).map(|v| v as i128)
+        };
+        // Each term's share of the whole requirement at `ratio`, whose
+        // target-relative scale is `scale / target`.
+        let split = |total: i128, scale: i128, phase_bps: i64| {
+            let part = |bps: i128| full * bps * scale / (target * 10_000);
+            let mut t = Terms {
+                total,
+                volatility: part(terms.volatility_bps as i128),
+                stress: part(terms.stress_bps as i128),
+                confidence: part(terms.confidence_bps as i128),
+                size: part(terms.size_bps as i128),
+                cap: part(terms.cap_bps as i128),
+                phase_in: full * phase_bps as i128 / 10_000,
+                base: 0,
+            };
+            t.base = total - (t.volatility + t.stress + t.confidence + t.size + t.cap + t.phase_in);
+            t
+        };
+        let imr_target = imr_for(&q.dynamic, terms.total_bps().max(0) as u32).map_err(math)? as i128;
+        let phase_in_bps = ratios.mmr_bps as i64 - terms.total_bps();
+        Ok(Requirement {
+            imr_bps: ratios.imr_bps,
+            mmr_bps: ratios.mmr_bps,
+            terms,
+            phase_in_bps,
+            initial: split(req(ratios.imr_bps).map_err(math)?, imr_target, 0),
+            maintenance: split(req(ratios.mmr_bps).map_err(math)?, target, phase_in_bps),
+        })
+    }
+}
