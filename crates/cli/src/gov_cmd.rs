@@ -2,6 +2,7 @@
 //! [`Backend`].
 
 use crate::gov::{export, instructions, load, parse_change, pending, preview, Preview};
+use crate::session::Session;
 use crate::Output;
 use anchor_lang::prelude::Pubkey;
 use anyhow::{bail, Context, Result};
@@ -10,8 +11,7 @@ use ballast_client::engine as ix;
 use margin_engine::engine::governance::EXCHANGE_TARGET;
 use margin_engine::instructions::ParamChange;
 use serde_json::json;
-use solana_sdk::signature::{Keypair, Signer};
-use solana_sdk::transaction::Transaction;
+use solana_sdk::signature::Signer;
 
 /// `ballast gov` subcommands.
 #[derive(clap::Subcommand, Debug)]
@@ -87,13 +87,13 @@ fn print_previews(p: &[Preview], output: Output) {
                        "class": if r.tightening { "tightening" } else { "loosening" }, "refused": r.refused})
             })
             .collect();
-        println!("{}", serde_json::to_string_pretty(&rows).expect("json"));
+        crate::out::line(&serde_json::to_string_pretty(&rows).expect("json"));
         return;
     }
     for r in p {
         let class = if r.tightening { "tightening (applies at once)" } else { "loosening (timelocked)" };
         let verdict = r.refused.as_deref().map(|e| format!("REFUSED: {e}")).unwrap_or_else(|| "ok".into());
-        println!("{:<10} {:<24} {:>20} -> {:<20} {class:<29} {verdict}", r.target, r.field, r.current, r.proposed);
+        crate::out::line(&format!("{:<10} {:<24} {:>20} -> {:<20} {class:<29} {verdict}", r.target, r.field, r.current, r.proposed));
     }
 }
 
@@ -107,16 +107,9 @@ fn require_accepted(p: &[Preview]) -> Result<()> {
     Ok(())
 }
 
-async fn send<B: Backend>(backend: &B, signer: &Keypair, ixs: &[solana_sdk::instruction::Instruction]) -> Result<()> {
-    let blockhash = backend.latest_blockhash().await?;
-    let tx = Transaction::new_signed_with_payer(ixs, Some(&signer.pubkey()), &[signer], blockhash);
-    backend.send(&tx).await?;
-    Ok(())
-}
-
-/// Run `cmd`; `signer` is needed by the commands that send.
-pub async fn run<B: Backend>(backend: &B, cmd: &GovCommand, signer: Option<&Keypair>, output: Output) -> Result<()> {
-    let need_signer = || signer.context("this command sends a transaction: pass -k/--keypair");
+/// Run `cmd`; the session's signer is needed by the commands that send.
+pub async fn run<B: Backend>(s: &Session<'_, B>, cmd: &GovCommand) -> Result<()> {
+    let (backend, output) = (s.backend, s.output);
     match cmd {
         GovCommand::Show => {
             let (ex, markets) = load(backend).await?;
@@ -133,22 +126,22 @@ pub async fn run<B: Backend>(backend: &B, cmd: &GovCommand, signer: Option<&Keyp
                 "slot": slot,
             });
             if output == Output::Json {
-                println!("{}", serde_json::to_string_pretty(&v).expect("json"));
+                crate::out::line(&serde_json::to_string_pretty(&v).expect("json"));
             } else {
-                println!(
+                crate::out::line(&format!(
                     "governance {}  guardian {}  timelock {} slots",
                     ex.governance, ex.guardian, ex.timelock_slots
-                );
+                ));
                 for p in &queued {
                     let state = if slot >= p.eta_slot {
                         "ready".to_string()
                     } else {
                         format!("{} slots left", p.eta_slot - slot)
                     };
-                    println!(
+                    crate::out::line(&format!(
                         "change {}: target {} field {} value {}  eta slot {} ({state})",
                         p.id, p.target, p.field, p.value, p.eta_slot
-                    );
+                    ));
                 }
             }
         }
@@ -159,7 +152,7 @@ pub async fn run<B: Backend>(backend: &B, cmd: &GovCommand, signer: Option<&Keyp
         }
         GovCommand::Set(args) | GovCommand::Queue(args) => {
             let changes = args.parse()?;
-            let signer = need_signer()?;
+            let signer = s.signer()?;
             let (ex, mut markets) = load(backend).await?;
             let p = preview(ex, &mut markets, &changes)?;
             print_previews(&p, output);
@@ -169,10 +162,10 @@ pub async fn run<B: Backend>(backend: &B, cmd: &GovCommand, signer: Option<&Keyp
                 bail!("a loosening change must be queued: use `ballast gov queue`");
             }
             let ixs = instructions(signer.pubkey(), &changes, queue.then_some(ex.next_change_id));
-            send(backend, signer, &ixs).await?;
+            s.send("governance change", &ixs).await?;
         }
         GovCommand::Apply { id } | GovCommand::Cancel { id } => {
-            let signer = need_signer()?;
+            let signer = s.signer()?;
             let acc = backend
                 .get_account(&ix::change_address(*id))
                 .await?
@@ -183,7 +176,7 @@ pub async fn run<B: Backend>(backend: &B, cmd: &GovCommand, signer: Option<&Keyp
             } else {
                 ix::cancel_change(signer.pubkey(), *id, p.payer)
             };
-            send(backend, signer, &[i]).await?;
+            s.send("governance change", &[i]).await?;
         }
         GovCommand::Export { change, governance } => {
             let changes = change.parse()?;
@@ -191,7 +184,7 @@ pub async fn run<B: Backend>(backend: &B, cmd: &GovCommand, signer: Option<&Keyp
             require_accepted(&preview(ex, &mut markets, &changes)?)?;
             let gov = governance.unwrap_or(ex.governance);
             let ixs = instructions(gov, &changes, Some(ex.next_change_id));
-            println!("{}", serde_json::to_string_pretty(&export(&ixs, &gov)).expect("json"));
+            crate::out::line(&format!("{}", serde_json::to_string_pretty(&export(&ixs, &gov)).expect("json")));
         }
     }
     Ok(())

@@ -4,11 +4,24 @@
 //! - [`inspect`]: `ballast oracle inspect`, oracle account dumps judged
 //!   offline with the adapter's own code;
 //! - [`gov`]: `ballast gov`, governance changes previewed with the
-//!   program's own validation, sent, or exported for a multisig.
+//!   program's own validation, sent, or exported for a multisig;
+//! - [`trader`] and [`lp`]: the trader and LP commands, each previewed
+//!   with the program's own code before anything is sent ([`report`]
+//!   renders them);
+//! - [`config`]: flags, the Solana CLI config file, clusters;
+//! - [`session`]: one command's backend, signer, output and `--dry-run`;
+//! - [`embedded`]: `-u embedded`, a persistent in-process ledger.
 
+pub mod config;
+pub mod embedded;
 pub mod gov;
 pub mod gov_cmd;
 pub mod inspect;
+pub mod lp;
+pub mod out;
+pub mod report;
+pub mod session;
+pub mod trader;
 
 /// Output format, as in the Solana CLI.
 #[derive(Clone, Copy, clap::ValueEnum, PartialEq, Eq, Debug)]

@@ -4,9 +4,26 @@ use ballast_risk::precision::{PRICE_DECIMALS, QUOTE_DECIMALS};
 
 /// A fixed-point value with `decimals` decimals, all of them shown.
 fn fixed(negative: bool, a: u64, decimals: u32) -> String {
-    let sign = if negative { "-" } else { "" };
-    let p = 10u64.pow(decimals);
+    fmt_fixed(if negative { -(a as i128) } else { a as i128 }, decimals)
+}
+
+/// Any signed fixed-point value with `decimals` decimals, all shown (the
+/// exact inverse of [`crate::amount::parse_fixed`]).
+pub fn fmt_fixed(v: i128, decimals: u32) -> String {
+    let sign = if v < 0 { "-" } else { "" };
+    let a = v.unsigned_abs();
+    let p = 10u128.pow(decimals);
     format!("{sign}{}.{:0width$}", a / p, a % p, width = decimals as usize)
+}
+
+/// A signed quote amount (collateral units) with all 6 decimals.
+pub fn fmt_signed_quote(v: i128) -> String {
+    fmt_fixed(v, QUOTE_DECIMALS)
+}
+
+/// A signed base amount with all 9 decimals.
+pub fn fmt_base(v: i64) -> String {
+    fmt_fixed(v as i128, ballast_risk::precision::BASE_DECIMALS)
 }
 
 /// A `PRICE_PRECISION` value as a decimal string with all 9 decimals.
@@ -46,6 +63,10 @@ mod tests {
         assert_eq!(fmt_price(-5), "-0.000000005");
         assert_eq!(fmt_price(i64::MIN), "-9223372036.854775808");
         assert_eq!(fmt_quote(1_234_500_001), "1234.500001");
+        assert_eq!(fmt_signed_quote(-1_500_000), "-1.500000");
+        assert_eq!(fmt_base(-2_500_000_000), "-2.500000000");
+        let v = crate::amount::parse_fixed(&fmt_signed_quote(-123_456_789), 6, "x").unwrap();
+        assert_eq!(v, -123_456_789, "format and parse are inverses");
     }
 
     #[test]

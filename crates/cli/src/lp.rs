@@ -1,0 +1,124 @@
+//! `ballast lp deposit|withdraw|show`: liquidity in the pool that takes the
+//! other side of every trade, previewed with the program's own valuation.
+
+use crate::report::{q, refusal_json};
+use crate::session::{done, sig, token_balance, Session};
+use anyhow::{bail, Context, Result};
+use anchor_spl::associated_token::get_associated_token_address;
+use ballast_client::amount::parse_positive;
+use ballast_client::backend::Backend;
+use ballast_client::decode::zero_copy;
+use ballast_client::engine as ix;
+use ballast_client::fmt::fmt_quote;
+use ballast_client::simulate::Sim;
+use ballast_client::venue::Venue;
+use ballast_risk::lp::{amount_for_shares, shares_to_burn};
+use ballast_risk::precision::QUOTE_DECIMALS;
+use margin_engine::state::LpPosition;
+use serde_json::json;
+use solana_sdk::signature::Signer;
+
+/// `ballast lp` subcommands.
+#[derive(clap::Subcommand, Debug)]
+pub enum LpCommand {
+    /// Deposit collateral into the pool for shares.
+    ///
+    /// Example: ballast lp deposit 5000
+    Deposit {
+        /// Amount in USDC.
+        amount: String,
+    },
+    /// Burn shares worth AMOUNT USDC (rounded up to whole share units), or
+    /// `all` of them.
+    ///
+    /// Example: ballast lp withdraw all
+    Withdraw {
+        /// Amount in USDC, or `all`.
+        amount: String,
+    },
+    /// Shares held, their value, and the pool's NAV and exposure requirement.
+    ///
+    /// Example: ballast lp show --output json
+    Show,
+}
+
+fn markets(venue: &Venue) -> Vec<(anchor_lang::prelude::Pubkey, anchor_lang::prelude::Pubkey)> {
+    venue.markets.iter().map(|m| (m.key, m.market.feed)).collect()
+}
+
+async fn held<B: Backend>(s: &Session<'_, B>) -> Result<u64> {
+    let key = ix::lp_address(&s.signer()?.pubkey());
+    Ok(match s.backend.get_account(&key).await? {
+        Some(a) => zero_copy::<LpPosition>(&a.data).with_context(|| format!("LP position {key}"))?.shares,
+        None => 0,
+    })
+}
+
+/// Run `cmd`.
+pub async fn run<B: Backend>(s: &Session<'_, B>, cmd: &LpCommand) -> Result<()> {
+    let venue = s.venue().await?;
+    let sim = Sim::new(&venue);
+    let owner = s.signer()?.pubkey();
+    let token = get_associated_token_address(&owner, &venue.exchange.collateral_mint);
+    let shares_held = held(s).await?;
+    let supply = venue.pool.shares;
+    match cmd {
+        LpCommand::Show => {
+            let valuation = sim.pool_valuation();
+            let value = valuation.as_ref().ok().and_then(|v| amount_for_shares(shares_held, v.nav, supply).ok());
+            let v = json!({
+                "owner": owner.to_string(), "shares": q(shares_held), "value": value.map(q),
+                "pool": {"balance": q(venue.pool.balance), "shares": q(supply),
+                         "nav": valuation.as_ref().ok().map(|v| q(v.nav)),
+                         "requirement": valuation.as_ref().ok().map(|v| q(v.requirement as i128)),
+                         "error": valuation.as_ref().err().map(refusal_json)},
+            });
+            s.print(&v, || {
+                format!(
+                    "LP {owner}: {} shares worth {} USDC\nPool: balance {} USDC, NAV {} USDC, exposure requirement {} USDC, {} shares",
+                    fmt_quote(shares_held),
+                    value.map_or("-".into(), fmt_quote),
+                    fmt_quote(venue.pool.balance),
+                    valuation.as_ref().map_or("-".into(), |v| fmt_quote(v.nav)),
+                    valuation.as_ref().map_or("-".into(), |v| fmt_quote(v.requirement.min(u64::MAX as u128) as u64)),
+                    fmt_quote(supply),
+                )
+            });
+        }
+        LpCommand::Deposit { amount } => {
+            let amount = parse_positive(amount, QUOTE_DECIMALS, "amount")?;
+            let have = token_balance(s, &token).await?.unwrap_or(0);
+            if have < amount {
+                bail!("token account {token} holds {} USDC, less than the {} to deposit", fmt_quote(have), fmt_quote(amount));
+            }
+            let shares = sim.lp_deposit(amount).map_err(|r| anyhow::anyhow!("the program would refuse this deposit: {r}"))?;
+            let signature =
+                s.send("lp deposit", &[ix::lp_deposit(owner, token, &venue.keys(), amount, &markets(&venue))]).await?;
+            let v = json!({"command": "lp deposit", "amount": q(amount), "shares": q(shares),
+                           "dry_run": s.dry_run, "signature": sig(&signature)});
+            s.print(&v, || done(&format!("Deposit {} USDC for {} shares", fmt_quote(amount), fmt_quote(shares)), &signature));
+        }
+        LpCommand::Withdraw { amount } => {
+            let valuation = sim.pool_valuation().map_err(|r| anyhow::anyhow!("the pool cannot be valued now: {r}"))?;
+            let shares = if amount.eq_ignore_ascii_case("all") {
+                shares_held
+            } else {
+                let amount = parse_positive(amount, QUOTE_DECIMALS, "amount")?;
+                shares_to_burn(amount, valuation.nav, supply).context("the pool has no shares")?
+            };
+            if shares == 0 {
+                bail!("no LP shares to withdraw");
+            }
+            let paid = sim.lp_withdraw(shares, shares_held).map_err(|r| {
+                anyhow::anyhow!("the program would refuse this withdrawal of {} shares: {r}", fmt_quote(shares))
+            })?;
+            let signature =
+                s.send("lp withdraw", &[ix::lp_withdraw(owner, token, &venue.keys(), shares, &markets(&venue))]).await?;
+            let v = json!({"command": "lp withdraw", "shares": q(shares), "amount": q(paid),
+                           "dry_run": s.dry_run, "signature": sig(&signature)});
+            s.print(&v, || done(&format!("Burn {} shares for {} USDC", fmt_quote(shares), fmt_quote(paid)), &signature));
+        }
+    }
+    Ok(())
+}
+
