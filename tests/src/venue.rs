@@ -80,9 +80,7 @@ pub fn exchange_params(governance: Pubkey) -> InitializeExchangeParams {
     }
 }
 
-pub use ballast_bank::setup::{
-    airdrop, balance, create_mint, create_token_account, load, mint_to, patch,
-};
+pub use ballast_bank::setup::{airdrop, balance, create_mint, create_token_account, load, mint_to, patch};
 
 /// Everything a test needs to drive the venue.
 pub struct Venue {

@@ -29,7 +29,8 @@ pub const BASE: i64 = 1_000_000_000;
 
 /// The demo's markets: symbol, starting price in dollars, maximum leverage
 /// (IMR = 1 / leverage, MMR half of it) and open-interest cap in base units.
-pub const MARKETS: [(&str, i64, u32, u64); 3] = [("SOL", 150, 10, 20_000), ("BTC", 60_000, 20, 50), ("ETH", 3_000, 20, 1_000)];
+pub const MARKETS: [(&str, i64, u32, u64); 3] =
+    [("SOL", 150, 10, 20_000), ("BTC", 60_000, 20, 50), ("ETH", 3_000, 20, 1_000)];
 
 /// The operator's keys.
 pub struct Operator {
@@ -227,7 +228,8 @@ pub async fn fund(
 /// current clock, then refresh the feed; returns what the adapter made of it.
 pub async fn publish(tc: &mut TestContext, feed: &Pubkey, price: i64, conf: u64) -> Result<FeedRefreshed> {
     let account = tc.account(feed).await.ok_or_else(|| anyhow!("feed {feed} does not exist"))?;
-    let state: PriceFeed = oracle_adapter::reader::decode_feed(&account.data).map_err(|e| anyhow!("feed {feed}: {e:?}"))?;
+    let state: PriceFeed =
+        oracle_adapter::reader::decode_feed(&account.data).map_err(|e| anyhow!("feed {feed}: {e:?}"))?;
     let clock = tc.clock().await;
     let mut sources = Vec::new();
     for s in &state.sources[..state.num_sources as usize] {

@@ -158,5 +158,3 @@ pub fn find_event<E: AnchorDeserialize + Discriminator>(logs: &[String]) -> Opti
         E::deserialize(&mut &body[..]).ok()
     })
 }
-
-

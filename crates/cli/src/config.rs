@@ -114,7 +114,10 @@ mod tests {
         assert_eq!(file.commitment.as_deref(), Some("finalized"));
         let r = resolve(None, None, None, None, &file).unwrap();
         assert_eq!(r.cluster, Cluster::Rpc("https://api.devnet.solana.com".into()));
-        assert_eq!((r.keypair.to_str().unwrap(), r.commitment.as_str()), ("/home/u/.config/solana/id.json", "finalized"));
+        assert_eq!(
+            (r.keypair.to_str().unwrap(), r.commitment.as_str()),
+            ("/home/u/.config/solana/id.json", "finalized")
+        );
         let r = resolve(Some("embedded"), Some("/k.json"), Some("processed"), Some("/tmp/l"), &file).unwrap();
         assert_eq!(r.cluster, Cluster::Embedded("/tmp/l".into()));
         assert_eq!((r.keypair.to_str().unwrap(), r.commitment.as_str()), ("/k.json", "processed"));
@@ -125,7 +128,10 @@ mod tests {
     #[test]
     fn an_unknown_cluster_is_refused() {
         let e = cluster("mainnet", None).unwrap_err().to_string();
-        assert_eq!(e, "unknown cluster `mainnet`: use mainnet-beta, devnet, testnet, localhost, embedded or an http(s) URL");
+        assert_eq!(
+            e,
+            "unknown cluster `mainnet`: use mainnet-beta, devnet, testnet, localhost, embedded or an http(s) URL"
+        );
         assert!(read_solana_config(Path::new("/nonexistent/config.yml")).unwrap() == SolanaConfig::default());
     }
 }

@@ -47,6 +47,7 @@ pub enum EmbeddedCommand {
         /// Market symbol or index.
         market: String,
         /// New price in dollars.
+        #[arg(allow_negative_numbers = true)]
         price: String,
         /// Confidence interval in dollars.
         #[arg(long, default_value = "0")]
@@ -100,7 +101,10 @@ impl Embedded {
     /// Save the bank's accounts and clock to the ledger.
     pub async fn save(&mut self) -> Result<()> {
         let state = ledger::snapshot(&mut self.tc).await;
-        ledger::save(&state, &ledger_file(&self.dir))
+        let file = ledger_file(&self.dir);
+        ledger::save(&state, &file).with_context(|| {
+            format!("cannot save the embedded ledger {} (this command's effects were not kept)", file.display())
+        })
     }
 
     fn operator(&self) -> Result<Operator> {
@@ -115,8 +119,8 @@ impl Embedded {
     async fn keeper_pass(&mut self) -> Result<serde_json::Value> {
         let op = self.operator()?;
         let venue = load_venue(&self.tc.backend()).await?;
-        let reward = demo::fund(&mut self.tc, &op, &venue.exchange.collateral_mint, &op.mint_authority.pubkey(), 0, 0)
-            .await?;
+        let reward =
+            demo::fund(&mut self.tc, &op, &venue.exchange.collateral_mint, &op.mint_authority.pubkey(), 0, 0).await?;
         let config = KeeperConfig { retries: 0, ..KeeperConfig::default() };
         let mut keeper = Keeper::new(self.tc.backend(), op.mint_authority.insecure_clone(), reward, config);
         let r = keeper.tick().await?;
@@ -207,8 +211,9 @@ pub async fn setup(dir: &Path, keypair: &Path, airdrop: &str, output: Output) ->
     let mut tc = ballast_bank::context::ContextBuilder::new().start().await;
     tc.set_clock(1_000, 1_700_000_000).await;
     let venue = demo::create(&mut tc, &demo::MARKETS, 10_000_000 * USD).await?;
-    let token = demo::fund(&mut tc, &venue.operator, &venue.keys.collateral_mint, &user.pubkey(), 10_000_000_000, airdrop)
-        .await?;
+    let token =
+        demo::fund(&mut tc, &venue.operator, &venue.keys.collateral_mint, &user.pubkey(), 10_000_000_000, airdrop)
+            .await?;
     let op = serde_json::to_vec_pretty(&venue.operator.to_json())?;
     let path = operator_file(dir);
     std::fs::write(&path, op).with_context(|| format!("cannot write {}", path.display()))?;

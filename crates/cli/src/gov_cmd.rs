@@ -93,7 +93,10 @@ fn print_previews(p: &[Preview], output: Output) {
     for r in p {
         let class = if r.tightening { "tightening (applies at once)" } else { "loosening (timelocked)" };
         let verdict = r.refused.as_deref().map(|e| format!("REFUSED: {e}")).unwrap_or_else(|| "ok".into());
-        crate::out::line(&format!("{:<10} {:<24} {:>20} -> {:<20} {class:<29} {verdict}", r.target, r.field, r.current, r.proposed));
+        crate::out::line(&format!(
+            "{:<10} {:<24} {:>20} -> {:<20} {class:<29} {verdict}",
+            r.target, r.field, r.current, r.proposed
+        ));
     }
 }
 
@@ -184,7 +187,7 @@ pub async fn run<B: Backend>(s: &Session<'_, B>, cmd: &GovCommand) -> Result<()>
             require_accepted(&preview(ex, &mut markets, &changes)?)?;
             let gov = governance.unwrap_or(ex.governance);
             let ixs = instructions(gov, &changes, Some(ex.next_change_id));
-            crate::out::line(&format!("{}", serde_json::to_string_pretty(&export(&ixs, &gov)).expect("json")));
+            crate::out::line(&serde_json::to_string_pretty(&export(&ixs, &gov)).expect("json"));
         }
     }
     Ok(())

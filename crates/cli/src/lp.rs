@@ -3,8 +3,8 @@
 
 use crate::report::{q, refusal_json};
 use crate::session::{done, sig, token_balance, Session};
-use anyhow::{bail, Context, Result};
 use anchor_spl::associated_token::get_associated_token_address;
+use anyhow::{bail, Context, Result};
 use ballast_client::amount::parse_positive;
 use ballast_client::backend::Backend;
 use ballast_client::decode::zero_copy;
@@ -26,6 +26,7 @@ pub enum LpCommand {
     /// Example: ballast lp deposit 5000
     Deposit {
         /// Amount in USDC.
+        #[arg(allow_negative_numbers = true)]
         amount: String,
     },
     /// Burn shares worth AMOUNT USDC (rounded up to whole share units), or
@@ -34,6 +35,7 @@ pub enum LpCommand {
     /// Example: ballast lp withdraw all
     Withdraw {
         /// Amount in USDC, or `all`.
+        #[arg(allow_negative_numbers = true)]
         amount: String,
     },
     /// Shares held, their value, and the pool's NAV and exposure requirement.
@@ -89,14 +91,21 @@ pub async fn run<B: Backend>(s: &Session<'_, B>, cmd: &LpCommand) -> Result<()> 
             let amount = parse_positive(amount, QUOTE_DECIMALS, "amount")?;
             let have = token_balance(s, &token).await?.unwrap_or(0);
             if have < amount {
-                bail!("token account {token} holds {} USDC, less than the {} to deposit", fmt_quote(have), fmt_quote(amount));
+                bail!(
+                    "token account {token} holds {} USDC, less than the {} to deposit",
+                    fmt_quote(have),
+                    fmt_quote(amount)
+                );
             }
-            let shares = sim.lp_deposit(amount).map_err(|r| anyhow::anyhow!("the program would refuse this deposit: {r}"))?;
+            let shares =
+                sim.lp_deposit(amount).map_err(|r| anyhow::anyhow!("the program would refuse this deposit: {r}"))?;
             let signature =
                 s.send("lp deposit", &[ix::lp_deposit(owner, token, &venue.keys(), amount, &markets(&venue))]).await?;
             let v = json!({"command": "lp deposit", "amount": q(amount), "shares": q(shares),
                            "dry_run": s.dry_run, "signature": sig(&signature)});
-            s.print(&v, || done(&format!("Deposit {} USDC for {} shares", fmt_quote(amount), fmt_quote(shares)), &signature));
+            s.print(&v, || {
+                done(&format!("Deposit {} USDC for {} shares", fmt_quote(amount), fmt_quote(shares)), &signature)
+            });
         }
         LpCommand::Withdraw { amount } => {
             let valuation = sim.pool_valuation().map_err(|r| anyhow::anyhow!("the pool cannot be valued now: {r}"))?;
@@ -112,13 +121,15 @@ pub async fn run<B: Backend>(s: &Session<'_, B>, cmd: &LpCommand) -> Result<()> 
             let paid = sim.lp_withdraw(shares, shares_held).map_err(|r| {
                 anyhow::anyhow!("the program would refuse this withdrawal of {} shares: {r}", fmt_quote(shares))
             })?;
-            let signature =
-                s.send("lp withdraw", &[ix::lp_withdraw(owner, token, &venue.keys(), shares, &markets(&venue))]).await?;
+            let signature = s
+                .send("lp withdraw", &[ix::lp_withdraw(owner, token, &venue.keys(), shares, &markets(&venue))])
+                .await?;
             let v = json!({"command": "lp withdraw", "shares": q(shares), "amount": q(paid),
                            "dry_run": s.dry_run, "signature": sig(&signature)});
-            s.print(&v, || done(&format!("Burn {} shares for {} USDC", fmt_quote(shares), fmt_quote(paid)), &signature));
+            s.print(&v, || {
+                done(&format!("Burn {} shares for {} USDC", fmt_quote(shares), fmt_quote(paid)), &signature)
+            });
         }
     }
     Ok(())
 }
-

@@ -69,6 +69,7 @@ enum Command {
     /// Example: ballast deposit 100.5
     Deposit {
         /// Amount in USDC (at most 6 decimals).
+        #[arg(allow_negative_numbers = true)]
         amount: String,
         /// Source token account [default: your associated token account].
         #[arg(long)]
@@ -79,6 +80,7 @@ enum Command {
     /// Example: ballast withdraw 50 ; ballast withdraw all
     Withdraw {
         /// Amount in USDC, or `all` (everything free).
+        #[arg(allow_negative_numbers = true)]
         amount: String,
         /// Destination token account [default: your associated token account].
         #[arg(long)]
@@ -146,7 +148,8 @@ async fn run(cli: &Cli) -> anyhow::Result<()> {
         return inspect::run(args, cli.output);
     }
     let file = read_solana_config(&expand_home(&cli.config))?;
-    let r = resolve(cli.url.as_deref(), cli.keypair.as_deref(), cli.commitment.as_deref(), cli.ledger.as_deref(), &file)?;
+    let r =
+        resolve(cli.url.as_deref(), cli.keypair.as_deref(), cli.commitment.as_deref(), cli.ledger.as_deref(), &file)?;
     let embedded = matches!(r.cluster, Cluster::Embedded(_)) || matches!(cli.command, Command::Embedded { .. });
     if embedded {
         ballast_cli::out::quiet_program_logs()?;
@@ -177,9 +180,8 @@ async fn run(cli: &Cli) -> anyhow::Result<()> {
             e.save().await
         }
         Cluster::Rpc(url) => {
-            let commitment = CommitmentConfig::from_str(&r.commitment).map_err(|_| {
-                anyhow::anyhow!("commitment `{}`: use processed, confirmed or finalized", r.commitment)
-            })?;
+            let commitment = CommitmentConfig::from_str(&r.commitment)
+                .map_err(|_| anyhow::anyhow!("commitment `{}`: use processed, confirmed or finalized", r.commitment))?;
             let backend = RpcBackend::new(url, commitment, Duration::from_secs(cli.timeout.max(1)));
             dispatch(&Session::new(&backend, keypair.as_ref().map_err(Clone::clone), cli.output, cli.dry_run), cli)
                 .await

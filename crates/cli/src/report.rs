@@ -106,16 +106,17 @@ pub fn positions_text(rows: &[Value]) -> String {
         if req.is_null() {
             continue;
         }
-        let _ = writeln!(out, "{} requirement: initial {} bps, maintenance {} bps", s(r, "market"), req["imr_bps"], req["mmr_bps"]);
+        let _ = writeln!(
+            out,
+            "{} requirement: initial {} bps, maintenance {} bps",
+            s(r, "market"),
+            req["imr_bps"],
+            req["mmr_bps"]
+        );
         let _ = writeln!(out, "  {:<12} {:>16} {:>16}", "term", "initial", "maintenance");
         for term in ["base", "volatility", "stress", "confidence", "size", "cap", "phase_in", "total"] {
-            let _ = writeln!(
-                out,
-                "  {:<12} {:>16} {:>16}",
-                term,
-                s(&req["initial"], term),
-                s(&req["maintenance"], term)
-            );
+            let _ =
+                writeln!(out, "  {:<12} {:>16} {:>16}", term, s(&req["initial"], term), s(&req["maintenance"], term));
         }
     }
     out.trim_end().to_string()

@@ -8,8 +8,8 @@ use ballast_client::backend::Backend;
 use ballast_client::venue::{load_venue, MarketState, Venue};
 use serde_json::Value;
 use solana_sdk::instruction::Instruction;
-use solana_sdk::signature::{Keypair, Signature, Signer};
 use solana_sdk::program_pack::Pack;
+use solana_sdk::signature::{Keypair, Signature, Signer};
 use solana_sdk::transaction::Transaction;
 
 /// A command's context.
@@ -111,8 +111,9 @@ pub fn done(what: &str, signature: &Option<Signature>) -> String {
 /// The balance of token account `token` (`None` if it does not exist).
 pub async fn token_balance<B: Backend>(s: &Session<'_, B>, token: &Pubkey) -> Result<Option<u64>> {
     Ok(match s.backend.get_account(token).await? {
-        Some(a) => Some(anchor_spl::token::spl_token::state::Account::unpack(&a.data).map(|t| t.amount).ok().unwrap_or(0)),
+        Some(a) => {
+            Some(anchor_spl::token::spl_token::state::Account::unpack(&a.data).map(|t| t.amount).ok().unwrap_or(0))
+        }
         None => None,
     })
 }
-

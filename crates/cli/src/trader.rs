@@ -9,8 +9,8 @@ use crate::report::{
 };
 use crate::session::{done, find_market, health_pairs, sig, token_balance, Session};
 use anchor_lang::prelude::Pubkey;
-use anyhow::{bail, Context, Result};
 use anchor_spl::associated_token::{get_associated_token_address, spl_associated_token_account};
+use anyhow::{bail, Context, Result};
 use ballast_client::amount::{parse_fixed, parse_nonzero, parse_positive};
 use ballast_client::backend::Backend;
 use ballast_client::decode::zero_copy;
@@ -63,9 +63,11 @@ pub struct TradeArgs {
 pub async fn load_account<B: Backend>(s: &Session<'_, B>, id: u32) -> Result<(Pubkey, MarginAccount)> {
     let owner = s.signer()?.pubkey();
     let key = ix::margin_address(&owner, id);
-    let acc = s.backend.get_account(&key).await?.with_context(|| {
-        format!("no margin account {id} for {owner}: create one with `ballast account create`")
-    })?;
+    let acc = s
+        .backend
+        .get_account(&key)
+        .await?
+        .with_context(|| format!("no margin account {id} for {owner}: create one with `ballast account create`"))?;
     Ok((key, zero_copy(&acc.data).with_context(|| format!("margin account {key}"))?))
 }
 
@@ -152,7 +154,15 @@ pub async fn deposit<B: Backend>(s: &Session<'_, B>, id: u32, amount: &str, from
                    "collateral_before": q(acc.collateral), "collateral_after": q(after),
                    "dry_run": s.dry_run, "signature": sig(&signature)});
     s.print(&v, || {
-        done(&format!("Deposit {} USDC: collateral {} -> {} USDC", fmt_quote(amount), fmt_quote(acc.collateral.max(0) as u64), fmt_quote(after as u64)), &signature)
+        done(
+            &format!(
+                "Deposit {} USDC: collateral {} -> {} USDC",
+                fmt_quote(amount),
+                fmt_quote(acc.collateral.max(0) as u64),
+                fmt_quote(after as u64)
+            ),
+            &signature,
+        )
     });
     Ok(())
 }
@@ -166,7 +176,10 @@ pub async fn withdraw<B: Backend>(s: &Session<'_, B>, id: u32, amount: &str, to:
     let free = sim.max_withdraw(&acc);
     let amount = if amount.eq_ignore_ascii_case("all") {
         if free == 0 {
-            bail!("nothing is free to withdraw (collateral {} USDC is all needed by open positions)", fmt_quote(acc.collateral.max(0) as u64));
+            bail!(
+                "nothing is free to withdraw (collateral {} USDC is all needed by open positions)",
+                fmt_quote(acc.collateral.max(0) as u64)
+            );
         }
         free
     } else {
@@ -264,7 +277,8 @@ pub async fn trade<B: Backend>(s: &Session<'_, B>, id: u32, args: &TradeArgs) ->
     };
     let params = TradeParams { base: size, limit_price: limit, reduce_only: args.reduce_only };
     let health = health_pairs(&venue, &t.account, Some(index));
-    let signature = s.send("trade", &[ix::trade(owner, key, &venue.keys(), index, m.market.feed, params, &health)]).await?;
+    let signature =
+        s.send("trade", &[ix::trade(owner, key, &venue.keys(), index, m.market.feed, params, &health)]).await?;
     v["signature"] = sig(&signature);
     s.print(&v, || done(&text(&v), &signature));
     Ok(())
@@ -272,7 +286,10 @@ pub async fn trade<B: Backend>(s: &Session<'_, B>, id: u32, args: &TradeArgs) ->
 
 /// The previewed fill moved 1 % against the trader (any price if the
 /// preview was refused: the refusal is reported before anything is sent).
-fn default_limit(verdict: &Result<ballast_client::simulate::TradeSim, ballast_client::simulate::Refusal>, size: i64) -> i64 {
+fn default_limit(
+    verdict: &Result<ballast_client::simulate::TradeSim, ballast_client::simulate::Refusal>,
+    size: i64,
+) -> i64 {
     match verdict {
         Ok(t) if size > 0 => t.outcome.fill_price.saturating_add(t.outcome.fill_price / 100),
         Ok(t) => (t.outcome.fill_price - t.outcome.fill_price / 100).max(1),

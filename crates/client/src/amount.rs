@@ -81,7 +81,10 @@ mod tests {
         assert_eq!(e(".", 6), "amount `.` is not a decimal number");
         assert_eq!(e("1.2.3", 6), "amount `1.2.3` is not a decimal number");
         assert_eq!(e("18446744073709.551616", 6), "amount `18446744073709.551616` is too large");
-        assert_eq!(e("99999999999999999999999999999999999999999", 6), "amount `99999999999999999999999999999999999999999` is too large");
+        assert_eq!(
+            e("99999999999999999999999999999999999999999", 6),
+            "amount `99999999999999999999999999999999999999999` is too large"
+        );
         assert_eq!(parse_nonzero("-0.0", 9, "size").unwrap_err().to_string(), "size must not be zero");
     }
 }

@@ -16,11 +16,11 @@ use ballast_risk::oracle::Action;
 use ballast_risk::position::notional_ceil;
 use margin_engine::constants::pause;
 use margin_engine::engine::breaker::observe_breaker;
-use margin_engine::engine::pool::value_legs;
 use margin_engine::engine::health::{
     account_health, quote_from_reading, require_initial_health, require_valid_for, require_withdrawable, MarketQuote,
     Now,
 };
+use margin_engine::engine::pool::value_legs;
 use margin_engine::engine::stress::observe_quiet;
 use margin_engine::engine::trade::{execute_trade, TradeOutcome, TradeRequest};
 use margin_engine::errors::EngineError;
@@ -247,11 +247,7 @@ impl<'a> Sim<'a> {
             return Some(price);
         }
         // `bad` is liquidatable, `good` is not; close the gap.
-        let (mut bad, mut good) = if base > 0 {
-            (1, price)
-        } else {
-            (price.saturating_mul(1_000), price)
-        };
+        let (mut bad, mut good) = if base > 0 { (1, price) } else { (price.saturating_mul(1_000), price) };
         if !liquidatable(bad) {
             return None;
         }
@@ -303,8 +299,8 @@ impl<'a> Sim<'a> {
         if held < shares {
             return Err(refuse(EngineError::InsufficientShares));
         }
-        let amount = amount_for_shares(shares, v.nav, self.venue.pool.shares)
-            .map_err(|e| refuse(EngineError::from(e)))?;
+        let amount =
+            amount_for_shares(shares, v.nav, self.venue.pool.shares).map_err(|e| refuse(EngineError::from(e)))?;
         if amount > self.venue.pool.balance {
             return Err(refuse(EngineError::PoolInsufficient));
         }
@@ -316,17 +312,23 @@ impl<'a> Sim<'a> {
 
     /// The requirement of `account`'s position in market `index`, by term.
     pub fn requirement(&self, account: &MarginAccount, index: u16) -> Result<Requirement, Refusal> {
-        let slot = account.open_positions().find(|s| s.market == index).ok_or_else(|| refuse(EngineError::WrongMarket))?;
+        let slot =
+            account.open_positions().find(|s| s.market == index).ok_or_else(|| refuse(EngineError::WrongMarket))?;
         let q = self.quote(index)?;
         let math = |e: ballast_risk::MathError| refuse(EngineError::from(e));
         let notional = notional_ceil(slot.base, q.price).map_err(math)?;
-        let inputs =
-            MarginInputs { vol_bps: q.vol_bps, notional, conf: q.conf, price: q.price.max(1), stress_mult_bps: q.stress_mult_bps };
+        let inputs = MarginInputs {
+            vol_bps: q.vol_bps,
+            notional,
+            conf: q.conf,
+            price: q.price.max(1),
+            stress_mult_bps: q.stress_mult_bps,
+        };
         let terms = mmr_breakdown(&q.dynamic, &inputs).map_err(math)?;
         let ratios = q.ratios(slot.base)?;
         let target = terms.total_bps().max(1) as i128;
-        let full = ballast_risk::health::requirement(slot.base, q.price, q.conf, q.conf_mult_bps, 10_000).map_err(math)?
-            as i128;
+        let full = ballast_risk::health::requirement(slot.base, q.price, q.conf, q.conf_mult_bps, 10_000)
+            .map_err(math)? as i128;
         let req = |ratio: u32| {
             ballast_risk::health::requirement(slot.base, q.price, q.conf, q.conf_mult_bps, ratio).map(|v| v as i128)
         };

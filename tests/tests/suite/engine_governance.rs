@@ -172,37 +172,38 @@ async fn governance_cancels_a_queued_change_and_nobody_else_can() {
 #[tokio::test]
 async fn the_gov_cli_previews_queues_applies_and_exports_against_the_bank() {
     use ballast_cli::gov_cmd::{run, ChangeArgs, GovCommand};
+    use ballast_cli::session::Session;
     use ballast_cli::Output;
     let (mut tc, mut v) = venue(100 * ONE, 100_000 * USD).await;
     let backend = tc.backend();
     let args =
         |changes: &[&str]| ChangeArgs { market: Some(0), changes: changes.iter().map(|s| s.to_string()).collect() };
     let gov = v.gov.insecure_clone();
+    let as_gov = |output| Session::new(&backend, Ok(&gov), output, false);
+    let unsigned = Session::new(&backend, Err("no keypair: pass -k/--keypair".into()), Output::Json, false);
     // A refused change is never sent; a loosening one is not `set`.
-    let err = run(&backend, &GovCommand::Queue(args(&["imr_bps=2001"])), Some(&gov), Output::Json).await.unwrap_err();
+    let err = run(&as_gov(Output::Json), &GovCommand::Queue(args(&["imr_bps=2001"]))).await.unwrap_err();
     assert!(err.to_string().contains("StepTooLarge"), "{err}");
-    let err = run(&backend, &GovCommand::Set(args(&["fee_bps=4"])), Some(&gov), Output::Json).await.unwrap_err();
+    let err = run(&as_gov(Output::Json), &GovCommand::Set(args(&["fee_bps=4"]))).await.unwrap_err();
     assert!(err.to_string().contains("must be queued"), "{err}");
     assert_eq!(next_id(&mut tc).await, 0, "nothing was queued");
-    let err = run(&backend, &GovCommand::Set(args(&["mmr_bps=600"])), None, Output::Json).await.unwrap_err();
+    let err = run(&unsigned, &GovCommand::Set(args(&["mmr_bps=600"]))).await.unwrap_err();
     assert!(err.to_string().contains("-k/--keypair"), "{err}");
     // Tightening at once; loosening queued, then applied by anyone.
-    run(&backend, &GovCommand::Set(args(&["mmr_bps=600"])), Some(&gov), Output::Display).await.unwrap();
-    run(&backend, &GovCommand::Queue(args(&["fee_bps=4", "band_bps=2500"])), Some(&gov), Output::Display)
-        .await
-        .unwrap();
+    run(&as_gov(Output::Display), &GovCommand::Set(args(&["mmr_bps=600"]))).await.unwrap();
+    run(&as_gov(Output::Display), &GovCommand::Queue(args(&["fee_bps=4", "band_bps=2500"]))).await.unwrap();
     assert_eq!(next_id(&mut tc).await, 2);
-    run(&backend, &GovCommand::Show, None, Output::Json).await.unwrap();
+    run(&unsigned, &GovCommand::Show).await.unwrap();
     let eta = load::<margin_engine::state::PendingChange>(&mut tc, &ix::change_address(1)).await.eta_slot;
     v.hold_until(&mut tc, eta).await;
     let anyone = ballast_tests::venue::trader(&mut tc, &v, 0).await.key;
     for id in [0, 1] {
-        run(&backend, &GovCommand::Apply { id }, Some(&anyone), Output::Display).await.unwrap();
+        run(&Session::new(&backend, Ok(&anyone), Output::Display, false), &GovCommand::Apply { id }).await.unwrap();
     }
     let m: Market = load(&mut tc, &v.market).await;
     assert_eq!((m.mmr_bps, m.fee_bps, m.band_bps), (600, 4, 2_500));
     // Export signs nothing and changes nothing.
     let export = GovCommand::Export { change: args(&["fee_bps=5"]), governance: None };
-    run(&backend, &export, None, Output::Json).await.unwrap();
+    run(&unsigned, &export).await.unwrap();
     assert_eq!(next_id(&mut tc).await, 2);
 }

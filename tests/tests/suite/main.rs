@@ -3,6 +3,7 @@
 #![allow(deprecated)]
 
 mod bank_ledger;
+mod cli_preview;
 mod engine_breakers;
 mod engine_dynamic;
 mod engine_flows;

@@ -7,7 +7,7 @@ use solana_account::Account;
 use solana_account_decoder_client_types::UiAccountEncoding;
 use solana_commitment_config::CommitmentConfig;
 use solana_rpc_client::nonblocking::rpc_client::RpcClient;
-use solana_rpc_client_api::client_error::Error as ClientError;
+use solana_rpc_client_api::client_error::{Error as ClientError, ErrorKind};
 use solana_rpc_client_api::config::{RpcAccountInfoConfig, RpcProgramAccountsConfig};
 use solana_rpc_client_api::filter::{Memcmp, RpcFilterType};
 use solana_sdk::clock::Clock;
@@ -21,17 +21,19 @@ const MAX_MULTIPLE_ACCOUNTS: usize = 100;
 /// A JSON-RPC endpoint.
 pub struct RpcBackend {
     client: RpcClient,
+    timeout: Option<Duration>,
 }
 
 impl RpcBackend {
     /// A client of `url` at `commitment`, giving up on a request after `timeout`.
     pub fn new(url: &str, commitment: CommitmentConfig, timeout: Duration) -> RpcBackend {
-        RpcBackend { client: RpcClient::new_with_timeout_and_commitment(url.to_string(), timeout, commitment) }
+        let client = RpcClient::new_with_timeout_and_commitment(url.to_string(), timeout, commitment);
+        RpcBackend { client, timeout: Some(timeout) }
     }
 
     /// A backend over an existing client (a mock in tests).
     pub fn with_client(client: RpcClient) -> RpcBackend {
-        RpcBackend { client }
+        RpcBackend { client, timeout: None }
     }
 
     /// The endpoint's URL.
@@ -40,8 +42,21 @@ impl RpcBackend {
     }
 }
 
-fn transport(e: ClientError) -> BackendError {
-    BackendError::Transport(e.to_string())
+impl RpcBackend {
+    /// A transport error in words: a timeout or a refused connection names
+    /// the endpoint (the client's own text says "error sending request").
+    fn transport(&self, e: ClientError) -> BackendError {
+        if let ErrorKind::Reqwest(r) = e.kind() {
+            if r.is_timeout() {
+                let after = self.timeout.map(|t| format!(" after {} s", t.as_secs_f64())).unwrap_or_default();
+                return BackendError::Transport(format!("RPC request to {} timed out{after}", self.client.url()));
+            }
+            if r.is_connect() {
+                return BackendError::Transport(format!("cannot connect to the RPC node at {}", self.client.url()));
+            }
+        }
+        BackendError::Transport(e.to_string())
+    }
 }
 
 /// The RPC form of a filter.
@@ -66,14 +81,20 @@ fn decode_clock(data: &[u8]) -> Option<Clock> {
 
 impl Backend for RpcBackend {
     async fn get_account(&self, key: &Pubkey) -> BackendResult<Option<Account>> {
-        let res = self.client.get_account_with_commitment(key, self.client.commitment()).await.map_err(transport)?;
-        Ok(res.value)
+        // One key through getMultipleAccounts: `getAccountInfo`'s client
+        // wraps transport failures as "AccountNotFound".
+        let res = self
+            .client
+            .get_multiple_accounts_with_commitment(&[*key], self.client.commitment())
+            .await
+            .map_err(|e| self.transport(e))?;
+        Ok(res.value.into_iter().next().flatten())
     }
 
     async fn get_multiple_accounts(&self, keys: &[Pubkey]) -> BackendResult<Vec<Option<Account>>> {
         let mut out = Vec::with_capacity(keys.len());
         for chunk in keys.chunks(MAX_MULTIPLE_ACCOUNTS) {
-            out.extend(self.client.get_multiple_accounts(chunk).await.map_err(transport)?);
+            out.extend(self.client.get_multiple_accounts(chunk).await.map_err(|e| self.transport(e))?);
         }
         Ok(out)
     }
@@ -92,7 +113,8 @@ impl Backend for RpcBackend {
             },
             ..RpcProgramAccountsConfig::default()
         };
-        let ui = self.client.get_program_ui_accounts_with_config(program, config).await.map_err(transport)?;
+        let ui =
+            self.client.get_program_ui_accounts_with_config(program, config).await.map_err(|e| self.transport(e))?;
         ui.into_iter()
             .map(|(key, a)| match a.decode::<Account>() {
                 Some(acc) => Ok((key, acc)),
@@ -102,7 +124,7 @@ impl Backend for RpcBackend {
     }
 
     async fn latest_blockhash(&self) -> BackendResult<Hash> {
-        self.client.get_latest_blockhash().await.map_err(transport)
+        self.client.get_latest_blockhash().await.map_err(|e| self.transport(e))
     }
 
     async fn send(&self, tx: &Transaction) -> BackendResult<Landed> {
@@ -111,7 +133,7 @@ impl Backend for RpcBackend {
             Err(e) => match e.get_transaction_error() {
                 Some(TransactionError::AlreadyProcessed) => Ok(Landed::default()),
                 Some(err) => Err(BackendError::rejected(tx, err)),
-                None => Err(transport(e)),
+                None => Err(self.transport(e)),
             },
         }
     }

@@ -1,0 +1,216 @@
+//! The `ballast` binary against its embedded ledger: a newcomer's whole
+//! session, and every bad input with its message and an unchanged ledger.
+//! Each test has its own HOME and ledger directory; nothing touches the
+//! network.
+
+use serde_json::Value;
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+struct Home {
+    dir: PathBuf,
+}
+
+impl Home {
+    fn new(name: &str) -> Home {
+        let dir = std::env::temp_dir().join(format!("ballast-cli-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Home { dir }
+    }
+
+    fn ledger(&self) -> PathBuf {
+        self.dir.join(".config/ballast/embedded/ledger.json")
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_ballast"))
+            .env("HOME", &self.dir)
+            .env_remove("RUST_LOG")
+            .args(if args.contains(&"-u") { &[][..] } else { &["-u", "embedded"][..] })
+            .args(args)
+            .output()
+            .expect("run ballast")
+    }
+
+    /// Run, require success, parse stdout as one JSON document.
+    fn json(&self, args: &[&str]) -> Value {
+        let mut all = args.to_vec();
+        all.extend(["--output", "json"]);
+        let out = self.run(&all);
+        assert!(out.status.success(), "{args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!("{args:?}: stdout is not one JSON document ({e}): {}", String::from_utf8_lossy(&out.stdout))
+        })
+    }
+
+    /// Run, require failure with `message` on stderr, and require that the
+    /// ledger file is byte for byte what it was.
+    fn refused(&self, args: &[&str], message: &str) {
+        let before = std::fs::read(self.ledger()).ok();
+        let out = self.run(args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{args:?} should fail");
+        assert!(stderr.contains(message), "{args:?}: expected `{message}` in: {stderr}");
+        assert!(stderr.trim_end().lines().last().unwrap_or("").starts_with("error: "), "{stderr}");
+        assert_eq!(std::fs::read(self.ledger()).ok(), before, "{args:?} changed the ledger");
+    }
+
+    fn setup(&self) {
+        let v = self.json(&["embedded", "setup"]);
+        assert_eq!(v["markets"], serde_json::json!(["SOL", "BTC", "ETH"]));
+        assert!(self.dir.join(".config/solana/id.json").exists(), "setup creates the default keypair");
+        self.json(&["account", "create"]);
+    }
+}
+
+impl Drop for Home {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn dec(v: &Value) -> f64 {
+    // Test-side comparison only: the CLI's amounts are exact strings.
+    v.as_str().unwrap_or_else(|| panic!("not an amount: {v}")).parse().unwrap()
+}
+
+#[test]
+fn a_newcomer_trades_through_a_price_move_and_withdraws_everything() {
+    let h = Home::new("flow");
+    h.setup();
+    let v = h.json(&["deposit", "1000"]);
+    assert_eq!(
+        (v["collateral_before"].as_str(), v["collateral_after"].as_str()),
+        (Some("0.000000"), Some("1000.000000"))
+    );
+
+    let v = h.json(&["trade", "SOL", "40"]);
+    assert_eq!(v["accepted"], true);
+    assert_eq!(v["fill"]["price"], "150.090000000", "150 plus a 6 bps spread");
+    assert_eq!(v["fill"]["fee"], "3.001800", "5 bps of 40 x 150.09");
+    assert!(v["signature"].is_string());
+    let healthy = dec(&v["health_after"]["initial"]);
+
+    let v = h.json(&["account", "show"]);
+    assert_eq!(v["collateral"], "996.998200");
+    assert_eq!(v["positions"][0]["size"], "40.000000000");
+    assert_eq!(v["positions"][0]["entry_price"], "150.090000000");
+    let liq = dec(&v["positions"][0]["liquidation_price"]);
+    assert!(liq > 120.0 && liq < 140.0, "liquidation price {liq}");
+
+    let v = h.json(&["embedded", "price", "SOL", "140"]);
+    assert_eq!((v["price"].as_str(), v["validity"].as_str()), (Some("140.000000000"), Some("Valid")));
+    let v = h.json(&["trade", "SOL", "1", "--dry-run"]);
+    assert_eq!((v["accepted"].as_bool(), v["signature"].is_null()), (Some(true), true));
+    let lower = dec(&v["health_before"]["initial"]);
+    assert!(lower < healthy, "a 10 dollar drop lowers health: {lower} vs {healthy}");
+
+    h.refused(&["withdraw", "500"], "InitialHealthNegative");
+    let v = h.json(&["trade", "SOL", "-40", "--reduce-only"]);
+    assert_eq!(v["positions_after"], serde_json::json!([]));
+    let v = h.json(&["withdraw", "all"]);
+    let paid = dec(&v["amount"]);
+    assert!(paid > 580.0 && paid < 600.0, "about 1000 - 400 loss - fees: {paid}");
+    let v = h.json(&["account", "show"]);
+    assert_eq!((v["collateral"].as_str(), v["free_collateral"].as_str()), (Some("0.000000"), Some("0.000000")));
+    h.json(&["account", "close"]);
+    h.refused(&["account", "show"], "no margin account 0");
+    let v = h.json(&["embedded", "reset"]);
+    assert_eq!(v["removed"].as_array().map(Vec::len), Some(2));
+    assert!(!h.ledger().exists());
+}
+
+#[test]
+fn every_bad_input_is_refused_with_a_clear_message_and_changes_nothing() {
+    let h = Home::new("bad");
+    h.setup();
+    h.json(&["deposit", "1000"]);
+    // Keypairs, clusters, ledgers.
+    h.refused(&["-k", "/nonexistent/k.json", "deposit", "1"], "cannot read keypair /nonexistent/k.json");
+    let junk = h.dir.join("junk.json");
+    std::fs::write(&junk, "not a keypair").unwrap();
+    h.refused(&["-k", junk.to_str().unwrap(), "deposit", "1"], "is not a JSON byte array");
+    h.refused(&["-u", "mainnet", "markets"], "unknown cluster `mainnet`");
+    let empty = h.dir.join("empty");
+    h.refused(&["--ledger", empty.to_str().unwrap(), "markets"], "no embedded ledger in");
+    h.refused(&["embedded", "setup"], "an embedded ledger already exists");
+    // Markets and amounts.
+    h.refused(&["trade", "DOGE", "1"], "unknown market `DOGE`: markets are SOL, BTC, ETH");
+    h.refused(&["deposit", "0"], "amount must be greater than zero, got `0`");
+    h.refused(&["deposit", "-5"], "amount must be greater than zero, got `-5`");
+    h.refused(&["deposit", "1.0000001"], "amount `1.0000001` has more than 6 decimal places");
+    h.refused(&["trade", "SOL", "0"], "size must not be zero");
+    h.refused(&["trade", "SOL", "0.0000000001"], "more than 9 decimal places");
+    h.refused(&["deposit", "20000"], "less than the 20000.000000 to deposit");
+    // Limits the program enforces, refused before sending.
+    h.refused(&["trade", "BTC", "60"], "OiCapExceeded");
+    h.refused(&["trade", "SOL", "1000"], "InitialHealthNegative");
+    h.refused(&["withdraw", "1000.000001"], "InsufficientCollateral");
+    h.refused(&["trade", "SOL", "1", "--limit-price", "150"], "LimitPriceExceeded");
+    h.refused(&["trade", "SOL", "1", "--reduce-only"], "ReduceOnlyViolated");
+    // A market governance put in reduce-only mode.
+    let op: Value =
+        serde_json::from_slice(&std::fs::read(h.dir.join(".config/ballast/embedded/operator.json")).unwrap()).unwrap();
+    let gov = h.dir.join("gov.json");
+    std::fs::write(&gov, op["governance"].to_string()).unwrap();
+    h.json(&["-k", gov.to_str().unwrap(), "gov", "set", "--market", "2", "status=reduce-only"]);
+    h.refused(&["trade", "ETH", "1"], "ReduceOnlyViolated");
+    // A stale feed.
+    h.json(&["embedded", "warp", "400", "--stale"]);
+    h.refused(&["trade", "SOL", "1"], "OracleGate");
+    // A damaged ledger, and a save that cannot complete.
+    let ledger = h.ledger();
+    let good = std::fs::read(&ledger).unwrap();
+    std::fs::write(&ledger, &good[..good.len() / 2]).unwrap();
+    h.refused(&["markets"], "is damaged");
+    std::fs::write(&ledger, &good).unwrap();
+    std::fs::create_dir_all(ledger.with_extension("tmp")).unwrap();
+    h.refused(&["deposit", "1"], "cannot save the embedded ledger");
+    std::fs::remove_dir(ledger.with_extension("tmp")).unwrap();
+    assert_eq!(h.json(&["account", "show"])["collateral"], "1000.000000", "the unsaved deposit was not kept");
+}
+
+#[test]
+fn an_rpc_timeout_is_one_clear_error() {
+    // A node that accepts connections and never answers.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let h = Home::new("timeout");
+    let out = Command::new(env!("CARGO_BIN_EXE_ballast"))
+        .env("HOME", &h.dir)
+        .args(["-u", &url, "--timeout", "1", "markets"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("timed out") || stderr.contains("timeout"), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "one sentence: {stderr}");
+    drop(listener);
+}
+
+#[test]
+fn every_command_has_help_with_an_example() {
+    let h = Home::new("help");
+    for cmd in [
+        &["account", "create"][..],
+        &["deposit"],
+        &["withdraw"],
+        &["trade"],
+        &["positions"],
+        &["markets"],
+        &["lp", "deposit"],
+        &["lp", "withdraw"],
+        &["lp", "show"],
+        &["embedded", "setup"],
+        &["embedded", "price"],
+        &["embedded", "warp"],
+        &["gov", "set"],
+    ] {
+        let mut args = cmd.to_vec();
+        args.push("--help");
+        let out = h.run(&args);
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success() && text.contains("Example: ballast"), "{cmd:?} --help: {text}");
+    }
+}
