@@ -27,10 +27,11 @@ pub const USD: u64 = 1_000_000;
 /// One unit of base (9 decimals).
 pub const BASE: i64 = 1_000_000_000;
 
-/// The demo's markets: symbol, starting price in dollars, maximum leverage
-/// (IMR = 1 / leverage, MMR half of it) and open-interest cap in base units.
+/// The demo's markets: symbol, starting price (PRICE_PRECISION), maximum
+/// leverage (IMR = 1 / leverage, MMR half of it) and open-interest cap in
+/// base units.
 pub const MARKETS: [(&str, i64, u32, u64); 3] =
-    [("SOL", 150, 10, 20_000), ("BTC", 60_000, 20, 50), ("ETH", 3_000, 20, 1_000)];
+    [("SOL", 150 * ONE, 10, 20_000), ("BTC", 60_000 * ONE, 20, 50), ("ETH", 3_000 * ONE, 20, 1_000)];
 
 /// The operator's keys.
 pub struct Operator {
@@ -148,8 +149,9 @@ async fn fund_lamports(tc: &mut TestContext, who: &Pubkey, lamports: u64) {
     tc.set_account(who, &account);
 }
 
-/// Build the venue of `markets` (symbol, price in dollars, leverage, OI
-/// cap) with `pool_funds` of house liquidity, at the bank's current clock.
+/// Build the venue of `markets` (symbol, price at PRICE_PRECISION,
+/// leverage, OI cap) with `pool_funds` of house liquidity, at the bank's
+/// current clock.
 pub async fn create(tc: &mut TestContext, markets: &[(&str, i64, u32, u64)], pool_funds: u64) -> Result<Demo> {
     let operator = Operator::new();
     let gov = &operator.governance;
@@ -170,7 +172,7 @@ pub async fn create(tc: &mut TestContext, markets: &[(&str, i64, u32, u64)], poo
     let mut out = Vec::new();
     for (index, &(symbol, price, leverage, oi_cap)) in markets.iter().enumerate() {
         let sources = [SourceKind::PythPull, SourceKind::SwitchboardOnDemand]
-            .map(|k| SourceFixture::new(k, price * ONE, 0, clock.unix_timestamp, clock.slot));
+            .map(|k| SourceFixture::new(k, price, 0, clock.unix_timestamp, clock.slot));
         let guards = GuardParams::from(ballast_risk::oracle::Guards::default_liquid());
         let feed = create_feed(tc, &adapter_gov, symbol, &sources, guards).await;
         refresh(tc, &feed, &sources).await.context("refresh")?;
@@ -238,4 +240,49 @@ pub async fn publish(tc: &mut TestContext, feed: &Pubkey, price: i64, conf: u64)
         sources.push(SourceFixture { address: s.account, feed_id: s.feed_id, ..fixture });
     }
     refresh(tc, feed, &sources).await.map_err(|e| anyhow!("refresh {feed}: {e}"))
+}
+
+/// Set fields of market `index` (or of the exchange, for `None`) by their
+/// governance names (`vol_cap_bps`, `stress_mult_bps`, ...) with the
+/// program's own field setters, then run the program's full listing
+/// validation on the result before writing it: the operator of a lab or a
+/// local ledger reconfiguring its venue, without the timelock or the
+/// factor-2 step a live governance change is held to.
+pub async fn override_params(tc: &mut TestContext, index: Option<u16>, values: &[(String, u64)]) -> Result<()> {
+    use margin_engine::engine::governance::{exchange_set_raw, market_set_raw, EXCHANGE_FIELDS, MARKET_FIELDS};
+    use margin_engine::instructions::{AddMarketParams, InitializeExchangeParams};
+    use margin_engine::state::Exchange;
+    let table: &[_] = if index.is_some() { &MARKET_FIELDS } else { &EXCHANGE_FIELDS };
+    let mut codes = Vec::new();
+    for (name, value) in values {
+        let code = table.iter().position(|f| f.name == name).ok_or_else(|| {
+            let names: Vec<&str> = table.iter().map(|f| f.name).collect();
+            anyhow!("unknown parameter `{name}`; parameters: {}", names.join(", "))
+        })?;
+        codes.push((code as u8, *value, name));
+    }
+    let refused = |name: &str, e: anchor_lang::error::Error| anyhow!("parameter {name}: {e}");
+    match index {
+        Some(i) => {
+            let key = ix::market_address(i);
+            let account = tc.account(&key).await.ok_or_else(|| anyhow!("no market {i}"))?;
+            let mut m: Market = ballast_client::decode::zero_copy(&account.data)?;
+            for (code, value, name) in &codes {
+                market_set_raw(&mut m, *code, *value).map_err(|e| refused(name, e))?;
+            }
+            AddMarketParams::of(&m).validate().map_err(|e| refused("market", e))?;
+            patch::<Market>(tc, &key, |stored| *stored = m).await;
+        }
+        None => {
+            let key = ix::exchange_address();
+            let account = tc.account(&key).await.ok_or_else(|| anyhow!("no exchange"))?;
+            let mut e: Exchange = ballast_client::decode::zero_copy(&account.data)?;
+            for (code, value, name) in &codes {
+                exchange_set_raw(&mut e, *code, *value).map_err(|err| refused(name, err))?;
+            }
+            InitializeExchangeParams::of(&e).validate().map_err(|err| refused("exchange", err))?;
+            patch::<Exchange>(tc, &key, |stored| *stored = e).await;
+        }
+    }
+    Ok(())
 }
