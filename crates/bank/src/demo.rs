@@ -226,9 +226,9 @@ pub async fn fund(
     Ok(ata)
 }
 
-/// Have every source of `feed` publish `price` ± `conf` at the bank's
-/// current clock, then refresh the feed; returns what the adapter made of it.
-pub async fn publish(tc: &mut TestContext, feed: &Pubkey, price: i64, conf: u64) -> Result<FeedRefreshed> {
+/// The sources `feed` is configured with, as fixtures publishing `price` ±
+/// `conf` at the bank's current clock.
+pub async fn feed_sources(tc: &mut TestContext, feed: &Pubkey, price: i64, conf: u64) -> Result<Vec<SourceFixture>> {
     let account = tc.account(feed).await.ok_or_else(|| anyhow!("feed {feed} does not exist"))?;
     let state: PriceFeed =
         oracle_adapter::reader::decode_feed(&account.data).map_err(|e| anyhow!("feed {feed}: {e:?}"))?;
@@ -239,6 +239,13 @@ pub async fn publish(tc: &mut TestContext, feed: &Pubkey, price: i64, conf: u64)
         let fixture = SourceFixture::new(kind, price, conf, clock.unix_timestamp, clock.slot);
         sources.push(SourceFixture { address: s.account, feed_id: s.feed_id, ..fixture });
     }
+    Ok(sources)
+}
+
+/// Have every source of `feed` publish `price` ± `conf` at the bank's
+/// current clock, then refresh the feed; returns what the adapter made of it.
+pub async fn publish(tc: &mut TestContext, feed: &Pubkey, price: i64, conf: u64) -> Result<FeedRefreshed> {
+    let sources = feed_sources(tc, feed, price, conf).await?;
     refresh(tc, feed, &sources).await.map_err(|e| anyhow!("refresh {feed}: {e}"))
 }
 

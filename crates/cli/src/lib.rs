@@ -21,6 +21,7 @@ pub mod lp;
 pub mod out;
 pub mod report;
 pub mod session;
+pub mod stress;
 pub mod trader;
 
 /// Output format, as in the Solana CLI.

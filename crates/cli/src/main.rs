@@ -113,6 +113,10 @@ enum Command {
         #[command(subcommand)]
         command: GovCommand,
     },
+    /// Replay a market crash through the real programs and report what broke.
+    ///
+    /// Example: ballast stress ; ballast stress --compare --prices ../shared/data/prices/LUNAUSDT_1m_binance_2022-05-07_2022-05-13.csv --path-secs-per-slot 60
+    Stress(ballast_cli::stress::StressArgs),
     /// Oracle tools.
     Oracle {
         #[command(subcommand)]
@@ -139,13 +143,17 @@ async fn dispatch<B: Backend>(s: &Session<'_, B>, cli: &Cli) -> anyhow::Result<(
         Command::Markets => trader::markets(s).await,
         Command::Lp { command } => lp::run(s, command).await,
         Command::Gov { command } => gov_cmd::run(s, command).await,
-        Command::Embedded { .. } | Command::Oracle { .. } => unreachable!("handled in `run`"),
+        Command::Embedded { .. } | Command::Oracle { .. } | Command::Stress(_) => unreachable!("handled in `run`"),
     }
 }
 
 async fn run(cli: &Cli) -> anyhow::Result<()> {
     if let Command::Oracle { command: OracleCommand::Inspect(args) } = &cli.command {
         return inspect::run(args, cli.output);
+    }
+    if let Command::Stress(args) = &cli.command {
+        ballast_cli::out::quiet_program_logs()?;
+        return ballast_cli::stress::run(args, cli.output == Output::Json).await;
     }
     let file = read_solana_config(&expand_home(&cli.config))?;
     let r =
@@ -192,7 +200,7 @@ async fn run(cli: &Cli) -> anyhow::Result<()> {
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn,tarpc=error".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn,tarpc=error,solana_metrics=error".into()),
         )
         .with_writer(std::io::stderr)
         .init();

@@ -1,18 +1,30 @@
 //! # ballast-sim
 //!
-//! The stress lab's building blocks. So far:
+//! The stress lab: real crashes (or a seeded synthetic one) replayed slot
+//! by slot through the real programs in the in-process bank.
 //! - [`prices`]: real crash price files, every format in `data/prices`,
 //!   loaded oldest first into exact fixed-point prices;
 //! - [`synthetic`]: a seeded generator of crash paths (geometric Brownian
 //!   motion with jumps, volatility regimes and a crash template);
 //! - [`oracle`]: the slot clock (with congestion) and two emulated
-//!   publishers with faults, written into the bank for the real adapter.
+//!   publishers with faults, written into the bank for the real adapter;
+//! - [`scenario`]: what a run replays (TOML), and parameter sets;
+//! - [`agents`]: traders, LPs and the thin-market adversary;
+//! - [`lab`]: the run loop, with [`state`]'s invariants after every slot;
+//! - [`report`] and [`chart`]: totals, the summary, the comparison table,
+//!   JSON and an SVG chart.
 //!
 //! Off-chain only: floating point is allowed here (the generator), never in
 //! the programs.
 
+pub mod agents;
+pub mod chart;
+pub mod lab;
 pub mod oracle;
 pub mod prices;
+pub mod report;
+pub mod scenario;
+pub mod state;
 pub mod synthetic;
 
 pub use prices::{load_candles, Candle, PricePath};

@@ -1,0 +1,366 @@
+//! The run loop: the demo venue in the in-process bank, one market fed by
+//! the two emulated sources through the real adapter, agents and a keeper
+//! sending real transactions, and after every slot the conservation and
+//! zero-sum invariants of SECURITY.md. A violation stops the run and names
+//! the slot's transactions.
+
+use crate::agents::{base_for, decide, traits, Dice, Order, Trader, View};
+use crate::oracle::{OracleFaults, Publishers, SlotClock};
+use crate::prices::PricePath;
+use crate::report::{Report, SlotRow, Totals};
+use crate::scenario::{ParamSet, Scenario};
+use crate::state::{read_state, Chain};
+use anyhow::{anyhow, Context, Result};
+use ballast_bank::context::{keypair, ContextBuilder, TestContext};
+use ballast_bank::demo::{self, Demo, BASE, USD};
+use ballast_bank::setup::balance;
+use ballast_client::engine::{self as ix, ExchangeKeys};
+use ballast_client::oracle as oix;
+use ballast_client::simulate::Sim;
+use ballast_client::venue::{load_venue, Venue};
+use ballast_keeper::{Config as KeeperConfig, Keeper};
+use margin_engine::state::MarginAccount;
+use margin_engine::instructions::TradeParams;
+use solana_program_test::BanksClientError;
+use solana_sdk::instruction::{Instruction, InstructionError};
+use solana_sdk::pubkey::Pubkey;
+use solana_sdk::signature::{Keypair, Signer};
+use solana_sdk::transaction::TransactionError;
+use std::time::Instant;
+
+/// First slot and unix time of a run.
+const S0: u64 = 1_000;
+const T0: i64 = 1_700_000_000;
+
+/// The adversary's deposit, dollars.
+const ADVERSARY_USD: u64 = 200_000;
+
+/// Everything a run drives.
+struct Lab {
+    tc: TestContext,
+    demo: Demo,
+    feed: Pubkey,
+    sources: Vec<Pubkey>,
+    traders: Vec<Trader>,
+    lps: Vec<(Keypair, Pubkey)>,
+    adversary: Option<Trader>,
+    totals: Totals,
+    log: Vec<String>,
+}
+
+fn error_name(e: &BanksClientError, program: &Pubkey) -> String {
+    match e {
+        BanksClientError::TransactionError(TransactionError::InstructionError(_, InstructionError::Custom(c)))
+        | BanksClientError::SimulationError {
+            err: TransactionError::InstructionError(_, InstructionError::Custom(c)), ..
+        } => ballast_client::errors::program_error(program, *c).map_or_else(|| format!("Custom({c})"), |p| p.name.clone()),
+        other => format!("{other:?}").chars().take(60).collect(),
+    }
+}
+
+impl Lab {
+    fn keys(&self) -> &ExchangeKeys {
+        &self.demo.keys
+    }
+
+    /// Send one transaction as `signer`; count it, or its refusal by name.
+    async fn send(&mut self, what: String, ixs: &[Instruction], signer: &Keypair) -> bool {
+        self.log.push(what);
+        match self.tc.process(ixs, &[signer]).await {
+            Ok(()) => {
+                self.totals.transactions += 1;
+                true
+            }
+            Err(e) => {
+                let program = ixs.last().map(|i| i.program_id).unwrap_or_default();
+                *self.totals.refused.entry(error_name(&e, &program)).or_default() += 1;
+                false
+            }
+        }
+    }
+
+    async fn fund(&mut self, owner: &Pubkey, usd: u64) -> Result<Pubkey> {
+        let mint = self.keys().collateral_mint;
+        demo::fund(&mut self.tc, &self.demo.operator, &mint, owner, 1_000_000_000, usd * USD).await
+    }
+
+    /// A trader with margin account 0 holding `usd` of collateral.
+    async fn trader(&mut self, usd: u64, leverage_x100: u64, long: bool, herd: bool, panicky: bool) -> Result<Trader> {
+        let key = keypair();
+        let token = self.fund(&key.pubkey(), usd).await?;
+        let margin = ix::margin_address(&key.pubkey(), 0);
+        let open = [ix::create_account(key.pubkey(), 0), ix::deposit(key.pubkey(), margin, token, self.keys(), usd * USD)];
+        self.tc.process(&open, &[&key]).await.context("create and fund a trader")?;
+        self.totals.flows.deposited += usd * USD;
+        Ok(Trader { key, token, margin, deposit_usd: usd, leverage_x100, long, herd, panicky, out_until: 0 })
+    }
+
+    fn order(&self, t: &Trader, base: i64, reduce_only: bool) -> Instruction {
+        let limit = if base > 0 { i64::MAX } else { 1 };
+        let p = TradeParams { base, limit_price: limit, reduce_only };
+        ix::trade(t.key.pubkey(), t.margin, self.keys(), 0, self.feed, p, &[])
+    }
+
+    /// The venue and `t`'s margin account, as the CLI's preview reads them.
+    async fn view(&mut self, t: &Trader) -> Result<(Venue, MarginAccount)> {
+        let venue = load_venue(&self.tc.backend()).await?;
+        let acc = self.tc.account(&t.margin).await.ok_or_else(|| anyhow!("no margin account {}", t.margin))?;
+        Ok((venue, ballast_client::decode::zero_copy(&acc.data)?))
+    }
+
+    /// The largest buy the program would accept from `t` now (the
+    /// preview's bisection, as an attacker would size it).
+    async fn max_buy(&mut self, t: &Trader, price: i64) -> Result<i64> {
+        let (venue, acc) = self.view(t).await?;
+        let sim = Sim::new(&venue);
+        let (mut ok, mut bad) = (0i64, base_for((ADVERSARY_USD * 100) as i64, price).max(2));
+        while bad - ok > 1 {
+            let mid = ok + (bad - ok) / 2;
+            if sim.trade(&acc, 0, mid, i64::MAX, false).is_ok() {
+                ok = mid;
+            } else {
+                bad = mid;
+            }
+        }
+        Ok(ok)
+    }
+
+    /// Withdraw everything the program releases from `t`'s account,
+    /// found by the program's own check on copies.
+    async fn withdraw_free(&mut self, t: &Trader) -> Result<u64> {
+        let (venue, acc) = self.view(t).await?;
+        let free = Sim::new(&venue).max_withdraw(&acc);
+        if free == 0 {
+            return Ok(0);
+        }
+        let pairs = if acc.has_positions() { vec![(ix::market_address(0), self.feed)] } else { vec![] };
+        let w = ix::withdraw(t.key.pubkey(), t.margin, t.token, self.keys(), free, &pairs);
+        let key = t.key.insecure_clone();
+        Ok(if self.send(format!("withdraw {free}"), &[w], &key).await { free } else { 0 })
+    }
+}
+
+/// Run `s` under `params` over `path`; `progress` sees each finished step.
+pub async fn run(s: &Scenario, params: &ParamSet, path: &PricePath, progress: &mut dyn FnMut(u64)) -> Result<Report> {
+    s.validate()?;
+    let started = Instant::now();
+    let path_t0 = path.points.first().map(|p| p.0).ok_or_else(|| anyhow!("empty price path"))?;
+    let price_at = |step: u64| path.at(path_t0 + (step as f64 * s.path_secs_per_slot) as i64).unwrap_or(1).max(1);
+    let mut tc = ContextBuilder::new().start().await;
+    tc.set_clock(S0, T0).await;
+    let oi_cap = i64::MAX as u64 / BASE as u64;
+    let demo = demo::create(&mut tc, &[(s.symbol.as_str(), price_at(0), s.leverage, oi_cap)], s.pool_usd * USD).await?;
+    let overrides = |m: &std::collections::BTreeMap<String, u64>| m.iter().map(|(k, v)| (k.clone(), *v)).collect::<Vec<_>>();
+    demo::override_params(&mut tc, Some(0), &overrides(&params.market)).await?;
+    demo::override_params(&mut tc, None, &overrides(&params.exchange)).await?;
+    let feed = demo.markets[0].1;
+    let sources = demo::feed_sources(&mut tc, &feed, price_at(0), 0).await?;
+    let mut lab = Lab {
+        tc,
+        demo,
+        feed,
+        sources: sources.iter().map(|x| x.address).collect(),
+        traders: Vec::new(),
+        lps: Vec::new(),
+        adversary: None,
+        totals: Totals::default(),
+        log: Vec::new(),
+    };
+    lab.totals.flows.lp_in = s.pool_usd * USD;
+
+    // Agents.
+    let mut dice = Dice::new(s.seed);
+    for _ in 0..s.traders {
+        let (usd, lev, long, herd, panicky) = traits(&mut dice, s.leverage);
+        let t = lab.trader(usd, lev, long, herd, panicky).await?;
+        lab.traders.push(t);
+    }
+    for _ in 0..s.lps {
+        let key = keypair();
+        let usd = s.pool_usd / 10;
+        let token = lab.fund(&key.pubkey(), usd).await?;
+        let d = ix::lp_deposit(key.pubkey(), token, lab.keys(), usd * USD, &lab.demo.markets);
+        lab.tc.process(&[d], &[&key]).await.context("LP deposit")?;
+        lab.totals.flows.lp_in += usd * USD;
+        lab.lps.push((key, token));
+    }
+    let adversary_step = ((s.slots as f64) * s.adversary_at) as u64;
+    if s.adversary {
+        let t = lab.trader(ADVERSARY_USD, s.leverage as u64 * 95, true, false, false).await?;
+        lab.adversary = Some(t);
+    }
+    let keeper_key = keypair();
+    let reward = lab.fund(&keeper_key.pubkey(), 0).await?;
+    let config = KeeperConfig {
+        accounts_per_tick: s.keeper.accounts_per_pass,
+        retries: 0,
+        backoff_ms: 0,
+        ..KeeperConfig::default()
+    };
+    let mut keeper = Keeper::new(lab.tc.backend(), keeper_key, reward, config);
+
+    // Oracle publishers with the faults (the adversary's spike is a
+    // divergence of the second source).
+    let f = &s.faults;
+    let abs = |x: u64| S0 + x;
+    let divergence = if s.adversary {
+        Some((abs(adversary_step + 1), abs(adversary_step + 1 + s.adversary_slots), s.adversary_spike_bps))
+    } else {
+        f.divergence.map(|(a, b, bps)| (abs(a), abs(b), bps))
+    };
+    let faults = OracleFaults {
+        dark: f.dark.map(|(i, a, b)| (i, abs(a), abs(b))),
+        lag: f.lag.map(|(i, a, b, l)| (i, abs(a), abs(b), l)),
+        divergence,
+    };
+    let mut publishers = Publishers::from_sources(sources, faults);
+    let clock = SlotClock { start_slot: S0, start_time: T0, ms_per_slot: 400, stretch: f.stretch };
+
+    let first = lab.read(T0, S0).await?;
+    let mut chain = Chain::new(&first);
+    let mut rows = Vec::with_capacity(s.slots as usize);
+    let (mut high, mut history) = (price_at(0), vec![price_at(0)]);
+    let mut lp_panicked = false;
+    let mut violations = Vec::new();
+    let mut bases: Vec<i64> = vec![0; lab.traders.len()];
+
+    for step in 1..=s.slots {
+        lab.log.clear();
+        let slot = S0 + step;
+        let t = clock.unix(slot);
+        lab.tc.set_clock(slot, t).await;
+        let price = price_at(step);
+        for src in publishers.publish(price, t, slot) {
+            lab.tc.set_account(&src.address, &src.account());
+        }
+        let refresh = oix::refresh(lab.feed, &lab.sources);
+        match lab.tc.process(&[refresh], &[]).await {
+            Ok(()) => lab.totals.transactions += 1,
+            Err(e) => *lab.totals.refused.entry(error_name(&e, &oracle_adapter::ID)).or_default() += 1,
+        }
+        let oracle = chain.oracle_price(&mut lab.tc, &lab.feed).await?;
+        high = high.max(oracle);
+        history.push(oracle);
+        let back = history[history.len().saturating_sub(101)];
+        let view = View {
+            step,
+            price: oracle,
+            trend_bps: ((oracle as i128 - back as i128) * 10_000 / back.max(1) as i128) as i64,
+            drawdown_bps: ((high as i128 - oracle as i128) * 10_000 / high.max(1) as i128) as i64,
+        };
+
+        // Traders.
+        for i in 0..lab.traders.len() {
+            let order = decide(&mut lab.traders[i], bases[i], &view, s.activity, &mut dice);
+            let (base, reduce) = match order {
+                None => continue,
+                Some(Order::Close) => (-bases[i], true),
+                Some(Order::Notional(usd)) => (base_for(usd, oracle), false),
+            };
+            if base == 0 {
+                continue;
+            }
+            let o = lab.order(&lab.traders[i], base, reduce);
+            let key = lab.traders[i].key.insecure_clone();
+            lab.send(format!("trader {i} trade {base}"), &[o], &key).await;
+        }
+        // The panicking LP.
+        if !lp_panicked && view.drawdown_bps > 1_200 {
+            lp_panicked = true;
+            if let Some((key, token)) = lab.lps.first().map(|(k, t)| (k.insecure_clone(), *t)) {
+                let shares = chain.lp_shares(&mut lab.tc, &key.pubkey()).await;
+                let before = balance(&mut lab.tc, &token).await;
+                let w = ix::lp_withdraw(key.pubkey(), token, lab.keys(), shares, &lab.demo.markets);
+                if shares > 0 && lab.send("LP 0 withdraws all".into(), &[w], &key).await {
+                    lab.totals.flows.lp_out += balance(&mut lab.tc, &token).await - before;
+                }
+            }
+        }
+        // The adversary.
+        if let Some(adv) = lab.adversary.take() {
+            if step == adversary_step {
+                let size = lab.max_buy(&adv, oracle).await?;
+                let o = lab.order(&adv, size, false);
+                lab.send("adversary opens a maximal long".into(), &[o], &adv.key.insecure_clone()).await;
+            } else if step > adversary_step && step <= adversary_step + s.adversary_slots {
+                let got = lab.withdraw_free(&adv).await?;
+                lab.totals.flows.withdrawn += got;
+                let size = lab.max_buy(&adv, oracle).await?.max(1);
+                let more = lab.order(&adv, size, false);
+                lab.send("adversary borrows against the spike".into(), &[more], &adv.key.insecure_clone()).await;
+            } else if step == adversary_step + s.adversary_slots + 1 || step == s.slots {
+                let base = chain.position(&mut lab.tc, &adv.margin).await;
+                if base != 0 {
+                    let o = lab.order(&adv, -base, true);
+                    lab.send("adversary closes".into(), &[o], &adv.key.insecure_clone()).await;
+                }
+                let got = lab.withdraw_free(&adv).await?;
+                lab.totals.flows.withdrawn += got;
+            }
+            lab.adversary = Some(adv);
+        }
+        // The keeper.
+        let offline = f.keepers_offline.is_some_and(|(a, b)| (a..b).contains(&step));
+        let mut row = SlotRow { step, path_price: price, ..SlotRow::default() };
+        if !offline && step % s.keeper.every_slots.max(1) == 0 {
+            let r = keeper.tick().await?;
+            lab.totals.transactions += (r.calls + r.resolved + r.settled + r.breakers) as u64;
+            lab.totals.throttled += r.throttled as u64;
+            row.liquidated = r.liquidated as u64;
+            row.liquidated_notional = r.notional;
+        }
+
+        // Invariants and metrics.
+        let state = lab.read(t, slot).await?;
+        if let Err(v) = state.check() {
+            violations.push(format!("slot {slot}: {v}; this slot's transactions: {}", lab.log.join("; ")));
+            chain.record(&state, &mut row);
+            rows.push(row);
+            break;
+        }
+        for (b, acc) in bases.iter_mut().zip(&state.accounts) {
+            *b = acc.1.open_positions().next().map_or(0, |p| p.base);
+        }
+        chain.record(&state, &mut row);
+        lab.totals.liquidations += row.liquidated;
+        lab.totals.liquidated_notional += row.liquidated_notional;
+        rows.push(row);
+        progress(step);
+    }
+
+    let last = lab.read(clock.unix(S0 + s.slots), S0 + s.slots).await?;
+    let mut totals = std::mem::take(&mut lab.totals);
+    chain.finish(&first, &last, &mut totals);
+    if let Some(adv) = &lab.adversary {
+        let wallet = balance(&mut lab.tc, &adv.token).await as i64;
+        totals.adversary_pnl = Some(wallet - (ADVERSARY_USD * USD) as i64);
+    }
+    totals.flows.keeper_rewards = balance(&mut lab.tc, &reward).await;
+    totals.flows.vaults_end = last.vaults();
+    for (row, equity) in rows.iter_mut().zip(chain.worst_path()) {
+        row.worst_equity = equity;
+    }
+    let wall = started.elapsed().as_secs_f64();
+    Ok(Report {
+        params: params.name.clone(),
+        slots: rows.len() as u64,
+        wall_secs: wall,
+        tx_per_sec: totals.transactions as f64 / wall.max(1e-9),
+        worst_account: chain.worst(),
+        totals,
+        violations,
+        rows,
+    })
+}
+
+impl Lab {
+    /// Every margin account the lab created, traders first.
+    fn account_keys(&self) -> Vec<Pubkey> {
+        self.traders.iter().chain(self.adversary.as_ref()).map(|t| t.margin).collect()
+    }
+
+    async fn read(&mut self, t: i64, slot: u64) -> Result<crate::state::State> {
+        let keys = self.account_keys();
+        read_state(&mut self.tc, &self.demo, &keys, t, slot).await
+    }
+}

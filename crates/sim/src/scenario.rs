@@ -1,0 +1,199 @@
+//! What a stress run replays: the price path, the agents, the faults, the
+//! keepers and the venue's parameters. Scenarios and parameter sets are
+//! TOML files (unknown keys are errors); every field has a default, so the
+//! empty scenario is the README's default synthetic crash.
+
+use crate::synthetic::SyntheticParams;
+use anyhow::{bail, Context, Result};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// One run's setup.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Scenario {
+    /// Seed of the agents (and of the synthetic path unless it has its own).
+    pub seed: u64,
+    /// Market symbol.
+    pub symbol: String,
+    /// Slots to run.
+    pub slots: u64,
+    /// A price file from `data/prices` (any supported format); none: the
+    /// synthetic generator.
+    pub prices: Option<PathBuf>,
+    /// Price-path seconds per slot: how fast the path is replayed (a
+    /// 1-minute candle per slot is 60).
+    pub path_secs_per_slot: f64,
+    /// Traders.
+    pub traders: usize,
+    /// LPs (besides the house, which seeds the pool).
+    pub lps: usize,
+    /// House liquidity in the pool, dollars.
+    pub pool_usd: u64,
+    /// Maximum leverage of the market (IMR = 1 / leverage).
+    pub leverage: u32,
+    /// Agents act with this probability per slot.
+    pub activity: f64,
+    /// The thin-market adversary (Mango 2022): at this fraction of the run
+    /// it opens a maximal long and one oracle source is pushed up by
+    /// `adversary_spike_bps` for `adversary_slots` slots.
+    pub adversary: bool,
+    /// Where the adversary strikes, as a fraction of the run.
+    pub adversary_at: f64,
+    /// Spike of the manipulated source, bps.
+    pub adversary_spike_bps: i64,
+    /// Length of the spike, slots.
+    pub adversary_slots: u64,
+    /// Faults.
+    pub faults: Faults,
+    /// Keepers.
+    pub keeper: KeeperSetup,
+}
+
+/// Fault injection, by slot offset from the start of the run.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Faults {
+    /// One source stops publishing: `[source, from, until]`.
+    pub dark: Option<(usize, u64, u64)>,
+    /// One source publishes late: `[source, from, until, lag_slots]`.
+    pub lag: Option<(usize, u64, u64, u64)>,
+    /// The second source diverges: `[from, until, bps]`.
+    pub divergence: Option<(u64, u64, i64)>,
+    /// Slots take longer (congestion): `[from, until, ms_per_slot]`.
+    pub stretch: Option<(u64, u64, u64)>,
+    /// Keepers offline: `[from, until]`.
+    pub keepers_offline: Option<(u64, u64)>,
+}
+
+/// The liquidation keepers.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct KeeperSetup {
+    /// A keeper pass every this many slots (its latency).
+    pub every_slots: u64,
+    /// Accounts it may liquidate per pass (its capacity).
+    pub accounts_per_pass: usize,
+}
+
+impl Default for KeeperSetup {
+    fn default() -> Self {
+        KeeperSetup { every_slots: 2, accounts_per_pass: 16 }
+    }
+}
+
+impl Default for Scenario {
+    /// The default crash: 2,000 slots of the default synthetic path (one
+    /// path second per slot), 100 traders, 3 LPs, a 2M pool, 10x leverage,
+    /// the adversary at 40 % of the run.
+    fn default() -> Scenario {
+        Scenario {
+            seed: 7,
+            symbol: "SOL".into(),
+            slots: 2_000,
+            prices: None,
+            path_secs_per_slot: 1.0,
+            traders: 100,
+            lps: 3,
+            pool_usd: 2_000_000,
+            leverage: 10,
+            activity: 0.02,
+            adversary: true,
+            adversary_at: 0.4,
+            adversary_spike_bps: 3_000,
+            adversary_slots: 20,
+            faults: Faults::default(),
+            keeper: KeeperSetup::default(),
+        }
+    }
+}
+
+impl Scenario {
+    /// Read a scenario file.
+    pub fn from_file(path: &Path) -> Result<Scenario> {
+        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read scenario {}", path.display()))?;
+        let s: Scenario = toml::from_str(&text).with_context(|| format!("invalid scenario {}", path.display()))?;
+        s.validate()?;
+        Ok(s)
+    }
+
+    /// Refuse scenarios that cannot run.
+    pub fn validate(&self) -> Result<()> {
+        if self.slots == 0 || self.slots > 1_000_000 {
+            bail!("slots must be between 1 and 1,000,000, got {}", self.slots);
+        }
+        if !(self.path_secs_per_slot > 0.0) {
+            bail!("path_secs_per_slot must be positive");
+        }
+        if !(0.0..=1.0).contains(&self.activity) || !(0.0..=1.0).contains(&self.adversary_at) {
+            bail!("activity and adversary_at are fractions between 0 and 1");
+        }
+        if self.traders > 5_000 || self.lps > 100 {
+            bail!("at most 5,000 traders and 100 LPs");
+        }
+        if self.leverage == 0 || self.leverage > 50 {
+            bail!("leverage must be between 1 and 50");
+        }
+        Ok(())
+    }
+
+    /// The synthetic path this scenario replays when it has no price file.
+    pub fn synthetic(&self) -> SyntheticParams {
+        SyntheticParams { seed: self.seed, steps: self.slots as usize + 1, ..SyntheticParams::default() }
+    }
+}
+
+/// A named set of parameter overrides, by governance field name (the names
+/// `ballast gov` takes).
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ParamSet {
+    /// Shown in the comparison table.
+    pub name: String,
+    /// Market fields.
+    pub market: BTreeMap<String, u64>,
+    /// Exchange fields.
+    pub exchange: BTreeMap<String, u64>,
+}
+
+impl ParamSet {
+    /// Read a parameter file; its name defaults to the file stem.
+    pub fn from_file(path: &Path) -> Result<ParamSet> {
+        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read params {}", path.display()))?;
+        let mut p: ParamSet = toml::from_str(&text).with_context(|| format!("invalid params {}", path.display()))?;
+        if p.name.is_empty() {
+            p.name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        }
+        Ok(p)
+    }
+
+    /// Ballast's dynamic margin as listed: no overrides.
+    pub fn dynamic() -> ParamSet {
+        ParamSet { name: "dynamic".into(), ..ParamSet::default() }
+    }
+
+    /// Static margin: no volatility, size, confidence or stress add-ons.
+    pub fn static_margin() -> ParamSet {
+        let market = [("vol_cap_bps", 10_000), ("size_factor_bps", 0), ("conf_margin_mult_bps", 0)];
+        ParamSet {
+            name: "static".into(),
+            market: market.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+            exchange: [("stress_mult_bps".to_string(), 10_000)].into_iter().collect(),
+        }
+    }
+
+    /// Dynamic margin with the price-band breaker at its widest (50 %).
+    pub fn no_breakers() -> ParamSet {
+        ParamSet {
+            name: "breakers off".into(),
+            market: [("band_bps".to_string(), 5_000)].into_iter().collect(),
+            ..ParamSet::default()
+        }
+    }
+
+    /// The built-in comparison: static, dynamic, dynamic without breakers.
+    pub fn builtin() -> Vec<ParamSet> {
+        vec![ParamSet::static_margin(), ParamSet::dynamic(), ParamSet::no_breakers()]
+    }
+}

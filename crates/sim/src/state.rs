@@ -1,0 +1,222 @@
+//! The chain as the lab reads it after every slot: the SECURITY.md
+//! invariants over it, and the metrics it feeds into the report.
+
+use crate::report::{SlotRow, Totals};
+use anyhow::Result;
+use ballast_bank::context::TestContext;
+use ballast_bank::demo::Demo;
+use ballast_bank::setup::{balance, load};
+use ballast_client::engine as ix;
+use ballast_risk::oracle::Validity;
+use margin_engine::engine::health::{account_health, quote_from_reading, MarketQuote, Now};
+use margin_engine::engine::pool::value_legs;
+use margin_engine::state::{Exchange, LpPosition, MarginAccount, Market, Pool};
+use oracle_adapter::reader::{decode_feed, reading};
+use oracle_adapter::state::PriceFeed;
+use solana_sdk::pubkey::Pubkey;
+use std::collections::BTreeMap;
+
+/// One read of everything the invariants and metrics need.
+pub struct State {
+    /// The exchange.
+    pub exchange: Exchange,
+    /// The pool.
+    pub pool: Pool,
+    /// Market 0.
+    pub market: Market,
+    /// Its feed.
+    pub feed: PriceFeed,
+    /// Every margin account the lab created.
+    pub accounts: Vec<(Pubkey, MarginAccount)>,
+    /// Collateral, insurance and pool vault balances.
+    pub vault: [u64; 3],
+    /// Unix time and slot of the read.
+    pub now: (i64, u64),
+}
+
+/// Read the state at `t`/`slot`.
+pub async fn read_state(tc: &mut TestContext, demo: &Demo, accounts: &[Pubkey], t: i64, slot: u64) -> Result<State> {
+    let exchange: Exchange = load(tc, &ix::exchange_address()).await;
+    let pool: Pool = load(tc, &ix::pool_address()).await;
+    let market: Market = load(tc, &demo.markets[0].0).await;
+    let raw = tc.account(&demo.markets[0].1).await.ok_or_else(|| anyhow::anyhow!("feed missing"))?;
+    let feed = decode_feed(&raw.data).map_err(|e| anyhow::anyhow!("feed: {e:?}"))?;
+    let mut accs = Vec::with_capacity(accounts.len());
+    for k in accounts {
+        accs.push((*k, load::<MarginAccount>(tc, k).await));
+    }
+    let k = &demo.keys;
+    let vault =
+        [balance(tc, &k.collateral_vault).await, balance(tc, &k.insurance_vault).await, balance(tc, &k.pool_vault).await];
+    Ok(State { exchange, pool, market, feed, accounts: accs, vault, now: (t, slot) })
+}
+
+impl State {
+    /// SECURITY.md invariants 1, 2, 3 and 6 (conservation and zero-sum);
+    /// the first that fails, in words.
+    pub fn check(&self) -> std::result::Result<(), String> {
+        let ex = &self.exchange;
+        let (mut collateral, mut base, mut quote, mut long, mut short) = (0i128, 0i128, 0i128, 0u128, 0u128);
+        for (key, a) in &self.accounts {
+            if a.collateral < 0 && !a.is_bankrupt() {
+                return Err(format!("account {key} has negative collateral without the bankrupt flag"));
+            }
+            collateral += a.collateral.max(0) as i128;
+            for p in a.open_positions() {
+                base += p.base as i128;
+                quote += p.quote as i128;
+                if p.base > 0 {
+                    long += p.base as u128;
+                } else {
+                    short += p.base.unsigned_abs() as u128;
+                }
+            }
+        }
+        let m = &self.market;
+        let checks = [
+            (collateral == ex.total_collateral as i128, "sum of account collateral == exchange total"),
+            (self.vault[0] as u128 == ex.total_collateral as u128 + ex.fees_balance as u128, "collateral vault == collateral + fees"),
+            (self.vault[1] == ex.insurance_balance, "insurance vault == insurance balance"),
+            (self.vault[2] == self.pool.balance, "pool vault == pool balance"),
+            (base + m.pool_base as i128 == 0, "base nets to zero against the pool"),
+            (quote + m.pool_quote as i128 == 0, "quote nets to zero against the pool"),
+            ((long, short) == (m.long_oi as u128, m.short_oi as u128), "open interest == sum of positions"),
+        ];
+        match checks.iter().find(|(ok, _)| !ok) {
+            Some((_, what)) => Err(format!("invariant broken: {what}")),
+            None => Ok(()),
+        }
+    }
+
+    /// The three vaults together.
+    pub fn vaults(&self) -> u64 {
+        self.vault.iter().sum()
+    }
+
+    fn quote(&self) -> Option<MarketQuote> {
+        let (t, slot) = self.now;
+        quote_from_reading(&self.market, &reading(&self.feed, t), &Now::at(&self.exchange, t, slot)).ok()
+    }
+}
+
+/// What the lab tracks across slots.
+pub struct Chain {
+    nav: u64,
+    insurance_peak: u64,
+    deficits: BTreeMap<Pubkey, i64>,
+    bad_debt: u64,
+    equity: BTreeMap<Pubkey, Vec<i64>>,
+    validity: BTreeMap<String, u64>,
+    stress_slots: u64,
+    insurance_low: u64,
+    nav_low: u64,
+}
+
+impl Chain {
+    /// Start from the first read.
+    pub fn new(first: &State) -> Chain {
+        let nav = first
+            .quote()
+            .and_then(|q| value_legs(&first.pool, &[(first.market.pool_base, first.market.pool_quote, q)]).ok())
+            .map_or(first.pool.balance, |v| v.nav);
+        Chain {
+            nav,
+            insurance_peak: first.exchange.insurance_balance,
+            deficits: BTreeMap::new(),
+            bad_debt: 0,
+            equity: BTreeMap::new(),
+            validity: BTreeMap::new(),
+            stress_slots: 0,
+            insurance_low: first.exchange.insurance_balance,
+            nav_low: nav,
+        }
+    }
+
+    /// The feed's price now (after this slot's refresh).
+    pub async fn oracle_price(&mut self, tc: &mut TestContext, feed: &Pubkey) -> Result<i64> {
+        let raw = tc.account(feed).await.ok_or_else(|| anyhow::anyhow!("feed missing"))?;
+        Ok(decode_feed(&raw.data).map_err(|e| anyhow::anyhow!("feed: {e:?}"))?.price)
+    }
+
+    /// LP shares of `owner`.
+    pub async fn lp_shares(&mut self, tc: &mut TestContext, owner: &Pubkey) -> u64 {
+        match tc.account(&ix::lp_address(owner)).await {
+            Some(a) => ballast_client::decode::zero_copy::<LpPosition>(&a.data).map_or(0, |l| l.shares),
+            None => 0,
+        }
+    }
+
+    /// Market 0 position of margin account `key`.
+    pub async fn position(&mut self, tc: &mut TestContext, key: &Pubkey) -> i64 {
+        load::<MarginAccount>(tc, key).await.open_positions().next().map_or(0, |p| p.base)
+    }
+
+    /// Fold `s` into the tracking and fill `row`'s state columns.
+    pub fn record(&mut self, s: &State, row: &mut SlotRow) {
+        let slot = s.now.1;
+        let quote = s.quote();
+        if let Some(v) = quote
+            .as_ref()
+            .and_then(|q| value_legs(&s.pool, &[(s.market.pool_base, s.market.pool_quote, *q)]).ok())
+        {
+            self.nav = v.nav;
+        }
+        for (key, a) in &s.accounts {
+            let prev = self.deficits.get(key).copied().unwrap_or(0);
+            if a.collateral < 0 {
+                self.deficits.insert(*key, a.collateral);
+            } else if prev < 0 {
+                self.bad_debt += prev.unsigned_abs();
+                self.deficits.remove(key);
+            }
+            let eq = quote.as_ref().and_then(|q| account_health(a, std::slice::from_ref(q)).ok()).map_or(0, |h| h.equity);
+            self.equity.entry(*key).or_default().push(eq.clamp(i64::MIN as i128, i64::MAX as i128) as i64);
+        }
+        let validity = Validity::from_u8(s.feed.validity);
+        *self.validity.entry(format!("{validity:?}")).or_default() += 1;
+        let stressed = s.exchange.stress_mult_at(slot) > 10_000;
+        self.stress_slots += stressed as u64;
+        let ins = s.exchange.insurance_balance;
+        self.insurance_peak = self.insurance_peak.max(ins);
+        self.insurance_low = self.insurance_low.min(ins);
+        self.nav_low = self.nav_low.min(self.nav);
+        row.oracle_price = s.feed.price;
+        row.validity = s.feed.validity;
+        row.insurance = ins;
+        row.pool_nav = self.nav;
+        row.breaker = s.market.breaker().active(slot);
+        row.stress = stressed;
+        row.bad_debt = self.bad_debt + self.open_deficits();
+    }
+
+    fn open_deficits(&self) -> u64 {
+        self.deficits.values().map(|d| d.unsigned_abs()).sum()
+    }
+
+    /// Totals from the first and last reads.
+    pub fn finish(&self, first: &State, last: &State, t: &mut Totals) {
+        t.bad_debt = self.bad_debt + self.open_deficits();
+        t.insurance = (first.exchange.insurance_balance, self.insurance_low, last.exchange.insurance_balance);
+        t.insurance_drawdown = self.insurance_peak.saturating_sub(self.insurance_low);
+        t.socialized_loss = last.exchange.socialized_losses - first.exchange.socialized_losses;
+        let nav0 = Chain::new(first).nav;
+        t.pool_nav = (nav0, self.nav_low, self.nav);
+        t.breaker_trips = (last.market.breaker_trips - first.market.breaker_trips) as u64;
+        t.stress_slots = self.stress_slots;
+        t.validity_slots = self.validity.clone();
+        t.bankrupt_accounts = self.equity.values().filter(|p| p.last().is_some_and(|e| *e < 0)).count() as u64;
+    }
+
+    /// The account whose equity ended lowest: its key and lowest equity.
+    pub fn worst(&self) -> Option<(String, i64)> {
+        self.equity
+            .iter()
+            .min_by_key(|(_, p)| p.last().copied().unwrap_or(0))
+            .map(|(k, p)| (k.to_string(), p.iter().copied().min().unwrap_or(0)))
+    }
+
+    /// The equity path of the account [`Chain::worst`] names.
+    pub fn worst_path(&self) -> Vec<i64> {
+        self.equity.values().min_by_key(|p| p.last().copied().unwrap_or(0)).cloned().unwrap_or_default()
+    }
+}
