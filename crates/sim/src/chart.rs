@@ -18,7 +18,8 @@ pub fn draw(r: &Report, path: &Path) -> Result<()> {
     let panels = root.split_evenly((5, 1));
     let n = r.rows.len().max(2) as u64;
     let dollars = |v: u64| v as f64 / 1e6;
-    let series: [(&str, Vec<(u64, f64)>, RGBColor); 4] = [
+    type Series = (&'static str, Vec<(u64, f64)>, RGBColor);
+    let series: [Series; 4] = [
         ("price (oracle)", r.rows.iter().map(|x| (x.step, x.oracle_price as f64 / 1e9)).collect(), BLUE),
         ("insurance fund ($)", r.rows.iter().map(|x| (x.step, dollars(x.insurance))).collect(), GREEN),
         ("pool NAV ($)", r.rows.iter().map(|x| (x.step, dollars(x.pool_nav))).collect(), MAGENTA),

@@ -250,11 +250,11 @@ pub async fn run(s: &Scenario, params: &ParamSet, path: &PricePath, progress: &m
         };
 
         // Traders.
-        for i in 0..lab.traders.len() {
-            let order = decide(&mut lab.traders[i], bases[i], &view, s.activity, &mut dice);
+        for (i, &held) in bases.iter().enumerate() {
+            let order = decide(&mut lab.traders[i], held, &view, s.activity, &mut dice);
             let (base, reduce) = match order {
                 None => continue,
-                Some(Order::Close) => (-bases[i], true),
+                Some(Order::Close) => (-held, true),
                 Some(Order::Notional(usd)) => (base_for(usd, oracle), false),
             };
             if base == 0 {

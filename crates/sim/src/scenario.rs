@@ -123,7 +123,7 @@ impl Scenario {
         if self.slots == 0 || self.slots > 1_000_000 {
             bail!("slots must be between 1 and 1,000,000, got {}", self.slots);
         }
-        if !(self.path_secs_per_slot > 0.0) {
+        if self.path_secs_per_slot.is_nan() || self.path_secs_per_slot <= 0.0 {
             bail!("path_secs_per_slot must be positive");
         }
         if !(0.0..=1.0).contains(&self.activity) || !(0.0..=1.0).contains(&self.adversary_at) {

@@ -1,0 +1,123 @@
+//! The stress lab end to end through the real programs: the CI crash
+//! scenario (2,000 slots, 100 traders, 3 LPs, the adversary) under static
+//! and dynamic margin, and one scenario per fault showing the mechanism it
+//! should engage.
+
+use ballast_sim::lab::run;
+use ballast_sim::report::Report;
+use ballast_sim::scenario::{Faults, ParamSet, Scenario};
+use ballast_sim::synthetic::{generate, SyntheticParams};
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
+}
+
+fn lab(s: &Scenario, params: &ParamSet, path: &ballast_sim::PricePath) -> Report {
+    runtime().block_on(run(s, params, path, &mut |_| {})).expect("the run completes")
+}
+
+/// A short path with its crash early: 30 % down from slot 100 over 150 slots.
+fn early_crash(slots: u64) -> ballast_sim::PricePath {
+    let p = SyntheticParams {
+        steps: slots as usize + 1,
+        regime: (50, 400),
+        crash: Some((100, 150, (0.70f64).ln() - 3.0 * (0.95f64).ln(), (0.95f64).ln())),
+        ..SyntheticParams::default()
+    };
+    generate(&p).0
+}
+
+/// A calm path: no crash, no jumps, 30 % volatility.
+fn calm(slots: u64) -> ballast_sim::PricePath {
+    let p = SyntheticParams {
+        steps: slots as usize + 1,
+        vol: 0.3,
+        regime_vol: 0.3,
+        jump_prob: 0.0,
+        crash: None,
+        ..SyntheticParams::default()
+    };
+    generate(&p).0
+}
+
+fn small(slots: u64, faults: Faults) -> Scenario {
+    Scenario { slots, traders: 30, lps: 1, adversary: false, activity: 0.05, faults, ..Scenario::default() }
+}
+
+#[test]
+fn the_ci_crash_keeps_every_invariant_reconciles_and_dynamic_margin_has_no_more_bad_debt_than_static() {
+    let s = Scenario::default();
+    assert_eq!((s.slots, s.traders), (2_000, 100));
+    let path = generate(&s.synthetic()).0;
+    let dynamic = lab(&s, &ParamSet::dynamic(), &path);
+    let fixed = lab(&s, &ParamSet::static_margin(), &path);
+    for r in [&dynamic, &fixed] {
+        assert_eq!(r.violations, Vec::<String>::new(), "{}", r.params);
+        assert_eq!(r.slots, 2_000, "{}: the run went to the end", r.params);
+        assert!(r.totals.flows.reconciles(), "{}: vaults == flows in - flows out: {:?}", r.params, r.totals.flows);
+        let last = r.rows.last().unwrap();
+        assert_eq!(last.insurance, r.totals.insurance.2, "{}: the report's insurance is the vault's", r.params);
+        assert!(r.totals.liquidations > 0, "{}: the crash liquidates", r.params);
+        assert!(r.totals.transactions > 2_000, "{}: real transactions every slot", r.params);
+        let per_slot: u64 = r.rows.iter().map(|x| x.liquidated).sum();
+        assert_eq!(per_slot, r.totals.liquidations, "{}: per-slot rows add up to the total", r.params);
+    }
+    assert!(
+        dynamic.totals.bad_debt <= fixed.totals.bad_debt,
+        "dynamic {} vs static {}",
+        dynamic.totals.bad_debt,
+        fixed.totals.bad_debt
+    );
+    // The thin-market spike leaves the adversary no richer.
+    assert!(dynamic.totals.adversary_pnl.is_some_and(|p| p <= 0), "{:?}", dynamic.totals.adversary_pnl);
+    assert!(dynamic.totals.validity_slots.get("TooUncertain").is_some_and(|n| *n > 0), "the spike is flagged");
+    // The chart renders.
+    let svg = std::env::temp_dir().join(format!("ballast-chart-{}.svg", std::process::id()));
+    ballast_sim::chart::draw(&dynamic, &svg).unwrap();
+    assert!(std::fs::read_to_string(&svg).unwrap().contains("<svg"));
+    let _ = std::fs::remove_file(svg);
+}
+
+#[test]
+fn a_dark_source_degrades_the_feed_and_congestion_enters_stress_mode() {
+    let faults = Faults { dark: Some((0, 20, 350)), stretch: Some((400, 480, 2_000)), ..Faults::default() };
+    let r = lab(&small(500, faults), &ParamSet::dynamic(), &calm(500));
+    assert!(r.violations.is_empty(), "{:?}", r.violations);
+    let degraded = r.totals.validity_slots.get("Degraded").copied().unwrap_or(0);
+    // The dark source ages out after its 60 s (150 slots) max age.
+    assert!(degraded > 100, "one of two sources dark for 330 slots: {:?}", r.totals.validity_slots);
+    assert!(r.rows[..160].iter().all(|x| x.validity == 0), "valid until the dark source is too old");
+    assert!(r.totals.stress_slots > 0, "2-second slots enter stress mode");
+    assert!(r.rows[..399].iter().all(|x| !x.stress), "no stress before the congestion");
+}
+
+#[test]
+fn diverging_sources_make_the_feed_too_uncertain_and_new_risk_is_refused() {
+    let faults = Faults { divergence: Some((60, 90, 600)), ..Faults::default() };
+    let r = lab(&small(150, faults), &ParamSet::dynamic(), &early_crash(150));
+    assert!(r.violations.is_empty(), "{:?}", r.violations);
+    let flagged: Vec<u64> = r.rows.iter().filter(|x| x.validity == 2).map(|x| x.step).collect();
+    assert_eq!(flagged.first(), Some(&60));
+    assert!(flagged.len() >= 25, "about the 30 diverging slots: {flagged:?}");
+    assert!(r.totals.refused.get("OracleGate").is_some_and(|n| *n > 0), "{:?}", r.totals.refused);
+}
+
+#[test]
+fn keepers_back_from_an_outage_meet_the_throttle_and_the_crash_trips_the_breaker() {
+    let faults = Faults { keepers_offline: Some((100, 200)), ..Faults::default() };
+    let tight = ParamSet {
+        name: "tight throttle".into(),
+        market: [("throttle_cap".to_string(), 20_000_000_000), ("throttle_window_slots".to_string(), 100)]
+            .into_iter()
+            .collect(),
+        ..ParamSet::default()
+    };
+    let r = lab(&small(400, faults), &tight, &early_crash(400));
+    assert!(r.violations.is_empty(), "{:?}", r.violations);
+    // rows[i] is step i + 1: steps 100..200 are rows 99..199.
+    assert!(r.rows[99..199].iter().all(|x| x.liquidated == 0), "no keeper, no liquidation");
+    assert!(r.totals.throttled > 0, "20,000 dollars per 100 slots holds the backlog back");
+    assert!(r.totals.liquidations > 0);
+    assert!(r.totals.breaker_trips > 0, "a 30 % crash leaves the 20 % band");
+    assert!(r.rows.iter().any(|x| x.breaker));
+}
