@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# The main job (the README's first command). Until the stress lab lands, it
-# inspects the real SOL/USD oracle account dumps with the adapter's own code.
+# The main job (the README's first command): build the CLI with the `lab`
+# profile and run the stress lab on the default synthetic crash under
+# static margin, Ballast's dynamic margin, and dynamic margin with the
+# breakers off; print the summary and comparison tables and write each
+# run's JSON report and SVG chart to stress-out/. Extra arguments go to
+# `ballast stress` (e.g. --prices FILE --path-secs-per-slot 60).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export BALLAST_DATA_DIR="${BALLAST_DATA_DIR:-$(cd .. && pwd)/shared/data}"
-exec cargo run --locked -q -p ballast-cli -- oracle inspect "$BALLAST_DATA_DIR"/oracle-accounts/sol_usd*.json "$@"
+cargo build --locked -q --profile lab -p ballast-cli
+exec target/lab/ballast stress --compare "$@"

@@ -51,6 +51,12 @@ fn scenario(a: &StressArgs) -> Result<(Scenario, PricePath)> {
     };
     if let Some(p) = &a.prices {
         s.prices = Some(p.clone());
+        // `LUNAUSDT_1m_...csv` is the LUNA market.
+        let stem = p.file_stem().map(|x| x.to_string_lossy().into_owned()).unwrap_or_default();
+        let symbol: String = stem.split(['_', '-']).next().unwrap_or("").trim_end_matches("USDT").trim_end_matches("USD").into();
+        if !symbol.is_empty() && symbol.len() <= 16 && symbol.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            s.symbol = symbol.to_ascii_uppercase();
+        }
     }
     if let Some(v) = a.path_secs_per_slot {
         s.path_secs_per_slot = v;
@@ -111,7 +117,7 @@ pub async fn run(a: &StressArgs, json: bool) -> Result<()> {
     bar.finish_and_clear();
     if json {
         let totals: Vec<_> = reports.iter().map(|r| serde_json::json!({"params": r.params, "slots": r.slots,
-            "wall_secs": r.wall_secs, "tx_per_sec": r.tx_per_sec, "totals": r.totals,
+            "wall_secs": r.wall_secs, "tx_per_sec": r.tx_per_sec, "bank_tx_per_sec": r.bank_tx_per_sec, "totals": r.totals,
             "worst_account": r.worst_account, "violations": r.violations})).collect();
         line(&serde_json::to_string_pretty(&totals)?);
     } else if reports.len() == 1 {

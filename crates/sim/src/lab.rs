@@ -46,6 +46,10 @@ struct Lab {
     adversary: Option<Trader>,
     totals: Totals,
     log: Vec<String>,
+    /// Wall time inside the bank for the transactions `send` timed, and
+    /// their number (landed or refused: both executed).
+    bank_secs: f64,
+    bank_txs: u64,
 }
 
 fn error_name(e: &BanksClientError, program: &Pubkey) -> String {
@@ -66,7 +70,11 @@ impl Lab {
     /// Send one transaction as `signer`; count it, or its refusal by name.
     async fn send(&mut self, what: String, ixs: &[Instruction], signer: &Keypair) -> bool {
         self.log.push(what);
-        match self.tc.process(ixs, &[signer]).await {
+        let started = Instant::now();
+        let result = self.tc.process(ixs, &[signer]).await;
+        self.bank_secs += started.elapsed().as_secs_f64();
+        self.bank_txs += 1;
+        match result {
             Ok(()) => {
                 self.totals.transactions += 1;
                 true
@@ -165,6 +173,8 @@ pub async fn run(s: &Scenario, params: &ParamSet, path: &PricePath, progress: &m
         adversary: None,
         totals: Totals::default(),
         log: Vec::new(),
+        bank_secs: 0.0,
+        bank_txs: 0,
     };
     lab.totals.flows.lp_in = s.pool_usd * USD;
 
@@ -234,7 +244,11 @@ pub async fn run(s: &Scenario, params: &ParamSet, path: &PricePath, progress: &m
             lab.tc.set_account(&src.address, &src.account());
         }
         let refresh = oix::refresh(lab.feed, &lab.sources);
-        match lab.tc.process(&[refresh], &[]).await {
+        let started = Instant::now();
+        let refreshed = lab.tc.process(&[refresh], &[]).await;
+        lab.bank_secs += started.elapsed().as_secs_f64();
+        lab.bank_txs += 1;
+        match refreshed {
             Ok(()) => lab.totals.transactions += 1,
             Err(e) => *lab.totals.refused.entry(error_name(&e, &oracle_adapter::ID)).or_default() += 1,
         }
@@ -346,6 +360,7 @@ pub async fn run(s: &Scenario, params: &ParamSet, path: &PricePath, progress: &m
         slots: rows.len() as u64,
         wall_secs: wall,
         tx_per_sec: totals.transactions as f64 / wall.max(1e-9),
+        bank_tx_per_sec: lab.bank_txs as f64 / lab.bank_secs.max(1e-9),
         worst_account: chain.worst(),
         totals,
         violations,

@@ -66,8 +66,9 @@ pub struct Totals {
     pub refused: BTreeMap<String, u64>,
     /// The adversary's profit (its wallet at the end minus at the start).
     pub adversary_pnl: Option<i64>,
-    /// Traders whose equity ended below zero.
-    pub bankrupt_accounts: u64,
+    /// Times an account's collateral went below zero (a bankruptcy the
+    /// waterfall had to cover).
+    pub bankruptcies: u64,
     /// Token flows: deposits, withdrawals, LP in, LP out, keeper rewards.
     pub flows: Flows,
 }
@@ -107,6 +108,9 @@ pub struct Report {
     pub wall_secs: f64,
     /// Landed program transactions per wall second.
     pub tx_per_sec: f64,
+    /// Transactions per second of time spent inside the bank (the lab's
+    /// own reads and invariant checks excluded).
+    pub bank_tx_per_sec: f64,
     /// Totals.
     pub totals: Totals,
     /// The worst account: key and lowest equity.
@@ -139,7 +143,7 @@ fn lines(r: &Report) -> Vec<(&'static str, String)> {
         ("liquidations", format!("{} ({} notional)", t.liquidations, usd(t.liquidated_notional as i128))),
         ("throttled", t.throttled.to_string()),
         ("bad debt", usd(t.bad_debt as i128)),
-        ("bankrupt accounts", t.bankrupt_accounts.to_string()),
+        ("bankruptcies", t.bankruptcies.to_string()),
         ("insurance start/low/end", format!("{} / {} / {}", usd(t.insurance.0 as i128), usd(t.insurance.1 as i128), usd(t.insurance.2 as i128))),
         ("insurance drawdown", usd(t.insurance_drawdown as i128)),
         ("socialised loss", usd(t.socialized_loss as i128)),
@@ -149,7 +153,7 @@ fn lines(r: &Report) -> Vec<(&'static str, String)> {
         ("feed validity (slots)", t.validity_slots.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", ")),
         ("adversary PnL", t.adversary_pnl.map_or("-".into(), |p| usd(p as i128))),
         ("worst account equity", r.worst_account.as_ref().map_or("-".into(), |w| usd(w.1 as i128))),
-        ("transactions", format!("{} ({:.0}/s)", t.transactions, r.tx_per_sec)),
+        ("transactions", format!("{} ({:.0}/s of the run, {:.0}/s in the bank)", t.transactions, r.tx_per_sec, r.bank_tx_per_sec)),
         ("refused", t.refused.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", ")),
         ("invariant violations", r.violations.len().to_string()),
         ("vaults reconcile", if t.flows.reconciles() { "yes".into() } else { "NO".into() }),

@@ -110,6 +110,7 @@ pub struct Chain {
     stress_slots: u64,
     insurance_low: u64,
     nav_low: u64,
+    bankruptcies: u64,
 }
 
 impl Chain {
@@ -129,6 +130,7 @@ impl Chain {
             stress_slots: 0,
             insurance_low: first.exchange.insurance_balance,
             nav_low: nav,
+            bankruptcies: 0,
         }
     }
 
@@ -164,6 +166,9 @@ impl Chain {
         for (key, a) in &s.accounts {
             let prev = self.deficits.get(key).copied().unwrap_or(0);
             if a.collateral < 0 {
+                if prev >= 0 {
+                    self.bankruptcies += 1;
+                }
                 self.deficits.insert(*key, a.collateral);
             } else if prev < 0 {
                 self.bad_debt += prev.unsigned_abs();
@@ -204,7 +209,7 @@ impl Chain {
         t.breaker_trips = (last.market.breaker_trips - first.market.breaker_trips) as u64;
         t.stress_slots = self.stress_slots;
         t.validity_slots = self.validity.clone();
-        t.bankrupt_accounts = self.equity.values().filter(|p| p.last().is_some_and(|e| *e < 0)).count() as u64;
+        t.bankruptcies = self.bankruptcies;
     }
 
     /// The account whose equity ended lowest: its key and lowest equity.

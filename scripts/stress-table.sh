@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Static vs dynamic margin (and breakers off) for every real crash file in
+# $BALLAST_DATA_DIR/prices, as a Markdown table (BENCHMARKS.md). Hourly
+# files replay 3 minutes of market per slot (2,880 slots); the LUNA
+# 1-minute file one candle per slot (8,680 slots) with 200 traders.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export BALLAST_DATA_DIR="${BALLAST_DATA_DIR:-$(cd .. && pwd)/shared/data}"
+cargo build --locked -q --profile lab -p ballast-cli
+out=$(mktemp -d)
+for f in "$BALLAST_DATA_DIR"/prices/*.csv; do
+  case "$f" in
+    *_1m_*) args=(--path-secs-per-slot 60 --traders 200) ;;
+    *) args=(--path-secs-per-slot 180) ;;
+  esac
+  target/lab/ballast stress --compare --prices "$f" "${args[@]}" --out "$out/$(basename "$f" .csv)" --output json \
+    > "$out/$(basename "$f" .csv).json"
+done
+python3 - "$out" <<'PY'
+import json, os, sys
+out = sys.argv[1]
+usd = lambda v: f"{v / 1e6:,.0f}"
+print("| crash file | slots | params | liquidations | liquidated notional | bad debt | socialised | insurance drawdown | breaker trips | worst equity | wall s |")
+print("|---|---|---|---|---|---|---|---|---|---|---|")
+for name in sorted(f for f in os.listdir(out) if f.endswith(".json")):
+    for r in json.load(open(os.path.join(out, name))):
+        t = r["totals"]
+        worst = r["worst_account"][1] if r["worst_account"] else 0
+        print(f"| {name[:-5]} | {r['slots']} | {r['params']} | {t['liquidations']} | {usd(t['liquidated_notional'])} | "
+              f"{usd(t['bad_debt'])} | {usd(t['socialized_loss'])} | {usd(t['insurance_drawdown'])} | {t['breaker_trips']} | "
+              f"{usd(worst)} | {r['wall_secs']:.1f} |")
+PY
+rm -rf "$out"
