@@ -128,7 +128,9 @@ pub async fn run(a: &StressArgs, json: bool) -> Result<()> {
         }
         line(&comparison(&reports));
     }
-    line(&format!("reports and charts in {}", a.out.display()));
+    if !json {
+        line(&format!("reports and charts in {}", a.out.display()));
+    }
     if let Some(v) = reports.iter().find_map(|r| r.violations.first()) {
         anyhow::bail!("an invariant broke: {v}");
     }

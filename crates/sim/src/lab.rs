@@ -318,6 +318,7 @@ pub async fn run(s: &Scenario, params: &ParamSet, path: &PricePath, progress: &m
         let mut row = SlotRow { step, path_price: price, ..SlotRow::default() };
         if !offline && step % s.keeper.every_slots.max(1) == 0 {
             let r = keeper.tick().await?;
+            lab.log.push(format!("keeper pass: {} liquidation calls, {} resolutions", r.calls, r.resolved));
             lab.totals.transactions += (r.calls + r.resolved + r.settled + r.breakers) as u64;
             lab.totals.throttled += r.throttled as u64;
             row.liquidated = r.liquidated as u64;

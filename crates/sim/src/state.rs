@@ -225,3 +225,33 @@ impl Chain {
         self.equity.values().min_by_key(|p| p.last().copied().unwrap_or(0)).cloned().unwrap_or_default()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bytemuck::Zeroable;
+
+    fn state(collateral: i64, total: u64, vault: u64) -> State {
+        let mut acc = MarginAccount::zeroed();
+        acc.collateral = collateral;
+        let mut exchange = Exchange::zeroed();
+        exchange.total_collateral = total;
+        State {
+            exchange,
+            pool: Pool::zeroed(),
+            market: Market::zeroed(),
+            feed: PriceFeed::zeroed(),
+            accounts: vec![(Pubkey::new_unique(), acc)],
+            vault: [vault, 0, 0],
+            now: (0, 0),
+        }
+    }
+
+    #[test]
+    fn each_broken_invariant_is_named() {
+        assert_eq!(state(5, 5, 5).check(), Ok(()));
+        assert_eq!(state(5, 4, 4).check().unwrap_err(), "invariant broken: sum of account collateral == exchange total");
+        assert_eq!(state(5, 5, 6).check().unwrap_err(), "invariant broken: collateral vault == collateral + fees");
+        assert!(state(-1, 0, 0).check().unwrap_err().contains("negative collateral without the bankrupt flag"));
+    }
+}
