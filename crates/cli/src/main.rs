@@ -200,7 +200,8 @@ async fn run(cli: &Cli) -> anyhow::Result<()> {
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn,tarpc=error,solana_metrics=error".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "warn,tarpc=error,solana_metrics=error".into()),
         )
         .with_writer(std::io::stderr)
         .init();

@@ -53,7 +53,8 @@ fn scenario(a: &StressArgs) -> Result<(Scenario, PricePath)> {
         s.prices = Some(p.clone());
         // `LUNAUSDT_1m_...csv` is the LUNA market.
         let stem = p.file_stem().map(|x| x.to_string_lossy().into_owned()).unwrap_or_default();
-        let symbol: String = stem.split(['_', '-']).next().unwrap_or("").trim_end_matches("USDT").trim_end_matches("USD").into();
+        let symbol: String =
+            stem.split(['_', '-']).next().unwrap_or("").trim_end_matches("USDT").trim_end_matches("USD").into();
         if !symbol.is_empty() && symbol.len() <= 16 && symbol.bytes().all(|b| b.is_ascii_alphanumeric()) {
             s.symbol = symbol.to_ascii_uppercase();
         }

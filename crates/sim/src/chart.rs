@@ -44,7 +44,10 @@ pub fn draw(r: &Report, path: &Path) -> Result<()> {
         }
     }
     let mut chart = ChartBuilder::on(&panels[4])
-        .caption(format!("{} — breaker (red), stress mode (orange), feed not valid (grey)", r.params), ("sans-serif", 16))
+        .caption(
+            format!("{} — breaker (red), stress mode (orange), feed not valid (grey)", r.params),
+            ("sans-serif", 16),
+        )
         .margin(8)
         .x_label_area_size(24)
         .y_label_area_size(70)

@@ -19,8 +19,8 @@ use ballast_client::oracle as oix;
 use ballast_client::simulate::Sim;
 use ballast_client::venue::{load_venue, Venue};
 use ballast_keeper::{Config as KeeperConfig, Keeper};
-use margin_engine::state::MarginAccount;
 use margin_engine::instructions::TradeParams;
+use margin_engine::state::MarginAccount;
 use solana_program_test::BanksClientError;
 use solana_sdk::instruction::{Instruction, InstructionError};
 use solana_sdk::pubkey::Pubkey;
@@ -56,8 +56,10 @@ fn error_name(e: &BanksClientError, program: &Pubkey) -> String {
     match e {
         BanksClientError::TransactionError(TransactionError::InstructionError(_, InstructionError::Custom(c)))
         | BanksClientError::SimulationError {
-            err: TransactionError::InstructionError(_, InstructionError::Custom(c)), ..
-        } => ballast_client::errors::program_error(program, *c).map_or_else(|| format!("Custom({c})"), |p| p.name.clone()),
+            err: TransactionError::InstructionError(_, InstructionError::Custom(c)),
+            ..
+        } => ballast_client::errors::program_error(program, *c)
+            .map_or_else(|| format!("Custom({c})"), |p| p.name.clone()),
         other => format!("{other:?}").chars().take(60).collect(),
     }
 }
@@ -97,7 +99,8 @@ impl Lab {
         let key = keypair();
         let token = self.fund(&key.pubkey(), usd).await?;
         let margin = ix::margin_address(&key.pubkey(), 0);
-        let open = [ix::create_account(key.pubkey(), 0), ix::deposit(key.pubkey(), margin, token, self.keys(), usd * USD)];
+        let open =
+            [ix::create_account(key.pubkey(), 0), ix::deposit(key.pubkey(), margin, token, self.keys(), usd * USD)];
         self.tc.process(&open, &[&key]).await.context("create and fund a trader")?;
         self.totals.flows.deposited += usd * USD;
         Ok(Trader { key, token, margin, deposit_usd: usd, leverage_x100, long, herd, panicky, out_until: 0 })
@@ -158,7 +161,8 @@ pub async fn run(s: &Scenario, params: &ParamSet, path: &PricePath, progress: &m
     tc.set_clock(S0, T0).await;
     let oi_cap = i64::MAX as u64 / BASE as u64;
     let demo = demo::create(&mut tc, &[(s.symbol.as_str(), price_at(0), s.leverage, oi_cap)], s.pool_usd * USD).await?;
-    let overrides = |m: &std::collections::BTreeMap<String, u64>| m.iter().map(|(k, v)| (k.clone(), *v)).collect::<Vec<_>>();
+    let overrides =
+        |m: &std::collections::BTreeMap<String, u64>| m.iter().map(|(k, v)| (k.clone(), *v)).collect::<Vec<_>>();
     demo::override_params(&mut tc, Some(0), &overrides(&params.market)).await?;
     demo::override_params(&mut tc, None, &overrides(&params.exchange)).await?;
     let feed = demo.markets[0].1;

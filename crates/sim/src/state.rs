@@ -46,8 +46,11 @@ pub async fn read_state(tc: &mut TestContext, demo: &Demo, accounts: &[Pubkey], 
         accs.push((*k, load::<MarginAccount>(tc, k).await));
     }
     let k = &demo.keys;
-    let vault =
-        [balance(tc, &k.collateral_vault).await, balance(tc, &k.insurance_vault).await, balance(tc, &k.pool_vault).await];
+    let vault = [
+        balance(tc, &k.collateral_vault).await,
+        balance(tc, &k.insurance_vault).await,
+        balance(tc, &k.pool_vault).await,
+    ];
     Ok(State { exchange, pool, market, feed, accounts: accs, vault, now: (t, slot) })
 }
 
@@ -75,7 +78,10 @@ impl State {
         let m = &self.market;
         let checks = [
             (collateral == ex.total_collateral as i128, "sum of account collateral == exchange total"),
-            (self.vault[0] as u128 == ex.total_collateral as u128 + ex.fees_balance as u128, "collateral vault == collateral + fees"),
+            (
+                self.vault[0] as u128 == ex.total_collateral as u128 + ex.fees_balance as u128,
+                "collateral vault == collateral + fees",
+            ),
             (self.vault[1] == ex.insurance_balance, "insurance vault == insurance balance"),
             (self.vault[2] == self.pool.balance, "pool vault == pool balance"),
             (base + m.pool_base as i128 == 0, "base nets to zero against the pool"),
@@ -157,9 +163,8 @@ impl Chain {
     pub fn record(&mut self, s: &State, row: &mut SlotRow) {
         let slot = s.now.1;
         let quote = s.quote();
-        if let Some(v) = quote
-            .as_ref()
-            .and_then(|q| value_legs(&s.pool, &[(s.market.pool_base, s.market.pool_quote, *q)]).ok())
+        if let Some(v) =
+            quote.as_ref().and_then(|q| value_legs(&s.pool, &[(s.market.pool_base, s.market.pool_quote, *q)]).ok())
         {
             self.nav = v.nav;
         }
@@ -174,7 +179,8 @@ impl Chain {
                 self.bad_debt += prev.unsigned_abs();
                 self.deficits.remove(key);
             }
-            let eq = quote.as_ref().and_then(|q| account_health(a, std::slice::from_ref(q)).ok()).map_or(0, |h| h.equity);
+            let eq =
+                quote.as_ref().and_then(|q| account_health(a, std::slice::from_ref(q)).ok()).map_or(0, |h| h.equity);
             self.equity.entry(*key).or_default().push(eq.clamp(i64::MIN as i128, i64::MAX as i128) as i64);
         }
         let validity = Validity::from_u8(s.feed.validity);
@@ -250,7 +256,10 @@ mod tests {
     #[test]
     fn each_broken_invariant_is_named() {
         assert_eq!(state(5, 5, 5).check(), Ok(()));
-        assert_eq!(state(5, 4, 4).check().unwrap_err(), "invariant broken: sum of account collateral == exchange total");
+        assert_eq!(
+            state(5, 4, 4).check().unwrap_err(),
+            "invariant broken: sum of account collateral == exchange total"
+        );
         assert_eq!(state(5, 5, 6).check().unwrap_err(), "invariant broken: collateral vault == collateral + fees");
         assert!(state(-1, 0, 0).check().unwrap_err().contains("negative collateral without the bankrupt flag"));
     }
