@@ -7,7 +7,7 @@ use crate::context::TestContext;
 use crate::fixtures::SourceFixture;
 use ballast_client::engine::{self as ix, ExchangeKeys};
 use margin_engine::instructions::{AddMarketParams, InitializeExchangeParams};
-use margin_engine::state::{Exchange, LpPosition, MarginAccount, Market, Pool};
+use margin_engine::state::{LpPosition, Market};
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::{Keypair, Signer};
 
@@ -57,27 +57,13 @@ pub fn sol_params() -> AddMarketParams {
     }
 }
 
-/// Exchange parameters used by the suites: deposit cap 1M, stress x1.5 above
-/// 800 ms slots or 30 % stale feeds, 100-slot windows, 1,000-slot cooldown;
-/// 20 % of trading fees to the insurance fund; guardian pauses of at most
-/// 1,000 slots, two in a run, three a day; a 50-slot governance timelock.
+/// Exchange parameters used by the suites: the demo venue's (deposit cap
+/// 1M, stress x1.5 above 800 ms slots or 30 % stale feeds, 100-slot
+/// windows, 1,000-slot cooldown; 20 % of trading fees to the insurance
+/// fund; guardian pauses of at most 1,000 slots, two in a run, three a day;
+/// a 50-slot governance timelock) with a fresh guardian key.
 pub fn exchange_params(governance: Pubkey) -> InitializeExchangeParams {
-    InitializeExchangeParams {
-        governance,
-        guardian: Pubkey::new_unique(),
-        deposit_cap: 1_000_000 * USD,
-        stress_mult_bps: 15_000,
-        slot_time_threshold_ms: 800,
-        stale_share_threshold_bps: 3_000,
-        stress_window_slots: 100,
-        stress_cooldown_slots: 1_000,
-        insurance_floor: 0,
-        insurance_fee_share_bps: 2_000,
-        max_pause_slots: 1_000,
-        max_consecutive_pauses: 2,
-        max_pauses_per_day: 3,
-        timelock_slots: 50,
-    }
+    ballast_bank::demo::exchange_params(governance, Pubkey::new_unique())
 }
 
 pub use ballast_bank::setup::{airdrop, balance, create_mint, create_token_account, load, mint_to, patch};
@@ -188,41 +174,25 @@ pub async fn trader(tc: &mut TestContext, v: &Venue, funds: u64) -> Trader {
     Trader { key, token, margin }
 }
 
-/// SECURITY.md invariants 1, 2, 3 and 6 over `accounts` (every margin account):
+/// SECURITY.md invariants 1, 2, 3 and 6 over `accounts` (every margin
+/// account), for market 0, with the stress lab's own check
+/// ([`ballast_sim::state::State::check`]):
 /// - collateral vault == sum of positive collateral + fees (the pool's claims
 ///   on this vault are always settled immediately, so they are zero; a
 ///   bankrupt account's deficit is owed to the pool, not held in the vault);
 /// - negative collateral only on accounts flagged bankrupt;
 /// - pool vault == the pool's recorded balance; insurance vault == its balance;
-/// - per market, the traders' base and quote plus the pool's mirror net to zero;
+/// - the traders' base and quote plus the pool's mirror net to zero;
 /// - open interest equals the sum of long and of short positions.
 pub async fn assert_conservation(tc: &mut TestContext, v: &Venue, accounts: &[Pubkey]) {
-    let ex: Exchange = load(tc, &ix::exchange_address()).await;
-    let pool: Pool = load(tc, &ix::pool_address()).await;
-    let market: Market = load(tc, &v.market).await;
-    let (mut collateral, mut base, mut quote, mut long, mut short) = (0i128, 0i128, 0i128, 0u128, 0u128);
-    for a in accounts {
-        let acc: MarginAccount = load(tc, a).await;
-        assert!(acc.collateral >= 0 || acc.is_bankrupt(), "negative collateral without the bankrupt flag in {a}");
-        collateral += acc.collateral.max(0) as i128;
-        for s in acc.open_positions().filter(|s| s.market == market.index) {
-            base += s.base as i128;
-            quote += s.quote as i128;
-            if s.base > 0 {
-                long += s.base as u128;
-            } else {
-                short += s.base.unsigned_abs() as u128;
-            }
-        }
+    let clock = tc.clock().await;
+    let market = (v.market, v.feed);
+    let state = ballast_sim::state::read_state(tc, &v.keys, market, accounts, clock.unix_timestamp, clock.slot)
+        .await
+        .expect("state reads");
+    if let Err(e) = state.check() {
+        panic!("{e}");
     }
-    assert_eq!(collateral, ex.total_collateral as i128, "sum of collateral == exchange total");
-    let vault = balance(tc, &v.keys.collateral_vault).await;
-    assert_eq!(vault, ex.total_collateral + ex.fees_balance, "collateral vault == collateral + fees");
-    assert_eq!(balance(tc, &v.keys.pool_vault).await, pool.balance, "pool vault == pool balance");
-    assert_eq!(balance(tc, &v.keys.insurance_vault).await, ex.insurance_balance, "insurance vault == insurance");
-    assert_eq!(base + market.pool_base as i128, 0, "base nets to zero");
-    assert_eq!(quote + market.pool_quote as i128, 0, "quote nets to zero");
-    assert_eq!((long, short), (market.long_oi as u128, market.short_oi as u128), "open interest == sum of positions");
 }
 
 /// Add market `index` for `symbol` (the SOL parameters otherwise) on a new

@@ -381,6 +381,6 @@ impl Lab {
 
     async fn read(&mut self, t: i64, slot: u64) -> Result<crate::state::State> {
         let keys = self.account_keys();
-        read_state(&mut self.tc, &self.demo, &keys, t, slot).await
+        read_state(&mut self.tc, &self.demo.keys, self.demo.markets[0], &keys, t, slot).await
     }
 }

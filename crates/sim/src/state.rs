@@ -4,9 +4,8 @@
 use crate::report::{SlotRow, Totals};
 use anyhow::Result;
 use ballast_bank::context::TestContext;
-use ballast_bank::demo::Demo;
 use ballast_bank::setup::{balance, load};
-use ballast_client::engine as ix;
+use ballast_client::engine::{self as ix, ExchangeKeys};
 use ballast_risk::oracle::Validity;
 use margin_engine::engine::health::{account_health, quote_from_reading, MarketQuote, Now};
 use margin_engine::engine::pool::value_legs;
@@ -34,18 +33,26 @@ pub struct State {
     pub now: (i64, u64),
 }
 
-/// Read the state at `t`/`slot`.
-pub async fn read_state(tc: &mut TestContext, demo: &Demo, accounts: &[Pubkey], t: i64, slot: u64) -> Result<State> {
+/// Read the state of `(market, feed)` at `t`/`slot`, with every account in
+/// `accounts` and the vaults of `keys`.
+pub async fn read_state(
+    tc: &mut TestContext,
+    keys: &ExchangeKeys,
+    (market, feed): (Pubkey, Pubkey),
+    accounts: &[Pubkey],
+    t: i64,
+    slot: u64,
+) -> Result<State> {
     let exchange: Exchange = load(tc, &ix::exchange_address()).await;
     let pool: Pool = load(tc, &ix::pool_address()).await;
-    let market: Market = load(tc, &demo.markets[0].0).await;
-    let raw = tc.account(&demo.markets[0].1).await.ok_or_else(|| anyhow::anyhow!("feed missing"))?;
+    let market: Market = load(tc, &market).await;
+    let raw = tc.account(&feed).await.ok_or_else(|| anyhow::anyhow!("feed missing"))?;
     let feed = decode_feed(&raw.data).map_err(|e| anyhow::anyhow!("feed: {e:?}"))?;
     let mut accs = Vec::with_capacity(accounts.len());
     for k in accounts {
         accs.push((*k, load::<MarginAccount>(tc, k).await));
     }
-    let k = &demo.keys;
+    let k = keys;
     let vault = [
         balance(tc, &k.collateral_vault).await,
         balance(tc, &k.insurance_vault).await,
@@ -55,8 +62,8 @@ pub async fn read_state(tc: &mut TestContext, demo: &Demo, accounts: &[Pubkey], 
 }
 
 impl State {
-    /// SECURITY.md invariants 1, 2, 3 and 6 (conservation and zero-sum);
-    /// the first that fails, in words.
+    /// SECURITY.md invariants 1, 2, 3 and 6 (conservation, and zero-sum in
+    /// this state's market); the first that fails, in words.
     pub fn check(&self) -> std::result::Result<(), String> {
         let ex = &self.exchange;
         let (mut collateral, mut base, mut quote, mut long, mut short) = (0i128, 0i128, 0i128, 0u128, 0u128);
@@ -65,7 +72,7 @@ impl State {
                 return Err(format!("account {key} has negative collateral without the bankrupt flag"));
             }
             collateral += a.collateral.max(0) as i128;
-            for p in a.open_positions() {
+            for p in a.open_positions().filter(|p| p.market == self.market.index) {
                 base += p.base as i128;
                 quote += p.quote as i128;
                 if p.base > 0 {
