@@ -267,11 +267,10 @@ pub async fn trade<B: Backend>(s: &Session<'_, B>, id: u32, args: &TradeArgs) ->
         "accepted": verdict.is_ok(), "refusal": verdict.as_ref().err().map(refusal_json),
         "dry_run": s.dry_run, "signature": Value::Null,
     });
-    let text = |v: &Value| trade_text(v);
     let t = match verdict {
         Ok(t) => t,
         Err(r) => {
-            s.print(&v, || text(&v));
+            s.print(&v, || trade_text(&v));
             bail!("the program would refuse this trade: {r}");
         }
     };
@@ -280,7 +279,7 @@ pub async fn trade<B: Backend>(s: &Session<'_, B>, id: u32, args: &TradeArgs) ->
     let signature =
         s.send("trade", &[ix::trade(owner, key, &venue.keys(), index, m.market.feed, params, &health)]).await?;
     v["signature"] = sig(&signature);
-    s.print(&v, || done(&text(&v), &signature));
+    s.print(&v, || done(&trade_text(&v), &signature));
     Ok(())
 }
 
