@@ -20,40 +20,20 @@ pub const T0: i64 = 1_700_000_000;
 /// Slot the venue starts at.
 pub const S0: u64 = 10;
 
-/// The SOL market's parameters used by the suites: IMR 10 %, MMR 5 %,
-/// k = 1, fee 5 bps, spread 5 bps + conf + up to 50 bps skew;
-/// dynamic margin with an 80 % reference volatility, a 4x cap, MMR at most
-/// 50 %, no confidence add-on, phase-in 1 % of base per slot, 150-slot cooldown;
+/// The SOL market's parameters used by the suites: the demo venue's 10x
+/// market (IMR 10 %, MMR 5 %, k = 1, fee 5 bps, spread 5 bps + conf + up to
+/// 50 bps skew; dynamic margin with an 80 % reference volatility, a 4x cap,
+/// MMR at most 50 %, phase-in 1 % of base per slot, 150-slot cooldown;
 /// liquidation penalty 1 % (30 % to the keeper), half a position per call,
-/// a 10 % buffer, 10 dollars of dust, 1M notional per 100-slot window; a
-/// price band of 20 % around the EMA with a 300-slot breaker cooldown.
+/// a 10 % buffer, 10 dollars of dust; a price band of 20 % around the EMA
+/// with a 300-slot breaker cooldown) without its size premium and
+/// confidence add-on, and a throttle of 1M notional per 100-slot window.
 pub fn sol_params() -> AddMarketParams {
     AddMarketParams {
-        symbol: "SOL".into(),
-        imr_bps: 1_000,
-        mmr_bps: 500,
-        conf_mult_bps: 10_000,
         size_factor_bps: 0,
-        fee_bps: 5,
-        base_spread_bps: 5,
-        conf_spread_mult_bps: 10_000,
-        skew_spread_bps: 50,
-        max_spread_bps: 200,
-        max_mmr_bps: 5_000,
-        reference_vol_bps: 8_000,
-        vol_cap_bps: 40_000,
         conf_margin_mult_bps: 0,
-        step_bps_per_slot: 100,
-        cooldown_slots: 150,
-        liq_fee_bps: 100,
-        keeper_share_bps: 3_000,
-        max_liq_fraction_bps: 5_000,
-        liq_buffer_bps: 1_000,
-        dust_notional: 10 * USD,
         throttle_cap: 1_000_000 * USD,
-        throttle_window_slots: 100,
-        band_bps: 2_000,
-        breaker_cooldown_slots: 300,
+        ..ballast_bank::demo::market_params("SOL", 10)
     }
 }
 
