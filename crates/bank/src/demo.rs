@@ -256,17 +256,13 @@ pub async fn publish(tc: &mut TestContext, feed: &Pubkey, price: i64, conf: u64)
 /// local ledger reconfiguring its venue, without the timelock or the
 /// factor-2 step a live governance change is held to.
 pub async fn override_params(tc: &mut TestContext, index: Option<u16>, values: &[(String, u64)]) -> Result<()> {
-    use margin_engine::engine::governance::{exchange_set_raw, market_set_raw, EXCHANGE_FIELDS, MARKET_FIELDS};
+    use margin_engine::engine::governance::{exchange_set_raw, market_set_raw};
     use margin_engine::instructions::{AddMarketParams, InitializeExchangeParams};
     use margin_engine::state::Exchange;
-    let table: &[_] = if index.is_some() { &MARKET_FIELDS } else { &EXCHANGE_FIELDS };
+    let target = index.unwrap_or(margin_engine::engine::governance::EXCHANGE_TARGET);
     let mut codes = Vec::new();
     for (name, value) in values {
-        let code = table.iter().position(|f| f.name == name).ok_or_else(|| {
-            let names: Vec<&str> = table.iter().map(|f| f.name).collect();
-            anyhow!("unknown parameter `{name}`; parameters: {}", names.join(", "))
-        })?;
-        codes.push((code as u8, *value, name));
+        codes.push((ix::field_code(target, name)?, *value, name));
     }
     let refused = |name: &str, e: anchor_lang::error::Error| anyhow!("parameter {name}: {e}");
     match index {

@@ -15,8 +15,7 @@ use ballast_client::engine as ix;
 use ballast_client::venue::load_venue;
 use base64::Engine;
 use margin_engine::engine::governance::{
-    apply_to_exchange, apply_to_market, spec, EXCHANGE_FIELDS, EXCHANGE_TARGET, GOVERNANCE_FIELD, GUARDIAN_FIELD,
-    MARKET_FIELDS,
+    apply_to_exchange, apply_to_market, spec, EXCHANGE_TARGET, GOVERNANCE_FIELD, GUARDIAN_FIELD,
 };
 use margin_engine::instructions::ParamChange;
 use margin_engine::state::{Exchange, Market, PendingChange};
@@ -28,11 +27,7 @@ use solana_sdk::message::Message;
 pub fn parse_change(target: u16, assignment: &str) -> Result<ParamChange> {
     let (name, value) =
         assignment.split_once('=').with_context(|| format!("`{assignment}` is not FIELD=VALUE (e.g. imr_bps=1200)"))?;
-    let table: &[_] = if target == EXCHANGE_TARGET { &EXCHANGE_FIELDS } else { &MARKET_FIELDS };
-    let field = table.iter().position(|f| f.name == name.trim()).with_context(|| {
-        let names: Vec<&str> = table.iter().map(|f| f.name).collect();
-        format!("unknown field `{name}`; fields: {}", names.join(", "))
-    })? as u8;
+    let field = ballast_client::engine::field_code(target, name)?;
     let value = value.trim();
     let key_field = target == EXCHANGE_TARGET && (field == GUARDIAN_FIELD || field == GOVERNANCE_FIELD);
     let (value, key) = if key_field {

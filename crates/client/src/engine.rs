@@ -315,6 +315,19 @@ fn change_target(metas: &mut Vec<AccountMeta>, change_target: u16) {
     }
 }
 
+/// The field code of governance field `name` of `target` (a market index,
+/// or `EXCHANGE_TARGET`), as the program's field tables number them; an
+/// unknown name is an error listing the valid ones.
+pub fn field_code(target: u16, name: &str) -> anyhow::Result<u8> {
+    use margin_engine::engine::governance::{EXCHANGE_FIELDS, EXCHANGE_TARGET, MARKET_FIELDS};
+    let table: &[_] = if target == EXCHANGE_TARGET { &EXCHANGE_FIELDS } else { &MARKET_FIELDS };
+    let code = table.iter().position(|f| f.name == name.trim()).ok_or_else(|| {
+        let names: Vec<&str> = table.iter().map(|f| f.name).collect();
+        anyhow::anyhow!("unknown field `{name}`; fields: {}", names.join(", "))
+    })?;
+    Ok(code as u8)
+}
+
 /// `set_param(change)` by governance (tightening changes only).
 pub fn set_param(governance: Pubkey, change: ParamChange) -> Instruction {
     let mut metas =
