@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Static vs dynamic margin (and breakers off) for every real crash file in
+# Static vs dynamic margin (and breakers off) on the default synthetic crash
+# and every real crash file in
 # $BALLAST_DATA_DIR/prices, as a Markdown table (BENCHMARKS.md). Hourly
 # files replay 3 minutes of market per slot (2,880 slots); the LUNA
 # 1-minute file one candle per slot (8,680 slots) with 200 traders.
@@ -8,6 +9,7 @@ cd "$(dirname "$0")/.."
 export BALLAST_DATA_DIR="${BALLAST_DATA_DIR:-$(cd .. && pwd)/shared/data}"
 cargo build --locked -q --profile lab -p ballast-cli
 out=$(mktemp -d)
+target/lab/ballast stress --compare --out "$out/0-default-crash" --output json > "$out/0-default-crash.json"
 for f in "$BALLAST_DATA_DIR"/prices/*.csv; do
   case "$f" in
     *_1m_*) args=(--path-secs-per-slot 60 --traders 200) ;;
@@ -20,14 +22,14 @@ python3 - "$out" <<'PY'
 import json, os, sys
 out = sys.argv[1]
 usd = lambda v: f"{v / 1e6:,.0f}"
-print("| crash file | slots | params | liquidations | liquidated notional | bad debt | socialised | insurance drawdown | breaker trips | worst equity | wall s |")
-print("|---|---|---|---|---|---|---|---|---|---|---|")
+print("| crash file | slots | params | liquidations | liquidated notional | bad debt | in disputes | socialised | insurance drawdown | breaker trips | frozen slots | adversary PnL | worst equity | wall s |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 for name in sorted(f for f in os.listdir(out) if f.endswith(".json")):
     for r in json.load(open(os.path.join(out, name))):
         t = r["totals"]
         worst = r["worst_account"][1] if r["worst_account"] else 0
         print(f"| {name[:-5]} | {r['slots']} | {r['params']} | {t['liquidations']} | {usd(t['liquidated_notional'])} | "
-              f"{usd(t['bad_debt'])} | {usd(t['socialized_loss'])} | {usd(t['insurance_drawdown'])} | {t['breaker_trips']} | "
-              f"{usd(worst)} | {r['wall_secs']:.1f} |")
+              f"{usd(t['bad_debt'])} | {usd(t['bad_debt_in_disputes'])} | {usd(t['socialized_loss'])} | {usd(t['insurance_drawdown'])} | "
+              f"{t['breaker_trips']} | {t['frozen_slots']} | {usd(t['adversary_pnl'] or 0)} | {usd(worst)} | {r['wall_secs']:.1f} |")
 PY
 rm -rf "$out"

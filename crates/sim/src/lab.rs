@@ -247,6 +247,7 @@ pub async fn run(s: &Scenario, params: &ParamSet, path: &PricePath, progress: &m
         for src in publishers.publish(price, t, slot) {
             lab.tc.set_account(&src.address, &src.account());
         }
+        let disputed = publishers.disputed(first.feed.max_divergence_bps);
         let refresh = oix::refresh(lab.feed, &lab.sources);
         let started = Instant::now();
         let refreshed = lab.tc.process(&[refresh], &[]).await;
@@ -319,7 +320,7 @@ pub async fn run(s: &Scenario, params: &ParamSet, path: &PricePath, progress: &m
         }
         // The keeper.
         let offline = f.keepers_offline.is_some_and(|(a, b)| (a..b).contains(&step));
-        let mut row = SlotRow { step, path_price: price, ..SlotRow::default() };
+        let mut row = SlotRow { step, path_price: price, disputed, ..SlotRow::default() };
         if !offline && step % s.keeper.every_slots.max(1) == 0 {
             let r = keeper.tick().await?;
             lab.log.push(format!("keeper pass: {} liquidation calls, {} resolutions", r.calls, r.resolved));

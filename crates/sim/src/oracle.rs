@@ -75,6 +75,17 @@ impl Publishers {
         Publishers { sources, faults, history: vec![first] }
     }
 
+    /// Whether the sources' current prices disagree beyond
+    /// `max_divergence_bps` of their median, the adapter's divergence rule.
+    pub fn disputed(&self, max_divergence_bps: u32) -> bool {
+        let mut p: Vec<i128> = self.sources.iter().map(|s| s.price as i128).collect();
+        p.sort_unstable();
+        let (Some(lo), Some(hi)) = (p.first(), p.last()) else { return false };
+        let n = p.len();
+        let median = if n % 2 == 1 { p[n / 2] } else { (p[n / 2 - 1] + p[n / 2]) / 2 };
+        (hi - lo) * 10_000 > median * max_divergence_bps as i128
+    }
+
     /// Publish `price` at `t`/`slot`, with the faults in force; returns the
     /// sources whose accounts changed (to write into the bank).
     pub fn publish(&mut self, price: i64, t: i64, slot: u64) -> Vec<&SourceFixture> {
@@ -129,6 +140,9 @@ mod tests {
         assert_eq!((p.sources[0].price, p.sources[1].price), (101, 102));
         p.publish(10_000, 21, 21);
         assert_eq!((p.sources[0].price, p.sources[1].price), (10_000, 10_300), "3 % apart");
+        // 300 / 10_150 = 2.96 %: disputed under a 2.95 % limit, agreed under 2.96 %.
+        assert!(p.disputed(295));
+        assert!(!p.disputed(296));
         let mut lag = Publishers::new(100, 0, 0, OracleFaults { lag: Some((1, 0, 100, 3)), ..Default::default() });
         for s in 1..=5 {
             lag.publish(100 + s as i64, s as i64, s);

@@ -33,6 +33,8 @@ pub struct SlotRow {
     pub bad_debt: u64,
     /// Equity of the worst account (the one that ends lowest).
     pub worst_equity: i64,
+    /// The sources disagreed beyond the feed's divergence limit this slot.
+    pub disputed: bool,
 }
 
 /// Totals of a run.
@@ -46,6 +48,13 @@ pub struct Totals {
     pub throttled: u64,
     /// Deficits left by bankrupt accounts (covered by insurance, then the pool).
     pub bad_debt: u64,
+    /// Bad debt booked in slots where the sources disagreed beyond the
+    /// feed's divergence limit (a price only some sources support).
+    pub bad_debt_in_disputes: u64,
+    /// Slots where the sources agreed and the feed was fresh, yet its
+    /// validity blocked liquidation or risk reduction (the program's own
+    /// per-action gate).
+    pub frozen_slots: u64,
     /// Insurance fund at the start, its low, and at the end.
     pub insurance: (u64, u64, u64),
     /// Peak-to-trough fall of the insurance fund.
@@ -143,6 +152,8 @@ fn lines(r: &Report) -> Vec<(&'static str, String)> {
         ("liquidations", format!("{} ({} notional)", t.liquidations, usd(t.liquidated_notional as i128))),
         ("throttled", t.throttled.to_string()),
         ("bad debt", usd(t.bad_debt as i128)),
+        ("bad debt in disputes", usd(t.bad_debt_in_disputes as i128)),
+        ("frozen slots", t.frozen_slots.to_string()),
         ("bankruptcies", t.bankruptcies.to_string()),
         (
             "insurance start/low/end",

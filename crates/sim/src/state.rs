@@ -6,7 +6,7 @@ use anyhow::Result;
 use ballast_bank::context::TestContext;
 use ballast_bank::setup::{balance, load};
 use ballast_client::engine::{self as ix, ExchangeKeys};
-use ballast_risk::oracle::Validity;
+use ballast_risk::oracle::{Action, Validity};
 use margin_engine::engine::health::{account_health, quote_from_reading, MarketQuote, Now};
 use margin_engine::engine::pool::value_legs;
 use margin_engine::state::{Exchange, LpPosition, MarginAccount, Market, Pool};
@@ -124,6 +124,9 @@ pub struct Chain {
     insurance_low: u64,
     nav_low: u64,
     bankruptcies: u64,
+    bad_debt_in_disputes: u64,
+    frozen_slots: u64,
+    last_bad_debt: u64,
 }
 
 impl Chain {
@@ -144,6 +147,9 @@ impl Chain {
             insurance_low: first.exchange.insurance_balance,
             nav_low: nav,
             bankruptcies: 0,
+            bad_debt_in_disputes: 0,
+            frozen_slots: 0,
+            last_bad_debt: 0,
         }
     }
 
@@ -166,7 +172,8 @@ impl Chain {
         load::<MarginAccount>(tc, key).await.open_positions().next().map_or(0, |p| p.base)
     }
 
-    /// Fold `s` into the tracking and fill `row`'s state columns.
+    /// Fold `s` into the tracking and fill `row`'s state columns
+    /// (`row.disputed` is the lab's, set before).
     pub fn record(&mut self, s: &State, row: &mut SlotRow) {
         let slot = s.now.1;
         let quote = s.quote();
@@ -205,6 +212,14 @@ impl Chain {
         row.breaker = s.market.breaker().active(slot);
         row.stress = stressed;
         row.bad_debt = self.bad_debt + self.open_deficits();
+        if row.disputed {
+            self.bad_debt_in_disputes += row.bad_debt.saturating_sub(self.last_bad_debt);
+        }
+        self.last_bad_debt = row.bad_debt;
+        // Fresh and agreed, yet the gate refuses liquidation or a close.
+        let effective = reading(&s.feed, s.now.0).validity;
+        let blocks = !Action::Liquidate.allows(effective) || !Action::ReduceRisk.allows(effective);
+        self.frozen_slots += (!row.disputed && effective < Validity::Stale && blocks) as u64;
     }
 
     fn open_deficits(&self) -> u64 {
@@ -223,6 +238,8 @@ impl Chain {
         t.stress_slots = self.stress_slots;
         t.validity_slots = self.validity.clone();
         t.bankruptcies = self.bankruptcies;
+        t.bad_debt_in_disputes = self.bad_debt_in_disputes;
+        t.frozen_slots = self.frozen_slots;
     }
 
     /// The account whose equity ended lowest: its key and lowest equity.
