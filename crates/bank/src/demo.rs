@@ -149,10 +149,23 @@ async fn fund_lamports(tc: &mut TestContext, who: &Pubkey, lamports: u64) {
     tc.set_account(who, &account);
 }
 
+/// The demo feeds' sources: a Pyth pull and a Switchboard On-Demand account.
+pub const DEMO_SOURCES: [SourceKind; 2] = [SourceKind::PythPull, SourceKind::SwitchboardOnDemand];
+
 /// Build the venue of `markets` (symbol, price at PRICE_PRECISION,
 /// leverage, OI cap) with `pool_funds` of house liquidity, at the bank's
-/// current clock.
+/// current clock, every feed over [`DEMO_SOURCES`].
 pub async fn create(tc: &mut TestContext, markets: &[(&str, i64, u32, u64)], pool_funds: u64) -> Result<Demo> {
+    create_with_sources(tc, markets, pool_funds, &DEMO_SOURCES).await
+}
+
+/// [`create`] with every feed over one source of each of `kinds` (1 to 4).
+pub async fn create_with_sources(
+    tc: &mut TestContext,
+    markets: &[(&str, i64, u32, u64)],
+    pool_funds: u64,
+    kinds: &[SourceKind],
+) -> Result<Demo> {
     let operator = Operator::new();
     let gov = &operator.governance;
     fund_lamports(tc, &gov.pubkey(), 100_000_000_000).await;
@@ -171,8 +184,8 @@ pub async fn create(tc: &mut TestContext, markets: &[(&str, i64, u32, u64)], poo
     tc.process(&[init], &[gov, &vaults[0], &vaults[1], &vaults[2]]).await.context("initialize_exchange")?;
     let mut out = Vec::new();
     for (index, &(symbol, price, leverage, oi_cap)) in markets.iter().enumerate() {
-        let sources = [SourceKind::PythPull, SourceKind::SwitchboardOnDemand]
-            .map(|k| SourceFixture::new(k, price, 0, clock.unix_timestamp, clock.slot));
+        let sources: Vec<SourceFixture> =
+            kinds.iter().map(|k| SourceFixture::new(*k, price, 0, clock.unix_timestamp, clock.slot)).collect();
         let guards = GuardParams::from(ballast_risk::oracle::Guards::default_liquid());
         let feed = create_feed(tc, &adapter_gov, symbol, &sources, guards).await;
         refresh(tc, &feed, &sources).await.context("refresh")?;

@@ -99,7 +99,7 @@ pub fn run(args: &InspectArgs, output: Output) -> Result<()> {
     let mut quotes: Vec<Quote> = rows.iter().filter_map(|r| r.quote).collect();
     quotes.sort_by_key(|q| std::cmp::Reverse(q.publish_time));
     quotes.truncate(MAX_SOURCES);
-    let agg = aggregate(&FeedState::default(), &quotes, configured, &guards, now)?;
+    let agg = aggregate(&FeedState::default(), &quotes, configured, &guards, now, slot)?;
     let summary = Summary { state: agg.state, applied: agg.applied, configured, now, slot };
 
     match output {

@@ -33,6 +33,9 @@ pub struct StressArgs {
     /// Seed.
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Oracle publishers per feed (2 to 4); the adversary pushes the second.
+    #[arg(long)]
+    pub sources: Option<usize>,
     /// Parameter set (TOML, governance field names); repeat to compare.
     #[arg(long = "params")]
     pub params: Vec<PathBuf>,
@@ -67,6 +70,9 @@ fn scenario(a: &StressArgs) -> Result<(Scenario, PricePath)> {
     }
     if let Some(v) = a.seed {
         s.seed = v;
+    }
+    if let Some(v) = a.sources {
+        s.sources = v;
     }
     let path = match &s.prices {
         Some(p) => {

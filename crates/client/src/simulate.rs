@@ -177,7 +177,7 @@ impl<'a> Sim<'a> {
             quotes.push(self.quote(s.market)?);
         }
         let health = if outcome.adds_risk {
-            require_valid_for(&quotes[1..], Action::ReduceRisk)?;
+            require_valid_for(&quotes[1..], Action::Withdraw)?;
             require_initial_health(&acc, &quotes)?
         } else {
             account_health(&acc, &quotes)?

@@ -12,7 +12,9 @@ use ballast_client::engine as ix;
 use ballast_risk::oracle::Action;
 use margin_engine::constants::pause;
 use margin_engine::engine::breaker::observe_breaker;
-use margin_engine::engine::health::{account_health, quote_from_reading, require_valid_for, MarketQuote, Now};
+use margin_engine::engine::health::{
+    account_health, biased_quotes, quote_from_reading, require_valid_for, Bias, MarketQuote, Now,
+};
 use margin_engine::engine::liquidation::{execute_liquidation, require_improved};
 use margin_engine::errors::EngineError;
 use margin_engine::state::MarginAccount;
@@ -30,6 +32,10 @@ pub struct PlannedAccount {
     pub health_after: i128,
     /// Notional the calls close.
     pub notional: u64,
+    /// `refresh` of every feed the calls read, to run first in the same
+    /// transaction: the liquidation sees the sources as they are, and
+    /// nothing can be slipped between the refresh and the liquidation.
+    pub refreshes: Vec<Instruction>,
     /// `liquidate` instructions, to be executed in order.
     pub calls: Vec<Instruction>,
 }
@@ -86,9 +92,21 @@ pub fn quotes(venue: &Venue) -> Vec<Option<MarketQuote>> {
         .collect()
 }
 
-/// The quotes of `account`'s open positions (all present: its health was computed).
+/// The quotes of `account`'s open positions (all present: its health was
+/// computed), as the `liquidate` handler sees them: each at the source
+/// least adverse to the holder.
 fn covering(account: &MarginAccount, priced: &[MarketQuote]) -> Vec<MarketQuote> {
-    priced.iter().filter(|q| account.slot_of(q.index).is_some()).copied().collect()
+    let mine: Vec<MarketQuote> = priced.iter().filter(|q| account.slot_of(q.index).is_some()).copied().collect();
+    biased_quotes(account, &mine, Bias::ForHolder)
+}
+
+/// `refresh` of the feed of every open position of `account`.
+fn refreshes(account: &MarginAccount, venue: &Venue) -> Vec<Instruction> {
+    account
+        .open_positions()
+        .filter_map(|s| venue.markets.get(s.market as usize))
+        .map(|m| ballast_client::oracle::refresh_configured(m.market.feed, &m.feed))
+        .collect()
 }
 
 /// `(market, feed)` of every open position other than `market`, in slot order.
@@ -153,7 +171,8 @@ pub fn plan(
             continue;
         }
         // A position in a market without a quote fails health: blocked.
-        match account_health(acc, &priced) {
+        // Liquidatable only at every valid source's price (the handler's bias).
+        match account_health(acc, &biased_quotes(acc, &priced, Bias::ForHolder)) {
             Ok(h) if h.maintenance < 0 => candidates.push((h.maintenance, *key, i)),
             Ok(_) => {}
             Err(_) => out.blocked += 1,
@@ -179,8 +198,14 @@ pub fn plan(
             out.blocked += 1;
             continue;
         }
-        let mut planned =
-            PlannedAccount { account: key, health_before: health, health_after: health, notional: 0, calls: vec![] };
+        let mut planned = PlannedAccount {
+            account: key,
+            health_before: health,
+            health_after: health,
+            notional: 0,
+            refreshes: refreshes(&acc, venue),
+            calls: vec![],
+        };
         let mut throttled = false;
         while planned.calls.len() < config.calls_per_account {
             let Ok(before) = account_health(&acc, &qs) else { break };

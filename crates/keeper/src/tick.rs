@@ -204,14 +204,16 @@ impl<B: Backend> Keeper<B> {
         Ok(report)
     }
 
+    /// Send `batch`'s liquidations in one transaction, after a refresh of
+    /// every feed they read (each once); a refused batch is split.
     async fn liquidate_batch(&mut self, report: &mut TickReport, batch: &[PlannedAccount], blockhash: Hash) {
-        let ixs: Vec<Instruction> = batch.iter().flat_map(|a| a.calls.iter().cloned()).collect();
+        let ixs = with_refreshes(batch);
         match self.send(report, "liquidate", &ixs, blockhash).await {
             Ok(_) => batch.iter().for_each(|a| landed(report, a)),
             Err(BackendError::Rejected { .. }) if batch.len() > 1 => {
                 debug!(accounts = batch.len(), "batch refused; sending its accounts one by one");
                 for a in batch {
-                    match self.send(report, "liquidate", &a.calls, blockhash).await {
+                    match self.send(report, "liquidate", &with_refreshes(std::slice::from_ref(a)), blockhash).await {
                         Ok(_) => landed(report, a),
                         Err(e) => self.refused(report, "liquidate", &a.account, &e),
                     }
@@ -256,6 +258,19 @@ impl<B: Backend> Keeper<B> {
             }
         }
     }
+}
+
+/// The refreshes of `batch` (each feed once, in first-seen order), then its
+/// liquidation calls in order.
+fn with_refreshes(batch: &[PlannedAccount]) -> Vec<Instruction> {
+    let mut ixs: Vec<Instruction> = Vec::new();
+    for r in batch.iter().flat_map(|a| &a.refreshes) {
+        if !ixs.iter().any(|i| i.accounts.first().map(|m| m.pubkey) == r.accounts.first().map(|m| m.pubkey)) {
+            ixs.push(r.clone());
+        }
+    }
+    ixs.extend(batch.iter().flat_map(|a| a.calls.iter().cloned()));
+    ixs
 }
 
 fn landed(report: &mut TickReport, a: &PlannedAccount) {

@@ -1,7 +1,7 @@
 //! Driving a feed through the real adapter: a slot clock (with congestion
-//! stretching) and two emulated publishers, a Pyth pull and a Switchboard
-//! On-Demand account, written into the bank each slot with optional faults
-//! (a source gone dark, a lagging source, the two diverging).
+//! stretching) and the emulated publishers of a feed (2 to 4 source
+//! accounts), written into the bank each slot with optional faults (a
+//! source gone dark, a lagging source, the second source diverging).
 
 use ballast_bank::sources::SourceFixture;
 use oracle_adapter::sources::SourceKind;
@@ -50,9 +50,9 @@ pub struct OracleFaults {
     pub divergence: Option<(u64, u64, i64)>,
 }
 
-/// Two emulated publishers of one asset.
+/// The emulated publishers of one asset.
 pub struct Publishers {
-    /// Pyth pull, then Switchboard On-Demand.
+    /// The feed's sources, in configured order.
     pub sources: Vec<SourceFixture>,
     /// Their faults.
     pub faults: OracleFaults,

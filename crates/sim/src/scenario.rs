@@ -45,6 +45,10 @@ pub struct Scenario {
     pub adversary_spike_bps: i64,
     /// Length of the spike, slots.
     pub adversary_slots: u64,
+    /// Oracle publishers per feed, 2 to 4: a Pyth pull, a Switchboard
+    /// On-Demand, then a Pyth legacy and a Switchboard v2 account. The
+    /// adversary (and the `divergence` fault) pushes the second one.
+    pub sources: usize,
     /// Faults.
     pub faults: Faults,
     /// Keepers.
@@ -103,6 +107,7 @@ impl Default for Scenario {
             adversary_at: 0.4,
             adversary_spike_bps: 3_000,
             adversary_slots: 20,
+            sources: 2,
             faults: Faults::default(),
             keeper: KeeperSetup::default(),
         }
@@ -134,6 +139,9 @@ impl Scenario {
         }
         if self.leverage == 0 || self.leverage > 50 {
             bail!("leverage must be between 1 and 50");
+        }
+        if !(2..=4).contains(&self.sources) {
+            bail!("sources must be between 2 and 4 (publishers per feed), got {}", self.sources);
         }
         Ok(())
     }

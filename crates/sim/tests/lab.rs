@@ -96,7 +96,8 @@ fn diverging_sources_make_the_feed_too_uncertain_and_new_risk_is_refused() {
     let faults = Faults { divergence: Some((60, 90, 600)), ..Faults::default() };
     let r = lab(&small(150, faults), &ParamSet::dynamic(), &early_crash(150));
     assert!(r.violations.is_empty(), "{:?}", r.violations);
-    let flagged: Vec<u64> = r.rows.iter().filter(|x| x.validity == 2).map(|x| x.step).collect();
+    let uncertain = ballast_risk::oracle::Validity::TooUncertain as u8;
+    let flagged: Vec<u64> = r.rows.iter().filter(|x| x.validity == uncertain).map(|x| x.step).collect();
     assert_eq!(flagged.first(), Some(&60));
     assert!(flagged.len() >= 25, "about the 30 diverging slots: {flagged:?}");
     assert!(r.totals.refused.get("OracleGate").is_some_and(|n| *n > 0), "{:?}", r.totals.refused);

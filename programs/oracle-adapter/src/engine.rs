@@ -20,12 +20,25 @@ pub struct RefreshOutcome {
 
 /// Judge `inputs` (one per configured source, in order) and aggregate the
 /// accepted ones into `feed` at time `now_ts` / `now_slot`.
+///
+/// Every input must be the configured source at its position: a missing,
+/// extra, reordered or substituted account fails the whole refresh
+/// (`SourceCountMismatch` / `SourceMismatch`) and leaves the feed as it
+/// was. A source can then only be rejected for what its own account says
+/// (owner, format, age, conf), never dropped by the caller's choice.
 pub fn refresh(
     feed: &mut PriceFeed,
     inputs: &[SourceInput],
     now_ts: i64,
     now_slot: u64,
 ) -> Result<RefreshOutcome, AdapterError> {
+    let configured = feed.active_sources();
+    if inputs.len() != configured.len() {
+        return Err(AdapterError::SourceCountMismatch);
+    }
+    if configured.iter().zip(inputs).any(|(cfg, input)| input.key != &cfg.account) {
+        return Err(AdapterError::SourceMismatch);
+    }
     let guards = feed.guards();
     let mut verdicts = [NO_SOURCE; MAX_SOURCES];
     let mut quotes = [Quote { price: 0, conf: 0, publish_time: 0, slot: 0 }; MAX_SOURCES];
@@ -40,7 +53,7 @@ pub fn refresh(
             Err(v) => verdicts[i] = v as u8,
         }
     }
-    let out = aggregate(&feed.state(), &quotes[..n], feed.num_sources as usize, &guards, now_ts)?;
+    let out = aggregate(&feed.state(), &quotes[..n], feed.num_sources as usize, &guards, now_ts, now_slot)?;
     feed.set_state(&out.state)?;
     feed.last_refresh_slot = now_slot;
     feed.last_refresh_ts = now_ts;

@@ -59,6 +59,11 @@ pub enum AdapterError {
     /// The update's timelock has not passed.
     #[msg("the update's timelock has not passed yet")]
     TimelockPending,
+    /// A source account passed to `refresh` is not the one configured at
+    /// its position: the whole refresh fails, so no caller chooses which
+    /// sources make the price.
+    #[msg("refresh source accounts must be exactly the feed's configured sources, at their configured positions")]
+    SourceMismatch,
 }
 
 impl From<ballast_risk::MathError> for AdapterError {

@@ -29,6 +29,13 @@ pub struct FeedReading {
     pub publish_time: i64,
     /// Validity at the time of reading (stored validity escalated by age).
     pub validity: Validity,
+    /// Lowest valid source price of the published aggregate. precision: PRICE_PRECISION.
+    pub lo_price: i64,
+    /// Highest valid source price of the published aggregate. precision: PRICE_PRECISION.
+    pub hi_price: i64,
+    /// Largest own conf of those sources, without the dispersion term.
+    /// precision: PRICE_PRECISION.
+    pub src_conf: u64,
 }
 
 impl FeedReading {
@@ -59,8 +66,12 @@ pub fn effective_validity(feed: &PriceFeed, now_ts: i64) -> Validity {
     Validity::from_u8(feed.validity).max(by_age)
 }
 
-/// A reading of a loaded feed at `now_ts`.
+/// A reading of a loaded feed at `now_ts`. A feed published before the
+/// source range was stored reads as a range of one price at its full conf.
 pub fn reading(feed: &PriceFeed, now_ts: i64) -> FeedReading {
+    let ranged = feed.lo_price > 0 && feed.lo_price <= feed.price && feed.price <= feed.hi_price;
+    let (lo_price, hi_price, src_conf) =
+        if ranged { (feed.lo_price, feed.hi_price, feed.src_conf) } else { (feed.price, feed.price, feed.conf) };
     FeedReading {
         price: feed.price,
         conf: feed.conf,
@@ -69,6 +80,9 @@ pub fn reading(feed: &PriceFeed, now_ts: i64) -> FeedReading {
         variance_rate: feed.variance_rate,
         publish_time: feed.publish_time,
         validity: effective_validity(feed, now_ts),
+        lo_price,
+        hi_price,
+        src_conf,
     }
 }
 

@@ -165,13 +165,16 @@ async fn the_throttle_engages_and_releases_after_the_window() {
 }
 
 #[tokio::test]
-async fn liquidation_is_blocked_when_too_volatile_and_runs_at_conservative_prices_when_degraded() {
+async fn liquidation_runs_through_an_agreed_jump_and_at_conservative_prices_when_degraded() {
     let (mut tc, mut v) = venue(100 * ONE, 100_000 * USD).await;
-    let a = levered(&mut tc, &v).await;
+    let (a, b) = (levered(&mut tc, &v).await, levered(&mut tc, &v).await);
     let k = keeper(&mut tc, &v).await;
-    // A 30 % jump against the EMA (limit 25 %): TooVolatile, blocked.
+    // A 30 % jump against the EMA (limit 25 %) on which both sources agree:
+    // TooVolatile, and the move is real: the liquidation runs, at the price.
     v.set_price(&mut tc, 70 * ONE, 0, T0 + 10, S0 + 10).await;
-    assert_error(&mut tc, &[liquidate_ix(&k, &a, &v)], &[&k.key], EngineError::OracleGate.into(), &[]).await;
+    let feed: oracle_adapter::state::PriceFeed = load(&mut tc, &v.feed).await;
+    assert_eq!(ballast_risk::oracle::Validity::from_u8(feed.validity), ballast_risk::oracle::Validity::TooVolatile);
+    assert_eq!(liquidate(&mut tc, &k, &a, &v).await.price, 70 * ONE);
     // Degraded (one source left, conf doubled): it runs, selling at p - conf.
     tc.set_clock(S0 + 20, T0 + 20).await;
     v.sources[0] = ballast_tests::fixtures::SourceFixture {
@@ -182,7 +185,7 @@ async fn liquidation_is_blocked_when_too_volatile_and_runs_at_conservative_price
     ballast_tests::adapter::refresh(&mut tc, &v.feed, &v.sources).await.unwrap();
     let feed: oracle_adapter::state::PriceFeed = load(&mut tc, &v.feed).await;
     assert_eq!(ballast_risk::oracle::Validity::from_u8(feed.validity), ballast_risk::oracle::Validity::Degraded);
-    let ev = liquidate(&mut tc, &k, &a, &v).await;
+    let ev = liquidate(&mut tc, &k, &b, &v).await;
     assert_eq!(ev.price, feed.price - feed.conf as i64, "k = 1: a long is sold at p - conf");
 }
 

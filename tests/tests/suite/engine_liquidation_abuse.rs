@@ -66,10 +66,10 @@ async fn row12_liquidate_refuses_omitted_substituted_reordered_or_extra_health_a
 }
 
 #[tokio::test]
-async fn row18_after_a_5x_spike_neither_liquidation_nor_withdrawing_the_paper_profit_goes_through() {
+async fn row18_after_an_agreed_5x_spike_the_paper_profit_can_be_neither_withdrawn_nor_cashed_in() {
     let (mut tc, mut v) = venue(100 * ONE, 1_000_000 * USD).await;
-    // The attacker is long; the victim is short and would be deeply
-    // underwater at the spiked price.
+    // The attacker is long; the victim is short and deeply underwater at the
+    // spiked price, on which every source agrees.
     let attacker = trader_with_position(&mut tc, &v, 100 * USD, 5 * BASE).await;
     let victim = trader_with_position(&mut tc, &v, 100 * USD, -5 * BASE).await;
     let k = trader(&mut tc, &v, 0).await;
@@ -80,12 +80,23 @@ async fn row18_after_a_5x_spike_neither_liquidation_nor_withdrawing_the_paper_pr
         ballast_risk::oracle::Validity::TooVolatile,
         "a 5x jump against the EMA"
     );
-    let l = ix::liquidate(k.key.pubkey(), k.token, victim.margin, &v.keys, 0, v.feed, &[]);
-    assert_error(&mut tc, &[l], &[&k.key], EngineError::OracleGate.into(), &[]).await;
     // Withdrawing 95 of 100 would be covered by 2,000 of paper profit at 500.
     let w =
         ix::withdraw(attacker.key.pubkey(), attacker.margin, attacker.token, &v.keys, 95 * USD, &[(v.market, v.feed)]);
     assert_error(&mut tc, &[w], &[&attacker.key], EngineError::OracleGate.into(), &[]).await;
+    // Closing at the top sells at the EMA, not at 500: the jump's gain waits
+    // for the confirmation window.
+    let p = margin_engine::instructions::TradeParams { base: -5 * BASE, limit_price: 1, reduce_only: true };
+    let close = ix::trade(attacker.key.pubkey(), attacker.margin, &v.keys, 0, v.feed, p, &[]);
+    let logs = tc.process_logged(&[close], &[&attacker.key]).await.expect("a close passes the gate");
+    let fill: margin_engine::events::TradeFilled = find_event(&logs).expect("TradeFilled");
+    assert!(fill.fill_price <= feed.ema_price && fill.oracle_price == 500 * ONE, "{} vs EMA {}", fill.fill_price, feed.ema_price);
+    assert!(fill.realized_pnl < 5 * (feed.ema_price - 100 * ONE) / 1_000, "no more than the EMA's move");
+    // The agreed move is real for the victim: liquidation runs.
+    let l = ix::liquidate(k.key.pubkey(), k.token, victim.margin, &v.keys, 0, v.feed, &[]);
+    let logs = tc.process_logged(&[l], &[&k.key]).await.expect("liquidation runs through an agreed jump");
+    let ev: Liquidated = find_event(&logs).expect("Liquidated");
+    assert_eq!(ev.price, 500 * ONE);
     assert_conservation(&mut tc, &v, &[attacker.margin, victim.margin, k.margin]).await;
 }
 

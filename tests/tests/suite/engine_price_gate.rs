@@ -16,6 +16,7 @@ const T0: i64 = 1_700_000_000;
 const OPEN: u8 = 0;
 const REDUCE: u8 = 1;
 const LIQUIDATE: u8 = 2;
+const WITHDRAW: u8 = 3;
 
 async fn priced_feed() -> (TestContext, Pubkey, Vec<SourceFixture>) {
     let (mut tc, _gov, feed, s) = sol_feed(10, T0, 100 * ONE, 0).await;
@@ -31,7 +32,7 @@ async fn read(tc: &mut TestContext, action: u8) -> GatedPrice {
 #[tokio::test]
 async fn a_valid_feed_serves_every_action() {
     let (mut tc, _, _) = priced_feed().await;
-    for action in [OPEN, REDUCE, LIQUIDATE] {
+    for action in [OPEN, REDUCE, LIQUIDATE, WITHDRAW] {
         assert_eq!(
             read(&mut tc, action).await,
             GatedPrice { price: 100 * ONE, conf: 0, validity: Validity::Valid as u8 }
@@ -46,13 +47,39 @@ async fn a_degraded_feed_blocks_new_risk_but_not_reductions() {
     refresh(&mut tc, &feed, &s).await.unwrap();
     assert_error(&mut tc, &[gated_price("SOL", OPEN)], &[], EngineError::OracleGate.into(), &[]).await;
     assert_eq!(read(&mut tc, REDUCE).await.validity, Validity::Degraded as u8);
+    assert_eq!(read(&mut tc, WITHDRAW).await.validity, Validity::Degraded as u8);
+}
+
+#[tokio::test]
+async fn an_agreed_jump_serves_closes_and_liquidations_but_not_new_risk_or_withdrawals() {
+    let (mut tc, feed, s) = priced_feed().await;
+    tc.set_clock(20, T0 + 10).await;
+    let jumped: Vec<SourceFixture> = s.iter().map(|x| x.at(60 * ONE, T0 + 10, 20)).collect();
+    refresh(&mut tc, &feed, &jumped).await.unwrap();
+    for action in [OPEN, WITHDRAW] {
+        assert_error(&mut tc, &[gated_price("SOL", action)], &[], EngineError::OracleGate.into(), &[]).await;
+    }
+    for action in [REDUCE, LIQUIDATE] {
+        assert_eq!(read(&mut tc, action).await, GatedPrice { price: 60 * ONE, conf: 0, validity: Validity::TooVolatile as u8 });
+    }
+}
+
+#[tokio::test]
+async fn a_disputed_feed_serves_only_liquidation() {
+    let (mut tc, feed, mut s) = priced_feed().await;
+    s[1] = s[1].at(130 * ONE, T0, 10);
+    refresh(&mut tc, &feed, &s).await.unwrap();
+    for action in [OPEN, WITHDRAW, REDUCE] {
+        assert_error(&mut tc, &[gated_price("SOL", action)], &[], EngineError::OracleGate.into(), &[]).await;
+    }
+    assert_eq!(read(&mut tc, LIQUIDATE).await.validity, Validity::TooUncertain as u8);
 }
 
 #[tokio::test]
 async fn a_feed_that_aged_past_max_age_reads_as_stale_without_a_refresh() {
     let (mut tc, _, _) = priced_feed().await;
     tc.set_clock(20, T0 + 61).await;
-    for action in [OPEN, REDUCE, LIQUIDATE] {
+    for action in [OPEN, REDUCE, LIQUIDATE, WITHDRAW] {
         assert_error(&mut tc, &[gated_price("SOL", action)], &[], EngineError::OracleGate.into(), &[]).await;
     }
 }
@@ -74,5 +101,5 @@ async fn another_symbols_feed_or_a_spoofed_owner_is_rejected() {
 #[tokio::test]
 async fn an_unknown_action_is_rejected() {
     let (mut tc, _, _) = priced_feed().await;
-    assert_error(&mut tc, &[gated_price("SOL", 3)], &[], EngineError::InvalidAction.into(), &[]).await;
+    assert_error(&mut tc, &[gated_price("SOL", 4)], &[], EngineError::InvalidAction.into(), &[]).await;
 }

@@ -10,6 +10,7 @@ mod engine_flows;
 mod engine_governance;
 mod engine_guardian;
 mod engine_limits;
+mod engine_oracle_gate;
 mod engine_liquidation;
 mod engine_liquidation_abuse;
 mod engine_price_gate;

@@ -166,17 +166,6 @@ async fn a_source_owned_by_another_program_is_rejected() {
 }
 
 #[tokio::test]
-async fn a_source_at_the_wrong_key_is_rejected() {
-    let (mut tc, feed, s) = two_source_feed().await;
-    let impostor = SourceFixture::new(SourceKind::SwitchboardOnDemand, 90 * ONE, 0, T0, S0);
-    tc.set_account(&impostor.address, &impostor.account());
-    tc.set_account(&s[0].address, &s[0].account());
-    let ev = refresh_keys(&mut tc, &feed, &[s[0].address, impostor.address]).await.unwrap();
-    assert_eq!(verdicts(&ev, 2), vec![Verdict::Accepted, Verdict::WrongKey]);
-    assert_eq!(load_feed(&mut tc, &feed).await.price, 100 * ONE);
-}
-
-#[tokio::test]
 async fn an_unverified_pyth_update_is_rejected() {
     let (mut tc, feed, mut s) = two_source_feed().await;
     s[0].verified = false;

@@ -1,4 +1,4 @@
-//! SECURITY.md rows 1, 2, 3, 4, 7, 9, 12, 13 for the oracle adapter (rows 15,
+//! SECURITY.md rows 1, 2, 3, 4, 7, 9, 12, 13, 25 for the oracle adapter (rows 15,
 //! 16, 17 are the verdict cases in `oracle_refresh`). Every case asserts the
 //! exact error and that no touched account changed.
 
@@ -118,6 +118,25 @@ async fn row12_refresh_with_missing_or_extra_sources_is_rejected() {
     assert_error(&mut tc, &[ix::refresh(feed, &[s[0].address])], &[], err, &[]).await;
     let extra = [s[0].address, s[1].address, s[1].address];
     assert_error(&mut tc, &[ix::refresh(feed, &extra)], &[], err, &[]).await;
+}
+
+#[tokio::test]
+async fn row25_refresh_with_a_source_at_the_wrong_key_or_position_fails_whole() {
+    let (mut tc, _gov, feed, s) = setup().await;
+    let junk = SourceFixture::new(oracle_adapter::sources::SourceKind::SwitchboardOnDemand, 90 * ONE, 0, T0, 10);
+    tc.set_account(&junk.address, &junk.account());
+    let (a, b, j) = (s[0].address, s[1].address, junk.address);
+    let err = AdapterError::SourceMismatch.into();
+    for keys in [[a, j], [j, b], [b, a], [j, j]] {
+        // The feed (a touched account) is byte-identical afterwards.
+        assert_error(&mut tc, &[ix::refresh(feed, &keys)], &[], err, &[]).await;
+    }
+    // Success twin: the configured sources in order, at a new price.
+    tc.set_clock(11, T0 + 1).await;
+    let moved: Vec<SourceFixture> = s.iter().map(|x| x.at(101 * ONE, T0 + 1, 11)).collect();
+    let ev = refresh(&mut tc, &feed, &moved).await.unwrap();
+    assert_eq!(ev.verdicts[..2], [0, 0]);
+    assert_eq!((ev.applied, ev.price), (true, 101 * ONE));
 }
 
 #[tokio::test]

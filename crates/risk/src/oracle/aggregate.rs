@@ -1,13 +1,20 @@
 //! Aggregation of the valid sources of one feed into one published price.
 //!
-//! 1. price = median of the valid sources (mean of the middle two when even);
+//! 1. price = median of the valid sources (mean of the middle two when even),
+//!    so with three or more sources one bad source cannot move it outside
+//!    the honest sources' range;
 //! 2. conf = max(every source's conf, every source's distance to the median);
+//!    the sources' range `[lo, hi]` and their own largest conf (`src_conf`,
+//!    without the dispersion) are published beside it, so a consumer can
+//!    value a position at the source least (or most) adverse to its holder;
 //! 3. validity = the most severe of:
 //!    - `Degraded` when fewer than `min_valid_sources` are valid, or only one
 //!      of several configured sources is; a lone source's conf is doubled;
-//!    - `TooUncertain` when (max - min) / median exceeds the divergence limit
-//!      or conf / price exceeds the conf limit;
-//!    - `TooVolatile` when |price - EMA| / EMA exceeds the jump limit;
+//!    - `TooUncertain` (a dispute) when (max - min) / median exceeds the
+//!      divergence limit or conf / price exceeds the conf limit;
+//!    - `TooVolatile` when the sources agree but |price - EMA| / EMA exceeds
+//!      the jump limit, for at most `jump_confirm_slots`: a jump that has
+//!      stood that long is real, and the EMA re-anchors at the price;
 //! 4. publish time = the newest valid source's; it never goes backwards: an
 //!    aggregate older than the stored one is not applied;
 //! 5. the EMA and the variance-rate EWMA advance by the elapsed publish time;
@@ -45,6 +52,16 @@ pub struct FeedState {
     pub validity: u8,
     /// Valid sources in the last refresh.
     pub valid_sources: u8,
+    /// Lowest valid source price of the applied aggregate. precision: PRICE_PRECISION.
+    pub lo_price: i64,
+    /// Highest valid source price of the applied aggregate. precision: PRICE_PRECISION.
+    pub hi_price: i64,
+    /// Largest own conf of the valid sources (no dispersion term; doubled for
+    /// a lone source). precision: PRICE_PRECISION.
+    pub src_conf: u64,
+    /// First slot of the agreed jump now standing beyond the jump limit
+    /// (0: none).
+    pub jump_since_slot: u64,
 }
 
 impl FeedState {
@@ -64,13 +81,15 @@ pub struct Aggregate {
 }
 
 /// Aggregate `quotes` (the sources that passed `check_quote`) of a feed with
-/// `configured` sources into a new state. See the module docs for the rules.
+/// `configured` sources into a new state at `now_ts` / `now_slot`. See the
+/// module docs for the rules.
 pub fn aggregate(
     prev: &FeedState,
     quotes: &[Quote],
     configured: usize,
     guards: &Guards,
     now_ts: i64,
+    now_slot: u64,
 ) -> Result<Aggregate, MathError> {
     let n = quotes.len();
     if n > MAX_SOURCES {
@@ -99,9 +118,11 @@ pub fn aggregate(
     };
 
     let mut conf = 0u64;
+    let mut src_conf = 0u64;
     let mut publish_time = i64::MIN;
     let mut publish_slot = 0u64;
     for q in quotes {
+        src_conf = src_conf.max(q.conf);
         conf = conf.max(q.conf).max(q.price.abs_diff(median));
         publish_time = publish_time.max(q.publish_time);
         publish_slot = publish_slot.max(q.slot);
@@ -112,19 +133,29 @@ pub fn aggregate(
         validity = validity.max(Validity::Degraded);
         if n == 1 {
             conf = conf.safe_mul(SINGLE_SOURCE_CONF_MULTIPLIER)?;
+            src_conf = conf;
         }
     }
     let median_u = median as u64; // median > 0: every quote price is > 0.
-    if exceeds_bps(hi.abs_diff(lo), median_u, guards.max_divergence_bps as u64)
-        || exceeds_bps(conf, median_u, guards.max_conf_bps as u64)
-    {
-        validity = validity.max(Validity::TooUncertain);
-    }
-    if prev.has_price
+    let disputed = exceeds_bps(hi.abs_diff(lo), median_u, guards.max_divergence_bps as u64)
+        || exceeds_bps(conf, median_u, guards.max_conf_bps as u64);
+    let jumped = prev.has_price
         && prev.ema_price > 0
-        && exceeds_bps(median.abs_diff(prev.ema_price), prev.ema_price as u64, guards.max_jump_bps as u64)
-    {
-        validity = validity.max(Validity::TooVolatile);
+        && exceeds_bps(median.abs_diff(prev.ema_price), prev.ema_price as u64, guards.max_jump_bps as u64);
+    // An agreed jump is confirmed once it has stood `jump_confirm_slots`; a
+    // dispute, or a price back within the limit, restarts the count.
+    let mut jump_since_slot = 0;
+    let mut reanchor = false;
+    if disputed {
+        validity = validity.max(Validity::TooUncertain);
+    } else if jumped {
+        jump_since_slot = if prev.jump_since_slot == 0 { now_slot.max(1) } else { prev.jump_since_slot };
+        if now_slot.saturating_sub(jump_since_slot) >= guards.jump_confirm_slots as u64 {
+            reanchor = true;
+            jump_since_slot = 0;
+        } else {
+            validity = validity.max(Validity::TooVolatile);
+        }
     }
 
     if prev.has_price && publish_time < prev.publish_time {
@@ -145,7 +176,7 @@ pub fn aggregate(
         } else {
             prev.variance_rate
         };
-        (ema_price, variance_rate)
+        (if reanchor { median } else { ema_price }, variance_rate)
     } else {
         (median, 0)
     };
@@ -160,6 +191,10 @@ pub fn aggregate(
         has_price: true,
         validity: validity as u8,
         valid_sources: n as u8,
+        lo_price: lo,
+        hi_price: hi,
+        src_conf,
+        jump_since_slot,
     };
     Ok(Aggregate { state, applied: true })
 }

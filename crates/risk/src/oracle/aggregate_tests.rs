@@ -22,8 +22,7 @@ fn priced(price: i64, t: i64) -> FeedState {
 #[test]
 fn agreeing_sources_are_valid_at_the_median() {
     let g = Guards::default_liquid();
-    let a = aggregate(&priced(100 * P, 90), &[q(100 * P, U / 10, 100), q(100 * P + P / 5, U / 10, 99)], 2, &g, 100)
-        .unwrap();
+    let a = aggregate(&priced(100 * P, 90), &[q(100 * P, U / 10, 100), q(100 * P + P / 5, U / 10, 99)], 2, &g, 100, 100).unwrap();
     assert!(a.applied);
     assert_eq!(a.state.validity(), Validity::Valid);
     assert_eq!(a.state.price, 100 * P + P / 10);
@@ -35,7 +34,7 @@ fn agreeing_sources_are_valid_at_the_median() {
 #[test]
 fn divergence_beyond_the_limit_is_too_uncertain() {
     let g = Guards::default_liquid(); // 1.5 %
-    let a = aggregate(&priced(100 * P, 90), &[q(100 * P, 0, 100), q(102 * P, 0, 100)], 2, &g, 100).unwrap();
+    let a = aggregate(&priced(100 * P, 90), &[q(100 * P, 0, 100), q(102 * P, 0, 100)], 2, &g, 100, 100).unwrap();
     assert_eq!(a.state.validity(), Validity::TooUncertain);
     assert_eq!(a.state.conf, U, "conf covers the dispersion around the median");
 }
@@ -43,15 +42,65 @@ fn divergence_beyond_the_limit_is_too_uncertain() {
 #[test]
 fn a_lone_source_is_degraded_with_doubled_conf() {
     let g = Guards::default_liquid();
-    let a = aggregate(&priced(100 * P, 90), &[q(100 * P, U / 10, 100)], 2, &g, 100).unwrap();
+    let a = aggregate(&priced(100 * P, 90), &[q(100 * P, U / 10, 100)], 2, &g, 100, 100).unwrap();
     assert_eq!(a.state.validity(), Validity::Degraded);
     assert_eq!(a.state.conf, U / 5);
 }
 
 #[test]
+fn the_sources_range_and_own_conf_are_published_beside_the_median() {
+    let g = Guards::default_liquid();
+    let a = aggregate(&priced(100 * P, 90), &[q(100 * P, 3, 100), q(130 * P, 5, 100)], 2, &g, 100, 100).unwrap();
+    assert_eq!(a.state.validity(), Validity::TooUncertain);
+    assert_eq!((a.state.lo_price, a.state.hi_price, a.state.price), (100 * P, 130 * P, 115 * P));
+    assert_eq!(a.state.src_conf, 5, "the dispersion is not the sources' own conf");
+    assert_eq!(a.state.conf, 15 * U);
+    let lone = aggregate(&priced(100 * P, 90), &[q(100 * P, 4, 100)], 2, &g, 100, 100).unwrap();
+    assert_eq!((lone.state.lo_price, lone.state.hi_price, lone.state.src_conf), (100 * P, 100 * P, 8));
+}
+
+#[test]
+fn one_bad_source_of_three_cannot_move_the_price_outside_the_honest_range() {
+    let g = Guards { min_valid_sources: 3, ..Guards::default_liquid() };
+    let honest = [q(100 * P, 0, 100), q(101 * P, 0, 100)];
+    for bad in [1, 50 * P, 130 * P, 1_000 * P] {
+        let a = aggregate(&priced(100 * P, 90), &[honest[0], q(bad, 0, 100), honest[1]], 3, &g, 100, 100).unwrap();
+        assert!((100 * P..=101 * P).contains(&a.state.price), "bad source at {bad}: {}", a.state.price);
+    }
+}
+
+#[test]
+fn an_agreed_jump_is_too_volatile_for_the_confirmation_window_then_reanchors() {
+    let g = Guards { jump_confirm_slots: 25, ..Guards::default_liquid() }; // 25 %
+    let mut s = priced(100 * P, 90);
+    let crash = [q(60 * P, 0, 0), q(60 * P, 0, 0)];
+    for slot in 100..125u64 {
+        let qs = crash.map(|x| Quote { publish_time: slot as i64, slot, ..x });
+        s = aggregate(&s, &qs, 2, &g, slot as i64, slot).unwrap().state;
+        assert_eq!(s.validity(), Validity::TooVolatile, "slot {slot}");
+        assert_eq!(s.jump_since_slot, 100);
+    }
+    let qs = crash.map(|x| Quote { publish_time: 125, slot: 125, ..x });
+    let s = aggregate(&s, &qs, 2, &g, 125, 125).unwrap().state;
+    assert_eq!(s.validity(), Validity::Valid, "confirmed after 25 slots");
+    assert_eq!((s.ema_price, s.jump_since_slot), (60 * P, 0), "the EMA re-anchors at the price");
+}
+
+#[test]
+fn a_dispute_or_a_return_within_the_limit_restarts_the_jump_count() {
+    let g = Guards::default_liquid();
+    let s = aggregate(&priced(100 * P, 90), &[q(60 * P, 0, 100), q(60 * P, 0, 100)], 2, &g, 100, 100).unwrap().state;
+    assert_eq!(s.jump_since_slot, 100);
+    let d = aggregate(&s, &[q(60 * P, 0, 101), q(70 * P, 0, 101)], 2, &g, 101, 101).unwrap().state;
+    assert_eq!((d.validity(), d.jump_since_slot), (Validity::TooUncertain, 0));
+    let back = aggregate(&s, &[q(99 * P, 0, 101), q(99 * P, 0, 101)], 2, &g, 101, 101).unwrap().state;
+    assert_eq!((back.validity(), back.jump_since_slot), (Validity::Valid, 0));
+}
+
+#[test]
 fn a_jump_against_the_ema_is_too_volatile() {
     let g = Guards::default_liquid(); // 25 %
-    let a = aggregate(&priced(100 * P, 90), &[q(130 * P, 0, 100), q(130 * P, 0, 100)], 2, &g, 100).unwrap();
+    let a = aggregate(&priced(100 * P, 90), &[q(130 * P, 0, 100), q(130 * P, 0, 100)], 2, &g, 100, 100).unwrap();
     assert_eq!(a.state.validity(), Validity::TooVolatile);
     assert!(a.state.ema_price > 100 * P && a.state.ema_price < 130 * P);
     assert!(a.state.variance_rate > 0);
@@ -61,13 +110,13 @@ fn a_jump_against_the_ema_is_too_volatile() {
 fn no_valid_source_keeps_the_price_stale_then_invalid() {
     let g = Guards::default_liquid();
     let prev = priced(100 * P, 100);
-    let a = aggregate(&prev, &[], 2, &g, 100 + 600).unwrap();
+    let a = aggregate(&prev, &[], 2, &g, 100 + 600, 100 + 600).unwrap();
     assert!(!a.applied);
     assert_eq!(a.state.validity(), Validity::Stale);
     assert_eq!(a.state.price, 100 * P);
-    let a = aggregate(&prev, &[], 2, &g, 100 + 601).unwrap();
+    let a = aggregate(&prev, &[], 2, &g, 100 + 601, 100 + 601).unwrap();
     assert_eq!(a.state.validity(), Validity::Invalid);
-    let a = aggregate(&FeedState::default(), &[], 2, &g, 5).unwrap();
+    let a = aggregate(&FeedState::default(), &[], 2, &g, 5, 5).unwrap();
     assert_eq!(a.state.validity(), Validity::Invalid);
 }
 
@@ -75,7 +124,7 @@ fn no_valid_source_keeps_the_price_stale_then_invalid() {
 fn older_information_is_not_applied() {
     let g = Guards::default_liquid();
     let prev = priced(100 * P, 100);
-    let a = aggregate(&prev, &[q(90 * P, 0, 99), q(90 * P, 0, 99)], 2, &g, 100).unwrap();
+    let a = aggregate(&prev, &[q(90 * P, 0, 99), q(90 * P, 0, 99)], 2, &g, 100, 100).unwrap();
     assert!(!a.applied);
     assert_eq!(a.state.price, 100 * P);
     assert_eq!(a.state.publish_time, 100);
@@ -84,7 +133,7 @@ fn older_information_is_not_applied() {
 #[test]
 fn first_price_seeds_the_ema() {
     let g = Guards::default_liquid();
-    let a = aggregate(&FeedState::default(), &[q(7 * P, 0, 10), q(7 * P, 0, 10)], 2, &g, 10).unwrap();
+    let a = aggregate(&FeedState::default(), &[q(7 * P, 0, 10), q(7 * P, 0, 10)], 2, &g, 10, 10).unwrap();
     assert_eq!(a.state.ema_price, 7 * P);
     assert_eq!(a.state.variance_rate, 0);
 }
@@ -112,7 +161,7 @@ proptest! {
     #[test]
     fn aggregate_price_lies_within_min_and_max_of_valid_sources(prev in prev_strategy(), qs in quotes_strategy()) {
         let g = Guards::default_liquid();
-        let a = aggregate(&prev, &qs, 4, &g, 1_000_000).unwrap();
+        let a = aggregate(&prev, &qs, 4, &g, 1_000_000, 1_000_000).unwrap();
         if a.applied {
             let lo = qs.iter().map(|q| q.price).min().unwrap();
             let hi = qs.iter().map(|q| q.price).max().unwrap();
@@ -123,7 +172,7 @@ proptest! {
     #[test]
     fn aggregate_conf_is_at_least_every_sources_distance_to_the_median(prev in prev_strategy(), qs in quotes_strategy()) {
         let g = Guards::default_liquid();
-        let a = aggregate(&prev, &qs, 4, &g, 1_000_000).unwrap();
+        let a = aggregate(&prev, &qs, 4, &g, 1_000_000, 1_000_000).unwrap();
         if a.applied {
             for x in &qs {
                 prop_assert!(a.state.conf >= x.price.abs_diff(a.state.price));
@@ -135,7 +184,7 @@ proptest! {
     #[test]
     fn aggregate_ema_stays_between_old_ema_and_new_price(prev in prev_strategy(), qs in quotes_strategy()) {
         let g = Guards::default_liquid();
-        let a = aggregate(&prev, &qs, 4, &g, 1_000_000).unwrap();
+        let a = aggregate(&prev, &qs, 4, &g, 1_000_000, 1_000_000).unwrap();
         if a.applied && prev.has_price {
             let (lo, hi) = (prev.ema_price.min(a.state.price), prev.ema_price.max(a.state.price));
             prop_assert!(a.state.ema_price >= lo && a.state.ema_price <= hi);
@@ -143,9 +192,22 @@ proptest! {
     }
 
     #[test]
+    fn published_range_contains_the_price_and_bounds_every_valid_source(prev in prev_strategy(), qs in quotes_strategy()) {
+        let g = Guards::default_liquid();
+        let a = aggregate(&prev, &qs, 4, &g, 1_000_000, 1_000_000).unwrap();
+        if a.applied {
+            prop_assert!(a.state.lo_price <= a.state.price && a.state.price <= a.state.hi_price);
+            for x in &qs {
+                prop_assert!(a.state.lo_price <= x.price && x.price <= a.state.hi_price);
+                prop_assert!(a.state.src_conf >= x.conf && a.state.src_conf <= a.state.conf);
+            }
+        }
+    }
+
+    #[test]
     fn publish_time_never_goes_backwards(prev in prev_strategy(), qs in quotes_strategy()) {
         let g = Guards::default_liquid();
-        let a = aggregate(&prev, &qs, 4, &g, 1_000_000).unwrap();
+        let a = aggregate(&prev, &qs, 4, &g, 1_000_000, 1_000_000).unwrap();
         if prev.has_price {
             prop_assert!(a.state.publish_time >= prev.publish_time);
         }

@@ -39,7 +39,10 @@ pub struct Quote {
 /// `now_slot`, and normalise it. The first failing check is the verdict.
 ///
 /// Order: price sign, representability, timestamp presence, future
-/// timestamp, age in seconds, age in slots, conf/price.
+/// timestamp (beyond `max_future_secs`), age in seconds, age in slots,
+/// conf/price. A publish time or slot ahead of the clock but within the
+/// tolerance is clamped to now, so it can never make later honest updates
+/// look older than the published price.
 pub fn check_quote(raw: &RawQuote, guards: &Guards, now_ts: i64, now_slot: u64) -> Result<Quote, Verdict> {
     if raw.price <= 0 {
         return Err(Verdict::NonPositivePrice);
@@ -53,10 +56,10 @@ pub fn check_quote(raw: &RawQuote, guards: &Guards, now_ts: i64, now_slot: u64) 
     if raw.publish_time <= 0 {
         return Err(Verdict::MissingTimestamp);
     }
-    let max_age = guards.max_age_secs as i64;
-    if raw.publish_time > now_ts.saturating_add(max_age) {
+    if raw.publish_time > now_ts.saturating_add(guards.max_future_secs as i64) {
         return Err(Verdict::FutureTimestamp);
     }
+    let max_age = guards.max_age_secs as i64;
     if now_ts.saturating_sub(raw.publish_time) > max_age {
         return Err(Verdict::StaleTime);
     }
@@ -66,7 +69,7 @@ pub fn check_quote(raw: &RawQuote, guards: &Guards, now_ts: i64, now_slot: u64) 
     if exceeds_bps(conf, price as u64, guards.max_conf_bps as u64) {
         return Err(Verdict::TooUncertain);
     }
-    Ok(Quote { price, conf, publish_time: raw.publish_time, slot: raw.slot })
+    Ok(Quote { price, conf, publish_time: raw.publish_time.min(now_ts), slot: raw.slot.min(now_slot) })
 }
 
 #[cfg(test)]
@@ -98,7 +101,12 @@ mod tests {
         let mut r = raw(100, 0);
         r.publish_time = 0;
         assert_eq!(check_quote(&r, &g, 1_000, 500), Err(Verdict::MissingTimestamp));
-        assert_eq!(check_quote(&raw(100, 0), &g, 1_000 - 61, 500), Err(Verdict::FutureTimestamp));
+        // 2 s of tolerance: 3 s ahead is refused, 2 s ahead counts as now.
+        assert_eq!(check_quote(&raw(100, 0), &g, 1_000 - 3, 500), Err(Verdict::FutureTimestamp));
+        assert_eq!(
+            check_quote(&raw(100, 0), &g, 1_000 - 2, 499),
+            Ok(Quote { price: 1_000, conf: 0, publish_time: 998, slot: 499 })
+        );
         assert_eq!(check_quote(&raw(100, 0), &g, 1_000 + 61, 500), Err(Verdict::StaleTime));
         assert_eq!(
             check_quote(&raw(100, 0), &g, 1_000 + 60, 500),

@@ -2,6 +2,13 @@
 
 /// How usable a published price is, ordered by severity: every action has a
 /// maximum validity it accepts (see [`Action::max_validity`]).
+///
+/// An agreed move (`TooVolatile`) is less severe than a dispute
+/// (`TooUncertain`): when every valid source agrees the move is real, so
+/// risk reduction and liquidation continue; when they disagree, no price is
+/// trusted for anything but a liquidation valued at the sources' range
+/// (the margin engine values each position at the source least adverse to
+/// its holder).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[repr(u8)]
 pub enum Validity {
@@ -9,10 +16,11 @@ pub enum Validity {
     Valid = 0,
     /// Fewer valid sources than the feed's minimum; confidence is widened.
     Degraded = 1,
+    /// The valid sources agree, but their price jumped against the EMA
+    /// beyond the feed's jump limit, for less than the confirmation window.
+    TooVolatile = 2,
     /// Sources disagree beyond the divergence limit, or conf/price is too wide.
-    TooUncertain = 2,
-    /// The price jumped against its EMA beyond the feed's jump limit.
-    TooVolatile = 3,
+    TooUncertain = 3,
     /// No source is currently valid; the last good price is kept, recently.
     Stale = 4,
     /// Never priced, or the last good price is too old to use at all.
@@ -26,8 +34,8 @@ impl Validity {
         match v {
             0 => Validity::Valid,
             1 => Validity::Degraded,
-            2 => Validity::TooUncertain,
-            3 => Validity::TooVolatile,
+            2 => Validity::TooVolatile,
+            3 => Validity::TooUncertain,
             4 => Validity::Stale,
             _ => Validity::Invalid,
         }
@@ -38,8 +46,8 @@ impl Validity {
         match self {
             Validity::Valid => "Valid",
             Validity::Degraded => "Degraded",
-            Validity::TooUncertain => "TooUncertain",
             Validity::TooVolatile => "TooVolatile",
+            Validity::TooUncertain => "TooUncertain",
             Validity::Stale => "Stale",
             Validity::Invalid => "Invalid",
         }
@@ -52,18 +60,30 @@ impl Validity {
 pub enum Action {
     /// Open or increase a position, or anything that adds risk.
     OpenRisk,
-    /// Reduce a position, or withdraw collateral not needed for margin.
+    /// Let value leave or enter against a valuation: withdraw collateral
+    /// with positions open, mint or burn LP shares at pool NAV, or add risk
+    /// in one market while another market's position is valued.
+    Withdraw,
+    /// Reduce or close a position.
     ReduceRisk,
-    /// Liquidate an unhealthy account at conservative prices.
+    /// Liquidate an unhealthy account, valued at the sources' range.
     Liquidate,
 }
 
 impl Action {
-    /// The most severe validity at which this action is still allowed.
+    /// The most severe validity at which this action is still allowed:
+    /// - new risk waits for `Valid`;
+    /// - value leaves at `Degraded` at worst (never on a jump or a dispute);
+    /// - closes continue through an agreed jump (`TooVolatile`);
+    /// - liquidation continues through a dispute (`TooUncertain`), because
+    ///   the engine then values each position at the source least adverse
+    ///   to its holder;
+    /// - nothing acts on a `Stale` or `Invalid` price.
     pub fn max_validity(self) -> Validity {
         match self {
             Action::OpenRisk => Validity::Valid,
-            Action::ReduceRisk => Validity::Degraded,
+            Action::Withdraw => Validity::Degraded,
+            Action::ReduceRisk => Validity::TooVolatile,
             Action::Liquidate => Validity::TooUncertain,
         }
     }
@@ -145,19 +165,27 @@ mod tests {
     #[test]
     fn validity_is_ordered_by_severity_and_unknown_bytes_are_invalid() {
         assert!(Validity::Valid < Validity::Degraded);
-        assert!(Validity::TooVolatile < Validity::Stale);
-        assert_eq!(Validity::from_u8(3), Validity::TooVolatile);
+        assert!(Validity::TooVolatile < Validity::TooUncertain, "an agreed jump is less severe than a dispute");
+        assert!(Validity::TooUncertain < Validity::Stale);
+        for v in 0..=5u8 {
+            assert_eq!(Validity::from_u8(v) as u8, v);
+        }
         assert_eq!(Validity::from_u8(200), Validity::Invalid);
     }
 
     #[test]
     fn action_gates_follow_the_design_table() {
-        assert!(Action::OpenRisk.allows(Validity::Valid));
-        assert!(!Action::OpenRisk.allows(Validity::Degraded));
-        assert!(Action::ReduceRisk.allows(Validity::Degraded));
-        assert!(!Action::ReduceRisk.allows(Validity::TooUncertain));
-        assert!(Action::Liquidate.allows(Validity::TooUncertain));
-        assert!(!Action::Liquidate.allows(Validity::TooVolatile));
-        assert!(!Action::Liquidate.allows(Validity::Stale));
+        use Validity::*;
+        let table = [
+            (Action::OpenRisk, [true, false, false, false, false, false]),
+            (Action::Withdraw, [true, true, false, false, false, false]),
+            (Action::ReduceRisk, [true, true, true, false, false, false]),
+            (Action::Liquidate, [true, true, true, true, false, false]),
+        ];
+        for (action, allowed) in table {
+            for (v, want) in [Valid, Degraded, TooVolatile, TooUncertain, Stale, Invalid].into_iter().zip(allowed) {
+                assert_eq!(action.allows(v), want, "{action:?} at {v:?}");
+            }
+        }
     }
 }

@@ -61,6 +61,27 @@ pub struct MarketQuote {
     pub phased_mmr_bps: u32,
     /// The phase-in state at this slot (stored when the market is writable).
     pub phase: PhaseState,
+    /// Lowest valid source price. precision: PRICE_PRECISION.
+    pub lo_price: i64,
+    /// Highest valid source price. precision: PRICE_PRECISION.
+    pub hi_price: i64,
+    /// The sources' own largest conf, without their dispersion.
+    /// precision: PRICE_PRECISION.
+    pub src_conf: u64,
+}
+
+/// Which end of the sources' range a check values positions at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Bias {
+    /// The source most adverse to the holder (longs at the lowest, shorts at
+    /// the highest), at the feed's full conf: for anything that adds risk or
+    /// lets collateral leave.
+    AgainstHolder,
+    /// The source least adverse to the holder (longs at the highest, shorts
+    /// at the lowest), at the sources' own conf: for liquidation, so an
+    /// account is liquidatable only if it is at every valid source's price,
+    /// and fills there.
+    ForHolder,
 }
 
 impl MarketQuote {
@@ -71,6 +92,24 @@ impl MarketQuote {
         let r = position_ratios(&self.dynamic, self.target_mmr_bps, self.phased_mmr_bps, notional)
             .map_err(EngineError::from)?;
         Ok(MarginRatios { imr_bps: r.imr_bps, mmr_bps: r.mmr_bps })
+    }
+
+    /// This quote as a check at `bias` sees a position of `base`: the price
+    /// at the chosen end of the sources' range, and the conf that goes with
+    /// it. Agreeing sources give a narrow range, so this differs from the
+    /// median only when they disagree.
+    pub fn biased_for(&self, base: i64, bias: Bias) -> MarketQuote {
+        let long = base > 0;
+        match bias {
+            Bias::AgainstHolder => {
+                MarketQuote { price: if long { self.lo_price } else { self.hi_price }, ..*self }
+            }
+            Bias::ForHolder => MarketQuote {
+                price: if long { self.hi_price } else { self.lo_price },
+                conf: self.src_conf,
+                ..*self
+            },
+        }
     }
 
     /// The position's risk inputs for the risk crate.
@@ -102,7 +141,16 @@ pub fn quote_from_reading(market: &Market, r: &FeedReading, now: &Now) -> Result
     let settled;
     let r = if market.is_settled() {
         let p = market.settlement_price;
-        settled = FeedReading { price: p, conf: 0, ema_price: p, validity: Validity::Valid, ..*r };
+        settled = FeedReading {
+            price: p,
+            conf: 0,
+            ema_price: p,
+            validity: Validity::Valid,
+            lo_price: p,
+            hi_price: p,
+            src_conf: 0,
+            ..*r
+        };
         &settled
     } else {
         r
@@ -112,7 +160,10 @@ pub fn quote_from_reading(market: &Market, r: &FeedReading, now: &Now) -> Result
     let stress_mult_bps = ((now.stress_mult_bps as u64 * market.guardian_mult_bps(now.slot) as u64) / 10_000)
         .try_into()
         .map_err(|_| EngineError::MathOverflow)?;
-    let inputs = MarginInputs { vol_bps: r.vol_bps, notional: 0, conf: r.conf, price: r.price.max(1), stress_mult_bps };
+    // The confidence term uses the sources' own conf: their disagreement is
+    // handled by valuing at the range (`Bias`), and must not raise every
+    // holder's maintenance while one source is off.
+    let inputs = MarginInputs { vol_bps: r.vol_bps, notional: 0, conf: r.src_conf, price: r.price.max(1), stress_mult_bps };
     let target = market_mmr_bps(&dynamic, &inputs).map_err(EngineError::from)?;
     let phase = phase_toward(&market.phase(), mult_for_mmr(&dynamic, target), now.slot, &market.phase_params());
     Ok(MarketQuote {
@@ -128,6 +179,9 @@ pub fn quote_from_reading(market: &Market, r: &FeedReading, now: &Now) -> Result
         target_mmr_bps: target,
         phased_mmr_bps: phased_mmr_bps(&dynamic, phase.mult_bps),
         phase,
+        lo_price: r.lo_price,
+        hi_price: r.hi_price,
+        src_conf: r.src_conf,
     })
 }
 
@@ -166,6 +220,19 @@ pub fn require_valid_for(quotes: &[MarketQuote], action: Action) -> Result<()> {
     Ok(())
 }
 
+/// `quotes` as a check at `bias` sees `account`'s positions: each market's
+/// quote moved to the chosen end of its sources' range for the side held.
+/// Quotes of markets without a position stay as they are.
+pub fn biased_quotes(account: &MarginAccount, quotes: &[MarketQuote], bias: Bias) -> Vec<MarketQuote> {
+    quotes
+        .iter()
+        .map(|q| match account.open_positions().find(|p| p.market == q.index) {
+            Some(p) => q.biased_for(p.base, bias),
+            None => *q,
+        })
+        .collect()
+}
+
 /// Health of `account` with `quotes` covering every open position.
 pub fn account_health(account: &MarginAccount, quotes: &[MarketQuote]) -> Result<Health> {
     // On the stack: no heap allocation per health check (the keeper runs
@@ -185,43 +252,42 @@ pub fn saturate(v: i128) -> i64 {
     v.clamp(i64::MIN as i128, i64::MAX as i128) as i64
 }
 
-/// Require initial health >= 0.
 /// The health gate of a withdrawal with positions open, by the worst feed
-/// validity among `quotes`:
-/// - at most `Degraded`: initial health >= 0;
-/// - `TooUncertain` or `TooVolatile` anywhere: refused (a possibly
-///   manipulated price never releases collateral);
+/// validity among `quotes`, every position valued at the source most
+/// adverse to its holder:
+/// - allowed for withdrawals (at most `Degraded`): initial health >= 0;
+/// - `TooVolatile` or `TooUncertain` anywhere: refused (an unconfirmed
+///   jump or a disputed price never releases collateral);
 /// - otherwise `Stale` or `Invalid`: maintenance health >= 0 with every
 ///   stale feed's last good price moved `STALE_HAIRCUT_BPS` against the
 ///   position (as extra confidence, at least 1x), so only collateral that
 ///   maintenance does not need can leave while the oracle is down.
 pub fn require_withdrawable(account: &MarginAccount, quotes: &[MarketQuote]) -> Result<Health> {
     let worst = quotes.iter().map(|q| q.validity).max().unwrap_or(Validity::Valid);
-    if worst <= Validity::Degraded {
+    if Action::Withdraw.allows(worst) {
         return require_initial_health(account, quotes);
     }
     let uncertain = quotes.iter().any(|q| matches!(q.validity, Validity::TooUncertain | Validity::TooVolatile));
     require!(!uncertain, EngineError::OracleGate);
-    // Non-empty here (the worst validity came from a quote); on the stack.
-    let mut cut = [quotes[0]; MAX_POSITIONS];
-    let n = quotes.len().min(MAX_POSITIONS);
-    for (c, q) in cut.iter_mut().zip(&quotes[..n]) {
-        *c = *q;
-        if q.validity >= Validity::Stale {
+    let mut cut = biased_quotes(account, quotes, Bias::AgainstHolder);
+    for c in cut.iter_mut() {
+        if c.validity >= Validity::Stale {
+            let q = *c;
             require!(q.price > 0, EngineError::OracleGate);
             let haircut = (q.price as u64).safe_mul(STALE_HAIRCUT_BPS).map_err(EngineError::from)? / 10_000;
             c.conf = q.conf.safe_add(haircut).map_err(EngineError::from)?;
             c.conf_mult_bps = q.conf_mult_bps.max(10_000);
         }
     }
-    let h = account_health(account, &cut[..n])?;
+    let h = account_health(account, &cut)?;
     require!(h.maintenance >= 0, EngineError::StaleWithdrawExceedsFree);
     Ok(h)
 }
 
-/// Initial health must be >= 0 (after anything that adds risk).
+/// Initial health must be >= 0 (after anything that adds risk), every
+/// position valued at the source most adverse to its holder.
 pub fn require_initial_health(account: &MarginAccount, quotes: &[MarketQuote]) -> Result<Health> {
-    let h = account_health(account, quotes)?;
+    let h = account_health(account, &biased_quotes(account, quotes, Bias::AgainstHolder))?;
     require!(h.initial >= 0, EngineError::InitialHealthNegative);
     Ok(h)
 }

@@ -29,12 +29,12 @@ pub fn value_pool<'info>(
 
 /// The pure half of [`value_pool`]: the pool's balance plus its mirror
 /// position `(pool_base, pool_quote)` in every market at that market's
-/// quote, each of which must allow reducing risk. Off-chain previews call
+/// quote, each of which must allow value to leave (`Action::Withdraw`). Off-chain previews call
 /// this with decoded accounts.
 pub fn value_legs(pool: &Pool, legs: &[(i64, i64, MarketQuote)]) -> Result<PoolValuation> {
     let mut positions = Vec::with_capacity(legs.len());
     for (base, quote, q) in legs {
-        require!(Action::ReduceRisk.allows(q.validity), EngineError::OracleGate);
+        require!(Action::Withdraw.allows(q.validity), EngineError::OracleGate);
         positions.push(q.position_risk(*base, *quote)?);
     }
     Ok(pool_valuation(pool.balance, &positions).map_err(EngineError::from)?)

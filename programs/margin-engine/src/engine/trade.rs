@@ -6,7 +6,7 @@ use crate::errors::EngineError;
 use crate::state::{Exchange, MarginAccount, Market, Pool, PositionSlot};
 use anchor_lang::prelude::*;
 use ballast_risk::math::mul_div_floor;
-use ballast_risk::oracle::Action;
+use ballast_risk::oracle::{Action, Validity};
 use ballast_risk::position::{apply_fill, fee, Position};
 use ballast_risk::pricing::{exec_price, spread_bps, PoolSkew};
 use ballast_risk::SafeMath;
@@ -88,6 +88,20 @@ pub fn store_position(account: &mut MarginAccount, slot: usize, market: u16, pos
     };
 }
 
+/// The price a trade of direction `buy` fills around: the oracle price, or
+/// during an unconfirmed jump (`TooVolatile`, where only reductions pass
+/// the gate) the worse of the price and the EMA for the trader.
+pub fn reference_price(quote: &MarketQuote, buy: bool) -> i64 {
+    if quote.validity != Validity::TooVolatile || quote.ema_price <= 0 {
+        return quote.price;
+    }
+    if buy {
+        quote.price.max(quote.ema_price)
+    } else {
+        quote.price.min(quote.ema_price)
+    }
+}
+
 /// Fill `req` for `account` in `market` (whose checked quote is `quote`),
 /// updating the position, the market's OI and pool mirror, the pool's
 /// balance and the exchange's collateral and fee totals.
@@ -112,8 +126,9 @@ pub fn execute_trade(
     let adds = adds_risk(old.base, new_base);
 
     // 1. Gates: new risk needs a Valid feed and an unrestricted market (not
-    //    reduce-only, breaker not holding it); reductions work while the
-    //    feed is at most Degraded, whatever the market's state.
+    //    reduce-only, breaker not holding it); reductions work through an
+    //    agreed jump (at most TooVolatile), whatever the market's state, and
+    //    wait only while the sources disagree.
     if adds {
         require!(!req.reduce_only && !market.is_reduce_only(req.slot), EngineError::ReduceOnlyViolated);
         require!(!market.breaker().active(req.slot), EngineError::BreakerTripped);
@@ -123,10 +138,15 @@ pub fn execute_trade(
     }
 
     // 2. Price: oracle +- spread (conf and skew), within the trader's limit.
+    //    A close during an unconfirmed jump fills at the worse of the price
+    //    and the EMA for the closer: losses realise at the agreed price, a
+    //    gain the jump made waits for confirmation (a pumped price cannot be
+    //    cashed in before the confirmation window ends).
+    let reference = reference_price(quote, req.base > 0);
     let pool_base_after = market.pool_base.safe_sub(req.base).map_err(EngineError::from)?;
     let skew = PoolSkew { pool_base_before: market.pool_base, pool_base_after, pool_depth: pool.balance };
-    let spread = spread_bps(&market.spread(), quote.price, quote.conf, &skew).map_err(EngineError::from)?;
-    let fill_price = exec_price(quote.price, req.base > 0, spread).map_err(EngineError::from)?;
+    let spread = spread_bps(&market.spread(), reference, quote.conf, &skew).map_err(EngineError::from)?;
+    let fill_price = exec_price(reference, req.base > 0, spread).map_err(EngineError::from)?;
     let within = if req.base > 0 { fill_price <= req.limit_price } else { fill_price >= req.limit_price };
     require!(within, EngineError::LimitPriceExceeded);
 

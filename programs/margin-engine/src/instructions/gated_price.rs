@@ -28,12 +28,13 @@ pub struct GatedPriceAccounts<'info> {
     pub feed: UncheckedAccount<'info>,
 }
 
-/// Decode an action byte.
+/// Decode an action byte: 0 open risk, 1 reduce risk, 2 liquidate, 3 withdraw.
 pub fn action_from_u8(action: u8) -> Result<Action> {
     match action {
         0 => Ok(Action::OpenRisk),
         1 => Ok(Action::ReduceRisk),
         2 => Ok(Action::Liquidate),
+        3 => Ok(Action::Withdraw),
         _ => err!(EngineError::InvalidAction),
     }
 }

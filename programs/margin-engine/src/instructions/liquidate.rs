@@ -2,7 +2,9 @@
 
 use crate::constants::*;
 use crate::engine::breaker::observe_breaker;
-use crate::engine::health::{account_health, collect_quotes, quote_market, require_valid_for, saturate};
+use crate::engine::health::{
+    account_health, biased_quotes, collect_quotes, quote_market, require_valid_for, saturate, Bias,
+};
 use crate::engine::liquidation::{execute_liquidation, require_improved};
 use crate::engine::stress::observe;
 use crate::engine::vault::VaultSigner;
@@ -57,9 +59,11 @@ pub struct Liquidate<'info> {
 }
 
 /// 1. Refuse when paused or self-liquidating; observe stress.
-/// 2. Every feed must allow liquidation (at most `TooUncertain`); maintenance
-///    health (dynamic ratios, biased prices) must be < 0.
-/// 3. Close just enough at the conservative price (`engine::liquidation`).
+/// 2. Every feed must allow liquidation (at most `TooUncertain`). Each
+///    position is valued at the source least adverse to its holder
+///    (`Bias::ForHolder`), so the account must be liquidatable at every
+///    valid source's price: maintenance health (dynamic ratios) < 0.
+/// 3. Close just enough at that price, conf-biased (`engine::liquidation`).
 /// 4. Health must be strictly better unless the position is fully closed.
 /// 5. Move the tokens: pool <-> collateral, reward to the keeper, the rest
 ///    of the penalty to the insurance vault; emit.
@@ -78,10 +82,11 @@ pub fn handler<'info>(ctx: Context<'info, Liquidate<'info>>) -> Result<()> {
     let breaker = observe_breaker(&mut market, &quote, clock.slot)?;
     let quotes = collect_quotes(&acc, &[quote], ctx.remaining_accounts, &now)?;
     require_valid_for(&quotes, Action::Liquidate)?;
+    let quotes = biased_quotes(&acc, &quotes, Bias::ForHolder);
     let before = account_health(&acc, &quotes)?;
     require!(before.maintenance < 0, EngineError::NotLiquidatable);
 
-    let out = execute_liquidation(&mut acc, &mut market, &mut pool, &mut ex, &quote, &before, clock.slot)?;
+    let out = execute_liquidation(&mut acc, &mut market, &mut pool, &mut ex, &quotes[0], &before, clock.slot)?;
     let after = require_improved(&acc, market.index, &quotes, &before)?;
     let event = Liquidated {
         account: ctx.accounts.margin_account.key(),

@@ -68,8 +68,9 @@ pub struct Trade<'info> {
 ///    market's feed (checked) and phase its maintenance ratio forward.
 /// 2. Fill against the pool (`engine::trade::execute_trade`): gates, spread,
 ///    limit, fee, OI cap, pool mirror.
-/// 3. If the trade added risk: every other position's feed must allow
-///    reducing risk and initial health (dynamic ratios) must be >= 0.
+/// 3. If the trade added risk: every other position's feed must allow value
+///    to leave (`Action::Withdraw`) and initial health (dynamic ratios, each
+///    position at the source most adverse to its holder) must be >= 0.
 /// 4. Settle realised PnL between the pool vault and the collateral vault;
 ///    pay the insurance fund its share of the fee.
 #[inline(never)] // a symbol of its own for the callgrind cost proxy
@@ -93,7 +94,7 @@ pub fn handler<'info>(ctx: Context<'info, Trade<'info>>, params: TradeParams) ->
     let out = execute_trade(&mut acc, &mut market, &mut pool, &mut ex, &quote, &req)?;
     if out.adds_risk {
         let quotes = collect_quotes(&acc, &[quote], ctx.remaining_accounts, &now)?;
-        require_valid_for(&quotes[1..], Action::ReduceRisk)?;
+        require_valid_for(&quotes[1..], Action::Withdraw)?;
         require_initial_health(&acc, &quotes)?;
     }
     let event = TradeFilled {

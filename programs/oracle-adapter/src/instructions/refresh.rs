@@ -1,7 +1,6 @@
 //! `refresh`: the permissionless crank that re-aggregates a feed.
 
 use crate::engine;
-use crate::errors::AdapterError;
 use crate::events::FeedRefreshed;
 use crate::sources::SourceInput;
 use crate::state::PriceFeed;
@@ -16,15 +15,15 @@ pub struct Refresh<'info> {
     pub feed: AccountLoader<'info, PriceFeed>,
 }
 
-/// 1. Require exactly `num_sources` remaining accounts (none skipped, none extra).
-/// 2. Judge each against its configured key, owner program and format, then
-///    the guard rails (`sources::evaluate`).
+/// 1. Require exactly `num_sources` remaining accounts (none skipped, none
+///    extra), each the configured source at its position (`engine::refresh`).
+/// 2. Judge each against its owner program and format, then the guard rails
+///    (`sources::evaluate`).
 /// 3. Aggregate the accepted quotes into the feed (`engine::refresh`).
 /// 4. Emit `FeedRefreshed` with every source's verdict.
 pub fn handler<'info>(ctx: Context<'info, Refresh<'info>>) -> Result<()> {
     let clock = Clock::get()?;
     let mut feed = ctx.accounts.feed.load_mut()?;
-    require!(ctx.remaining_accounts.len() == feed.num_sources as usize, AdapterError::SourceCountMismatch);
     let mut datas = Vec::with_capacity(ctx.remaining_accounts.len());
     for acc in ctx.remaining_accounts {
         datas.push(acc.try_borrow_data()?);

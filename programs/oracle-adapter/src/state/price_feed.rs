@@ -51,6 +51,11 @@ pub struct GuardParams {
     pub ema_half_life_secs: u32,
     /// Volatility EWMA half-life, seconds. Bounds [1, 604800].
     pub vol_half_life_secs: u32,
+    /// Tolerance for a source stamped ahead of the clock, seconds. Bounds [0, 30].
+    pub max_future_secs: u32,
+    /// Slots an agreed jump stays `TooVolatile` before the EMA re-anchors.
+    /// Bounds [1, 1500].
+    pub jump_confirm_slots: u32,
 }
 
 impl From<GuardParams> for Guards {
@@ -64,6 +69,8 @@ impl From<GuardParams> for Guards {
             min_valid_sources: g.min_valid_sources,
             ema_half_life_secs: g.ema_half_life_secs,
             vol_half_life_secs: g.vol_half_life_secs,
+            max_future_secs: g.max_future_secs,
+            jump_confirm_slots: g.jump_confirm_slots,
         }
     }
 }
@@ -79,6 +86,8 @@ impl From<Guards> for GuardParams {
             min_valid_sources: g.min_valid_sources,
             ema_half_life_secs: g.ema_half_life_secs,
             vol_half_life_secs: g.vol_half_life_secs,
+            max_future_secs: g.max_future_secs,
+            jump_confirm_slots: g.jump_confirm_slots,
         }
     }
 }
@@ -144,8 +153,20 @@ pub struct PriceFeed {
     pub last_refresh_slot: u64,
     /// Unix seconds of the last refresh.
     pub last_refresh_ts: i64,
+    /// Guard rail: tolerance for a source stamped ahead of the clock, seconds.
+    pub max_future_secs: u32,
+    /// Guard rail: slots an agreed jump stays `TooVolatile` before re-anchoring.
+    pub jump_confirm_slots: u32,
+    /// precision: PRICE_PRECISION. Lowest valid source price of the published aggregate.
+    pub lo_price: i64,
+    /// precision: PRICE_PRECISION. Highest valid source price of the published aggregate.
+    pub hi_price: i64,
+    /// precision: PRICE_PRECISION. Largest own conf of the valid sources (no dispersion).
+    pub src_conf: u64,
+    /// First slot of the agreed jump now standing beyond the jump limit (0: none).
+    pub jump_since_slot: u64,
     /// Reserved for future fields.
-    pub reserved: [u8; 64],
+    pub reserved: [u8; 24],
 }
 
 /// Size of [`PriceFeed`] without the 8-byte discriminator.
@@ -180,6 +201,8 @@ impl PriceFeed {
             min_valid_sources: self.min_valid_sources,
             ema_half_life_secs: self.ema_half_life_secs,
             vol_half_life_secs: self.vol_half_life_secs,
+            max_future_secs: self.max_future_secs,
+            jump_confirm_slots: self.jump_confirm_slots,
         }
     }
 
@@ -193,6 +216,8 @@ impl PriceFeed {
         self.min_valid_sources = g.min_valid_sources;
         self.ema_half_life_secs = g.ema_half_life_secs;
         self.vol_half_life_secs = g.vol_half_life_secs;
+        self.max_future_secs = g.max_future_secs;
+        self.jump_confirm_slots = g.jump_confirm_slots;
     }
 
     /// Store sources (already validated); unused slots are zeroed.
@@ -216,6 +241,10 @@ impl PriceFeed {
             has_price: self.has_price != 0,
             validity: self.validity,
             valid_sources: self.valid_sources,
+            lo_price: self.lo_price,
+            hi_price: self.hi_price,
+            src_conf: self.src_conf,
+            jump_since_slot: self.jump_since_slot,
         }
     }
 
@@ -231,6 +260,10 @@ impl PriceFeed {
         self.has_price = s.has_price as u8;
         self.validity = s.validity;
         self.valid_sources = s.valid_sources;
+        self.lo_price = s.lo_price;
+        self.hi_price = s.hi_price;
+        self.src_conf = s.src_conf;
+        self.jump_since_slot = s.jump_since_slot;
         Ok(())
     }
 
