@@ -10,7 +10,8 @@ use solana_sdk::signature::Keypair;
 pub const ADAPTER_TIMELOCK: u64 = 50;
 
 /// Guard rails used by most tests: 60 s / 150 slots max age, 2 % conf,
-/// 1.5 % divergence, 25 % jump, 2 valid sources, 10 min EMA, 1 h vol.
+/// 1.5 % divergence, 25 % jump confirmed after 150 slots, 2 valid sources,
+/// 10 min EMA, 1 h vol, 2 s of future-timestamp tolerance.
 pub fn guards() -> GuardParams {
     GuardParams::from(ballast_risk::oracle::Guards::default_liquid())
 }

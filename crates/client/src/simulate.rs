@@ -17,8 +17,8 @@ use ballast_risk::position::notional_ceil;
 use margin_engine::constants::pause;
 use margin_engine::engine::breaker::observe_breaker;
 use margin_engine::engine::health::{
-    account_health, quote_from_reading, require_initial_health, require_valid_for, require_withdrawable, MarketQuote,
-    Now,
+    account_health, biased_quotes, quote_from_reading, require_initial_health, require_valid_for, require_withdrawable,
+    Bias, MarketQuote, Now,
 };
 use margin_engine::engine::pool::value_legs;
 use margin_engine::engine::stress::observe_quiet;
@@ -226,11 +226,15 @@ impl<'a> Sim<'a> {
         ok
     }
 
-    /// Maintenance health of `account` with market `index` at `price`.
+    /// Maintenance health of `account` as `liquidate` values it (every
+    /// position at the source least adverse to its holder), with every
+    /// source of market `index` at `price`.
     fn maintenance_at(&self, account: &MarginAccount, index: u16, price: i64) -> Option<i128> {
         let mut quotes = self.quotes_of(account).ok()?;
-        quotes.iter_mut().filter(|q| q.index == index).for_each(|q| q.price = price);
-        account_health(account, &quotes).ok().map(|h| h.maintenance)
+        for q in quotes.iter_mut().filter(|q| q.index == index) {
+            (q.price, q.lo_price, q.hi_price) = (price, price, price);
+        }
+        account_health(account, &biased_quotes(account, &quotes, Bias::ForHolder)).ok().map(|h| h.maintenance)
     }
 
     /// The oracle price of market `index` at which `account` becomes

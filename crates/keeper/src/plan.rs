@@ -32,10 +32,14 @@ pub struct PlannedAccount {
     pub health_after: i128,
     /// Notional the calls close.
     pub notional: u64,
-    /// `refresh` of every feed the calls read, to run first in the same
-    /// transaction: the liquidation sees the sources as they are, and
-    /// nothing can be slipped between the refresh and the liquidation.
+    /// `refresh` of every feed the calls read, the liquidated markets'
+    /// first, to run before them in the same transaction: the liquidation
+    /// sees the sources as they are, and nothing can be slipped between the
+    /// refresh and the liquidation. (The sender keeps the liquidated
+    /// markets' own, `own_refreshes` of them, when all would not fit.)
     pub refreshes: Vec<Instruction>,
+    /// How many of `refreshes` are the liquidated markets' feeds.
+    pub own_refreshes: usize,
     /// `liquidate` instructions, to be executed in order.
     pub calls: Vec<Instruction>,
 }
@@ -100,13 +104,17 @@ fn covering(account: &MarginAccount, priced: &[MarketQuote]) -> Vec<MarketQuote>
     biased_quotes(account, &mine, Bias::ForHolder)
 }
 
-/// `refresh` of the feed of every open position of `account`.
-fn refreshes(account: &MarginAccount, venue: &Venue) -> Vec<Instruction> {
-    account
-        .open_positions()
-        .filter_map(|s| venue.markets.get(s.market as usize))
+/// `refresh` of the feed of every open position of `account`, the markets
+/// of `first` before the others; and how many of them are `first`'s.
+fn refreshes(account: &MarginAccount, first: &[u16], venue: &Venue) -> (Vec<Instruction>, usize) {
+    let mut markets: Vec<u16> = first.to_vec();
+    markets.extend(account.open_positions().map(|s| s.market).filter(|m| !first.contains(m)));
+    let out: Vec<Instruction> = markets
+        .iter()
+        .filter_map(|i| venue.markets.get(*i as usize))
         .map(|m| ballast_client::oracle::refresh_configured(m.market.feed, &m.feed))
-        .collect()
+        .collect();
+    (out, first.len())
 }
 
 /// `(market, feed)` of every open position other than `market`, in slot order.
@@ -203,10 +211,12 @@ pub fn plan(
             health_before: health,
             health_after: health,
             notional: 0,
-            refreshes: refreshes(&acc, venue),
+            refreshes: vec![],
+            own_refreshes: 0,
             calls: vec![],
         };
         let mut throttled = false;
+        let mut liquidated: Vec<u16> = Vec::new();
         while planned.calls.len() < config.calls_per_account {
             let Ok(before) = account_health(&acc, &qs) else { break };
             let Some(index) = largest_position(&acc, &qs).filter(|_| before.maintenance < 0) else { break };
@@ -222,6 +232,9 @@ pub fn plan(
             match done {
                 Ok(o) => {
                     let feed = market.feed;
+                    if !liquidated.contains(&index) {
+                        liquidated.push(index);
+                    }
                     planned.notional = planned.notional.saturating_add(o.notional);
                     planned.calls.push(ix::liquidate(
                         liquidator,
@@ -245,6 +258,7 @@ pub fn plan(
             }
         }
         planned.health_after = account_health(&acc, &qs).map(|h| h.maintenance).unwrap_or(planned.health_before);
+        (planned.refreshes, planned.own_refreshes) = refreshes(&accounts[i].1, &liquidated, venue);
         if planned.calls.is_empty() {
             if throttled {
                 out.throttled += 1;

@@ -205,22 +205,51 @@ impl<B: Backend> Keeper<B> {
     }
 
     /// Send `batch`'s liquidations in one transaction, after a refresh of
-    /// every feed they read (each once); a refused batch is split.
+    /// every feed they read (each once); a batch that is refused, or too
+    /// large for one transaction, is sent account by account.
     async fn liquidate_batch(&mut self, report: &mut TickReport, batch: &[PlannedAccount], blockhash: Hash) {
-        let ixs = with_refreshes(batch);
+        let ixs = with_refreshes(batch, usize::MAX);
+        if batch.len() > 1 && !self.fits(&ixs) {
+            debug!(accounts = batch.len(), "batch too large for one transaction; sending its accounts one by one");
+            for a in batch {
+                self.liquidate_one(report, a, blockhash).await;
+            }
+            return;
+        }
         match self.send(report, "liquidate", &ixs, blockhash).await {
             Ok(_) => batch.iter().for_each(|a| landed(report, a)),
             Err(BackendError::Rejected { .. }) if batch.len() > 1 => {
                 debug!(accounts = batch.len(), "batch refused; sending its accounts one by one");
                 for a in batch {
-                    match self.send(report, "liquidate", &with_refreshes(std::slice::from_ref(a)), blockhash).await {
-                        Ok(_) => landed(report, a),
-                        Err(e) => self.refused(report, "liquidate", &a.account, &e),
-                    }
+                    self.liquidate_one(report, a, blockhash).await;
                 }
             }
             Err(e) => batch.iter().for_each(|a| self.refused(report, "liquidate", &a.account, &e)),
         }
+    }
+
+    /// One account's calls with as many of its refreshes as fit: every feed
+    /// it reads, else the liquidated markets' own, else none (the tick's
+    /// refresh already ran).
+    async fn liquidate_one(&mut self, report: &mut TickReport, a: &PlannedAccount, blockhash: Hash) {
+        let one = std::slice::from_ref(a);
+        let ixs = [usize::MAX, a.own_refreshes, 0]
+            .into_iter()
+            .map(|n| with_refreshes(one, n))
+            .find(|ixs| self.fits(ixs))
+            .unwrap_or_else(|| a.calls.clone());
+        match self.send(report, "liquidate", &ixs, blockhash).await {
+            Ok(_) => landed(report, a),
+            Err(e) => self.refused(report, "liquidate", &a.account, &e),
+        }
+    }
+
+    /// Whether `ixs` (with the compute-budget instruction) fit in one
+    /// transaction of at most `MAX_TX_BYTES`.
+    fn fits(&self, ixs: &[Instruction]) -> bool {
+        let mut all = vec![budget_nonce(0)];
+        all.extend_from_slice(ixs);
+        wire_size(&Transaction::new_with_payer(&all, Some(&self.payer.pubkey()))) <= MAX_TX_BYTES
     }
 
     fn refused(&self, report: &mut TickReport, what: &str, account: &Pubkey, e: &BackendError) {
@@ -260,11 +289,21 @@ impl<B: Backend> Keeper<B> {
     }
 }
 
-/// The refreshes of `batch` (each feed once, in first-seen order), then its
-/// liquidation calls in order.
-fn with_refreshes(batch: &[PlannedAccount]) -> Vec<Instruction> {
+/// The largest transaction a Solana node accepts, bytes (the packet data
+/// size, `solana_packet::PACKET_DATA_SIZE`).
+pub const MAX_TX_BYTES: usize = 1_232;
+
+/// Bytes of `tx` on the wire: the signatures (fewer than 128: a one-byte
+/// count) and the message.
+pub fn wire_size(tx: &Transaction) -> usize {
+    1 + 64 * tx.message.header.num_required_signatures as usize + tx.message.serialize().len()
+}
+
+/// The first `per_account` refreshes of each account of `batch` (each feed
+/// once, in first-seen order), then its liquidation calls in order.
+fn with_refreshes(batch: &[PlannedAccount], per_account: usize) -> Vec<Instruction> {
     let mut ixs: Vec<Instruction> = Vec::new();
-    for r in batch.iter().flat_map(|a| &a.refreshes) {
+    for r in batch.iter().flat_map(|a| a.refreshes.iter().take(per_account)) {
         if !ixs.iter().any(|i| i.accounts.first().map(|m| m.pubkey) == r.accounts.first().map(|m| m.pubkey)) {
             ixs.push(r.clone());
         }

@@ -161,7 +161,8 @@ pub async fn run(s: &Scenario, params: &ParamSet, path: &PricePath, progress: &m
     let mut tc = ContextBuilder::new().start().await;
     tc.set_clock(S0, T0).await;
     let oi_cap = i64::MAX as u64 / BASE as u64;
-    let kinds = [SourceKind::PythPull, SourceKind::SwitchboardOnDemand, SourceKind::PythLegacy, SourceKind::SwitchboardV2];
+    let kinds =
+        [SourceKind::PythPull, SourceKind::SwitchboardOnDemand, SourceKind::PythLegacy, SourceKind::SwitchboardV2];
     let market = [(s.symbol.as_str(), price_at(0), s.leverage, oi_cap)];
     let demo = demo::create_with_sources(&mut tc, &market, s.pool_usd * USD, &kinds[..s.sources]).await?;
     let overrides =

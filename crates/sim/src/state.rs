@@ -124,7 +124,7 @@ pub struct Chain {
     insurance_low: u64,
     nav_low: u64,
     bankruptcies: u64,
-    bad_debt_in_disputes: u64,
+    bad_debt_in_disputes: i128,
     frozen_slots: u64,
     last_bad_debt: u64,
 }
@@ -213,7 +213,8 @@ impl Chain {
         row.stress = stressed;
         row.bad_debt = self.bad_debt + self.open_deficits();
         if row.disputed {
-            self.bad_debt_in_disputes += row.bad_debt.saturating_sub(self.last_bad_debt);
+            // Net: a deficit that shrinks within a dispute counts against it.
+            self.bad_debt_in_disputes += row.bad_debt as i128 - self.last_bad_debt as i128;
         }
         self.last_bad_debt = row.bad_debt;
         // Fresh and agreed, yet the gate refuses liquidation or a close.
@@ -238,7 +239,7 @@ impl Chain {
         t.stress_slots = self.stress_slots;
         t.validity_slots = self.validity.clone();
         t.bankruptcies = self.bankruptcies;
-        t.bad_debt_in_disputes = self.bad_debt_in_disputes;
+        t.bad_debt_in_disputes = self.bad_debt_in_disputes.clamp(0, u64::MAX as i128) as u64;
         t.frozen_slots = self.frozen_slots;
     }
 

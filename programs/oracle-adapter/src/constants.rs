@@ -11,7 +11,7 @@ pub const FEED_SEED: &[u8] = b"price-feed";
 pub const MAX_SYMBOL_LEN: usize = 16;
 
 /// Current layout version of [`crate::state::PriceFeed`].
-pub const PRICE_FEED_VERSION: u8 = 1;
+pub const PRICE_FEED_VERSION: u8 = 2;
 /// Current layout version of [`crate::state::AdapterConfig`].
 pub const CONFIG_VERSION: u8 = 1;
 /// Seed prefix of a [`crate::state::PendingFeedUpdate`] PDA: `[UPDATE_SEED, id le]`.

@@ -32,6 +32,9 @@ pub fn refresh(
     now_ts: i64,
     now_slot: u64,
 ) -> Result<RefreshOutcome, AdapterError> {
+    if feed.version != crate::constants::PRICE_FEED_VERSION {
+        return Err(AdapterError::FeedVersionUnsupported);
+    }
     let configured = feed.active_sources();
     if inputs.len() != configured.len() {
         return Err(AdapterError::SourceCountMismatch);

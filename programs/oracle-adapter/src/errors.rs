@@ -64,6 +64,10 @@ pub enum AdapterError {
     /// sources make the price.
     #[msg("refresh source accounts must be exactly the feed's configured sources, at their configured positions")]
     SourceMismatch,
+    /// The feed account has an older layout than this program reads (a
+    /// ledger from before the sources' range was stored): recreate it.
+    #[msg("price feed layout version is not the one this program reads; recreate the feed")]
+    FeedVersionUnsupported,
 }
 
 impl From<ballast_risk::MathError> for AdapterError {

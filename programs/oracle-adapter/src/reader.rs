@@ -66,8 +66,8 @@ pub fn effective_validity(feed: &PriceFeed, now_ts: i64) -> Validity {
     Validity::from_u8(feed.validity).max(by_age)
 }
 
-/// A reading of a loaded feed at `now_ts`. A feed published before the
-/// source range was stored reads as a range of one price at its full conf.
+/// A reading of a loaded feed at `now_ts`. A range that does not hold the
+/// price (a feed never priced) reads as a range of one price at full conf.
 pub fn reading(feed: &PriceFeed, now_ts: i64) -> FeedReading {
     let ranged = feed.lo_price > 0 && feed.lo_price <= feed.price && feed.price <= feed.hi_price;
     let (lo_price, hi_price, src_conf) =
@@ -86,14 +86,17 @@ pub fn reading(feed: &PriceFeed, now_ts: i64) -> FeedReading {
     }
 }
 
-/// Decode a feed from raw account bytes (discriminator checked), without
-/// alignment requirements. For off-chain tools and for `read_feed`.
+/// Decode a feed from raw account bytes (discriminator and layout version
+/// checked), without alignment requirements. For off-chain tools and for
+/// `read_feed`.
 pub fn decode_feed(data: &[u8]) -> Result<PriceFeed> {
     let body = data
         .get(8..8 + core::mem::size_of::<PriceFeed>())
         .filter(|_| data.get(..8) == Some(PriceFeed::DISCRIMINATOR))
         .ok_or(AdapterError::NotAPriceFeed)?;
-    Ok(bytemuck::pod_read_unaligned(body))
+    let feed: PriceFeed = bytemuck::pod_read_unaligned(body);
+    require!(feed.version == crate::constants::PRICE_FEED_VERSION, AdapterError::FeedVersionUnsupported);
+    Ok(feed)
 }
 
 /// Read `account` as the feed at `expected`: checks address, owner program

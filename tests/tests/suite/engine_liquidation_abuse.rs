@@ -90,7 +90,12 @@ async fn row18_after_an_agreed_5x_spike_the_paper_profit_can_be_neither_withdraw
     let close = ix::trade(attacker.key.pubkey(), attacker.margin, &v.keys, 0, v.feed, p, &[]);
     let logs = tc.process_logged(&[close], &[&attacker.key]).await.expect("a close passes the gate");
     let fill: margin_engine::events::TradeFilled = find_event(&logs).expect("TradeFilled");
-    assert!(fill.fill_price <= feed.ema_price && fill.oracle_price == 500 * ONE, "{} vs EMA {}", fill.fill_price, feed.ema_price);
+    assert!(
+        fill.fill_price <= feed.ema_price && fill.oracle_price == 500 * ONE,
+        "{} vs EMA {}",
+        fill.fill_price,
+        feed.ema_price
+    );
     assert!(fill.realized_pnl < 5 * (feed.ema_price - 100 * ONE) / 1_000, "no more than the EMA's move");
     // The agreed move is real for the victim: liquidation runs.
     let l = ix::liquidate(k.key.pubkey(), k.token, victim.margin, &v.keys, 0, v.feed, &[]);

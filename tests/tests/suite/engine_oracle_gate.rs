@@ -34,7 +34,15 @@ fn withdraw_ix(t: &Trader, v: &Venue, amount: u64) -> Instruction {
 
 fn close_ix(t: &Trader, v: &Venue, base: i64) -> Instruction {
     let limit = if base > 0 { i64::MAX } else { 1 };
-    ix::trade(t.key.pubkey(), t.margin, &v.keys, 0, v.feed, TradeParams { base, limit_price: limit, reduce_only: true }, &[])
+    ix::trade(
+        t.key.pubkey(),
+        t.margin,
+        &v.keys,
+        0,
+        v.feed,
+        TradeParams { base, limit_price: limit, reduce_only: true },
+        &[],
+    )
 }
 
 /// Have source `i` publish `price` at the bank's clock, without a refresh.
@@ -137,10 +145,11 @@ async fn row25_26_a_withdrawal_cannot_use_a_pushed_or_hand_picked_source() {
 async fn row27_an_agreed_40pct_crash_is_liquidated_at_once_and_closes_never_wait() {
     let (mut tc, mut v) = venue(100 * ONE, 1_000_000 * USD).await;
     let victim = trader_with_position(&mut tc, &v, 1_000 * USD, 24 * BASE).await; // 2.4x long
-    let closer = trader_with_position(&mut tc, &v, 1_000 * USD, 5 * BASE).await;
+    let closer = trader_with_position(&mut tc, &v, 10_000 * USD, 20 * BASE).await;
     let opener = trader_with_position(&mut tc, &v, 1_000 * USD, 0).await;
     let k = trader(&mut tc, &v, 0).await;
-    let mut keeper = Keeper::new(tc.backend(), k.key.insecure_clone(), k.token, Config { backoff_ms: 0, ..Config::default() });
+    let mut keeper =
+        Keeper::new(tc.backend(), k.key.insecure_clone(), k.token, Config { backoff_ms: 0, ..Config::default() });
     // Every source agrees: 100 -> 60 in one slot, 40 % beyond the EMA.
     let (t1, s1) = (T0 + 1, S0 + 1);
     v.set_price(&mut tc, 60 * ONE, 0, t1, s1).await;
@@ -153,8 +162,8 @@ async fn row27_an_agreed_40pct_crash_is_liquidated_at_once_and_closes_never_wait
     assert!(report.calls >= 1 && base_of(&mut tc, &victim).await < 24 * BASE, "{report}");
 
     // Every slot of the confirmation window and after it: a reduce-only
-    // close lands; new risk waits for the window, then meets the breaker
-    // (the tool for agreed moves), never the validity gate.
+    // close lands. The feed serves new risk again once the window ends;
+    // the breaker (the tool for agreed moves) holds it for its cooldown.
     let guards = load_feed(&mut tc, &v.feed).await;
     let window = guards.jump_confirm_slots as u64;
     let open = ballast_tests::venue::market_order(&opener, &v, BASE);
@@ -165,15 +174,17 @@ async fn row27_an_agreed_40pct_crash_is_liquidated_at_once_and_closes_never_wait
         let held = base_of(&mut tc, &closer).await;
         tc.process(&[close_ix(&closer, &v, -BASE / 10)], &[&closer.key]).await.expect("a close lands in every slot");
         assert_eq!(base_of(&mut tc, &closer).await, held - BASE / 10);
+        // The breaker tripped on the first close: it holds new risk.
+        assert_error(&mut tc, &[open.clone()], &[&opener.key], EngineError::BreakerTripped.into(), &[]).await;
+        let open_gate = ix::gated_price("SOL", 0);
         if i < window {
             assert_eq!(validity, Validity::TooVolatile, "slot {i} of the window");
-            let code = EngineError::OracleGate.into();
-            assert_error(&mut tc, &[open.clone()], &[&opener.key], code, &[]).await;
+            assert_error(&mut tc, &[open_gate], &[], EngineError::OracleGate.into(), &[]).await;
         } else {
             assert_eq!(validity, Validity::Valid, "confirmed after the window: slot {i}");
             let feed = load_feed(&mut tc, &v.feed).await;
             assert_eq!(feed.ema_price, 60 * ONE, "the EMA re-anchored at the agreed price");
-            assert_error(&mut tc, &[open.clone()], &[&opener.key], EngineError::BreakerTripped.into(), &[]).await;
+            tc.process(&[open_gate], &[]).await.expect("the feed serves new risk again");
         }
     }
     assert_conservation(&mut tc, &v, &[victim.margin, closer.margin, opener.margin, k.margin]).await;

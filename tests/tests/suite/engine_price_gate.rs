@@ -60,7 +60,10 @@ async fn an_agreed_jump_serves_closes_and_liquidations_but_not_new_risk_or_withd
         assert_error(&mut tc, &[gated_price("SOL", action)], &[], EngineError::OracleGate.into(), &[]).await;
     }
     for action in [REDUCE, LIQUIDATE] {
-        assert_eq!(read(&mut tc, action).await, GatedPrice { price: 60 * ONE, conf: 0, validity: Validity::TooVolatile as u8 });
+        assert_eq!(
+            read(&mut tc, action).await,
+            GatedPrice { price: 60 * ONE, conf: 0, validity: Validity::TooVolatile as u8 }
+        );
     }
 }
 

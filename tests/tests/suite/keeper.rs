@@ -6,6 +6,7 @@
 use ballast_client::backend::bank::BankBackend;
 use ballast_client::backend::{Backend, BackendError, BackendResult, Filter, Landed};
 use ballast_client::engine as ix;
+use ballast_keeper::tick::{wire_size, MAX_TX_BYTES};
 use ballast_keeper::{Config, Keeper, Shard, TickReport};
 use ballast_tests::context::TestContext;
 use ballast_tests::fixtures::ONE;
@@ -295,5 +296,92 @@ async fn the_keeper_settles_every_position_of_an_emergency_settled_market_then_r
         let acc: MarginAccount = load(&mut tc, a).await;
         assert!(!acc.has_positions() && !acc.is_bankrupt());
     }
+    assert_conservation(&mut tc, &v, &accounts).await;
+}
+
+/// A backend that refuses, as an RPC node does, any transaction larger
+/// than a packet, and records the largest it sent.
+struct PacketLimit {
+    inner: BankBackend,
+    largest: Cell<usize>,
+}
+
+impl Backend for PacketLimit {
+    async fn get_account(&self, key: &Pubkey) -> BackendResult<Option<Account>> {
+        self.inner.get_account(key).await
+    }
+    async fn get_multiple_accounts(&self, keys: &[Pubkey]) -> BackendResult<Vec<Option<Account>>> {
+        self.inner.get_multiple_accounts(keys).await
+    }
+    async fn get_program_accounts(
+        &self,
+        program: &Pubkey,
+        filters: &[Filter],
+    ) -> BackendResult<Vec<(Pubkey, Account)>> {
+        self.inner.get_program_accounts(program, filters).await
+    }
+    async fn latest_blockhash(&self) -> BackendResult<Hash> {
+        self.inner.latest_blockhash().await
+    }
+    async fn send(&self, tx: &Transaction) -> BackendResult<Landed> {
+        let size = wire_size(tx);
+        if size > MAX_TX_BYTES {
+            return Err(BackendError::Transport(format!("transaction too large: {size} bytes")));
+        }
+        self.largest.set(self.largest.get().max(size));
+        self.inner.send(tx).await
+    }
+    async fn clock(&self) -> BackendResult<Clock> {
+        self.inner.clock().await
+    }
+}
+
+#[tokio::test]
+async fn liquidations_with_their_refreshes_are_split_to_fit_a_packet_and_all_land() {
+    let (mut tc, mut v) = venue(100 * ONE, 1_000_000 * USD).await;
+    patch::<Market>(&mut tc, &v.market, |m| m.oi_cap = 1_000_000 * BASE as u64).await;
+    // Four markets at 100; four accounts long 20 in each (8x on 1,000).
+    let mut pairs = vec![(v.market, v.feed)];
+    let mut sources = vec![v.sources.clone()];
+    for (i, symbol) in ["ETH", "BTC", "AVAX"].into_iter().enumerate() {
+        let (m, f, s) = ballast_tests::venue::add_market(&mut tc, &v, i as u16 + 1, symbol, 100 * ONE).await;
+        pairs.push((m, f));
+        sources.push(s);
+    }
+    let mut accounts = Vec::new();
+    for _ in 0..4 {
+        let t = trader_with_position(&mut tc, &v, 1_000 * USD, 20 * BASE).await;
+        for i in 1..4u16 {
+            let p =
+                margin_engine::instructions::TradeParams { base: 20 * BASE, limit_price: i64::MAX, reduce_only: false };
+            let trade = ix::trade(t.key.pubkey(), t.margin, &v.keys, i, pairs[i as usize].1, p, &pairs[..i as usize]);
+            tc.process(&[trade], &[&t.key]).await.expect("trade");
+        }
+        accounts.push(t.margin);
+    }
+    // Every market falls 10 %, agreed: each account is below maintenance.
+    let (t1, s1) = (T0 + 10, S0 + 10);
+    v.set_price(&mut tc, 90 * ONE, 0, t1, s1).await;
+    for (i, s) in sources.iter().enumerate().skip(1) {
+        let moved: Vec<_> = s.iter().map(|x| x.at(90 * ONE, t1, s1)).collect();
+        ballast_tests::adapter::refresh(&mut tc, &pairs[i].1, &moved).await.expect("refresh");
+    }
+    let k = trader(&mut tc, &v, 0).await;
+    let config = Config { accounts_per_tx: 4, calls_per_account: 4, ..keeper_config() };
+    // What the keeper plans would not fit in one transaction as one batch.
+    let venue_now = ballast_client::venue::load_venue(&tc.backend()).await.unwrap();
+    let scanned = ballast_keeper::scan::scan_accounts(&tc.backend()).await.unwrap();
+    let planned = ballast_keeper::plan::plan(&venue_now, &scanned, &config, k.key.pubkey(), k.token);
+    assert_eq!(planned.liquidations.len(), 4);
+    let all: Vec<_> = planned.liquidations.iter().flat_map(|a| a.refreshes.iter().chain(&a.calls).cloned()).collect();
+    assert!(wire_size(&Transaction::new_with_payer(&all, Some(&k.key.pubkey()))) > MAX_TX_BYTES);
+
+    let backend = PacketLimit { inner: tc.backend(), largest: Cell::new(0) };
+    let mut keeper = Keeper::new(backend, k.key.insecure_clone(), k.token, config);
+    let report = keeper.tick().await.expect("tick");
+    assert_eq!((report.liquidated, report.rejected, report.failed), (4, 0, 0), "{report}");
+    let largest = keeper.backend().largest.get();
+    assert!(largest > 0 && largest <= MAX_TX_BYTES, "{largest}");
+    accounts.push(k.margin);
     assert_conservation(&mut tc, &v, &accounts).await;
 }

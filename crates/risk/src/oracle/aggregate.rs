@@ -4,17 +4,21 @@
 //!    so with three or more sources one bad source cannot move it outside
 //!    the honest sources' range;
 //! 2. conf = max(every source's conf, every source's distance to the median);
-//!    the sources' range `[lo, hi]` and their own largest conf (`src_conf`,
-//!    without the dispersion) are published beside it, so a consumer can
-//!    value a position at the source least (or most) adverse to its holder;
+//!    the sources' range `[lo, hi]` (with three or more sources, the strict
+//!    majority within the divergence limit of the median, when there is
+//!    one) and their own largest conf (`src_conf`, without the dispersion)
+//!    are published beside it, so a consumer can value a position at the
+//!    source least (or most) adverse to its holder;
 //! 3. validity = the most severe of:
 //!    - `Degraded` when fewer than `min_valid_sources` are valid, or only one
 //!      of several configured sources is; a lone source's conf is doubled;
 //!    - `TooUncertain` (a dispute) when (max - min) / median exceeds the
 //!      divergence limit or conf / price exceeds the conf limit;
 //!    - `TooVolatile` when the sources agree but |price - EMA| / EMA exceeds
-//!      the jump limit, for at most `jump_confirm_slots`: a jump that has
-//!      stood that long is real, and the EMA re-anchors at the price;
+//!      the jump limit, for at most `jump_confirm_slots`: a jump that every
+//!      configured source has shown that long, refreshed throughout and
+//!      within the jump limit of where it started, is real, and the EMA
+//!      re-anchors at the price;
 //! 4. publish time = the newest valid source's; it never goes backwards: an
 //!    aggregate older than the stored one is not applied;
 //! 5. the EMA and the variance-rate EWMA advance by the elapsed publish time;
@@ -30,6 +34,10 @@ pub const SINGLE_SOURCE_CONF_MULTIPLIER: u64 = 2;
 /// With no valid source, a stored price older than this many max ages is
 /// `Invalid` rather than `Stale`.
 pub const STALE_TO_INVALID_FACTOR: i64 = 10;
+/// An agreed jump confirms only if the feed was refreshed at least this
+/// often (slots) throughout the confirmation window: a price seen at the
+/// start and the end of the window alone has not stood through it.
+pub const MAX_CONFIRM_GAP_SLOTS: u64 = 25;
 
 /// The published state of a feed, as plain numbers.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -62,6 +70,11 @@ pub struct FeedState {
     /// First slot of the agreed jump now standing beyond the jump limit
     /// (0: none).
     pub jump_since_slot: u64,
+    /// The price that started that jump (0: none). precision: PRICE_PRECISION.
+    pub jump_start_price: i64,
+    /// Slot of the previous refresh, applied or not (read only: the
+    /// adapter stores it after every refresh).
+    pub last_refresh_slot: u64,
 }
 
 impl FeedState {
@@ -99,7 +112,9 @@ pub fn aggregate(
         let age = now_ts.saturating_sub(prev.publish_time);
         let invalid_after = (guards.max_age_secs as i64).saturating_mul(STALE_TO_INVALID_FACTOR);
         let validity = if prev.has_price && age <= invalid_after { Validity::Stale } else { Validity::Invalid };
-        let state = FeedState { validity: validity as u8, valid_sources: 0, ..*prev };
+        // An outage ends any jump count: it cannot confirm across a gap.
+        let state =
+            FeedState { validity: validity as u8, valid_sources: 0, jump_since_slot: 0, jump_start_price: 0, ..*prev };
         return Ok(Aggregate { state, applied: false });
     }
 
@@ -137,22 +152,50 @@ pub fn aggregate(
         }
     }
     let median_u = median as u64; // median > 0: every quote price is > 0.
-    let disputed = exceeds_bps(hi.abs_diff(lo), median_u, guards.max_divergence_bps as u64)
+    let max_divergence = guards.max_divergence_bps as u64;
+    let disputed = exceeds_bps(hi.abs_diff(lo), median_u, max_divergence)
         || exceeds_bps(conf, median_u, guards.max_conf_bps as u64);
+    // The range a consumer values positions across. With three or more
+    // sources, a strict majority within the divergence limit of the median
+    // is the range, so one bad source cannot shield an account from
+    // liquidation; otherwise (two sources cannot tell which is right) every
+    // valid source.
+    let (mut near_lo, mut near_hi, mut near) = (i64::MAX, i64::MIN, 0usize);
+    for &p in prices.iter() {
+        if !exceeds_bps(p.abs_diff(median), median_u, max_divergence) {
+            (near_lo, near_hi, near) = (near_lo.min(p), near_hi.max(p), near + 1);
+        }
+    }
+    let (lo_price, hi_price) = if n >= 3 && near * 2 > n { (near_lo, near_hi) } else { (lo, hi) };
+
+    // An agreed jump (every configured source needed, no dispute) is
+    // confirmed once it has stood `jump_confirm_slots`: seen at every
+    // refresh (no gap over `MAX_CONFIRM_GAP_SLOTS`) and never further than
+    // the jump limit from the price that started it. A dispute, a lone or
+    // missing source, or a price back within the limit restarts the count;
+    // a confirmed jump re-anchors the EMA at the price.
     let jumped = prev.has_price
         && prev.ema_price > 0
         && exceeds_bps(median.abs_diff(prev.ema_price), prev.ema_price as u64, guards.max_jump_bps as u64);
-    // An agreed jump is confirmed once it has stood `jump_confirm_slots`; a
-    // dispute, or a price back within the limit, restarts the count.
-    let mut jump_since_slot = 0;
-    let mut reanchor = false;
+    let (mut jump_since_slot, mut jump_start_price, mut reanchor) = (0u64, 0i64, false);
     if disputed {
         validity = validity.max(Validity::TooUncertain);
     } else if jumped {
-        jump_since_slot = if prev.jump_since_slot == 0 { now_slot.max(1) } else { prev.jump_since_slot };
-        if now_slot.saturating_sub(jump_since_slot) >= guards.jump_confirm_slots as u64 {
-            reanchor = true;
-            jump_since_slot = 0;
+        let continuing = prev.jump_since_slot != 0
+            && prev.jump_start_price > 0
+            && now_slot.saturating_sub(prev.last_refresh_slot) <= MAX_CONFIRM_GAP_SLOTS
+            && !exceeds_bps(
+                median.abs_diff(prev.jump_start_price),
+                prev.jump_start_price as u64,
+                guards.max_jump_bps as u64,
+            );
+        if validity == Validity::Valid {
+            (jump_since_slot, jump_start_price) =
+                if continuing { (prev.jump_since_slot, prev.jump_start_price) } else { (now_slot.max(1), median) };
+            reanchor = now_slot.saturating_sub(jump_since_slot) >= guards.jump_confirm_slots as u64;
+        }
+        if reanchor {
+            (jump_since_slot, jump_start_price) = (0, 0);
         } else {
             validity = validity.max(Validity::TooVolatile);
         }
@@ -191,10 +234,12 @@ pub fn aggregate(
         has_price: true,
         validity: validity as u8,
         valid_sources: n as u8,
-        lo_price: lo,
-        hi_price: hi,
+        lo_price,
+        hi_price,
         src_conf,
         jump_since_slot,
+        jump_start_price,
+        last_refresh_slot: prev.last_refresh_slot,
     };
     Ok(Aggregate { state, applied: true })
 }

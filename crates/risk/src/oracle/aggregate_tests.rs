@@ -22,7 +22,9 @@ fn priced(price: i64, t: i64) -> FeedState {
 #[test]
 fn agreeing_sources_are_valid_at_the_median() {
     let g = Guards::default_liquid();
-    let a = aggregate(&priced(100 * P, 90), &[q(100 * P, U / 10, 100), q(100 * P + P / 5, U / 10, 99)], 2, &g, 100, 100).unwrap();
+    let a =
+        aggregate(&priced(100 * P, 90), &[q(100 * P, U / 10, 100), q(100 * P + P / 5, U / 10, 99)], 2, &g, 100, 100)
+            .unwrap();
     assert!(a.applied);
     assert_eq!(a.state.validity(), Validity::Valid);
     assert_eq!(a.state.price, 100 * P + P / 10);
@@ -60,13 +62,19 @@ fn the_sources_range_and_own_conf_are_published_beside_the_median() {
 }
 
 #[test]
-fn one_bad_source_of_three_cannot_move_the_price_outside_the_honest_range() {
+fn one_bad_source_of_three_moves_neither_the_price_nor_the_range_outside_the_honest_sources() {
     let g = Guards { min_valid_sources: 3, ..Guards::default_liquid() };
     let honest = [q(100 * P, 0, 100), q(101 * P, 0, 100)];
     for bad in [1, 50 * P, 130 * P, 1_000 * P] {
         let a = aggregate(&priced(100 * P, 90), &[honest[0], q(bad, 0, 100), honest[1]], 3, &g, 100, 100).unwrap();
         assert!((100 * P..=101 * P).contains(&a.state.price), "bad source at {bad}: {}", a.state.price);
+        assert_eq!((a.state.lo_price, a.state.hi_price), (100 * P, 101 * P), "bad source at {bad}");
+        assert_eq!(a.state.validity(), Validity::TooUncertain, "still a dispute: nothing but liquidation");
     }
+    // Without a majority near the median, every source is the range.
+    let spread = [q(100 * P, 0, 100), q(110 * P, 0, 100), q(120 * P, 0, 100)];
+    let a = aggregate(&priced(100 * P, 90), &spread, 3, &g, 100, 100).unwrap();
+    assert_eq!((a.state.lo_price, a.state.hi_price), (100 * P, 120 * P));
 }
 
 #[test]
@@ -76,14 +84,46 @@ fn an_agreed_jump_is_too_volatile_for_the_confirmation_window_then_reanchors() {
     let crash = [q(60 * P, 0, 0), q(60 * P, 0, 0)];
     for slot in 100..125u64 {
         let qs = crash.map(|x| Quote { publish_time: slot as i64, slot, ..x });
-        s = aggregate(&s, &qs, 2, &g, slot as i64, slot).unwrap().state;
+        s = FeedState { last_refresh_slot: slot, ..aggregate(&s, &qs, 2, &g, slot as i64, slot).unwrap().state };
         assert_eq!(s.validity(), Validity::TooVolatile, "slot {slot}");
-        assert_eq!(s.jump_since_slot, 100);
+        assert_eq!((s.jump_since_slot, s.jump_start_price), (100, 60 * P));
     }
     let qs = crash.map(|x| Quote { publish_time: 125, slot: 125, ..x });
     let s = aggregate(&s, &qs, 2, &g, 125, 125).unwrap().state;
     assert_eq!(s.validity(), Validity::Valid, "confirmed after 25 slots");
     assert_eq!((s.ema_price, s.jump_since_slot), (60 * P, 0), "the EMA re-anchors at the price");
+}
+
+/// A feed 60 % into a jump that started at slot 100, last refreshed at 110.
+fn mid_jump() -> FeedState {
+    FeedState { jump_since_slot: 100, jump_start_price: 60 * P, last_refresh_slot: 110, ..priced(100 * P, 90) }
+}
+
+#[test]
+fn a_gap_in_refreshes_an_outage_or_a_lone_source_never_confirms_a_jump() {
+    let g = Guards { jump_confirm_slots: 25, ..Guards::default_liquid() };
+    let agreed = |slot: u64| [q(60 * P, 0, slot as i64), q(60 * P, 0, slot as i64)];
+    // Refreshed again within 25 slots: the count goes on and confirms.
+    let on = aggregate(&mid_jump(), &agreed(130), 2, &g, 130, 130).unwrap().state;
+    assert_eq!((on.validity(), on.ema_price, on.jump_since_slot), (Validity::Valid, 60 * P, 0));
+    // Seen at 110 and then only at 136: not seen standing, the count restarts.
+    let gap = aggregate(&mid_jump(), &agreed(136), 2, &g, 136, 136).unwrap().state;
+    assert_eq!((gap.validity(), gap.jump_since_slot), (Validity::TooVolatile, 136));
+    // A lone source shows the jump: it holds the feed, but does not count.
+    let lone = aggregate(&mid_jump(), &[q(60 * P, 0, 130)], 2, &g, 130, 130).unwrap().state;
+    assert_eq!((lone.validity(), lone.jump_since_slot), (Validity::TooVolatile, 0));
+    // No valid source at all: the count ends.
+    let out = aggregate(&mid_jump(), &[], 2, &g, 130, 130).unwrap().state;
+    assert_eq!((out.validity(), out.jump_since_slot, out.jump_start_price), (Validity::Stale, 0, 0));
+}
+
+#[test]
+fn a_jump_that_moves_beyond_the_limit_from_where_it_started_restarts() {
+    let g = Guards { jump_confirm_slots: 25, ..Guards::default_liquid() };
+    // +30 % was the start; now -30 % against the old EMA: a different move.
+    let start = FeedState { jump_start_price: 130 * P, ..mid_jump() };
+    let flip = aggregate(&start, &[q(70 * P, 0, 130), q(70 * P, 0, 130)], 2, &g, 130, 130).unwrap().state;
+    assert_eq!((flip.validity(), flip.jump_since_slot, flip.jump_start_price), (Validity::TooVolatile, 130, 70 * P));
 }
 
 #[test]
@@ -192,13 +232,18 @@ proptest! {
     }
 
     #[test]
-    fn published_range_contains_the_price_and_bounds_every_valid_source(prev in prev_strategy(), qs in quotes_strategy()) {
+    fn published_range_contains_the_price_within_the_sources_and_every_source_of_two(prev in prev_strategy(), qs in quotes_strategy()) {
         let g = Guards::default_liquid();
         let a = aggregate(&prev, &qs, 4, &g, 1_000_000, 1_000_000).unwrap();
         if a.applied {
-            prop_assert!(a.state.lo_price <= a.state.price && a.state.price <= a.state.hi_price);
+            let lo = qs.iter().map(|q| q.price).min().unwrap();
+            let hi = qs.iter().map(|q| q.price).max().unwrap();
+            prop_assert!(lo <= a.state.lo_price && a.state.lo_price <= a.state.price);
+            prop_assert!(a.state.price <= a.state.hi_price && a.state.hi_price <= hi);
+            if qs.len() <= 2 {
+                prop_assert_eq!((a.state.lo_price, a.state.hi_price), (lo, hi));
+            }
             for x in &qs {
-                prop_assert!(a.state.lo_price <= x.price && x.price <= a.state.hi_price);
                 prop_assert!(a.state.src_conf >= x.conf && a.state.src_conf <= a.state.conf);
             }
         }

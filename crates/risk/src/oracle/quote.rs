@@ -39,10 +39,10 @@ pub struct Quote {
 /// `now_slot`, and normalise it. The first failing check is the verdict.
 ///
 /// Order: price sign, representability, timestamp presence, future
-/// timestamp (beyond `max_future_secs`), age in seconds, age in slots,
-/// conf/price. A publish time or slot ahead of the clock but within the
-/// tolerance is clamped to now, so it can never make later honest updates
-/// look older than the published price.
+/// timestamp (beyond `max_future_secs`, or a slot ahead of the clock's),
+/// age in seconds, age in slots, conf/price. A publish time ahead of the
+/// clock but within the tolerance is clamped to now, so it can never make
+/// later honest updates look older than the published price.
 pub fn check_quote(raw: &RawQuote, guards: &Guards, now_ts: i64, now_slot: u64) -> Result<Quote, Verdict> {
     if raw.price <= 0 {
         return Err(Verdict::NonPositivePrice);
@@ -56,7 +56,9 @@ pub fn check_quote(raw: &RawQuote, guards: &Guards, now_ts: i64, now_slot: u64) 
     if raw.publish_time <= 0 {
         return Err(Verdict::MissingTimestamp);
     }
-    if raw.publish_time > now_ts.saturating_add(guards.max_future_secs as i64) {
+    // A slot can never be ahead of the clock's; a time may, by clock skew,
+    // up to the feed's tolerance.
+    if raw.publish_time > now_ts.saturating_add(guards.max_future_secs as i64) || raw.slot > now_slot {
         return Err(Verdict::FutureTimestamp);
     }
     let max_age = guards.max_age_secs as i64;
@@ -69,7 +71,7 @@ pub fn check_quote(raw: &RawQuote, guards: &Guards, now_ts: i64, now_slot: u64) 
     if exceeds_bps(conf, price as u64, guards.max_conf_bps as u64) {
         return Err(Verdict::TooUncertain);
     }
-    Ok(Quote { price, conf, publish_time: raw.publish_time.min(now_ts), slot: raw.slot.min(now_slot) })
+    Ok(Quote { price, conf, publish_time: raw.publish_time.min(now_ts), slot: raw.slot })
 }
 
 #[cfg(test)]
@@ -104,9 +106,10 @@ mod tests {
         // 2 s of tolerance: 3 s ahead is refused, 2 s ahead counts as now.
         assert_eq!(check_quote(&raw(100, 0), &g, 1_000 - 3, 500), Err(Verdict::FutureTimestamp));
         assert_eq!(
-            check_quote(&raw(100, 0), &g, 1_000 - 2, 499),
-            Ok(Quote { price: 1_000, conf: 0, publish_time: 998, slot: 499 })
+            check_quote(&raw(100, 0), &g, 1_000 - 2, 500),
+            Ok(Quote { price: 1_000, conf: 0, publish_time: 998, slot: 500 })
         );
+        assert_eq!(check_quote(&raw(100, 0), &g, 1_000, 499), Err(Verdict::FutureTimestamp), "a slot ahead");
         assert_eq!(check_quote(&raw(100, 0), &g, 1_000 + 61, 500), Err(Verdict::StaleTime));
         assert_eq!(
             check_quote(&raw(100, 0), &g, 1_000 + 60, 500),

@@ -124,7 +124,8 @@ pub enum Verdict {
     PriceOutOfRange = 10,
     /// No publish time (zero or negative).
     MissingTimestamp = 11,
-    /// Publish time further in the future than the feed's max age.
+    /// Publish time further ahead of the clock than the feed's
+    /// `max_future_secs`, or a slot ahead of the clock's.
     FutureTimestamp = 12,
     /// Older than the feed's max age in seconds.
     StaleTime = 13,

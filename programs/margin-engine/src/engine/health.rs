@@ -101,14 +101,10 @@ impl MarketQuote {
     pub fn biased_for(&self, base: i64, bias: Bias) -> MarketQuote {
         let long = base > 0;
         match bias {
-            Bias::AgainstHolder => {
-                MarketQuote { price: if long { self.lo_price } else { self.hi_price }, ..*self }
+            Bias::AgainstHolder => MarketQuote { price: if long { self.lo_price } else { self.hi_price }, ..*self },
+            Bias::ForHolder => {
+                MarketQuote { price: if long { self.hi_price } else { self.lo_price }, conf: self.src_conf, ..*self }
             }
-            Bias::ForHolder => MarketQuote {
-                price: if long { self.hi_price } else { self.lo_price },
-                conf: self.src_conf,
-                ..*self
-            },
         }
     }
 
@@ -163,7 +159,8 @@ pub fn quote_from_reading(market: &Market, r: &FeedReading, now: &Now) -> Result
     // The confidence term uses the sources' own conf: their disagreement is
     // handled by valuing at the range (`Bias`), and must not raise every
     // holder's maintenance while one source is off.
-    let inputs = MarginInputs { vol_bps: r.vol_bps, notional: 0, conf: r.src_conf, price: r.price.max(1), stress_mult_bps };
+    let inputs =
+        MarginInputs { vol_bps: r.vol_bps, notional: 0, conf: r.src_conf, price: r.price.max(1), stress_mult_bps };
     let target = market_mmr_bps(&dynamic, &inputs).map_err(EngineError::from)?;
     let phase = phase_toward(&market.phase(), mult_for_mmr(&dynamic, target), now.slot, &market.phase_params());
     Ok(MarketQuote {

@@ -165,8 +165,10 @@ pub struct PriceFeed {
     pub src_conf: u64,
     /// First slot of the agreed jump now standing beyond the jump limit (0: none).
     pub jump_since_slot: u64,
+    /// precision: PRICE_PRECISION. The price that started that jump (0: none).
+    pub jump_start_price: i64,
     /// Reserved for future fields.
-    pub reserved: [u8; 24],
+    pub reserved: [u8; 16],
 }
 
 /// Size of [`PriceFeed`] without the 8-byte discriminator.
@@ -245,6 +247,8 @@ impl PriceFeed {
             hi_price: self.hi_price,
             src_conf: self.src_conf,
             jump_since_slot: self.jump_since_slot,
+            jump_start_price: self.jump_start_price,
+            last_refresh_slot: self.last_refresh_slot,
         }
     }
 
@@ -264,6 +268,7 @@ impl PriceFeed {
         self.hi_price = s.hi_price;
         self.src_conf = s.src_conf;
         self.jump_since_slot = s.jump_since_slot;
+        self.jump_start_price = s.jump_start_price;
         Ok(())
     }
 
