@@ -182,6 +182,10 @@ impl Chain {
         {
             self.nav = v.nav;
         }
+        // Equity at the median, biased by the sources' own conf: a dispute
+        // widens the feed's conf by the sources' distance, which is not a
+        // loss of any account.
+        let marked = quote.map(|q| MarketQuote { conf: q.src_conf, ..q });
         for (key, a) in &s.accounts {
             let prev = self.deficits.get(key).copied().unwrap_or(0);
             if a.collateral < 0 {
@@ -194,7 +198,7 @@ impl Chain {
                 self.deficits.remove(key);
             }
             let eq =
-                quote.as_ref().and_then(|q| account_health(a, std::slice::from_ref(q)).ok()).map_or(0, |h| h.equity);
+                marked.as_ref().and_then(|q| account_health(a, std::slice::from_ref(q)).ok()).map_or(0, |h| h.equity);
             self.equity.entry(*key).or_default().push(eq.clamp(i64::MIN as i128, i64::MAX as i128) as i64);
         }
         let validity = Validity::from_u8(s.feed.validity);
