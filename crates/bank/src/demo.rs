@@ -149,8 +149,13 @@ async fn fund_lamports(tc: &mut TestContext, who: &Pubkey, lamports: u64) {
     tc.set_account(who, &account);
 }
 
-/// The demo feeds' sources: a Pyth pull and a Switchboard On-Demand account.
-pub const DEMO_SOURCES: [SourceKind; 2] = [SourceKind::PythPull, SourceKind::SwitchboardOnDemand];
+/// The demo feeds' sources: a Pyth pull, a Switchboard On-Demand and a Pyth
+/// legacy account. Three, because two sources that disagree cannot tell
+/// which one is wrong: the gate then neither liquidates on either price nor
+/// lets collateral leave, while a real move goes on (see the README's
+/// oracle gate). With three, the majority within the divergence limit is
+/// the range positions are valued across.
+pub const DEMO_SOURCES: [SourceKind; 3] = [SourceKind::PythPull, SourceKind::SwitchboardOnDemand, SourceKind::PythLegacy];
 
 /// Build the venue of `markets` (symbol, price at PRICE_PRECISION,
 /// leverage, OI cap) with `pool_funds` of house liquidity, at the bank's

@@ -1,5 +1,5 @@
 //! The run loop: the demo venue in the in-process bank, one market fed by
-//! the two emulated sources through the real adapter, agents and a keeper
+//! its emulated sources through the real adapter, agents and a keeper
 //! sending real transactions, and after every slot the conservation and
 //! zero-sum invariants of SECURITY.md. A violation stops the run and names
 //! the slot's transactions.

@@ -6,8 +6,9 @@
 //!   loaded oldest first into exact fixed-point prices;
 //! - [`synthetic`]: a seeded generator of crash paths (geometric Brownian
 //!   motion with jumps, volatility regimes and a crash template);
-//! - [`oracle`]: the slot clock (with congestion) and two emulated
-//!   publishers with faults, written into the bank for the real adapter;
+//! - [`oracle`]: the slot clock (with congestion) and the emulated
+//!   publishers (2 to 4 per feed) with faults, written into the bank for
+//!   the real adapter;
 //! - [`scenario`]: what a run replays (TOML), and parameter sets;
 //! - [`agents`]: traders, LPs and the thin-market adversary;
 //! - [`lab`]: the run loop, with [`state`]'s invariants after every slot;

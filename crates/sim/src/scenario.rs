@@ -46,8 +46,9 @@ pub struct Scenario {
     /// Length of the spike, slots.
     pub adversary_slots: u64,
     /// Oracle publishers per feed, 2 to 4: a Pyth pull, a Switchboard
-    /// On-Demand, then a Pyth legacy and a Switchboard v2 account. The
-    /// adversary (and the `divergence` fault) pushes the second one.
+    /// On-Demand, then a Pyth legacy and a Switchboard v2 account (default
+    /// 3, the demo venue's). The adversary (and the `divergence` fault)
+    /// pushes the second one.
     pub sources: usize,
     /// Faults.
     pub faults: Faults,
@@ -107,7 +108,7 @@ impl Default for Scenario {
             adversary_at: 0.4,
             adversary_spike_bps: 3_000,
             adversary_slots: 20,
-            sources: 2,
+            sources: 3,
             faults: Faults::default(),
             keeper: KeeperSetup::default(),
         }

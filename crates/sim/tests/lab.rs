@@ -81,7 +81,8 @@ fn the_ci_crash_keeps_every_invariant_reconciles_and_dynamic_margin_has_no_more_
 #[test]
 fn a_dark_source_degrades_the_feed_and_congestion_enters_stress_mode() {
     let faults = Faults { dark: Some((0, 20, 350)), stretch: Some((400, 500, 2_000)), ..Faults::default() };
-    let r = lab(&small(650, faults), &ParamSet::dynamic(), &calm(650));
+    // Two sources: one dark leaves a lone source (three would leave two).
+    let r = lab(&Scenario { sources: 2, ..small(650, faults) }, &ParamSet::dynamic(), &calm(650));
     assert!(r.violations.is_empty(), "{:?}", r.violations);
     let degraded = r.totals.validity_slots.get("Degraded").copied().unwrap_or(0);
     // The dark source ages out after its 60 s (150 slots) max age.
