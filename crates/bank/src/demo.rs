@@ -155,7 +155,8 @@ async fn fund_lamports(tc: &mut TestContext, who: &Pubkey, lamports: u64) {
 /// lets collateral leave, while a real move goes on (see the README's
 /// oracle gate). With three, the majority within the divergence limit is
 /// the range positions are valued across.
-pub const DEMO_SOURCES: [SourceKind; 3] = [SourceKind::PythPull, SourceKind::SwitchboardOnDemand, SourceKind::PythLegacy];
+pub const DEMO_SOURCES: [SourceKind; 3] =
+    [SourceKind::PythPull, SourceKind::SwitchboardOnDemand, SourceKind::PythLegacy];
 
 /// Build the venue of `markets` (symbol, price at PRICE_PRECISION,
 /// leverage, OI cap) with `pool_funds` of house liquidity, at the bank's

@@ -123,3 +123,28 @@ fn keepers_back_from_an_outage_meet_the_throttle_and_the_crash_trips_the_breaker
     assert!(r.totals.breaker_trips > 0, "a 30 % crash leaves the 20 % band");
     assert!(r.rows.iter().any(|x| x.breaker));
 }
+
+#[test]
+fn in_an_agreed_pump_and_dump_the_breaker_keeps_herders_from_adding_leverage_into_it() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let s = Scenario::from_file(&root.join("scenarios/pump-and-revert.toml")).unwrap();
+    let path = ballast_sim::PricePath::from_candles(
+        &ballast_sim::prices::load_candles(&root.join(s.prices.clone().unwrap())).unwrap(),
+    );
+    let on = lab(&s, &ParamSet::dynamic(), &path);
+    let off = lab(&s, &ParamSet::no_breakers(), &path);
+    for r in [&on, &off] {
+        assert!(r.violations.is_empty() && r.totals.flows.reconciles(), "{}: {:?}", r.params, r.violations);
+        assert_eq!((r.totals.bad_debt_in_disputes, r.totals.frozen_slots), (0, 0), "{}: every source agrees", r.params);
+    }
+    assert!(on.totals.breaker_trips > 0 && off.totals.breaker_trips == 0);
+    // With the breaker, fewer accounts reach the dump over-levered.
+    assert!(
+        on.totals.bankruptcies < off.totals.bankruptcies,
+        "{} vs {}",
+        on.totals.bankruptcies,
+        off.totals.bankruptcies
+    );
+    assert!(on.totals.bad_debt < off.totals.bad_debt, "{} vs {}", on.totals.bad_debt, off.totals.bad_debt);
+    assert!(on.totals.liquidated_notional < off.totals.liquidated_notional);
+}

@@ -29,8 +29,8 @@ pub fn value_pool<'info>(
 
 /// The pure half of [`value_pool`]: the pool's balance plus its mirror
 /// position `(pool_base, pool_quote)` in every market at that market's
-/// quote, each of which must allow value to leave (`Action::Withdraw`). Off-chain previews call
-/// this with decoded accounts.
+/// quote, each of which must allow value to leave (`Action::Withdraw`).
+/// Off-chain previews call this with decoded accounts.
 pub fn value_legs(pool: &Pool, legs: &[(i64, i64, MarketQuote)]) -> Result<PoolValuation> {
     let mut positions = Vec::with_capacity(legs.len());
     for (base, quote, q) in legs {
