@@ -209,8 +209,10 @@ impl<B: Backend> Keeper<B> {
     /// large for one transaction, is sent account by account.
     async fn liquidate_batch(&mut self, report: &mut TickReport, batch: &[PlannedAccount], blockhash: Hash) {
         let ixs = with_refreshes(batch, usize::MAX);
-        if batch.len() > 1 && !self.fits(&ixs) {
-            debug!(accounts = batch.len(), "batch too large for one transaction; sending its accounts one by one");
+        if batch.len() == 1 || !self.fits(&ixs) {
+            if batch.len() > 1 {
+                debug!(accounts = batch.len(), "batch too large for one transaction; sending its accounts one by one");
+            }
             for a in batch {
                 self.liquidate_one(report, a, blockhash).await;
             }
@@ -230,14 +232,17 @@ impl<B: Backend> Keeper<B> {
 
     /// One account's calls with as many of its refreshes as fit: every feed
     /// it reads, else the liquidated markets' own, else none (the tick's
-    /// refresh already ran).
+    /// refresh already ran), else its first call alone.
     async fn liquidate_one(&mut self, report: &mut TickReport, a: &PlannedAccount, blockhash: Hash) {
         let one = std::slice::from_ref(a);
         let ixs = [usize::MAX, a.own_refreshes, 0]
             .into_iter()
             .map(|n| with_refreshes(one, n))
             .find(|ixs| self.fits(ixs))
-            .unwrap_or_else(|| a.calls.clone());
+            .unwrap_or_else(|| {
+                warn!(account = %a.account, "calls too large for one transaction; sending the first alone");
+                a.calls[..a.calls.len().min(1)].to_vec()
+            });
         match self.send(report, "liquidate", &ixs, blockhash).await {
             Ok(_) => landed(report, a),
             Err(e) => self.refused(report, "liquidate", &a.account, &e),

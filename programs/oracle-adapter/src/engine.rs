@@ -1,10 +1,11 @@
 //! The refresh engine: plain structs in, plain structs out. The handler loads
 //! accounts; this judges sources and mutates the `PriceFeed`.
 
+use crate::constants::PRICE_FEED_VERSION;
 use crate::errors::AdapterError;
 use crate::sources::{evaluate, SourceInput};
 use crate::state::PriceFeed;
-use ballast_risk::oracle::{aggregate, Quote, MAX_SOURCES};
+use ballast_risk::oracle::{aggregate, Guards, Quote, MAX_SOURCES};
 
 /// `FeedRefreshed.verdicts` value for an unused source slot.
 pub const NO_SOURCE: u8 = 0xff;
@@ -16,6 +17,20 @@ pub struct RefreshOutcome {
     pub verdicts: [u8; MAX_SOURCES],
     /// Whether a new price was published.
     pub applied: bool,
+}
+
+/// Bring a version-1 feed to this layout. Its new fields sit in what were
+/// zeroed reserved bytes, so only the new guard rails need values (the
+/// defaults; governance may then change them) and the stored validity,
+/// whose bytes 2 and 3 swapped meaning, is cleared (the refresh that
+/// upgrades computes it afresh). Until a refresh upgrades it, readers
+/// refuse the feed (`FeedVersionUnsupported`).
+fn upgrade_from_v1(feed: &mut PriceFeed) {
+    let defaults = Guards::default_liquid();
+    feed.max_future_secs = defaults.max_future_secs;
+    feed.jump_confirm_slots = defaults.jump_confirm_slots;
+    feed.validity = 0;
+    feed.version = PRICE_FEED_VERSION;
 }
 
 /// Judge `inputs` (one per configured source, in order) and aggregate the
@@ -32,15 +47,17 @@ pub fn refresh(
     now_ts: i64,
     now_slot: u64,
 ) -> Result<RefreshOutcome, AdapterError> {
-    if feed.version != crate::constants::PRICE_FEED_VERSION {
-        return Err(AdapterError::FeedVersionUnsupported);
-    }
     let configured = feed.active_sources();
     if inputs.len() != configured.len() {
         return Err(AdapterError::SourceCountMismatch);
     }
     if configured.iter().zip(inputs).any(|(cfg, input)| input.key != &cfg.account) {
         return Err(AdapterError::SourceMismatch);
+    }
+    match feed.version {
+        PRICE_FEED_VERSION => {}
+        1 => upgrade_from_v1(feed),
+        _ => return Err(AdapterError::FeedVersionUnsupported),
     }
     let guards = feed.guards();
     let mut verdicts = [NO_SOURCE; MAX_SOURCES];

@@ -206,6 +206,10 @@ async fn row28_a_future_dated_source_never_blocks_a_newer_honest_one() {
     let ev = refresh(&mut tc, &v.feed, &[ahead, s[1].at(102 * ONE, T0 + 2, S0 + 2)]).await.unwrap();
     assert_eq!(ev.verdicts[..2], [0, 0]);
     assert_eq!(load_feed(&mut tc, &v.feed).await.publish_time, T0 + 2);
+    // A slot ahead of the clock's is refused, whatever its time says.
+    let slot_ahead = s[0].at(102 * ONE, T0 + 2, S0 + 3);
+    let ev = refresh(&mut tc, &v.feed, &[slot_ahead, s[1].at(102 * ONE, T0 + 2, S0 + 2)]).await.unwrap();
+    assert_eq!(ev.verdicts[..2], [ballast_risk::oracle::Verdict::FutureTimestamp as u8, 0]);
     // The next honest update, one second later, is applied.
     tc.set_clock(S0 + 3, T0 + 3).await;
     let honest: Vec<SourceFixture> = s.iter().map(|x| x.at(103 * ONE, T0 + 3, S0 + 3)).collect();
@@ -213,4 +217,35 @@ async fn row28_a_future_dated_source_never_blocks_a_newer_honest_one() {
     assert!(ev.applied);
     let f = load_feed(&mut tc, &v.feed).await;
     assert_eq!((f.price, f.publish_time), (103 * ONE, T0 + 3));
+}
+
+#[tokio::test]
+async fn a_feed_of_the_previous_layout_is_refused_until_a_refresh_upgrades_it() {
+    let (mut tc, mut v) = venue(100 * ONE, 0).await;
+    // The previous layout: version 1, the new guard rails zero, and a
+    // validity byte of the old order (2 was TooUncertain).
+    ballast_tests::venue::patch::<oracle_adapter::state::PriceFeed>(&mut tc, &v.feed, |f| {
+        (f.version, f.max_future_secs, f.jump_confirm_slots, f.validity) = (1, 0, 0, 2);
+    })
+    .await;
+    let read = ix::gated_price("SOL", 1);
+    assert_error(&mut tc, &[read.clone()], &[], EngineError::NotAPriceFeed.into(), &[]).await;
+    // Any refresh upgrades it, with the default guard rails, and prices it.
+    v.set_price(&mut tc, 101 * ONE, 0, T0 + 1, S0 + 1).await;
+    let f = load_feed(&mut tc, &v.feed).await;
+    let defaults = ballast_risk::oracle::Guards::default_liquid();
+    assert_eq!(
+        (f.version, f.max_future_secs, f.jump_confirm_slots),
+        (2, defaults.max_future_secs, defaults.jump_confirm_slots)
+    );
+    assert_eq!(
+        (Validity::from_u8(f.validity), f.price, f.lo_price, f.hi_price),
+        (Validity::Valid, 101 * ONE, 101 * ONE, 101 * ONE)
+    );
+    tc.process(&[read], &[]).await.expect("served again");
+    // Any other version is refused by the refresh itself.
+    ballast_tests::venue::patch::<oracle_adapter::state::PriceFeed>(&mut tc, &v.feed, |f| f.version = 7).await;
+    let keys: Vec<_> = v.sources.iter().map(|s| s.address).collect();
+    let code = AdapterError::FeedVersionUnsupported.into();
+    assert_error(&mut tc, &[ballast_client::oracle::refresh(v.feed, &keys)], &[], code, &[]).await;
 }

@@ -336,52 +336,65 @@ impl Backend for PacketLimit {
     }
 }
 
-#[tokio::test]
-async fn liquidations_with_their_refreshes_are_split_to_fit_a_packet_and_all_land() {
+/// Six markets at 100 and four accounts long 10 in each (6x on 1,000), then
+/// every market 15 % down: all four below maintenance, none bankrupt.
+async fn six_market_book() -> (TestContext, Venue, Vec<Pubkey>) {
     let (mut tc, mut v) = venue(100 * ONE, 1_000_000 * USD).await;
-    patch::<Market>(&mut tc, &v.market, |m| m.oi_cap = 1_000_000 * BASE as u64).await;
-    // Four markets at 100; four accounts long 20 in each (8x on 1,000).
     let mut pairs = vec![(v.market, v.feed)];
     let mut sources = vec![v.sources.clone()];
-    for (i, symbol) in ["ETH", "BTC", "AVAX"].into_iter().enumerate() {
+    for (i, symbol) in ["ETH", "BTC", "AVAX", "JUP", "BONK"].into_iter().enumerate() {
         let (m, f, s) = ballast_tests::venue::add_market(&mut tc, &v, i as u16 + 1, symbol, 100 * ONE).await;
         pairs.push((m, f));
         sources.push(s);
     }
     let mut accounts = Vec::new();
     for _ in 0..4 {
-        let t = trader_with_position(&mut tc, &v, 1_000 * USD, 20 * BASE).await;
-        for i in 1..4u16 {
+        let t = trader_with_position(&mut tc, &v, 1_000 * USD, 10 * BASE).await;
+        for i in 1..pairs.len() {
             let p =
-                margin_engine::instructions::TradeParams { base: 20 * BASE, limit_price: i64::MAX, reduce_only: false };
-            let trade = ix::trade(t.key.pubkey(), t.margin, &v.keys, i, pairs[i as usize].1, p, &pairs[..i as usize]);
+                margin_engine::instructions::TradeParams { base: 10 * BASE, limit_price: i64::MAX, reduce_only: false };
+            let trade = ix::trade(t.key.pubkey(), t.margin, &v.keys, i as u16, pairs[i].1, p, &pairs[..i]);
             tc.process(&[trade], &[&t.key]).await.expect("trade");
         }
         accounts.push(t.margin);
     }
-    // Every market falls 10 %, agreed: each account is below maintenance.
     let (t1, s1) = (T0 + 10, S0 + 10);
-    v.set_price(&mut tc, 90 * ONE, 0, t1, s1).await;
+    v.set_price(&mut tc, 85 * ONE, 0, t1, s1).await;
     for (i, s) in sources.iter().enumerate().skip(1) {
-        let moved: Vec<_> = s.iter().map(|x| x.at(90 * ONE, t1, s1)).collect();
+        let moved: Vec<_> = s.iter().map(|x| x.at(85 * ONE, t1, s1)).collect();
         ballast_tests::adapter::refresh(&mut tc, &pairs[i].1, &moved).await.expect("refresh");
     }
-    let k = trader(&mut tc, &v, 0).await;
-    let config = Config { accounts_per_tx: 4, calls_per_account: 4, ..keeper_config() };
-    // What the keeper plans would not fit in one transaction as one batch.
-    let venue_now = ballast_client::venue::load_venue(&tc.backend()).await.unwrap();
-    let scanned = ballast_keeper::scan::scan_accounts(&tc.backend()).await.unwrap();
-    let planned = ballast_keeper::plan::plan(&venue_now, &scanned, &config, k.key.pubkey(), k.token);
-    assert_eq!(planned.liquidations.len(), 4);
-    let all: Vec<_> = planned.liquidations.iter().flat_map(|a| a.refreshes.iter().chain(&a.calls).cloned()).collect();
-    assert!(wire_size(&Transaction::new_with_payer(&all, Some(&k.key.pubkey()))) > MAX_TX_BYTES);
+    (tc, v, accounts)
+}
 
-    let backend = PacketLimit { inner: tc.backend(), largest: Cell::new(0) };
-    let mut keeper = Keeper::new(backend, k.key.insecure_clone(), k.token, config);
-    let report = keeper.tick().await.expect("tick");
-    assert_eq!((report.liquidated, report.rejected, report.failed), (4, 0, 0), "{report}");
-    let largest = keeper.backend().largest.get();
-    assert!(largest > 0 && largest <= MAX_TX_BYTES, "{largest}");
-    accounts.push(k.margin);
-    assert_conservation(&mut tc, &v, &accounts).await;
+#[tokio::test]
+async fn liquidations_with_their_refreshes_are_split_to_fit_a_packet_and_all_land() {
+    for per_tx in [4, 1] {
+        let (mut tc, v, mut accounts) = six_market_book().await;
+        let k = trader(&mut tc, &v, 0).await;
+        let config = Config { accounts_per_tx: per_tx, calls_per_account: 4, ..keeper_config() };
+        // What the keeper plans would not fit in one transaction: not the
+        // batch, and not one account with every refresh.
+        let venue_now = ballast_client::venue::load_venue(&tc.backend()).await.unwrap();
+        let scanned = ballast_keeper::scan::scan_accounts(&tc.backend()).await.unwrap();
+        let planned = ballast_keeper::plan::plan(&venue_now, &scanned, &config, k.key.pubkey(), k.token);
+        assert_eq!(planned.liquidations.len(), 4);
+        let one = &planned.liquidations[0];
+        assert_eq!(one.refreshes.len(), 6, "every feed the account reads");
+        let all: Vec<_> = one.refreshes.iter().chain(&one.calls).cloned().collect();
+        assert!(wire_size(&Transaction::new_with_payer(&all, Some(&k.key.pubkey()))) > MAX_TX_BYTES);
+
+        let backend = PacketLimit { inner: tc.backend(), largest: Cell::new(0) };
+        let mut keeper = Keeper::new(backend, k.key.insecure_clone(), k.token, config);
+        let report = keeper.tick().await.expect("tick");
+        assert_eq!((report.liquidated, report.rejected, report.failed), (4, 0, 0), "{per_tx} per tx: {report}");
+        let largest = keeper.backend().largest.get();
+        assert!(largest > 0 && largest <= MAX_TX_BYTES, "{largest}");
+        for a in &accounts {
+            let acc: MarginAccount = load(&mut tc, a).await;
+            assert!(acc.positions.iter().any(|p| p.base != 0 && p.base < 10 * BASE), "liquidated in part");
+        }
+        accounts.push(k.margin);
+        assert_conservation(&mut tc, &v, &accounts).await;
+    }
 }

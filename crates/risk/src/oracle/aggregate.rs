@@ -18,7 +18,7 @@
 //!      the jump limit, for at most `jump_confirm_slots`: a jump that every
 //!      configured source has shown that long, refreshed throughout and
 //!      within the jump limit of where it started, is real, and the EMA
-//!      re-anchors at the price;
+//!      (held while the count runs) re-anchors at the price;
 //! 4. publish time = the newest valid source's; it never goes backwards: an
 //!    aggregate older than the stored one is not applied;
 //! 5. the EMA and the variance-rate EWMA advance by the elapsed publish time;
@@ -36,7 +36,8 @@ pub const SINGLE_SOURCE_CONF_MULTIPLIER: u64 = 2;
 pub const STALE_TO_INVALID_FACTOR: i64 = 10;
 /// An agreed jump confirms only if the feed was refreshed at least this
 /// often (slots) throughout the confirmation window: a price seen at the
-/// start and the end of the window alone has not stood through it.
+/// start and the end of the window alone has not stood through it. Below
+/// the smallest `jump_confirm_slots` (30).
 pub const MAX_CONFIRM_GAP_SLOTS: u64 = 25;
 
 /// The published state of a feed, as plain numbers.
@@ -168,12 +169,13 @@ pub fn aggregate(
     }
     let (lo_price, hi_price) = if n >= 3 && near * 2 > n { (near_lo, near_hi) } else { (lo, hi) };
 
-    // An agreed jump (every configured source needed, no dispute) is
+    // An agreed jump (every configured source valid, no dispute) is
     // confirmed once it has stood `jump_confirm_slots`: seen at every
     // refresh (no gap over `MAX_CONFIRM_GAP_SLOTS`) and never further than
-    // the jump limit from the price that started it. A dispute, a lone or
-    // missing source, or a price back within the limit restarts the count;
-    // a confirmed jump re-anchors the EMA at the price.
+    // the jump limit from the price that started it. A dispute, a missing
+    // source, an information-older refresh, or a price back within the
+    // limit restarts the count. While it runs the EMA holds; a confirmed
+    // jump re-anchors the EMA at the price.
     let jumped = prev.has_price
         && prev.ema_price > 0
         && exceeds_bps(median.abs_diff(prev.ema_price), prev.ema_price as u64, guards.max_jump_bps as u64);
@@ -189,7 +191,7 @@ pub fn aggregate(
                 prev.jump_start_price as u64,
                 guards.max_jump_bps as u64,
             );
-        if validity == Validity::Valid {
+        if validity == Validity::Valid && n == configured {
             (jump_since_slot, jump_start_price) =
                 if continuing { (prev.jump_since_slot, prev.jump_start_price) } else { (now_slot.max(1), median) };
             reanchor = now_slot.saturating_sub(jump_since_slot) >= guards.jump_confirm_slots as u64;
@@ -203,8 +205,15 @@ pub fn aggregate(
 
     if prev.has_price && publish_time < prev.publish_time {
         // Older information than what is published: never go backwards.
+        // A jump cannot go on counting on information older than its own.
         let worst = validity.max(prev.validity());
-        let state = FeedState { validity: worst as u8, valid_sources: n as u8, ..*prev };
+        let state = FeedState {
+            validity: worst as u8,
+            valid_sources: n as u8,
+            jump_since_slot: 0,
+            jump_start_price: 0,
+            ..*prev
+        };
         return Ok(Aggregate { state, applied: false });
     }
 
@@ -219,7 +228,14 @@ pub fn aggregate(
         } else {
             prev.variance_rate
         };
-        (if reanchor { median } else { ema_price }, variance_rate)
+        let ema_price = if reanchor {
+            median
+        } else if jump_since_slot != 0 {
+            prev.ema_price // the jump is being confirmed: the reference holds
+        } else {
+            ema_price
+        };
+        (ema_price, variance_rate)
     } else {
         (median, 0)
     };

@@ -31,7 +31,8 @@ pub struct Guards {
     pub max_future_secs: u32,
     /// How long an agreed jump beyond `max_jump_bps` holds the feed at
     /// `TooVolatile`, slots; afterwards the EMA re-anchors at the price.
-    /// Bounds [1, 1500].
+    /// Bounds [30, 1500] (above `MAX_CONFIRM_GAP_SLOTS`, so a jump is seen
+    /// more than twice before it is confirmed).
     pub jump_confirm_slots: u32,
 }
 
@@ -63,7 +64,7 @@ pub const BOUNDS_HALF_LIFE_SECS: (u64, u64) = (1, 604_800);
 /// Bounds of `max_future_secs`.
 pub const BOUNDS_MAX_FUTURE_SECS: (u64, u64) = (0, 30);
 /// Bounds of `jump_confirm_slots`.
-pub const BOUNDS_JUMP_CONFIRM_SLOTS: (u64, u64) = (1, 1_500);
+pub const BOUNDS_JUMP_CONFIRM_SLOTS: (u64, u64) = (30, 1_500);
 
 impl Guards {
     /// Check every field against its hard bounds, given how many sources the
@@ -164,9 +165,9 @@ mod tests {
         let g = Guards { max_future_secs: 31, ..Guards::default_liquid() };
         assert_eq!(g.validate(2), Err(GuardError { field: "max_future_secs", min: 0, max: 30, got: 31 }));
         assert_eq!(Guards { max_future_secs: 30, ..g }.validate(2), Ok(()));
-        let g = Guards { jump_confirm_slots: 0, ..Guards::default_liquid() };
-        assert_eq!(g.validate(2), Err(GuardError { field: "jump_confirm_slots", min: 1, max: 1_500, got: 0 }));
-        assert_eq!(Guards { jump_confirm_slots: 1, ..g }.validate(2), Ok(()));
+        let g = Guards { jump_confirm_slots: 29, ..Guards::default_liquid() };
+        assert_eq!(g.validate(2), Err(GuardError { field: "jump_confirm_slots", min: 30, max: 1_500, got: 29 }));
+        assert_eq!(Guards { jump_confirm_slots: 30, ..g }.validate(2), Ok(()));
     }
 
     #[test]
