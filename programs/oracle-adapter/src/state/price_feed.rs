@@ -54,7 +54,7 @@ pub struct GuardParams {
     /// Tolerance for a source stamped ahead of the clock, seconds. Bounds [0, 30].
     pub max_future_secs: u32,
     /// Slots an agreed jump stays `TooVolatile` before the EMA re-anchors.
-    /// Bounds [1, 1500].
+    /// Bounds [30, 1500].
     pub jump_confirm_slots: u32,
 }
 
