@@ -4,6 +4,7 @@
 //! source gone dark, a lagging source, the second source diverging).
 
 use ballast_bank::sources::SourceFixture;
+use ballast_risk::oracle::prices_diverge;
 use oracle_adapter::sources::SourceKind;
 
 /// Slot → unix time. Slots normally take `ms_per_slot`; inside
@@ -76,14 +77,11 @@ impl Publishers {
     }
 
     /// Whether the sources' current prices disagree beyond
-    /// `max_divergence_bps` of their median, the adapter's divergence rule.
+    /// `max_divergence_bps` of their median: the adapter's own rule
+    /// ([`prices_diverge`]) over what the publishers published.
     pub fn disputed(&self, max_divergence_bps: u32) -> bool {
-        let mut p: Vec<i128> = self.sources.iter().map(|s| s.price as i128).collect();
-        p.sort_unstable();
-        let (Some(lo), Some(hi)) = (p.first(), p.last()) else { return false };
-        let n = p.len();
-        let median = if n % 2 == 1 { p[n / 2] } else { (p[n / 2 - 1] + p[n / 2]) / 2 };
-        (hi - lo) * 10_000 > median * max_divergence_bps as i128
+        let mut p: Vec<i64> = self.sources.iter().map(|s| s.price).collect();
+        prices_diverge(&mut p, max_divergence_bps).unwrap_or(true)
     }
 
     /// Publish `price` at `t`/`slot`, with the faults in force; returns the

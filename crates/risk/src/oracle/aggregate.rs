@@ -94,6 +94,33 @@ pub struct Aggregate {
     pub applied: bool,
 }
 
+/// The median of `sorted` (ascending, non-empty): the middle price, or the
+/// mean of the middle two, rounded down.
+pub fn median_of_sorted(sorted: &[i64]) -> Result<i64, MathError> {
+    let n = sorted.len();
+    if n == 0 {
+        return Err(MathError::DivideByZero);
+    }
+    if n % 2 == 1 {
+        return Ok(sorted[n / 2]);
+    }
+    let (a, b) = (sorted[n / 2 - 1], sorted[n / 2]);
+    a.safe_add(b.safe_sub(a)? / 2)
+}
+
+/// The dispute rule on source prices: `(max - min) / median` beyond
+/// `max_divergence_bps` (sorts `prices`; no prices never diverge). The
+/// adapter's aggregation and the stress lab's ground truth both use it.
+pub fn prices_diverge(prices: &mut [i64], max_divergence_bps: u32) -> Result<bool, MathError> {
+    if prices.is_empty() {
+        return Ok(false);
+    }
+    prices.sort_unstable();
+    let (lo, hi) = (prices[0], prices[prices.len() - 1]);
+    let median = median_of_sorted(prices)?;
+    Ok(exceeds_bps(hi.abs_diff(lo), median.unsigned_abs(), max_divergence_bps as u64))
+}
+
 /// Aggregate `quotes` (the sources that passed `check_quote`) of a feed with
 /// `configured` sources into a new state at `now_ts` / `now_slot`. See the
 /// module docs for the rules.
@@ -126,12 +153,7 @@ pub fn aggregate(
     let prices = &mut prices[..n];
     prices.sort_unstable();
     let (lo, hi) = (prices[0], prices[n - 1]);
-    let median = if n % 2 == 1 {
-        prices[n / 2]
-    } else {
-        let (a, b) = (prices[n / 2 - 1], prices[n / 2]);
-        a.safe_add(b.safe_sub(a)? / 2)?
-    };
+    let median = median_of_sorted(prices)?;
 
     let mut conf = 0u64;
     let mut src_conf = 0u64;
@@ -154,8 +176,8 @@ pub fn aggregate(
     }
     let median_u = median as u64; // median > 0: every quote price is > 0.
     let max_divergence = guards.max_divergence_bps as u64;
-    let disputed = exceeds_bps(hi.abs_diff(lo), median_u, max_divergence)
-        || exceeds_bps(conf, median_u, guards.max_conf_bps as u64);
+    let disputed =
+        prices_diverge(prices, guards.max_divergence_bps)? || exceeds_bps(conf, median_u, guards.max_conf_bps as u64);
     // The range a consumer values positions across. With three or more
     // sources, a strict majority within the divergence limit of the median
     // is the range, so one bad source cannot shield an account from

@@ -267,3 +267,14 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn the_dispute_rule_is_the_spread_over_the_median_beyond_the_limit() {
+    assert_eq!(median_of_sorted(&[1, 3, 8]), Ok(3));
+    assert_eq!(median_of_sorted(&[1, 4]), Ok(2), "the mean of the middle two, rounded down");
+    assert_eq!(median_of_sorted(&[]), Err(MathError::DivideByZero));
+    // 3 apart around a median of 200: 1.5 % is at the limit, 1.49 % beyond it.
+    assert_eq!(prices_diverge(&mut [202, 199], 150), Ok(false));
+    assert_eq!(prices_diverge(&mut [202, 199], 149), Ok(true));
+    assert_eq!(prices_diverge(&mut [], 1), Ok(false));
+}
