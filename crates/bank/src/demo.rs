@@ -149,29 +149,39 @@ async fn fund_lamports(tc: &mut TestContext, who: &Pubkey, lamports: u64) {
     tc.set_account(who, &account);
 }
 
-/// The demo feeds' sources: a Pyth pull, a Switchboard On-Demand and a Pyth
-/// legacy account. Three, because two sources that disagree cannot tell
-/// which one is wrong: the gate then neither liquidates on either price nor
-/// lets collateral leave, while a real move goes on (see the README's
-/// oracle gate). With three, the majority within the divergence limit is
-/// the range positions are valued across.
-pub const DEMO_SOURCES: [SourceKind; 3] =
-    [SourceKind::PythPull, SourceKind::SwitchboardOnDemand, SourceKind::PythLegacy];
+/// One source of each format the adapter reads, in the order a feed of
+/// N sources takes them: a Pyth pull, a Switchboard On-Demand, a Pyth
+/// legacy and a Switchboard v2 account.
+pub const SOURCE_KINDS: [SourceKind; 4] =
+    [SourceKind::PythPull, SourceKind::SwitchboardOnDemand, SourceKind::PythLegacy, SourceKind::SwitchboardV2];
+
+/// Sources per demo feed: three, because two sources that disagree cannot
+/// tell which one is wrong: the gate then neither liquidates on either
+/// price nor lets collateral leave, while a real move goes on (see the
+/// README's oracle gate). With three, the majority within the divergence
+/// limit is the range positions are valued across.
+pub const DEMO_SOURCES: usize = 3;
 
 /// Build the venue of `markets` (symbol, price at PRICE_PRECISION,
 /// leverage, OI cap) with `pool_funds` of house liquidity, at the bank's
-/// current clock, every feed over [`DEMO_SOURCES`].
+/// current clock, every feed over the first [`DEMO_SOURCES`] of
+/// [`SOURCE_KINDS`].
 pub async fn create(tc: &mut TestContext, markets: &[(&str, i64, u32, u64)], pool_funds: u64) -> Result<Demo> {
-    create_with_sources(tc, markets, pool_funds, &DEMO_SOURCES).await
+    create_with_sources(tc, markets, pool_funds, DEMO_SOURCES).await
 }
 
-/// [`create`] with every feed over one source of each of `kinds` (1 to 4).
+/// [`create`] with every feed over the first `sources` (1 to 4) of
+/// [`SOURCE_KINDS`].
 pub async fn create_with_sources(
     tc: &mut TestContext,
     markets: &[(&str, i64, u32, u64)],
     pool_funds: u64,
-    kinds: &[SourceKind],
+    sources: usize,
 ) -> Result<Demo> {
+    let kinds = SOURCE_KINDS
+        .get(..sources)
+        .filter(|k| !k.is_empty())
+        .ok_or_else(|| anyhow!("1 to 4 sources per feed, got {sources}"))?;
     let operator = Operator::new();
     let gov = &operator.governance;
     fund_lamports(tc, &gov.pubkey(), 100_000_000_000).await;

@@ -21,7 +21,6 @@ use ballast_client::venue::{load_venue, Venue};
 use ballast_keeper::{Config as KeeperConfig, Keeper};
 use margin_engine::instructions::TradeParams;
 use margin_engine::state::MarginAccount;
-use oracle_adapter::sources::SourceKind;
 use solana_program_test::BanksClientError;
 use solana_sdk::instruction::{Instruction, InstructionError};
 use solana_sdk::pubkey::Pubkey;
@@ -161,10 +160,8 @@ pub async fn run(s: &Scenario, params: &ParamSet, path: &PricePath, progress: &m
     let mut tc = ContextBuilder::new().start().await;
     tc.set_clock(S0, T0).await;
     let oi_cap = i64::MAX as u64 / BASE as u64;
-    let kinds =
-        [SourceKind::PythPull, SourceKind::SwitchboardOnDemand, SourceKind::PythLegacy, SourceKind::SwitchboardV2];
     let market = [(s.symbol.as_str(), price_at(0), s.leverage, oi_cap)];
-    let demo = demo::create_with_sources(&mut tc, &market, s.pool_usd * USD, &kinds[..s.sources]).await?;
+    let demo = demo::create_with_sources(&mut tc, &market, s.pool_usd * USD, s.sources).await?;
     let overrides =
         |m: &std::collections::BTreeMap<String, u64>| m.iter().map(|(k, v)| (k.clone(), *v)).collect::<Vec<_>>();
     demo::override_params(&mut tc, Some(0), &overrides(&params.market)).await?;

@@ -108,7 +108,7 @@ impl Default for Scenario {
             adversary_at: 0.4,
             adversary_spike_bps: 3_000,
             adversary_slots: 20,
-            sources: 3,
+            sources: ballast_bank::demo::DEMO_SOURCES,
             faults: Faults::default(),
             keeper: KeeperSetup::default(),
         }
