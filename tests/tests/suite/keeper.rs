@@ -137,17 +137,24 @@ async fn after_a_30pct_crash_the_keeper_liquidates_every_unhealthy_account_withi
     );
 }
 
-/// A backend that fails a seeded share of requests: before they reach the
-/// bank, and (for sends) after the bank executed them, losing the reply.
-struct Flaky {
+/// The bank behind an RPC node's limits: it refuses any transaction larger
+/// than a packet (and records the largest it sent), and it fails a seeded
+/// share of requests: before they reach the bank, and (for sends) after
+/// the bank executed them, losing the reply.
+struct Node {
     inner: BankBackend,
     state: Cell<u64>,
     failures: Cell<u32>,
-    /// Failure probability in 1/256ths.
+    /// Failure probability in 1/256ths (0: never).
     rate: u64,
+    largest: Cell<usize>,
 }
 
-impl Flaky {
+impl Node {
+    fn new(inner: BankBackend, rate: u64) -> Node {
+        Node { inner, state: Cell::new(0x9e37_79b9_7f4a_7c15), failures: Cell::new(0), rate, largest: Cell::new(0) }
+    }
+
     fn fail(&self) -> BackendResult<()> {
         // xorshift64*: deterministic for the seed.
         let mut x = self.state.get();
@@ -163,7 +170,7 @@ impl Flaky {
     }
 }
 
-impl Backend for Flaky {
+impl Backend for Node {
     async fn get_account(&self, key: &Pubkey) -> BackendResult<Option<Account>> {
         self.fail()?;
         self.inner.get_account(key).await
@@ -186,6 +193,11 @@ impl Backend for Flaky {
     }
     async fn send(&self, tx: &Transaction) -> BackendResult<Landed> {
         self.fail()?;
+        let size = wire_size(tx);
+        if size > MAX_TX_BYTES {
+            return Err(BackendError::Transport(format!("transaction too large: {size} bytes")));
+        }
+        self.largest.set(self.largest.get().max(size));
         let landed = self.inner.send(tx).await?;
         self.fail()?; // executed, but the reply is lost
         Ok(landed)
@@ -204,8 +216,7 @@ async fn a_keeper_whose_backend_fails_a_third_of_requests_still_converges_and_re
     let mut accounts: Vec<Pubkey> = traders.iter().map(|t| t.margin).collect();
     accounts.push(k.margin);
     let (mut t, mut slot) = crash(&mut tc, &mut v).await;
-    let flaky =
-        Flaky { inner: tc.backend(), state: Cell::new(0x9e37_79b9_7f4a_7c15), failures: Cell::new(0), rate: 85 };
+    let flaky = Node::new(tc.backend(), 85);
     // The keeper refreshes the feed itself; the test only has the sources publish.
     let config = Config { feeds: vec!["SOL".into()], retries: 3, ..keeper_config() };
     let mut keeper = Keeper::new(flaky, k.key.insecure_clone(), k.token, config);
@@ -299,43 +310,6 @@ async fn the_keeper_settles_every_position_of_an_emergency_settled_market_then_r
     assert_conservation(&mut tc, &v, &accounts).await;
 }
 
-/// A backend that refuses, as an RPC node does, any transaction larger
-/// than a packet, and records the largest it sent.
-struct PacketLimit {
-    inner: BankBackend,
-    largest: Cell<usize>,
-}
-
-impl Backend for PacketLimit {
-    async fn get_account(&self, key: &Pubkey) -> BackendResult<Option<Account>> {
-        self.inner.get_account(key).await
-    }
-    async fn get_multiple_accounts(&self, keys: &[Pubkey]) -> BackendResult<Vec<Option<Account>>> {
-        self.inner.get_multiple_accounts(keys).await
-    }
-    async fn get_program_accounts(
-        &self,
-        program: &Pubkey,
-        filters: &[Filter],
-    ) -> BackendResult<Vec<(Pubkey, Account)>> {
-        self.inner.get_program_accounts(program, filters).await
-    }
-    async fn latest_blockhash(&self) -> BackendResult<Hash> {
-        self.inner.latest_blockhash().await
-    }
-    async fn send(&self, tx: &Transaction) -> BackendResult<Landed> {
-        let size = wire_size(tx);
-        if size > MAX_TX_BYTES {
-            return Err(BackendError::Transport(format!("transaction too large: {size} bytes")));
-        }
-        self.largest.set(self.largest.get().max(size));
-        self.inner.send(tx).await
-    }
-    async fn clock(&self) -> BackendResult<Clock> {
-        self.inner.clock().await
-    }
-}
-
 /// Six markets at 100 and four accounts long 10 in each (6x on 1,000), then
 /// every market 15 % down: all four below maintenance, none bankrupt.
 async fn six_market_book() -> (TestContext, Venue, Vec<Pubkey>) {
@@ -384,7 +358,7 @@ async fn liquidations_with_their_refreshes_are_split_to_fit_a_packet_and_all_lan
         let all: Vec<_> = one.refreshes.iter().chain(&one.calls).cloned().collect();
         assert!(wire_size(&Transaction::new_with_payer(&all, Some(&k.key.pubkey()))) > MAX_TX_BYTES);
 
-        let backend = PacketLimit { inner: tc.backend(), largest: Cell::new(0) };
+        let backend = Node::new(tc.backend(), 0);
         let mut keeper = Keeper::new(backend, k.key.insecure_clone(), k.token, config);
         let report = keeper.tick().await.expect("tick");
         assert_eq!((report.liquidated, report.rejected, report.failed), (4, 0, 0), "{per_tx} per tx: {report}");
