@@ -137,7 +137,7 @@ pub async fn venue(price: i64, pool_funds: u64) -> (TestContext, Venue) {
     let v =
         Venue { gov, guardian, mint_authority, keys, feed, sources, market: ix::market_address(0), lp: (lp, lp_token) };
     if pool_funds > 0 {
-        let d = ix::lp_deposit(v.lp.0.pubkey(), lp_token, &v.keys, pool_funds, &v.markets());
+        let d = ix::lp_deposit(v.lp.0.pubkey(), lp_token, &v.keys, pool_funds, 0, &v.markets());
         tc.process(&[d], &[&v.lp.0]).await.expect("lp_deposit");
     }
     (tc, v)

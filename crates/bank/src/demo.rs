@@ -220,7 +220,7 @@ pub async fn create_with_sources(
     let token = create_token_account(tc, &mint, &house.pubkey()).await;
     mint_to(tc, &mint, house, &token, pool_funds).await;
     if pool_funds > 0 {
-        let d = ix::lp_deposit(house.pubkey(), token, &keys, pool_funds, &out);
+        let d = ix::lp_deposit(house.pubkey(), token, &keys, pool_funds, 0, &out);
         tc.process(&[d], &[house]).await.context("lp_deposit")?;
     }
     Ok(Demo { operator, keys, markets: out })

@@ -23,20 +23,34 @@ use solana_sdk::signature::Signer;
 pub enum LpCommand {
     /// Deposit collateral into the pool for shares.
     ///
-    /// Example: ballast lp deposit 5000
+    /// Example: ballast lp deposit 5000 --min-shares 4990
     Deposit {
         /// Amount in USDC.
         #[arg(allow_negative_numbers = true)]
         amount: String,
+        /// Refuse (on-chain) if fewer shares are minted, in share units of
+        /// 6 decimals. Default: the previewed shares less `--slippage-bps`.
+        #[arg(long, allow_negative_numbers = true)]
+        min_shares: Option<String>,
+        /// Tolerance of the default minimum, bps of the preview.
+        #[arg(long, default_value_t = 50)]
+        slippage_bps: u16,
     },
     /// Burn shares worth AMOUNT USDC (rounded up to whole share units), or
     /// `all` of them.
     ///
-    /// Example: ballast lp withdraw all
+    /// Example: ballast lp withdraw all --min-amount 990
     Withdraw {
         /// Amount in USDC, or `all`.
         #[arg(allow_negative_numbers = true)]
         amount: String,
+        /// Refuse (on-chain) if less is paid out, in USDC. Default: the
+        /// previewed payout less `--slippage-bps`.
+        #[arg(long, allow_negative_numbers = true)]
+        min_amount: Option<String>,
+        /// Tolerance of the default minimum, bps of the preview.
+        #[arg(long, default_value_t = 50)]
+        slippage_bps: u16,
     },
     /// Shares held, their value, and the pool's NAV and exposure requirement.
     ///
@@ -56,6 +70,19 @@ async fn held<B: Backend>(s: &Session<'_, B>) -> Result<u64> {
     })
 }
 
+/// The minimum out sent on-chain: `given` (6 decimals) if set, else the
+/// previewed amount less `slippage_bps` of it (0 if the preview refuses:
+/// the caller reports the refusal).
+fn min_out<E>(given: Option<&str>, name: &str, preview: std::result::Result<u64, E>, slippage_bps: u16) -> Result<u64> {
+    if slippage_bps > 10_000 {
+        bail!("--slippage-bps must be at most 10000 (100 %), got {slippage_bps}");
+    }
+    match given {
+        Some(v) => parse_positive(v, QUOTE_DECIMALS, name),
+        None => Ok(preview.map_or(0, |p| p - (p as u128 * slippage_bps as u128 / 10_000) as u64)),
+    }
+}
+
 /// Run `cmd`.
 pub async fn run<B: Backend>(s: &Session<'_, B>, cmd: &LpCommand) -> Result<()> {
     let venue = s.venue().await?;
@@ -72,22 +99,26 @@ pub async fn run<B: Backend>(s: &Session<'_, B>, cmd: &LpCommand) -> Result<()> 
                 "owner": owner.to_string(), "shares": q(shares_held), "value": value.map(q),
                 "pool": {"balance": q(venue.pool.balance), "shares": q(supply),
                          "nav": valuation.as_ref().ok().map(|v| q(v.nav)),
+                         "mint_nav": valuation.as_ref().ok().map(|v| q(v.mint_nav)),
+                         "owed_to_traders": valuation.as_ref().ok().map(|v| q(v.owed)),
                          "requirement": valuation.as_ref().ok().map(|v| q(v.requirement as i128)),
                          "error": valuation.as_ref().err().map(refusal_json)},
             });
             s.print(&v, || {
                 format!(
-                    "LP {owner}: {} shares worth {} USDC\nPool: balance {} USDC, NAV {} USDC, exposure requirement {} USDC, {} shares",
+                    "LP {owner}: {} shares worth {} USDC\nPool: balance {} USDC (owed to winning traders {} USDC), NAV {} USDC (to mint {} USDC), exposure requirement {} USDC, {} shares",
                     fmt_quote(shares_held),
                     value.map_or("-".into(), fmt_quote),
                     fmt_quote(venue.pool.balance),
+                    valuation.as_ref().map_or("-".into(), |v| fmt_quote(v.owed)),
                     valuation.as_ref().map_or("-".into(), |v| fmt_quote(v.nav)),
+                    valuation.as_ref().map_or("-".into(), |v| fmt_quote(v.mint_nav)),
                     valuation.as_ref().map_or("-".into(), |v| fmt_quote(v.requirement.min(u64::MAX as u128) as u64)),
                     fmt_quote(supply),
                 )
             });
         }
-        LpCommand::Deposit { amount } => {
+        LpCommand::Deposit { amount, min_shares, slippage_bps } => {
             let amount = parse_positive(amount, QUOTE_DECIMALS, "amount")?;
             let have = token_balance(s, &token).await?.unwrap_or(0);
             if have < amount {
@@ -97,17 +128,19 @@ pub async fn run<B: Backend>(s: &Session<'_, B>, cmd: &LpCommand) -> Result<()> 
                     fmt_quote(amount)
                 );
             }
-            let shares =
-                sim.lp_deposit(amount).map_err(|r| anyhow::anyhow!("the program would refuse this deposit: {r}"))?;
-            let signature =
-                s.send("lp deposit", &[ix::lp_deposit(owner, token, &venue.keys(), amount, &markets(&venue))]).await?;
-            let v = json!({"command": "lp deposit", "amount": q(amount), "shares": q(shares),
+            let min = min_out(min_shares.as_deref(), "min-shares", sim.lp_deposit(amount, 0), *slippage_bps)?;
+            let shares = sim
+                .lp_deposit(amount, min)
+                .map_err(|r| anyhow::anyhow!("the program would refuse this deposit: {r}"))?;
+            let i = ix::lp_deposit(owner, token, &venue.keys(), amount, min, &markets(&venue));
+            let signature = s.send("lp deposit", &[i]).await?;
+            let v = json!({"command": "lp deposit", "amount": q(amount), "shares": q(shares), "min_shares": q(min),
                            "dry_run": s.dry_run, "signature": sig(&signature)});
             s.print(&v, || {
                 done(&format!("Deposit {} USDC for {} shares", fmt_quote(amount), fmt_quote(shares)), &signature)
             });
         }
-        LpCommand::Withdraw { amount } => {
+        LpCommand::Withdraw { amount, min_amount, slippage_bps } => {
             let valuation = sim.pool_valuation().map_err(|r| anyhow::anyhow!("the pool cannot be valued now: {r}"))?;
             let shares = if amount.eq_ignore_ascii_case("all") {
                 shares_held
@@ -118,13 +151,14 @@ pub async fn run<B: Backend>(s: &Session<'_, B>, cmd: &LpCommand) -> Result<()> 
             if shares == 0 {
                 bail!("no LP shares to withdraw");
             }
-            let paid = sim.lp_withdraw(shares, shares_held).map_err(|r| {
+            let preview = sim.lp_withdraw(shares, shares_held, 0);
+            let min = min_out(min_amount.as_deref(), "min-amount", preview, *slippage_bps)?;
+            let paid = sim.lp_withdraw(shares, shares_held, min).map_err(|r| {
                 anyhow::anyhow!("the program would refuse this withdrawal of {} shares: {r}", fmt_quote(shares))
             })?;
-            let signature = s
-                .send("lp withdraw", &[ix::lp_withdraw(owner, token, &venue.keys(), shares, &markets(&venue))])
-                .await?;
-            let v = json!({"command": "lp withdraw", "shares": q(shares), "amount": q(paid),
+            let i = ix::lp_withdraw(owner, token, &venue.keys(), shares, min, &markets(&venue));
+            let signature = s.send("lp withdraw", &[i]).await?;
+            let v = json!({"command": "lp withdraw", "shares": q(shares), "amount": q(paid), "min_amount": q(min),
                            "dry_run": s.dry_run, "signature": sig(&signature)});
             s.print(&v, || {
                 done(&format!("Burn {} shares for {} USDC", fmt_quote(shares), fmt_quote(paid)), &signature)

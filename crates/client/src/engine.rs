@@ -111,8 +111,10 @@ pub fn deposit(
         owner,
         exchange: exchange_address(),
         margin_account,
+        pool: pool_address(),
         user_token,
         collateral_vault: keys.collateral_vault,
+        pool_vault: keys.pool_vault,
         collateral_mint: keys.collateral_mint,
         token_program: anchor_spl::token::ID,
     };
@@ -190,13 +192,14 @@ pub fn lp_address(owner: &Pubkey) -> Pubkey {
     pda(&[LP_SEED, owner.as_ref()])
 }
 
-/// `lp_deposit(amount)`; `markets` lists every market's `(market, feed)` in
-/// index order.
+/// `lp_deposit(amount, min_shares_out)`; `markets` lists every market's
+/// `(market, feed)` in index order.
 pub fn lp_deposit(
     owner: Pubkey,
     user_token: Pubkey,
     keys: &ExchangeKeys,
     amount: u64,
+    min_shares_out: u64,
     markets: &[(Pubkey, Pubkey)],
 ) -> Instruction {
     let accounts = margin_engine::accounts::LpDeposit {
@@ -212,17 +215,18 @@ pub fn lp_deposit(
     };
     ix(
         with_remaining(accounts.to_account_metas(None), markets),
-        margin_engine::instruction::LpDeposit { amount }.data(),
+        margin_engine::instruction::LpDeposit { amount, min_shares_out }.data(),
     )
 }
 
-/// `lp_withdraw(shares)`; `markets` lists every market's `(market, feed)` in
-/// index order.
+/// `lp_withdraw(shares, min_amount_out)`; `markets` lists every market's
+/// `(market, feed)` in index order.
 pub fn lp_withdraw(
     owner: Pubkey,
     user_token: Pubkey,
     keys: &ExchangeKeys,
     shares: u64,
+    min_amount_out: u64,
     markets: &[(Pubkey, Pubkey)],
 ) -> Instruction {
     let accounts = margin_engine::accounts::LpWithdraw {
@@ -238,7 +242,7 @@ pub fn lp_withdraw(
     };
     ix(
         with_remaining(accounts.to_account_metas(None), markets),
-        margin_engine::instruction::LpWithdraw { shares }.data(),
+        margin_engine::instruction::LpWithdraw { shares, min_amount_out }.data(),
     )
 }
 

@@ -10,7 +10,7 @@
 
 use crate::venue::Venue;
 use ballast_risk::health::Health;
-use ballast_risk::lp::{amount_for_shares, shares_for_deposit, PoolValuation};
+use ballast_risk::lp::PoolValuation;
 use ballast_risk::margin::{imr_for, mmr_breakdown, MarginInputs, MmrBreakdown};
 use ballast_risk::oracle::Action;
 use ballast_risk::position::notional_ceil;
@@ -20,7 +20,7 @@ use margin_engine::engine::health::{
     account_health, biased_quotes, quote_from_reading, require_initial_health, require_valid_for, require_withdrawable,
     Bias, MarketQuote, Now,
 };
-use margin_engine::engine::pool::value_legs;
+use margin_engine::engine::pool::{deposit_shares, value_legs, withdraw_amount};
 use margin_engine::engine::stress::observe_quiet;
 use margin_engine::engine::trade::{execute_trade, TradeOutcome, TradeRequest};
 use margin_engine::errors::EngineError;
@@ -266,12 +266,13 @@ impl<'a> Sim<'a> {
         Some(bad)
     }
 
-    /// The pool's valuation now (NAV and the requirement of its exposure),
-    /// as `lp_deposit` and `lp_withdraw` compute it.
+    /// The pool's valuation now (NAV, minting NAV, the requirement of its
+    /// exposure and what it owes winning traders), as `lp_deposit` and
+    /// `lp_withdraw` compute it.
     pub fn pool_valuation(&self) -> Result<PoolValuation, Refusal> {
         let mut legs = Vec::with_capacity(self.venue.markets.len());
         for m in &self.venue.markets {
-            legs.push((m.market.pool_base, m.market.pool_quote, self.quote(m.market.index)?));
+            legs.push((m.market, self.quote(m.market.index)?));
         }
         Ok(value_legs(&self.venue.pool, &legs)?)
     }
@@ -286,32 +287,17 @@ impl<'a> Sim<'a> {
         self.pool_valuation()
     }
 
-    /// `lp_deposit` of `amount`: the shares it mints.
-    pub fn lp_deposit(&self, amount: u64) -> Result<u64, Refusal> {
+    /// `lp_deposit` of `amount` with `min_shares_out`: the shares it mints.
+    pub fn lp_deposit(&self, amount: u64, min_shares_out: u64) -> Result<u64, Refusal> {
         let v = self.lp_gate(amount)?;
-        let shares = shares_for_deposit(amount, v.nav, self.venue.pool.shares)
-            .map_err(|_| refuse(EngineError::PoolInsufficient))?;
-        if shares == 0 {
-            return Err(refuse(EngineError::ZeroAmount));
-        }
-        Ok(shares)
+        Ok(deposit_shares(&self.venue.pool, &v, amount, min_shares_out)?.shares)
     }
 
-    /// `lp_withdraw` of `shares` out of `held`: the amount it pays.
-    pub fn lp_withdraw(&self, shares: u64, held: u64) -> Result<u64, Refusal> {
+    /// `lp_withdraw` of `shares` out of `held` with `min_amount_out`: the
+    /// amount it pays.
+    pub fn lp_withdraw(&self, shares: u64, held: u64, min_amount_out: u64) -> Result<u64, Refusal> {
         let v = self.lp_gate(shares)?;
-        if held < shares {
-            return Err(refuse(EngineError::InsufficientShares));
-        }
-        let amount =
-            amount_for_shares(shares, v.nav, self.venue.pool.shares).map_err(|e| refuse(EngineError::from(e)))?;
-        if amount > self.venue.pool.balance {
-            return Err(refuse(EngineError::PoolInsufficient));
-        }
-        if ((v.nav - amount) as u128) < v.requirement {
-            return Err(refuse(EngineError::PoolUndercovered));
-        }
-        Ok(amount)
+        Ok(withdraw_amount(&self.venue.pool, &v, shares, held, min_amount_out)?)
     }
 
     /// The requirement of `account`'s position in market `index`, by term.

@@ -12,9 +12,7 @@ use ballast_client::engine as ix;
 use ballast_risk::oracle::Action;
 use margin_engine::constants::pause;
 use margin_engine::engine::breaker::observe_breaker;
-use margin_engine::engine::health::{
-    account_health, biased_quotes, quote_from_reading, require_valid_for, Bias, MarketQuote, Now,
-};
+use margin_engine::engine::health::{account_health, liquidation_quotes, quote_from_reading, MarketQuote, Now};
 use margin_engine::engine::liquidation::{execute_liquidation, require_improved};
 use margin_engine::errors::EngineError;
 use margin_engine::state::MarginAccount;
@@ -96,12 +94,20 @@ pub fn quotes(venue: &Venue) -> Vec<Option<MarketQuote>> {
         .collect()
 }
 
-/// The quotes of `account`'s open positions (all present: its health was
-/// computed), as the `liquidate` handler sees them: each at the source
-/// least adverse to the holder.
-fn covering(account: &MarginAccount, priced: &[MarketQuote]) -> Vec<MarketQuote> {
-    let mine: Vec<MarketQuote> = priced.iter().filter(|q| account.slot_of(q.index).is_some()).copied().collect();
-    biased_quotes(account, &mine, Bias::ForHolder)
+/// The raw quotes of `account`'s open positions.
+fn mine(account: &MarginAccount, priced: &[MarketQuote]) -> Vec<MarketQuote> {
+    priced.iter().filter(|q| account.slot_of(q.index).is_some()).copied().collect()
+}
+
+/// The market `liquidate` would be sent for on `account` and the quotes it
+/// values the account at there (`liquidation_quotes`, the handler's own
+/// rule): the largest position whose feed allows liquidation. `None` when
+/// none does or the handler would refuse (an `Invalid` leg, a position
+/// without a quote): the account is blocked.
+fn liquidation_view(account: &MarginAccount, mine: &[MarketQuote]) -> Option<(u16, Vec<MarketQuote>)> {
+    let index = largest_position(account, mine)?;
+    let qs = liquidation_quotes(account, mine, index).ok()?;
+    Some((index, qs))
 }
 
 /// `refresh` of the feed of every open position of `account`, the markets
@@ -129,12 +135,13 @@ fn other_positions(account: &MarginAccount, market: u16, venue: &Venue) -> Vec<(
         .collect()
 }
 
-/// The open position with the largest notional at its quote.
+/// The open position with the largest notional at its quote, among those
+/// whose feed allows liquidation.
 fn largest_position(account: &MarginAccount, quotes: &[MarketQuote]) -> Option<u16> {
     account
         .open_positions()
         .filter_map(|s| {
-            let q = quotes.iter().find(|q| q.index == s.market)?;
+            let q = quotes.iter().find(|q| q.index == s.market && Action::Liquidate.allows(q.validity))?;
             Some(((s.base.unsigned_abs() as u128) * (q.price.unsigned_abs() as u128), s.market))
         })
         .max()
@@ -178,12 +185,12 @@ pub fn plan(
             }
             continue;
         }
-        // A position in a market without a quote fails health: blocked.
-        // Liquidatable only at every valid source's price (the handler's bias).
-        match account_health(acc, &biased_quotes(acc, &priced, Bias::ForHolder)) {
-            Ok(h) if h.maintenance < 0 => candidates.push((h.maintenance, *key, i)),
-            Ok(_) => {}
-            Err(_) => out.blocked += 1,
+        // Valued as the handler values it; a position in a market without
+        // a quote, or one the handler would refuse, is blocked.
+        match liquidation_view(acc, &mine(acc, &priced)).map(|(_, qs)| account_health(acc, &qs)) {
+            Some(Ok(h)) if h.maintenance < 0 => candidates.push((h.maintenance, *key, i)),
+            Some(Ok(_)) => {}
+            _ => out.blocked += 1,
         }
     }
     out.unhealthy = candidates.len();
@@ -201,11 +208,11 @@ pub fn plan(
             break;
         }
         let mut acc = accounts[i].1;
-        let qs = covering(&acc, &priced);
-        if require_valid_for(&qs, Action::Liquidate).is_err() {
+        let mine = mine(&acc, &priced);
+        let Some((_, qs)) = liquidation_view(&acc, &mine) else {
             out.blocked += 1;
             continue;
-        }
+        };
         let mut planned = PlannedAccount {
             account: key,
             health_before: health,
@@ -219,7 +226,9 @@ pub fn plan(
         let mut liquidated: Vec<u16> = Vec::new();
         while planned.calls.len() < config.calls_per_account {
             let Ok(before) = account_health(&acc, &qs) else { break };
-            let Some(index) = largest_position(&acc, &qs).filter(|_| before.maintenance < 0) else { break };
+            // The quotes' values do not depend on the market chosen; only
+            // which markets may be liquidated does.
+            let Some(index) = largest_position(&acc, &mine).filter(|_| before.maintenance < 0) else { break };
             let quote = qs.iter().find(|q| q.index == index).expect("covering quote");
             let health_accounts = other_positions(&acc, index, venue);
             let market = &mut markets[index as usize];

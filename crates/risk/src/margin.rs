@@ -208,6 +208,8 @@ pub struct PhaseState {
     pub updated_slot: u64,
     /// Slot the multiplier last rose.
     pub last_rise_slot: u64,
+    /// The target multiplier seen at the last update, bps (0: none yet).
+    pub target_mult_bps: u32,
 }
 
 /// Phase-in speed.
@@ -221,13 +223,22 @@ pub struct PhaseParams {
 
 /// Move `s` toward `target_mult_bps` for the slots elapsed up to `slot`.
 /// Never moves more than `step * elapsed`, never overshoots, never below 1.
+///
+/// A rise is phased from when its target was first seen, not from the last
+/// update: the slots elapsed since then count only toward the target seen
+/// at that update, and a target above it starts its phase-in now (it moves
+/// the multiplier from the next observation on). So a market nobody wrote
+/// for many slots cannot jump to a new target (a stress trigger, a guardian
+/// raise, a confidence spike) in the slot the jump is first seen.
 pub fn phase_toward(s: &PhaseState, target_mult_bps: u32, slot: u64, p: &PhaseParams) -> PhaseState {
     let elapsed = slot.saturating_sub(s.updated_slot);
     let budget = (p.step_bps_per_slot as u64).saturating_mul(elapsed).min(u32::MAX as u64) as u32;
     let target = target_mult_bps.max(MULT_ONE);
     let current = s.mult_bps.max(MULT_ONE);
     let (mult, last_rise) = if target > current {
-        (current.saturating_add(budget).min(target), if budget > 0 { slot } else { s.last_rise_slot })
+        let reach = target.min(s.target_mult_bps.max(MULT_ONE));
+        let mult = current.saturating_add(budget).min(reach).max(current);
+        (mult, if mult > current { slot } else { s.last_rise_slot })
     } else if target < current && slot >= s.last_rise_slot.saturating_add(p.cooldown_slots) {
         // Only the slots after the cooldown ended count toward falling.
         let from = s.updated_slot.max(s.last_rise_slot.saturating_add(p.cooldown_slots));
@@ -236,7 +247,7 @@ pub fn phase_toward(s: &PhaseState, target_mult_bps: u32, slot: u64, p: &PhasePa
     } else {
         (current, s.last_rise_slot)
     };
-    PhaseState { mult_bps: mult, updated_slot: slot.max(s.updated_slot), last_rise_slot: last_rise }
+    PhaseState { mult_bps: mult, updated_slot: slot.max(s.updated_slot), last_rise_slot: last_rise, target_mult_bps: target }
 }
 
 /// Effective maintenance ratio: `base_mmr * mult`, rounded up, clamped to

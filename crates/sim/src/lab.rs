@@ -194,7 +194,7 @@ pub async fn run(s: &Scenario, params: &ParamSet, path: &PricePath, progress: &m
         let key = keypair();
         let usd = s.pool_usd / 10;
         let token = lab.fund(&key.pubkey(), usd).await?;
-        let d = ix::lp_deposit(key.pubkey(), token, lab.keys(), usd * USD, &lab.demo.markets);
+        let d = ix::lp_deposit(key.pubkey(), token, lab.keys(), usd * USD, 0, &lab.demo.markets);
         lab.tc.process(&[d], &[&key]).await.context("LP deposit")?;
         lab.totals.flows.lp_in += usd * USD;
         lab.lps.push((key, token));
@@ -290,7 +290,7 @@ pub async fn run(s: &Scenario, params: &ParamSet, path: &PricePath, progress: &m
             if let Some((key, token)) = lab.lps.first().map(|(k, t)| (k.insecure_clone(), *t)) {
                 let shares = chain.lp_shares(&mut lab.tc, &key.pubkey()).await;
                 let before = balance(&mut lab.tc, &token).await;
-                let w = ix::lp_withdraw(key.pubkey(), token, lab.keys(), shares, &lab.demo.markets);
+                let w = ix::lp_withdraw(key.pubkey(), token, lab.keys(), shares, 0, &lab.demo.markets);
                 if shares > 0 && lab.send("LP 0 withdraws all".into(), &[w], &key).await {
                     lab.totals.flows.lp_out += balance(&mut lab.tc, &token).await - before;
                 }

@@ -67,9 +67,14 @@ impl State {
     pub fn check(&self) -> std::result::Result<(), String> {
         let ex = &self.exchange;
         let (mut collateral, mut base, mut quote, mut long, mut short) = (0i128, 0i128, 0i128, 0u128, 0u128);
+        let mut long_quote = 0i128;
         for (key, a) in &self.accounts {
-            if a.collateral < 0 && !a.is_bankrupt() {
-                return Err(format!("account {key} has negative collateral without the bankrupt flag"));
+            if (a.collateral < 0) != a.is_bankrupt() {
+                return Err(format!(
+                    "account {key}: collateral {} but bankrupt flag {} (flagged exactly when negative)",
+                    a.collateral,
+                    a.is_bankrupt()
+                ));
             }
             collateral += a.collateral.max(0) as i128;
             for p in a.open_positions().filter(|p| p.market == self.market.index) {
@@ -77,6 +82,7 @@ impl State {
                 quote += p.quote as i128;
                 if p.base > 0 {
                     long += p.base as u128;
+                    long_quote += p.quote as i128;
                 } else {
                     short += p.base.unsigned_abs() as u128;
                 }
@@ -94,6 +100,7 @@ impl State {
             (base + m.pool_base as i128 == 0, "base nets to zero against the pool"),
             (quote + m.pool_quote as i128 == 0, "quote nets to zero against the pool"),
             ((long, short) == (m.long_oi as u128, m.short_oi as u128), "open interest == sum of positions"),
+            (long_quote == m.long_quote as i128, "the market's long quote == sum of the longs' quote"),
         ];
         match checks.iter().find(|(ok, _)| !ok) {
             Some((_, what)) => Err(format!("invariant broken: {what}")),
@@ -134,7 +141,7 @@ impl Chain {
     pub fn new(first: &State) -> Chain {
         let nav = first
             .quote()
-            .and_then(|q| value_legs(&first.pool, &[(first.market.pool_base, first.market.pool_quote, q)]).ok())
+            .and_then(|q| value_legs(&first.pool, &[(first.market, q)]).ok())
             .map_or(first.pool.balance, |v| v.nav);
         Chain {
             nav,
@@ -178,7 +185,7 @@ impl Chain {
         let slot = s.now.1;
         let quote = s.quote();
         if let Some(v) =
-            quote.as_ref().and_then(|q| value_legs(&s.pool, &[(s.market.pool_base, s.market.pool_quote, *q)]).ok())
+            quote.as_ref().and_then(|q| value_legs(&s.pool, &[(s.market, *q)]).ok())
         {
             self.nav = v.nav;
         }
@@ -290,6 +297,20 @@ mod tests {
             "invariant broken: sum of account collateral == exchange total"
         );
         assert_eq!(state(5, 5, 6).check().unwrap_err(), "invariant broken: collateral vault == collateral + fees");
-        assert!(state(-1, 0, 0).check().unwrap_err().contains("negative collateral without the bankrupt flag"));
+        assert!(state(-1, 0, 0).check().unwrap_err().contains("flagged exactly when negative"));
+        let mut flagged_positive = state(5, 5, 5);
+        flagged_positive.accounts[0].1.flags = margin_engine::state::FLAG_BANKRUPT;
+        assert!(flagged_positive.check().unwrap_err().contains("flagged exactly when negative"));
+        let mut long = state(5, 5, 5);
+        long.accounts[0].1.positions[0] = margin_engine::state::PositionSlot {
+            market: 0,
+            base: 1,
+            quote: -7,
+            ..margin_engine::state::PositionSlot::EMPTY
+        };
+        (long.market.pool_base, long.market.pool_quote, long.market.long_oi) = (-1, 7, 1);
+        assert_eq!(long.check().unwrap_err(), "invariant broken: the market's long quote == sum of the longs' quote");
+        long.market.long_quote = -7;
+        assert_eq!(long.check(), Ok(()));
     }
 }

@@ -143,13 +143,20 @@ pub enum EngineError {
     /// The market was stopped by emergency settlement.
     #[msg("market is settled: settle positions with settle_position, then withdraw")]
     MarketSettled,
-    /// With a stale feed, the withdrawal would leave maintenance negative at
-    /// the last good price less the haircut.
-    #[msg("oracle is stale: only collateral not needed for maintenance at the last good price, less a 10 % haircut, may be withdrawn")]
+    /// With a stale feed, the withdrawal would leave initial health
+    /// negative, the stale position at its last good price less the haircut.
+    #[msg("oracle is stale: only collateral not needed for initial margin, the stale position at its last good price less a 10 % haircut, may be withdrawn")]
     StaleWithdrawExceedsFree,
     /// settle_position on a market that is not settled.
     #[msg("market is not settled")]
     MarketNotSettled,
+    /// The first deposit into a pool without shares must exceed the shares
+    /// it locks.
+    #[msg("the first LP deposit must be more than 1 USDC: 1 USDC of shares is locked forever")]
+    FirstDepositTooSmall,
+    /// Fewer shares minted, or less paid out, than the caller's minimum.
+    #[msg("slippage: fewer shares or less collateral than the minimum you set")]
+    SlippageExceeded,
 }
 
 impl From<ballast_risk::MathError> for EngineError {

@@ -61,15 +61,17 @@ pub mod margin_engine {
         instructions::close_account::handler(ctx)
     }
 
-    /// LP: deposit collateral into the pool for shares (minted rounding down).
-    pub fn lp_deposit<'info>(ctx: Context<'info, LpDeposit<'info>>, amount: u64) -> Result<()> {
-        instructions::lp_deposit::handler(ctx, amount)
+    /// LP: deposit collateral into the pool for at least `min_shares_out`
+    /// shares (minted at the NAV favourable to the pool, rounding down).
+    pub fn lp_deposit<'info>(ctx: Context<'info, LpDeposit<'info>>, amount: u64, min_shares_out: u64) -> Result<()> {
+        instructions::lp_deposit::handler(ctx, amount, min_shares_out)
     }
 
-    /// LP: burn shares for their value (rounded down); the pool must still
-    /// cover its worst-case exposure afterwards.
-    pub fn lp_withdraw<'info>(ctx: Context<'info, LpWithdraw<'info>>, shares: u64) -> Result<()> {
-        instructions::lp_withdraw::handler(ctx, shares)
+    /// LP: burn shares for their value at the NAV adverse to the pool
+    /// (rounded down), at least `min_amount_out`; the pool must still cover
+    /// its worst-case exposure and the profits it owes traders afterwards.
+    pub fn lp_withdraw<'info>(ctx: Context<'info, LpWithdraw<'info>>, shares: u64, min_amount_out: u64) -> Result<()> {
+        instructions::lp_withdraw::handler(ctx, shares, min_amount_out)
     }
 
     /// Keeper: partially liquidate an account whose maintenance health is

@@ -27,7 +27,7 @@ async fn every_pause_bit_blocks_exactly_its_operations_and_governance_lifts_it_e
         (pause::DEPOSIT, ix::deposit(owner, t.margin, t.token, &v.keys, USD), &t.key),
         (pause::WITHDRAW, ix::withdraw(owner, t.margin, t.token, &v.keys, USD, &[(v.market, v.feed)]), &t.key),
         (pause::TRADE, market_order(&t, &v, -BASE / 100), &t.key),
-        (pause::LP, ix::lp_deposit(lp.pubkey(), v.lp.1, &v.keys, USD, &v.markets()), lp),
+        (pause::LP, ix::lp_deposit(lp.pubkey(), v.lp.1, &v.keys, USD, 0, &v.markets()), lp),
         (pause::LIQUIDATE, ix::liquidate(k.key.pubkey(), k.token, t.margin, &v.keys, 0, v.feed, &[]), &k.key),
     ];
     ballast_tests::venue::mint_to(&mut tc, &v.keys.collateral_mint, &v.mint_authority, &v.lp.1, 10 * USD).await;

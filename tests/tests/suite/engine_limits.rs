@@ -43,7 +43,7 @@ async fn row14_unit_deposits_and_withdrawals_and_round_trips_never_pay_out_more(
     assert!(acc.collateral < 1_000_000_000);
     // A 1-unit LP deposit into a pool worth more than its shares mints none.
     let lp = &v.lp.0;
-    let i = ix::lp_deposit(lp.pubkey(), v.lp.1, &v.keys, 1, &v.markets());
+    let i = ix::lp_deposit(lp.pubkey(), v.lp.1, &v.keys, 1, 0, &v.markets());
     ballast_tests::venue::mint_to(&mut tc, &v.keys.collateral_mint, &v.mint_authority, &v.lp.1, 1).await;
     assert_error(&mut tc, &[i], &[lp], EngineError::ZeroAmount.into(), &[]).await;
 }
@@ -93,8 +93,8 @@ async fn row23_paused_operations_change_nothing_and_reduce_only_blocks_increases
     let sell = order(-BASE, 1, true);
     assert_error(&mut tc, &[ix::trade(owner, t.margin, &v.keys, 0, v.feed, sell, &[])], &[&t.key], paused, &[]).await;
     let lp = &v.lp.0;
-    assert_error(&mut tc, &[ix::lp_deposit(lp.pubkey(), v.lp.1, &v.keys, USD, &v.markets())], &[lp], paused, &[]).await;
-    assert_error(&mut tc, &[ix::lp_withdraw(lp.pubkey(), v.lp.1, &v.keys, USD, &v.markets())], &[lp], paused, &[])
+    assert_error(&mut tc, &[ix::lp_deposit(lp.pubkey(), v.lp.1, &v.keys, USD, 0, &v.markets())], &[lp], paused, &[]).await;
+    assert_error(&mut tc, &[ix::lp_withdraw(lp.pubkey(), v.lp.1, &v.keys, USD, 0, &v.markets())], &[lp], paused, &[])
         .await;
 
     // Unpaused but reduce-only: increases and flips fail, exits work.
@@ -174,16 +174,16 @@ async fn new_risk_needs_a_valid_feed_reductions_a_degraded_one_and_a_stale_feed_
         .await
         .unwrap();
     // The feed ages past its max age: reductions wait, and only collateral
-    // that maintenance does not need at the last good price less 10 % can
-    // leave (0.5 SOL at 90: about 92 of the ~100 is free).
+    // that initial margin does not need at the last good price less 10 %
+    // can leave (0.5 SOL at 90 with 10 % on 110: about 89 of the ~100).
     tc.set_clock(S0 + 200, T0 + 200).await;
     let i = ix::trade(owner, t.margin, &v.keys, 0, v.feed, order(-BASE / 2, 1, true), &[]);
     assert_error(&mut tc, &[i], &[&t.key], gate, &[]).await;
     let w = |amount| ix::withdraw(owner, t.margin, t.token, &v.keys, amount, &[(v.market, v.feed)]);
     let too_much = EngineError::StaleWithdrawExceedsFree.into();
-    assert_error(&mut tc, &[w(95 * USD)], &[&t.key], too_much, &[]).await;
-    tc.process(&[w(90 * USD)], &[&t.key]).await.expect("free collateral leaves while the oracle is stale");
-    assert_eq!(ballast_tests::venue::balance(&mut tc, &t.token).await, 90 * USD);
+    assert_error(&mut tc, &[w(90 * USD)], &[&t.key], too_much, &[]).await;
+    tc.process(&[w(85 * USD)], &[&t.key]).await.expect("free collateral leaves while the oracle is stale");
+    assert_eq!(ballast_tests::venue::balance(&mut tc, &t.token).await, 85 * USD);
 }
 
 #[tokio::test]
@@ -265,14 +265,16 @@ async fn an_lp_withdrawal_may_not_leave_the_pool_unable_to_cover_its_exposure() 
     let _t = trader_with_position(&mut tc, &v, 1_000 * USD, 50 * BASE).await;
     let lp = &v.lp.0;
     // 900 of 1,000 shares would leave NAV ~100 against a 500 requirement.
-    let i = ix::lp_withdraw(lp.pubkey(), v.lp.1, &v.keys, 900 * USD, &v.markets());
+    let i = ix::lp_withdraw(lp.pubkey(), v.lp.1, &v.keys, 900 * USD, 0, &v.markets());
     assert_error(&mut tc, &[i], &[lp], EngineError::PoolUndercovered.into(), &[]).await;
-    // All shares are worth NAV (~1,003 with the spread earned), more than
-    // the 1,000 the pool holds: unrealised gains are not paid out.
-    let i = ix::lp_withdraw(lp.pubkey(), v.lp.1, &v.keys, 1_000 * USD, &v.markets());
+    // All of the LP's shares (1,000 less the 1 locked) are worth ~1,002 of
+    // NAV with the spread earned, more than the 1,000 the pool holds:
+    // unrealised gains are not paid out.
+    let held = 1_000 * USD - ballast_risk::lp::LOCKED_SHARES;
+    let i = ix::lp_withdraw(lp.pubkey(), v.lp.1, &v.keys, held, 0, &v.markets());
     assert_error(&mut tc, &[i], &[lp], EngineError::PoolInsufficient.into(), &[]).await;
-    let i = ix::lp_withdraw(lp.pubkey(), v.lp.1, &v.keys, 1_000 * USD + 1, &v.markets());
+    let i = ix::lp_withdraw(lp.pubkey(), v.lp.1, &v.keys, held + 1, 0, &v.markets());
     assert_error(&mut tc, &[i], &[lp], EngineError::InsufficientShares.into(), &[]).await;
-    let i = ix::lp_withdraw(lp.pubkey(), v.lp.1, &v.keys, 100 * USD, &v.markets());
+    let i = ix::lp_withdraw(lp.pubkey(), v.lp.1, &v.keys, 100 * USD, 0, &v.markets());
     tc.process(&[i], &[lp]).await.unwrap();
 }

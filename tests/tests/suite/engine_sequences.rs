@@ -100,10 +100,10 @@ async fn run_sequence(seed: u64, steps: usize) -> (usize, usize, usize) {
                 if rng.below(2) == 0 {
                     let amount = 1 + rng.below(1_000 * USD);
                     mint_to(&mut tc, &v.keys.collateral_mint, &v.mint_authority, &v.lp.1, amount).await;
-                    tc.process(&[ix::lp_deposit(lp.pubkey(), v.lp.1, &v.keys, amount, &v.markets())], &[lp]).await
+                    tc.process(&[ix::lp_deposit(lp.pubkey(), v.lp.1, &v.keys, amount, 0, &v.markets())], &[lp]).await
                 } else {
                     let shares = 1 + rng.below(2_000 * USD);
-                    tc.process(&[ix::lp_withdraw(lp.pubkey(), v.lp.1, &v.keys, shares, &v.markets())], &[lp]).await
+                    tc.process(&[ix::lp_withdraw(lp.pubkey(), v.lp.1, &v.keys, shares, 0, &v.markets())], &[lp]).await
                 }
             }
         };

@@ -4,6 +4,7 @@
 
 mod bank_ledger;
 mod cli_preview;
+mod engine_account_state;
 mod engine_breakers;
 mod engine_dynamic;
 mod engine_flows;
@@ -12,6 +13,7 @@ mod engine_guardian;
 mod engine_limits;
 mod engine_liquidation;
 mod engine_liquidation_abuse;
+mod engine_lp_pricing;
 mod engine_oracle_gate;
 mod engine_price_gate;
 mod engine_security;

@@ -4,7 +4,7 @@
 use super::settle::{record_collateral, settle_with_pool};
 use super::trade::{book_fill, store_position};
 use crate::errors::EngineError;
-use crate::state::{Exchange, MarginAccount, Market, Pool, FLAG_BANKRUPT};
+use crate::state::{Exchange, MarginAccount, Market, Pool};
 use anchor_lang::prelude::*;
 use ballast_risk::position::apply_fill;
 use ballast_risk::SafeMath;
@@ -24,7 +24,8 @@ pub struct SettleOutcome {
 
 /// Close `account`'s position in the settled `market` at its settlement
 /// price. A loss beyond the collateral becomes a deficit, flagged bankrupt,
-/// for `resolve_bankruptcy` and the waterfall.
+/// for `resolve_bankruptcy` and the waterfall; a profit first repays a
+/// deficit the account already owed (and then clears the flag).
 pub fn settle_position(
     account: &mut MarginAccount,
     market: &mut Market,
@@ -43,10 +44,7 @@ pub fn settle_position(
     record_collateral(exchange, before, after)?;
     book_fill(market, old, fill.position)?;
     store_position(account, idx, market.index, fill.position);
-    account.collateral = after;
-    if after < 0 {
-        account.flags |= FLAG_BANKRUPT;
-    }
+    account.set_collateral(after);
     Ok(SettleOutcome {
         base,
         realized_pnl: fill.realized_pnl,

@@ -249,36 +249,76 @@ pub fn saturate(v: i128) -> i64 {
     v.clamp(i64::MIN as i128, i64::MAX as i128) as i64
 }
 
-/// The health gate of a withdrawal with positions open, by the worst feed
-/// validity among `quotes`, every position valued at the source most
-/// adverse to its holder:
-/// - allowed for withdrawals (at most `Degraded`): initial health >= 0;
-/// - `TooVolatile` or `TooUncertain` anywhere: refused (an unconfirmed
-///   jump or a disputed price never releases collateral);
-/// - otherwise `Stale` or `Invalid`: maintenance health >= 0 with every
-///   stale feed's last good price moved `STALE_HAIRCUT_BPS` against the
-///   position (as extra confidence, at least 1x), so only collateral that
-///   maintenance does not need can leave while the oracle is down.
-pub fn require_withdrawable(account: &MarginAccount, quotes: &[MarketQuote]) -> Result<Health> {
-    let worst = quotes.iter().map(|q| q.validity).max().unwrap_or(Validity::Valid);
-    if Action::Withdraw.allows(worst) {
-        return require_initial_health(account, quotes);
-    }
-    let uncertain = quotes.iter().any(|q| matches!(q.validity, Validity::TooUncertain | Validity::TooVolatile));
-    require!(!uncertain, EngineError::OracleGate);
-    let mut cut = biased_quotes(account, quotes, Bias::AgainstHolder);
-    for c in cut.iter_mut() {
-        if c.validity >= Validity::Stale {
-            let q = *c;
-            require!(q.price > 0, EngineError::OracleGate);
-            let haircut = (q.price as u64).safe_mul(STALE_HAIRCUT_BPS).map_err(EngineError::from)? / 10_000;
-            c.conf = q.conf.safe_add(haircut).map_err(EngineError::from)?;
-            c.conf_mult_bps = q.conf_mult_bps.max(10_000);
+/// `q` moved `STALE_HAIRCUT_BPS` of its last good price against the
+/// holder, as extra confidence at a multiplier of at least 1x: how a
+/// position whose feed is `Stale` is valued while the oracle is down.
+fn stale_haircut(q: &MarketQuote) -> Result<MarketQuote> {
+    require!(q.price > 0, EngineError::OracleGate);
+    let haircut = (q.price as u64).safe_mul(STALE_HAIRCUT_BPS).map_err(EngineError::from)? / 10_000;
+    let conf = q.conf.safe_add(haircut).map_err(EngineError::from)?;
+    Ok(MarketQuote { conf, conf_mult_bps: q.conf_mult_bps.max(10_000), ..*q })
+}
+
+/// `quotes` as a check that lets value leave sees `account`: every
+/// position at the source most adverse to its holder, and a `Stale` feed's
+/// position at its last good price less the stale haircut. Refused
+/// (`OracleGate`) while any feed is `Invalid` (no price to value it at), or
+/// `TooVolatile`/`TooUncertain` (an unconfirmed jump or a disputed price
+/// never releases collateral).
+fn withdrawal_quotes(account: &MarginAccount, quotes: &[MarketQuote]) -> Result<Vec<MarketQuote>> {
+    let mut out = biased_quotes(account, quotes, Bias::AgainstHolder);
+    for q in out.iter_mut() {
+        if q.validity == Validity::Stale {
+            *q = stale_haircut(q)?;
+        } else {
+            require!(Action::Withdraw.allows(q.validity), EngineError::OracleGate);
         }
     }
-    let h = account_health(account, &cut)?;
-    require!(h.maintenance >= 0, EngineError::StaleWithdrawExceedsFree);
+    Ok(out)
+}
+
+/// The health gate of a withdrawal with positions open: initial health
+/// >= 0 over [`withdrawal_quotes`]. A `Stale` feed never lowers the bar:
+/// its position is valued with the haircut, and every other position keeps
+/// its initial requirement (`StaleWithdrawExceedsFree` when a stale feed
+/// is involved, `InitialHealthNegative` otherwise).
+pub fn require_withdrawable(account: &MarginAccount, quotes: &[MarketQuote]) -> Result<Health> {
+    let h = account_health(account, &withdrawal_quotes(account, quotes)?)?;
+    if quotes.iter().any(|q| q.validity == Validity::Stale) {
+        require!(h.initial >= 0, EngineError::StaleWithdrawExceedsFree);
+    }
+    require!(h.initial >= 0, EngineError::InitialHealthNegative);
     Ok(h)
+}
+
+/// `quotes` (covering every position of `account`) as `liquidate` values
+/// them to liquidate the position in `market`:
+/// - the liquidated market's own feed must allow liquidation (at most
+///   `TooUncertain`);
+/// - positions whose feed allows it are valued at the source least adverse
+///   to their holder (`Bias::ForHolder`): the account must be liquidatable
+///   at every valid source's price;
+/// - a position whose feed is `Stale` at its last good price less the stale
+///   haircut (against its holder: its risk is unknown meanwhile), so a
+///   stale leg neither shields the account nor blocks its liquidation;
+/// - an `Invalid` feed anywhere refuses (`OracleGate`): no price to value
+///   its position at (emergency settlement is that market's exit).
+pub fn liquidation_quotes(account: &MarginAccount, quotes: &[MarketQuote], market: u16) -> Result<Vec<MarketQuote>> {
+    let own = quotes.iter().find(|q| q.index == market).ok_or(EngineError::HealthAccountsMismatch)?;
+    require!(Action::Liquidate.allows(own.validity), EngineError::OracleGate);
+    let mut out = biased_quotes(account, quotes, Bias::ForHolder);
+    for (q, raw) in out.iter_mut().zip(quotes) {
+        if Action::Liquidate.allows(q.validity) {
+            continue;
+        }
+        require!(q.validity == Validity::Stale, EngineError::OracleGate);
+        let against = match account.open_positions().find(|p| p.market == q.index) {
+            Some(p) => raw.biased_for(p.base, Bias::AgainstHolder),
+            None => *raw,
+        };
+        *q = stale_haircut(&against)?;
+    }
+    Ok(out)
 }
 
 /// Initial health must be >= 0 (after anything that adds risk), every

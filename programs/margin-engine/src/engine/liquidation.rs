@@ -5,7 +5,7 @@ use super::health::{account_health, MarketQuote};
 use super::settle::{record_collateral, settle_with_pool};
 use super::trade::{book_fill, store_position};
 use crate::errors::EngineError;
-use crate::state::{Exchange, MarginAccount, Market, Pool, FLAG_BANKRUPT};
+use crate::state::{Exchange, MarginAccount, Market, Pool};
 use anchor_lang::prelude::*;
 use ballast_risk::health::{biased_price, Health};
 use ballast_risk::liquidation::{admit, close_amount, penalty, split_penalty, waterfall, Waterfall};
@@ -48,7 +48,8 @@ pub struct LiquidationOutcome {
 /// 3. Move tokens so that the collateral vault always holds the accounts'
 ///    positive collateral: the pool pays or receives exactly the change.
 /// 4. Charge the penalty from what collateral remains; split keeper/insurance.
-/// 5. A negative balance is a deficit: the account is flagged bankrupt.
+/// 5. A negative balance is a deficit: the account is flagged bankrupt
+///    (and unflagged if the close brought it back to >= 0).
 pub fn execute_liquidation(
     account: &mut MarginAccount,
     market: &mut Market,
@@ -98,10 +99,7 @@ pub fn execute_liquidation(
     exchange.insurance_balance = exchange.insurance_balance.safe_add(insurance).map_err(EngineError::from)?;
     book_fill(market, old, fill.position)?;
     store_position(account, idx, market.index, fill.position);
-    account.collateral = final_balance;
-    if final_balance < 0 {
-        account.flags |= FLAG_BANKRUPT;
-    }
+    account.set_collateral(final_balance);
     Ok(LiquidationOutcome {
         base,
         price,
@@ -140,7 +138,6 @@ pub fn resolve_bankruptcy(account: &mut MarginAccount, pool: &mut Pool, exchange
     exchange.insurance_balance -= w.from_insurance;
     exchange.socialized_losses = exchange.socialized_losses.safe_add(w.socialized).map_err(EngineError::from)?;
     pool.balance = pool.balance.safe_add(w.from_insurance).map_err(EngineError::from)?;
-    account.collateral = 0;
-    account.flags &= !FLAG_BANKRUPT;
+    account.set_collateral(0);
     Ok(w)
 }

@@ -1,14 +1,15 @@
-//! Valuing the pool from every market's checked feed.
+//! Valuing the pool from every market's checked feed, and what an LP
+//! deposit mints or a withdrawal pays at that valuation.
 
-use super::health::{quote_market, MarketQuote, Now};
+use super::health::{quote_market, Bias, MarketQuote, Now};
 use crate::errors::EngineError;
 use crate::state::{Exchange, Market, Pool};
 use anchor_lang::prelude::*;
-use ballast_risk::lp::{pool_valuation, PoolValuation};
+use ballast_risk::lp::{amount_for_shares, first_deposit, pool_valuation, shares_for_deposit, PoolLeg, PoolValuation};
 use ballast_risk::oracle::Action;
 
 /// Value the pool. `remaining` must be the `(market, feed)` pair of every
-/// market, in index order; every feed must allow reducing risk (at most
+/// market, in index order; every feed must allow value to leave (at most
 /// `Degraded`): LPs never enter or leave at an unusable price.
 pub fn value_pool<'info>(
     exchange: &Exchange,
@@ -22,20 +23,81 @@ pub fn value_pool<'info>(
         let loader = AccountLoader::<Market>::try_from(&pair[0])?;
         let market = loader.load()?;
         require!(market.index as usize == i, EngineError::WrongMarket);
-        legs.push((market.pool_base, market.pool_quote, quote_market(&market, &pair[1], now)?));
+        legs.push((*market, quote_market(&market, &pair[1], now)?));
     }
     value_legs(pool, &legs)
 }
 
 /// The pure half of [`value_pool`]: the pool's balance plus its mirror
-/// position `(pool_base, pool_quote)` in every market at that market's
-/// quote, each of which must allow value to leave (`Action::Withdraw`).
-/// Off-chain previews call this with decoded accounts.
-pub fn value_legs(pool: &Pool, legs: &[(i64, i64, MarketQuote)]) -> Result<PoolValuation> {
-    let mut positions = Vec::with_capacity(legs.len());
-    for (base, quote, q) in legs {
+/// position in every market, each at the end of the sources' range adverse
+/// to the pool (NAV) and at the other end (minting NAV), and what each
+/// side of traders is owed, valued in its favour. Every quote must allow
+/// value to leave (`Action::Withdraw`). Off-chain previews call this with
+/// decoded accounts.
+pub fn value_legs(pool: &Pool, legs: &[(Market, MarketQuote)]) -> Result<PoolValuation> {
+    let mut out = Vec::with_capacity(legs.len());
+    for (m, q) in legs {
         require!(Action::Withdraw.allows(q.validity), EngineError::OracleGate);
-        positions.push(q.position_risk(*base, *quote)?);
+        let (base, quote) = (m.pool_base, m.pool_quote);
+        // `biased_for` only reads the sign of the side it is given.
+        let side = |long: bool| if long { 1 } else { -1 };
+        let at = |long: bool, bias: Bias| q.biased_for(side(long), bias);
+        let short_oi = i64::try_from(m.short_oi).map_err(|_| EngineError::MathOverflow)?;
+        let long_oi = i64::try_from(m.long_oi).map_err(|_| EngineError::MathOverflow)?;
+        out.push(PoolLeg {
+            pool_adverse: at(base > 0, Bias::AgainstHolder).position_risk(base, quote)?,
+            // The favourable end at full conf: the adverse end of the
+            // opposite side.
+            pool_favourable: at(base <= 0, Bias::AgainstHolder).position_risk(base, quote)?,
+            longs: at(false, Bias::AgainstHolder).position_risk(long_oi, m.long_quote)?,
+            shorts: at(true, Bias::AgainstHolder).position_risk(-short_oi, m.short_quote())?,
+        });
     }
-    Ok(pool_valuation(pool.balance, &positions).map_err(EngineError::from)?)
+    Ok(pool_valuation(pool.balance, &out).map_err(EngineError::from)?)
+}
+
+/// What an LP deposit mints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Minted {
+    /// Shares credited to the depositor.
+    pub shares: u64,
+    /// Shares locked forever (first deposit only; held by nobody).
+    pub locked: u64,
+}
+
+/// Shares for depositing `amount` into `pool` valued at `v`: at the minting
+/// NAV (the pool's positions at the end favourable to the pool), rounded
+/// down; the first deposit locks shares (`ballast_risk::lp::first_deposit`).
+/// Refuses zero shares (`ZeroAmount`), a first deposit too small to lock
+/// (`FirstDepositTooSmall`), and fewer than `min_shares_out`
+/// (`SlippageExceeded`).
+pub fn deposit_shares(pool: &Pool, v: &PoolValuation, amount: u64, min_shares_out: u64) -> Result<Minted> {
+    require!(amount > 0, EngineError::ZeroAmount);
+    let minted = if pool.shares == 0 {
+        let (shares, locked) = first_deposit(amount, v.mint_nav).ok_or(EngineError::FirstDepositTooSmall)?;
+        Minted { shares, locked }
+    } else {
+        let shares = shares_for_deposit(amount, v.mint_nav, pool.shares).map_err(|_| EngineError::PoolInsufficient)?;
+        Minted { shares, locked: 0 }
+    };
+    require!(minted.shares > 0, EngineError::ZeroAmount);
+    require!(minted.shares >= min_shares_out, EngineError::SlippageExceeded);
+    Ok(minted)
+}
+
+/// Tokens paid for burning `shares` (of `held`) from `pool` valued at `v`:
+/// at the NAV adverse to the pool, rounded down. Refuses more shares than
+/// held (`InsufficientShares`), a payout the pool's cash cannot make after
+/// keeping what it owes winning traders (`PoolInsufficient`), one that
+/// leaves NAV below the exposure requirement (`PoolUndercovered`), and less
+/// than `min_amount_out` (`SlippageExceeded`).
+pub fn withdraw_amount(pool: &Pool, v: &PoolValuation, shares: u64, held: u64, min_amount_out: u64) -> Result<u64> {
+    require!(shares > 0, EngineError::ZeroAmount);
+    require!(held >= shares, EngineError::InsufficientShares);
+    let amount = amount_for_shares(shares, v.nav, pool.shares).map_err(EngineError::from)?;
+    require!(amount <= pool.balance.saturating_sub(v.owed), EngineError::PoolInsufficient);
+    let nav_after = v.nav - amount; // amount <= nav: shares <= supply
+    require!(nav_after as u128 >= v.requirement, EngineError::PoolUndercovered);
+    require!(amount >= min_amount_out, EngineError::SlippageExceeded);
+    Ok(amount)
 }

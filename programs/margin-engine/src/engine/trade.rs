@@ -36,9 +36,12 @@ pub struct TradeOutcome {
     /// Part of the fee paid into the insurance fund (the handler moves it
     /// from the collateral vault to the insurance vault).
     pub insurance_fee: u64,
-    /// PnL realised into collateral; the handler moves it between the pool
-    /// vault and the collateral vault. precision: QUOTE_PRECISION.
+    /// PnL realised into collateral. precision: QUOTE_PRECISION.
     pub realized_pnl: i64,
+    /// Tokens the handler moves from the pool vault to the collateral vault
+    /// (negative: back): the realised PnL, less the part of a gain that
+    /// repays a deficit the account owed the pool. precision: QUOTE_PRECISION.
+    pub pool_to_collateral: i64,
     /// Position after.
     pub position: Position,
     /// Whether the trade added risk (grew |position| or flipped it).
@@ -67,9 +70,16 @@ pub fn oi_after(market: &Market, old: i64, new: i64) -> Result<(u64, u64)> {
     Ok((long, short))
 }
 
-/// Book a fill in the market: open interest and the pool's mirror position.
+/// Book a fill in the market: open interest, the longs' quote and the
+/// pool's mirror position.
 pub fn book_fill(market: &mut Market, old: Position, new: Position) -> Result<()> {
     let (long, short) = oi_after(market, old.base, new.base)?;
+    let long_quote = |p: Position| if p.base > 0 { p.quote } else { 0 };
+    market.long_quote = market
+        .long_quote
+        .safe_sub(long_quote(old))
+        .and_then(|q| q.safe_add(long_quote(new)))
+        .map_err(EngineError::from)?;
     let base_change = new.base.safe_sub(old.base).map_err(EngineError::from)?;
     let quote_change = new.quote.safe_sub(old.quote).map_err(EngineError::from)?;
     market.pool_base = market.pool_base.safe_sub(base_change).map_err(EngineError::from)?;
@@ -115,7 +125,6 @@ pub fn execute_trade(
 ) -> Result<TradeOutcome> {
     require!(req.base != 0, EngineError::ZeroAmount);
     require!(!market.is_settled(), EngineError::MarketSettled);
-    require!(!account.is_bankrupt(), EngineError::AccountBankrupt);
     let slot = account.slot_for(market.index).ok_or(EngineError::PositionSlotsFull)?;
     let old = if account.positions[slot].market == market.index {
         account.positions[slot].position()
@@ -157,29 +166,36 @@ pub fn execute_trade(
 
     // 4. Fill, fee, and the trader's collateral: a shortfall on a trade that
     //    adds risk is a margin failure; on a reduction, a loss the account
-    //    cannot pay is for liquidation.
+    //    cannot pay is for liquidation. An account that owes a deficit
+    //    (negative collateral, flagged) may only shrink it: a reduction whose
+    //    gain, after the fee, repays part or all of it.
     let fill = apply_fill(old, req.base, fill_price).map_err(EngineError::from)?;
     let fee = fee(fill.notional, market.fee_bps).map_err(EngineError::from)?;
     let fee_i = i64::try_from(fee).map_err(|_| EngineError::MathOverflow)?;
-    let collateral =
-        account.collateral.safe_add(fill.realized_pnl).and_then(|c| c.safe_sub(fee_i)).map_err(EngineError::from)?;
-    if collateral < 0 {
-        return err!(if adds { EngineError::InitialHealthNegative } else { EngineError::LossExceedsCollateral });
+    let before = account.collateral;
+    let collateral = before.safe_add(fill.realized_pnl).and_then(|c| c.safe_sub(fee_i)).map_err(EngineError::from)?;
+    if adds {
+        require!(collateral >= 0, EngineError::InitialHealthNegative);
+    } else {
+        require!(collateral >= 0 || collateral > before, EngineError::LossExceedsCollateral);
     }
 
-    // 5. The pool takes the other side; realised PnL moves between the pool
-    //    and the collateral vault.
+    // 5. The pool takes the other side. The collateral vault holds positive
+    //    collateral and fees, so it gains the change in positive collateral
+    //    plus the fee; the rest of a gain stays in the pool, repaying the
+    //    deficit.
     book_fill(market, old, fill.position)?;
     let pnl = fill.realized_pnl;
-    settle_with_pool(pool, pnl)?;
-    record_collateral(exchange, account.collateral, collateral)?;
+    let pool_to_collateral = (collateral.max(0) - before.max(0)).safe_add(fee_i).map_err(EngineError::from)?;
+    settle_with_pool(pool, pool_to_collateral)?;
+    record_collateral(exchange, before, collateral)?;
     // The insurance fund's share of the fee (rounded down; the rest stays
     // in the collateral vault as protocol fees).
     let share = exchange.insurance_fee_share_bps.min(10_000) as u128;
     let insurance_fee = mul_div_floor(fee as u128, share, 10_000).map_err(EngineError::from)? as u64;
     exchange.fees_balance = exchange.fees_balance.safe_add(fee - insurance_fee).map_err(EngineError::from)?;
     exchange.insurance_balance = exchange.insurance_balance.safe_add(insurance_fee).map_err(EngineError::from)?;
-    account.collateral = collateral;
+    account.set_collateral(collateral);
     store_position(account, slot, market.index, fill.position);
 
     Ok(TradeOutcome {
@@ -188,6 +204,7 @@ pub fn execute_trade(
         fee,
         insurance_fee,
         realized_pnl: pnl,
+        pool_to_collateral,
         position: fill.position,
         adds_risk: adds,
     })

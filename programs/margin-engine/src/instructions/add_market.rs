@@ -199,6 +199,7 @@ pub fn handler(ctx: Context<AddMarket>, params: AddMarketParams) -> Result<()> {
     m.band_bps = params.band_bps;
     m.breaker_cooldown_slots = params.breaker_cooldown_slots;
     m.phase_mult_bps = ballast_risk::margin::MULT_ONE;
+    m.phase_target_mult_bps = ballast_risk::margin::MULT_ONE;
     m.phase_updated_slot = Clock::get()?.slot;
     drop(m);
     ex.market_count = index + 1;

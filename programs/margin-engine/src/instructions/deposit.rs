@@ -1,9 +1,9 @@
-//! `deposit`: collateral in.
+//! `deposit`: collateral in; it repays a deficit first.
 
 use crate::constants::*;
 use crate::errors::EngineError;
 use crate::events::CollateralChanged;
-use crate::state::{Exchange, MarginAccount};
+use crate::state::{Exchange, MarginAccount, Pool};
 use anchor_lang::prelude::*;
 use anchor_spl::token::{transfer_checked, Mint, Token, TokenAccount, TransferChecked};
 
@@ -18,12 +18,18 @@ pub struct Deposit<'info> {
     /// The trader's margin account.
     #[account(mut, has_one = owner @ EngineError::Unauthorized)]
     pub margin_account: AccountLoader<'info, MarginAccount>,
+    /// The pool: it is owed a flagged account's deficit.
+    #[account(mut, seeds = [POOL_SEED], bump = pool.load()?.bump)]
+    pub pool: AccountLoader<'info, Pool>,
     /// The trader's collateral token account.
     #[account(mut, token::mint = collateral_mint, token::authority = owner)]
     pub user_token: Box<Account<'info, TokenAccount>>,
     /// The exchange's collateral vault.
     #[account(mut, address = exchange.load()?.collateral_vault @ EngineError::WrongVault)]
     pub collateral_vault: Box<Account<'info, TokenAccount>>,
+    /// The exchange's pool vault (receives the repayment of a deficit).
+    #[account(mut, address = exchange.load()?.pool_vault @ EngineError::WrongVault)]
+    pub pool_vault: Box<Account<'info, TokenAccount>>,
     /// The collateral mint.
     #[account(address = exchange.load()?.collateral_mint @ EngineError::InvalidCollateralMint)]
     pub collateral_mint: Box<Account<'info, Mint>>,
@@ -32,29 +38,42 @@ pub struct Deposit<'info> {
 }
 
 /// 1. Refuse zero, paused, or above the per-account cap.
-/// 2. Transfer from the trader to the vault (`transfer_checked`).
-/// 3. Credit collateral and the exchange total; emit `CollateralChanged`.
+/// 2. A deficit (negative collateral, flagged bankrupt) is repaid first:
+///    that part goes to the pool vault and the pool's balance; the rest to
+///    the collateral vault (`transfer_checked` from the trader for each).
+/// 3. Credit collateral (unflagging the account once it is >= 0) and the
+///    exchange total; emit `CollateralChanged`.
 pub fn handler(ctx: Context<Deposit>, amount: u64) -> Result<()> {
     require!(amount > 0, EngineError::ZeroAmount);
     let mut ex = ctx.accounts.exchange.load_mut()?;
     require!(!ex.is_paused(pause::DEPOSIT, Clock::get()?.slot), EngineError::Paused);
     let mut acc = ctx.accounts.margin_account.load_mut()?;
-    require!(!acc.is_bankrupt(), EngineError::AccountBankrupt);
     let delta = i64::try_from(amount).map_err(|_| EngineError::DepositCapExceeded)?;
     let collateral = acc.collateral.checked_add(delta).ok_or(EngineError::DepositCapExceeded)?;
-    require!(collateral as u64 <= ex.deposit_cap, EngineError::DepositCapExceeded);
+    require!(collateral.max(0) as u64 <= ex.deposit_cap, EngineError::DepositCapExceeded);
+    let repay = amount.min(acc.collateral.min(0).unsigned_abs());
+    let to_vault = amount - repay;
 
     let a = &ctx.accounts;
-    let accounts = TransferChecked {
-        from: a.user_token.to_account_info(),
-        mint: a.collateral_mint.to_account_info(),
-        to: a.collateral_vault.to_account_info(),
-        authority: a.owner.to_account_info(),
-    };
-    transfer_checked(CpiContext::new(a.token_program.key(), accounts), amount, COLLATERAL_DECIMALS)?;
+    for (to, n) in [(a.pool_vault.to_account_info(), repay), (a.collateral_vault.to_account_info(), to_vault)] {
+        if n == 0 {
+            continue;
+        }
+        let accounts = TransferChecked {
+            from: a.user_token.to_account_info(),
+            mint: a.collateral_mint.to_account_info(),
+            to,
+            authority: a.owner.to_account_info(),
+        };
+        transfer_checked(CpiContext::new(a.token_program.key(), accounts), n, COLLATERAL_DECIMALS)?;
+    }
 
-    acc.collateral = collateral;
-    ex.total_collateral = ex.total_collateral.checked_add(amount).ok_or(EngineError::MathOverflow)?;
+    if repay > 0 {
+        let mut pool = a.pool.load_mut()?;
+        pool.balance = pool.balance.checked_add(repay).ok_or(EngineError::MathOverflow)?;
+    }
+    acc.set_collateral(collateral);
+    ex.total_collateral = ex.total_collateral.checked_add(to_vault).ok_or(EngineError::MathOverflow)?;
     oracle_adapter::emit_event!(CollateralChanged { account: a.margin_account.key(), delta, collateral });
     Ok(())
 }

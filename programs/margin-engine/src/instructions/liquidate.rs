@@ -2,9 +2,7 @@
 
 use crate::constants::*;
 use crate::engine::breaker::observe_breaker;
-use crate::engine::health::{
-    account_health, biased_quotes, collect_quotes, quote_market, require_valid_for, saturate, Bias,
-};
+use crate::engine::health::{account_health, collect_quotes, liquidation_quotes, quote_market, saturate};
 use crate::engine::liquidation::{execute_liquidation, require_improved};
 use crate::engine::stress::observe;
 use crate::engine::vault::VaultSigner;
@@ -13,7 +11,6 @@ use crate::events::{Liquidated, ThrottleEngaged};
 use crate::state::{Exchange, MarginAccount, Market, Pool};
 use anchor_lang::prelude::*;
 use anchor_spl::token::{Mint, Token, TokenAccount};
-use ballast_risk::oracle::Action;
 
 /// Accounts of `liquidate`. Remaining accounts: the `(market, feed)` pair of
 /// every other open position of the liquidated account, in slot order.
@@ -59,10 +56,11 @@ pub struct Liquidate<'info> {
 }
 
 /// 1. Refuse when paused or self-liquidating; observe stress.
-/// 2. Every feed must allow liquidation (at most `TooUncertain`). Each
-///    position is valued at the source least adverse to its holder
-///    (`Bias::ForHolder`), so the account must be liquidatable at every
-///    valid source's price: maintenance health (dynamic ratios) < 0.
+/// 2. The market's own feed must allow liquidation (at most
+///    `TooUncertain`); positions are valued by `liquidation_quotes` (at the
+///    source least adverse to the holder, a `Stale` leg at its last price
+///    less the haircut, none `Invalid`): maintenance health (dynamic
+///    ratios) < 0.
 /// 3. Close just enough at that price, conf-biased (`engine::liquidation`).
 /// 4. Health must be strictly better unless the position is fully closed.
 /// 5. Move the tokens: pool <-> collateral, reward to the keeper, the rest
@@ -81,8 +79,7 @@ pub fn handler<'info>(ctx: Context<'info, Liquidate<'info>>) -> Result<()> {
     market.set_phase(&quote.phase);
     let breaker = observe_breaker(&mut market, &quote, clock.slot)?;
     let quotes = collect_quotes(&acc, &[quote], ctx.remaining_accounts, &now)?;
-    require_valid_for(&quotes, Action::Liquidate)?;
-    let quotes = biased_quotes(&acc, &quotes, Bias::ForHolder);
+    let quotes = liquidation_quotes(&acc, &quotes, market.index)?;
     let before = account_health(&acc, &quotes)?;
     require!(before.maintenance < 0, EngineError::NotLiquidatable);
 

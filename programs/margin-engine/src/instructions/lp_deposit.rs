@@ -2,13 +2,12 @@
 
 use crate::constants::*;
 use crate::engine::health::Now;
-use crate::engine::pool::value_pool;
+use crate::engine::pool::{deposit_shares, value_pool};
 use crate::errors::EngineError;
 use crate::events::LpChanged;
 use crate::state::{init_zero_copy, load_mut_unchecked, Exchange, LpPosition, Pool};
 use anchor_lang::prelude::*;
 use anchor_spl::token::{transfer_checked, Mint, Token, TokenAccount, TransferChecked};
-use ballast_risk::lp::shares_for_deposit;
 
 /// Accounts of `lp_deposit`. Remaining accounts: the `(market, feed)` pair of
 /// every market, in index order (to value the pool).
@@ -43,9 +42,11 @@ pub struct LpDeposit<'info> {
 }
 
 /// 1. Refuse zero or paused; value the pool at checked prices.
-/// 2. Mint shares rounding down (refuse a deposit worth zero shares).
+/// 2. Mint shares at the NAV favourable to the pool, rounding down
+///    (`engine::pool::deposit_shares`: the first deposit locks shares;
+///    refused below `min_shares_out`).
 /// 3. Transfer into the pool vault; credit shares; emit `LpChanged`.
-pub fn handler<'info>(ctx: Context<'info, LpDeposit<'info>>, amount: u64) -> Result<()> {
+pub fn handler<'info>(ctx: Context<'info, LpDeposit<'info>>, amount: u64, min_shares_out: u64) -> Result<()> {
     require!(amount > 0, EngineError::ZeroAmount);
     let ex = ctx.accounts.exchange.load()?;
     let clock = Clock::get()?;
@@ -53,8 +54,8 @@ pub fn handler<'info>(ctx: Context<'info, LpDeposit<'info>>, amount: u64) -> Res
     let mut pool = ctx.accounts.pool.load_mut()?;
     let now = Now::at(&ex, clock.unix_timestamp, clock.slot);
     let valuation = value_pool(&ex, &pool, ctx.remaining_accounts, &now)?;
-    let shares = shares_for_deposit(amount, valuation.nav, pool.shares).map_err(|_| EngineError::PoolInsufficient)?;
-    require!(shares > 0, EngineError::ZeroAmount);
+    let minted = deposit_shares(&pool, &valuation, amount, min_shares_out)?;
+    let shares = minted.shares;
     drop(ex);
 
     let a = &ctx.accounts;
@@ -77,7 +78,8 @@ pub fn handler<'info>(ctx: Context<'info, LpDeposit<'info>>, amount: u64) -> Res
     };
     require_keys_eq!(lp.owner, owner, EngineError::Unauthorized);
     lp.shares = lp.shares.checked_add(shares).ok_or(EngineError::MathOverflow)?;
-    pool.shares = pool.shares.checked_add(shares).ok_or(EngineError::MathOverflow)?;
+    let supply = shares.checked_add(minted.locked).ok_or(EngineError::MathOverflow)?;
+    pool.shares = pool.shares.checked_add(supply).ok_or(EngineError::MathOverflow)?;
     pool.balance = pool.balance.checked_add(amount).ok_or(EngineError::MathOverflow)?;
     let total_shares = pool.shares;
     drop((lp, pool));
@@ -93,7 +95,7 @@ pub fn handler<'info>(ctx: Context<'info, LpDeposit<'info>>, amount: u64) -> Res
         owner,
         amount: i64::try_from(amount).map_err(|_| EngineError::MathOverflow)?,
         shares: i64::try_from(shares).map_err(|_| EngineError::MathOverflow)?,
-        nav: valuation.nav,
+        nav: valuation.mint_nav,
         total_shares,
     });
     Ok(())

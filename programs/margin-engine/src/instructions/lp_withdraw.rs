@@ -2,14 +2,13 @@
 
 use crate::constants::*;
 use crate::engine::health::Now;
-use crate::engine::pool::value_pool;
+use crate::engine::pool::{value_pool, withdraw_amount};
 use crate::engine::vault::VaultSigner;
 use crate::errors::EngineError;
 use crate::events::LpChanged;
 use crate::state::{Exchange, LpPosition, Pool};
 use anchor_lang::prelude::*;
 use anchor_spl::token::{Mint, Token, TokenAccount};
-use ballast_risk::lp::amount_for_shares;
 
 /// Accounts of `lp_withdraw`. Remaining accounts: the `(market, feed)` pair
 /// of every market, in index order (to value the pool).
@@ -44,24 +43,22 @@ pub struct LpWithdraw<'info> {
 }
 
 /// 1. Refuse zero, paused, or more shares than held.
-/// 2. Value the pool; pay out `shares * NAV / supply`, rounded down.
-/// 3. Refuse if the payout exceeds the balance, or leaves NAV below the
-///    pool's exposure requirement.
+/// 2. Value the pool; pay out `shares * NAV / supply` at the NAV adverse to
+///    the pool, rounded down (`engine::pool::withdraw_amount`).
+/// 3. Refuse if the payout exceeds the cash left after the profits the pool
+///    owes winning traders, leaves NAV below the pool's exposure
+///    requirement, or is below `min_amount_out`.
 /// 4. Transfer from the pool vault; emit `LpChanged`.
-pub fn handler<'info>(ctx: Context<'info, LpWithdraw<'info>>, shares: u64) -> Result<()> {
+pub fn handler<'info>(ctx: Context<'info, LpWithdraw<'info>>, shares: u64, min_amount_out: u64) -> Result<()> {
     require!(shares > 0, EngineError::ZeroAmount);
     let ex = ctx.accounts.exchange.load()?;
     let clock = Clock::get()?;
     require!(!ex.is_paused(pause::LP, clock.slot), EngineError::Paused);
     let mut pool = ctx.accounts.pool.load_mut()?;
     let mut lp = ctx.accounts.lp_position.load_mut()?;
-    require!(lp.shares >= shares, EngineError::InsufficientShares);
     let now = Now::at(&ex, clock.unix_timestamp, clock.slot);
     let valuation = value_pool(&ex, &pool, ctx.remaining_accounts, &now)?;
-    let amount = amount_for_shares(shares, valuation.nav, pool.shares).map_err(EngineError::from)?;
-    require!(amount <= pool.balance, EngineError::PoolInsufficient);
-    let nav_after = valuation.nav - amount; // amount <= nav: shares <= supply
-    require!(nav_after as u128 >= valuation.requirement, EngineError::PoolUndercovered);
+    let amount = withdraw_amount(&pool, &valuation, shares, lp.shares, min_amount_out)?;
     lp.shares -= shares;
     pool.shares -= shares;
     pool.balance -= amount;

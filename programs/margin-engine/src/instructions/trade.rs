@@ -115,7 +115,7 @@ pub fn handler<'info>(ctx: Context<'info, Trade<'info>>, params: TradeParams) ->
 
     let a = &ctx.accounts;
     let vaults = VaultSigner::new(&*a.collateral_mint, &a.vault_authority, a.token_program.key(), bump);
-    vaults.settle(&*a.pool_vault, &*a.collateral_vault, out.realized_pnl)?;
+    vaults.settle(&*a.pool_vault, &*a.collateral_vault, out.pool_to_collateral)?;
     vaults.send(&*a.collateral_vault, &*a.insurance_vault, out.insurance_fee)?;
     breaker.emit();
     oracle_adapter::emit_event!(event);

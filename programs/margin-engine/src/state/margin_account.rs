@@ -40,13 +40,15 @@ impl PositionSlot {
 pub struct MarginAccount {
     /// The trader.
     pub owner: Pubkey,
-    /// Collateral. precision: QUOTE_PRECISION. Never negative unless flagged bankrupt.
+    /// Collateral. precision: QUOTE_PRECISION. Negative (a deficit owed to
+    /// the pool) exactly when flagged bankrupt: write it with
+    /// [`MarginAccount::set_collateral`].
     pub collateral: i64,
     /// Positions; empty slots have `market == EMPTY_SLOT`.
     pub positions: [PositionSlot; 8],
     /// Account id (PDA seed).
     pub id: u32,
-    /// Flags: `FLAG_BANKRUPT` while a deficit awaits `resolve_bankruptcy`.
+    /// Flags: `FLAG_BANKRUPT` exactly while the collateral is negative.
     pub flags: u8,
     /// Layout version.
     pub version: u8,
@@ -59,8 +61,11 @@ pub struct MarginAccount {
 }
 
 /// `MarginAccount::flags` bit: the account owes a deficit (negative
-/// collateral) that only `resolve_bankruptcy` may clear; nothing else may
-/// touch the account meanwhile.
+/// collateral). It follows the collateral: set when a loss leaves it
+/// negative, cleared as soon as it is back to >= 0, whether by a deposit, a
+/// profitable close or liquidation, or by `resolve_bankruptcy` (the
+/// waterfall, once no position is left). Meanwhile nothing may withdraw or
+/// add risk; reductions that shrink the deficit and deposits may.
 pub const FLAG_BANKRUPT: u8 = 1;
 
 /// Size of [`MarginAccount`] without the discriminator.
@@ -89,6 +94,17 @@ impl MarginAccount {
     /// Whether the account is flagged bankrupt.
     pub fn is_bankrupt(&self) -> bool {
         self.flags & FLAG_BANKRUPT != 0
+    }
+
+    /// Set the collateral, flagging the account bankrupt exactly when it is
+    /// negative (SECURITY.md invariant 3, both directions).
+    pub fn set_collateral(&mut self, collateral: i64) {
+        self.collateral = collateral;
+        if collateral < 0 {
+            self.flags |= FLAG_BANKRUPT;
+        } else {
+            self.flags &= !FLAG_BANKRUPT;
+        }
     }
 
     /// Whether any position is open.

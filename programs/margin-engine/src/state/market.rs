@@ -56,8 +56,9 @@ pub struct Market {
     pub skew_spread_bps: u32,
     /// Spread cap, bps.
     pub max_spread_bps: u32,
-    /// Padding.
-    pub padding1: u32,
+    /// Phase-in: the maintenance target multiplier seen at the last phase
+    /// update, bps (a rise beyond it phases in from the next update).
+    pub phase_target_mult_bps: u32,
     /// Max open interest per side. precision: BASE_PRECISION.
     pub oi_cap: u64,
     /// Sum of long positions. precision: BASE_PRECISION.
@@ -126,9 +127,13 @@ pub struct Market {
     pub guardian_margin_mult_bps: u32,
     /// Padding.
     pub padding2: [u8; 4],
+    /// Sum of the quote of every long position: with `long_oi`, the longs'
+    /// aggregate PnL (the shorts' quote is `-pool_quote - long_quote`).
+    /// precision: QUOTE_PRECISION.
+    pub long_quote: i64,
 }
 
-const _: () = assert!(core::mem::size_of::<Market>() == 312);
+const _: () = assert!(core::mem::size_of::<Market>() == 320);
 const _: () = assert!(core::mem::align_of::<Market>() == 8);
 
 impl Market {
@@ -151,6 +156,7 @@ impl Market {
             mult_bps: self.phase_mult_bps,
             updated_slot: self.phase_updated_slot,
             last_rise_slot: self.phase_last_rise_slot,
+            target_mult_bps: self.phase_target_mult_bps,
         }
     }
 
@@ -159,6 +165,12 @@ impl Market {
         self.phase_mult_bps = s.mult_bps;
         self.phase_updated_slot = s.updated_slot;
         self.phase_last_rise_slot = s.last_rise_slot;
+        self.phase_target_mult_bps = s.target_mult_bps;
+    }
+
+    /// The shorts' aggregate quote: minus the pool's and the longs'.
+    pub fn short_quote(&self) -> i64 {
+        self.pool_quote.saturating_neg().saturating_sub(self.long_quote)
     }
 
     /// Phase-in speed.
