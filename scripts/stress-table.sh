@@ -7,15 +7,20 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export BALLAST_DATA_DIR="${BALLAST_DATA_DIR:-$(cd .. && pwd)/shared/data}"
-cargo build --locked -q --profile lab -p ballast-cli
+# BALLAST_BIN=path runs a prebuilt binary instead (a "before" table).
+bin=${BALLAST_BIN:-}
+if [ -z "$bin" ]; then
+  cargo build --locked -q --profile lab -p ballast-cli
+  bin="${CARGO_TARGET_DIR:-target}/lab/ballast"
+fi
 out=$(mktemp -d)
-target/lab/ballast stress --compare --out "$out/0-default-crash" --output json > "$out/0-default-crash.json"
+"$bin" stress --compare --out "$out/0-default-crash" --output json > "$out/0-default-crash.json"
 for f in "$BALLAST_DATA_DIR"/prices/*.csv; do
   case "$f" in
     *_1m_*) args=(--path-secs-per-slot 60 --traders 200) ;;
     *) args=(--path-secs-per-slot 180) ;;
   esac
-  target/lab/ballast stress --compare --prices "$f" "${args[@]}" --out "$out/$(basename "$f" .csv)" --output json \
+  "$bin" stress --compare --prices "$f" "${args[@]}" --out "$out/$(basename "$f" .csv)" --output json \
     > "$out/$(basename "$f" .csv).json"
 done
 python3 - "$out" <<'PY'

@@ -62,11 +62,12 @@ fn markets(venue: &Venue) -> Vec<(anchor_lang::prelude::Pubkey, anchor_lang::pre
     venue.markets.iter().map(|m| (m.key, m.market.feed)).collect()
 }
 
-async fn held<B: Backend>(s: &Session<'_, B>) -> Result<u64> {
+/// The signer's LP position (zeroed if it has none).
+async fn position<B: Backend>(s: &Session<'_, B>) -> Result<LpPosition> {
     let key = ix::lp_address(&s.signer()?.pubkey());
     Ok(match s.backend.get_account(&key).await? {
-        Some(a) => zero_copy::<LpPosition>(&a.data).with_context(|| format!("LP position {key}"))?.shares,
-        None => 0,
+        Some(a) => zero_copy::<LpPosition>(&a.data).with_context(|| format!("LP position {key}"))?,
+        None => bytemuck::Zeroable::zeroed(),
     })
 }
 
@@ -89,7 +90,8 @@ pub async fn run<B: Backend>(s: &Session<'_, B>, cmd: &LpCommand) -> Result<()> 
     let sim = Sim::new(&venue);
     let owner = s.signer()?.pubkey();
     let token = get_associated_token_address(&owner, &venue.exchange.collateral_mint);
-    let shares_held = held(s).await?;
+    let lp = position(s).await?;
+    let shares_held = lp.shares;
     let supply = venue.pool.shares;
     match cmd {
         LpCommand::Show => {
@@ -151,9 +153,9 @@ pub async fn run<B: Backend>(s: &Session<'_, B>, cmd: &LpCommand) -> Result<()> 
             if shares == 0 {
                 bail!("no LP shares to withdraw");
             }
-            let preview = sim.lp_withdraw(shares, shares_held, 0);
+            let preview = sim.lp_withdraw(shares, &lp, 0);
             let min = min_out(min_amount.as_deref(), "min-amount", preview, *slippage_bps)?;
-            let paid = sim.lp_withdraw(shares, shares_held, min).map_err(|r| {
+            let paid = sim.lp_withdraw(shares, &lp, min).map_err(|r| {
                 anyhow::anyhow!("the program would refuse this withdrawal of {} shares: {r}", fmt_quote(shares))
             })?;
             let i = ix::lp_withdraw(owner, token, &venue.keys(), shares, min, &markets(&venue));

@@ -141,11 +141,13 @@ pub async fn deposit<B: Backend>(s: &Session<'_, B>, id: u32, amount: &str, from
     if have < amount {
         bail!("token account {from} holds {} USDC, less than the {} to deposit", fmt_quote(have), fmt_quote(amount));
     }
+    // A deficit (negative collateral) is repaid first; the cap is on what
+    // the account holds afterwards.
     let after = acc.collateral.saturating_add(amount as i64);
-    if after as u64 > venue.exchange.deposit_cap {
+    if after.max(0) as u64 > venue.exchange.deposit_cap {
         bail!(
             "the deposit would bring the account to {} USDC, above the exchange's cap of {} USDC per account",
-            fmt_quote(after as u64),
+            fmt_quote(after.max(0) as u64),
             fmt_quote(venue.exchange.deposit_cap)
         );
     }

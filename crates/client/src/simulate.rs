@@ -24,7 +24,7 @@ use margin_engine::engine::pool::{deposit_shares, value_legs, withdraw_amount};
 use margin_engine::engine::stress::observe_quiet;
 use margin_engine::engine::trade::{execute_trade, TradeOutcome, TradeRequest};
 use margin_engine::errors::EngineError;
-use margin_engine::state::{Exchange, MarginAccount};
+use margin_engine::state::{Exchange, LpPosition, MarginAccount};
 use oracle_adapter::reader::reading;
 
 /// Why the program would refuse: its error's name and message.
@@ -293,11 +293,11 @@ impl<'a> Sim<'a> {
         Ok(deposit_shares(&self.venue.pool, &v, amount, min_shares_out)?.shares)
     }
 
-    /// `lp_withdraw` of `shares` out of `held` with `min_amount_out`: the
-    /// amount it pays.
-    pub fn lp_withdraw(&self, shares: u64, held: u64, min_amount_out: u64) -> Result<u64, Refusal> {
+    /// `lp_withdraw` of `shares` of `lp`'s with `min_amount_out`: the amount
+    /// it pays.
+    pub fn lp_withdraw(&self, shares: u64, lp: &LpPosition, min_amount_out: u64) -> Result<u64, Refusal> {
         let v = self.lp_gate(shares)?;
-        Ok(withdraw_amount(&self.venue.pool, &v, shares, held, min_amount_out)?)
+        Ok(withdraw_amount(&self.venue.pool, &v, lp, shares, self.now.slot, min_amount_out)?)
     }
 
     /// The requirement of `account`'s position in market `index`, by term.

@@ -43,9 +43,10 @@ pub struct PoolValuation {
     /// precision: QUOTE_PRECISION.
     pub nav: u64,
     /// The same at the end favourable to the pool (`p + k*conf` for its
-    /// longs, `p - k*conf` for its shorts), rounded up: what a minted share
-    /// costs. Never below `nav`, so a deposit followed by a withdrawal
-    /// cannot gain when confidence narrows in between.
+    /// longs, `p - k*conf` for its shorts), rounded up, plus the deficits
+    /// owed to the pool: what a minted share costs. Never below `nav`, so a
+    /// deposit followed by a withdrawal cannot gain when confidence narrows
+    /// or a deficit is recovered in between.
     /// precision: QUOTE_PRECISION.
     pub mint_nav: u64,
     /// Worst-case exposure: the initial requirement of every pool position,
@@ -72,9 +73,13 @@ pub fn favourable_value(p: &PositionRisk) -> Result<i128, MathError> {
 }
 
 /// Value the pool: `balance` plus its per-market positions, and what it
-/// owes the traders' winning sides.
-pub fn pool_valuation(balance: u64, legs: &[PoolLeg]) -> Result<PoolValuation, MathError> {
-    let (mut value, mut mint_value, mut req, mut owed) = (balance as i128, balance as i128, 0u128, 0i128);
+/// owes the traders' winning sides. `receivable` (deficits owed to the
+/// pool) counts only in the minting NAV: it may arrive at any moment (a
+/// repayment, the insurance fund), so a deposit pays for it, and a
+/// withdrawal is not paid for it until it has.
+pub fn pool_valuation(balance: u64, receivable: u64, legs: &[PoolLeg]) -> Result<PoolValuation, MathError> {
+    let mint_start = (balance as i128).safe_add(receivable as i128)?;
+    let (mut value, mut mint_value, mut req, mut owed) = (balance as i128, mint_start, 0u128, 0i128);
     for l in legs {
         let p = &l.pool_adverse;
         value = value.safe_add(biased_value(p)?)?;
@@ -154,12 +159,14 @@ mod tests {
         let longs = risk(2_000_000_000, -200_000_000, 110_000_000_000, 1_000_000_000);
         let shorts = risk(-1_000_000_000, 100_000_000, 110_000_000_000, 1_000_000_000);
         let leg = PoolLeg { pool_adverse: p, pool_favourable: p, longs, shorts };
-        let v = pool_valuation(1_000_000_000, &[leg]).unwrap();
+        let v = pool_valuation(1_000_000_000, 0, &[leg]).unwrap();
         assert_eq!(v.nav, 1_000_000_000 - 11_000_000, "short valued at 111");
         assert_eq!(v.mint_nav, 1_000_000_000 - 9_000_000, "short valued at 109 to mint");
         assert_eq!(v.requirement, 11_100_000);
         assert_eq!(v.owed, 22_000_000, "the longs' gain; the shorts' loss is not netted");
-        assert_eq!(pool_valuation(0, &[leg]).unwrap().nav, 0, "floored at zero");
+        assert_eq!(pool_valuation(0, 0, &[leg]).unwrap().nav, 0, "floored at zero");
+        let owed_to_pool = pool_valuation(1_000_000_000, 5_000_000, &[leg]).unwrap();
+        assert_eq!((owed_to_pool.nav, owed_to_pool.mint_nav), (v.nav, v.mint_nav + 5_000_000), "receivable mints only");
     }
 
     #[test]

@@ -67,7 +67,7 @@ impl State {
     pub fn check(&self) -> std::result::Result<(), String> {
         let ex = &self.exchange;
         let (mut collateral, mut base, mut quote, mut long, mut short) = (0i128, 0i128, 0i128, 0u128, 0u128);
-        let mut long_quote = 0i128;
+        let (mut long_quote, mut deficits) = (0i128, 0i128);
         for (key, a) in &self.accounts {
             if (a.collateral < 0) != a.is_bankrupt() {
                 return Err(format!(
@@ -77,6 +77,7 @@ impl State {
                 ));
             }
             collateral += a.collateral.max(0) as i128;
+            deficits += a.collateral.min(0).unsigned_abs() as i128;
             for p in a.open_positions().filter(|p| p.market == self.market.index) {
                 base += p.base as i128;
                 quote += p.quote as i128;
@@ -97,6 +98,7 @@ impl State {
             ),
             (self.vault[1] == ex.insurance_balance, "insurance vault == insurance balance"),
             (self.vault[2] == self.pool.balance, "pool vault == pool balance"),
+            (deficits == self.pool.receivable as i128, "the pool's receivable == sum of deficits"),
             (base + m.pool_base as i128 == 0, "base nets to zero against the pool"),
             (quote + m.pool_quote as i128 == 0, "quote nets to zero against the pool"),
             ((long, short) == (m.long_oi as u128, m.short_oi as u128), "open interest == sum of positions"),

@@ -22,10 +22,14 @@ pub const ACCOUNT_VERSION: u8 = 1;
 pub const COLLATERAL_DECIMALS: u8 = 6;
 /// Positions per margin account.
 pub const MAX_POSITIONS: usize = 8;
-/// With a `Stale` or `Invalid` feed, free collateral is withdrawable only
-/// against maintenance at the last good price moved this far against each
-/// position, bps.
+/// With a `Stale` feed, a withdrawal values that feed's position at its
+/// last good price moved this far against it, bps.
 pub const STALE_HAIRCUT_BPS: u64 = 1_000;
+/// Slots an LP's shares must be held after its last deposit before any may
+/// be burned (150 slots, about a minute: one jump-confirmation window). A
+/// deposit, a refresh to a price the depositor already knows, and a
+/// withdrawal cannot share a transaction or a slot.
+pub const LP_MIN_HOLD_SLOTS: u64 = 150;
 /// Markets per exchange.
 pub const MAX_MARKETS: u16 = 64;
 /// `PositionSlot::market` of an empty slot.

@@ -104,8 +104,8 @@ pub enum EngineError {
     /// The liquidation did not improve health.
     #[msg("liquidation would not improve the account's health")]
     LiquidationWorsened,
-    /// The account is flagged bankrupt; only resolve_bankruptcy applies.
-    #[msg("account is bankrupt: only resolve_bankruptcy may touch it")]
+    /// The account owes a deficit (flagged bankrupt): nothing may leave it.
+    #[msg("account owes a deficit (bankrupt): deposit to repay it, or close positions in profit; nothing can be withdrawn")]
     AccountBankrupt,
     /// resolve_bankruptcy on an account with positions or no deficit.
     #[msg("account is not bankrupt, or still has positions")]
@@ -144,8 +144,9 @@ pub enum EngineError {
     #[msg("market is settled: settle positions with settle_position, then withdraw")]
     MarketSettled,
     /// With a stale feed, the withdrawal would leave initial health
-    /// negative, the stale position at its last good price less the haircut.
-    #[msg("oracle is stale: only collateral not needed for initial margin, the stale position at its last good price less a 10 % haircut, may be withdrawn")]
+    /// negative, the stale position at its last good price moved 10 %
+    /// against it.
+    #[msg("oracle is stale: only collateral not needed for initial margin, the stale position at its last good price moved 10 % against it, may be withdrawn")]
     StaleWithdrawExceedsFree,
     /// settle_position on a market that is not settled.
     #[msg("market is not settled")]
@@ -157,6 +158,9 @@ pub enum EngineError {
     /// Fewer shares minted, or less paid out, than the caller's minimum.
     #[msg("slippage: fewer shares or less collateral than the minimum you set")]
     SlippageExceeded,
+    /// LP shares burned too soon after the LP's last deposit.
+    #[msg("LP shares can be withdrawn only 150 slots (about a minute) after your last deposit")]
+    LpHoldPending,
 }
 
 impl From<ballast_risk::MathError> for EngineError {

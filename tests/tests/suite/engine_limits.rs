@@ -260,9 +260,10 @@ async fn the_collateral_mint_must_have_six_decimals() {
 
 #[tokio::test]
 async fn an_lp_withdrawal_may_not_leave_the_pool_unable_to_cover_its_exposure() {
-    let (mut tc, v) = venue(100 * ONE, 1_000 * USD).await;
+    let (mut tc, mut v) = venue(100 * ONE, 1_000 * USD).await;
     // The pool goes short 50 SOL (5,000 notional): IMR cover 500.
     let _t = trader_with_position(&mut tc, &v, 1_000 * USD, 50 * BASE).await;
+    v.hold_until(&mut tc, S0 + margin_engine::constants::LP_MIN_HOLD_SLOTS).await;
     let lp = &v.lp.0;
     // 900 of 1,000 shares would leave NAV ~100 against a 500 requirement.
     let i = ix::lp_withdraw(lp.pubkey(), v.lp.1, &v.keys, 900 * USD, 0, &v.markets());

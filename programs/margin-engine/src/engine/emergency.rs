@@ -1,7 +1,7 @@
 //! Emergency settlement: closing a position of a settled market at its
 //! settlement price, without fee or spread.
 
-use super::settle::{record_collateral, settle_with_pool};
+use super::settle::{record_collateral, set_collateral, settle_with_pool};
 use super::trade::{book_fill, store_position};
 use crate::errors::EngineError;
 use crate::state::{Exchange, MarginAccount, Market, Pool};
@@ -44,7 +44,7 @@ pub fn settle_position(
     record_collateral(exchange, before, after)?;
     book_fill(market, old, fill.position)?;
     store_position(account, idx, market.index, fill.position);
-    account.set_collateral(after);
+    set_collateral(account, pool, after)?;
     Ok(SettleOutcome {
         base,
         realized_pnl: fill.realized_pnl,

@@ -249,27 +249,30 @@ pub fn saturate(v: i128) -> i64 {
     v.clamp(i64::MIN as i128, i64::MAX as i128) as i64
 }
 
-/// `q` moved `STALE_HAIRCUT_BPS` of its last good price against the
-/// holder, as extra confidence at a multiplier of at least 1x: how a
-/// position whose feed is `Stale` is valued while the oracle is down.
-fn stale_haircut(q: &MarketQuote) -> Result<MarketQuote> {
+/// `q` (already at the source adverse to a holder of `base`) with its last
+/// good price moved `STALE_HAIRCUT_BPS` against that holder: down for a
+/// long, up for a short, whatever the market's conf multiplier. How a
+/// withdrawal values a position whose feed is `Stale`.
+fn stale_haircut(q: &MarketQuote, base: i64) -> Result<MarketQuote> {
     require!(q.price > 0, EngineError::OracleGate);
-    let haircut = (q.price as u64).safe_mul(STALE_HAIRCUT_BPS).map_err(EngineError::from)? / 10_000;
-    let conf = q.conf.safe_add(haircut).map_err(EngineError::from)?;
-    Ok(MarketQuote { conf, conf_mult_bps: q.conf_mult_bps.max(10_000), ..*q })
+    let cut = (q.price as u64).safe_mul(STALE_HAIRCUT_BPS).map_err(EngineError::from)? / 10_000;
+    let cut = i64::try_from(cut).map_err(|_| EngineError::MathOverflow)?;
+    let price = if base > 0 { q.price - cut } else { q.price.safe_add(cut).map_err(EngineError::from)? };
+    Ok(MarketQuote { price, ..*q })
 }
 
 /// `quotes` as a check that lets value leave sees `account`: every
 /// position at the source most adverse to its holder, and a `Stale` feed's
-/// position at its last good price less the stale haircut. Refused
-/// (`OracleGate`) while any feed is `Invalid` (no price to value it at), or
-/// `TooVolatile`/`TooUncertain` (an unconfirmed jump or a disputed price
-/// never releases collateral).
+/// position at its last good price moved the stale haircut against it.
+/// Refused (`OracleGate`) while any feed is `Invalid` (no price to value
+/// it at), or `TooVolatile`/`TooUncertain` (an unconfirmed jump or a
+/// disputed price never releases collateral).
 fn withdrawal_quotes(account: &MarginAccount, quotes: &[MarketQuote]) -> Result<Vec<MarketQuote>> {
     let mut out = biased_quotes(account, quotes, Bias::AgainstHolder);
     for q in out.iter_mut() {
         if q.validity == Validity::Stale {
-            *q = stale_haircut(q)?;
+            let base = account.open_positions().find(|p| p.market == q.index).map_or(0, |p| p.base);
+            *q = stale_haircut(q, base)?;
         } else {
             require!(Action::Withdraw.allows(q.validity), EngineError::OracleGate);
         }
@@ -292,33 +295,17 @@ pub fn require_withdrawable(account: &MarginAccount, quotes: &[MarketQuote]) -> 
 }
 
 /// `quotes` (covering every position of `account`) as `liquidate` values
-/// them to liquidate the position in `market`:
-/// - the liquidated market's own feed must allow liquidation (at most
-///   `TooUncertain`);
-/// - positions whose feed allows it are valued at the source least adverse
-///   to their holder (`Bias::ForHolder`): the account must be liquidatable
-///   at every valid source's price;
-/// - a position whose feed is `Stale` at its last good price less the stale
-///   haircut (against its holder: its risk is unknown meanwhile), so a
-///   stale leg neither shields the account nor blocks its liquidation;
-/// - an `Invalid` feed anywhere refuses (`OracleGate`): no price to value
-///   its position at (emergency settlement is that market's exit).
+/// them to liquidate the position in `market`: the liquidated market's own
+/// feed must allow liquidation (at most `TooUncertain`); every position is
+/// valued at the source least adverse to its holder (`Bias::ForHolder`),
+/// including one whose feed is `Stale` or `Invalid`, at its last price. The
+/// liquidator is the actor, so a price nobody can confirm is taken in the
+/// holder's favour: a leg whose oracle went quiet neither makes a healthy
+/// account liquidatable nor blocks liquidating the legs that can be priced.
 pub fn liquidation_quotes(account: &MarginAccount, quotes: &[MarketQuote], market: u16) -> Result<Vec<MarketQuote>> {
     let own = quotes.iter().find(|q| q.index == market).ok_or(EngineError::HealthAccountsMismatch)?;
     require!(Action::Liquidate.allows(own.validity), EngineError::OracleGate);
-    let mut out = biased_quotes(account, quotes, Bias::ForHolder);
-    for (q, raw) in out.iter_mut().zip(quotes) {
-        if Action::Liquidate.allows(q.validity) {
-            continue;
-        }
-        require!(q.validity == Validity::Stale, EngineError::OracleGate);
-        let against = match account.open_positions().find(|p| p.market == q.index) {
-            Some(p) => raw.biased_for(p.base, Bias::AgainstHolder),
-            None => *raw,
-        };
-        *q = stale_haircut(&against)?;
-    }
-    Ok(out)
+    Ok(biased_quotes(account, quotes, Bias::ForHolder))
 }
 
 /// Initial health must be >= 0 (after anything that adds risk), every

@@ -2,7 +2,7 @@
 //! bankrupt account down the default waterfall.
 
 use super::health::{account_health, MarketQuote};
-use super::settle::{record_collateral, settle_with_pool};
+use super::settle::{record_collateral, set_collateral, settle_with_pool};
 use super::trade::{book_fill, store_position};
 use crate::errors::EngineError;
 use crate::state::{Exchange, MarginAccount, Market, Pool};
@@ -99,7 +99,7 @@ pub fn execute_liquidation(
     exchange.insurance_balance = exchange.insurance_balance.safe_add(insurance).map_err(EngineError::from)?;
     book_fill(market, old, fill.position)?;
     store_position(account, idx, market.index, fill.position);
-    account.set_collateral(final_balance);
+    set_collateral(account, pool, final_balance)?;
     Ok(LiquidationOutcome {
         base,
         price,
@@ -138,6 +138,6 @@ pub fn resolve_bankruptcy(account: &mut MarginAccount, pool: &mut Pool, exchange
     exchange.insurance_balance -= w.from_insurance;
     exchange.socialized_losses = exchange.socialized_losses.safe_add(w.socialized).map_err(EngineError::from)?;
     pool.balance = pool.balance.safe_add(w.from_insurance).map_err(EngineError::from)?;
-    account.set_collateral(0);
+    set_collateral(account, pool, 0)?;
     Ok(w)
 }

@@ -3,7 +3,8 @@
 
 use super::health::{quote_market, Bias, MarketQuote, Now};
 use crate::errors::EngineError;
-use crate::state::{Exchange, Market, Pool};
+use crate::constants::LP_MIN_HOLD_SLOTS;
+use crate::state::{Exchange, LpPosition, Market, Pool};
 use anchor_lang::prelude::*;
 use ballast_risk::lp::{amount_for_shares, first_deposit, pool_valuation, shares_for_deposit, PoolLeg, PoolValuation};
 use ballast_risk::oracle::Action;
@@ -53,7 +54,7 @@ pub fn value_legs(pool: &Pool, legs: &[(Market, MarketQuote)]) -> Result<PoolVal
             shorts: at(true, Bias::AgainstHolder).position_risk(-short_oi, m.short_quote())?,
         });
     }
-    Ok(pool_valuation(pool.balance, &out).map_err(EngineError::from)?)
+    Ok(pool_valuation(pool.balance, pool.receivable, &out).map_err(EngineError::from)?)
 }
 
 /// What an LP deposit mints.
@@ -85,15 +86,24 @@ pub fn deposit_shares(pool: &Pool, v: &PoolValuation, amount: u64, min_shares_ou
     Ok(minted)
 }
 
-/// Tokens paid for burning `shares` (of `held`) from `pool` valued at `v`:
-/// at the NAV adverse to the pool, rounded down. Refuses more shares than
-/// held (`InsufficientShares`), a payout the pool's cash cannot make after
-/// keeping what it owes winning traders (`PoolInsufficient`), one that
-/// leaves NAV below the exposure requirement (`PoolUndercovered`), and less
-/// than `min_amount_out` (`SlippageExceeded`).
-pub fn withdraw_amount(pool: &Pool, v: &PoolValuation, shares: u64, held: u64, min_amount_out: u64) -> Result<u64> {
+/// Tokens paid for burning `shares` of `lp`'s at `slot` from `pool` valued
+/// at `v`: at the NAV adverse to the pool, rounded down. Refuses more shares
+/// than held (`InsufficientShares`), within `LP_MIN_HOLD_SLOTS` of the LP's
+/// last deposit (`LpHoldPending`), a payout the pool's cash cannot make
+/// after keeping what it owes winning traders (`PoolInsufficient`), one
+/// that leaves NAV below the exposure requirement (`PoolUndercovered`), and
+/// less than `min_amount_out` (`SlippageExceeded`).
+pub fn withdraw_amount(
+    pool: &Pool,
+    v: &PoolValuation,
+    lp: &LpPosition,
+    shares: u64,
+    slot: u64,
+    min_amount_out: u64,
+) -> Result<u64> {
     require!(shares > 0, EngineError::ZeroAmount);
-    require!(held >= shares, EngineError::InsufficientShares);
+    require!(lp.shares >= shares, EngineError::InsufficientShares);
+    require!(slot >= lp.last_deposit_slot.saturating_add(LP_MIN_HOLD_SLOTS), EngineError::LpHoldPending);
     let amount = amount_for_shares(shares, v.nav, pool.shares).map_err(EngineError::from)?;
     require!(amount <= pool.balance.saturating_sub(v.owed), EngineError::PoolInsufficient);
     let nav_after = v.nav - amount; // amount <= nav: shares <= supply

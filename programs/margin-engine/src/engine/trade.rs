@@ -1,7 +1,7 @@
 //! Filling a trade against the pool.
 
 use super::health::MarketQuote;
-use super::settle::{record_collateral, settle_with_pool};
+use super::settle::{record_collateral, set_collateral, settle_with_pool};
 use crate::errors::EngineError;
 use crate::state::{Exchange, MarginAccount, Market, Pool, PositionSlot};
 use anchor_lang::prelude::*;
@@ -195,7 +195,7 @@ pub fn execute_trade(
     let insurance_fee = mul_div_floor(fee as u128, share, 10_000).map_err(EngineError::from)? as u64;
     exchange.fees_balance = exchange.fees_balance.safe_add(fee - insurance_fee).map_err(EngineError::from)?;
     exchange.insurance_balance = exchange.insurance_balance.safe_add(insurance_fee).map_err(EngineError::from)?;
-    account.set_collateral(collateral);
+    set_collateral(account, pool, collateral)?;
     store_position(account, slot, market.index, fill.position);
 
     Ok(TradeOutcome {

@@ -1,6 +1,7 @@
 //! `deposit`: collateral in; it repays a deficit first.
 
 use crate::constants::*;
+use crate::engine::settle::set_collateral;
 use crate::errors::EngineError;
 use crate::events::CollateralChanged;
 use crate::state::{Exchange, MarginAccount, Pool};
@@ -68,11 +69,9 @@ pub fn handler(ctx: Context<Deposit>, amount: u64) -> Result<()> {
         transfer_checked(CpiContext::new(a.token_program.key(), accounts), n, COLLATERAL_DECIMALS)?;
     }
 
-    if repay > 0 {
-        let mut pool = a.pool.load_mut()?;
-        pool.balance = pool.balance.checked_add(repay).ok_or(EngineError::MathOverflow)?;
-    }
-    acc.set_collateral(collateral);
+    let mut pool = a.pool.load_mut()?;
+    pool.balance = pool.balance.checked_add(repay).ok_or(EngineError::MathOverflow)?;
+    set_collateral(&mut acc, &mut pool, collateral)?;
     ex.total_collateral = ex.total_collateral.checked_add(to_vault).ok_or(EngineError::MathOverflow)?;
     oracle_adapter::emit_event!(CollateralChanged { account: a.margin_account.key(), delta, collateral });
     Ok(())

@@ -45,7 +45,8 @@ pub struct LpDeposit<'info> {
 /// 2. Mint shares at the NAV favourable to the pool, rounding down
 ///    (`engine::pool::deposit_shares`: the first deposit locks shares;
 ///    refused below `min_shares_out`).
-/// 3. Transfer into the pool vault; credit shares; emit `LpChanged`.
+/// 3. Transfer into the pool vault; credit shares and restart the LP's
+///    hold (`LP_MIN_HOLD_SLOTS`); emit `LpChanged`.
 pub fn handler<'info>(ctx: Context<'info, LpDeposit<'info>>, amount: u64, min_shares_out: u64) -> Result<()> {
     require!(amount > 0, EngineError::ZeroAmount);
     let ex = ctx.accounts.exchange.load()?;
@@ -78,6 +79,7 @@ pub fn handler<'info>(ctx: Context<'info, LpDeposit<'info>>, amount: u64, min_sh
     };
     require_keys_eq!(lp.owner, owner, EngineError::Unauthorized);
     lp.shares = lp.shares.checked_add(shares).ok_or(EngineError::MathOverflow)?;
+    lp.last_deposit_slot = clock.slot;
     let supply = shares.checked_add(minted.locked).ok_or(EngineError::MathOverflow)?;
     pool.shares = pool.shares.checked_add(supply).ok_or(EngineError::MathOverflow)?;
     pool.balance = pool.balance.checked_add(amount).ok_or(EngineError::MathOverflow)?;

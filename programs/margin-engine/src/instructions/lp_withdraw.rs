@@ -42,7 +42,8 @@ pub struct LpWithdraw<'info> {
     pub token_program: Program<'info, Token>,
 }
 
-/// 1. Refuse zero, paused, or more shares than held.
+/// 1. Refuse zero, paused, more shares than held, or within
+///    `LP_MIN_HOLD_SLOTS` of the LP's last deposit.
 /// 2. Value the pool; pay out `shares * NAV / supply` at the NAV adverse to
 ///    the pool, rounded down (`engine::pool::withdraw_amount`).
 /// 3. Refuse if the payout exceeds the cash left after the profits the pool
@@ -58,7 +59,7 @@ pub fn handler<'info>(ctx: Context<'info, LpWithdraw<'info>>, shares: u64, min_a
     let mut lp = ctx.accounts.lp_position.load_mut()?;
     let now = Now::at(&ex, clock.unix_timestamp, clock.slot);
     let valuation = value_pool(&ex, &pool, ctx.remaining_accounts, &now)?;
-    let amount = withdraw_amount(&pool, &valuation, shares, lp.shares, min_amount_out)?;
+    let amount = withdraw_amount(&pool, &valuation, &lp, shares, clock.slot, min_amount_out)?;
     lp.shares -= shares;
     pool.shares -= shares;
     pool.balance -= amount;

@@ -71,8 +71,9 @@ pub struct Trade<'info> {
 /// 3. If the trade added risk: every other position's feed must allow value
 ///    to leave (`Action::Withdraw`) and initial health (dynamic ratios, each
 ///    position at the source most adverse to its holder) must be >= 0.
-/// 4. Settle realised PnL between the pool vault and the collateral vault;
-///    pay the insurance fund its share of the fee.
+/// 4. Move `pool_to_collateral` between the pool vault and the collateral
+///    vault (realised PnL, less what repays a deficit); pay the insurance
+///    fund its share of the fee.
 #[inline(never)] // a symbol of its own for the callgrind cost proxy
 pub fn handler<'info>(ctx: Context<'info, Trade<'info>>, params: TradeParams) -> Result<()> {
     let mut ex = ctx.accounts.exchange.load_mut()?;

@@ -40,10 +40,9 @@ pub struct Withdraw<'info> {
 
 /// 1. Refuse zero, paused, or more than the collateral.
 /// 2. Observe network stress; debit collateral; if positions remain, pass
-///    `require_withdrawable`: initial health >= 0 with feeds at most
-///    `Degraded`; refused with a feed `TooUncertain` or `TooVolatile`; with
-///    `Stale`/`Invalid` feeds, maintenance >= 0 at the last good price less
-///    the stale haircut.
+///    `require_withdrawable`: initial health >= 0, a `Stale` feed's position
+///    at its last good price moved 10 % against it; refused with a feed
+///    `TooUncertain`, `TooVolatile` or `Invalid`.
 /// 3. Transfer from the vault, signed by the vault authority; emit.
 #[inline(never)] // a symbol of its own for the callgrind cost proxy
 pub fn handler<'info>(ctx: Context<'info, Withdraw<'info>>, amount: u64) -> Result<()> {

@@ -20,8 +20,13 @@ pub struct Pool {
     pub version: u8,
     /// Padding.
     pub padding: [u8; 6],
+    /// Deficits of flagged accounts (their negative collateral), owed to
+    /// the pool: not in NAV, but in the minting NAV, since a repayment or
+    /// the insurance fund may bring it in at any time.
+    /// precision: QUOTE_PRECISION.
+    pub receivable: u64,
     /// Reserved for future fields.
-    pub reserved: [u8; 64],
+    pub reserved: [u8; 56],
 }
 
 const _: () = assert!(core::mem::size_of::<Pool>() == 88);
@@ -41,8 +46,11 @@ pub struct LpPosition {
     pub version: u8,
     /// Padding.
     pub padding: [u8; 6],
+    /// Slot of the last deposit: no share may be burned before
+    /// `LP_MIN_HOLD_SLOTS` after it.
+    pub last_deposit_slot: u64,
     /// Reserved for future fields.
-    pub reserved: [u8; 32],
+    pub reserved: [u8; 24],
 }
 
 const _: () = assert!(core::mem::size_of::<LpPosition>() == 80);
