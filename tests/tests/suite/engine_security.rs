@@ -216,7 +216,6 @@ fn gov_change() -> margin_engine::instructions::ParamChange {
 #[tokio::test]
 async fn row1_governance_and_guardian_instructions_need_their_signer() {
     let (mut tc, v) = venue(100 * ONE, 10_000 * USD).await;
-    let t = trader_with_position(&mut tc, &v, 100 * USD, 0).await;
     let unsigned = |mut i: solana_sdk::instruction::Instruction| {
         i.accounts[0].is_signer = false;
         i
