@@ -31,9 +31,13 @@ pub fn vault(admin: &Pubkey) -> (Pubkey, u8) {
 /// The proxy instruction that makes `admin`'s vault sign `inner`.
 pub fn forward(admin: Pubkey, inner: Instruction) -> Instruction {
     let (vault, _) = vault(&admin);
-    let mut accounts =
-        vec![AccountMeta::new_readonly(admin, true), AccountMeta::new(vault, false), AccountMeta::new_readonly(inner.program_id, false)];
-    accounts.extend(inner.accounts.into_iter().map(|m| AccountMeta { is_signer: m.is_signer && m.pubkey != vault, ..m }));
+    let mut accounts = vec![
+        AccountMeta::new_readonly(admin, true),
+        AccountMeta::new(vault, false),
+        AccountMeta::new_readonly(inner.program_id, false),
+    ];
+    accounts
+        .extend(inner.accounts.into_iter().map(|m| AccountMeta { is_signer: m.is_signer && m.pubkey != vault, ..m }));
     Instruction { program_id: ID, accounts, data: inner.data }
 }
 

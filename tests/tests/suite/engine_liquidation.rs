@@ -216,7 +216,12 @@ async fn governance_withdraws_insurance_only_down_to_the_floor() {
     .await;
     let fund = load::<Exchange>(&mut tc, &ix::exchange_address()).await.insurance_balance;
     let gov = v.gov.insecure_clone();
-    let w = |amount| ParamChange { target: EXCHANGE_TARGET, field: INSURANCE_WITHDRAWAL_FIELD, value: amount, key: a.token };
+    let w = |amount| ParamChange {
+        target: EXCHANGE_TARGET,
+        field: INSURANCE_WITHDRAWAL_FIELD,
+        value: amount,
+        key: a.token,
+    };
     let next = load::<Exchange>(&mut tc, &ix::exchange_address()).await.next_change_id;
     let queue = |signer: Pubkey, amount| ix::queue_change(signer, next, w(amount));
     let above_floor = fund - 60 * USD;

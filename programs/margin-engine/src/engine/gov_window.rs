@@ -19,7 +19,14 @@ use anchor_lang::prelude::*;
 /// rate-limit window (`window_slots` long, opened by the first change after
 /// the last one ended). Unstepped fields (keys, status, queued-only kinds)
 /// are not rate-limited.
-pub fn rate_limit(w: &mut FieldWindow, spec: &FieldSpec, old: u64, new: u64, slot: u64, window_slots: u64) -> Result<()> {
+pub fn rate_limit(
+    w: &mut FieldWindow,
+    spec: &FieldSpec,
+    old: u64,
+    new: u64,
+    slot: u64,
+    window_slots: u64,
+) -> Result<()> {
     if !spec.stepped {
         return Ok(());
     }

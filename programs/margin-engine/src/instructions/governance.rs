@@ -202,13 +202,10 @@ fn open_record<'a, 'info>(
         require!(r.target == target, EngineError::WrongChangeTarget);
         return Ok(r);
     }
-    let mut r = init_zero_copy::<GovRecord>(
-        payer,
-        info,
-        system,
-        &[GOV_RECORD_SEED, &target.to_le_bytes(), &[bump]],
-        || error!(EngineError::AlreadyInitialized),
-    )?;
+    let mut r =
+        init_zero_copy::<GovRecord>(payer, info, system, &[GOV_RECORD_SEED, &target.to_le_bytes(), &[bump]], || {
+            error!(EngineError::AlreadyInitialized)
+        })?;
     r.target = target;
     r.bump = bump;
     r.version = ACCOUNT_VERSION;
@@ -229,7 +226,8 @@ pub fn set_param_handler<'info>(ctx: Context<'info, SetParam<'info>>, change: Pa
     let mut ex = a.exchange.load_mut()?;
     let applied = apply(&mut ex, ctx.remaining_accounts, &change, &mut record, slot)?;
     require!(applied.tightening, EngineError::LooseningNeedsTimelock);
-    record.field_mut(change.field)?.newest_change = ex.next_change_id.checked_add(1).ok_or(EngineError::MathOverflow)?;
+    record.field_mut(change.field)?.newest_change =
+        ex.next_change_id.checked_add(1).ok_or(EngineError::MathOverflow)?;
     Ok(())
 }
 
