@@ -316,4 +316,21 @@ mod tests {
         assert!(within_step(100, 200) && within_step(100, 50) && within_step(0, 7));
         assert!(!within_step(100, 201) && !within_step(100, 49));
     }
+
+    #[test]
+    fn a_base_mmr_raise_keeps_the_effective_ratio_and_phases_in() {
+        // 500 -> 1,000 at 1x: 0.5x, so base * mult stays 500 bps.
+        assert_eq!(rescaled_phase_mult(10_000, 500, 1_000), 5_000);
+        // A stored 0 reads as 1x; rounding is down (never above the old ratio).
+        assert_eq!(rescaled_phase_mult(0, 500, 999), 5_005);
+        assert_eq!(rescaled_phase_mult(5_005, 999, 1_000), 4_999);
+        assert_eq!(rescaled_phase_mult(1, 1, 10_000), 1, "never 0");
+        let mut m: Market = bytemuck::Zeroable::zeroed();
+        m.phase_mult_bps = 20_000;
+        m.phase_updated_slot = 7;
+        let c = ParamChange { target: 0, field: MMR_FIELD, value: 1_000, key: Pubkey::default() };
+        let old = 500u64;
+        let mult = rescaled_phase_mult(m.phase_mult_bps, old, c.value);
+        assert_eq!(mult, 10_000, "a 2x dynamic multiplier on 500 is 1x on 1,000");
+    }
 }
