@@ -34,8 +34,19 @@ pub async fn sol_feed(
     price: i64,
     conf: u64,
 ) -> (crate::context::TestContext, Keypair, Pubkey, Vec<SourceFixture>) {
+    sol_feed_in(crate::context::ContextBuilder::new(), slot, t, price, conf).await
+}
+
+/// [`sol_feed`] in a bank started from `builder` (e.g. with extra programs).
+pub async fn sol_feed_in(
+    builder: crate::context::ContextBuilder,
+    slot: u64,
+    t: i64,
+    price: i64,
+    conf: u64,
+) -> (crate::context::TestContext, Keypair, Pubkey, Vec<SourceFixture>) {
     use oracle_adapter::sources::SourceKind;
-    let mut tc = crate::context::ContextBuilder::new().start().await;
+    let mut tc = builder.start().await;
     tc.set_clock(slot, t).await;
     let gov = init_adapter(&mut tc).await;
     let sources = vec![

@@ -112,7 +112,12 @@ impl Venue {
 /// A venue with the SOL feed at `price` (no conf), the exchange (cap 1M),
 /// market 0 and `pool_funds` of LP liquidity.
 pub async fn venue(price: i64, pool_funds: u64) -> (TestContext, Venue) {
-    let (mut tc, gov, feed, sources) = sol_feed(S0, T0, price, 0).await;
+    venue_in(crate::context::ContextBuilder::new(), price, pool_funds).await
+}
+
+/// [`venue`] in a bank started from `builder` (e.g. with the governance proxy).
+pub async fn venue_in(builder: crate::context::ContextBuilder, price: i64, pool_funds: u64) -> (TestContext, Venue) {
+    let (mut tc, gov, feed, sources) = crate::adapter::sol_feed_in(builder, S0, T0, price, 0).await;
     refresh(&mut tc, &feed, &sources).await.expect("refresh");
     let mint_authority = crate::context::keypair();
     let mint = create_mint(&mut tc, &mint_authority.pubkey(), 6).await;

@@ -71,6 +71,13 @@ impl ContextBuilder {
         ContextBuilder { program_test, index: AccountIndex::default() }
     }
 
+    /// Also register the test-only [`gov_proxy`](crate::gov_proxy) program
+    /// (a PDA signer standing in for a multisig vault).
+    pub fn gov_proxy(mut self) -> ContextBuilder {
+        self.program_test.add_program("gov_proxy", crate::gov_proxy::ID, processor!(crate::gov_proxy::process));
+        self
+    }
+
     /// Add an account at genesis.
     pub fn account(mut self, address: Pubkey, account: Account) -> ContextBuilder {
         self.program_test.add_account(address, account);

@@ -6,6 +6,8 @@
 //! - [`context`]: the bank with clock and slot control, and a
 //!   [`Backend`](ballast_client::backend::Backend) over it;
 //! - [`demo`]: a demonstration venue (feeds, mint, exchange, markets, pool);
+//! - [`gov_proxy`]: a test-only program signing as a PDA (a multisig vault
+//!   stand-in), registered on request;
 //! - [`native_events`]: Anchor events visible in native mode;
 //! - [`ledger`]: saving the accounts a bank holds to a file and starting a
 //!   bank from it again;
@@ -20,6 +22,7 @@
 
 pub mod context;
 pub mod demo;
+pub mod gov_proxy;
 pub mod ledger;
 pub mod native_events;
 pub mod setup;

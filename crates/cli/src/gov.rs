@@ -16,6 +16,7 @@ use ballast_client::venue::load_venue;
 use base64::Engine;
 use margin_engine::engine::governance::{
     apply_to_exchange, apply_to_market, spec, EXCHANGE_TARGET, GOVERNANCE_FIELD, GUARDIAN_FIELD,
+    INSURANCE_WITHDRAWAL_FIELD,
 };
 use margin_engine::instructions::ParamChange;
 use margin_engine::state::{Exchange, Market, PendingChange};
@@ -30,7 +31,13 @@ pub fn parse_change(target: u16, assignment: &str) -> Result<ParamChange> {
     let field = ballast_client::engine::field_code(target, name)?;
     let value = value.trim();
     let key_field = target == EXCHANGE_TARGET && (field == GUARDIAN_FIELD || field == GOVERNANCE_FIELD);
-    let (value, key) = if key_field {
+    let withdrawal = target == EXCHANGE_TARGET && field == INSURANCE_WITHDRAWAL_FIELD;
+    let (value, key) = if withdrawal {
+        let (amount, dest) =
+            value.split_once(':').context("insurance_withdrawal is AMOUNT:DESTINATION_TOKEN_ACCOUNT")?;
+        let amount = amount.trim().parse::<u64>().map_err(|_| anyhow!("`{amount}` is not a non-negative integer"))?;
+        (amount, dest.trim().parse::<Pubkey>().map_err(|_| anyhow!("`{dest}` is not a public key"))?)
+    } else if key_field {
         (0, value.parse::<Pubkey>().map_err(|_| anyhow!("`{value}` is not a public key"))?)
     } else if name.trim() == "status" {
         let v = match value {
@@ -70,7 +77,9 @@ fn error_name(e: &anchor_lang::error::Error) -> String {
 }
 
 /// Preview `changes` in order against `exchange` and `markets` (each change
-/// sees the ones before it, as in one transaction).
+/// sees the ones before it, as in one transaction). The per-window rate
+/// limit (`GovRecord`) is not previewed: the program refuses a change past
+/// it with `RateLimited`.
 pub fn preview(mut exchange: Exchange, markets: &mut [Market], changes: &[ParamChange]) -> Result<Vec<Preview>> {
     let mut out = Vec::with_capacity(changes.len());
     for c in changes {
@@ -79,7 +88,7 @@ pub fn preview(mut exchange: Exchange, markets: &mut [Market], changes: &[ParamC
             ("exchange".to_string(), apply_to_exchange(&mut exchange, c))
         } else {
             let m = markets.get_mut(c.target as usize).with_context(|| format!("no market {}", c.target))?;
-            (format!("market {}", c.target), apply_to_market(m, c))
+            (format!("market {}", c.target), apply_to_market(m, c, 0))
         };
         let (current, proposed, tightening, refused) = match result {
             Ok(a) if a.old_key != a.new_key => (a.old_key.to_string(), a.new_key.to_string(), a.tightening, None),

@@ -8,6 +8,7 @@ use anchor_lang::prelude::Pubkey;
 use anyhow::{bail, Context, Result};
 use ballast_client::backend::Backend;
 use ballast_client::engine as ix;
+use margin_engine::constants::CHANGE_GRACE_SLOTS;
 use margin_engine::engine::governance::EXCHANGE_TARGET;
 use margin_engine::instructions::ParamChange;
 use serde_json::json;
@@ -44,6 +45,22 @@ pub enum GovCommand {
     ///
     /// Example: ballast gov cancel 3 -k gov.json
     Cancel {
+        /// Change id.
+        id: u64,
+    },
+    /// Close an expired or superseded queued change, returning its rent
+    /// (anyone signs).
+    ///
+    /// Example: ballast gov close 3 -k any.json
+    Close {
+        /// Change id.
+        id: u64,
+    },
+    /// Execute a queued insurance withdrawal after its timelock (anyone
+    /// signs). Queue it with `ballast gov queue insurance_withdrawal=AMOUNT:DEST`.
+    ///
+    /// Example: ballast gov withdraw-insurance 4 -k any.json
+    WithdrawInsurance {
         /// Change id.
         id: u64,
     },
@@ -125,7 +142,8 @@ pub async fn run<B: Backend>(s: &Session<'_, B>, cmd: &GovCommand) -> Result<()>
                 "markets": markets.iter().map(|m| json!({"index": m.index, "symbol": m.symbol_str(), "status": m.status,
                     "oi_cap": m.oi_cap, "breaker_until_slot": m.breaker_until_slot})).collect::<Vec<_>>(),
                 "queued": queued.iter().map(|p| json!({"id": p.id, "target": p.target, "field": p.field,
-                    "value": p.value, "eta_slot": p.eta_slot, "ready": slot >= p.eta_slot})).collect::<Vec<_>>(),
+                    "value": p.value, "eta_slot": p.eta_slot, "ready": slot >= p.eta_slot,
+                    "expires_slot": p.eta_slot.saturating_add(CHANGE_GRACE_SLOTS)})).collect::<Vec<_>>(),
                 "slot": slot,
             });
             if output == Output::Json {
@@ -136,7 +154,9 @@ pub async fn run<B: Backend>(s: &Session<'_, B>, cmd: &GovCommand) -> Result<()>
                     ex.governance, ex.guardian, ex.timelock_slots
                 ));
                 for p in &queued {
-                    let state = if slot >= p.eta_slot {
+                    let state = if slot > p.eta_slot.saturating_add(CHANGE_GRACE_SLOTS) {
+                        "expired: close it".to_string()
+                    } else if slot >= p.eta_slot {
                         "ready".to_string()
                     } else {
                         format!("{} slots left", p.eta_slot - slot)
@@ -167,17 +187,24 @@ pub async fn run<B: Backend>(s: &Session<'_, B>, cmd: &GovCommand) -> Result<()>
             let ixs = instructions(signer.pubkey(), &changes, queue.then_some(ex.next_change_id));
             s.send("governance change", &ixs).await?;
         }
-        GovCommand::Apply { id } | GovCommand::Cancel { id } => {
+        GovCommand::Apply { id }
+        | GovCommand::Cancel { id }
+        | GovCommand::Close { id }
+        | GovCommand::WithdrawInsurance { id } => {
             let signer = s.signer()?;
             let acc = backend
                 .get_account(&ix::change_address(*id))
                 .await?
                 .with_context(|| format!("no queued change {id}"))?;
             let p: margin_engine::state::PendingChange = ballast_client::decode::zero_copy(&acc.data)?;
-            let i = if matches!(cmd, GovCommand::Apply { .. }) {
-                ix::apply_change(*id, p.target, p.payer)
-            } else {
-                ix::cancel_change(signer.pubkey(), *id, p.payer)
+            let i = match cmd {
+                GovCommand::Apply { .. } => ix::apply_change(*id, p.target, p.payer),
+                GovCommand::Close { .. } => ix::close_change(*id, p.target, p.payer),
+                GovCommand::WithdrawInsurance { .. } => {
+                    let keys = ballast_client::venue::load_venue(backend).await?.keys();
+                    ix::withdraw_insurance(*id, p.key, p.payer, &keys)
+                }
+                _ => ix::cancel_change(signer.pubkey(), *id, p.payer),
             };
             s.send("governance change", &[i]).await?;
         }

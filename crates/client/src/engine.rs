@@ -332,10 +332,22 @@ pub fn field_code(target: u16, name: &str) -> anyhow::Result<u8> {
     Ok(code as u8)
 }
 
-/// `set_param(change)` by governance (tightening changes only).
+/// The PDA of the governance record of `target` (a market index, or
+/// `EXCHANGE_TARGET`).
+pub fn gov_record_address(target: u16) -> Pubkey {
+    pda(&[margin_engine::constants::GOV_RECORD_SEED, &target.to_le_bytes()])
+}
+
+/// `set_param(change)` by governance (tightening changes only; governance
+/// pays the target's record the first time).
 pub fn set_param(governance: Pubkey, change: ParamChange) -> Instruction {
-    let mut metas =
-        margin_engine::accounts::SetParam { governance, exchange: exchange_address() }.to_account_metas(None);
+    let accounts = margin_engine::accounts::SetParam {
+        governance,
+        exchange: exchange_address(),
+        record: gov_record_address(change.target),
+        system_program: system_program::ID,
+    };
+    let mut metas = accounts.to_account_metas(None);
     change_target(&mut metas, change.target);
     ix(metas, margin_engine::instruction::SetParam { change }.data())
 }
@@ -347,6 +359,7 @@ pub fn queue_change(governance: Pubkey, id: u64, change: ParamChange) -> Instruc
         governance,
         exchange: exchange_address(),
         change: change_address(id),
+        record: gov_record_address(change.target),
         system_program: system_program::ID,
     };
     let mut metas = accounts.to_account_metas(None);
@@ -356,8 +369,12 @@ pub fn queue_change(governance: Pubkey, id: u64, change: ParamChange) -> Instruc
 
 /// `apply_change` of change `id` on `target`, refunding its rent to `payer`.
 pub fn apply_change(id: u64, target: u16, payer: Pubkey) -> Instruction {
-    let accounts =
-        margin_engine::accounts::ApplyChange { exchange: exchange_address(), change: change_address(id), payer };
+    let accounts = margin_engine::accounts::ApplyChange {
+        exchange: exchange_address(),
+        change: change_address(id),
+        payer,
+        record: gov_record_address(target),
+    };
     let mut metas = accounts.to_account_metas(None);
     change_target(&mut metas, target);
     ix(metas, margin_engine::instruction::ApplyChange {}.data())
@@ -374,12 +391,22 @@ pub fn cancel_change(governance: Pubkey, id: u64, payer: Pubkey) -> Instruction 
     ix(accounts.to_account_metas(None), margin_engine::instruction::CancelChange {}.data())
 }
 
-/// `emergency_settle(price)` of market `index` by governance.
-pub fn emergency_settle(governance: Pubkey, index: u16, price: i64) -> Instruction {
+/// `close_change` of expired or superseded change `id` on `target`
+/// (anyone), refunding its rent to `payer`.
+pub fn close_change(id: u64, target: u16, payer: Pubkey) -> Instruction {
+    let accounts =
+        margin_engine::accounts::CloseChange { change: change_address(id), payer, record: gov_record_address(target) };
+    ix(accounts.to_account_metas(None), margin_engine::instruction::CloseChange {}.data())
+}
+
+/// `emergency_settle(price)` of market `index` (whose feed is `feed`) by
+/// governance; the price must be within the market's band of the EMA.
+pub fn emergency_settle(governance: Pubkey, index: u16, feed: Pubkey, price: i64) -> Instruction {
     let accounts = margin_engine::accounts::EmergencySettle {
         governance,
         exchange: exchange_address(),
         market: market_address(index),
+        feed,
     };
     ix(accounts.to_account_metas(None), margin_engine::instruction::EmergencySettle { price }.data())
 }
@@ -435,18 +462,21 @@ pub fn set_pause(governance: Pubkey, bits: u32, markets: &[Pubkey]) -> Instructi
     ix(metas, margin_engine::instruction::SetPause { bits }.data())
 }
 
-/// `withdraw_insurance(amount)` by governance to `destination`.
-pub fn withdraw_insurance(governance: Pubkey, destination: Pubkey, keys: &ExchangeKeys, amount: u64) -> Instruction {
+/// `withdraw_insurance` executing queued withdrawal `id` (anyone) to its
+/// `destination`, refunding the change's rent to `payer`.
+pub fn withdraw_insurance(id: u64, destination: Pubkey, payer: Pubkey, keys: &ExchangeKeys) -> Instruction {
     let accounts = margin_engine::accounts::WithdrawInsurance {
-        governance,
         exchange: exchange_address(),
+        change: change_address(id),
+        payer,
+        record: gov_record_address(margin_engine::engine::governance::EXCHANGE_TARGET),
         insurance_vault: keys.insurance_vault,
         destination,
         vault_authority: vault_authority(),
         collateral_mint: keys.collateral_mint,
         token_program: anchor_spl::token::ID,
     };
-    ix(accounts.to_account_metas(None), margin_engine::instruction::WithdrawInsurance { amount }.data())
+    ix(accounts.to_account_metas(None), margin_engine::instruction::WithdrawInsurance {}.data())
 }
 
 /// `resolve_bankruptcy` of `margin_account`.

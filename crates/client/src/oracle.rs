@@ -97,6 +97,17 @@ pub fn apply_feed_update(id: u64, feed: Pubkey, payer: Pubkey) -> Instruction {
     }
 }
 
+/// `close_feed_update` of expired or superseded update `id` on `feed`
+/// (anyone), rent back to `payer`.
+pub fn close_feed_update(id: u64, feed: Pubkey, payer: Pubkey) -> Instruction {
+    Instruction {
+        program_id: oracle_adapter::ID,
+        accounts: oracle_adapter::accounts::CloseFeedUpdate { pending: update_address(id), feed, payer }
+            .to_account_metas(None),
+        data: oracle_adapter::instruction::CloseFeedUpdate {}.data(),
+    }
+}
+
 /// `cancel_feed_update` of update `id`, rent back to `payer`.
 pub fn cancel_feed_update(authority: Pubkey, id: u64, payer: Pubkey) -> Instruction {
     Instruction {

@@ -19,6 +19,11 @@
 //! effective multiplier (bps of base MMR) that rises toward the target by at
 //! most `step_bps_per_slot` per elapsed slot, and falls (by the same step)
 //! only once `cooldown_slots` have passed since it last rose.
+//!
+//! The multiplier is at least 1x, except just after governance raised the
+//! base ratio: the engine then rescales it (below 1x) so `base * mult` is
+//! unchanged, and the raise phases in at the same step. A stored 0 reads
+//! as 1x.
 
 use crate::math::{isqrt, MathError, SafeMath};
 use crate::precision::{BPS_DENOMINATOR, QUOTE_PRECISION};
@@ -94,12 +99,17 @@ pub fn market_mmr_bps(p: &DynamicParams, i: &MarginInputs) -> Result<u32, MathEr
 }
 
 /// Add the size premium of a position with `notional` (QUOTE_PRECISION) to a
-/// market-wide ratio, clamped to `[base_mmr, max_mmr]`. The premium applies
-/// at once: only the trader's own trades change it.
+/// market-wide ratio, clamped to `[min(market_mmr, base_mmr), max_mmr]` (a
+/// phased ratio below base, while a governance raise phases in, stays below
+/// base). The premium applies at once: only the trader's own trades change it.
 pub fn with_size_bps(p: &DynamicParams, market_mmr_bps: u32, notional: u64) -> Result<u32, MathError> {
     let dollars = (notional / QUOTE_PRECISION as u64) as u128;
     let size = (p.size_factor_bps as u128).safe_mul(isqrt(dollars))?.div_ceil(100);
-    Ok(clamp_mmr(p, (market_mmr_bps as u128).safe_add(size)?))
+    let sum = (market_mmr_bps as u128).safe_add(size)?;
+    if market_mmr_bps < p.base_mmr_bps {
+        return Ok(sum.min(p.max_mmr_bps.max(p.base_mmr_bps) as u128) as u32);
+    }
+    Ok(clamp_mmr(p, sum))
 }
 
 fn clamp_mmr(p: &DynamicParams, mmr: u128) -> u32 {
@@ -234,7 +244,7 @@ pub fn phase_toward(s: &PhaseState, target_mult_bps: u32, slot: u64, p: &PhasePa
     let elapsed = slot.saturating_sub(s.updated_slot);
     let budget = (p.step_bps_per_slot as u64).saturating_mul(elapsed).min(u32::MAX as u64) as u32;
     let target = target_mult_bps.max(MULT_ONE);
-    let current = s.mult_bps.max(MULT_ONE);
+    let current = stored_mult(s.mult_bps);
     let (mult, last_rise) = if target > current {
         let reach = target.min(s.target_mult_bps.max(MULT_ONE));
         let mult = current.saturating_add(budget).min(reach).max(current);
@@ -250,11 +260,22 @@ pub fn phase_toward(s: &PhaseState, target_mult_bps: u32, slot: u64, p: &PhasePa
     PhaseState { mult_bps: mult, updated_slot: slot.max(s.updated_slot), last_rise_slot: last_rise, target_mult_bps: target }
 }
 
-/// Effective maintenance ratio: `base_mmr * mult`, rounded up, clamped to
-/// `[base_mmr, max_mmr]`.
+/// A stored multiplier: 0 (never set) reads as 1x; anything else as is
+/// (below 1x only while a governance raise of the base phases in).
+pub fn stored_mult(mult_bps: u32) -> u32 {
+    if mult_bps == 0 {
+        MULT_ONE
+    } else {
+        mult_bps
+    }
+}
+
+/// Effective maintenance ratio: `base_mmr * mult`, rounded up, at most
+/// `max_mmr` (or base, if higher). At least base_mmr unless the multiplier
+/// is below 1x (a governance raise phasing in).
 pub fn phased_mmr_bps(p: &DynamicParams, mult_bps: u32) -> u32 {
-    let m = (p.base_mmr_bps as u64 * mult_bps.max(MULT_ONE) as u64).div_ceil(MULT_ONE as u64);
-    m.clamp(p.base_mmr_bps as u64, p.max_mmr_bps.max(p.base_mmr_bps) as u64) as u32
+    let m = (p.base_mmr_bps as u64 * stored_mult(mult_bps) as u64).div_ceil(MULT_ONE as u64);
+    m.min(p.max_mmr_bps.max(p.base_mmr_bps) as u64) as u32
 }
 
 /// The multiplier (bps of base MMR) that a target MMR corresponds to, rounded up.

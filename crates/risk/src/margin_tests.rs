@@ -107,7 +107,19 @@ proptest! {
         let target = market_mmr_bps(&P, &i).unwrap();
         let r = position_ratios(&P, target, phased, i.notional).unwrap();
         prop_assert!(r.imr_bps >= r.mmr_bps);
-        prop_assert!(r.mmr_bps >= P.base_mmr_bps && r.mmr_bps <= P.max_mmr_bps);
+        prop_assert!(r.mmr_bps >= P.base_mmr_bps.min(phased) && r.mmr_bps <= P.max_mmr_bps);
+        if phased >= P.base_mmr_bps { prop_assert!(r.mmr_bps >= P.base_mmr_bps); }
+    }
+
+    #[test]
+    fn a_multiplier_below_one_phases_a_base_raise_in_at_the_step(
+        mult in 1u32..10_000, elapsed in 0u64..1_000, step in 0u32..1_000,
+    ) {
+        let s = PhaseState { mult_bps: mult, updated_slot: 100, last_rise_slot: 0, target_mult_bps: MULT_ONE };
+        let n = phase_toward(&s, MULT_ONE, 100 + elapsed, &PhaseParams { step_bps_per_slot: step, cooldown_slots: 0 });
+        prop_assert_eq!(n.mult_bps as u64, (mult as u64 + step as u64 * elapsed).min(MULT_ONE as u64));
+        let doubled = DynamicParams { base_mmr_bps: 2 * P.base_mmr_bps, ..P };
+        prop_assert!(phased_mmr_bps(&doubled, mult) <= phased_mmr_bps(&doubled, MULT_ONE));
     }
 
     #[test]

@@ -14,6 +14,12 @@ pub const MARGIN_SEED: &[u8] = b"margin";
 pub const LP_SEED: &[u8] = b"lp";
 /// Seed prefix of a `PendingChange` PDA: `[CHANGE_SEED, id as u64 le]`.
 pub const CHANGE_SEED: &[u8] = b"change";
+/// Seed prefix of a `GovRecord` PDA: `[GOV_RECORD_SEED, target as u16 le]`.
+pub const GOV_RECORD_SEED: &[u8] = b"gov-record";
+/// Slots after its eta during which a queued change may be applied: about
+/// three days at 400 ms a slot. Later it is expired, refused, and anyone
+/// may close it (`close_change`) to return its rent.
+pub const CHANGE_GRACE_SLOTS: u64 = 648_000;
 
 /// Layout version of every margin-engine account.
 pub const ACCOUNT_VERSION: u8 = 1;

@@ -151,6 +151,28 @@ pub enum EngineError {
     /// settle_position on a market that is not settled.
     #[msg("market is not settled")]
     MarketNotSettled,
+    /// Within one timelock window a field may move at most a factor of 2
+    /// from its value when the window opened, however many changes.
+    #[msg("rate limit: within one timelock window a parameter may move at most a factor of 2 from its value at the window's start")]
+    RateLimited,
+    /// The change's grace period after its eta has passed.
+    #[msg("the queued change expired (more than CHANGE_GRACE_SLOTS after its eta): close it with close_change and queue it again")]
+    ChangeExpired,
+    /// A newer change of the same field was queued or set since.
+    #[msg("a newer change of the same target and field was queued or set since: this one can only be closed")]
+    ChangeSuperseded,
+    /// `close_change` of a change that may still be applied.
+    #[msg("the change is neither expired nor superseded: apply it, or have governance cancel it")]
+    ChangeStillLive,
+    /// The queued change is of a kind another instruction executes.
+    #[msg("wrong kind of queued change: an insurance withdrawal runs through withdraw_insurance, every other change through apply_change")]
+    WrongChangeKind,
+    /// The destination is not the one the queued withdrawal names.
+    #[msg("destination is not the token account named by the queued insurance withdrawal")]
+    WrongDestination,
+    /// An instant settlement price outside the market's band around the EMA.
+    #[msg("emergency_settle price is outside the market's band_bps around the feed's EMA: queue it (settlement_price field) behind the timelock")]
+    SettlementOutsideBand,
     /// The first deposit into a pool without shares must exceed the shares
     /// it locks.
     #[msg("the first LP deposit must be more than 1 USDC: 1 USDC of shares is locked forever")]

@@ -283,6 +283,15 @@ pub struct ChangeCancelled {
     pub id: u64,
 }
 
+/// A queued change was closed unapplied: expired or superseded.
+#[event]
+pub struct ChangeClosed {
+    /// Its id.
+    pub id: u64,
+    /// True when expired; false when superseded by a newer change.
+    pub expired: bool,
+}
+
 /// The guardian paused operations.
 #[event]
 pub struct GuardianPaused {

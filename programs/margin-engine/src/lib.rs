@@ -97,7 +97,8 @@ pub mod margin_engine {
         instructions::governance::queue_handler(ctx, change)
     }
 
-    /// Anyone: apply a queued change after its timelock.
+    /// Anyone: apply a queued change after its timelock, within its grace
+    /// period, if no newer change of its field was queued or set since.
     pub fn apply_change<'info>(ctx: Context<'info, ApplyChange<'info>>) -> Result<()> {
         instructions::governance::apply_handler(ctx)
     }
@@ -107,7 +108,14 @@ pub mod margin_engine {
         instructions::governance::cancel_handler(ctx)
     }
 
-    /// Governance: stop a market at `price`; its positions then settle at it.
+    /// Anyone: close an expired or superseded queued change (rent to its payer).
+    pub fn close_change(ctx: Context<CloseChange>) -> Result<()> {
+        instructions::governance::close_handler(ctx)
+    }
+
+    /// Governance: stop a market at `price` (within the market's band of the
+    /// feed's EMA; farther, queue a `settlement_price` change); its positions
+    /// then settle at it.
     pub fn emergency_settle(ctx: Context<EmergencySettle>, price: i64) -> Result<()> {
         instructions::settlement::emergency_handler(ctx, price)
     }
@@ -140,10 +148,10 @@ pub mod margin_engine {
         instructions::set_pause::handler(ctx, bits)
     }
 
-    /// Governance: withdraw `amount` from the insurance fund, never below
-    /// its floor.
-    pub fn withdraw_insurance(ctx: Context<WithdrawInsurance>, amount: u64) -> Result<()> {
-        instructions::withdraw_insurance::handler(ctx, amount)
+    /// Anyone: execute a queued insurance withdrawal (queued by governance
+    /// with `queue_change`) after its timelock, never below the floor.
+    pub fn withdraw_insurance(ctx: Context<WithdrawInsurance>) -> Result<()> {
+        instructions::withdraw_insurance::handler(ctx)
     }
 
     /// Keeper: observe the price-band breakers of the `(market, feed)` pairs

@@ -16,6 +16,10 @@ pub const PRICE_FEED_VERSION: u8 = 2;
 pub const CONFIG_VERSION: u8 = 1;
 /// Seed prefix of a [`crate::state::PendingFeedUpdate`] PDA: `[UPDATE_SEED, id le]`.
 pub const UPDATE_SEED: &[u8] = b"feed-update";
+/// Slots after its eta during which a queued feed update may be applied
+/// (about three days at 400 ms a slot); later it is expired and anyone may
+/// close it (`close_feed_update`) to return its rent.
+pub const UPDATE_GRACE_SLOTS: u64 = 648_000;
 /// Bounds of the adapter's governance timelock, slots.
 pub const TIMELOCK_BOUNDS: (u64, u64) = (1, 10_000_000);
 

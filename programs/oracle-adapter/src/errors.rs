@@ -68,6 +68,15 @@ pub enum AdapterError {
     /// ledger from before the sources' range was stored): recreate it.
     #[msg("price feed layout version is not the one this program reads; recreate the feed")]
     FeedVersionUnsupported,
+    /// The queued update's grace period after its eta has passed.
+    #[msg("the queued feed update expired (more than UPDATE_GRACE_SLOTS after its eta): close it with close_feed_update and queue it again")]
+    UpdateExpired,
+    /// A newer update of the same feed was queued or applied at once since.
+    #[msg("a newer update of the same feed was queued or made since: this one can only be closed")]
+    UpdateSuperseded,
+    /// `close_feed_update` of an update that may still be applied.
+    #[msg("the feed update is neither expired nor superseded: apply it, or have governance cancel it")]
+    UpdateStillLive,
 }
 
 impl From<ballast_risk::MathError> for AdapterError {

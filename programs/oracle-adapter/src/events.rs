@@ -41,6 +41,15 @@ pub struct FeedUpdateCancelled {
     pub id: u64,
 }
 
+/// A queued feed update was closed unapplied: expired or superseded.
+#[event]
+pub struct FeedUpdateClosed {
+    /// Its id.
+    pub id: u64,
+    /// True when expired; false when superseded.
+    pub expired: bool,
+}
+
 /// A feed's sources and/or guard rails changed: old -> new.
 #[event]
 pub struct FeedUpdated {

@@ -51,9 +51,16 @@ pub mod oracle_adapter {
         instructions::update_feed::queue_handler(ctx, params)
     }
 
-    /// Anyone: apply a queued feed update after its timelock.
+    /// Anyone: apply a queued feed update after its timelock, within its
+    /// grace period, if no newer update of the feed was queued or made since.
     pub fn apply_feed_update(ctx: Context<ApplyFeedUpdate>) -> Result<()> {
         instructions::update_feed::apply_handler(ctx)
+    }
+
+    /// Anyone: close an expired or superseded queued feed update (rent to
+    /// its payer).
+    pub fn close_feed_update(ctx: Context<CloseFeedUpdate>) -> Result<()> {
+        instructions::update_feed::close_handler(ctx)
     }
 
     /// Governance: cancel a queued feed update.

@@ -133,6 +133,7 @@ async fn row29_a_deposit_repays_a_deficit_to_the_pool_and_unflags_the_account_ex
     liquidate_until_closed(&mut tc, &v, &k, &t, (0, v.feed), &[]).await;
     let deficit = account(&mut tc, &t).await.collateral.unsigned_abs();
     assert!(deficit > 50 * USD, "{deficit}");
+    assert_eq!(load::<Pool>(&mut tc, &ix::pool_address()).await.receivable, deficit, "owed to the pool");
     ballast_tests::venue::mint_to(&mut tc, &v.keys.collateral_mint, &v.mint_authority, &t.token, deficit).await;
     let owner = t.key.pubkey();
     let pool_before: Pool = load(&mut tc, &ix::pool_address()).await;
@@ -144,7 +145,7 @@ async fn row29_a_deposit_repays_a_deficit_to_the_pool_and_unflags_the_account_ex
     let acc = account(&mut tc, &t).await;
     assert_eq!((acc.collateral, acc.is_bankrupt()), (-1, true));
     let pool: Pool = load(&mut tc, &ix::pool_address()).await;
-    assert_eq!(pool.balance, pool_before.balance + deficit - 1);
+    assert_eq!((pool.balance, pool.receivable), (pool_before.balance + deficit - 1, 1));
     assert_eq!(balance(&mut tc, &v.keys.collateral_vault).await, vault_before);
     // The last unit clears it: collateral 0, unflagged, nothing to resolve.
     tc.process(&[d(1)], &[&t.key]).await.expect("the last unit");
@@ -212,6 +213,10 @@ async fn row30_the_valid_leg_is_liquidated_while_a_dust_leg_is_stale_and_the_sta
     let (mut tc, mut v) = venue(100 * ONE, 1_000_000 * USD).await;
     let (t, eth, _) = nine_x_with_a_stale_dust_leg(&mut tc, &mut v).await;
     let k = trader(&mut tc, &v, 0).await;
+    // At 100 the account is healthy: the stale leg, valued at its last
+    // price, does not make it liquidatable.
+    let sol = ix::liquidate(k.key.pubkey(), k.token, t.margin, &v.keys, 0, v.feed, &[eth]);
+    assert_error(&mut tc, &[sol], &[&k.key], EngineError::NotLiquidatable.into(), &[t.margin]).await;
     // SOL falls 7 %: at 9x the account is below maintenance.
     v.set_price(&mut tc, 93 * ONE, 0, T0 + 101, S0 + 251).await;
     let stale_leg = ix::liquidate(k.key.pubkey(), k.token, t.margin, &v.keys, 1, eth.1, &[(v.market, v.feed)]);
@@ -265,4 +270,19 @@ async fn row33_a_stress_jump_on_a_market_idle_for_500_slots_phases_in_and_spares
     tc.process(&[liq()], &[&k.key]).await.expect("liquidated once maintenance has phased in");
     let m: Market = load(&mut tc, &v.market).await;
     assert_eq!(m.phase_mult_bps, 15_000);
+}
+
+#[tokio::test]
+async fn row30_an_invalid_dust_leg_does_not_block_liquidating_the_valid_leg() {
+    let (mut tc, mut v) = venue(100 * ONE, 1_000_000 * USD).await;
+    let (t, eth, _) = nine_x_with_a_stale_dust_leg(&mut tc, &mut v).await;
+    let k = trader(&mut tc, &v, 0).await;
+    // Past ten max ages ETH has no usable price; SOL falls 7 %.
+    v.set_price(&mut tc, 93 * ONE, 0, T0 + 1_000, S0 + 2_500).await;
+    let feed: oracle_adapter::state::PriceFeed = load(&mut tc, &eth.1).await;
+    assert_eq!(oracle_adapter::reader::effective_validity(&feed, T0 + 1_000), ballast_risk::oracle::Validity::Invalid);
+    let l = ix::liquidate(k.key.pubkey(), k.token, t.margin, &v.keys, 0, v.feed, &[eth]);
+    let logs = tc.process_logged(&[l], &[&k.key]).await.expect("the valid leg is liquidated");
+    let ev: margin_engine::events::Liquidated = ballast_tests::adapter::find_event(&logs).expect("Liquidated");
+    assert!(ev.health_before < 0 && ev.health_after > ev.health_before && ev.market == 0);
 }

@@ -88,7 +88,8 @@ async fn deposit_trade_price_move_partial_close_withdraw() {
 #[tokio::test]
 async fn lp_deposit_and_withdraw_at_nav() {
     let (mut tc, mut v) = venue(100 * ONE, 10_000 * USD).await;
-    let (lp, lp_token) = (&v.lp.0, v.lp.1);
+    let (lp, lp_token) = (v.lp.0.insecure_clone(), v.lp.1);
+    let lp = &lp;
     let locked = ballast_risk::lp::LOCKED_SHARES;
     assert_eq!(ballast_tests::venue::lp_shares(&mut tc, &lp.pubkey()).await, 10_000 * USD - locked, "1:1 less the lock");
     v.hold_until(&mut tc, S0 + margin_engine::constants::LP_MIN_HOLD_SLOTS).await;

@@ -116,15 +116,16 @@ async fn tightening_applies_at_once_and_loosening_waits_for_the_timelock() {
 
 #[tokio::test]
 async fn every_change_is_checked_for_bounds_step_and_cross_field_rules() {
-    let (mut tc, v) = venue(100 * ONE, 100_000 * USD).await;
-    let g = &v.gov;
+    let (mut tc, mut v) = venue(100 * ONE, 100_000 * USD).await;
+    let gov = v.gov.insecure_clone();
+    let g = &gov;
     let set = |c| ix::set_param(g.pubkey(), c);
     let cases: [(ParamChange, EngineError); 6] = [
         (market(0, IMR, 2_001), EngineError::StepTooLarge),
         (market(0, MMR, 1_000), EngineError::ParamOutOfBounds), // MMR must stay below IMR (1,000)
         (market(0, IMR, 10_001), EngineError::StepTooLarge),
-        (market(0, 26, 1), EngineError::UnknownField),
-        (exchange(14, 1), EngineError::UnknownField),
+        (market(0, 27, 1), EngineError::UnknownField),
+        (exchange(15, 1), EngineError::UnknownField),
         (exchange(TIMELOCK, 10_000_001), EngineError::StepTooLarge),
     ];
     for (c, err) in cases {
@@ -135,15 +136,18 @@ async fn every_change_is_checked_for_bounds_step_and_cross_field_rules() {
     let id = next_id(&mut tc).await;
     let q = ix::queue_change(g.pubkey(), id, market(0, IMR, 1_500));
     assert_error(&mut tc, &[q], &[g], EngineError::ParamOutOfBounds.into(), &[ix::change_address(id)]).await;
-    // The band tightens step by step down to its floor of 50 bps.
+    // The band tightens step by step down to its floor of 50 bps, one
+    // factor of 2 per timelock window.
     for band in [1_000, 500, 250, 125, 63, 50] {
         tc.process(&[set(market(0, BAND, band))], &[g]).await.unwrap();
+        let slot = tc.clock().await.slot;
+        v.hold_until(&mut tc, slot + 50).await;
     }
     assert_error(&mut tc, &[set(market(0, BAND, 49))], &[g], EngineError::ParamOutOfBounds.into(), &[]).await;
     // Wrong target accounts and signers.
     // A change to market 1 passing market 0's account.
     let mut wrong = set(market(1, MMR, 600));
-    wrong.accounts[2].pubkey = v.market;
+    wrong.accounts[4].pubkey = v.market;
     assert_error(&mut tc, &[wrong], &[g], EngineError::WrongChangeTarget.into(), &[]).await;
     let mut extra = set(exchange(TIMELOCK, 60));
     extra.accounts.push(solana_sdk::instruction::AccountMeta::new(v.market, false));

@@ -93,7 +93,13 @@ async fn no_guardian_action_can_loosen_anything() {
     let unauthorized = EngineError::Unauthorized.into();
     // Governance's instructions refuse the guardian.
     assert_error(&mut tc, &[ix::set_pause(g.pubkey(), 0, &[])], &[g], unauthorized, &[]).await;
-    let w = ix::withdraw_insurance(g.pubkey(), t.token, &v.keys, 1);
+    let w = margin_engine::instructions::ParamChange {
+        target: margin_engine::engine::governance::EXCHANGE_TARGET,
+        field: margin_engine::engine::governance::INSURANCE_WITHDRAWAL_FIELD,
+        value: 1,
+        key: t.token,
+    };
+    let w = ix::queue_change(g.pubkey(), 0, w);
     assert_error(&mut tc, &[w], &[g], unauthorized, &[]).await;
     // And the guardian's refuse anyone else.
     let not_guardian = ix::guardian_pause(t.key.pubkey(), pause::TRADE, 10);

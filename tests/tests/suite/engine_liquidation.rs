@@ -12,6 +12,7 @@ use ballast_tests::venue::{venue, Trader, Venue, BASE, S0, T0, USD};
 use margin_engine::errors::EngineError;
 use margin_engine::events::{Liquidated, ThrottleEngaged, WaterfallStep};
 use margin_engine::state::{Exchange, MarginAccount, Market};
+use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::Signer;
 
 /// A keeper with a token account for rewards.
@@ -204,7 +205,9 @@ async fn a_stale_price_blocks_liquidation() {
 
 #[tokio::test]
 async fn governance_withdraws_insurance_only_down_to_the_floor() {
-    let (mut tc, v) = venue(100 * ONE, 100_000 * USD).await;
+    use margin_engine::engine::governance::{EXCHANGE_TARGET, INSURANCE_WITHDRAWAL_FIELD};
+    use margin_engine::instructions::ParamChange;
+    let (mut tc, mut v) = venue(100 * ONE, 100_000 * USD).await;
     let a = levered(&mut tc, &v).await; // its trading fee funds the insurance share
     mint_to(&mut tc, &v.keys.collateral_mint, &v.mint_authority, &v.keys.insurance_vault, 100 * USD).await;
     patch::<Exchange>(&mut tc, &ix::exchange_address(), |e| {
@@ -213,30 +216,44 @@ async fn governance_withdraws_insurance_only_down_to_the_floor() {
     })
     .await;
     let fund = load::<Exchange>(&mut tc, &ix::exchange_address()).await.insurance_balance;
-    let gov = &v.gov;
-    let to = |amount| ix::withdraw_insurance(gov.pubkey(), a.token, &v.keys, amount);
+    let gov = v.gov.insecure_clone();
+    let w = |amount| ParamChange {
+        target: EXCHANGE_TARGET,
+        field: INSURANCE_WITHDRAWAL_FIELD,
+        value: amount,
+        key: a.token,
+    };
+    let next = load::<Exchange>(&mut tc, &ix::exchange_address()).await.next_change_id;
+    let queue = |signer: Pubkey, amount| ix::queue_change(signer, next, w(amount));
     let above_floor = fund - 60 * USD;
-    // Refused, changing nothing: a non-governance signer, zero, below the
-    // floor, the pool vault passed as the insurance vault.
-    let not_gov = ix::withdraw_insurance(a.key.pubkey(), a.token, &v.keys, USD);
+    // Refused when queued, changing nothing: a non-governance signer, zero,
+    // below the floor.
+    let not_gov = queue(a.key.pubkey(), USD);
     assert_error(&mut tc, &[not_gov], &[&a.key], EngineError::Unauthorized.into(), &[]).await;
-    assert_error(&mut tc, &[to(0)], &[gov], EngineError::ZeroAmount.into(), &[]).await;
-    assert_error(&mut tc, &[to(above_floor + 1)], &[gov], EngineError::InsuranceBelowFloor.into(), &[]).await;
-    assert_error(&mut tc, &[to(fund + 1)], &[gov], EngineError::InsuranceBelowFloor.into(), &[]).await;
+    assert_error(&mut tc, &[queue(gov.pubkey(), 0)], &[&gov], EngineError::ZeroAmount.into(), &[]).await;
+    let below = EngineError::InsuranceBelowFloor.into();
+    assert_error(&mut tc, &[queue(gov.pubkey(), above_floor + 1)], &[&gov], below, &[]).await;
+    assert_error(&mut tc, &[queue(gov.pubkey(), fund + 1)], &[&gov], below, &[]).await;
+    // Exactly down to the floor, after the timelock; the pool vault passed
+    // as the insurance vault is refused.
+    let logs = tc.process_logged(&[queue(gov.pubkey(), above_floor)], &[&gov]).await.expect("queue");
+    let eta = find_event::<margin_engine::events::ChangeQueued>(&logs).expect("ChangeQueued").eta_slot;
+    v.hold_until(&mut tc, eta).await;
     let wrong = ix::withdraw_insurance(
-        gov.pubkey(),
+        next,
         a.token,
+        gov.pubkey(),
         &ix::ExchangeKeys { insurance_vault: v.keys.pool_vault, ..v.keys },
-        USD,
     );
-    assert_error(&mut tc, &[wrong], &[gov], EngineError::WrongVault.into(), &[]).await;
-    // Exactly down to the floor.
+    assert_error(&mut tc, &[wrong], &[], EngineError::WrongVault.into(), &[]).await;
     let before = balance(&mut tc, &a.token).await;
-    let logs = tc.process_logged(&[to(above_floor)], &[gov]).await.expect("withdraw_insurance");
+    let run = ix::withdraw_insurance(next, a.token, gov.pubkey(), &v.keys);
+    let logs = tc.process_logged(&[run], &[]).await.expect("withdraw_insurance");
     let ev: margin_engine::events::InsuranceWithdrawn = find_event(&logs).expect("InsuranceWithdrawn");
     assert_eq!((ev.amount, ev.balance_after, ev.floor, ev.destination), (above_floor, 60 * USD, 60 * USD, a.token));
     assert_eq!(balance(&mut tc, &a.token).await, before + above_floor);
     assert_eq!(balance(&mut tc, &v.keys.insurance_vault).await, 60 * USD);
     assert_conservation(&mut tc, &v, &[a.margin]).await;
-    assert_error(&mut tc, &[to(1)], &[gov], EngineError::InsuranceBelowFloor.into(), &[]).await;
+    let again = ix::queue_change(gov.pubkey(), next + 1, w(1));
+    assert_error(&mut tc, &[again], &[&gov], below, &[]).await;
 }

@@ -216,7 +216,6 @@ fn gov_change() -> margin_engine::instructions::ParamChange {
 #[tokio::test]
 async fn row1_governance_and_guardian_instructions_need_their_signer() {
     let (mut tc, v) = venue(100 * ONE, 10_000 * USD).await;
-    let t = trader_with_position(&mut tc, &v, 100 * USD, 0).await;
     let unsigned = |mut i: solana_sdk::instruction::Instruction| {
         i.accounts[0].is_signer = false;
         i
@@ -227,8 +226,7 @@ async fn row1_governance_and_guardian_instructions_need_their_signer() {
         ix::set_param(g, gov_change()),
         ix::queue_change(g, 0, gov_change()),
         ix::set_pause(g, 0, &[]),
-        ix::emergency_settle(g, 0, ONE),
-        ix::withdraw_insurance(g, t.token, &v.keys, 1),
+        ix::emergency_settle(g, 0, v.feed, ONE),
         ix::guardian_pause(guardian, 1, 10),
         ix::guardian_reduce_only(guardian, 0, 10),
         ix::guardian_raise_margin(guardian, 0, 10, 20_000),
@@ -263,7 +261,7 @@ fn row11_no_instruction_takes_a_sysvar_account() {
         ix::lp_withdraw(o, f, &k, 1, 0, &[]),
         ix::liquidate(o, f, m, &k, 0, f, &[]),
         ix::resolve_bankruptcy(m, &k),
-        ix::withdraw_insurance(o, f, &k, 1),
+        ix::withdraw_insurance(0, f, o, &k),
         ix::refresh_market(0, f),
         ix::refresh_stress(&[(m, f)]),
         ix::refresh_breakers(&[(m, f)]),
@@ -276,7 +274,8 @@ fn row11_no_instruction_takes_a_sysvar_account() {
         ix::queue_change(o, 0, gov_change()),
         ix::apply_change(0, 0, o),
         ix::cancel_change(o, 0, o),
-        ix::emergency_settle(o, 0, 1),
+        ix::emergency_settle(o, 0, f, 1),
+        ix::close_change(0, 0, o),
         ix::settle_position(m, &k, 0),
     ];
     for i in &all {

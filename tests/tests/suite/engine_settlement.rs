@@ -26,11 +26,11 @@ async fn emergency_settlement_pays_everyone_at_the_price_and_conservation_holds(
     let price = 85 * ONE;
 
     // Only governance, only a positive price.
-    let not_gov = ix::emergency_settle(long.key.pubkey(), 0, price);
+    let not_gov = ix::emergency_settle(long.key.pubkey(), 0, v.feed, price);
     assert_error(&mut tc, &[not_gov], &[&long.key], EngineError::Unauthorized.into(), &[]).await;
-    let zero = ix::emergency_settle(v.gov.pubkey(), 0, 0);
+    let zero = ix::emergency_settle(v.gov.pubkey(), 0, v.feed, 0);
     assert_error(&mut tc, &[zero], &[&v.gov], EngineError::ParamOutOfBounds.into(), &[]).await;
-    let logs = tc.process_logged(&[ix::emergency_settle(v.gov.pubkey(), 0, price)], &[&v.gov]).await.unwrap();
+    let logs = tc.process_logged(&[ix::emergency_settle(v.gov.pubkey(), 0, v.feed, price)], &[&v.gov]).await.unwrap();
     let ev: MarketSettled = find_event(&logs).expect("MarketSettled");
     assert_eq!((ev.price, ev.long_oi, ev.short_oi), (price, 14 * BASE as u64, 3 * BASE as u64));
     let m: Market = load(&mut tc, &v.market).await;
@@ -43,7 +43,7 @@ async fn emergency_settlement_pays_everyone_at_the_price_and_conservation_holds(
     assert_error(&mut tc, &[t], &[&long.key], settled, &[]).await;
     let l = ix::liquidate(k.key.pubkey(), k.token, levered.margin, &v.keys, 0, v.feed, &[]);
     assert_error(&mut tc, &[l], &[&k.key], settled, &[]).await;
-    let again = ix::emergency_settle(v.gov.pubkey(), 0, 100 * ONE);
+    let again = ix::emergency_settle(v.gov.pubkey(), 0, v.feed, 100 * ONE);
     assert_error(&mut tc, &[again], &[&v.gov], settled, &[]).await;
     let c = ParamChange { target: 0, field: 25, value: 0, key: Pubkey::default() };
     assert_error(&mut tc, &[ix::set_param(v.gov.pubkey(), c)], &[&v.gov], settled, &[]).await;

@@ -293,7 +293,9 @@ async fn the_keeper_settles_every_position_of_an_emergency_settled_market_then_r
     let k = trader(&mut tc, &v, 0).await;
     let mut accounts: Vec<Pubkey> = traders.iter().map(|t| t.margin).collect();
     accounts.push(k.margin);
-    tc.process(&[ix::emergency_settle(v.gov.pubkey(), 0, 75 * ONE)], &[&v.gov]).await.unwrap();
+    // 75 is 25 % from the EMA: a band of 30 % lets governance settle there at once.
+    ballast_tests::venue::patch::<margin_engine::state::Market>(&mut tc, &v.market, |m| m.band_bps = 3_000).await;
+    tc.process(&[ix::emergency_settle(v.gov.pubkey(), 0, v.feed, 75 * ONE)], &[&v.gov]).await.unwrap();
     let mut keeper = Keeper::new(tc.backend(), k.key.insecure_clone(), k.token, keeper_config());
     let first = keeper.tick().await.unwrap();
     assert_eq!((first.settled, first.liquidated, first.rejected), (12, 0, 0), "{first}");

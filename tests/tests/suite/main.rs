@@ -19,6 +19,7 @@ mod engine_price_gate;
 mod engine_security;
 mod engine_sequences;
 mod engine_settlement;
+mod governance_chained;
 mod keeper;
 mod oracle_dumps;
 mod oracle_governance;

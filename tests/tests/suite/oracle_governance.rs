@@ -7,10 +7,11 @@ use ballast_tests::assertions::assert_error;
 use ballast_tests::context::{ContextBuilder, TestContext};
 use ballast_tests::fixtures::{SourceFixture, ONE};
 use oracle_adapter::errors::AdapterError;
-use oracle_adapter::events::{FeedUpdateCancelled, FeedUpdateQueued, FeedUpdated};
+use oracle_adapter::events::{FeedUpdateCancelled, FeedUpdateClosed, FeedUpdateQueued, FeedUpdated};
 use oracle_adapter::instructions::{CreateFeedParams, UpdateFeedParams};
 use oracle_adapter::sources::SourceKind;
 use oracle_adapter::state::{GuardParams, SourceParam};
+use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::{Keypair, Signer};
 
 async fn setup() -> (TestContext, Keypair, Vec<SourceFixture>) {
@@ -174,4 +175,69 @@ async fn update_feed_checks_guards_against_the_new_source_count() {
         &[],
     )
     .await;
+}
+
+/// A feed's guard rails with `max_age_secs` (a loosening change when longer).
+fn max_age(secs: u32) -> UpdateFeedParams {
+    UpdateFeedParams { sources: None, guards: Some(GuardParams { max_age_secs: secs, ..guards() }) }
+}
+
+/// Queue `p` on `feed`; returns its id and eta.
+async fn queue_update(tc: &mut TestContext, gov: &Keypair, id: u64, feed: Pubkey, p: UpdateFeedParams) -> u64 {
+    let logs = tc.process_logged(&[ix::queue_feed_update(gov.pubkey(), id, feed, p)], &[gov]).await.unwrap();
+    find_event::<FeedUpdateQueued>(&logs).expect("FeedUpdateQueued").eta_slot
+}
+
+#[tokio::test]
+async fn row32_an_older_queued_feed_update_is_refused_once_a_newer_one_is_queued_or_made() {
+    let (mut tc, gov, s) = setup().await;
+    let feed = create_feed(&mut tc, &gov, "SOL", &s, guards()).await;
+    ballast_tests::venue::airdrop(&mut tc, &gov.pubkey(), 1_000_000_000).await;
+    queue_update(&mut tc, &gov, 0, feed, max_age(90)).await;
+    let eta = queue_update(&mut tc, &gov, 1, feed, max_age(80)).await;
+    tc.set_clock(eta, 100).await;
+    let superseded = AdapterError::UpdateSuperseded.into();
+    let older = ix::apply_feed_update(0, feed, gov.pubkey());
+    assert_error(&mut tc, &[older.clone()], &[], superseded, &[feed]).await;
+    // Success twin: the newer update applies, exactly.
+    tc.process(&[ix::apply_feed_update(1, feed, gov.pubkey())], &[]).await.expect("newer");
+    assert_eq!(load_feed(&mut tc, &feed).await.max_age_secs, 80);
+    assert_error(&mut tc, &[older], &[], superseded, &[feed]).await;
+    // Only closable, by anyone, rent to its payer.
+    let logs = tc.process_logged(&[ix::close_feed_update(0, feed, gov.pubkey())], &[]).await.expect("close");
+    let ev: FeedUpdateClosed = find_event(&logs).expect("FeedUpdateClosed");
+    assert_eq!((ev.id, ev.expired), (0, false));
+    assert!(tc.account(&ix::update_address(0)).await.is_none());
+    // An instant tightening supersedes what was queued before it.
+    let eta = queue_update(&mut tc, &gov, 2, feed, max_age(120)).await;
+    let live = ix::close_feed_update(2, feed, gov.pubkey());
+    assert_error(&mut tc, &[live], &[], AdapterError::UpdateStillLive.into(), &[]).await;
+    tc.process(&[ix::update_feed(gov.pubkey(), feed, max_age(70))], &[&gov]).await.expect("tighten");
+    tc.set_clock(eta, 200).await;
+    let undo = ix::apply_feed_update(2, feed, gov.pubkey());
+    assert_error(&mut tc, &[undo], &[], superseded, &[feed]).await;
+    assert_eq!(load_feed(&mut tc, &feed).await.max_age_secs, 70);
+}
+
+#[tokio::test]
+async fn row32_a_queued_feed_update_expires_after_its_grace_period_and_anyone_closes_it() {
+    use oracle_adapter::constants::UPDATE_GRACE_SLOTS;
+    let (mut tc, gov, s) = setup().await;
+    let feed = create_feed(&mut tc, &gov, "SOL", &s, guards()).await;
+    ballast_tests::venue::airdrop(&mut tc, &gov.pubkey(), 1_000_000_000).await;
+    let eta = queue_update(&mut tc, &gov, 0, feed, max_age(90)).await;
+    // Success twin: the last slot of the grace period.
+    tc.set_clock(eta + UPDATE_GRACE_SLOTS, 100).await;
+    tc.process(&[ix::apply_feed_update(0, feed, gov.pubkey())], &[]).await.expect("within grace");
+    assert_eq!(load_feed(&mut tc, &feed).await.max_age_secs, 90);
+    let eta = queue_update(&mut tc, &gov, 1, feed, max_age(120)).await;
+    tc.set_clock(eta + UPDATE_GRACE_SLOTS + 1, 200).await;
+    let late = ix::apply_feed_update(1, feed, gov.pubkey());
+    assert_error(&mut tc, &[late], &[], AdapterError::UpdateExpired.into(), &[feed]).await;
+    assert_eq!(load_feed(&mut tc, &feed).await.max_age_secs, 90);
+    let before = tc.account(&gov.pubkey()).await.unwrap().lamports;
+    let logs = tc.process_logged(&[ix::close_feed_update(1, feed, gov.pubkey())], &[]).await.expect("close");
+    let ev: FeedUpdateClosed = find_event(&logs).expect("FeedUpdateClosed");
+    assert_eq!((ev.id, ev.expired), (1, true));
+    assert!(tc.account(&gov.pubkey()).await.unwrap().lamports > before, "rent refunded");
 }

@@ -7,6 +7,12 @@
 //!   exchange must pass the same validation as at creation.
 //! - **Step**: a numeric field moves by at most a factor of 2 per change
 //!   (from 0, any value in bounds).
+//! - **Rate limit**: and by at most a factor of 2, in all, from its value at
+//!   the start of the current timelock window (`gov_window`), so repeated
+//!   changes in one transaction cannot chain steps.
+//! - **Phase-in**: a raise of the base maintenance ratio phases in like the
+//!   dynamic terms (the phase multiplier is rescaled so the effective ratio
+//!   is unchanged at the change, then rises `step_bps_per_slot` a slot).
 //! - **Direction**: each field says whether raising it tightens, lowering it
 //!   tightens, or any change loosens (charges, keys, liquidation mechanics,
 //!   the guardian's powers are never changed at once).
@@ -15,6 +21,7 @@ use crate::errors::EngineError;
 use crate::instructions::{AddMarketParams, InitializeExchangeParams, ParamChange};
 use crate::state::{Exchange, Market, MarketStatus};
 use anchor_lang::prelude::*;
+use ballast_risk::margin::{PhaseState, MULT_ONE};
 
 /// `ParamChange::target` for the exchange; anything else is a market index.
 pub const EXCHANGE_TARGET: u16 = u16::MAX;
@@ -41,12 +48,20 @@ pub struct FieldSpec {
     pub stepped: bool,
 }
 
+impl FieldSpec {
+    /// Whether the field is a kind of change that only `queue_change` makes
+    /// (a settlement price, an insurance withdrawal).
+    pub fn is_queued_only(&self) -> bool {
+        matches!(self.name, "settlement_price" | "insurance_withdrawal")
+    }
+}
+
 const fn f(name: &'static str, dir: Dir) -> FieldSpec {
     FieldSpec { name, dir, stepped: true }
 }
 
 /// Market fields, by code.
-pub const MARKET_FIELDS: [FieldSpec; 26] = [
+pub const MARKET_FIELDS: [FieldSpec; 27] = [
     f("imr_bps", Dir::Up),
     f("mmr_bps", Dir::Up),
     f("conf_mult_bps", Dir::Up),
@@ -73,17 +88,27 @@ pub const MARKET_FIELDS: [FieldSpec; 26] = [
     f("band_bps", Dir::Down),
     f("breaker_cooldown_slots", Dir::Up),
     FieldSpec { name: "status", dir: Dir::Up, stepped: false },
+    // Queued only: settles the market at `value` (the timelocked path of
+    // `emergency_settle` for a price outside the band).
+    FieldSpec { name: "settlement_price", dir: Dir::Timelocked, stepped: false },
 ];
 
+/// Market field code of the base maintenance ratio.
+pub const MMR_FIELD: u8 = 1;
+/// Market field code of `settlement_price` (queued emergency settlement).
+pub const SETTLE_FIELD: u8 = 26;
+
 /// Exchange fields, by code.
-pub const EXCHANGE_FIELDS: [FieldSpec; 14] = [
+pub const EXCHANGE_FIELDS: [FieldSpec; 15] = [
     f("deposit_cap", Dir::Down),
     f("stress_mult_bps", Dir::Up),
     f("slot_time_threshold_ms", Dir::Down),
     f("stale_share_threshold_bps", Dir::Down),
     f("stress_window_slots", Dir::Timelocked),
     f("stress_cooldown_slots", Dir::Up),
-    f("insurance_floor", Dir::Up),
+    // Raising the floor keeps the fund from covering bad debt, which then
+    // goes to LPs: not a tightening for them, so timelocked.
+    f("insurance_floor", Dir::Timelocked),
     f("insurance_fee_share_bps", Dir::Up),
     f("max_pause_slots", Dir::Timelocked),
     f("max_consecutive_pauses", Dir::Timelocked),
@@ -91,12 +116,17 @@ pub const EXCHANGE_FIELDS: [FieldSpec; 14] = [
     f("timelock_slots", Dir::Up),
     FieldSpec { name: "guardian", dir: Dir::Timelocked, stepped: false },
     FieldSpec { name: "governance", dir: Dir::Timelocked, stepped: false },
+    // Queued only, executed by `withdraw_insurance`: `value` is the amount,
+    // `key` the destination token account.
+    FieldSpec { name: "insurance_withdrawal", dir: Dir::Timelocked, stepped: false },
 ];
 
 /// Exchange field codes of the two keys (their value is `ParamChange::key`).
 pub const GUARDIAN_FIELD: u8 = 12;
 /// See [`GUARDIAN_FIELD`].
 pub const GOVERNANCE_FIELD: u8 = 13;
+/// Exchange field code of a queued insurance withdrawal.
+pub const INSURANCE_WITHDRAWAL_FIELD: u8 = 14;
 
 /// The spec of `field` on `target`.
 pub fn spec(target: u16, field: u8) -> Result<FieldSpec> {
@@ -179,10 +209,19 @@ fn check_step(spec: &FieldSpec, old: u64, new: u64) -> Result<()> {
     Ok(())
 }
 
-/// Apply `c` to `market`: step rule, then the full market validation.
-pub fn apply_to_market(market: &mut Market, c: &ParamChange) -> Result<Applied> {
+/// Apply `c` to `market` at `slot`: step rule, then the full market
+/// validation. A raise of the base MMR rescales the phase multiplier so the
+/// effective maintenance ratio is unchanged now and phases in from here.
+pub fn apply_to_market(market: &mut Market, c: &ParamChange, slot: u64) -> Result<Applied> {
     require!(!market.is_settled(), EngineError::MarketSettled);
     let spec = spec(c.target, c.field)?;
+    if c.field == SETTLE_FIELD {
+        require!(c.value > 0 && c.value <= i64::MAX as u64, EngineError::ParamOutOfBounds);
+        market.status = MarketStatus::Settled as u8;
+        market.settlement_price = c.value as i64;
+        let none = Pubkey::default();
+        return Ok(Applied { old: 0, new: c.value, old_key: none, new_key: none, tightening: false });
+    }
     let old = market_get(market, c.field)?;
     check_step(&spec, old, c.value)?;
     let mut next = *market;
@@ -190,10 +229,24 @@ pub fn apply_to_market(market: &mut Market, c: &ParamChange) -> Result<Applied> 
     AddMarketParams::of(&next).validate()?;
     require!(next.oi_cap <= i64::MAX as u64, EngineError::ParamOutOfBounds);
     require!(next.status <= MarketStatus::ReduceOnly as u8, EngineError::ParamOutOfBounds);
+    if c.field == MMR_FIELD && c.value > old {
+        let phase = market.phase();
+        let mult = rescaled_phase_mult(phase.mult_bps, old, c.value);
+        next.set_phase(&PhaseState { mult_bps: mult, updated_slot: slot.max(phase.updated_slot), ..phase });
+    }
     // A closed market (status) is tighter; for status, Up means ReduceOnly.
     let tightening = is_tightening(spec.dir, old, c.value);
     *market = next;
     Ok(Applied { old, new: c.value, old_key: Pubkey::default(), new_key: Pubkey::default(), tightening })
+}
+
+/// The phase multiplier (bps of base MMR) that keeps `base * mult` when the
+/// base moves from `old_base` to `new_base` (> 0), rounded down (the
+/// effective ratio never rises at the change); at least 1. A stored 0 is 1x.
+pub fn rescaled_phase_mult(mult_bps: u32, old_base: u64, new_base: u64) -> u32 {
+    let mult = if mult_bps == 0 { MULT_ONE } else { mult_bps } as u128;
+    let scaled = mult * old_base as u128 / (new_base.max(1) as u128);
+    scaled.clamp(1, u32::MAX as u128) as u32
 }
 
 /// Apply `c` to `exchange`: step rule (numeric fields), then the full
@@ -207,6 +260,15 @@ pub fn apply_to_exchange(exchange: &mut Exchange, c: &ParamChange) -> Result<App
             let slot = if c.field == GUARDIAN_FIELD { &mut next.guardian } else { &mut next.governance };
             let old_key = core::mem::replace(slot, c.key);
             Applied { old: 0, new: 0, old_key, new_key: c.key, tightening: false }
+        }
+        INSURANCE_WITHDRAWAL_FIELD => {
+            // Checked only (executed by `withdraw_insurance`): an amount the
+            // fund can pay above its floor, to a named account.
+            require!(c.value > 0, EngineError::ZeroAmount);
+            require!(c.key != Pubkey::default(), EngineError::ParamOutOfBounds);
+            let after = exchange.insurance_balance.checked_sub(c.value);
+            require!(after.is_some_and(|a| a >= exchange.insurance_floor), EngineError::InsuranceBelowFloor);
+            Applied { old: 0, new: c.value, old_key: Pubkey::default(), new_key: c.key, tightening: false }
         }
         field => {
             let old = exchange_get(exchange, field)?;
@@ -228,10 +290,10 @@ mod tests {
     #[test]
     fn every_field_code_reads_and_writes_its_own_field() -> Result<()> {
         let mut m: Market = bytemuck::Zeroable::zeroed();
-        for code in 0..MARKET_FIELDS.len() as u8 {
+        for code in 0..SETTLE_FIELD {
             market_set_raw(&mut m, code, 1 + code as u64)?;
         }
-        for code in 0..MARKET_FIELDS.len() as u8 {
+        for code in 0..SETTLE_FIELD {
             assert_eq!(market_get(&m, code)?, 1 + code as u64, "{}", MARKET_FIELDS[code as usize].name);
         }
         assert_eq!((m.imr_bps, m.oi_cap, m.status), (1, 10, 26));
@@ -241,7 +303,7 @@ mod tests {
             assert_eq!(exchange_get(&e, code)?, 1 + code as u64, "{}", EXCHANGE_FIELDS[code as usize].name);
         }
         assert_eq!((e.deposit_cap, e.timelock_slots), (1, 12));
-        assert!(market_get(&m, 26).is_err() && exchange_get(&e, GUARDIAN_FIELD).is_err());
+        assert!(market_get(&m, SETTLE_FIELD).is_err() && exchange_get(&e, GUARDIAN_FIELD).is_err());
         assert!(market_set_raw(&mut m, 0, u64::MAX).is_err(), "a u32 field refuses a u64 value");
         Ok(())
     }
@@ -253,5 +315,22 @@ mod tests {
         assert!(!is_tightening(Dir::Timelocked, 100, 100));
         assert!(within_step(100, 200) && within_step(100, 50) && within_step(0, 7));
         assert!(!within_step(100, 201) && !within_step(100, 49));
+    }
+
+    #[test]
+    fn a_base_mmr_raise_keeps_the_effective_ratio_and_phases_in() {
+        // 500 -> 1,000 at 1x: 0.5x, so base * mult stays 500 bps.
+        assert_eq!(rescaled_phase_mult(10_000, 500, 1_000), 5_000);
+        // A stored 0 reads as 1x; rounding is down (never above the old ratio).
+        assert_eq!(rescaled_phase_mult(0, 500, 999), 5_005);
+        assert_eq!(rescaled_phase_mult(5_005, 999, 1_000), 4_999);
+        assert_eq!(rescaled_phase_mult(1, 1, 10_000), 1, "never 0");
+        let mut m: Market = bytemuck::Zeroable::zeroed();
+        m.phase_mult_bps = 20_000;
+        m.phase_updated_slot = 7;
+        let c = ParamChange { target: 0, field: MMR_FIELD, value: 1_000, key: Pubkey::default() };
+        let old = 500u64;
+        let mult = rescaled_phase_mult(m.phase_mult_bps, old, c.value);
+        assert_eq!(mult, 10_000, "a 2x dynamic multiplier on 500 is 1x on 1,000");
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod breaker;
 pub mod emergency;
+pub mod gov_window;
 pub mod governance;
 pub mod health;
 pub mod liquidation;

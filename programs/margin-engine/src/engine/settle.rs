@@ -35,7 +35,7 @@ pub fn record_collateral(exchange: &mut Exchange, before: i64, after: i64) -> Re
 pub fn set_collateral(account: &mut MarginAccount, pool: &mut Pool, after: i64) -> Result<()> {
     let before = account.collateral;
     let receivable =
-        pool.receivable as i128 + before.min(0).unsigned_abs() as i128 - after.min(0).unsigned_abs() as i128;
+        pool.receivable as i128 - before.min(0).unsigned_abs() as i128 + after.min(0).unsigned_abs() as i128;
     pool.receivable = u64::try_from(receivable).map_err(|_| EngineError::MathOverflow)?;
     account.set_collateral(after);
     Ok(())

@@ -1,17 +1,25 @@
 //! Governance changes: `set_param` applies a tightening change at once;
 //! `queue_change` puts any change behind the timelock; after it, anyone may
-//! `apply_change`; governance may `cancel_change` before. Every signer check
-//! is by key, so each works when signed by a Squads vault through CPI.
+//! `apply_change` (within `CHANGE_GRACE_SLOTS`, and only the newest queued
+//! change of its field); governance may `cancel_change` before; anyone may
+//! `close_change` an expired or superseded one. Every signer check is by
+//! key, so each works when signed by a Squads vault through CPI.
 //!
-//! A market change passes the market as the one remaining account; an
-//! exchange change passes none.
+//! Each target has a `GovRecord` (rate-limit windows, newest queued change
+//! per field), created by the first `set_param` or `queue_change` on it,
+//! governance paying. A market change passes the market as the one
+//! remaining account; an exchange change passes none.
 
 use crate::constants::*;
-use crate::engine::governance::{apply_to_exchange, apply_to_market, spec, Applied, EXCHANGE_TARGET};
+use crate::engine::gov_window::{dead_reason, rate_limit, require_live};
+use crate::engine::governance::{
+    apply_to_exchange, apply_to_market, spec, Applied, EXCHANGE_TARGET, INSURANCE_WITHDRAWAL_FIELD, SETTLE_FIELD,
+};
 use crate::errors::EngineError;
-use crate::events::{ChangeCancelled, ChangeQueued, ParamChanged};
-use crate::state::{init_zero_copy, Exchange, Market, PendingChange};
+use crate::events::{ChangeCancelled, ChangeClosed, ChangeQueued, MarketSettled, ParamChanged};
+use crate::state::{init_zero_copy, load_mut_unchecked, Exchange, GovRecord, Market, PendingChange};
 use anchor_lang::prelude::*;
+use core::cell::RefMut;
 
 /// One change, as proposed.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
@@ -20,27 +28,39 @@ pub struct ParamChange {
     pub target: u16,
     /// Field code (`MARKET_FIELDS` / `EXCHANGE_FIELDS` order).
     pub field: u8,
-    /// New value (numeric fields).
+    /// New value (numeric fields; the amount of an insurance withdrawal;
+    /// the price of a queued settlement).
     pub value: u64,
-    /// New key (the `guardian` and `governance` fields).
+    /// New key (the `guardian` and `governance` fields; the destination of
+    /// an insurance withdrawal).
     pub key: Pubkey,
 }
 
 /// Accounts of `set_param`.
 #[derive(Accounts)]
+#[instruction(change: ParamChange)]
 pub struct SetParam<'info> {
-    /// Governance authority.
+    /// Governance authority; pays the target's record if it is new.
+    #[account(mut)]
     pub governance: Signer<'info>,
     /// The exchange naming governance.
     #[account(mut, seeds = [EXCHANGE_SEED], bump = exchange.load()?.bump,
               has_one = governance @ EngineError::Unauthorized)]
     pub exchange: AccountLoader<'info, Exchange>,
+    /// CHECK: the change target's `GovRecord` PDA (seeds checked); created
+    /// here if new, otherwise checked for owner and discriminator on load.
+    #[account(mut, seeds = [GOV_RECORD_SEED, &change.target.to_le_bytes()], bump)]
+    pub record: UncheckedAccount<'info>,
+    /// System program.
+    pub system_program: Program<'info, System>,
 }
 
 /// Accounts of `queue_change`.
 #[derive(Accounts)]
+#[instruction(proposed: ParamChange)]
 pub struct QueueChange<'info> {
-    /// Governance authority; pays the pending change's rent.
+    /// Governance authority; pays the pending change's rent (and the
+    /// target's record if it is new).
     #[account(mut)]
     pub governance: Signer<'info>,
     /// The exchange naming governance.
@@ -50,6 +70,10 @@ pub struct QueueChange<'info> {
     /// CHECK: the next pending-change PDA (seeds checked), created here.
     #[account(mut, seeds = [CHANGE_SEED, &exchange.load()?.next_change_id.to_le_bytes()], bump)]
     pub change: UncheckedAccount<'info>,
+    /// CHECK: the change target's `GovRecord` PDA (seeds checked); created
+    /// here if new, otherwise checked for owner and discriminator on load.
+    #[account(mut, seeds = [GOV_RECORD_SEED, &proposed.target.to_le_bytes()], bump)]
+    pub record: UncheckedAccount<'info>,
     /// System program.
     pub system_program: Program<'info, System>,
 }
@@ -66,6 +90,23 @@ pub struct ApplyChange<'info> {
     /// CHECK: receives the rent; must be the change's payer.
     #[account(mut, address = change.load()?.payer @ EngineError::Unauthorized)]
     pub payer: UncheckedAccount<'info>,
+    /// The change target's record.
+    #[account(mut, seeds = [GOV_RECORD_SEED, &change.load()?.target.to_le_bytes()], bump = record.load()?.bump)]
+    pub record: AccountLoader<'info, GovRecord>,
+}
+
+/// Accounts of `close_change` (anyone): an expired or superseded change.
+#[derive(Accounts)]
+pub struct CloseChange<'info> {
+    /// The pending change; closed, rent to its payer.
+    #[account(mut, close = payer, seeds = [CHANGE_SEED, &change.load()?.id.to_le_bytes()], bump = change.load()?.bump)]
+    pub change: AccountLoader<'info, PendingChange>,
+    /// CHECK: receives the rent; must be the change's payer.
+    #[account(mut, address = change.load()?.payer @ EngineError::Unauthorized)]
+    pub payer: UncheckedAccount<'info>,
+    /// The change target's record.
+    #[account(seeds = [GOV_RECORD_SEED, &change.load()?.target.to_le_bytes()], bump = record.load()?.bump)]
+    pub record: AccountLoader<'info, GovRecord>,
 }
 
 /// Accounts of `cancel_change`.
@@ -85,12 +126,14 @@ pub struct CancelChange<'info> {
     pub payer: UncheckedAccount<'info>,
 }
 
-/// `c` applied to copies of the exchange and of the market in `remaining`
-/// (checked: exactly the change's market, or nothing for the exchange).
+/// `c` applied at `slot` to copies of the exchange and of the market in
+/// `remaining` (checked: exactly the change's market, or nothing for the
+/// exchange).
 fn dry_run<'info>(
     exchange: &Exchange,
     remaining: &'info [AccountInfo<'info>],
     c: &ParamChange,
+    slot: u64,
 ) -> Result<(Exchange, Option<Market>, Applied)> {
     let mut ex = *exchange;
     if c.target == EXCHANGE_TARGET {
@@ -101,23 +144,40 @@ fn dry_run<'info>(
     require!(remaining.len() == 1, EngineError::WrongChangeTarget);
     let mut market = *AccountLoader::<Market>::try_from(&remaining[0])?.load()?;
     require!(market.index == c.target, EngineError::WrongChangeTarget);
-    let applied = apply_to_market(&mut market, c)?;
+    let applied = apply_to_market(&mut market, c, slot)?;
     Ok((ex, Some(market), applied))
 }
 
-/// Apply `c` to the exchange or to the market in `remaining` (checked),
-/// emitting `ParamChanged`; returns what changed.
-fn apply<'info>(exchange: &mut Exchange, remaining: &'info [AccountInfo<'info>], c: &ParamChange) -> Result<Applied> {
-    let name = spec(c.target, c.field)?.name;
-    let (ex, market, applied) = dry_run(exchange, remaining, c)?;
+/// Apply `c` at `slot` to the exchange or to the market in `remaining`
+/// (checked), within the field's rate-limit window in `record`; emit
+/// `ParamChanged` (and `MarketSettled` for a settlement); return what
+/// changed.
+fn apply<'info>(
+    exchange: &mut Exchange,
+    remaining: &'info [AccountInfo<'info>],
+    c: &ParamChange,
+    record: &mut GovRecord,
+    slot: u64,
+) -> Result<Applied> {
+    let spec = spec(c.target, c.field)?;
+    let (ex, market, applied) = dry_run(exchange, remaining, c, slot)?;
+    rate_limit(record.field_mut(c.field)?, &spec, applied.old, applied.new, slot, exchange.timelock_slots)?;
     *exchange = ex;
     if let Some(m) = market {
         *AccountLoader::<Market>::try_from(&remaining[0])?.load_mut()? = m;
+        if c.field == SETTLE_FIELD {
+            oracle_adapter::emit_event!(MarketSettled {
+                market: m.index,
+                price: m.settlement_price,
+                long_oi: m.long_oi,
+                short_oi: m.short_oi,
+            });
+        }
     }
     oracle_adapter::emit_event!(ParamChanged {
         target: c.target,
         field: c.field,
-        name: name.to_string(),
+        name: spec.name.to_string(),
         old: applied.old,
         new: applied.new,
         old_key: applied.old_key,
@@ -127,30 +187,70 @@ fn apply<'info>(exchange: &mut Exchange, remaining: &'info [AccountInfo<'info>],
     Ok(applied)
 }
 
+/// The record of `target` at `info` (seeds checked by the caller's
+/// constraints, `bump` its canonical bump), created with `payer`'s lamports
+/// if it does not exist yet.
+fn open_record<'a, 'info>(
+    payer: &AccountInfo<'info>,
+    info: &'a AccountInfo<'info>,
+    system: &AccountInfo<'info>,
+    target: u16,
+    bump: u8,
+) -> Result<RefMut<'a, GovRecord>> {
+    if *info.owner == crate::ID {
+        let r = load_mut_unchecked::<GovRecord>(info)?;
+        require!(r.target == target, EngineError::WrongChangeTarget);
+        return Ok(r);
+    }
+    let mut r =
+        init_zero_copy::<GovRecord>(payer, info, system, &[GOV_RECORD_SEED, &target.to_le_bytes(), &[bump]], || {
+            error!(EngineError::AlreadyInitialized)
+        })?;
+    r.target = target;
+    r.bump = bump;
+    r.version = ACCOUNT_VERSION;
+    Ok(r)
+}
+
 /// Apply a tightening change now; a loosening one is refused
-/// (`LooseningNeedsTimelock`) and changes nothing.
+/// (`LooseningNeedsTimelock`) and changes nothing. The field's window is
+/// charged, and every change of the field queued before is superseded.
 pub fn set_param_handler<'info>(ctx: Context<'info, SetParam<'info>>, change: ParamChange) -> Result<()> {
-    let mut ex = ctx.accounts.exchange.load_mut()?;
-    let applied = apply(&mut ex, ctx.remaining_accounts, &change)?;
+    require!(!spec(change.target, change.field)?.is_queued_only(), EngineError::LooseningNeedsTimelock);
+    let slot = Clock::get()?.slot;
+    let a = &ctx.accounts;
+    let record_info = a.record.to_account_info();
+    let gov = a.governance.to_account_info();
+    let mut record =
+        open_record(&gov, &record_info, &a.system_program.to_account_info(), change.target, ctx.bumps.record)?;
+    let mut ex = a.exchange.load_mut()?;
+    let applied = apply(&mut ex, ctx.remaining_accounts, &change, &mut record, slot)?;
     require!(applied.tightening, EngineError::LooseningNeedsTimelock);
+    record.field_mut(change.field)?.newest_change =
+        ex.next_change_id.checked_add(1).ok_or(EngineError::MathOverflow)?;
     Ok(())
 }
 
 /// Queue `change` for `timelock_slots`. Its bounds and step are checked now
-/// against the current state (and again when applied).
+/// against the current state (and again, with the rate limit, when
+/// applied). It supersedes every earlier queued change of its field.
 pub fn queue_handler<'info>(ctx: Context<'info, QueueChange<'info>>, change: ParamChange) -> Result<()> {
     let slot = Clock::get()?.slot;
-    let mut ex = ctx.accounts.exchange.load_mut()?;
+    let a = &ctx.accounts;
+    let gov = a.governance.to_account_info();
+    let system = a.system_program.to_account_info();
+    let record_info = a.record.to_account_info();
+    let mut record = open_record(&gov, &record_info, &system, change.target, ctx.bumps.record)?;
+    let mut ex = a.exchange.load_mut()?;
     // Dry run on copies: refuse now what could never be applied.
-    dry_run(&ex, ctx.remaining_accounts, &change)?;
+    dry_run(&ex, ctx.remaining_accounts, &change, slot)?;
     let id = ex.next_change_id;
     let eta_slot = slot.saturating_add(ex.timelock_slots);
-    let a = &ctx.accounts;
     let change_info = a.change.to_account_info();
     let mut p = init_zero_copy::<PendingChange>(
-        &a.governance.to_account_info(),
+        &gov,
         &change_info,
-        &a.system_program.to_account_info(),
+        &system,
         &[CHANGE_SEED, &id.to_le_bytes(), &[ctx.bumps.change]],
         || error!(EngineError::AlreadyInitialized),
     )?;
@@ -168,6 +268,7 @@ pub fn queue_handler<'info>(ctx: Context<'info, QueueChange<'info>>, change: Par
         padding: [0; 3],
     };
     ex.next_change_id = id.checked_add(1).ok_or(EngineError::MathOverflow)?;
+    record.field_mut(change.field)?.newest_change = ex.next_change_id;
     oracle_adapter::emit_event!(ChangeQueued {
         id,
         target: change.target,
@@ -179,13 +280,20 @@ pub fn queue_handler<'info>(ctx: Context<'info, QueueChange<'info>>, change: Par
     Ok(())
 }
 
-/// Apply a queued change once its timelock has passed (anyone may call).
+/// Apply a queued change (anyone may call): its timelock passed, within
+/// its grace period, the newest of its field, and within the field's
+/// rate-limit window. An insurance withdrawal runs through
+/// `withdraw_insurance` instead.
 pub fn apply_handler<'info>(ctx: Context<'info, ApplyChange<'info>>) -> Result<()> {
     let p = *ctx.accounts.change.load()?;
-    require!(Clock::get()?.slot >= p.eta_slot, EngineError::TimelockPending);
+    let kind_ok = !(p.target == EXCHANGE_TARGET && p.field == INSURANCE_WITHDRAWAL_FIELD);
+    require!(kind_ok, EngineError::WrongChangeKind);
+    let slot = Clock::get()?.slot;
+    let mut record = ctx.accounts.record.load_mut()?;
+    require_live(&p, &record, slot)?;
     let mut ex = ctx.accounts.exchange.load_mut()?;
     let change = ParamChange { target: p.target, field: p.field, value: p.value, key: p.key };
-    apply(&mut ex, ctx.remaining_accounts, &change)?;
+    apply(&mut ex, ctx.remaining_accounts, &change, &mut record, slot)?;
     Ok(())
 }
 
@@ -193,5 +301,17 @@ pub fn apply_handler<'info>(ctx: Context<'info, ApplyChange<'info>>) -> Result<(
 pub fn cancel_handler(ctx: Context<CancelChange>) -> Result<()> {
     let id = ctx.accounts.change.load()?.id;
     oracle_adapter::emit_event!(ChangeCancelled { id });
+    Ok(())
+}
+
+/// Close an expired or superseded change (anyone may call); its rent
+/// returns to its payer. A change that may still be applied is refused
+/// (`ChangeStillLive`).
+pub fn close_handler(ctx: Context<CloseChange>) -> Result<()> {
+    let p = *ctx.accounts.change.load()?;
+    let record = ctx.accounts.record.load()?;
+    require!(record.target == p.target, EngineError::WrongChangeTarget);
+    let reason = dead_reason(&p, &record, Clock::get()?.slot)?.ok_or(EngineError::ChangeStillLive)?;
+    oracle_adapter::emit_event!(ChangeClosed { id: p.id, expired: matches!(reason, EngineError::ChangeExpired) });
     Ok(())
 }

@@ -1,6 +1,12 @@
 //! Emergency settlement: governance stops a market at a price
 //! (`emergency_settle`); then anyone settles each position at that price
 //! (`settle_position`), and traders withdraw as usual.
+//!
+//! The instant path accepts only a price within the market's `band_bps` of
+//! the feed's EMA (the band the price breaker already trusts; widening it
+//! is itself timelocked, so no instant step reaches a far price). A price
+//! outside it is queued (`queue_change`, field `settlement_price`) and
+//! applied after the timelock.
 
 use crate::constants::*;
 use crate::engine::emergency::settle_position;
@@ -23,6 +29,20 @@ pub struct EmergencySettle<'info> {
     /// The market to stop.
     #[account(mut, seeds = [MARKET_SEED, &market.load()?.index.to_le_bytes()], bump = market.load()?.bump)]
     pub market: AccountLoader<'info, Market>,
+    /// CHECK: the market's feed: address, owner and discriminator are
+    /// checked by `read_feed` before its EMA is used.
+    #[account(address = market.load()?.feed @ EngineError::WrongFeed)]
+    pub feed: UncheckedAccount<'info>,
+}
+
+/// Whether `price` is within `band_bps` of `ema` (> 0):
+/// `|price - ema| * 10_000 <= band_bps * ema`, in u128 (no overflow).
+pub fn within_band(price: i64, ema: i64, band_bps: u32) -> bool {
+    if ema <= 0 || price <= 0 {
+        return false;
+    }
+    let diff = (price as i128 - ema as i128).unsigned_abs();
+    diff * 10_000 <= band_bps as u128 * ema as u128
 }
 
 /// Accounts of `settle_position` (anyone).
@@ -56,12 +76,20 @@ pub struct SettlePosition<'info> {
     pub token_program: Program<'info, Token>,
 }
 
-/// Stop the market at `price` (> 0): no more trading or liquidation in it,
-/// and every position settles at `price`. Cannot be undone.
+/// Stop the market at `price` (> 0, within `band_bps` of the feed's EMA):
+/// no more trading or liquidation in it, and every position settles at
+/// `price`. Cannot be undone.
 pub fn emergency_handler(ctx: Context<EmergencySettle>, price: i64) -> Result<()> {
     require!(price > 0, EngineError::ParamOutOfBounds);
     let mut market = ctx.accounts.market.load_mut()?;
     require!(!market.is_settled(), EngineError::MarketSettled);
+    let feed = ctx.accounts.feed.to_account_info();
+    let reading = oracle_adapter::reader::read_feed(&feed, &market.feed, Clock::get()?.unix_timestamp)
+        .map_err(|_| error!(EngineError::NotAPriceFeed))?;
+    if !within_band(price, reading.ema_price, market.band_bps) {
+        msg!("price {} vs EMA {}: band {} bps", price, reading.ema_price, market.band_bps);
+        return err!(EngineError::SettlementOutsideBand);
+    }
     market.status = MarketStatus::Settled as u8;
     market.settlement_price = price;
     oracle_adapter::emit_event!(MarketSettled {

@@ -1,30 +1,41 @@
-//! `withdraw_insurance`: governance takes funds out of the insurance fund,
-//! never below its floor. (The governance issue puts this behind the
-//! timelock: it loosens the venue's protection.)
+//! `withdraw_insurance`: executes a queued insurance withdrawal (anyone may
+//! call, like `apply_change`). Governance queues it with `queue_change`
+//! (exchange target, field `insurance_withdrawal`, `value` the amount,
+//! `key` the destination token account); after the timelock and within the
+//! grace period the amount leaves the fund, never below its floor. It
+//! loosens the venue's protection, so it is never instant.
 
 use crate::constants::*;
+use crate::engine::gov_window::require_live;
+use crate::engine::governance::{EXCHANGE_TARGET, INSURANCE_WITHDRAWAL_FIELD};
 use crate::engine::vault::VaultSigner;
 use crate::errors::EngineError;
 use crate::events::InsuranceWithdrawn;
-use crate::state::Exchange;
+use crate::state::{Exchange, GovRecord, PendingChange};
 use anchor_lang::prelude::*;
 use anchor_spl::token::{Mint, Token, TokenAccount};
 use ballast_risk::SafeMath;
 
-/// Accounts of `withdraw_insurance`.
+/// Accounts of `withdraw_insurance` (anyone, once the withdrawal is due).
 #[derive(Accounts)]
 pub struct WithdrawInsurance<'info> {
-    /// Governance authority.
-    pub governance: Signer<'info>,
-    /// The exchange naming governance.
-    #[account(mut, seeds = [EXCHANGE_SEED], bump = exchange.load()?.bump,
-              has_one = governance @ EngineError::Unauthorized)]
+    /// The exchange.
+    #[account(mut, seeds = [EXCHANGE_SEED], bump = exchange.load()?.bump)]
     pub exchange: AccountLoader<'info, Exchange>,
+    /// The queued withdrawal; closed, rent to its payer.
+    #[account(mut, close = payer, seeds = [CHANGE_SEED, &change.load()?.id.to_le_bytes()], bump = change.load()?.bump)]
+    pub change: AccountLoader<'info, PendingChange>,
+    /// CHECK: receives the rent; must be the change's payer.
+    #[account(mut, address = change.load()?.payer @ EngineError::Unauthorized)]
+    pub payer: UncheckedAccount<'info>,
+    /// The exchange's governance record (newest queued withdrawal).
+    #[account(seeds = [GOV_RECORD_SEED, &EXCHANGE_TARGET.to_le_bytes()], bump = record.load()?.bump)]
+    pub record: AccountLoader<'info, GovRecord>,
     /// The exchange's insurance vault.
     #[account(mut, address = exchange.load()?.insurance_vault @ EngineError::WrongVault)]
     pub insurance_vault: Box<Account<'info, TokenAccount>>,
-    /// Where the funds go (any token account of the collateral mint).
-    #[account(mut, token::mint = collateral_mint)]
+    /// Where the funds go: the token account the queued withdrawal names.
+    #[account(mut, token::mint = collateral_mint, address = change.load()?.key @ EngineError::WrongDestination)]
     pub destination: Box<Account<'info, TokenAccount>>,
     /// CHECK: the vault authority PDA (seeds and stored bump checked).
     #[account(seeds = [VAULT_AUTHORITY_SEED], bump = exchange.load()?.vault_authority_bump)]
@@ -36,9 +47,16 @@ pub struct WithdrawInsurance<'info> {
     pub token_program: Program<'info, Token>,
 }
 
-/// 1. `amount` > 0, and the fund stays at or above its floor.
-/// 2. Record, transfer from the insurance vault, emit `InsuranceWithdrawn`.
-pub fn handler(ctx: Context<WithdrawInsurance>, amount: u64) -> Result<()> {
+/// 1. The change is a queued insurance withdrawal, due, not expired and
+///    the newest one queued.
+/// 2. The fund stays at or above its floor (checked now, not at queueing).
+/// 3. Record, transfer from the insurance vault, emit `InsuranceWithdrawn`.
+pub fn handler(ctx: Context<WithdrawInsurance>) -> Result<()> {
+    let p = *ctx.accounts.change.load()?;
+    let kind_ok = p.target == EXCHANGE_TARGET && p.field == INSURANCE_WITHDRAWAL_FIELD;
+    require!(kind_ok, EngineError::WrongChangeKind);
+    require_live(&p, &*ctx.accounts.record.load()?, Clock::get()?.slot)?;
+    let amount = p.value;
     require!(amount > 0, EngineError::ZeroAmount);
     let mut ex = ctx.accounts.exchange.load_mut()?;
     let after = ex.insurance_balance.safe_sub(amount).map_err(|_| error!(EngineError::InsuranceBelowFloor))?;

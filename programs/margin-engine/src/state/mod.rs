@@ -4,6 +4,7 @@
 //! on SBF and x86-64, so tools decode exactly what the chain wrote.
 
 mod exchange;
+mod gov_record;
 mod init;
 mod margin_account;
 mod market;
@@ -11,6 +12,7 @@ mod pending;
 mod pool;
 
 pub use exchange::Exchange;
+pub use gov_record::{FieldWindow, GovRecord, GOV_RECORD_FIELDS};
 pub use init::{init_zero_copy, load_mut_unchecked};
 pub use margin_account::{MarginAccount, PositionSlot, FLAG_BANKRUPT, MARGIN_ACCOUNT_SIZE};
 pub use market::{Market, MarketStatus};

@@ -3,12 +3,17 @@
 //! `queue_feed_update` puts any change behind the timelock, after which
 //! anyone may `apply_feed_update`; `cancel_feed_update` withdraws it. Any
 //! change of sources, adding one above all, is loosening.
+//!
+//! Per feed, only the newest queued update may be applied (`newest_update`
+//! on the feed), and an instant `update_feed` supersedes every update queued
+//! before it; a queued update expires `UPDATE_GRACE_SLOTS` after its eta.
+//! Anyone may `close_feed_update` an expired or superseded update.
 
 use super::create_feed::{validate_guards, validate_sources};
 use crate::compat::create_pda;
 use crate::constants::*;
 use crate::errors::AdapterError;
-use crate::events::{FeedUpdateCancelled, FeedUpdateQueued, FeedUpdated};
+use crate::events::{FeedUpdateCancelled, FeedUpdateClosed, FeedUpdateQueued, FeedUpdated};
 use crate::state::{AdapterConfig, GuardParams, PendingFeedUpdate, PriceFeed, SourceParam};
 use anchor_lang::prelude::*;
 use ballast_risk::oracle::classify_change;
@@ -44,7 +49,9 @@ pub struct QueueFeedUpdate<'info> {
     /// The adapter config naming the authority.
     #[account(mut, seeds = [CONFIG_SEED], bump = config.bump, has_one = authority @ AdapterError::Unauthorized)]
     pub config: Account<'info, AdapterConfig>,
-    /// The feed to change (checked now, changed when applied).
+    /// The feed to change (checked now, changed when applied; records the
+    /// newest queued update).
+    #[account(mut)]
     pub feed: AccountLoader<'info, PriceFeed>,
     /// CHECK: the next pending-update PDA (seeds checked), created here.
     #[account(mut, seeds = [UPDATE_SEED, &config.next_update_id.to_le_bytes()], bump)]
@@ -66,6 +73,32 @@ pub struct ApplyFeedUpdate<'info> {
     /// CHECK: receives the rent (the update's payer, checked by `has_one`).
     #[account(mut)]
     pub payer: UncheckedAccount<'info>,
+}
+
+/// Accounts of `close_feed_update` (anyone): an expired or superseded update.
+#[derive(Accounts)]
+pub struct CloseFeedUpdate<'info> {
+    /// The pending update; closed, rent to its payer.
+    #[account(mut, close = payer, seeds = [UPDATE_SEED, &pending.id.to_le_bytes()], bump = pending.bump,
+              has_one = feed @ AdapterError::WrongPriceFeed, has_one = payer @ AdapterError::Unauthorized)]
+    pub pending: Account<'info, PendingFeedUpdate>,
+    /// The feed it would change.
+    pub feed: AccountLoader<'info, PriceFeed>,
+    /// CHECK: receives the rent (the update's payer, checked by `has_one`).
+    #[account(mut)]
+    pub payer: UncheckedAccount<'info>,
+}
+
+/// Why a queued update can no longer be applied at `slot`, if it cannot.
+fn dead_reason(pending: &PendingFeedUpdate, feed: &PriceFeed, slot: u64) -> Option<AdapterError> {
+    let newest = feed.newest_update;
+    if newest != 0 && newest != pending.id.saturating_add(1) {
+        return Some(AdapterError::UpdateSuperseded);
+    }
+    if slot > pending.eta_slot.saturating_add(UPDATE_GRACE_SLOTS) {
+        return Some(AdapterError::UpdateExpired);
+    }
+    None
 }
 
 /// Accounts of `cancel_feed_update`.
@@ -122,6 +155,8 @@ pub fn handler(ctx: Context<UpdateFeed>, params: UpdateFeedParams) -> Result<()>
     let mut feed = ctx.accounts.feed.load_mut()?;
     let (tightening, event) = apply_update(&mut feed, ctx.accounts.feed.key(), &params)?;
     require!(tightening, AdapterError::LooseningNeedsTimelock);
+    // Supersedes every update of this feed queued before.
+    feed.newest_update = ctx.accounts.config.next_update_id.checked_add(1).ok_or(AdapterError::MathOverflow)?;
     drop(feed);
     crate::emit_event!(event);
     Ok(())
@@ -154,14 +189,20 @@ pub fn queue_handler(ctx: Context<QueueFeedUpdate>, params: UpdateFeedParams) ->
     };
     pending.try_serialize(&mut &mut info.try_borrow_mut_data()?[..])?;
     config.next_update_id = id.checked_add(1).ok_or(AdapterError::MathOverflow)?;
+    ctx.accounts.feed.load_mut()?.newest_update = config.next_update_id;
     crate::emit_event!(FeedUpdateQueued { id, feed: pending.feed, eta_slot });
     Ok(())
 }
 
-/// Apply a queued update once its timelock has passed (anyone may call).
+/// Apply a queued update once its timelock has passed, within its grace
+/// period, if it is the feed's newest (anyone may call).
 pub fn apply_handler(ctx: Context<ApplyFeedUpdate>) -> Result<()> {
-    require!(Clock::get()?.slot >= ctx.accounts.pending.eta_slot, AdapterError::TimelockPending);
+    let slot = Clock::get()?.slot;
+    require!(slot >= ctx.accounts.pending.eta_slot, AdapterError::TimelockPending);
     let mut feed = ctx.accounts.feed.load_mut()?;
+    if let Some(e) = dead_reason(&ctx.accounts.pending, &feed, slot) {
+        return Err(e.into());
+    }
     let (_, event) = apply_update(&mut feed, ctx.accounts.feed.key(), &ctx.accounts.pending.params)?;
     drop(feed);
     crate::emit_event!(event);
@@ -171,5 +212,17 @@ pub fn apply_handler(ctx: Context<ApplyFeedUpdate>) -> Result<()> {
 /// Cancel a queued update.
 pub fn cancel_handler(ctx: Context<CancelFeedUpdate>) -> Result<()> {
     crate::emit_event!(FeedUpdateCancelled { id: ctx.accounts.pending.id });
+    Ok(())
+}
+
+/// Close an expired or superseded update (anyone may call); its rent
+/// returns to its payer. One that may still be applied is refused.
+pub fn close_handler(ctx: Context<CloseFeedUpdate>) -> Result<()> {
+    let feed = ctx.accounts.feed.load()?;
+    let reason = dead_reason(&ctx.accounts.pending, &feed, Clock::get()?.slot).ok_or(AdapterError::UpdateStillLive)?;
+    crate::emit_event!(FeedUpdateClosed {
+        id: ctx.accounts.pending.id,
+        expired: matches!(reason, AdapterError::UpdateExpired)
+    });
     Ok(())
 }

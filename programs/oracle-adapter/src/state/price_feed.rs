@@ -167,8 +167,12 @@ pub struct PriceFeed {
     pub jump_since_slot: u64,
     /// precision: PRICE_PRECISION. The price that started that jump (0: none).
     pub jump_start_price: i64,
+    /// Id + 1 of the newest queued update of this feed (0: none recorded).
+    /// Only that update may be applied; an instant `update_feed` records
+    /// the config's `next_update_id + 1`, superseding every earlier one.
+    pub newest_update: u64,
     /// Reserved for future fields.
-    pub reserved: [u8; 16],
+    pub reserved: [u8; 8],
 }
 
 /// Size of [`PriceFeed`] without the 8-byte discriminator.
