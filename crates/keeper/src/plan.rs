@@ -59,16 +59,20 @@ pub struct Plan {
     pub liquidations: Vec<PlannedAccount>,
     /// Bankrupt, fully closed accounts: `resolve_bankruptcy` each.
     pub resolutions: Vec<Pubkey>,
-    /// `(market, feed)` of markets whose breaker would trip or release if
-    /// observed now: worth a `refresh_breakers`.
+    /// `(market, feed)` of markets whose breaker would trip or release, or
+    /// whose maintenance target moved, if observed now: worth a
+    /// `refresh_breakers`.
     pub breakers: Vec<(Pubkey, Pubkey)>,
     /// `(account, market index)` of positions in emergency-settled markets:
     /// `settle_position` each.
     pub settlements: Vec<(Pubkey, u16)>,
 }
 
-/// Markets whose breaker an observation at the venue's slot would change.
-fn breaker_changes(venue: &Venue, quotes: &[Option<MarketQuote>]) -> Vec<(Pubkey, Pubkey)> {
+/// Markets an observation at the venue's slot would change in a way that
+/// matters when nobody trades: a breaker trip or release, or a maintenance
+/// target other than the one stored (a rise phases in from when a write
+/// first sees its target). Each is worth a `refresh_breakers`.
+fn market_cranks(venue: &Venue, quotes: &[Option<MarketQuote>]) -> Vec<(Pubkey, Pubkey)> {
     let slot = venue.clock.slot;
     venue
         .markets
@@ -76,9 +80,12 @@ fn breaker_changes(venue: &Venue, quotes: &[Option<MarketQuote>]) -> Vec<(Pubkey
         .zip(quotes)
         .filter_map(|(m, q)| {
             // The program's own observation, on a copy of the market.
+            let q = q.as_ref()?;
             let mut copy = m.market;
-            let events = observe_breaker(&mut copy, q.as_ref()?, slot).ok()?;
-            (events.released.is_some() || events.tripped.is_some()).then_some((m.key, m.market.feed))
+            let events = observe_breaker(&mut copy, q, slot).ok()?;
+            let breaker = events.released.is_some() || events.tripped.is_some();
+            let target = q.phase.target_mult_bps != m.market.phase_target_mult_bps;
+            (breaker || target).then_some((m.key, m.market.feed))
         })
         .collect()
 }
@@ -162,7 +169,7 @@ pub fn plan(
     reward_token: Pubkey,
 ) -> Plan {
     let quotes = quotes(venue);
-    let mut out = Plan { breakers: breaker_changes(venue, &quotes), ..Plan::default() };
+    let mut out = Plan { breakers: market_cranks(venue, &quotes), ..Plan::default() };
     let priced: Vec<MarketQuote> = quotes.into_iter().flatten().collect();
     let mut candidates = Vec::new();
     for (i, (key, acc)) in accounts.iter().enumerate().filter(|(_, (k, _))| config.shard.owns(k)) {

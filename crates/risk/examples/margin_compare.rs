@@ -86,7 +86,8 @@ fn run(dynamic: bool, path: &[i64]) -> Outcome {
     let mut rng = Rng(42);
     let targets: Vec<(i64, bool)> = (0..n).map(|i| (15_000 + (i as i64 * 80_000 / n as i64), i % 10 < 7)).collect();
     let mut accounts: Vec<(i64, Position, bool)> = vec![(1_000 * USD, Position::default(), false); n];
-    let (mut var, mut phase) = (0u64, PhaseState { mult_bps: MULT_ONE, updated_slot: 0, last_rise_slot: 0, target_mult_bps: MULT_ONE });
+    let (mut var, mut phase) =
+        (0u64, PhaseState { mult_bps: MULT_ONE, updated_slot: 0, last_rise_slot: 0, target_mult_bps: MULT_ONE });
     let mut out = Outcome { liquidated_in_spike: 0, liquidated: 0, notional: 0, bad_debt: 0, rejected_relevers: 0 };
     for (step, &price) in path.iter().enumerate() {
         let slot = step as u64 * SLOTS_PER_STEP;

@@ -7,8 +7,8 @@
 //! cannot inflate the share price (the first-depositor attack).
 
 use crate::health::{biased_price, biased_value, requirement, PositionRisk};
-use crate::precision::NOTIONAL_DIVISOR;
 use crate::math::{MathError, SafeMath};
+use crate::precision::NOTIONAL_DIVISOR;
 
 /// Shares locked forever by the first deposit into a pool without shares
 /// (1 USDC at 6 decimals): no LP holds them, so the first depositor can
@@ -172,7 +172,11 @@ mod tests {
     #[test]
     fn the_first_deposit_locks_shares_and_later_ones_mint_pro_rata() {
         assert_eq!(first_deposit(1_000 + LOCKED_SHARES, 0), Some((1_000, LOCKED_SHARES)));
-        assert_eq!(first_deposit(2 * LOCKED_SHARES, 500), Some((LOCKED_SHARES, LOCKED_SHARES + 500)), "ownerless value");
+        assert_eq!(
+            first_deposit(2 * LOCKED_SHARES, 500),
+            Some((LOCKED_SHARES, LOCKED_SHARES + 500)),
+            "ownerless value"
+        );
         assert_eq!(first_deposit(LOCKED_SHARES, 0), None);
         assert_eq!(shares_for_deposit(100, 2_000, 1_000), Ok(50));
         assert_eq!(shares_for_deposit(1, 3, 1), Ok(0), "rounds down");

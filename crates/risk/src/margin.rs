@@ -231,23 +231,32 @@ pub struct PhaseParams {
     pub cooldown_slots: u64,
 }
 
+/// The most slots between two updates of a market that count toward a
+/// target neither had seen (4 s): gaps between writes of an active market
+/// (a keeper cranks every slot or two) phase in fully; a longer idle spell
+/// does not count.
+pub const PHASE_CATCH_UP_SLOTS: u64 = 10;
+
 /// Move `s` toward `target_mult_bps` for the slots elapsed up to `slot`.
 /// Never moves more than `step * elapsed`, never overshoots, never below 1.
 ///
 /// A rise is phased from when its target was first seen, not from the last
-/// update: the slots elapsed since then count only toward the target seen
-/// at that update, and a target above it starts its phase-in now (it moves
-/// the multiplier from the next observation on). So a market nobody wrote
-/// for many slots cannot jump to a new target (a stress trigger, a guardian
-/// raise, a confidence spike) in the slot the jump is first seen.
+/// update: the slots elapsed since then count toward the target seen at
+/// that update, and beyond it only the last [`PHASE_CATCH_UP_SLOTS`] of
+/// them (the new target may have appeared any time since). So a market
+/// nobody wrote for many slots cannot jump to a new target (a stress
+/// trigger, a guardian raise, a confidence spike) in the slot the jump is
+/// first seen, while a market written every few slots phases in exactly
+/// as if each target were known at once.
 pub fn phase_toward(s: &PhaseState, target_mult_bps: u32, slot: u64, p: &PhaseParams) -> PhaseState {
     let elapsed = slot.saturating_sub(s.updated_slot);
     let budget = (p.step_bps_per_slot as u64).saturating_mul(elapsed).min(u32::MAX as u64) as u32;
     let target = target_mult_bps.max(MULT_ONE);
     let current = stored_mult(s.mult_bps);
     let (mult, last_rise) = if target > current {
-        let reach = target.min(s.target_mult_bps.max(MULT_ONE));
-        let mult = current.saturating_add(budget).min(reach).max(current);
+        let catch_up = (p.step_bps_per_slot as u64).saturating_mul(elapsed.min(PHASE_CATCH_UP_SLOTS));
+        let beyond_seen = s.target_mult_bps.max(current).saturating_add(catch_up.min(u32::MAX as u64) as u32);
+        let mult = current.saturating_add(budget).min(beyond_seen).min(target);
         (mult, if mult > current { slot } else { s.last_rise_slot })
     } else if target < current && slot >= s.last_rise_slot.saturating_add(p.cooldown_slots) {
         // Only the slots after the cooldown ended count toward falling.
@@ -257,7 +266,12 @@ pub fn phase_toward(s: &PhaseState, target_mult_bps: u32, slot: u64, p: &PhasePa
     } else {
         (current, s.last_rise_slot)
     };
-    PhaseState { mult_bps: mult, updated_slot: slot.max(s.updated_slot), last_rise_slot: last_rise, target_mult_bps: target }
+    PhaseState {
+        mult_bps: mult,
+        updated_slot: slot.max(s.updated_slot),
+        last_rise_slot: last_rise,
+        target_mult_bps: target,
+    }
 }
 
 /// A stored multiplier: 0 (never set) reads as 1x; anything else as is

@@ -45,18 +45,18 @@ fn each_term_adds_as_documented() {
 
 #[test]
 fn phase_in_rises_by_steps_and_falls_only_after_the_cooldown() {
-    let s = PhaseState { mult_bps: 10_000, updated_slot: 100, last_rise_slot: 0, target_mult_bps: 10_000 };
-    // The target 4x is first seen at slot 101: the phase-in starts there.
-    let s = phase_toward(&s, 40_000, 101, &PHASE);
-    assert_eq!((s.mult_bps, s.last_rise_slot, s.target_mult_bps), (10_000, 0, 40_000));
-    let s = phase_toward(&s, 40_000, 102, &PHASE);
-    assert_eq!((s.mult_bps, s.last_rise_slot), (10_100, 102));
-    let s = phase_toward(&s, 40_000, 112, &PHASE);
+    let idle = PhaseState { mult_bps: 10_000, updated_slot: 100, last_rise_slot: 0, target_mult_bps: 10_000 };
+    let s = phase_toward(&idle, 40_000, 101, &PHASE);
+    assert_eq!((s.mult_bps, s.last_rise_slot, s.target_mult_bps), (10_100, 101, 40_000));
+    let s = phase_toward(&s, 40_000, 111, &PHASE);
     assert_eq!(s.mult_bps, 11_100);
     let s = phase_toward(&s, 10_000, 150, &PHASE);
-    assert_eq!(s.mult_bps, 11_100, "cooldown: no fall before slot 162");
-    let s = phase_toward(&s, 10_000, 172, &PHASE);
+    assert_eq!(s.mult_bps, 11_100, "cooldown: no fall before slot 161");
+    let s = phase_toward(&s, 10_000, 171, &PHASE);
     assert_eq!(s.mult_bps, 10_100, "ten slots after the cooldown: down by 1,000");
+    // 500 idle slots, then a 4x target: ten slots' steps where it is seen.
+    assert_eq!(phase_toward(&idle, 40_000, 600, &PHASE).mult_bps, 11_000);
+    assert_eq!(phase_toward(&idle, 40_000, 100 + PHASE_CATCH_UP_SLOTS, &PHASE).mult_bps, 11_000, "an active market");
     assert_eq!(phased_mmr_bps(&P, 20_000), 1_000);
     assert_eq!(mult_for_mmr(&P, 2_000), 40_000);
 }
@@ -146,13 +146,13 @@ proptest! {
     }
 
     #[test]
-    fn a_rise_never_passes_the_target_seen_at_the_last_update_however_long_the_market_was_idle(
+    fn a_rise_passes_the_target_seen_at_the_last_update_by_at_most_the_catch_up_however_long_the_market_was_idle(
         mult in 10_000u32..100_000, seen in 0u32..100_000, target in 0u32..100_000,
         idle in 0u64..1_000_000, step in 0u32..1_000,
     ) {
         let s = PhaseState { mult_bps: mult, updated_slot: 7, last_rise_slot: 7, target_mult_bps: seen };
         let n = phase_toward(&s, target, 7 + idle, &PhaseParams { step_bps_per_slot: step, cooldown_slots: 150 });
-        prop_assert!(n.mult_bps <= mult.max(seen.max(MULT_ONE)));
+        prop_assert!(n.mult_bps as u64 <= mult.max(seen.max(MULT_ONE)) as u64 + step as u64 * PHASE_CATCH_UP_SLOTS);
     }
 }
 

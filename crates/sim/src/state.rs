@@ -186,9 +186,7 @@ impl Chain {
     pub fn record(&mut self, s: &State, row: &mut SlotRow) {
         let slot = s.now.1;
         let quote = s.quote();
-        if let Some(v) =
-            quote.as_ref().and_then(|q| value_legs(&s.pool, &[(s.market, *q)]).ok())
-        {
+        if let Some(v) = quote.as_ref().and_then(|q| value_legs(&s.pool, &[(s.market, *q)]).ok()) {
             self.nav = v.nav;
         }
         // Equity at the median, biased by the sources' own conf: a dispute

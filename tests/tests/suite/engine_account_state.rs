@@ -261,7 +261,7 @@ async fn row33_a_stress_jump_on_a_market_idle_for_500_slots_phases_in_and_spares
     .await;
     tc.process(&[refresh_market], &[]).await.expect("refresh_market");
     let m: Market = load(&mut tc, &v.market).await;
-    assert_eq!((m.phase_mult_bps, m.phase_target_mult_bps, m.phase_updated_slot), (10_000, 15_000, S0 + 501));
+    assert_eq!((m.phase_mult_bps, m.phase_target_mult_bps, m.phase_updated_slot), (11_000, 15_000, S0 + 501));
     assert_error(&mut tc, &[liq()], &[&k.key], EngineError::NotLiquidatable.into(), &[t.margin]).await;
 
     // Success twin: once the raise has phased in (1 % of base per slot),

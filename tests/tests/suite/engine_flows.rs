@@ -91,7 +91,11 @@ async fn lp_deposit_and_withdraw_at_nav() {
     let (lp, lp_token) = (v.lp.0.insecure_clone(), v.lp.1);
     let lp = &lp;
     let locked = ballast_risk::lp::LOCKED_SHARES;
-    assert_eq!(ballast_tests::venue::lp_shares(&mut tc, &lp.pubkey()).await, 10_000 * USD - locked, "1:1 less the lock");
+    assert_eq!(
+        ballast_tests::venue::lp_shares(&mut tc, &lp.pubkey()).await,
+        10_000 * USD - locked,
+        "1:1 less the lock"
+    );
     v.hold_until(&mut tc, S0 + margin_engine::constants::LP_MIN_HOLD_SLOTS).await;
     let w = ix::lp_withdraw(lp.pubkey(), lp_token, &v.keys, 4_000 * USD, 0, &v.markets());
     tc.process(&[w], &[lp]).await.unwrap();

@@ -93,7 +93,8 @@ async fn row23_paused_operations_change_nothing_and_reduce_only_blocks_increases
     let sell = order(-BASE, 1, true);
     assert_error(&mut tc, &[ix::trade(owner, t.margin, &v.keys, 0, v.feed, sell, &[])], &[&t.key], paused, &[]).await;
     let lp = &v.lp.0;
-    assert_error(&mut tc, &[ix::lp_deposit(lp.pubkey(), v.lp.1, &v.keys, USD, 0, &v.markets())], &[lp], paused, &[]).await;
+    assert_error(&mut tc, &[ix::lp_deposit(lp.pubkey(), v.lp.1, &v.keys, USD, 0, &v.markets())], &[lp], paused, &[])
+        .await;
     assert_error(&mut tc, &[ix::lp_withdraw(lp.pubkey(), v.lp.1, &v.keys, USD, 0, &v.markets())], &[lp], paused, &[])
         .await;
 

@@ -2,8 +2,8 @@
 //! deposit mints or a withdrawal pays at that valuation.
 
 use super::health::{quote_market, Bias, MarketQuote, Now};
-use crate::errors::EngineError;
 use crate::constants::LP_MIN_HOLD_SLOTS;
+use crate::errors::EngineError;
 use crate::state::{Exchange, LpPosition, Market, Pool};
 use anchor_lang::prelude::*;
 use ballast_risk::lp::{amount_for_shares, first_deposit, pool_valuation, shares_for_deposit, PoolLeg, PoolValuation};

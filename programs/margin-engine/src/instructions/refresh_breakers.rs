@@ -1,6 +1,7 @@
 //! `refresh_breakers`: the permissionless crank of the markets' price-band
-//! breakers. Trips and releases also happen inline in every instruction that
-//! quotes a market; this crank makes them happen when nobody trades.
+//! breakers and maintenance phase-in. Trips, releases and phase updates
+//! also happen inline in every instruction that writes a market; this
+//! crank makes them happen when nobody trades.
 
 use crate::constants::*;
 use crate::engine::breaker::observe_breaker;
@@ -18,7 +19,8 @@ pub struct RefreshBreakers<'info> {
     pub exchange: AccountLoader<'info, Exchange>,
 }
 
-/// For each pair: read the feed (checked against the market), release an
+/// For each pair: read the feed (checked against the market), store the
+/// maintenance phase (so a new target phases in from now), release an
 /// expired trip and trip on a price outside the band; emit each change.
 pub fn handler<'info>(ctx: Context<'info, RefreshBreakers<'info>>) -> Result<()> {
     let pairs = ctx.remaining_accounts;
@@ -33,6 +35,7 @@ pub fn handler<'info>(ctx: Context<'info, RefreshBreakers<'info>>) -> Result<()>
         require!(seen & bit == 0, EngineError::HealthAccountsMismatch);
         seen |= bit;
         let quote = quote_market(&market, &pair[1], &now)?;
+        market.set_phase(&quote.phase);
         observe_breaker(&mut market, &quote, clock.slot)?.emit();
     }
     Ok(())
