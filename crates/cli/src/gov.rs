@@ -16,7 +16,7 @@ use ballast_client::venue::load_venue;
 use base64::Engine;
 use margin_engine::engine::governance::{
     apply_to_exchange, apply_to_market, spec, EXCHANGE_TARGET, GOVERNANCE_FIELD, GUARDIAN_FIELD,
-    INSURANCE_WITHDRAWAL_FIELD,
+    INSURANCE_WITHDRAWAL_FIELD, PHASE_FIELDS,
 };
 use margin_engine::instructions::ParamChange;
 use margin_engine::state::{Exchange, Market, PendingChange};
@@ -88,7 +88,12 @@ pub fn preview(mut exchange: Exchange, markets: &mut [Market], changes: &[ParamC
             ("exchange".to_string(), apply_to_exchange(&mut exchange, c))
         } else {
             let m = markets.get_mut(c.target as usize).with_context(|| format!("no market {}", c.target))?;
-            (format!("market {}", c.target), apply_to_market(m, c, 0))
+            {
+                // As the program applies it after a `refresh_market` in the
+                // same transaction (which `instructions` prepends).
+                let slot = m.phase_updated_slot;
+                (format!("market {}", c.target), apply_to_market(m, c, slot, true))
+            }
         };
         let (current, proposed, tightening, refused) = match result {
             Ok(a) if a.old_key != a.new_key => (a.old_key.to_string(), a.new_key.to_string(), a.tightening, None),
@@ -120,16 +125,33 @@ pub async fn pending<B: Backend>(backend: &B) -> Result<Vec<PendingChange>> {
 }
 
 /// The instructions of `changes` for `governance`: `set_param` if `now` and
-/// every change tightens, else `queue_change` from id `next_id`.
-pub fn instructions(governance: Pubkey, changes: &[ParamChange], queue_from: Option<u64>) -> Vec<Instruction> {
-    changes
-        .iter()
-        .enumerate()
-        .map(|(i, c)| match queue_from {
-            Some(id) => ix::queue_change(governance, id + i as u64, *c),
-            None => ix::set_param(governance, *c),
-        })
-        .collect()
+/// every change tightens, else `queue_change` from id `next_id`. A
+/// `set_param` of a phase field (`PHASE_FIELDS`) of a market in `markets`
+/// is preceded by that market's `refresh_market`, as the program requires.
+pub fn instructions(
+    governance: Pubkey,
+    changes: &[ParamChange],
+    queue_from: Option<u64>,
+    markets: &[Market],
+) -> Vec<Instruction> {
+    let mut out = Vec::with_capacity(changes.len());
+    for (i, c) in changes.iter().enumerate() {
+        match queue_from {
+            Some(id) => out.push(ix::queue_change(governance, id + i as u64, *c)),
+            None => {
+                out.extend(phase_refresh(c, markets));
+                out.push(ix::set_param(governance, *c));
+            }
+        }
+    }
+    out
+}
+
+/// `refresh_market` of the change's market when the change is of a phase
+/// field (the program refuses it otherwise: `PhaseNotCurrent`).
+pub fn phase_refresh(c: &ParamChange, markets: &[Market]) -> Option<Instruction> {
+    let m = markets.get(c.target as usize).filter(|_| c.target != EXCHANGE_TARGET)?;
+    PHASE_FIELDS.contains(&c.field).then(|| ix::refresh_market(c.target, m.feed))
 }
 
 /// The base58 and base64 of each instruction's data and of the whole
@@ -183,14 +205,19 @@ mod tests {
     fn the_preview_classifies_and_validates_with_the_programs_own_code() {
         let ex: Exchange = bytemuck::Zeroable::zeroed();
         let mut markets = [market()];
-        let changes = [parse_change(0, "mmr_bps=600").unwrap(), parse_change(0, "mmr_bps=550").unwrap()];
+        let changes = [
+            parse_change(0, "breaker_cooldown_slots=600").unwrap(),
+            parse_change(0, "breaker_cooldown_slots=550").unwrap(),
+            parse_change(0, "mmr_bps=600").unwrap(),
+        ];
         let p = preview(ex, &mut markets, &changes).unwrap();
-        assert_eq!((p[0].current.as_str(), p[0].proposed.as_str(), p[0].tightening), ("500", "600", true));
+        assert_eq!((p[0].current.as_str(), p[0].proposed.as_str(), p[0].tightening), ("300", "600", true));
         assert_eq!(
             (p[1].current.as_str(), p[1].tightening, p[1].refused.clone()),
             ("600", false, None),
             "sees the first"
         );
+        assert_eq!((p[2].current.as_str(), p[2].tightening, p[2].refused.clone()), ("500", false, None), "timelocked");
         let p = preview(ex, &mut [market()], &[parse_change(0, "imr_bps=2001").unwrap()]).unwrap();
         assert_eq!(p[0].refused.as_deref(), Some("StepTooLarge"));
     }
@@ -198,7 +225,7 @@ mod tests {
     #[test]
     fn export_round_trips_through_base58_and_base64() {
         let gov = Pubkey::new_unique();
-        let ixs = instructions(gov, &[parse_change(0, "mmr_bps=600").unwrap()], Some(7));
+        let ixs = instructions(gov, &[parse_change(0, "mmr_bps=600").unwrap()], Some(7), &[]);
         let v = export(&ixs, &gov);
         let msg = base64::engine::general_purpose::STANDARD.decode(v["message_base64"].as_str().unwrap()).unwrap();
         assert_eq!(bs58::decode(v["message_base58"].as_str().unwrap()).into_vec().unwrap(), msg);

@@ -184,7 +184,7 @@ pub async fn run<B: Backend>(s: &Session<'_, B>, cmd: &GovCommand) -> Result<()>
             if !queue && p.iter().any(|r| !r.tightening) {
                 bail!("a loosening change must be queued: use `ballast gov queue`");
             }
-            let ixs = instructions(signer.pubkey(), &changes, queue.then_some(ex.next_change_id));
+            let ixs = instructions(signer.pubkey(), &changes, queue.then_some(ex.next_change_id), &markets);
             s.send("governance change", &ixs).await?;
         }
         GovCommand::Apply { id }
@@ -197,6 +197,14 @@ pub async fn run<B: Backend>(s: &Session<'_, B>, cmd: &GovCommand) -> Result<()>
                 .await?
                 .with_context(|| format!("no queued change {id}"))?;
             let p: margin_engine::state::PendingChange = ballast_client::decode::zero_copy(&acc.data)?;
+            let change = margin_engine::instructions::ParamChange {
+                target: p.target,
+                field: p.field,
+                value: p.value,
+                key: p.key,
+            };
+            let markets = load(backend).await?.1;
+            let refresh: Vec<_> = crate::gov::phase_refresh(&change, &markets).into_iter().collect();
             let i = match cmd {
                 GovCommand::Apply { .. } => ix::apply_change(*id, p.target, p.payer),
                 GovCommand::Close { .. } => ix::close_change(*id, p.target, p.payer),
@@ -206,14 +214,18 @@ pub async fn run<B: Backend>(s: &Session<'_, B>, cmd: &GovCommand) -> Result<()>
                 }
                 _ => ix::cancel_change(signer.pubkey(), *id, p.payer),
             };
-            s.send("governance change", &[i]).await?;
+            let ixs: Vec<_> = match cmd {
+                GovCommand::Apply { .. } => refresh.into_iter().chain([i]).collect(),
+                _ => vec![i],
+            };
+            s.send("governance change", &ixs).await?;
         }
         GovCommand::Export { change, governance } => {
             let changes = change.parse()?;
             let (ex, mut markets) = load(backend).await?;
             require_accepted(&preview(ex, &mut markets, &changes)?)?;
             let gov = governance.unwrap_or(ex.governance);
-            let ixs = instructions(gov, &changes, Some(ex.next_change_id));
+            let ixs = instructions(gov, &changes, Some(ex.next_change_id), &markets);
             crate::out::line(&serde_json::to_string_pretty(&export(&ixs, &gov)).expect("json"));
         }
     }

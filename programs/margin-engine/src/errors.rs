@@ -183,6 +183,18 @@ pub enum EngineError {
     /// LP shares burned too soon after the LP's last deposit.
     #[msg("LP shares can be withdrawn only 150 slots (about a minute) after your last deposit")]
     LpHoldPending,
+    /// A change of the base MMR, phase step or cooldown without the phase
+    /// written in this slot.
+    #[msg(
+        "bring the market's phase-in to this slot first: put refresh_market before this change in the same transaction"
+    )]
+    PhaseNotCurrent,
+    /// An instant settlement needs a live price.
+    #[msg("emergency_settle at once needs a live feed (at most TooVolatile) and a price within band_bps of both its price and its EMA; otherwise queue settlement_price")]
+    SettlementNeedsLivePrice,
+    /// A queued insurance withdrawal to one of the exchange's own vaults.
+    #[msg("an insurance withdrawal cannot go to one of the exchange's vaults")]
+    DestinationIsAVault,
 }
 
 impl From<ballast_risk::MathError> for EngineError {

@@ -23,6 +23,7 @@ const MMR: u8 = 1;
 const FEE: u8 = 4;
 const OI_CAP: u8 = 9;
 const BAND: u8 = 23;
+const BREAKER_COOLDOWN: u8 = 24;
 const STATUS: u8 = 25;
 const TIMELOCK: u8 = 11;
 
@@ -87,12 +88,16 @@ async fn a_new_market_opens_closed_and_only_timelocked_changes_open_it() {
 async fn tightening_applies_at_once_and_loosening_waits_for_the_timelock() {
     let (mut tc, mut v) = venue(100 * ONE, 100_000 * USD).await;
     let g = v.gov.insecure_clone();
-    let logs = tc.process_logged(&[ix::set_param(g.pubkey(), market(0, MMR, 600))], &[&g]).await.unwrap();
+    let set = ix::set_param(g.pubkey(), market(0, BREAKER_COOLDOWN, 600));
+    let logs = tc.process_logged(&[set], &[&g]).await.unwrap();
     let ev: ParamChanged = find_event(&logs).expect("ParamChanged");
-    assert_eq!((ev.name.as_str(), ev.old, ev.new, ev.tightening), ("mmr_bps", 500, 600, true));
-    assert_eq!(load::<Market>(&mut tc, &v.market).await.mmr_bps, 600);
+    assert_eq!((ev.name.as_str(), ev.old, ev.new, ev.tightening), ("breaker_cooldown_slots", 300, 600, true));
+    assert_eq!(load::<Market>(&mut tc, &v.market).await.breaker_cooldown_slots, 600);
     let loosen = EngineError::LooseningNeedsTimelock.into();
-    for c in [market(0, MMR, 550), market(0, FEE, 6), market(0, BAND, 2_500), exchange(TIMELOCK, 40)] {
+    // A base-MMR raise can make healthy positions liquidatable at once (and
+    // lowers the IMR scaled by imr/mmr): timelocked both ways.
+    let timelocked = [market(0, MMR, 600), market(0, MMR, 550), market(0, FEE, 6), market(0, BAND, 2_500)];
+    for c in timelocked.into_iter().chain([exchange(TIMELOCK, 40)]) {
         assert_error(&mut tc, &[ix::set_param(g.pubkey(), c)], &[&g], loosen, &[v.market]).await;
     }
     // Lengthening the timelock is tightening; shortening it waits.
@@ -191,10 +196,10 @@ async fn the_gov_cli_previews_queues_applies_and_exports_against_the_bank() {
     let err = run(&as_gov(Output::Json), &GovCommand::Set(args(&["fee_bps=4"]))).await.unwrap_err();
     assert!(err.to_string().contains("must be queued"), "{err}");
     assert_eq!(next_id(&mut tc).await, 0, "nothing was queued");
-    let err = run(&unsigned, &GovCommand::Set(args(&["mmr_bps=600"]))).await.unwrap_err();
+    let err = run(&unsigned, &GovCommand::Set(args(&["breaker_cooldown_slots=600"]))).await.unwrap_err();
     assert!(err.to_string().contains("-k/--keypair"), "{err}");
     // Tightening at once; loosening queued, then applied by anyone.
-    run(&as_gov(Output::Display), &GovCommand::Set(args(&["mmr_bps=600"]))).await.unwrap();
+    run(&as_gov(Output::Display), &GovCommand::Set(args(&["breaker_cooldown_slots=600"]))).await.unwrap();
     run(&as_gov(Output::Display), &GovCommand::Queue(args(&["fee_bps=4", "band_bps=2500"]))).await.unwrap();
     assert_eq!(next_id(&mut tc).await, 2);
     run(&unsigned, &GovCommand::Show).await.unwrap();
@@ -205,7 +210,7 @@ async fn the_gov_cli_previews_queues_applies_and_exports_against_the_bank() {
         run(&Session::new(&backend, Ok(&anyone), Output::Display, false), &GovCommand::Apply { id }).await.unwrap();
     }
     let m: Market = load(&mut tc, &v.market).await;
-    assert_eq!((m.mmr_bps, m.fee_bps, m.band_bps), (600, 4, 2_500));
+    assert_eq!((m.breaker_cooldown_slots, m.fee_bps, m.band_bps), (600, 4, 2_500));
     // Export signs nothing and changes nothing.
     let export = GovCommand::Export { change: args(&["fee_bps=5"]), governance: None };
     run(&unsigned, &export).await.unwrap();

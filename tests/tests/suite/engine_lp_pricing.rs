@@ -69,7 +69,7 @@ async fn row31_a_deposit_while_confidence_is_wide_then_a_withdrawal_once_it_narr
 }
 
 #[tokio::test]
-async fn lps_cannot_withdraw_the_cash_the_pool_owes_winning_traders() {
+async fn row31_lps_cannot_withdraw_the_cash_the_pool_owes_winning_traders() {
     let (mut tc, mut v) = venue(100 * ONE, 1_000 * USD).await;
     // A long and a short of the same size: the pool is flat, its exposure
     // requirement zero, but the winner's profit must come from its cash.
@@ -98,7 +98,7 @@ async fn lps_cannot_withdraw_the_cash_the_pool_owes_winning_traders() {
 }
 
 #[tokio::test]
-async fn the_first_deposit_locks_shares_and_cannot_capture_value_booked_before_it() {
+async fn row31_the_first_deposit_locks_shares_and_cannot_capture_value_booked_before_it() {
     let (mut tc, mut v) = venue(100 * ONE, 0).await;
     // A trader loses to a pool that has no LP yet: 50 of ownerless value.
     let t = trader_with_position(&mut tc, &v, 200 * USD, 10 * BASE).await;

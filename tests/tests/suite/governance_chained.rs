@@ -28,11 +28,11 @@ use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::{Keypair, Signer};
 
 // Field codes (MARKET_FIELDS / EXCHANGE_FIELDS order).
-const IMR: u8 = 0;
 const MMR: u8 = 1;
 const FEE: u8 = 4;
 const OI_CAP: u8 = 9;
 const BAND: u8 = 23;
+const BREAKER_COOLDOWN: u8 = 24;
 const INSURANCE_FLOOR: u8 = 6;
 
 fn market(index: u16, field: u8, value: u64) -> ParamChange {
@@ -65,71 +65,77 @@ fn liquidate_ix(k: &Trader, target: &Trader, v: &Venue) -> solana_sdk::instructi
     ix::liquidate(k.key.pubkey(), k.token, target.margin, &v.keys, 0, v.feed, &[])
 }
 
-/// IMR 10 %, MMR 5 % and a 5,000 bps maximum MMR allow MMR to double only
-/// with IMR alongside: MMR 999, IMR 1,998, then MMR 1,000 (each a factor-2
-/// step from the window's start at most).
+/// `breaker_cooldown_slots` (an instant tightening) raised 300 -> 450 ->
+/// 600: a factor of 2 from the window's start in two changes.
 fn doubling(gov: Pubkey) -> Vec<solana_sdk::instruction::Instruction> {
-    [market(0, MMR, 999), market(0, IMR, 1_998), market(0, MMR, 1_000)]
-        .into_iter()
-        .map(|c| ix::set_param(gov, c))
-        .collect()
+    [450, 600].into_iter().map(|c| ix::set_param(gov, market(0, BREAKER_COOLDOWN, c))).collect()
 }
 
 #[tokio::test]
 async fn row32_repeated_factor_2_steps_in_one_transaction_stop_at_one_step_per_window() {
     let (mut tc, mut v) = venue(100 * ONE, 100_000 * USD).await;
     let g = v.gov.insecure_clone();
-    // One unit past a doubling of MMR from the window's start (500), in the
-    // same transaction: refused, nothing changes.
+    // One unit past a doubling from the window's start (300), in the same
+    // transaction: refused, nothing changes.
     let mut chained = doubling(g.pubkey());
-    chained.push(ix::set_param(g.pubkey(), market(0, MMR, 1_001)));
+    chained.push(ix::set_param(g.pubkey(), market(0, BREAKER_COOLDOWN, 601)));
     assert_error(&mut tc, &chained, &[&g], EngineError::RateLimited.into(), &[v.market]).await;
     // Success twin: exactly a doubling.
     tc.process(&doubling(g.pubkey()), &[&g]).await.expect("one doubling");
-    let m: Market = load(&mut tc, &v.market).await;
-    assert_eq!((m.mmr_bps, m.imr_bps), (1_000, 1_998));
+    assert_eq!(load::<Market>(&mut tc, &v.market).await.breaker_cooldown_slots, 600);
     // Later in the same window, in another transaction, a small step beyond
-    // 2x of 500 is still refused.
-    let more = ix::set_param(g.pubkey(), market(0, MMR, 1_001));
+    // 2x of 300 is still refused.
+    let more = ix::set_param(g.pubkey(), market(0, BREAKER_COOLDOWN, 601));
     assert_error(&mut tc, &[more], &[&g], EngineError::RateLimited.into(), &[v.market]).await;
     // A new window opens once the timelock (50 slots) has passed since the
-    // first change: the next step is measured from 1,000.
+    // first change: the next step is measured from 600.
     let slot = tc.clock().await.slot;
     v.hold_until(&mut tc, slot + 50).await;
-    tc.process(&[ix::set_param(g.pubkey(), market(0, MMR, 1_001))], &[&g]).await.expect("new window");
-    assert_eq!(load::<Market>(&mut tc, &v.market).await.mmr_bps, 1_001);
+    tc.process(&[ix::set_param(g.pubkey(), market(0, BREAKER_COOLDOWN, 601))], &[&g]).await.expect("new window");
+    assert_eq!(load::<Market>(&mut tc, &v.market).await.breaker_cooldown_slots, 601);
 }
 
 #[tokio::test]
-async fn row32_a_base_mmr_raise_phases_in_and_liquidates_nobody_in_its_slot() {
+async fn row32_a_base_mmr_raise_waits_for_the_timelock_applies_on_a_current_phase_and_liquidates_nobody_in_its_slot() {
     let (mut tc, mut v) = venue(100 * ONE, 100_000 * USD).await;
     let g = v.gov.insecure_clone();
     // A: 100 collateral, 9 SOL long at 100; at 95 it is healthy at 5 %
     // maintenance (about 54 of equity against 43) but not at 10 % (86).
     let a = trader_with_position(&mut tc, &v, 100 * USD, 9 * BASE).await;
     let k = trader(&mut tc, &v, 0).await;
-    let (t0, s0) = {
-        let c = tc.clock().await;
-        (c.unix_timestamp, c.slot)
-    };
-    v.set_price(&mut tc, 95 * ONE, 0, t0 + 1, s0 + 1).await;
+    // IMR 20 % and a 2,500 bps maximum let MMR double to 10 % in one
+    // change; only the raise moves maintenance (volatility capped at 1x).
+    patch::<Market>(&mut tc, &v.market, |m| {
+        (m.imr_bps, m.max_mmr_bps, m.vol_cap_bps) = (2_000, 2_500, 10_000);
+    })
+    .await;
+    // A base-MMR raise is never instant.
+    let instant = ix::set_param(g.pubkey(), market(0, MMR, 1_000));
+    assert_error(&mut tc, &[instant], &[&g], EngineError::LooseningNeedsTimelock.into(), &[v.market]).await;
+    let (id, eta) = queue(&mut tc, &g, market(0, MMR, 1_000)).await;
+    let t = tc.clock().await.unix_timestamp;
+    v.set_price(&mut tc, 95 * ONE, 0, t + 20, eta).await;
     assert!(health(&mut tc, &v, a.margin).await.maintenance >= 0);
-    // Doubling MMR and liquidating in the same transaction: not liquidatable.
-    let mut raise_then_liquidate = doubling(g.pubkey());
-    raise_then_liquidate.push(liquidate_ix(&k, &a, &v));
+    // Applied over a phase last written slots ago (the replayed slots would
+    // count under the new base): refused.
+    let apply = ix::apply_change(id, 0, g.pubkey());
+    let phase_stale = EngineError::PhaseNotCurrent.into();
+    assert_error(&mut tc, &[apply.clone()], &[], phase_stale, &[v.market]).await;
+    // With the phase brought to this slot, then a liquidation, in one
+    // transaction: not liquidatable.
+    let refresh = ix::refresh_market(0, v.feed);
     let not_liquidatable = EngineError::NotLiquidatable.into();
-    assert_error(&mut tc, &raise_then_liquidate, &[&g, &k.key], not_liquidatable, &[a.margin]).await;
-    // Committed, in the same slot: base MMR is 10 %, the phase multiplier
-    // halves, the effective ratio is still 5 %.
-    tc.process(&doubling(g.pubkey()), &[&g]).await.expect("raise");
+    let sandwich = [refresh.clone(), apply.clone(), liquidate_ix(&k, &a, &v)];
+    assert_error(&mut tc, &sandwich, &[&k.key], not_liquidatable, &[a.margin]).await;
+    // Committed: base MMR 10 %, the multiplier halves (rounded up), the
+    // effective ratio is still 5 %.
+    tc.process(&[refresh, apply], &[]).await.expect("apply");
     let m: Market = load(&mut tc, &v.market).await;
-    // 10,000 * 500 / 999 = 5,005, then 5,005 * 999 / 1,000 = 4,999 (down).
-    assert_eq!((m.mmr_bps, m.phase_mult_bps, m.phase_updated_slot), (1_000, 4_999, s0 + 1));
-    assert!(health(&mut tc, &v, a.margin).await.maintenance >= 0);
+    assert_eq!((m.mmr_bps, m.phase_mult_bps, m.phase_updated_slot), (1_000, 5_000, eta));
     assert_error(&mut tc, &[liquidate_ix(&k, &a, &v)], &[&k.key], not_liquidatable, &[a.margin]).await;
     // Success twin: once the raise has phased in (1 % of base a slot: 50
     // slots from 0.5x to 1x), the same price liquidates A.
-    v.set_price(&mut tc, 95 * ONE, 0, t0 + 25, s0 + 61).await;
+    v.set_price(&mut tc, 95 * ONE, 0, t + 45, eta + 60).await;
     assert!(health(&mut tc, &v, a.margin).await.maintenance < 0);
     let logs = tc.process_logged(&[liquidate_ix(&k, &a, &v)], &[&k.key]).await.expect("liquidate");
     let ev: Liquidated = find_event(&logs).expect("Liquidated");
@@ -336,9 +342,9 @@ async fn row32_governance_works_through_a_program_pda_signer_and_refuses_other_s
     tc.process(&[ix::apply_change(id, EXCHANGE_TARGET, g.pubkey())], &[]).await.unwrap();
     assert_eq!(load::<Exchange>(&mut tc, &ix::exchange_address()).await.governance, pda);
     // set_param by CPI, the PDA signing: applied.
-    let tighten = forward(admin.pubkey(), ix::set_param(pda, market(0, MMR, 600)));
+    let tighten = forward(admin.pubkey(), ix::set_param(pda, market(0, BREAKER_COOLDOWN, 600)));
     tc.process(&[tighten], &[&admin]).await.expect("set_param through the PDA");
-    assert_eq!(load::<Market>(&mut tc, &v.market).await.mmr_bps, 600);
+    assert_eq!(load::<Market>(&mut tc, &v.market).await.breaker_cooldown_slots, 600);
     // queue_change by CPI: queued, the PDA paying.
     let id = next_id(&mut tc).await;
     let q = forward(admin.pubkey(), ix::queue_change(pda, id, market(0, FEE, 4)));
@@ -348,14 +354,14 @@ async fn row32_governance_works_through_a_program_pda_signer_and_refuses_other_s
     let p: margin_engine::state::PendingChange = load(&mut tc, &ix::change_address(id)).await;
     assert_eq!(p.payer, pda);
     // The old key, a plain signer, is refused.
-    let old = ix::set_param(g.pubkey(), market(0, MMR, 700));
+    let old = ix::set_param(g.pubkey(), market(0, BREAKER_COOLDOWN, 700));
     assert_error(&mut tc, &[old], &[&g], EngineError::Unauthorized.into(), &[v.market]).await;
     // Another admin through the same program signs as another PDA: refused.
     let mallory = ballast_tests::context::keypair();
     airdrop(&mut tc, &mallory.pubkey(), 1_000_000_000).await;
     let (mallory_pda, _) = vault(&mallory.pubkey());
     airdrop(&mut tc, &mallory_pda, 1_000_000_000).await;
-    let spoof = forward(mallory.pubkey(), ix::set_param(mallory_pda, market(0, MMR, 700)));
+    let spoof = forward(mallory.pubkey(), ix::set_param(mallory_pda, market(0, BREAKER_COOLDOWN, 700)));
     assert_error(&mut tc, &[spoof], &[&mallory], EngineError::Unauthorized.into(), &[v.market]).await;
-    assert_eq!(load::<Market>(&mut tc, &v.market).await.mmr_bps, 600);
+    assert_eq!(load::<Market>(&mut tc, &v.market).await.breaker_cooldown_slots, 600);
 }

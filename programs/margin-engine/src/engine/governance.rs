@@ -63,9 +63,13 @@ const fn f(name: &'static str, dir: Dir) -> FieldSpec {
 /// Market fields, by code.
 pub const MARKET_FIELDS: [FieldSpec; 27] = [
     f("imr_bps", Dir::Up),
-    f("mmr_bps", Dir::Up),
-    f("conf_mult_bps", Dir::Up),
-    f("size_factor_bps", Dir::Up),
+    // Raising these can make a healthy position liquidatable at once (and a
+    // base-MMR raise lowers the IMR that scales with imr/mmr): they wait for
+    // the timelock. An emergency raise goes through the guardian's bounded,
+    // expiring margin multiplier, which phases in.
+    f("mmr_bps", Dir::Timelocked),
+    f("conf_mult_bps", Dir::Timelocked),
+    f("size_factor_bps", Dir::Timelocked),
     f("fee_bps", Dir::Timelocked),
     f("base_spread_bps", Dir::Timelocked),
     f("conf_spread_mult_bps", Dir::Timelocked),
@@ -95,6 +99,11 @@ pub const MARKET_FIELDS: [FieldSpec; 27] = [
 
 /// Market field code of the base maintenance ratio.
 pub const MMR_FIELD: u8 = 1;
+/// Market fields whose change reinterprets the stored phase-in state (the
+/// base MMR, the step, the cooldown): applied only with the phase brought
+/// to the current slot first (`refresh_market` in the same transaction), so
+/// no slot since the last write is replayed under the new value.
+pub const PHASE_FIELDS: [u8; 3] = [MMR_FIELD, 14, 15];
 /// Market field code of `settlement_price` (queued emergency settlement).
 pub const SETTLE_FIELD: u8 = 26;
 
@@ -212,7 +221,11 @@ fn check_step(spec: &FieldSpec, old: u64, new: u64) -> Result<()> {
 /// Apply `c` to `market` at `slot`: step rule, then the full market
 /// validation. A raise of the base MMR rescales the phase multiplier so the
 /// effective maintenance ratio is unchanged now and phases in from here.
-pub fn apply_to_market(market: &mut Market, c: &ParamChange, slot: u64) -> Result<Applied> {
+///
+/// `apply` is false for the dry run of `queue_change` (nothing applies
+/// yet); when true, a change of one of the `PHASE_FIELDS` needs the phase
+/// written in this slot (`PhaseNotCurrent`).
+pub fn apply_to_market(market: &mut Market, c: &ParamChange, slot: u64, apply: bool) -> Result<Applied> {
     require!(!market.is_settled(), EngineError::MarketSettled);
     let spec = spec(c.target, c.field)?;
     if c.field == SETTLE_FIELD {
@@ -229,6 +242,9 @@ pub fn apply_to_market(market: &mut Market, c: &ParamChange, slot: u64) -> Resul
     AddMarketParams::of(&next).validate()?;
     require!(next.oi_cap <= i64::MAX as u64, EngineError::ParamOutOfBounds);
     require!(next.status <= MarketStatus::ReduceOnly as u8, EngineError::ParamOutOfBounds);
+    if PHASE_FIELDS.contains(&c.field) && apply {
+        require!(market.phase_updated_slot == slot, EngineError::PhaseNotCurrent);
+    }
     if c.field == MMR_FIELD && c.value > old {
         let phase = market.phase();
         let mult = rescaled_phase_mult(phase.mult_bps, old, c.value);
@@ -241,11 +257,12 @@ pub fn apply_to_market(market: &mut Market, c: &ParamChange, slot: u64) -> Resul
 }
 
 /// The phase multiplier (bps of base MMR) that keeps `base * mult` when the
-/// base moves from `old_base` to `new_base` (> 0), rounded down (the
-/// effective ratio never rises at the change); at least 1. A stored 0 is 1x.
+/// base moves from `old_base` to `new_base` (> 0), rounded up (the
+/// effective ratio never falls at the change, however many raises follow);
+/// at least 1. A stored 0 is 1x.
 pub fn rescaled_phase_mult(mult_bps: u32, old_base: u64, new_base: u64) -> u32 {
     let mult = if mult_bps == 0 { MULT_ONE } else { mult_bps } as u128;
-    let scaled = mult * old_base as u128 / (new_base.max(1) as u128);
+    let scaled = (mult * old_base as u128).div_ceil(new_base.max(1) as u128);
     scaled.clamp(1, u32::MAX as u128) as u32
 }
 
@@ -266,6 +283,8 @@ pub fn apply_to_exchange(exchange: &mut Exchange, c: &ParamChange) -> Result<App
             // fund can pay above its floor, to a named account.
             require!(c.value > 0, EngineError::ZeroAmount);
             require!(c.key != Pubkey::default(), EngineError::ParamOutOfBounds);
+            let vaults = [exchange.collateral_vault, exchange.pool_vault, exchange.insurance_vault];
+            require!(!vaults.contains(&c.key), EngineError::DestinationIsAVault);
             let after = exchange.insurance_balance.checked_sub(c.value);
             require!(after.is_some_and(|a| a >= exchange.insurance_floor), EngineError::InsuranceBelowFloor);
             Applied { old: 0, new: c.value, old_key: Pubkey::default(), new_key: c.key, tightening: false }
@@ -321,9 +340,16 @@ mod tests {
     fn a_base_mmr_raise_keeps_the_effective_ratio_and_phases_in() {
         // 500 -> 1,000 at 1x: 0.5x, so base * mult stays 500 bps.
         assert_eq!(rescaled_phase_mult(10_000, 500, 1_000), 5_000);
-        // A stored 0 reads as 1x; rounding is down (never above the old ratio).
-        assert_eq!(rescaled_phase_mult(0, 500, 999), 5_005);
-        assert_eq!(rescaled_phase_mult(5_005, 999, 1_000), 4_999);
+        // A stored 0 reads as 1x; rounding is up (never below the old ratio,
+        // so repeated raises cannot drift maintenance down).
+        assert_eq!(rescaled_phase_mult(0, 500, 999), 5_006);
+        assert_eq!(rescaled_phase_mult(5_006, 999, 1_000), 5_001);
+        let (mut base, mut mult) = (500u64, 10_000u32);
+        for next in 501..=1_000u64 {
+            mult = rescaled_phase_mult(mult, base, next);
+            base = next;
+            assert!(base * mult as u64 >= 500 * 10_000, "effective ratio kept at {next}");
+        }
         assert_eq!(rescaled_phase_mult(1, 1, 10_000), 1, "never 0");
         let mut m: Market = bytemuck::Zeroable::zeroed();
         m.phase_mult_bps = 20_000;

@@ -128,12 +128,13 @@ pub struct CancelChange<'info> {
 
 /// `c` applied at `slot` to copies of the exchange and of the market in
 /// `remaining` (checked: exactly the change's market, or nothing for the
-/// exchange).
+/// exchange); `apply` is false for `queue_change`'s check.
 fn dry_run<'info>(
     exchange: &Exchange,
     remaining: &'info [AccountInfo<'info>],
     c: &ParamChange,
     slot: u64,
+    apply: bool,
 ) -> Result<(Exchange, Option<Market>, Applied)> {
     let mut ex = *exchange;
     if c.target == EXCHANGE_TARGET {
@@ -144,7 +145,7 @@ fn dry_run<'info>(
     require!(remaining.len() == 1, EngineError::WrongChangeTarget);
     let mut market = *AccountLoader::<Market>::try_from(&remaining[0])?.load()?;
     require!(market.index == c.target, EngineError::WrongChangeTarget);
-    let applied = apply_to_market(&mut market, c, slot)?;
+    let applied = apply_to_market(&mut market, c, slot, apply)?;
     Ok((ex, Some(market), applied))
 }
 
@@ -160,7 +161,7 @@ fn apply<'info>(
     slot: u64,
 ) -> Result<Applied> {
     let spec = spec(c.target, c.field)?;
-    let (ex, market, applied) = dry_run(exchange, remaining, c, slot)?;
+    let (ex, market, applied) = dry_run(exchange, remaining, c, slot, true)?;
     rate_limit(record.field_mut(c.field)?, &spec, applied.old, applied.new, slot, exchange.timelock_slots)?;
     *exchange = ex;
     if let Some(m) = market {
@@ -243,7 +244,7 @@ pub fn queue_handler<'info>(ctx: Context<'info, QueueChange<'info>>, change: Par
     let mut record = open_record(&gov, &record_info, &system, change.target, ctx.bumps.record)?;
     let mut ex = a.exchange.load_mut()?;
     // Dry run on copies: refuse now what could never be applied.
-    dry_run(&ex, ctx.remaining_accounts, &change, slot)?;
+    dry_run(&ex, ctx.remaining_accounts, &change, slot, false)?;
     let id = ex.next_change_id;
     let eta_slot = slot.saturating_add(ex.timelock_slots);
     let change_info = a.change.to_account_info();

@@ -76,7 +76,8 @@ pub struct SettlePosition<'info> {
     pub token_program: Program<'info, Token>,
 }
 
-/// Stop the market at `price` (> 0, within `band_bps` of the feed's EMA):
+/// Stop the market at `price` (> 0, the feed live and `price` within
+/// `band_bps` of both its price and its EMA):
 /// no more trading or liquidation in it, and every position settles at
 /// `price`. Cannot be undone.
 pub fn emergency_handler(ctx: Context<EmergencySettle>, price: i64) -> Result<()> {
@@ -86,8 +87,12 @@ pub fn emergency_handler(ctx: Context<EmergencySettle>, price: i64) -> Result<()
     let feed = ctx.accounts.feed.to_account_info();
     let reading = oracle_adapter::reader::read_feed(&feed, &market.feed, Clock::get()?.unix_timestamp)
         .map_err(|_| error!(EngineError::NotAPriceFeed))?;
-    if !within_band(price, reading.ema_price, market.band_bps) {
-        msg!("price {} vs EMA {}: band {} bps", price, reading.ema_price, market.band_bps);
+    // A frozen EMA (an oracle outage) is no reference: instant settlement
+    // needs a live feed, and the price within the band of both its price
+    // and its EMA.
+    require!(ballast_risk::oracle::Action::ReduceRisk.allows(reading.validity), EngineError::SettlementNeedsLivePrice);
+    if !within_band(price, reading.ema_price, market.band_bps) || !within_band(price, reading.price, market.band_bps) {
+        msg!("price {} vs feed {} / EMA {}: band {} bps", price, reading.price, reading.ema_price, market.band_bps);
         return err!(EngineError::SettlementOutsideBand);
     }
     market.status = MarketStatus::Settled as u8;
