@@ -174,6 +174,13 @@ async fn row32_withdraw_insurance_waits_for_the_timelock_and_pays_only_the_queue
     let id = next_id(&mut tc).await;
     let over = ix::queue_change(g.pubkey(), id, withdrawal(above_floor + 1, dest.token));
     assert_error(&mut tc, &[over], &[&g], EngineError::InsuranceBelowFloor.into(), &[ix::change_address(id)]).await;
+    // To one of the exchange's own vaults: refused (the books would no
+    // longer match the vaults).
+    for vault in [v.keys.pool_vault, v.keys.collateral_vault, v.keys.insurance_vault] {
+        let into_vault = ix::queue_change(g.pubkey(), id, withdrawal(USD, vault));
+        let err = EngineError::DestinationIsAVault.into();
+        assert_error(&mut tc, &[into_vault], &[&g], err, &[ix::change_address(id)]).await;
+    }
     let (id, eta) = queue(&mut tc, &g, withdrawal(above_floor, dest.token)).await;
     // Before the timelock: refused; to another account: refused; through
     // apply_change: refused.
@@ -228,7 +235,7 @@ async fn band(tc: &mut TestContext, v: &Venue) -> (i64, i64) {
 
 #[tokio::test]
 async fn row32_emergency_settle_is_instant_only_within_the_band_around_the_ema() {
-    let (mut tc, v) = venue(100 * ONE, 100_000 * USD).await;
+    let (mut tc, mut v) = venue(100 * ONE, 100_000 * USD).await;
     let g = v.gov.insecure_clone();
     let (ema, width) = band(&mut tc, &v).await;
     assert_eq!((ema, width), (100 * ONE, 20 * ONE), "a 20 % band around 100");
@@ -241,7 +248,14 @@ async fn row32_emergency_settle_is_instant_only_within_the_band_around_the_ema()
     let mut wrong_feed = ix::emergency_settle(g.pubkey(), 0, v.feed, ema);
     wrong_feed.accounts[3].pubkey = v.sources[0].address;
     assert_error(&mut tc, &[wrong_feed], &[&g], EngineError::WrongFeed.into(), &[v.market]).await;
-    // Success twin: exactly at the band's edge.
+    // A frozen EMA is no reference: with the feed stale, even a price at
+    // the EMA waits for the timelocked path.
+    let now = tc.clock().await;
+    tc.set_clock(now.slot + 200, now.unix_timestamp + 100).await;
+    let stale = ix::emergency_settle(g.pubkey(), 0, v.feed, ema);
+    assert_error(&mut tc, &[stale], &[&g], EngineError::SettlementNeedsLivePrice.into(), &[v.market]).await;
+    v.set_price(&mut tc, 100 * ONE, 0, now.unix_timestamp + 101, now.slot + 201).await;
+    // Success twin: exactly at the band's edge, the feed live again.
     let logs = tc.process_logged(&[ix::emergency_settle(g.pubkey(), 0, v.feed, ema - width)], &[&g]).await.unwrap();
     let ev: MarketSettled = find_event(&logs).expect("MarketSettled");
     assert_eq!(ev.price, ema - width);
