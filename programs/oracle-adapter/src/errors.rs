@@ -77,6 +77,9 @@ pub enum AdapterError {
     /// `close_feed_update` of an update that may still be applied.
     #[msg("the feed update is neither expired nor superseded: apply it, or have governance cancel it")]
     UpdateStillLive,
+    /// A second instant `update_feed` of the feed within one timelock.
+    #[msg("rate limit: one instant update_feed per feed per timelock window (each guard moves at most 2x per update)")]
+    RateLimited,
 }
 
 impl From<ballast_risk::MathError> for AdapterError {

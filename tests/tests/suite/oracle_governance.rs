@@ -241,3 +241,24 @@ async fn row32_a_queued_feed_update_expires_after_its_grace_period_and_anyone_cl
     assert_eq!((ev.id, ev.expired), (1, true));
     assert!(tc.account(&gov.pubkey()).await.unwrap().lamports > before, "rent refunded");
 }
+
+#[tokio::test]
+async fn row32_chained_instant_feed_tightenings_are_one_per_timelock_window() {
+    let (mut tc, gov, s) = setup().await;
+    let feed = create_feed(&mut tc, &gov, "SOL", &s, guards()).await;
+    let start = tc.clock().await;
+    // Two factor-2 steps in one transaction (60 s -> 40 -> 30): the second
+    // is refused, and with it the whole transaction.
+    let chained = [ix::update_feed(gov.pubkey(), feed, max_age(40)), ix::update_feed(gov.pubkey(), feed, max_age(30))];
+    assert_error(&mut tc, &chained, &[&gov], AdapterError::RateLimited.into(), &[feed]).await;
+    // Success twin: one step lands; the next waits a whole timelock.
+    tc.process(&[ix::update_feed(gov.pubkey(), feed, max_age(40))], &[&gov]).await.expect("one step");
+    assert_eq!(load_feed(&mut tc, &feed).await.max_age_secs, 40);
+    let window = ballast_tests::adapter::ADAPTER_TIMELOCK;
+    tc.set_clock(start.slot + window - 1, start.unix_timestamp + 20).await;
+    let next = ix::update_feed(gov.pubkey(), feed, max_age(30));
+    assert_error(&mut tc, &[next.clone()], &[&gov], AdapterError::RateLimited.into(), &[feed]).await;
+    tc.set_clock(start.slot + window, start.unix_timestamp + 21).await;
+    tc.process(&[next], &[&gov]).await.expect("a window later");
+    assert_eq!(load_feed(&mut tc, &feed).await.max_age_secs, 30);
+}

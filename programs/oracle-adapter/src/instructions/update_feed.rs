@@ -7,6 +7,7 @@
 //! Per feed, only the newest queued update may be applied (`newest_update`
 //! on the feed), and an instant `update_feed` supersedes every update queued
 //! before it; a queued update expires `UPDATE_GRACE_SLOTS` after its eta.
+//! Instant updates of a feed are one per timelock window (`RateLimited`).
 //! Anyone may `close_feed_update` an expired or superseded update.
 
 use super::create_feed::{validate_guards, validate_sources};
@@ -155,6 +156,11 @@ pub fn handler(ctx: Context<UpdateFeed>, params: UpdateFeedParams) -> Result<()>
     let mut feed = ctx.accounts.feed.load_mut()?;
     let (tightening, event) = apply_update(&mut feed, ctx.accounts.feed.key(), &params)?;
     require!(tightening, AdapterError::LooseningNeedsTimelock);
+    // One instant update per feed per timelock window.
+    let slot = Clock::get()?.slot;
+    let last = feed.last_instant_update_slot;
+    require!(last == 0 || slot >= last.saturating_add(ctx.accounts.config.timelock_slots), AdapterError::RateLimited);
+    feed.last_instant_update_slot = slot.max(1);
     // Supersedes every update of this feed queued before.
     feed.newest_update = ctx.accounts.config.next_update_id.checked_add(1).ok_or(AdapterError::MathOverflow)?;
     drop(feed);

@@ -171,8 +171,10 @@ pub struct PriceFeed {
     /// Only that update may be applied; an instant `update_feed` records
     /// the config's `next_update_id + 1`, superseding every earlier one.
     pub newest_update: u64,
-    /// Reserved for future fields.
-    pub reserved: [u8; 8],
+    /// Slot of the last instant `update_feed` (0: none). Another waits a
+    /// full timelock: each guard moves at most a factor of 2 per update, so
+    /// chained instant tightenings cannot reach a bound (a freeze) at once.
+    pub last_instant_update_slot: u64,
 }
 
 /// Size of [`PriceFeed`] without the 8-byte discriminator.
