@@ -118,7 +118,8 @@ pub const EXCHANGE_FIELDS: [FieldSpec; 15] = [
     // Raising the floor keeps the fund from covering bad debt, which then
     // goes to LPs: not a tightening for them, so timelocked.
     f("insurance_floor", Dir::Timelocked),
-    f("insurance_fee_share_bps", Dir::Up),
+    // A raise moves LP income into a fund governance can withdraw.
+    f("insurance_fee_share_bps", Dir::Timelocked),
     f("max_pause_slots", Dir::Timelocked),
     f("max_consecutive_pauses", Dir::Timelocked),
     f("max_pauses_per_day", Dir::Timelocked),
