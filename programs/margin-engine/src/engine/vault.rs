@@ -1,4 +1,5 @@
-//! Token transfers out of the exchange's vaults, signed by the vault authority.
+//! Token transfers into the exchange's vaults, signed by their payer, and
+//! out of them, signed by the vault authority.
 
 use crate::constants::{COLLATERAL_DECIMALS, VAULT_AUTHORITY_SEED};
 use anchor_lang::prelude::*;
@@ -15,6 +16,28 @@ pub struct VaultSigner<'info> {
     pub token_program: Pubkey,
     /// Stored bump of the vault authority.
     pub bump: u8,
+}
+
+/// Move `amount` from `from` to `to`, signed by `authority` (a trader or
+/// LP paying into a vault); no-op for zero.
+pub fn pay_in<'info>(
+    token_program: Pubkey,
+    mint: &impl ToAccountInfo<'info>,
+    from: &impl ToAccountInfo<'info>,
+    authority: &impl ToAccountInfo<'info>,
+    to: &impl ToAccountInfo<'info>,
+    amount: u64,
+) -> Result<()> {
+    if amount == 0 {
+        return Ok(());
+    }
+    let accounts = TransferChecked {
+        from: from.to_account_info(),
+        mint: mint.to_account_info(),
+        to: to.to_account_info(),
+        authority: authority.to_account_info(),
+    };
+    transfer_checked(CpiContext::new(token_program, accounts), amount, COLLATERAL_DECIMALS)
 }
 
 impl<'info> VaultSigner<'info> {

@@ -2,11 +2,12 @@
 
 use crate::constants::*;
 use crate::engine::settle::set_collateral;
+use crate::engine::vault::pay_in;
 use crate::errors::EngineError;
 use crate::events::CollateralChanged;
 use crate::state::{Exchange, MarginAccount, Pool};
 use anchor_lang::prelude::*;
-use anchor_spl::token::{transfer_checked, Mint, Token, TokenAccount, TransferChecked};
+use anchor_spl::token::{Mint, Token, TokenAccount};
 
 /// Accounts of `deposit`.
 #[derive(Accounts)]
@@ -56,18 +57,9 @@ pub fn handler(ctx: Context<Deposit>, amount: u64) -> Result<()> {
     let to_vault = amount - repay;
 
     let a = &ctx.accounts;
-    for (to, n) in [(a.pool_vault.to_account_info(), repay), (a.collateral_vault.to_account_info(), to_vault)] {
-        if n == 0 {
-            continue;
-        }
-        let accounts = TransferChecked {
-            from: a.user_token.to_account_info(),
-            mint: a.collateral_mint.to_account_info(),
-            to,
-            authority: a.owner.to_account_info(),
-        };
-        transfer_checked(CpiContext::new(a.token_program.key(), accounts), n, COLLATERAL_DECIMALS)?;
-    }
+    let program = a.token_program.key();
+    pay_in(program, &*a.collateral_mint, &*a.user_token, &a.owner, &*a.pool_vault, repay)?;
+    pay_in(program, &*a.collateral_mint, &*a.user_token, &a.owner, &*a.collateral_vault, to_vault)?;
 
     let mut pool = a.pool.load_mut()?;
     pool.balance = pool.balance.checked_add(repay).ok_or(EngineError::MathOverflow)?;

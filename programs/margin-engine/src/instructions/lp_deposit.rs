@@ -3,11 +3,12 @@
 use crate::constants::*;
 use crate::engine::health::Now;
 use crate::engine::pool::{deposit_shares, value_pool};
+use crate::engine::vault::pay_in;
 use crate::errors::EngineError;
 use crate::events::LpChanged;
 use crate::state::{init_zero_copy, load_mut_unchecked, Exchange, LpPosition, Pool};
 use anchor_lang::prelude::*;
-use anchor_spl::token::{transfer_checked, Mint, Token, TokenAccount, TransferChecked};
+use anchor_spl::token::{Mint, Token, TokenAccount};
 
 /// Accounts of `lp_deposit`. Remaining accounts: the `(market, feed)` pair of
 /// every market, in index order (to value the pool).
@@ -86,13 +87,7 @@ pub fn handler<'info>(ctx: Context<'info, LpDeposit<'info>>, amount: u64, min_sh
     let total_shares = pool.shares;
     drop((lp, pool));
 
-    let accounts = TransferChecked {
-        from: a.user_token.to_account_info(),
-        mint: a.collateral_mint.to_account_info(),
-        to: a.pool_vault.to_account_info(),
-        authority: a.owner.to_account_info(),
-    };
-    transfer_checked(CpiContext::new(a.token_program.key(), accounts), amount, COLLATERAL_DECIMALS)?;
+    pay_in(a.token_program.key(), &*a.collateral_mint, &*a.user_token, &a.owner, &*a.pool_vault, amount)?;
     oracle_adapter::emit_event!(LpChanged {
         owner,
         amount: i64::try_from(amount).map_err(|_| EngineError::MathOverflow)?,
