@@ -35,14 +35,12 @@ pub struct EmergencySettle<'info> {
     pub feed: UncheckedAccount<'info>,
 }
 
-/// Whether `price` is within `band_bps` of `ema` (> 0):
-/// `|price - ema| * 10_000 <= band_bps * ema`, in u128 (no overflow).
-pub fn within_band(price: i64, ema: i64, band_bps: u32) -> bool {
-    if ema <= 0 || price <= 0 {
-        return false;
-    }
-    let diff = (price as i128 - ema as i128).unsigned_abs();
-    diff * 10_000 <= band_bps as u128 * ema as u128
+/// Whether `price` is within `band_bps` of `reference`, both > 0: the
+/// breaker's band rule (`ballast_risk::breaker::out_of_band`), with no
+/// reference meaning no band.
+fn within_band(price: i64, reference: i64, band_bps: u32) -> Result<bool> {
+    let out = ballast_risk::breaker::out_of_band(price, reference, band_bps).map_err(EngineError::from)?;
+    Ok(price > 0 && reference > 0 && !out)
 }
 
 /// Accounts of `settle_position` (anyone).
@@ -91,7 +89,8 @@ pub fn emergency_handler(ctx: Context<EmergencySettle>, price: i64) -> Result<()
     // needs a live feed, and the price within the band of both its price
     // and its EMA.
     require!(ballast_risk::oracle::Action::ReduceRisk.allows(reading.validity), EngineError::SettlementNeedsLivePrice);
-    if !within_band(price, reading.ema_price, market.band_bps) || !within_band(price, reading.price, market.band_bps) {
+    let band = market.band_bps;
+    if !within_band(price, reading.ema_price, band)? || !within_band(price, reading.price, band)? {
         msg!("price {} vs feed {} / EMA {}: band {} bps", price, reading.price, reading.ema_price, market.band_bps);
         return err!(EngineError::SettlementOutsideBand);
     }
