@@ -26,6 +26,7 @@ pub mod oracle;
 pub mod position;
 pub mod precision;
 pub mod pricing;
+pub mod queue;
 pub mod stress;
 
 pub use math::{MathError, SafeMath};

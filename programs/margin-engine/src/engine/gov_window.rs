@@ -14,6 +14,7 @@ use crate::constants::CHANGE_GRACE_SLOTS;
 use crate::errors::EngineError;
 use crate::state::{FieldWindow, GovRecord, PendingChange};
 use anchor_lang::prelude::*;
+use ballast_risk::queue::{dead, Dead};
 
 /// Record a change of a field from `old` to `new` at `slot` against its
 /// rate-limit window (`window_slots` long, opened by the first change after
@@ -49,13 +50,10 @@ pub fn rate_limit(
 /// Why a queued change can no longer be applied, if it cannot.
 pub fn dead_reason(p: &PendingChange, record: &GovRecord, slot: u64) -> Result<Option<EngineError>> {
     let newest = record.field(p.field)?.newest_change;
-    if newest != 0 && newest != p.id.saturating_add(1) {
-        return Ok(Some(EngineError::ChangeSuperseded));
-    }
-    if slot > p.eta_slot.saturating_add(CHANGE_GRACE_SLOTS) {
-        return Ok(Some(EngineError::ChangeExpired));
-    }
-    Ok(None)
+    Ok(dead(p.id, p.eta_slot, newest, CHANGE_GRACE_SLOTS, slot).map(|d| match d {
+        Dead::Superseded => EngineError::ChangeSuperseded,
+        Dead::Expired => EngineError::ChangeExpired,
+    }))
 }
 
 /// A queued change may be applied at `slot`: its timelock passed, it is not

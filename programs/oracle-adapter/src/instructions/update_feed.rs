@@ -18,6 +18,7 @@ use crate::events::{FeedUpdateCancelled, FeedUpdateClosed, FeedUpdateQueued, Fee
 use crate::state::{AdapterConfig, GuardParams, PendingFeedUpdate, PriceFeed, SourceParam};
 use anchor_lang::prelude::*;
 use ballast_risk::oracle::classify_change;
+use ballast_risk::queue::{dead, Dead};
 
 /// Arguments of `update_feed`. `None` keeps the current value.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, PartialEq, Eq)]
@@ -92,14 +93,10 @@ pub struct CloseFeedUpdate<'info> {
 
 /// Why a queued update can no longer be applied at `slot`, if it cannot.
 fn dead_reason(pending: &PendingFeedUpdate, feed: &PriceFeed, slot: u64) -> Option<AdapterError> {
-    let newest = feed.newest_update;
-    if newest != 0 && newest != pending.id.saturating_add(1) {
-        return Some(AdapterError::UpdateSuperseded);
-    }
-    if slot > pending.eta_slot.saturating_add(UPDATE_GRACE_SLOTS) {
-        return Some(AdapterError::UpdateExpired);
-    }
-    None
+    dead(pending.id, pending.eta_slot, feed.newest_update, UPDATE_GRACE_SLOTS, slot).map(|d| match d {
+        Dead::Superseded => AdapterError::UpdateSuperseded,
+        Dead::Expired => AdapterError::UpdateExpired,
+    })
 }
 
 /// Accounts of `cancel_feed_update`.
