@@ -287,10 +287,11 @@ fn withdrawal_quotes(account: &MarginAccount, quotes: &[MarketQuote]) -> Result<
 /// is involved, `InitialHealthNegative` otherwise).
 pub fn require_withdrawable(account: &MarginAccount, quotes: &[MarketQuote]) -> Result<Health> {
     let h = account_health(account, &withdrawal_quotes(account, quotes)?)?;
-    if quotes.iter().any(|q| q.validity == Validity::Stale) {
-        require!(h.initial >= 0, EngineError::StaleWithdrawExceedsFree);
+    let stale = quotes.iter().any(|q| q.validity == Validity::Stale);
+    let short = if stale { EngineError::StaleWithdrawExceedsFree } else { EngineError::InitialHealthNegative };
+    if h.initial < 0 {
+        return Err(error!(short));
     }
-    require!(h.initial >= 0, EngineError::InitialHealthNegative);
     Ok(h)
 }
 
