@@ -8,6 +8,7 @@
 //!   that no watched account changed (data, lamports, owner);
 //! - [`native_events`]: makes Anchor events visible in native mode;
 //! - [`adapter`]: oracle-adapter setup helpers;
+//! - [`governance`]: field codes, change builders and queueing;
 //! - [`venue`]: a full venue (mint, exchange, market, pool, traders) and the
 //!   accounting invariants.
 //!
@@ -20,6 +21,7 @@
 pub mod adapter;
 pub mod assertions;
 pub mod dumps;
+pub mod governance;
 pub mod venue;
 
 pub use ballast_bank::{context, native_events, sources as fixtures};

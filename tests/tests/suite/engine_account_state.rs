@@ -41,6 +41,13 @@ async fn assert_flag_follows_collateral(tc: &mut TestContext, accounts: &[Pubkey
     }
 }
 
+/// `resolve_bankruptcy` of `t` is refused (`NotBankrupt`), changing nothing:
+/// it still has a position, or owes nothing.
+async fn assert_nothing_to_resolve(tc: &mut TestContext, v: &Venue, t: &Trader) {
+    let i = ix::resolve_bankruptcy(t.margin, &v.keys);
+    assert_error(tc, &[i], &[], EngineError::NotBankrupt.into(), &[t.margin]).await;
+}
+
 async fn view(tc: &mut TestContext, margin: Pubkey, pairs: &[(Pubkey, Pubkey)]) -> HealthView {
     let data = tc.process_returning(&[ix::account_health(margin, pairs)], &[]).await.expect("account_health");
     HealthView::deserialize(&mut &data[..]).expect("HealthView")
@@ -88,14 +95,7 @@ async fn row29_a_deficit_left_by_one_leg_clears_when_the_other_closes_in_profit_
     let acc = account(&mut tc, &t).await;
     assert!(acc.collateral < 0 && acc.is_bankrupt() && acc.slot_of(1).is_some(), "{}", acc.collateral);
     let deficit = acc.collateral.unsigned_abs();
-    assert_error(
-        &mut tc,
-        &[ix::resolve_bankruptcy(t.margin, &v.keys)],
-        &[],
-        EngineError::NotBankrupt.into(),
-        &[t.margin],
-    )
-    .await;
+    assert_nothing_to_resolve(&mut tc, &v, &t).await;
     assert_conservation(&mut tc, &v, &[t.margin, k.margin]).await;
 
     // ETH falls 20 %: the short gains 200, more than the deficit. The owner
@@ -152,14 +152,7 @@ async fn row29_a_deposit_repays_a_deficit_to_the_pool_and_unflags_the_account_ex
     let acc = account(&mut tc, &t).await;
     assert_eq!((acc.collateral, acc.flags), (0, 0));
     assert_eq!(load::<Pool>(&mut tc, &ix::pool_address()).await.balance, pool_before.balance + deficit);
-    assert_error(
-        &mut tc,
-        &[ix::resolve_bankruptcy(t.margin, &v.keys)],
-        &[],
-        EngineError::NotBankrupt.into(),
-        &[t.margin],
-    )
-    .await;
+    assert_nothing_to_resolve(&mut tc, &v, &t).await;
     assert_conservation(&mut tc, &v, &[t.margin, k.margin]).await;
     tc.process(&[ix::close_account(owner, t.margin)], &[&t.key]).await.expect("close_account");
 }

@@ -7,44 +7,20 @@ use ballast_tests::adapter::{create_feed, find_event, guards, refresh};
 use ballast_tests::assertions::assert_error;
 use ballast_tests::context::TestContext;
 use ballast_tests::fixtures::{SourceFixture, ONE};
+use ballast_tests::governance::field::{BAND, BREAKER_COOLDOWN, FEE, IMR, MMR, OI_CAP, STATUS, TIMELOCK};
+use ballast_tests::governance::{exchange, market, next_id};
 use ballast_tests::venue::{load, sol_params, trader_with_position, venue, Venue, BASE, USD};
 use margin_engine::engine::governance::{EXCHANGE_TARGET, GUARDIAN_FIELD};
 use margin_engine::errors::EngineError;
-use margin_engine::events::{ChangeCancelled, ChangeQueued, ParamChanged};
+use margin_engine::events::{ChangeCancelled, ParamChanged};
 use margin_engine::instructions::{AddMarketParams, ParamChange, TradeParams};
 use margin_engine::state::{Exchange, Market, MarketStatus};
 use oracle_adapter::sources::SourceKind;
-use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::Signer;
 
-// Field codes (MARKET_FIELDS / EXCHANGE_FIELDS order).
-const IMR: u8 = 0;
-const MMR: u8 = 1;
-const FEE: u8 = 4;
-const OI_CAP: u8 = 9;
-const BAND: u8 = 23;
-const BREAKER_COOLDOWN: u8 = 24;
-const STATUS: u8 = 25;
-const TIMELOCK: u8 = 11;
-
-fn market(index: u16, field: u8, value: u64) -> ParamChange {
-    ParamChange { target: index, field, value, key: Pubkey::default() }
-}
-
-fn exchange(field: u8, value: u64) -> ParamChange {
-    ParamChange { target: EXCHANGE_TARGET, field, value, key: Pubkey::default() }
-}
-
-async fn next_id(tc: &mut TestContext) -> u64 {
-    load::<Exchange>(tc, &ix::exchange_address()).await.next_change_id
-}
-
-/// Queue `c`; returns its id and eta.
+/// Queue `c` signed by the venue's governance; returns its id and eta.
 async fn queue(tc: &mut TestContext, v: &Venue, c: ParamChange) -> (u64, u64) {
-    let id = next_id(tc).await;
-    let logs = tc.process_logged(&[ix::queue_change(v.gov.pubkey(), id, c)], &[&v.gov]).await.expect("queue_change");
-    let ev: ChangeQueued = find_event(&logs).expect("ChangeQueued");
-    (ev.id, ev.eta_slot)
+    ballast_tests::governance::queue(tc, &v.gov, c).await
 }
 
 #[tokio::test]

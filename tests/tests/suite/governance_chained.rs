@@ -12,6 +12,8 @@ use ballast_tests::adapter::find_event;
 use ballast_tests::assertions::assert_error;
 use ballast_tests::context::{ContextBuilder, TestContext};
 use ballast_tests::fixtures::ONE;
+use ballast_tests::governance::field::{BAND, BREAKER_COOLDOWN, FEE, INSURANCE_FLOOR, MMR, OI_CAP};
+use ballast_tests::governance::{exchange, market, next_id, queue};
 use ballast_tests::venue::{
     airdrop, balance, load, mint_to, patch, trader, trader_with_position, venue, venue_in, Trader, Venue, BASE, USD,
 };
@@ -25,35 +27,7 @@ use margin_engine::instructions::{HealthView, ParamChange};
 use margin_engine::state::{Exchange, Market, MarketStatus};
 use oracle_adapter::state::PriceFeed;
 use solana_sdk::pubkey::Pubkey;
-use solana_sdk::signature::{Keypair, Signer};
-
-// Field codes (MARKET_FIELDS / EXCHANGE_FIELDS order).
-const MMR: u8 = 1;
-const FEE: u8 = 4;
-const OI_CAP: u8 = 9;
-const BAND: u8 = 23;
-const BREAKER_COOLDOWN: u8 = 24;
-const INSURANCE_FLOOR: u8 = 6;
-
-fn market(index: u16, field: u8, value: u64) -> ParamChange {
-    ParamChange { target: index, field, value, key: Pubkey::default() }
-}
-
-fn exchange(field: u8, value: u64) -> ParamChange {
-    ParamChange { target: EXCHANGE_TARGET, field, value, key: Pubkey::default() }
-}
-
-async fn next_id(tc: &mut TestContext) -> u64 {
-    load::<Exchange>(tc, &ix::exchange_address()).await.next_change_id
-}
-
-/// Queue `c` signed by `gov`; returns its id and eta.
-async fn queue(tc: &mut TestContext, gov: &Keypair, c: ParamChange) -> (u64, u64) {
-    let id = next_id(tc).await;
-    let logs = tc.process_logged(&[ix::queue_change(gov.pubkey(), id, c)], &[gov]).await.expect("queue_change");
-    let ev: ChangeQueued = find_event(&logs).expect("ChangeQueued");
-    (ev.id, ev.eta_slot)
-}
+use solana_sdk::signature::Signer;
 
 async fn health(tc: &mut TestContext, v: &Venue, margin: Pubkey) -> HealthView {
     let data =
