@@ -13,7 +13,7 @@
 # Needs valgrind (Debian: apt-get install valgrind).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export BALLAST_DATA_DIR="${BALLAST_DATA_DIR:-$(cd .. && pwd)/shared/data}"
+export BALLAST_DATA_DIR="${BALLAST_DATA_DIR:-$(pwd)/data}"
 export RUST_LOG=off
 command -v valgrind >/dev/null || { echo "error: valgrind is not installed (apt-get install valgrind)" >&2; exit 1; }
 cargo bench -q -p ballast-tests --bench cu --profile cu --no-run 2>/dev/null

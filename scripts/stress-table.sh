@@ -6,7 +6,7 @@
 # 1-minute file one candle per slot (8,680 slots) with 200 traders.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export BALLAST_DATA_DIR="${BALLAST_DATA_DIR:-$(cd .. && pwd)/shared/data}"
+export BALLAST_DATA_DIR="${BALLAST_DATA_DIR:-$(pwd)/data}"
 # BALLAST_BIN=path runs a prebuilt binary instead (a "before" table).
 bin=${BALLAST_BIN:-}
 if [ -z "$bin" ]; then

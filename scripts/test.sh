@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # The whole test suite (the README's second command; .ci/run calls it).
 # Needs only cargo (stable) and python3; the real data lives in
-# $BALLAST_DATA_DIR (default: ../shared/data beside the repository).
+# $BALLAST_DATA_DIR (default: the repository's own data/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export BALLAST_DATA_DIR="${BALLAST_DATA_DIR:-$(cd .. && pwd)/shared/data}"
+export BALLAST_DATA_DIR="${BALLAST_DATA_DIR:-$(pwd)/data}"
 if [ ! -d "$BALLAST_DATA_DIR/oracle-accounts" ]; then
   echo "error: Ballast data directory $BALLAST_DATA_DIR has no oracle-accounts/ (set BALLAST_DATA_DIR)" >&2
   exit 1

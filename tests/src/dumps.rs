@@ -1,29 +1,10 @@
 //! The real oracle account dumps of `$BALLAST_DATA_DIR/oracle-accounts`
-//! (default `../shared/data` beside the repository) and their MANIFEST.
+//! (default: the repository's `data/`) and their MANIFEST.
 
 use ballast_client::dump::AccountDump;
 use serde_json::Value;
-use std::path::PathBuf;
 
-/// The data directory: `$BALLAST_DATA_DIR`, else `<repo>/../shared/data`.
-///
-/// Panics (fails the test loudly) when the directory is missing: under `CI`
-/// that is a broken checkout, and locally the tests cannot prove anything
-/// without the data either. Never skips silently.
-pub fn data_dir() -> PathBuf {
-    let dir = match std::env::var_os("BALLAST_DATA_DIR") {
-        Some(d) => PathBuf::from(d),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data"),
-    };
-    if !dir.join("oracle-accounts").is_dir() {
-        let why = if std::env::var_os("CI").is_some() { "CI is set and" } else { "" };
-        panic!(
-            "{why} the Ballast data directory {} has no oracle-accounts/: set BALLAST_DATA_DIR or put shared/ beside the repository",
-            dir.display()
-        );
-    }
-    dir
-}
+pub use ballast_client::data::data_dir;
 
 /// Load `oracle-accounts/<name>.json`.
 pub fn load(name: &str) -> AccountDump {

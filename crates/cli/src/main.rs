@@ -115,7 +115,7 @@ enum Command {
     },
     /// Replay a market crash through the real programs and report what broke.
     ///
-    /// Example: ballast stress ; ballast stress --compare --prices ../shared/data/prices/LUNAUSDT_1m_binance_2022-05-07_2022-05-13.csv --path-secs-per-slot 60
+    /// Example: ballast stress ; ballast stress --compare --prices data/prices/LUNAUSDT_1m_binance_2022-05-07_2022-05-13.csv --path-secs-per-slot 60
     Stress(ballast_cli::stress::StressArgs),
     /// Oracle tools.
     Oracle {

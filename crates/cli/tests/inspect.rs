@@ -1,19 +1,7 @@
 //! `ballast oracle inspect` end to end on the real SOL/USD dumps.
 
-use std::path::PathBuf;
+use ballast_client::data::data_dir;
 use std::process::Command;
-
-fn data_dir() -> PathBuf {
-    let dir = std::env::var_os("BALLAST_DATA_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"));
-    assert!(
-        dir.join("oracle-accounts").is_dir(),
-        "Ballast data directory {} is missing: set BALLAST_DATA_DIR",
-        dir.display()
-    );
-    dir
-}
 
 fn inspect(files: &[&str], extra: &[&str]) -> (bool, String, String) {
     let dir = data_dir().join("oracle-accounts");

@@ -4,6 +4,7 @@
 //! - [`amount`]: exact human amounts to native units;
 //! - [`backend`]: one interface over a JSON-RPC node and the in-process bank;
 //! - [`cli_config`]: Solana CLI conventions (monikers, keypair files);
+//! - [`data`]: the repository's real data directory;
 //! - [`decode`]: zero-copy account decoding;
 //! - [`dump`]: load accounts saved with `solana account --output json`;
 //! - [`errors`]: program errors in words, from the checked-in IDLs;
@@ -20,6 +21,7 @@
 pub mod amount;
 pub mod backend;
 pub mod cli_config;
+pub mod data;
 pub mod decode;
 pub mod dump;
 pub mod engine;

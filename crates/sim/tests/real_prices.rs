@@ -3,16 +3,12 @@
 //! `data/README.md`.
 
 use ballast_sim::prices::{load_candles, Candle};
-use std::path::PathBuf;
 
 const ONE: i64 = 1_000_000_000;
 
 fn data(file: &str) -> Vec<Candle> {
-    let dir = std::env::var_os("BALLAST_DATA_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"));
-    let path = dir.join("prices").join(file);
-    assert!(path.exists(), "missing {} (set BALLAST_DATA_DIR to the shared data directory)", path.display());
+    let path = ballast_client::data::data_dir().join("prices").join(file);
+    assert!(path.exists(), "missing {}", path.display());
     let candles = load_candles(&path).unwrap_or_else(|e| panic!("{file}: {e:#}"));
     assert!(candles.windows(2).all(|w| w[0].time < w[1].time), "{file}: times strictly increasing");
     candles

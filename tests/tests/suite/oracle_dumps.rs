@@ -1,5 +1,5 @@
 //! Every real dump parses to the MANIFEST's values; the three edge cases of
-//! `shared/data/README.md` are rejected with the right reason; one real dump
+//! `data/README.md` are rejected with the right reason; one real dump
 //! drives a real `refresh` in the bank.
 
 use ballast_risk::oracle::{check_quote, Guards, Validity, Verdict};
