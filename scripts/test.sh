@@ -10,6 +10,7 @@ if [ ! -d "$BALLAST_DATA_DIR/oracle-accounts" ]; then
   exit 1
 fi
 start=$(date +%s)
+python3 scripts/check-rows.py
 cargo test --workspace --locked
 scripts/idl.sh --check
 echo "scripts/test.sh: all suites passed in $(( $(date +%s) - start ))s"

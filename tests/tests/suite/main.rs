@@ -4,6 +4,7 @@
 
 mod bank_ledger;
 mod cli_preview;
+mod docs;
 mod engine_account_state;
 mod engine_breakers;
 mod engine_dynamic;
