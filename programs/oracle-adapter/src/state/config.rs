@@ -43,6 +43,42 @@ pub struct PendingFeedUpdate {
 
 impl PendingFeedUpdate {
     /// Account size with the most sources: discriminator, id, feed, params
-    /// (two options, four sources of 65 bytes, guards of 29), eta, payer, bump.
-    pub const SPACE: usize = 8 + 8 + 32 + (1 + 4 + 4 * 65) + (1 + 29) + 8 + 32 + 1;
+    /// (two options, four sources of 65 bytes, guards of 37), eta, payer, bump.
+    pub const SPACE: usize = 8 + 8 + 32 + (1 + 4 + 4 * 65) + (1 + 37) + 8 + 32 + 1;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::instructions::UpdateFeedParams;
+    use crate::state::{GuardParams, SourceParam};
+
+    #[test]
+    fn the_largest_queued_feed_update_fits_its_account() {
+        let source = SourceParam { kind: 0, account: Pubkey::new_unique(), feed_id: [7; 32] };
+        let guards = GuardParams {
+            max_age_secs: u32::MAX,
+            max_age_slots: u32::MAX,
+            max_conf_bps: u32::MAX,
+            max_divergence_bps: u32::MAX,
+            max_jump_bps: u32::MAX,
+            min_valid_sources: u8::MAX,
+            ema_half_life_secs: u32::MAX,
+            vol_half_life_secs: u32::MAX,
+            max_future_secs: u32::MAX,
+            jump_confirm_slots: u32::MAX,
+        };
+        let update = PendingFeedUpdate {
+            id: u64::MAX,
+            feed: Pubkey::new_unique(),
+            params: UpdateFeedParams { sources: Some(vec![source; 4]), guards: Some(guards) },
+            eta_slot: u64::MAX,
+            payer: Pubkey::new_unique(),
+            bump: 255,
+        };
+        let mut bytes = Vec::new();
+        update.serialize(&mut bytes).unwrap();
+        let len = 8 + bytes.len();
+        assert_eq!(len, PendingFeedUpdate::SPACE, "four sources and new guards fill the account exactly");
+    }
 }
