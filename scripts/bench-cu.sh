@@ -7,7 +7,7 @@
 # Subtracted (inclusive): what has no native equivalent of its SBF cost:
 #   - token-program CPIs (`sol_invoke_signed`): the SBF callee is JIT code
 #     with random padding; on-chain it is metered separately (~6k CU);
-#   - event logging (`compat::native_log_data`): a single `sol_log_data`
+#   - event logging (`ballast_runtime::native_log_data`): a single `sol_log_data`
 #     syscall on SBF, base64 formatting natively.
 # The test logger is silenced (RUST_LOG=off) so log formatting does not count.
 # Needs valgrind (Debian: apt-get install valgrind).
@@ -32,7 +32,7 @@ measure() { # label, handler, scenario argument
     --toggle-collect="margin_engine::instructions::$handler::handler" "$bin" $3 > /dev/null 2> "$out/$label.log"
   total=$(grep -E '^(summary|totals):' "$profile" | head -1 | awk '{print $2}')
   cpi=$(inclusive "$profile" 'EventStubs as .*>::sol_invoke_signed')
-  events=$(inclusive "$profile" 'compat::native_log_data')
+  events=$(inclusive "$profile" 'ballast_runtime::native_log_data')
   echo "$label handler: $(( total - ${cpi:-0} - ${events:-0} )) instructions (callgrind; total $total, token CPIs ${cpi:-0}, event logging ${events:-0})"
 }
 for handler in trade withdraw liquidate; do

@@ -160,7 +160,7 @@ async fn row13_extreme_values_are_verdicts_never_panics() {
 
 /// Griefing: lamports sent to a PDA before it is created must not block its
 /// creation (Anchor 1.2.2's `init` would use an instruction that Agave 3.1's
-/// system program rejects; `compat::create_pda` tops up and allocates).
+/// system program rejects; `ballast_runtime::create_pda` tops up and allocates).
 #[tokio::test]
 async fn prefunded_config_and_feed_pdas_still_initialize() {
     use solana_sdk::account::Account;

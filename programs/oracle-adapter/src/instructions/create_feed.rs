@@ -1,6 +1,5 @@
 //! `create_feed`: governance creates one asset's price feed.
 
-use crate::compat::create_pda;
 use crate::constants::*;
 use crate::errors::AdapterError;
 use crate::events::FeedCreated;
@@ -9,6 +8,7 @@ use crate::state::{AdapterConfig, GuardParams, PriceFeed, SourceParam};
 use anchor_lang::prelude::*;
 use anchor_lang::Discriminator;
 use ballast_risk::oracle::{Guards, Validity, MAX_SOURCES};
+use ballast_runtime::create_pda;
 
 /// Arguments of `create_feed`.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug)]
@@ -113,6 +113,6 @@ pub fn handler(ctx: Context<CreateFeed>, params: CreateFeedParams) -> Result<()>
 
     let config = &mut ctx.accounts.config;
     config.feed_count = config.feed_count.checked_add(1).ok_or(AdapterError::MathOverflow)?;
-    crate::emit_event!(FeedCreated { feed: ctx.accounts.feed.key(), symbol, sources, guards: params.guards });
+    ballast_runtime::emit_event!(FeedCreated { feed: ctx.accounts.feed.key(), symbol, sources, guards: params.guards });
     Ok(())
 }

@@ -1,11 +1,11 @@
 //! `initialize`: create the adapter's singleton config.
 
-use crate::compat::{create_pda, require_upgrade_authority};
 use crate::constants::*;
 use crate::errors::AdapterError;
 use crate::events::AdapterInitialized;
 use crate::state::AdapterConfig;
 use anchor_lang::prelude::*;
+use ballast_runtime::{create_pda, require_upgrade_authority};
 
 /// Accounts of `initialize`.
 #[derive(Accounts)]
@@ -64,6 +64,6 @@ pub fn handler(ctx: Context<Initialize>, authority: Pubkey, timelock_slots: u64)
     let mut data = config_info.try_borrow_mut_data()?;
     let mut writer: &mut [u8] = &mut data;
     config.try_serialize(&mut writer)?;
-    crate::emit_event!(AdapterInitialized { authority });
+    ballast_runtime::emit_event!(AdapterInitialized { authority });
     Ok(())
 }

@@ -36,7 +36,7 @@ pub fn handler<'info>(ctx: Context<'info, Refresh<'info>>) -> Result<()> {
         .collect();
     let outcome = engine::refresh(&mut feed, &inputs, clock.unix_timestamp, clock.slot)?;
 
-    crate::emit_event!(FeedRefreshed {
+    ballast_runtime::emit_event!(FeedRefreshed {
         feed: ctx.accounts.feed.key(),
         verdicts: outcome.verdicts,
         applied: outcome.applied,

@@ -11,7 +11,6 @@
 //! Anyone may `close_feed_update` an expired or superseded update.
 
 use super::create_feed::{validate_guards, validate_sources};
-use crate::compat::create_pda;
 use crate::constants::*;
 use crate::errors::AdapterError;
 use crate::events::{FeedUpdateCancelled, FeedUpdateClosed, FeedUpdateQueued, FeedUpdated};
@@ -19,6 +18,7 @@ use crate::state::{AdapterConfig, GuardParams, PendingFeedUpdate, PriceFeed, Sou
 use anchor_lang::prelude::*;
 use ballast_risk::oracle::classify_change;
 use ballast_risk::queue::{dead, Dead};
+use ballast_runtime::create_pda;
 
 /// Arguments of `update_feed`. `None` keeps the current value.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, PartialEq, Eq)]
@@ -161,7 +161,7 @@ pub fn handler(ctx: Context<UpdateFeed>, params: UpdateFeedParams) -> Result<()>
     // Supersedes every update of this feed queued before.
     feed.newest_update = ctx.accounts.config.next_update_id.checked_add(1).ok_or(AdapterError::MathOverflow)?;
     drop(feed);
-    crate::emit_event!(event);
+    ballast_runtime::emit_event!(event);
     Ok(())
 }
 
@@ -193,7 +193,7 @@ pub fn queue_handler(ctx: Context<QueueFeedUpdate>, params: UpdateFeedParams) ->
     pending.try_serialize(&mut &mut info.try_borrow_mut_data()?[..])?;
     config.next_update_id = id.checked_add(1).ok_or(AdapterError::MathOverflow)?;
     ctx.accounts.feed.load_mut()?.newest_update = config.next_update_id;
-    crate::emit_event!(FeedUpdateQueued { id, feed: pending.feed, eta_slot });
+    ballast_runtime::emit_event!(FeedUpdateQueued { id, feed: pending.feed, eta_slot });
     Ok(())
 }
 
@@ -208,13 +208,13 @@ pub fn apply_handler(ctx: Context<ApplyFeedUpdate>) -> Result<()> {
     }
     let (_, event) = apply_update(&mut feed, ctx.accounts.feed.key(), &ctx.accounts.pending.params)?;
     drop(feed);
-    crate::emit_event!(event);
+    ballast_runtime::emit_event!(event);
     Ok(())
 }
 
 /// Cancel a queued update.
 pub fn cancel_handler(ctx: Context<CancelFeedUpdate>) -> Result<()> {
-    crate::emit_event!(FeedUpdateCancelled { id: ctx.accounts.pending.id });
+    ballast_runtime::emit_event!(FeedUpdateCancelled { id: ctx.accounts.pending.id });
     Ok(())
 }
 
@@ -223,7 +223,7 @@ pub fn cancel_handler(ctx: Context<CancelFeedUpdate>) -> Result<()> {
 pub fn close_handler(ctx: Context<CloseFeedUpdate>) -> Result<()> {
     let feed = ctx.accounts.feed.load()?;
     let reason = dead_reason(&ctx.accounts.pending, &feed, Clock::get()?.slot).ok_or(AdapterError::UpdateStillLive)?;
-    crate::emit_event!(FeedUpdateClosed {
+    ballast_runtime::emit_event!(FeedUpdateClosed {
         id: ctx.accounts.pending.id,
         expired: matches!(reason, AdapterError::UpdateExpired)
     });
