@@ -41,21 +41,10 @@ pub fn to_account(d: &AccountDump) -> solana_sdk::account::Account {
     }
 }
 
-/// Parse an RFC 3339 UTC time `YYYY-MM-DDTHH:MM:SSZ` to unix seconds.
+/// Parse an RFC 3339 UTC time `YYYY-MM-DDTHH:MM:SSZ` to unix seconds
+/// (panics on a malformed MANIFEST time).
 pub fn unix_time(s: &str) -> i64 {
-    let b = s.as_bytes();
-    let num = |r: std::ops::Range<usize>| -> i64 { s[r].parse().unwrap_or_else(|_| panic!("bad time {s}")) };
-    assert!(b.len() == 20 && b[10] == b'T' && b[19] == b'Z', "bad time {s}");
-    let (y, m, d) = (num(0..4), num(5..7), num(8..10));
-    // Days from civil (Howard Hinnant's algorithm).
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    days * 86_400 + num(11..13) * 3_600 + num(14..16) * 60 + num(17..19)
+    ballast_client::time::parse_unix(s).unwrap_or_else(|e| panic!("{e:#}"))
 }
 
 #[cfg(test)]

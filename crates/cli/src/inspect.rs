@@ -3,7 +3,8 @@
 use crate::Output;
 use anyhow::{bail, Result};
 use ballast_client::dump::AccountDump;
-use ballast_client::fmt::{fmt_price, fmt_unix};
+use ballast_client::fmt::fmt_price;
+use ballast_client::time::fmt_unix;
 use ballast_risk::oracle::{aggregate, check_quote, FeedState, Guards, Quote, RawQuote, Verdict, MAX_SOURCES};
 use oracle_adapter::sources::{evaluate, pyth_pull, SourceInput, SourceKind};
 use oracle_adapter::state::SourceConfig;

@@ -435,7 +435,7 @@ pub fn guardian_pause(guardian: Pubkey, bits: u32, duration_slots: u64) -> Instr
 
 /// `guardian_reduce_only(duration_slots)` of market `index` by the guardian.
 pub fn guardian_reduce_only(guardian: Pubkey, index: u16, duration_slots: u64) -> Instruction {
-    let accounts = margin_engine::accounts::GuardianReduceOnly {
+    let accounts = margin_engine::accounts::GuardianMarket {
         guardian,
         exchange: exchange_address(),
         market: market_address(index),
@@ -445,7 +445,7 @@ pub fn guardian_reduce_only(guardian: Pubkey, index: u16, duration_slots: u64) -
 
 /// `guardian_raise_margin(duration_slots, mult_bps)` of market `index`.
 pub fn guardian_raise_margin(guardian: Pubkey, index: u16, duration_slots: u64, mult_bps: u32) -> Instruction {
-    let accounts = margin_engine::accounts::GuardianReduceOnly {
+    let accounts = margin_engine::accounts::GuardianMarket {
         guardian,
         exchange: exchange_address(),
         market: market_address(index),

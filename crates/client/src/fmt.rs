@@ -1,4 +1,4 @@
-//! Display formatting of fixed-point values and times.
+//! Display formatting of fixed-point values (times: [`crate::time`]).
 
 use ballast_risk::precision::{PRICE_DECIMALS, QUOTE_DECIMALS};
 
@@ -36,21 +36,20 @@ pub fn fmt_quote(v: u64) -> String {
     fixed(false, v, QUOTE_DECIMALS)
 }
 
-/// Unix seconds as `YYYY-MM-DDTHH:MM:SSZ` (UTC, proleptic Gregorian).
-pub fn fmt_unix(t: i64) -> String {
-    let days = t.div_euclid(86_400);
-    let secs = t.rem_euclid(86_400);
-    // Civil from days (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", secs / 3_600, secs % 3_600 / 60, secs % 60)
+/// Dollars with cents from collateral units, thousands grouped, rounded
+/// toward zero (`1,234,567.89`): for reports, never for amounts to parse.
+pub fn fmt_usd(v: i128) -> String {
+    let sign = if v < 0 { "-" } else { "" };
+    let a = v.unsigned_abs();
+    let p = 10u128.pow(QUOTE_DECIMALS);
+    let (dollars, cents) = (a / p, (a % p) / (p / 100));
+    let mut digits = dollars.to_string();
+    let mut i = digits.len() as isize - 3;
+    while i > 0 {
+        digits.insert(i as usize, ',');
+        i -= 3;
+    }
+    format!("{sign}{digits}.{cents:02}")
 }
 
 #[cfg(test)]
@@ -70,9 +69,9 @@ mod tests {
     }
 
     #[test]
-    fn unix_times_render_in_utc() {
-        assert_eq!(fmt_unix(0), "1970-01-01T00:00:00Z");
-        assert_eq!(fmt_unix(1_720_094_645), "2024-07-04T12:04:05Z");
-        assert_eq!(fmt_unix(951_782_400), "2000-02-29T00:00:00Z");
+    fn dollars_group_thousands_and_keep_the_sign() {
+        assert_eq!(fmt_usd(1_234_567_890_000), "1,234,567.89");
+        assert_eq!(fmt_usd(-5_000_000), "-5.00");
+        assert_eq!(fmt_usd(999_999), "0.99");
     }
 }

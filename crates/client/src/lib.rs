@@ -10,6 +10,7 @@
 //! - [`errors`]: program errors in words, from the checked-in IDLs;
 //! - [`engine`]: margin-engine instruction builders;
 //! - [`fmt`]: display of fixed-point prices and times;
+//! - [`time`]: civil dates and unix times;
 //! - [`venue`]: the exchange, pool, markets and feeds in one read;
 //! - [`preview`]: health previews with the program's own functions;
 //! - [`simulate`]: trades and withdrawals run off-chain with the engine's own
@@ -30,4 +31,5 @@ pub mod fmt;
 pub mod oracle;
 pub mod preview;
 pub mod simulate;
+pub mod time;
 pub mod venue;

@@ -5,11 +5,11 @@
 //! A keeper computes the market quotes once per tick ([`market_quotes`]) and
 //! then checks every account against them ([`account_health`]).
 
+use crate::venue::quote_markets;
 use anyhow::{anyhow, Result};
 use ballast_risk::health::Health;
-use margin_engine::engine::health::{quote_from_reading, MarketQuote, Now};
+use margin_engine::engine::health::{MarketQuote, Now};
 use margin_engine::state::{Exchange, MarginAccount, Market};
-use oracle_adapter::reader::reading;
 use oracle_adapter::state::PriceFeed;
 
 /// Quotes of `markets` (each with its feed) at unix time `ts` and `slot`.
@@ -20,7 +20,10 @@ pub fn market_quotes(
     slot: u64,
 ) -> Result<Vec<MarketQuote>> {
     let now = Now::at(exchange, ts, slot);
-    markets.iter().map(|(m, f)| quote_from_reading(m, &reading(f, ts), &now).map_err(|e| anyhow!("{e}"))).collect()
+    quote_markets(markets.iter().map(|(m, f)| (m, f)), &now)
+        .into_iter()
+        .map(|q| q.map_err(|e| anyhow!("{e}")))
+        .collect()
 }
 
 /// Health of `account` against `quotes` covering its open positions.

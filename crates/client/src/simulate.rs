@@ -9,23 +9,17 @@
 //! market at that moment.
 
 use crate::venue::Venue;
+use crate::venue::WriterView;
 use ballast_risk::health::Health;
 use ballast_risk::lp::PoolValuation;
 use ballast_risk::margin::{imr_for, mmr_breakdown, MarginInputs, MmrBreakdown};
-use ballast_risk::oracle::Action;
 use ballast_risk::position::notional_ceil;
-use margin_engine::constants::pause;
-use margin_engine::engine::breaker::observe_breaker;
-use margin_engine::engine::health::{
-    account_health, biased_quotes, quote_from_reading, require_initial_health, require_valid_for, require_withdrawable,
-    Bias, MarketQuote, Now,
-};
-use margin_engine::engine::pool::{deposit_shares, value_legs, withdraw_amount};
-use margin_engine::engine::stress::observe_quiet;
-use margin_engine::engine::trade::{execute_trade, TradeOutcome, TradeRequest};
+use margin_engine::engine::collateral::withdraw;
+use margin_engine::engine::health::{account_health, biased_quotes, Bias, MarketQuote, Quotes};
+use margin_engine::engine::pool::{lp_deposit, lp_withdraw, require_lp_open, value_legs};
+use margin_engine::engine::trade::{trade, TradeOutcome, TradeRequest};
 use margin_engine::errors::EngineError;
-use margin_engine::state::{Exchange, LpPosition, MarginAccount};
-use oracle_adapter::reader::reading;
+use margin_engine::state::{LpPosition, MarginAccount};
 
 /// Why the program would refuse: its error's name and message.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -114,25 +108,17 @@ pub struct Terms {
 /// The program's view of the venue at one moment.
 pub struct Sim<'a> {
     venue: &'a Venue,
-    exchange: Exchange,
-    now: Now,
+    view: WriterView,
     quotes: Vec<Result<MarketQuote, Refusal>>,
 }
 
 impl<'a> Sim<'a> {
     /// Observe stress on a copy of the exchange at the venue's clock and
-    /// quote every market.
+    /// quote every market (`Venue::writer_view`).
     pub fn new(venue: &'a Venue) -> Sim<'a> {
-        let mut exchange = venue.exchange;
-        observe_quiet(&mut exchange, &venue.clock, None);
-        let (ts, slot) = (venue.clock.unix_timestamp, venue.clock.slot);
-        let now = Now::at(&exchange, ts, slot);
-        let quotes = venue
-            .markets
-            .iter()
-            .map(|m| quote_from_reading(&m.market, &reading(&m.feed, ts), &now).map_err(Refusal::from))
-            .collect();
-        Sim { venue, exchange, now, quotes }
+        let mut view = venue.writer_view();
+        let quotes = std::mem::take(&mut view.quotes).into_iter().map(|q| q.map_err(Refusal::from)).collect();
+        Sim { venue, view, quotes }
     }
 
     /// The quote of market `index`.
@@ -150,7 +136,8 @@ impl<'a> Sim<'a> {
         Ok(account_health(account, &self.quotes_of(account)?)?)
     }
 
-    /// `trade` of `base` in market `index`, in the handler's order.
+    /// `trade` of `base` in market `index`: `engine::trade::trade`, as the
+    /// handler runs it.
     pub fn trade(
         &self,
         account: &MarginAccount,
@@ -159,52 +146,22 @@ impl<'a> Sim<'a> {
         limit_price: i64,
         reduce_only: bool,
     ) -> Result<TradeSim, Refusal> {
-        let slot = self.now.slot;
-        let mut ex = self.exchange;
-        if ex.is_paused(pause::TRADE, slot) {
-            return Err(refuse(EngineError::Paused));
-        }
         let state = self.venue.markets.get(index as usize).ok_or_else(|| refuse(EngineError::WrongMarket))?;
-        let mut market = state.market;
-        let quote = self.quote(index)?;
-        market.set_phase(&quote.phase);
-        observe_breaker(&mut market, &quote, slot)?;
-        let (mut pool, mut acc) = (self.venue.pool, *account);
-        let req = TradeRequest { base, limit_price, reduce_only, slot };
-        let outcome = execute_trade(&mut acc, &mut market, &mut pool, &mut ex, &quote, &req)?;
-        let mut quotes = vec![quote];
-        for s in acc.open_positions().filter(|s| s.market != index) {
-            quotes.push(self.quote(s.market)?);
-        }
-        let health = if outcome.adds_risk {
-            require_valid_for(&quotes[1..], Action::Withdraw)?;
-            require_initial_health(&acc, &quotes)?
-        } else {
-            account_health(&acc, &quotes)?
+        let (mut ex, mut market, mut pool, mut acc) = (self.view.exchange, state.market, self.venue.pool, *account);
+        let req = TradeRequest { base, limit_price, reduce_only, slot: self.view.now.slot };
+        let done = trade(&mut ex, &mut acc, &mut market, &mut pool, &req, &self.view)?;
+        let health = match done.health {
+            Some(h) => h,
+            None => account_health(&acc, &self.view.covering(&acc, Some(done.quote))?)?,
         };
-        Ok(TradeSim { outcome, account: acc, health })
+        Ok(TradeSim { outcome: done.out, account: acc, health })
     }
 
-    /// `withdraw` of `amount`, in the handler's order; the health after.
+    /// `withdraw` of `amount`: `engine::collateral::withdraw`, as the
+    /// handler runs it; the health after.
     pub fn withdraw(&self, account: &MarginAccount, amount: u64) -> Result<Option<Health>, Refusal> {
-        if amount == 0 {
-            return Err(refuse(EngineError::ZeroAmount));
-        }
-        if self.exchange.is_paused(pause::WITHDRAW, self.now.slot) {
-            return Err(refuse(EngineError::Paused));
-        }
-        if account.is_bankrupt() {
-            return Err(refuse(EngineError::AccountBankrupt));
-        }
-        let mut acc = *account;
-        match i64::try_from(amount) {
-            Ok(d) if acc.collateral >= d => acc.collateral -= d,
-            _ => return Err(refuse(EngineError::InsufficientCollateral)),
-        }
-        if !acc.has_positions() {
-            return Ok(None);
-        }
-        Ok(Some(require_withdrawable(&acc, &self.quotes_of(&acc)?)?))
+        let (mut ex, mut acc) = (self.view.exchange, *account);
+        Ok(withdraw(&mut ex, &mut acc, amount, self.view.now.slot, &self.view)?)
     }
 
     /// The most `withdraw` would release now (0 if nothing): the largest
@@ -278,26 +235,24 @@ impl<'a> Sim<'a> {
     }
 
     fn lp_gate(&self, amount: u64) -> Result<PoolValuation, Refusal> {
-        if amount == 0 {
-            return Err(refuse(EngineError::ZeroAmount));
-        }
-        if self.exchange.is_paused(pause::LP, self.now.slot) {
-            return Err(refuse(EngineError::Paused));
-        }
+        require_lp_open(&self.view.exchange, amount, self.view.now.slot)?;
         self.pool_valuation()
     }
 
-    /// `lp_deposit` of `amount` with `min_shares_out`: the shares it mints.
+    /// `lp_deposit` of `amount` with `min_shares_out`: the shares it mints
+    /// (`engine::pool::lp_deposit`).
     pub fn lp_deposit(&self, amount: u64, min_shares_out: u64) -> Result<u64, Refusal> {
         let v = self.lp_gate(amount)?;
-        Ok(deposit_shares(&self.venue.pool, &v, amount, min_shares_out)?.shares)
+        let (mut pool, mut lp) = (self.venue.pool, <LpPosition as bytemuck::Zeroable>::zeroed());
+        Ok(lp_deposit(&mut pool, &mut lp, &v, amount, min_shares_out, self.view.now.slot)?.shares)
     }
 
     /// `lp_withdraw` of `shares` of `lp`'s with `min_amount_out`: the amount
-    /// it pays.
+    /// it pays (`engine::pool::lp_withdraw`).
     pub fn lp_withdraw(&self, shares: u64, lp: &LpPosition, min_amount_out: u64) -> Result<u64, Refusal> {
         let v = self.lp_gate(shares)?;
-        Ok(withdraw_amount(&self.venue.pool, &v, lp, shares, self.now.slot, min_amount_out)?)
+        let (mut pool, mut lp) = (self.venue.pool, *lp);
+        Ok(lp_withdraw(&mut pool, &mut lp, &v, shares, self.view.now.slot, min_amount_out)?)
     }
 
     /// The requirement of `account`'s position in market `index`, by term.

@@ -7,7 +7,12 @@ use crate::decode::zero_copy;
 use crate::engine as ix;
 use anchor_lang::prelude::Pubkey;
 use anyhow::{anyhow, Context, Result};
+use margin_engine::engine::health::{quote_from_reading, quotes_at, MarketQuote, Now, Quotes};
+use margin_engine::engine::stress::observe_quiet;
+use margin_engine::errors::EngineError;
+use margin_engine::state::MarginAccount;
 use margin_engine::state::{Exchange, Market, Pool};
+use oracle_adapter::reader::{reading, FeedReading};
 use oracle_adapter::state::PriceFeed;
 use solana_sdk::clock::Clock;
 
@@ -44,6 +49,70 @@ impl Venue {
             insurance_vault: self.exchange.insurance_vault,
             pool_vault: self.exchange.pool_vault,
         }
+    }
+}
+
+/// `(market, feed)`s as the program reads them at `now`: each feed read as
+/// of `now.ts` (`oracle_adapter::reader::reading`).
+pub fn read_markets<'a>(
+    markets: impl IntoIterator<Item = (&'a Market, &'a PriceFeed)>,
+    now: &Now,
+) -> Vec<(Market, FeedReading)> {
+    markets.into_iter().map(|(m, f)| (*m, reading(f, now.ts))).collect()
+}
+
+/// `(market, feed)`s quoted as the program quotes them at `now`
+/// ([`read_markets`], then `engine::health::quotes_at`): the one way every
+/// tool quotes markets.
+pub fn quote_markets<'a>(
+    markets: impl IntoIterator<Item = (&'a Market, &'a PriceFeed)>,
+    now: &Now,
+) -> Vec<anchor_lang::Result<MarketQuote>> {
+    quotes_at(&read_markets(markets, now), now)
+}
+
+/// The moment an instruction that writes the exchange sees: network stress
+/// observed at `clock` on a copy of the exchange (as `trade`, `withdraw`
+/// and `liquidate` do first), and every market quoted then.
+pub struct WriterView {
+    /// The exchange after the observation.
+    pub exchange: Exchange,
+    /// The moment, with its stress multiplier.
+    pub now: Now,
+    /// Every market with its feed's reading, by index.
+    pub markets: Vec<(Market, FeedReading)>,
+    /// Every market's quote, by index.
+    pub quotes: Vec<anchor_lang::Result<MarketQuote>>,
+}
+
+/// The quotes a handler would read at this moment, from the decoded
+/// accounts: a market from its feed's reading, the other positions' in
+/// slot order (an unknown market is `WrongMarket`).
+impl Quotes for WriterView {
+    fn own(&self, market: &Market) -> anchor_lang::Result<MarketQuote> {
+        let (_, r) = self.markets.get(market.index as usize).ok_or(EngineError::WrongMarket)?;
+        quote_from_reading(market, r, &self.now)
+    }
+
+    fn covering(&self, account: &MarginAccount, own: Option<MarketQuote>) -> anchor_lang::Result<Vec<MarketQuote>> {
+        let mut out: Vec<MarketQuote> = own.into_iter().collect();
+        for s in account.open_positions().filter(|s| own.is_none_or(|q| q.index != s.market)) {
+            let (m, _) = self.markets.get(s.market as usize).ok_or(EngineError::WrongMarket)?;
+            out.push(self.own(m)?);
+        }
+        Ok(out)
+    }
+}
+
+impl Venue {
+    /// This venue as an instruction that writes the exchange sees it now.
+    pub fn writer_view(&self) -> WriterView {
+        let mut exchange = self.exchange;
+        observe_quiet(&mut exchange, &self.clock, None);
+        let now = Now::at(&exchange, self.clock.unix_timestamp, self.clock.slot);
+        let markets = read_markets(self.markets.iter().map(|m| (&m.market, &m.feed)), &now);
+        let quotes = quotes_at(&markets, &now);
+        WriterView { exchange, now, markets, quotes }
     }
 }
 

@@ -12,11 +12,10 @@ use ballast_client::engine as ix;
 use ballast_risk::oracle::Action;
 use margin_engine::constants::pause;
 use margin_engine::engine::breaker::observe_breaker;
-use margin_engine::engine::health::{account_health, liquidation_quotes, quote_from_reading, MarketQuote, Now};
-use margin_engine::engine::liquidation::{execute_liquidation, require_improved};
+use margin_engine::engine::health::{account_health, liquidation_quotes, MarketQuote, Quotes};
+use margin_engine::engine::liquidation::liquidate;
 use margin_engine::errors::EngineError;
-use margin_engine::state::MarginAccount;
-use oracle_adapter::reader::reading;
+use margin_engine::state::{Exchange, MarginAccount};
 use solana_sdk::instruction::Instruction;
 
 /// One account's liquidation calls this tick, simulated in order.
@@ -90,15 +89,31 @@ fn market_cranks(venue: &Venue, quotes: &[Option<MarketQuote>]) -> Vec<(Pubkey, 
         .collect()
 }
 
-/// Each market's quote at the venue's clock, `None` where the feed cannot
-/// be read (the program would refuse any instruction touching it).
-pub fn quotes(venue: &Venue) -> Vec<Option<MarketQuote>> {
-    let now = Now::at(&venue.exchange, venue.clock.unix_timestamp, venue.clock.slot);
-    venue
-        .markets
-        .iter()
-        .map(|m| quote_from_reading(&m.market, &reading(&m.feed, venue.clock.unix_timestamp), &now).ok())
-        .collect()
+/// Each market's quote as `liquidate` sees it at the venue's clock
+/// (`Venue::writer_view`: network stress observed first), `None` where the
+/// feed cannot be read (the program would refuse any instruction touching
+/// it); and the exchange after that observation.
+pub fn quotes(venue: &Venue) -> (Exchange, Vec<Option<MarketQuote>>) {
+    let view = venue.writer_view();
+    (view.exchange, view.quotes.into_iter().map(|q| q.ok()).collect())
+}
+
+/// The quotes a planned `liquidate` reads: the liquidated market's own and
+/// those of the account's positions, as this tick's view priced them.
+struct Planned<'a> {
+    own: MarketQuote,
+    mine: &'a [MarketQuote],
+}
+
+impl Quotes for Planned<'_> {
+    fn own(&self, _: &margin_engine::state::Market) -> anchor_lang::Result<MarketQuote> {
+        Ok(self.own)
+    }
+
+    fn covering(&self, _: &MarginAccount, own: Option<MarketQuote>) -> anchor_lang::Result<Vec<MarketQuote>> {
+        let own = own.unwrap_or(self.own);
+        Ok(std::iter::once(own).chain(self.mine.iter().filter(|q| q.index != own.index).copied()).collect())
+    }
 }
 
 /// The raw quotes of `account`'s open positions.
@@ -168,7 +183,7 @@ pub fn plan(
     liquidator: Pubkey,
     reward_token: Pubkey,
 ) -> Plan {
-    let quotes = quotes(venue);
+    let (observed, quotes) = quotes(venue);
     let mut out = Plan { breakers: market_cranks(venue, &quotes), ..Plan::default() };
     let priced: Vec<MarketQuote> = quotes.into_iter().flatten().collect();
     let mut candidates = Vec::new();
@@ -201,13 +216,13 @@ pub fn plan(
         }
     }
     out.unhealthy = candidates.len();
-    if venue.exchange.is_paused(pause::LIQUIDATE, venue.clock.slot) {
+    if observed.is_paused(pause::LIQUIDATE, venue.clock.slot) {
         out.blocked += candidates.len();
         return out;
     }
     // Worst first; ties by key so every run plans the same.
     candidates.sort_by_key(|c| (c.0, c.1));
-    let (mut exchange, mut pool) = (venue.exchange, venue.pool);
+    let (mut exchange, mut pool) = (observed, venue.pool);
     let mut markets: Vec<_> = venue.markets.iter().map(|m| m.market).collect();
     let keys = venue.keys();
     for (health, key, i) in candidates {
@@ -236,17 +251,16 @@ pub fn plan(
             // The quotes' values do not depend on the market chosen; only
             // which markets may be liquidated does.
             let Some(index) = largest_position(&acc, &mine).filter(|_| before.maintenance < 0) else { break };
-            let quote = qs.iter().find(|q| q.index == index).expect("covering quote");
+            let own = *mine.iter().find(|q| q.index == index).expect("covering quote");
             let health_accounts = other_positions(&acc, index, venue);
             let market = &mut markets[index as usize];
-            market.set_phase(&quote.phase);
             let (m0, p0, e0, a0) = (*market, pool, exchange, acc);
-            let slot = venue.clock.slot;
-            // The handler's two steps: the liquidation, then its post-check.
-            let done = execute_liquidation(&mut acc, market, &mut pool, &mut exchange, quote, &before, slot)
-                .and_then(|o| require_improved(&acc, index, &qs, &before).map(|_| o));
+            // The handler's own rules, on copies.
+            let quotes = Planned { own, mine: &mine };
+            let done = liquidate(&mut exchange, &mut acc, market, &mut pool, &liquidator, venue.clock.slot, &quotes);
             match done {
-                Ok(o) => {
+                Ok(done) => {
+                    let o = done.out;
                     let feed = market.feed;
                     if !liquidated.contains(&index) {
                         liquidated.push(index);

@@ -21,6 +21,7 @@ use ballast_risk::margin::{market_mmr_bps, mult_for_mmr, phase_toward, phased_mm
 use ballast_risk::margin::{DynamicParams, MarginInputs, PhaseParams, PhaseState, MULT_ONE};
 use ballast_risk::oracle::{approx_log_return, ewma, variance_sample, vol_bps};
 use ballast_risk::position::{apply_fill, notional_ceil, position_value, Position};
+use ballast_risk::rng::Rng;
 
 const P: i64 = 1_000_000_000; // price 1.0
 const USD: i64 = 1_000_000;
@@ -37,18 +38,9 @@ const DYN: DynamicParams = DynamicParams {
 };
 const PHASE: PhaseParams = PhaseParams { step_bps_per_slot: 10, cooldown_slots: 3_000 };
 
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    /// Approximately standard normal, in units of 1/1000 (sum of 12 uniforms).
-    fn normal_milli(&mut self) -> i64 {
-        (0..12).map(|_| (self.next() % 1_000) as i64).sum::<i64>() - 6_000
-    }
+/// Approximately standard normal, in units of 1/1000 (sum of 12 uniforms).
+fn normal_milli(rng: &mut Rng) -> i64 {
+    (0..12).map(|_| rng.below(1_000) as i64).sum::<i64>() - 6_000
 }
 
 fn price_path() -> Vec<i64> {
@@ -66,7 +58,7 @@ fn price_path() -> Vec<i64> {
         };
         let drift_bps: i64 = if (400..440).contains(&step) { -80 } else { 0 };
         let gap_bps: i64 = if [410, 425, 440].contains(&step) { -700 } else { 0 };
-        let ret_bps = drift_bps + gap_bps + sigma_bps * rng.normal_milli() / 1_000;
+        let ret_bps = drift_bps + gap_bps + sigma_bps * normal_milli(&mut rng) / 1_000;
         p = (p + p / 10_000 * ret_bps).max(P);
         path.push(p);
     }
@@ -126,7 +118,7 @@ fn run(dynamic: bool, path: &[i64]) -> Outcome {
         let movers: Vec<usize> = if step == 0 {
             (0..n).collect()
         } else if step % 20 == 0 {
-            (0..n / 5).map(|_| (rng.next() % n as u64) as usize).collect()
+            (0..n / 5).map(|_| rng.below(n as u64) as usize).collect()
         } else {
             vec![]
         };

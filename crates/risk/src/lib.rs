@@ -12,6 +12,7 @@
 //!   name or doc says which way.
 
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
 #![deny(clippy::float_arithmetic)]
 
 pub mod breaker;
@@ -27,6 +28,7 @@ pub mod position;
 pub mod precision;
 pub mod pricing;
 pub mod queue;
+pub mod rng;
 pub mod stress;
 
 pub use math::{MathError, SafeMath};

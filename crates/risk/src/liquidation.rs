@@ -76,8 +76,9 @@ pub fn penalty(notional: u64, fee_bps: u32, keeper_share_bps: u32) -> Result<Pen
 /// (rounded down), the rest to insurance. Used directly when an account can
 /// pay only part of its penalty.
 pub fn split_penalty(fee: u64, keeper_share_bps: u32) -> Result<PenaltySplit, MathError> {
-    let keeper =
-        u64::try_from((fee as u128).safe_mul(keeper_share_bps.min(10_000) as u128)? / BPS_DENOMINATOR as u128)?;
+    let keeper = u64::try_from(
+        (fee as u128).safe_mul((keeper_share_bps as u64).min(BPS_DENOMINATOR) as u128)? / BPS_DENOMINATOR as u128,
+    )?;
     Ok(PenaltySplit { fee, keeper, insurance: fee - keeper })
 }
 

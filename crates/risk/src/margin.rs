@@ -28,8 +28,9 @@
 use crate::math::{isqrt, MathError, SafeMath};
 use crate::precision::{BPS_DENOMINATOR, QUOTE_PRECISION};
 
-/// One multiplier unit: 10_000 bps = 1.0.
-pub const MULT_ONE: u32 = 10_000;
+/// A multiplier of 1x in bps: one whole [`BPS_DENOMINATOR`], as the `u32`
+/// that multiplier fields hold.
+pub const MULT_ONE: u32 = BPS_DENOMINATOR as u32;
 
 /// Dynamic-margin parameters of a market (all bps unless stated).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -66,7 +66,7 @@ pub struct Dice(Rng);
 impl Dice {
     /// A stream for `seed`.
     pub fn new(seed: u64) -> Dice {
-        Dice(Rng(seed ^ 0x05ee_dba1_1a57))
+        Dice(Rng(ballast_risk::rng::Rng(seed ^ 0x05ee_dba1_1a57)))
     }
 
     /// Uniform in (0, 1].

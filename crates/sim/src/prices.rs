@@ -54,34 +54,14 @@ impl PricePath {
 }
 
 /// Parse a non-negative decimal (`5367.76`, `0.00005000`, `5320`) exactly
-/// into `PRICE_PRECISION`; more than 9 decimals, signs and exponents are
-/// errors.
+/// into `PRICE_PRECISION` (`ballast_client::amount::parse_fixed`); more
+/// than 9 decimals, signs and exponents are errors.
 pub fn parse_price(s: &str) -> Result<i64> {
-    let s = s.trim();
-    let (int, frac) = s.split_once('.').unwrap_or((s, ""));
-    let digits = |d: &str| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit());
-    if !digits(int) || !(frac.is_empty() || digits(frac)) {
-        bail!("`{s}` is not a plain decimal price");
+    if s.trim().starts_with(['+', '-']) {
+        bail!("price `{s}` is not a plain decimal");
     }
-    let frac = frac.trim_end_matches('0');
-    if frac.len() > PRICE_DECIMALS as usize {
-        bail!("`{s}` has more than {PRICE_DECIMALS} decimals");
-    }
-    let scale = 10i64.pow(PRICE_DECIMALS);
-    let whole: i64 = int.parse().with_context(|| format!("`{s}` is too large"))?;
-    let part: i64 =
-        if frac.is_empty() { 0 } else { frac.parse::<i64>()? * 10i64.pow(PRICE_DECIMALS - frac.len() as u32) };
-    whole.checked_mul(scale).and_then(|w| w.checked_add(part)).with_context(|| format!("`{s}` is too large"))
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Hinnant's algorithm).
-pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    let v = ballast_client::amount::parse_fixed(s, PRICE_DECIMALS, "price")?;
+    i64::try_from(v).with_context(|| format!("price `{s}` is too large"))
 }
 
 fn num(s: &str, what: &str) -> Result<i64> {
@@ -113,7 +93,7 @@ fn parse_datetime(date: &str, time: Option<&str>) -> Result<i64> {
     if !(1..=12).contains(&m) || !(1..=31).contains(&d) || !(0..86_400).contains(&secs) {
         bail!("date out of range: `{date}` {}", time.unwrap_or(""));
     }
-    Ok(days_from_civil(y, m, d) * 86_400 + secs)
+    Ok(ballast_client::time::days_from_civil(y, m, d) * 86_400 + secs)
 }
 
 /// A `unix` column as seconds: seconds (`1584313200.0`) or milliseconds;

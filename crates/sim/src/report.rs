@@ -2,6 +2,7 @@
 //! and side-by-side comparison. Amounts are in collateral units
 //! (QUOTE_PRECISION) in the JSON, dollars in the text.
 
+use ballast_client::fmt::fmt_usd as usd;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -130,21 +131,6 @@ pub struct Report {
     pub rows: Vec<SlotRow>,
 }
 
-/// Dollars with cents from collateral units.
-pub fn usd(v: i128) -> String {
-    let sign = if v < 0 { "-" } else { "" };
-    let a = v.unsigned_abs();
-    let dollars = a / 1_000_000;
-    let cents = (a % 1_000_000) / 10_000;
-    let mut digits = dollars.to_string();
-    let mut i = digits.len() as isize - 3;
-    while i > 0 {
-        digits.insert(i as usize, ',');
-        i -= 3;
-    }
-    format!("{sign}{digits}.{cents:02}")
-}
-
 /// The rows of the summary and comparison tables.
 fn lines(r: &Report) -> Vec<(&'static str, String)> {
     let t = &r.totals;
@@ -217,13 +203,6 @@ pub fn comparison(reports: &[Report]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn dollars_group_thousands_and_keep_the_sign() {
-        assert_eq!(usd(1_234_567_890_000), "1,234,567.89");
-        assert_eq!(usd(-5_000_000), "-5.00");
-        assert_eq!(usd(999_999), "0.99");
-    }
 
     #[test]
     fn flows_reconcile_only_when_every_unit_is_accounted_for() {

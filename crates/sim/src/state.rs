@@ -6,8 +6,9 @@ use anyhow::Result;
 use ballast_bank::context::TestContext;
 use ballast_bank::setup::{balance, load};
 use ballast_client::engine::{self as ix, ExchangeKeys};
+use ballast_client::venue::quote_markets;
 use ballast_risk::oracle::{Action, Validity};
-use margin_engine::engine::health::{account_health, quote_from_reading, MarketQuote, Now};
+use margin_engine::engine::health::{account_health, MarketQuote, Now};
 use margin_engine::engine::pool::value_legs;
 use margin_engine::state::{Exchange, LpPosition, MarginAccount, Market, Pool};
 use oracle_adapter::reader::{decode_feed, reading};
@@ -117,7 +118,7 @@ impl State {
 
     fn quote(&self) -> Option<MarketQuote> {
         let (t, slot) = self.now;
-        quote_from_reading(&self.market, &reading(&self.feed, t), &Now::at(&self.exchange, t, slot)).ok()
+        quote_markets([(&self.market, &self.feed)], &Now::at(&self.exchange, t, slot)).pop()?.ok()
     }
 }
 

@@ -62,16 +62,13 @@ impl Default for SyntheticParams {
     }
 }
 
-/// SplitMix64: a tiny, well-mixed, portable stream (also the agents').
-pub(crate) struct Rng(pub(crate) u64);
+/// The lab's draws: `ballast_risk::rng::Rng` (also the agents'), with the
+/// floating-point shapes the synthetic path needs.
+pub(crate) struct Rng(pub(crate) ballast_risk::rng::Rng);
 
 impl Rng {
     pub(crate) fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
+        self.0.next_u64()
     }
 
     /// Uniform in (0, 1].
@@ -89,7 +86,7 @@ impl Rng {
 /// The path for `p`, prices at `PRICE_PRECISION`, plus the steps that
 /// jumped (for calibration tests and reports).
 pub fn generate(p: &SyntheticParams) -> (PricePath, Vec<usize>) {
-    let mut rng = Rng(p.seed);
+    let mut rng = Rng(ballast_risk::rng::Rng(p.seed));
     let dt = p.step_secs as f64 / YEAR_SECS;
     let mut log_p = p.start_price.ln();
     let mut points = Vec::with_capacity(p.steps + 1);

@@ -21,7 +21,7 @@ fn low(c: &[Candle]) -> (i64, i64) {
 }
 
 fn day(y: i64, m: i64, d: i64) -> i64 {
-    ballast_sim::prices::days_from_civil(y, m, d)
+    ballast_client::time::days_from_civil(y, m, d)
 }
 
 #[test]

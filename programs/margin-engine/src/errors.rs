@@ -16,7 +16,7 @@ pub enum EngineError {
     NotAPriceFeed,
     /// The signer is not the exchange's governance authority.
     #[msg("signer is not the exchange governance authority")]
-    Unauthorized,
+    NotGovernance,
     /// The collateral mint must have 6 decimals.
     #[msg("collateral mint must have 6 decimals")]
     InvalidCollateralMint,
@@ -195,6 +195,19 @@ pub enum EngineError {
     /// A queued insurance withdrawal to one of the exchange's own vaults.
     #[msg("an insurance withdrawal cannot go to one of the exchange's vaults")]
     DestinationIsAVault,
+    /// The signer does not own the margin account or LP position.
+    #[msg("signer is not the owner of this account")]
+    NotOwner,
+    /// The signer is not the exchange's guardian.
+    #[msg("signer is not the exchange guardian")]
+    NotGuardian,
+    /// The rent refund of a queued change must go to the account that paid
+    /// for it.
+    #[msg("the refund account is not the payer of this queued change")]
+    NotChangePayer,
+    /// `initialize_exchange` must be paid by the program's upgrade authority.
+    #[msg("the payer is not this program's upgrade authority")]
+    NotUpgradeAuthority,
 }
 
 impl From<ballast_risk::MathError> for EngineError {

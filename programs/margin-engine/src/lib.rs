@@ -2,19 +2,29 @@
 //!
 //! Margin accounts with SPL-token collateral in PDA-owned vaults,
 //! cross-margined perpetual positions filled against an LP pool at oracle
-//! prices, and health from `ballast-risk` (the same code the tools run).
-//! Liquidation, dynamic margin, breakers and governance arrive issue by
-//! issue. This file is dispatch only.
+//! prices, and health from `ballast-risk` (the same code the tools run);
+//! dynamic margin, partial throttled liquidation with an insurance fund and
+//! a default waterfall, LP pool pricing, circuit breakers, a guardian, and
+//! timelocked governance. This file is dispatch only: `instructions` load
+//! and validate accounts, `engine` applies the rules to plain values,
+//! `state` holds the accounts and the parameter table.
 
+// Anchor's macros generate undocumented items, so `missing_docs` is
+// warned on the modules this crate writes by hand.
 #![allow(unexpected_cfgs)]
 
 use anchor_lang::prelude::*;
 
+#[warn(missing_docs)]
 pub mod constants;
+#[warn(missing_docs)]
 pub mod engine;
+#[warn(missing_docs)]
 pub mod errors;
+#[warn(missing_docs)]
 pub mod events;
 pub mod instructions;
+#[warn(missing_docs)]
 pub mod state;
 
 use instructions::*;
@@ -132,13 +142,13 @@ pub mod margin_engine {
     }
 
     /// Guardian: hold a market reduce-only for `duration_slots` (same limits).
-    pub fn guardian_reduce_only(ctx: Context<GuardianReduceOnly>, duration_slots: u64) -> Result<()> {
+    pub fn guardian_reduce_only(ctx: Context<GuardianMarket>, duration_slots: u64) -> Result<()> {
         instructions::guardian::reduce_only_handler(ctx, duration_slots)
     }
 
     /// Guardian: multiply a market's maintenance target by `mult_bps` (at
     /// most 4x) for `duration_slots` (same limits).
-    pub fn guardian_raise_margin(ctx: Context<GuardianReduceOnly>, duration_slots: u64, mult_bps: u32) -> Result<()> {
+    pub fn guardian_raise_margin(ctx: Context<GuardianMarket>, duration_slots: u64, mult_bps: u32) -> Result<()> {
         instructions::guardian::raise_margin_handler(ctx, duration_slots, mult_bps)
     }
 

@@ -38,9 +38,6 @@ pub enum AdapterError {
     /// The feed account passed is not the one the caller expects.
     #[msg("price feed address does not match the expected feed")]
     WrongPriceFeed,
-    /// The feed's validity does not allow the requested action.
-    #[msg("price feed validity does not allow this action")]
-    ValidityGate,
     /// An update that changes nothing.
     #[msg("update changes nothing: pass new sources, new guard rails, or both")]
     EmptyUpdate,

@@ -3,14 +3,15 @@
 //! A consumer never trusts a price it did not check itself: [`read_feed`]
 //! checks the account's owner program, address and discriminator, then
 //! computes the *effective* validity at the current time (a stored `Valid`
-//! price that has since aged past the feed's max age reads as `Stale`), and
-//! [`FeedReading::price_for`] applies the per-action gate.
+//! price that has since aged past the feed's max age reads as `Stale`). The
+//! consumer gates each action on that validity itself
+//! (`ballast_risk::oracle::Action::allows`).
 
 use crate::errors::AdapterError;
 use crate::state::PriceFeed;
 use anchor_lang::prelude::*;
 use anchor_lang::Discriminator;
-use ballast_risk::oracle::{Action, Validity, STALE_TO_INVALID_FACTOR};
+use ballast_risk::oracle::{Validity, STALE_TO_INVALID_FACTOR};
 
 /// A checked snapshot of a feed at one moment.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -36,15 +37,6 @@ pub struct FeedReading {
     /// Largest own conf of those sources, without the dispersion term.
     /// precision: PRICE_PRECISION.
     pub src_conf: u64,
-}
-
-impl FeedReading {
-    /// The price, if this reading's validity allows `action`; otherwise
-    /// `ValidityGate`.
-    pub fn price_for(&self, action: Action) -> Result<i64> {
-        require!(action.allows(self.validity), AdapterError::ValidityGate);
-        Ok(self.price)
-    }
 }
 
 /// Effective validity of `feed` at `now_ts`: the stored validity, escalated

@@ -91,7 +91,7 @@ async fn tightening_applies_at_once_and_loosening_waits_for_the_timelock() {
     v.hold_until(&mut tc, eta).await;
     tc.process(&[ix::apply_change(id, EXCHANGE_TARGET, g.pubkey())], &[]).await.unwrap();
     let pause = ix::guardian_pause(v.guardian.pubkey(), 1, 10);
-    assert_error(&mut tc, &[pause], &[&v.guardian], EngineError::Unauthorized.into(), &[]).await;
+    assert_error(&mut tc, &[pause], &[&v.guardian], EngineError::NotGuardian.into(), &[]).await;
     tc.process(&[ix::guardian_pause(new_guardian.pubkey(), 1, 10)], &[&new_guardian]).await.unwrap();
 }
 
@@ -135,7 +135,7 @@ async fn every_change_is_checked_for_bounds_step_and_cross_field_rules() {
     assert_error(&mut tc, &[extra], &[g], EngineError::WrongChangeTarget.into(), &[]).await;
     let t = trader_with_position(&mut tc, &v, USD, 0).await;
     let not_gov = ix::set_param(t.key.pubkey(), market(0, IMR, 1_100));
-    assert_error(&mut tc, &[not_gov], &[&t.key], EngineError::Unauthorized.into(), &[]).await;
+    assert_error(&mut tc, &[not_gov], &[&t.key], EngineError::NotGovernance.into(), &[]).await;
 }
 
 #[tokio::test]
@@ -144,7 +144,7 @@ async fn governance_cancels_a_queued_change_and_nobody_else_can() {
     let (id, eta) = queue(&mut tc, &v, market(0, IMR, 800)).await;
     let t = trader_with_position(&mut tc, &v, USD, 0).await;
     let not_gov = ix::cancel_change(t.key.pubkey(), id, v.gov.pubkey());
-    assert_error(&mut tc, &[not_gov], &[&t.key], EngineError::Unauthorized.into(), &[]).await;
+    assert_error(&mut tc, &[not_gov], &[&t.key], EngineError::NotGovernance.into(), &[]).await;
     let logs = tc.process_logged(&[ix::cancel_change(v.gov.pubkey(), id, v.gov.pubkey())], &[&v.gov]).await.unwrap();
     assert_eq!(find_event::<ChangeCancelled>(&logs).expect("ChangeCancelled").id, id);
     assert!(tc.account(&ix::change_address(id)).await.is_none());

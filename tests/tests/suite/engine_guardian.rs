@@ -90,9 +90,9 @@ async fn no_guardian_action_can_loosen_anything() {
     let (mut tc, v) = venue(100 * ONE, 100_000 * USD).await;
     let t = trader_with_position(&mut tc, &v, 500 * USD, BASE).await;
     let g = &v.guardian;
-    let unauthorized = EngineError::Unauthorized.into();
+    let not_governance = EngineError::NotGovernance.into();
     // Governance's instructions refuse the guardian.
-    assert_error(&mut tc, &[ix::set_pause(g.pubkey(), 0, &[])], &[g], unauthorized, &[]).await;
+    assert_error(&mut tc, &[ix::set_pause(g.pubkey(), 0, &[])], &[g], not_governance, &[]).await;
     let w = margin_engine::instructions::ParamChange {
         target: margin_engine::engine::governance::EXCHANGE_TARGET,
         field: margin_engine::engine::governance::INSURANCE_WITHDRAWAL_FIELD,
@@ -100,10 +100,10 @@ async fn no_guardian_action_can_loosen_anything() {
         key: t.token,
     };
     let w = ix::queue_change(g.pubkey(), 0, w);
-    assert_error(&mut tc, &[w], &[g], unauthorized, &[]).await;
+    assert_error(&mut tc, &[w], &[g], not_governance, &[]).await;
     // And the guardian's refuse anyone else.
     let not_guardian = ix::guardian_pause(t.key.pubkey(), pause::TRADE, 10);
-    assert_error(&mut tc, &[not_guardian], &[&t.key], unauthorized, &[]).await;
+    assert_error(&mut tc, &[not_guardian], &[&t.key], EngineError::NotGuardian.into(), &[]).await;
     // No bits, unknown bits: refused.
     let bad = EngineError::InvalidPauseBits.into();
     assert_error(&mut tc, &[ix::guardian_pause(g.pubkey(), 0, 10)], &[g], bad, &[]).await;

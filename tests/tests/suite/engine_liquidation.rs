@@ -229,7 +229,7 @@ async fn governance_withdraws_insurance_only_down_to_the_floor() {
     // Refused when queued, changing nothing: a non-governance signer, zero,
     // below the floor.
     let not_gov = queue(a.key.pubkey(), USD);
-    assert_error(&mut tc, &[not_gov], &[&a.key], EngineError::Unauthorized.into(), &[]).await;
+    assert_error(&mut tc, &[not_gov], &[&a.key], EngineError::NotGovernance.into(), &[]).await;
     assert_error(&mut tc, &[queue(gov.pubkey(), 0)], &[&gov], EngineError::ZeroAmount.into(), &[]).await;
     let below = EngineError::InsuranceBelowFloor.into();
     assert_error(&mut tc, &[queue(gov.pubkey(), above_floor + 1)], &[&gov], below, &[]).await;

@@ -43,7 +43,7 @@ async fn row2_a_signer_who_is_not_the_owner_or_governance_is_rejected() {
     let victim = trader_with_position(&mut tc, &v, 100 * USD, 0).await;
     let mallory = trader(&mut tc, &v, 0).await;
     let m = mallory.key.pubkey();
-    let err = EngineError::Unauthorized.into();
+    let err = EngineError::NotOwner.into();
     let steal = ix::withdraw(m, victim.margin, mallory.token, &v.keys, USD, &[]);
     assert_error(&mut tc, &[steal], &[&mallory.key], err, &[]).await;
     assert_error(
@@ -57,7 +57,7 @@ async fn row2_a_signer_who_is_not_the_owner_or_governance_is_rejected() {
     assert_error(&mut tc, &[ix::deposit(m, victim.margin, mallory.token, &v.keys, 0)], &[&mallory.key], err, &[]).await;
     assert_error(&mut tc, &[ix::close_account(m, victim.margin)], &[&mallory.key], err, &[]).await;
     let add = ix::add_market(m, 1, v.feed, ballast_tests::venue::sol_params());
-    assert_error(&mut tc, &[add], &[&mallory.key], err, &[]).await;
+    assert_error(&mut tc, &[add], &[&mallory.key], EngineError::NotGovernance.into(), &[]).await;
 }
 
 #[tokio::test]

@@ -27,7 +27,7 @@ async fn emergency_settlement_pays_everyone_at_the_price_and_conservation_holds(
 
     // Only governance, only a positive price.
     let not_gov = ix::emergency_settle(long.key.pubkey(), 0, v.feed, price);
-    assert_error(&mut tc, &[not_gov], &[&long.key], EngineError::Unauthorized.into(), &[]).await;
+    assert_error(&mut tc, &[not_gov], &[&long.key], EngineError::NotGovernance.into(), &[]).await;
     let zero = ix::emergency_settle(v.gov.pubkey(), 0, v.feed, 0);
     assert_error(&mut tc, &[zero], &[&v.gov], EngineError::ParamOutOfBounds.into(), &[]).await;
     let logs = tc.process_logged(&[ix::emergency_settle(v.gov.pubkey(), 0, v.feed, price)], &[&v.gov]).await.unwrap();

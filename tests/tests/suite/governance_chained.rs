@@ -343,13 +343,13 @@ async fn row32_governance_works_through_a_program_pda_signer_and_refuses_other_s
     assert_eq!(p.payer, pda);
     // The old key, a plain signer, is refused.
     let old = ix::set_param(g.pubkey(), market(0, BREAKER_COOLDOWN, 700));
-    assert_error(&mut tc, &[old], &[&g], EngineError::Unauthorized.into(), &[v.market]).await;
+    assert_error(&mut tc, &[old], &[&g], EngineError::NotGovernance.into(), &[v.market]).await;
     // Another admin through the same program signs as another PDA: refused.
     let mallory = ballast_tests::context::keypair();
     airdrop(&mut tc, &mallory.pubkey(), 1_000_000_000).await;
     let (mallory_pda, _) = vault(&mallory.pubkey());
     airdrop(&mut tc, &mallory_pda, 1_000_000_000).await;
     let spoof = forward(mallory.pubkey(), ix::set_param(mallory_pda, market(0, BREAKER_COOLDOWN, 700)));
-    assert_error(&mut tc, &[spoof], &[&mallory], EngineError::Unauthorized.into(), &[v.market]).await;
+    assert_error(&mut tc, &[spoof], &[&mallory], EngineError::NotGovernance.into(), &[v.market]).await;
     assert_eq!(load::<Market>(&mut tc, &v.market).await.breaker_cooldown_slots, 600);
 }

@@ -144,7 +144,7 @@ async fn after_a_30pct_crash_the_keeper_liquidates_every_unhealthy_account_withi
 /// the bank executed them, losing the reply.
 struct Node {
     inner: BankBackend,
-    state: Cell<u64>,
+    state: Cell<ballast_risk::rng::Rng>,
     failures: Cell<u32>,
     /// Failure probability in 1/256ths (0: never).
     rate: u64,
@@ -153,17 +153,21 @@ struct Node {
 
 impl Node {
     fn new(inner: BankBackend, rate: u64) -> Node {
-        Node { inner, state: Cell::new(0x9e37_79b9_7f4a_7c15), failures: Cell::new(0), rate, largest: Cell::new(0) }
+        Node {
+            inner,
+            state: Cell::new(ballast_risk::rng::Rng(0x9e37_79b9_7f4a_7c15)),
+            failures: Cell::new(0),
+            rate,
+            largest: Cell::new(0),
+        }
     }
 
     fn fail(&self) -> BackendResult<()> {
-        // xorshift64*: deterministic for the seed.
-        let mut x = self.state.get();
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.state.set(x);
-        if (x.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 56) < self.rate {
+        // Deterministic for the seed.
+        let mut rng = self.state.get();
+        let x = rng.next_u64();
+        self.state.set(rng);
+        if (x >> 56) < self.rate {
             self.failures.set(self.failures.get() + 1);
             return Err(BackendError::Transport("injected: connection reset".into()));
         }
@@ -374,4 +378,49 @@ async fn liquidations_with_their_refreshes_are_split_to_fit_a_packet_and_all_lan
         accounts.push(k.margin);
         assert_conservation(&mut tc, &v, &accounts).await;
     }
+}
+
+/// The keeper plans with the moment `liquidate` sees: network stress
+/// observed first (`Venue::writer_view`). Two-second slots put the exchange
+/// into stress at this slot, which raises the phased maintenance ratio by a
+/// tenth before any instruction has stored it. An account between the two
+/// bars is healthy by the stored state, liquidatable by the observed one;
+/// the keeper liquidates it and the program accepts every call.
+#[tokio::test]
+async fn under_stress_entered_at_this_slot_the_keepers_plan_and_the_liquidate_handler_agree() {
+    let (mut tc, mut v) = venue(100 * ONE, 1_000_000 * USD).await;
+    let a = trader_with_position(&mut tc, &v, 200 * USD, 10 * BASE).await;
+    let k = trader(&mut tc, &v, 0).await;
+    // Open a stress window, then let 100 slots take 200 s at an unchanged price.
+    tc.process(&[ix::refresh_market(0, v.feed)], &[]).await.unwrap();
+    v.set_price(&mut tc, 100 * ONE, 0, T0 + 200, S0 + 100).await;
+    let stored = healths(&mut tc, &v, &[a.margin]).await[&a.margin].0;
+    let acc: MarginAccount = load(&mut tc, &a.margin).await;
+    let clock = tc.clock().await;
+    let ex: Exchange = load(&mut tc, &ix::exchange_address()).await;
+    let markets = [(load::<Market>(&mut tc, &v.market).await, load::<PriceFeed>(&mut tc, &v.feed).await)];
+    let h = ballast_client::preview::health(&ex, &acc, &markets, clock.unix_timestamp, clock.slot).unwrap();
+    assert_eq!(h.maintenance, stored);
+    // Leave 5 % of the unstressed requirement above the bar.
+    let target = h.maintenance_requirement as i128 / 20;
+    patch::<MarginAccount>(&mut tc, &a.margin, |m| m.collateral -= (h.maintenance - target) as i64).await;
+    let calm = healths(&mut tc, &v, &[a.margin]).await[&a.margin].0;
+    assert_eq!(calm, target, "healthy by the stored (unstressed) state");
+    // What the program sees when it observes this slot: stressed.
+    let venue = ballast_client::venue::load_venue(&tc.backend()).await.unwrap();
+    let view = venue.writer_view();
+    assert!(view.now.stress_mult_bps > 10_000, "two-second slots: stressed at this slot");
+    let acc: MarginAccount = load(&mut tc, &a.margin).await;
+    let q = view.quotes[0].as_ref().unwrap();
+    let observed = margin_engine::engine::health::account_health(&acc, &[*q]).unwrap();
+    assert!(observed.maintenance < 0, "liquidatable once stress is observed: {observed:?}");
+
+    let mut keeper = Keeper::new(tc.backend(), k.key.insecure_clone(), k.token, keeper_config());
+    let report = keeper.tick().await.expect("tick");
+    assert_eq!((report.unhealthy, report.liquidated, report.rejected, report.failed), (1, 1, 0, 0), "{report}");
+    let after: MarginAccount = load(&mut tc, &a.margin).await;
+    let base = after.open_positions().next().map_or(0, |s| s.base);
+    assert!(base < 10 * BASE, "the position was reduced: {base}");
+    let ex: Exchange = load(&mut tc, &ix::exchange_address()).await;
+    assert!(ex.stress_mult_at(clock.slot) > 10_000, "the handler observed the same stress");
 }

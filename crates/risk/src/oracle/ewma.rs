@@ -8,7 +8,7 @@
 //! observation (proved by the property test below).
 
 use crate::math::{isqrt, MathError, SafeMath};
-use crate::precision::{INV_LN2_E4, RETURN_PRECISION, SECONDS_PER_YEAR, VARIANCE_PRECISION};
+use crate::precision::{BPS_DENOMINATOR, INV_LN2_E4, RETURN_PRECISION, SECONDS_PER_YEAR, VARIANCE_PRECISION};
 
 /// Integer weights `(w_old, w_new)` of an EWMA step of `dt_secs` with
 /// half-life `half_life_secs`: `w_old = h * 14427`, `w_new = dt * 10000`.
@@ -16,7 +16,7 @@ use crate::precision::{INV_LN2_E4, RETURN_PRECISION, SECONDS_PER_YEAR, VARIANCE_
 /// ~1), which keeps every product inside `i128`.
 pub fn ewma_weights(dt_secs: u64, half_life_secs: u32) -> (u128, u128) {
     let w_old = (half_life_secs as u128) * INV_LN2_E4;
-    let w_new = (dt_secs.min(u32::MAX as u64) as u128) * 10_000;
+    let w_new = (dt_secs.min(u32::MAX as u64) as u128) * BPS_DENOMINATOR as u128;
     (w_old, w_new)
 }
 
@@ -61,7 +61,7 @@ pub fn vol_bps(variance_rate: u64) -> Result<u64, MathError> {
     let annual = (variance_rate as u128).safe_mul(SECONDS_PER_YEAR)?;
     // sqrt(annual / 1e18) * 1e4 = sqrt(annual) / 1e5.
     let root = isqrt(annual);
-    let bps = root / (isqrt(VARIANCE_PRECISION) / 10_000);
+    let bps = root / (isqrt(VARIANCE_PRECISION) / BPS_DENOMINATOR as u128);
     u64::try_from(bps).map_err(|_| MathError::Overflow)
 }
 

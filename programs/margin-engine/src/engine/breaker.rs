@@ -22,10 +22,10 @@ impl BreakerEvents {
     /// Emit what happened (release first).
     pub fn emit(&self) {
         if let Some(e) = self.released {
-            oracle_adapter::emit_event!(e);
+            ballast_runtime::emit_event!(e);
         }
         if let Some(e) = self.tripped {
-            oracle_adapter::emit_event!(e);
+            ballast_runtime::emit_event!(e);
         }
     }
 }

@@ -18,84 +18,20 @@
 //!   the guardian's powers are never changed at once).
 
 use crate::errors::EngineError;
-use crate::instructions::{AddMarketParams, InitializeExchangeParams, ParamChange};
-use crate::state::{Exchange, Market, MarketStatus};
+use crate::state::{AddMarketParams, Exchange, InitializeExchangeParams, Market, MarketStatus, ParamChange};
 use anchor_lang::prelude::*;
 use ballast_risk::margin::{PhaseState, MULT_ONE};
 
 /// `ParamChange::target` for the exchange; anything else is a market index.
 pub const EXCHANGE_TARGET: u16 = u16::MAX;
 
-/// Which way a field tightens.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Dir {
-    /// Raising it tightens.
-    Up,
-    /// Lowering it tightens.
-    Down,
-    /// Every change is loosening (timelocked).
-    Timelocked,
-}
-
-/// A governable field.
-#[derive(Clone, Copy, Debug)]
-pub struct FieldSpec {
-    /// Field name, as in the account and the IDL.
-    pub name: &'static str,
-    /// Which way it tightens.
-    pub dir: Dir,
-    /// Whether the factor-of-2 step rule applies (not to keys or enums).
-    pub stepped: bool,
-}
-
-impl FieldSpec {
-    /// Whether the field is a kind of change that only `queue_change` makes
-    /// (a settlement price, an insurance withdrawal).
-    pub fn is_queued_only(&self) -> bool {
-        matches!(self.name, "settlement_price" | "insurance_withdrawal")
-    }
-}
+// The market's fields, codes, bounds and directions are one table,
+// `state::params`'s `market_params!`; the exchange's are below.
+pub use crate::state::{market_get, market_set_raw, Dir, FieldSpec, MARKET_FIELDS, SETTLE_FIELD};
 
 const fn f(name: &'static str, dir: Dir) -> FieldSpec {
-    FieldSpec { name, dir, stepped: true }
+    FieldSpec::stepped(name, dir)
 }
-
-/// Market fields, by code.
-pub const MARKET_FIELDS: [FieldSpec; 27] = [
-    f("imr_bps", Dir::Up),
-    // Raising these can make a healthy position liquidatable at once (and a
-    // base-MMR raise lowers the IMR that scales with imr/mmr): they wait for
-    // the timelock. An emergency raise goes through the guardian's bounded,
-    // expiring margin multiplier, which phases in.
-    f("mmr_bps", Dir::Timelocked),
-    f("conf_mult_bps", Dir::Timelocked),
-    f("size_factor_bps", Dir::Timelocked),
-    f("fee_bps", Dir::Timelocked),
-    f("base_spread_bps", Dir::Timelocked),
-    f("conf_spread_mult_bps", Dir::Timelocked),
-    f("skew_spread_bps", Dir::Timelocked),
-    f("max_spread_bps", Dir::Timelocked),
-    f("oi_cap", Dir::Down),
-    f("max_mmr_bps", Dir::Up),
-    f("reference_vol_bps", Dir::Down),
-    f("vol_cap_bps", Dir::Up),
-    f("conf_margin_mult_bps", Dir::Up),
-    f("step_bps_per_slot", Dir::Up),
-    f("cooldown_slots", Dir::Up),
-    f("liq_fee_bps", Dir::Timelocked),
-    f("keeper_share_bps", Dir::Timelocked),
-    f("max_liq_fraction_bps", Dir::Timelocked),
-    f("liq_buffer_bps", Dir::Timelocked),
-    f("dust_notional", Dir::Timelocked),
-    f("throttle_cap", Dir::Timelocked),
-    f("throttle_window_slots", Dir::Timelocked),
-    f("band_bps", Dir::Down),
-    f("breaker_cooldown_slots", Dir::Up),
-    FieldSpec { name: "status", dir: Dir::Up, stepped: false },
-    // Queued only: settles the market at `value` (the timelocked path of
-    // `emergency_settle` for a price outside the band).
-    FieldSpec { name: "settlement_price", dir: Dir::Timelocked, stepped: false },
-];
 
 /// Market field code of the base maintenance ratio.
 pub const MMR_FIELD: u8 = 1;
@@ -104,8 +40,6 @@ pub const MMR_FIELD: u8 = 1;
 /// to the current slot first (`refresh_market` in the same transaction), so
 /// no slot since the last write is replayed under the new value.
 pub const PHASE_FIELDS: [u8; 3] = [MMR_FIELD, 14, 15];
-/// Market field code of `settlement_price` (queued emergency settlement).
-pub const SETTLE_FIELD: u8 = 26;
 
 /// Exchange fields, by code.
 pub const EXCHANGE_FIELDS: [FieldSpec; 15] = [
@@ -158,6 +92,7 @@ pub fn within_step(old: u64, new: u64) -> bool {
     old == 0 || (new <= old.saturating_mul(2) && new.saturating_mul(2) >= old)
 }
 
+/// The exchange's numeric field getter and setter, by code.
 macro_rules! fields {
     ($get:ident, $set:ident, $ty:ty, [$($code:literal => $field:ident),* $(,)?]) => {
         /// Read field `field` as a `u64`.
@@ -178,16 +113,6 @@ macro_rules! fields {
         }
     };
 }
-
-fields!(market_get, market_set_raw, Market, [
-    0 => imr_bps, 1 => mmr_bps, 2 => conf_mult_bps, 3 => size_factor_bps, 4 => fee_bps,
-    5 => base_spread_bps, 6 => conf_spread_mult_bps, 7 => skew_spread_bps, 8 => max_spread_bps,
-    9 => oi_cap, 10 => max_mmr_bps, 11 => reference_vol_bps, 12 => vol_cap_bps,
-    13 => conf_margin_mult_bps, 14 => step_bps_per_slot, 15 => cooldown_slots, 16 => liq_fee_bps,
-    17 => keeper_share_bps, 18 => max_liq_fraction_bps, 19 => liq_buffer_bps, 20 => dust_notional,
-    21 => throttle_cap, 22 => throttle_window_slots, 23 => band_bps, 24 => breaker_cooldown_slots,
-    25 => status,
-]);
 
 fields!(exchange_get, exchange_set_raw, Exchange, [
     0 => deposit_cap, 1 => stress_mult_bps, 2 => slot_time_threshold_ms, 3 => stale_share_threshold_bps,

@@ -8,12 +8,13 @@ use anchor_lang::prelude::*;
 use ballast_risk::health::{health, Health, MarginRatios, PositionRisk};
 use ballast_risk::margin::{
     market_mmr_bps, mult_for_mmr, phase_toward, phased_mmr_bps, position_ratios, DynamicParams, MarginInputs,
-    PhaseState,
+    PhaseState, MULT_ONE,
 };
 use ballast_risk::oracle::{Action, Validity};
 use ballast_risk::position::notional_ceil;
+use ballast_risk::precision::BPS_DENOMINATOR;
 use ballast_risk::SafeMath;
-use oracle_adapter::reader::{read_feed, FeedReading};
+use oracle_adapter::reader::FeedReading;
 
 /// The moment of a check: unix time, slot and the exchange's stress multiplier.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -120,17 +121,8 @@ impl MarketQuote {
     }
 }
 
-/// Read `market` and its `feed` (address, owner, discriminator, age) and
-/// compute its dynamic ratios at `now`, phasing the maintenance multiplier
-/// forward from its stored state (the caller stores `phase` if it can).
-pub fn quote_market(market: &Market, feed: &AccountInfo, now: &Now) -> Result<MarketQuote> {
-    require_keys_eq!(*feed.key, market.feed, EngineError::WrongFeed);
-    let r = read_feed(feed, &market.feed, now.ts).map_err(|_| error!(EngineError::NotAPriceFeed))?;
-    quote_from_reading(market, &r, now)
-}
-
-/// The pure half of [`quote_market`]: dynamic ratios and phase-in from a
-/// checked feed reading. Off-chain previews call this with decoded accounts,
+/// Dynamic ratios and phase-in of `market` from a checked feed reading
+/// (`instructions::accounts::quote_market` reads one on-chain). Off-chain previews call this with decoded accounts,
 /// so they compute exactly what the program computes.
 pub fn quote_from_reading(market: &Market, r: &FeedReading, now: &Now) -> Result<MarketQuote> {
     // A settled market is priced at its settlement price, whatever its feed.
@@ -153,7 +145,7 @@ pub fn quote_from_reading(market: &Market, r: &FeedReading, now: &Now) -> Result
     };
     let dynamic = market.dynamic();
     // Network stress and a guardian raise compound on the target.
-    let stress_mult_bps = ((now.stress_mult_bps as u64 * market.guardian_mult_bps(now.slot) as u64) / 10_000)
+    let stress_mult_bps = ((now.stress_mult_bps as u64 * market.guardian_mult_bps(now.slot) as u64) / MULT_ONE as u64)
         .try_into()
         .map_err(|_| EngineError::MathOverflow)?;
     // The confidence term uses the sources' own conf: their disagreement is
@@ -182,31 +174,24 @@ pub fn quote_from_reading(market: &Market, r: &FeedReading, now: &Now) -> Result
     })
 }
 
-/// Quotes for every open position of `account` other than `known` markets,
-/// read from `remaining` as `(market, feed)` pairs in slot order. Missing,
-/// extra, reordered or substituted accounts are errors, never skipped.
-pub fn collect_quotes<'info>(
-    account: &MarginAccount,
-    known: &[MarketQuote],
-    remaining: &'info [AccountInfo<'info>],
-    now: &Now,
-) -> Result<Vec<MarketQuote>> {
-    let mut out = known.to_vec();
-    let mut pairs = remaining.chunks_exact(2);
-    for slot in account.open_positions() {
-        if known.iter().any(|q| q.index == slot.market) {
-            continue;
-        }
-        let [market_info, feed_info] = pairs.next().ok_or(EngineError::HealthAccountsMismatch)? else {
-            return err!(EngineError::HealthAccountsMismatch);
-        };
-        let loader = AccountLoader::<Market>::try_from(market_info)?;
-        let market = loader.load()?;
-        require!(market.index == slot.market, EngineError::WrongMarket);
-        out.push(quote_market(&market, feed_info, now)?);
-    }
-    require!(pairs.next().is_none() && pairs.remainder().is_empty(), EngineError::HealthAccountsMismatch);
-    Ok(out)
+/// Where an engine rule gets its quotes: on-chain, the instruction's feed
+/// and remaining accounts (`instructions::accounts::AccountQuotes`);
+/// off-chain, decoded copies (the CLI's preview, the keeper's plan). The
+/// rule asks only when it needs them, in its own order, so the refusal an
+/// off-chain caller sees is the one the program would give.
+pub trait Quotes {
+    /// `market` quoted from its own feed (the market the instruction names).
+    fn own(&self, market: &Market) -> Result<MarketQuote>;
+    /// Quotes covering every open position of `account`: `own` (when the
+    /// instruction names a market) first, then the others in slot order.
+    fn covering(&self, account: &MarginAccount, own: Option<MarketQuote>) -> Result<Vec<MarketQuote>>;
+}
+
+/// Every market's quote at `now` from its feed reading, in the given order:
+/// how every caller that sees the whole venue (`lp_deposit`,
+/// `lp_withdraw`, the CLI's preview, the keeper, the lab) quotes it.
+pub fn quotes_at(markets: &[(Market, FeedReading)], now: &Now) -> Vec<Result<MarketQuote>> {
+    markets.iter().map(|(m, r)| quote_from_reading(m, r, now)).collect()
 }
 
 /// Every quote must allow `action`.
@@ -255,7 +240,7 @@ pub fn saturate(v: i128) -> i64 {
 /// withdrawal values a position whose feed is `Stale`.
 fn stale_haircut(q: &MarketQuote, base: i64) -> Result<MarketQuote> {
     require!(q.price > 0, EngineError::OracleGate);
-    let cut = (q.price as u64).safe_mul(STALE_HAIRCUT_BPS).map_err(EngineError::from)? / 10_000;
+    let cut = (q.price as u64).safe_mul(STALE_HAIRCUT_BPS).map_err(EngineError::from)? / BPS_DENOMINATOR;
     let cut = i64::try_from(cut).map_err(|_| EngineError::MathOverflow)?;
     let price = if base > 0 { q.price - cut } else { q.price.safe_add(cut).map_err(EngineError::from)? };
     Ok(MarketQuote { price, ..*q })

@@ -1,15 +1,18 @@
 //! Liquidating one position of an unhealthy account, and resolving a
 //! bankrupt account down the default waterfall.
 
-use super::health::{account_health, MarketQuote};
+use super::breaker::{observe_breaker, BreakerEvents};
+use super::health::{account_health, liquidation_quotes, MarketQuote, Quotes};
 use super::settle::{record_collateral, set_collateral, settle_with_pool};
 use super::trade::{book_fill, store_position};
+use crate::constants::pause;
 use crate::errors::EngineError;
 use crate::state::{Exchange, MarginAccount, Market, Pool};
 use anchor_lang::prelude::*;
 use ballast_risk::health::{biased_price, Health};
 use ballast_risk::liquidation::{admit, close_amount, penalty, split_penalty, waterfall, Waterfall};
 use ballast_risk::position::apply_fill;
+use ballast_risk::precision::BPS_DENOMINATOR;
 use ballast_risk::SafeMath;
 
 /// What a liquidation did. Quote amounts at QUOTE_PRECISION.
@@ -68,7 +71,7 @@ pub fn execute_liquidation(
     let buffer = (health.maintenance_requirement as i128)
         .safe_mul(market.liq_buffer_bps as i128)
         .map_err(EngineError::from)?
-        .div_euclid(10_000);
+        .div_euclid(BPS_DENOMINATOR as i128);
     let close = close_amount(old.base, quote.price, health.maintenance, buffer, &market.liquidation(ratios.mmr_bps))
         .map_err(EngineError::from)?;
     require!(close > 0, EngineError::NotLiquidatable);
@@ -111,6 +114,52 @@ pub fn execute_liquidation(
         deficit: final_balance.min(0).unsigned_abs(),
         throttle_engaged,
     })
+}
+
+/// One `liquidate` call: what it did, and the account's maintenance health
+/// before and after.
+#[derive(Clone, Copy, Debug)]
+pub struct Liquidation {
+    /// The fill and the token movements.
+    pub out: LiquidationOutcome,
+    /// Health before (maintenance < 0).
+    pub before: Health,
+    /// Health after.
+    pub after: Health,
+    /// Breaker trips and releases observed on the market.
+    pub breaker: BreakerEvents,
+}
+
+/// `liquidate`'s rules, in order, on plain values (the handler, the keeper's
+/// plan and the lab all run this):
+/// 1. refuse while liquidation is paused, or when `liquidator` owns the
+///    account;
+/// 2. quote the market from its own feed, store its phase, observe its
+///    breaker;
+/// 3. quotes covering every open position, valued by `liquidation_quotes` values them (the market's own feed must allow
+///    liquidation); maintenance health must be < 0;
+/// 4. close just enough (`execute_liquidation`), then `require_improved`.
+pub fn liquidate(
+    exchange: &mut Exchange,
+    account: &mut MarginAccount,
+    market: &mut Market,
+    pool: &mut Pool,
+    liquidator: &Pubkey,
+    slot: u64,
+    quotes: &impl Quotes,
+) -> Result<Liquidation> {
+    require!(!exchange.is_paused(pause::LIQUIDATE, slot), EngineError::Paused);
+    require!(account.owner != *liquidator, EngineError::SelfLiquidation);
+    let own = quotes.own(market)?;
+    market.set_phase(&own.phase);
+    let breaker = observe_breaker(market, &own, slot)?;
+    let quotes = liquidation_quotes(account, &quotes.covering(account, Some(own))?, market.index)?;
+    let before = account_health(account, &quotes)?;
+    require!(before.maintenance < 0, EngineError::NotLiquidatable);
+    let at = *quotes.iter().find(|q| q.index == market.index).ok_or(EngineError::HealthAccountsMismatch)?;
+    let out = execute_liquidation(account, market, pool, exchange, &at, &before, slot)?;
+    let after = require_improved(account, market.index, &quotes, &before)?;
+    Ok(Liquidation { out, before, after, breaker })
 }
 
 /// The post-check of a liquidation in `market`: maintenance health (over

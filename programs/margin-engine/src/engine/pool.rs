@@ -1,35 +1,16 @@
 //! Valuing the pool from every market's checked feed, and what an LP
 //! deposit mints or a withdrawal pays at that valuation.
 
-use super::health::{quote_market, Bias, MarketQuote, Now};
-use crate::constants::LP_MIN_HOLD_SLOTS;
+use super::health::{Bias, MarketQuote};
+use crate::constants::{pause, LP_MIN_HOLD_SLOTS};
 use crate::errors::EngineError;
 use crate::state::{Exchange, LpPosition, Market, Pool};
 use anchor_lang::prelude::*;
 use ballast_risk::lp::{amount_for_shares, first_deposit, pool_valuation, shares_for_deposit, PoolLeg, PoolValuation};
 use ballast_risk::oracle::Action;
 
-/// Value the pool. `remaining` must be the `(market, feed)` pair of every
-/// market, in index order; every feed must allow value to leave (at most
-/// `Degraded`): LPs never enter or leave at an unusable price.
-pub fn value_pool<'info>(
-    exchange: &Exchange,
-    pool: &Pool,
-    remaining: &'info [AccountInfo<'info>],
-    now: &Now,
-) -> Result<PoolValuation> {
-    require!(remaining.len() == 2 * exchange.market_count as usize, EngineError::HealthAccountsMismatch);
-    let mut legs = Vec::with_capacity(exchange.market_count as usize);
-    for (i, pair) in remaining.chunks_exact(2).enumerate() {
-        let loader = AccountLoader::<Market>::try_from(&pair[0])?;
-        let market = loader.load()?;
-        require!(market.index as usize == i, EngineError::WrongMarket);
-        legs.push((*market, quote_market(&market, &pair[1], now)?));
-    }
-    value_legs(pool, &legs)
-}
-
-/// The pure half of [`value_pool`]: the pool's balance plus its mirror
+/// The pool's valuation (`instructions::accounts::value_pool` reads its
+/// legs on-chain): its balance plus its mirror
 /// position in every market, each at the end of the sources' range adverse
 /// to the pool (NAV) and at the other end (minting NAV), and what each
 /// side of traders is owed, valued in its favour. Every quote must allow
@@ -109,5 +90,53 @@ pub fn withdraw_amount(
     let nav_after = v.nav - amount; // amount <= nav: shares <= supply
     require!(nav_after as u128 >= v.requirement, EngineError::PoolUndercovered);
     require!(amount >= min_amount_out, EngineError::SlippageExceeded);
+    Ok(amount)
+}
+
+/// The gate of both LP flows, before the pool is valued: refuse zero and
+/// a paused LP operation.
+pub fn require_lp_open(exchange: &Exchange, amount: u64, slot: u64) -> Result<()> {
+    require!(amount > 0, EngineError::ZeroAmount);
+    require!(!exchange.is_paused(pause::LP, slot), EngineError::Paused);
+    Ok(())
+}
+
+/// `lp_deposit` after the gate and the valuation `v`: mint
+/// [`deposit_shares`] to `lp` (and lock the first deposit's), credit the
+/// pool with `amount`, and start `lp`'s hold at `slot`.
+pub fn lp_deposit(
+    pool: &mut Pool,
+    lp: &mut LpPosition,
+    v: &PoolValuation,
+    amount: u64,
+    min_shares_out: u64,
+    slot: u64,
+) -> Result<Minted> {
+    let minted = deposit_shares(pool, v, amount, min_shares_out)?;
+    let supply = minted.shares.checked_add(minted.locked).ok_or(EngineError::MathOverflow)?;
+    lp.shares = lp.shares.checked_add(minted.shares).ok_or(EngineError::MathOverflow)?;
+    lp.last_deposit_slot = slot;
+    pool.shares = pool.shares.checked_add(supply).ok_or(EngineError::MathOverflow)?;
+    pool.balance = pool.balance.checked_add(amount).ok_or(EngineError::MathOverflow)?;
+    Ok(minted)
+}
+
+/// `lp_withdraw` after the gate and the valuation `v`: burn `shares` of
+/// `lp`'s for [`withdraw_amount`], debited from the pool. Returns the
+/// amount.
+pub fn lp_withdraw(
+    pool: &mut Pool,
+    lp: &mut LpPosition,
+    v: &PoolValuation,
+    shares: u64,
+    slot: u64,
+    min_amount_out: u64,
+) -> Result<u64> {
+    let amount = withdraw_amount(pool, v, lp, shares, slot, min_amount_out)?;
+    // `withdraw_amount` checked shares <= lp.shares <= pool.shares and
+    // amount <= pool.balance.
+    lp.shares -= shares;
+    pool.shares -= shares;
+    pool.balance -= amount;
     Ok(amount)
 }

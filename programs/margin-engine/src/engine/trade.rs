@@ -1,13 +1,17 @@
 //! Filling a trade against the pool.
 
-use super::health::MarketQuote;
+use super::breaker::{observe_breaker, BreakerEvents};
+use super::health::{require_initial_health, require_valid_for, MarketQuote, Quotes};
 use super::settle::{record_collateral, set_collateral, settle_with_pool};
+use crate::constants::pause;
 use crate::errors::EngineError;
 use crate::state::{Exchange, MarginAccount, Market, Pool, PositionSlot};
 use anchor_lang::prelude::*;
+use ballast_risk::health::Health;
 use ballast_risk::math::mul_div_floor;
 use ballast_risk::oracle::{Action, Validity};
 use ballast_risk::position::{apply_fill, fee, Position};
+use ballast_risk::precision::BPS_DENOMINATOR;
 use ballast_risk::pricing::{exec_price, spread_bps, PoolSkew};
 use ballast_risk::SafeMath;
 
@@ -191,8 +195,8 @@ pub fn execute_trade(
     record_collateral(exchange, before, collateral)?;
     // The insurance fund's share of the fee (rounded down; the rest stays
     // in the collateral vault as protocol fees).
-    let share = exchange.insurance_fee_share_bps.min(10_000) as u128;
-    let insurance_fee = mul_div_floor(fee as u128, share, 10_000).map_err(EngineError::from)? as u64;
+    let share = (exchange.insurance_fee_share_bps as u64).min(BPS_DENOMINATOR) as u128;
+    let insurance_fee = mul_div_floor(fee as u128, share, BPS_DENOMINATOR as u128).map_err(EngineError::from)? as u64;
     exchange.fees_balance = exchange.fees_balance.safe_add(fee - insurance_fee).map_err(EngineError::from)?;
     exchange.insurance_balance = exchange.insurance_balance.safe_add(insurance_fee).map_err(EngineError::from)?;
     set_collateral(account, pool, collateral)?;
@@ -224,4 +228,51 @@ mod tests {
         assert!(!adds_risk(-5, -2));
         assert!(adds_risk(-5, -6));
     }
+}
+
+/// One `trade`: the fill, the quote it filled at, the breaker's events, and
+/// the initial health checked after a trade that added risk.
+#[derive(Clone, Copy, Debug)]
+pub struct Traded {
+    /// The fill.
+    pub out: TradeOutcome,
+    /// The market's quote.
+    pub quote: MarketQuote,
+    /// Breaker trips and releases observed on the market.
+    pub breaker: BreakerEvents,
+    /// Initial health after a trade that added risk (`None` otherwise).
+    pub health: Option<Health>,
+}
+
+/// `trade`'s rules, in order, on plain values (the handler and the CLI's
+/// preview both run this):
+/// 1. refuse while trading is paused;
+/// 2. quote the market from its own feed, store its phase, observe its
+///    breaker;
+/// 3. fill against the pool (`execute_trade`: gates, spread, limit, fee,
+///    OI cap, pool mirror);
+/// 4. if the trade added risk: quotes covering every open position; every other position's feed must allow
+///    value to leave (`Action::Withdraw`) and initial health, each position
+///    at the source most adverse to its holder, must be >= 0.
+pub fn trade(
+    exchange: &mut Exchange,
+    account: &mut MarginAccount,
+    market: &mut Market,
+    pool: &mut Pool,
+    req: &TradeRequest,
+    quotes: &impl Quotes,
+) -> Result<Traded> {
+    require!(!exchange.is_paused(pause::TRADE, req.slot), EngineError::Paused);
+    let own = quotes.own(market)?;
+    market.set_phase(&own.phase);
+    let breaker = observe_breaker(market, &own, req.slot)?;
+    let out = execute_trade(account, market, pool, exchange, &own, req)?;
+    let mut health = None;
+    if out.adds_risk {
+        let quotes = quotes.covering(account, Some(own))?;
+        let others: Vec<MarketQuote> = quotes.iter().filter(|q| q.index != market.index).copied().collect();
+        require_valid_for(&others, Action::Withdraw)?;
+        health = Some(require_initial_health(account, &quotes)?);
+    }
+    Ok(Traded { out, quote: own, breaker, health })
 }

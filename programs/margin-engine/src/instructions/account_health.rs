@@ -1,6 +1,7 @@
 //! `account_health`: a read-only view of an account's health.
 
-use crate::engine::health::{account_health, collect_quotes, saturate, Now};
+use super::accounts::collect_quotes;
+use crate::engine::health::{account_health, saturate, Now};
 use crate::state::{Exchange, MarginAccount};
 use anchor_lang::prelude::*;
 
@@ -40,6 +41,6 @@ pub fn handler<'info>(ctx: Context<'info, AccountHealth<'info>>) -> Result<()> {
         HealthView { equity: saturate(h.equity), initial: saturate(h.initial), maintenance: saturate(h.maintenance) };
     let mut bytes = Vec::with_capacity(24);
     view.serialize(&mut bytes)?;
-    oracle_adapter::compat::set_return_data(&bytes);
+    ballast_runtime::set_return_data(&bytes);
     Ok(())
 }

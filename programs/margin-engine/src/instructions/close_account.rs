@@ -12,7 +12,7 @@ pub struct CloseAccount<'info> {
     #[account(mut)]
     pub owner: Signer<'info>,
     /// The account to close: no positions, no collateral.
-    #[account(mut, has_one = owner @ EngineError::Unauthorized, close = owner)]
+    #[account(mut, has_one = owner @ EngineError::NotOwner, close = owner)]
     pub margin_account: AccountLoader<'info, MarginAccount>,
 }
 
@@ -23,7 +23,7 @@ pub fn handler(ctx: Context<CloseAccount>) -> Result<()> {
     let acc = ctx.accounts.margin_account.load()?;
     require!(!acc.has_positions() && acc.collateral == 0 && acc.flags == 0, EngineError::AccountNotEmpty);
     drop(acc);
-    oracle_adapter::emit_event!(AccountClosed {
+    ballast_runtime::emit_event!(AccountClosed {
         account: ctx.accounts.margin_account.key(),
         owner: ctx.accounts.owner.key()
     });

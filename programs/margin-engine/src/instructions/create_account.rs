@@ -39,6 +39,6 @@ pub fn handler(ctx: Context<CreateAccount>, id: u32) -> Result<()> {
     acc.bump = ctx.bumps.margin_account;
     acc.version = ACCOUNT_VERSION;
     drop(acc);
-    oracle_adapter::emit_event!(AccountCreated { account: info.key(), owner, id });
+    ballast_runtime::emit_event!(AccountCreated { account: info.key(), owner, id });
     Ok(())
 }

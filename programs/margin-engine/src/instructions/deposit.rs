@@ -1,8 +1,8 @@
 //! `deposit`: collateral in; it repays a deficit first.
 
+use super::cpi::pay_in;
 use crate::constants::*;
 use crate::engine::settle::set_collateral;
-use crate::engine::vault::pay_in;
 use crate::errors::EngineError;
 use crate::events::CollateralChanged;
 use crate::state::{Exchange, MarginAccount, Pool};
@@ -18,7 +18,7 @@ pub struct Deposit<'info> {
     #[account(mut, seeds = [EXCHANGE_SEED], bump = exchange.load()?.bump)]
     pub exchange: AccountLoader<'info, Exchange>,
     /// The trader's margin account.
-    #[account(mut, has_one = owner @ EngineError::Unauthorized)]
+    #[account(mut, has_one = owner @ EngineError::NotOwner)]
     pub margin_account: AccountLoader<'info, MarginAccount>,
     /// The pool: it is owed a flagged account's deficit.
     #[account(mut, seeds = [POOL_SEED], bump = pool.load()?.bump)]
@@ -65,6 +65,6 @@ pub fn handler(ctx: Context<Deposit>, amount: u64) -> Result<()> {
     pool.balance = pool.balance.checked_add(repay).ok_or(EngineError::MathOverflow)?;
     set_collateral(&mut acc, &mut pool, collateral)?;
     ex.total_collateral = ex.total_collateral.checked_add(to_vault).ok_or(EngineError::MathOverflow)?;
-    oracle_adapter::emit_event!(CollateralChanged { account: a.margin_account.key(), delta, collateral });
+    ballast_runtime::emit_event!(CollateralChanged { account: a.margin_account.key(), delta, collateral });
     Ok(())
 }

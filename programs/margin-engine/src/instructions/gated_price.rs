@@ -55,6 +55,6 @@ pub fn handler(ctx: Context<GatedPriceAccounts>, _symbol: String, action: u8) ->
     let out = GatedPrice { price: r.price, conf: r.conf, validity: r.validity as u8 };
     let mut bytes = Vec::with_capacity(17);
     out.serialize(&mut bytes)?;
-    oracle_adapter::compat::set_return_data(&bytes);
+    ballast_runtime::set_return_data(&bytes);
     Ok(())
 }

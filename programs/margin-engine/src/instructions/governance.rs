@@ -17,24 +17,9 @@ use crate::engine::governance::{
 };
 use crate::errors::EngineError;
 use crate::events::{ChangeCancelled, ChangeClosed, ChangeQueued, MarketSettled, ParamChanged};
-use crate::state::{init_zero_copy, load_mut_unchecked, Exchange, GovRecord, Market, PendingChange};
+use crate::state::{init_zero_copy, load_mut_unchecked, Exchange, GovRecord, Market, ParamChange, PendingChange};
 use anchor_lang::prelude::*;
 use core::cell::RefMut;
-
-/// One change, as proposed.
-#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ParamChange {
-    /// A market index, or `EXCHANGE_TARGET` (65535).
-    pub target: u16,
-    /// Field code (`MARKET_FIELDS` / `EXCHANGE_FIELDS` order).
-    pub field: u8,
-    /// New value (numeric fields; the amount of an insurance withdrawal;
-    /// the price of a queued settlement).
-    pub value: u64,
-    /// New key (the `guardian` and `governance` fields; the destination of
-    /// an insurance withdrawal).
-    pub key: Pubkey,
-}
 
 /// Accounts of `set_param`.
 #[derive(Accounts)]
@@ -45,7 +30,7 @@ pub struct SetParam<'info> {
     pub governance: Signer<'info>,
     /// The exchange naming governance.
     #[account(mut, seeds = [EXCHANGE_SEED], bump = exchange.load()?.bump,
-              has_one = governance @ EngineError::Unauthorized)]
+              has_one = governance @ EngineError::NotGovernance)]
     pub exchange: AccountLoader<'info, Exchange>,
     /// CHECK: the change target's `GovRecord` PDA (seeds checked); created
     /// here if new, otherwise checked for owner and discriminator on load.
@@ -65,7 +50,7 @@ pub struct QueueChange<'info> {
     pub governance: Signer<'info>,
     /// The exchange naming governance.
     #[account(mut, seeds = [EXCHANGE_SEED], bump = exchange.load()?.bump,
-              has_one = governance @ EngineError::Unauthorized)]
+              has_one = governance @ EngineError::NotGovernance)]
     pub exchange: AccountLoader<'info, Exchange>,
     /// CHECK: the next pending-change PDA (seeds checked), created here.
     #[account(mut, seeds = [CHANGE_SEED, &exchange.load()?.next_change_id.to_le_bytes()], bump)]
@@ -88,7 +73,7 @@ pub struct ApplyChange<'info> {
     #[account(mut, close = payer, seeds = [CHANGE_SEED, &change.load()?.id.to_le_bytes()], bump = change.load()?.bump)]
     pub change: AccountLoader<'info, PendingChange>,
     /// CHECK: receives the rent; must be the change's payer.
-    #[account(mut, address = change.load()?.payer @ EngineError::Unauthorized)]
+    #[account(mut, address = change.load()?.payer @ EngineError::NotChangePayer)]
     pub payer: UncheckedAccount<'info>,
     /// The change target's record.
     #[account(mut, seeds = [GOV_RECORD_SEED, &change.load()?.target.to_le_bytes()], bump = record.load()?.bump)]
@@ -102,7 +87,7 @@ pub struct CloseChange<'info> {
     #[account(mut, close = payer, seeds = [CHANGE_SEED, &change.load()?.id.to_le_bytes()], bump = change.load()?.bump)]
     pub change: AccountLoader<'info, PendingChange>,
     /// CHECK: receives the rent; must be the change's payer.
-    #[account(mut, address = change.load()?.payer @ EngineError::Unauthorized)]
+    #[account(mut, address = change.load()?.payer @ EngineError::NotChangePayer)]
     pub payer: UncheckedAccount<'info>,
     /// The change target's record.
     #[account(seeds = [GOV_RECORD_SEED, &change.load()?.target.to_le_bytes()], bump = record.load()?.bump)]
@@ -116,13 +101,13 @@ pub struct CancelChange<'info> {
     pub governance: Signer<'info>,
     /// The exchange naming governance.
     #[account(seeds = [EXCHANGE_SEED], bump = exchange.load()?.bump,
-              has_one = governance @ EngineError::Unauthorized)]
+              has_one = governance @ EngineError::NotGovernance)]
     pub exchange: AccountLoader<'info, Exchange>,
     /// The pending change; closed, rent to its payer.
     #[account(mut, close = payer, seeds = [CHANGE_SEED, &change.load()?.id.to_le_bytes()], bump = change.load()?.bump)]
     pub change: AccountLoader<'info, PendingChange>,
     /// CHECK: receives the rent; must be the change's payer.
-    #[account(mut, address = change.load()?.payer @ EngineError::Unauthorized)]
+    #[account(mut, address = change.load()?.payer @ EngineError::NotChangePayer)]
     pub payer: UncheckedAccount<'info>,
 }
 
@@ -167,7 +152,7 @@ fn apply<'info>(
     if let Some(m) = market {
         *AccountLoader::<Market>::try_from(&remaining[0])?.load_mut()? = m;
         if c.field == SETTLE_FIELD {
-            oracle_adapter::emit_event!(MarketSettled {
+            ballast_runtime::emit_event!(MarketSettled {
                 market: m.index,
                 price: m.settlement_price,
                 long_oi: m.long_oi,
@@ -175,7 +160,7 @@ fn apply<'info>(
             });
         }
     }
-    oracle_adapter::emit_event!(ParamChanged {
+    ballast_runtime::emit_event!(ParamChanged {
         target: c.target,
         field: c.field,
         name: spec.name.to_string(),
@@ -270,7 +255,7 @@ pub fn queue_handler<'info>(ctx: Context<'info, QueueChange<'info>>, change: Par
     };
     ex.next_change_id = id.checked_add(1).ok_or(EngineError::MathOverflow)?;
     record.field_mut(change.field)?.newest_change = ex.next_change_id;
-    oracle_adapter::emit_event!(ChangeQueued {
+    ballast_runtime::emit_event!(ChangeQueued {
         id,
         target: change.target,
         field: change.field,
@@ -301,7 +286,7 @@ pub fn apply_handler<'info>(ctx: Context<'info, ApplyChange<'info>>) -> Result<(
 /// Cancel a queued change.
 pub fn cancel_handler(ctx: Context<CancelChange>) -> Result<()> {
     let id = ctx.accounts.change.load()?.id;
-    oracle_adapter::emit_event!(ChangeCancelled { id });
+    ballast_runtime::emit_event!(ChangeCancelled { id });
     Ok(())
 }
 
@@ -313,6 +298,6 @@ pub fn close_handler(ctx: Context<CloseChange>) -> Result<()> {
     let record = ctx.accounts.record.load()?;
     require!(record.target == p.target, EngineError::WrongChangeTarget);
     let reason = dead_reason(&p, &record, Clock::get()?.slot)?.ok_or(EngineError::ChangeStillLive)?;
-    oracle_adapter::emit_event!(ChangeClosed { id: p.id, expired: matches!(reason, EngineError::ChangeExpired) });
+    ballast_runtime::emit_event!(ChangeClosed { id: p.id, expired: matches!(reason, EngineError::ChangeExpired) });
     Ok(())
 }

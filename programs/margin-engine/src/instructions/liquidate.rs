@@ -1,11 +1,11 @@
 //! `liquidate`: a keeper partially closes an unhealthy account's position.
 
+use super::accounts::AccountQuotes;
+use super::cpi::VaultSigner;
 use crate::constants::*;
-use crate::engine::breaker::observe_breaker;
-use crate::engine::health::{account_health, collect_quotes, liquidation_quotes, quote_market, saturate};
-use crate::engine::liquidation::{execute_liquidation, require_improved};
+use crate::engine::health::saturate;
+use crate::engine::liquidation::liquidate;
 use crate::engine::stress::observe;
-use crate::engine::vault::VaultSigner;
 use crate::errors::EngineError;
 use crate::events::{Liquidated, ThrottleEngaged};
 use crate::state::{Exchange, MarginAccount, Market, Pool};
@@ -55,36 +55,28 @@ pub struct Liquidate<'info> {
     pub token_program: Program<'info, Token>,
 }
 
-/// 1. Refuse when paused or self-liquidating; observe stress.
-/// 2. The market's own feed must allow liquidation (at most
-///    `TooUncertain`); positions are valued by `liquidation_quotes` (at the
-///    source least adverse to the holder, a `Stale` leg at its last price
-///    less the haircut, none `Invalid`): maintenance health (dynamic
-///    ratios) < 0.
-/// 3. Close just enough at that price, conf-biased (`engine::liquidation`).
-/// 4. Health must be strictly better unless the position is fully closed.
-/// 5. Move the tokens: pool <-> collateral, reward to the keeper, the rest
+/// 1. Observe stress; `engine::liquidation::liquidate`: refuse when paused
+///    or self-liquidating; the market's own feed must allow liquidation;
+///    positions valued by `liquidation_quotes` (at the source least adverse
+///    to the holder, a `Stale` leg at its last price, none `Invalid`) must
+///    have maintenance health (dynamic ratios) < 0; close just enough at
+///    that price, conf-biased; health strictly better unless the position
+///    is fully closed.
+/// 2. Move the tokens: pool <-> collateral, reward to the keeper, the rest
 ///    of the penalty to the insurance vault; emit.
 #[inline(never)] // a symbol of its own for the callgrind cost proxy
 pub fn handler<'info>(ctx: Context<'info, Liquidate<'info>>) -> Result<()> {
     let mut ex = ctx.accounts.exchange.load_mut()?;
     let clock = Clock::get()?;
-    require!(!ex.is_paused(pause::LIQUIDATE, clock.slot), EngineError::Paused);
     let now = observe(&mut ex, &clock, None);
     let mut acc = ctx.accounts.margin_account.load_mut()?;
-    require!(acc.owner != ctx.accounts.liquidator.key(), EngineError::SelfLiquidation);
     let mut market = ctx.accounts.market.load_mut()?;
     let mut pool = ctx.accounts.pool.load_mut()?;
-    let quote = quote_market(&market, &ctx.accounts.feed.to_account_info(), &now)?;
-    market.set_phase(&quote.phase);
-    let breaker = observe_breaker(&mut market, &quote, clock.slot)?;
-    let quotes = collect_quotes(&acc, &[quote], ctx.remaining_accounts, &now)?;
-    let quotes = liquidation_quotes(&acc, &quotes, market.index)?;
-    let before = account_health(&acc, &quotes)?;
-    require!(before.maintenance < 0, EngineError::NotLiquidatable);
-
-    let out = execute_liquidation(&mut acc, &mut market, &mut pool, &mut ex, &quotes[0], &before, clock.slot)?;
-    let after = require_improved(&acc, market.index, &quotes, &before)?;
+    let feed = ctx.accounts.feed.to_account_info();
+    let quotes = AccountQuotes { feed: Some(&feed), remaining: ctx.remaining_accounts, now };
+    let liquidator = ctx.accounts.liquidator.key;
+    let done = liquidate(&mut ex, &mut acc, &mut market, &mut pool, liquidator, clock.slot, &quotes)?;
+    let (out, before, after) = (done.out, done.before, done.after);
     let event = Liquidated {
         account: ctx.accounts.margin_account.key(),
         liquidator: ctx.accounts.liquidator.key(),
@@ -112,10 +104,10 @@ pub fn handler<'info>(ctx: Context<'info, Liquidate<'info>>) -> Result<()> {
     vaults.settle(&*a.pool_vault, &*a.collateral_vault, out.pool_to_collateral)?;
     vaults.send(&*a.collateral_vault, &*a.liquidator_token, out.keeper)?;
     vaults.send(&*a.collateral_vault, &*a.insurance_vault, out.insurance)?;
-    breaker.emit();
-    oracle_adapter::emit_event!(event);
+    done.breaker.emit();
+    ballast_runtime::emit_event!(event);
     if out.throttle_engaged {
-        oracle_adapter::emit_event!(throttle);
+        ballast_runtime::emit_event!(throttle);
     }
     Ok(())
 }

@@ -1,9 +1,10 @@
 //! `lp_deposit`: add liquidity to the pool for shares.
 
+use super::accounts::value_pool;
+use super::cpi::pay_in;
 use crate::constants::*;
 use crate::engine::health::Now;
-use crate::engine::pool::{deposit_shares, value_pool};
-use crate::engine::vault::pay_in;
+use crate::engine::pool::{lp_deposit, require_lp_open};
 use crate::errors::EngineError;
 use crate::events::LpChanged;
 use crate::state::{init_zero_copy, load_mut_unchecked, Exchange, LpPosition, Pool};
@@ -42,22 +43,20 @@ pub struct LpDeposit<'info> {
     pub system_program: Program<'info, System>,
 }
 
-/// 1. Refuse zero or paused; value the pool at checked prices.
-/// 2. Mint shares at the NAV favourable to the pool, rounding down
-///    (`engine::pool::deposit_shares`: the first deposit locks shares;
-///    refused below `min_shares_out`).
-/// 3. Transfer into the pool vault; credit shares and restart the LP's
-///    hold (`LP_MIN_HOLD_SLOTS`); emit `LpChanged`.
+/// 1. Refuse zero or paused (`require_lp_open`); value the pool at checked
+///    prices.
+/// 2. `engine::pool::lp_deposit`: mint shares at the NAV favourable to the
+///    pool, rounding down (the first deposit locks shares; refused below
+///    `min_shares_out`); credit them and restart the LP's hold
+///    (`LP_MIN_HOLD_SLOTS`).
+/// 3. Transfer into the pool vault; emit `LpChanged`.
 pub fn handler<'info>(ctx: Context<'info, LpDeposit<'info>>, amount: u64, min_shares_out: u64) -> Result<()> {
-    require!(amount > 0, EngineError::ZeroAmount);
     let ex = ctx.accounts.exchange.load()?;
     let clock = Clock::get()?;
-    require!(!ex.is_paused(pause::LP, clock.slot), EngineError::Paused);
+    require_lp_open(&ex, amount, clock.slot)?;
     let mut pool = ctx.accounts.pool.load_mut()?;
     let now = Now::at(&ex, clock.unix_timestamp, clock.slot);
     let valuation = value_pool(&ex, &pool, ctx.remaining_accounts, &now)?;
-    let minted = deposit_shares(&pool, &valuation, amount, min_shares_out)?;
-    let shares = minted.shares;
     drop(ex);
 
     let a = &ctx.accounts;
@@ -78,17 +77,13 @@ pub fn handler<'info>(ctx: Context<'info, LpDeposit<'info>>, amount: u64, min_sh
         lp.version = ACCOUNT_VERSION;
         lp
     };
-    require_keys_eq!(lp.owner, owner, EngineError::Unauthorized);
-    lp.shares = lp.shares.checked_add(shares).ok_or(EngineError::MathOverflow)?;
-    lp.last_deposit_slot = clock.slot;
-    let supply = shares.checked_add(minted.locked).ok_or(EngineError::MathOverflow)?;
-    pool.shares = pool.shares.checked_add(supply).ok_or(EngineError::MathOverflow)?;
-    pool.balance = pool.balance.checked_add(amount).ok_or(EngineError::MathOverflow)?;
+    require_keys_eq!(lp.owner, owner, EngineError::NotOwner);
+    let shares = lp_deposit(&mut pool, &mut lp, &valuation, amount, min_shares_out, clock.slot)?.shares;
     let total_shares = pool.shares;
     drop((lp, pool));
 
     pay_in(a.token_program.key(), &*a.collateral_mint, &*a.user_token, &a.owner, &*a.pool_vault, amount)?;
-    oracle_adapter::emit_event!(LpChanged {
+    ballast_runtime::emit_event!(LpChanged {
         owner,
         amount: i64::try_from(amount).map_err(|_| EngineError::MathOverflow)?,
         shares: i64::try_from(shares).map_err(|_| EngineError::MathOverflow)?,

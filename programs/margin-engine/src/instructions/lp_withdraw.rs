@@ -1,9 +1,10 @@
 //! `lp_withdraw`: burn shares for their value, never below the pool's cover.
 
+use super::accounts::value_pool;
+use super::cpi::VaultSigner;
 use crate::constants::*;
 use crate::engine::health::Now;
-use crate::engine::pool::{value_pool, withdraw_amount};
-use crate::engine::vault::VaultSigner;
+use crate::engine::pool::{lp_withdraw, require_lp_open};
 use crate::errors::EngineError;
 use crate::events::LpChanged;
 use crate::state::{Exchange, LpPosition, Pool};
@@ -24,7 +25,7 @@ pub struct LpWithdraw<'info> {
     pub pool: AccountLoader<'info, Pool>,
     /// The LP's position.
     #[account(mut, seeds = [LP_SEED, owner.key().as_ref()], bump = lp_position.load()?.bump,
-              has_one = owner @ EngineError::Unauthorized)]
+              has_one = owner @ EngineError::NotOwner)]
     pub lp_position: AccountLoader<'info, LpPosition>,
     /// Destination token account.
     #[account(mut, token::mint = collateral_mint)]
@@ -42,27 +43,24 @@ pub struct LpWithdraw<'info> {
     pub token_program: Program<'info, Token>,
 }
 
-/// 1. Refuse zero, paused, more shares than held, or within
-///    `LP_MIN_HOLD_SLOTS` of the LP's last deposit.
-/// 2. Value the pool; pay out `shares * NAV / supply` at the NAV adverse to
-///    the pool, rounded down (`engine::pool::withdraw_amount`).
-/// 3. Refuse if the payout exceeds the cash left after the profits the pool
-///    owes winning traders, leaves NAV below the pool's exposure
-///    requirement, or is below `min_amount_out`.
-/// 4. Transfer from the pool vault; emit `LpChanged`.
+/// 1. Refuse zero or paused (`require_lp_open`); value the pool at checked
+///    prices.
+/// 2. `engine::pool::lp_withdraw`: pay out `shares * NAV / supply` at the
+///    NAV adverse to the pool, rounded down; refuse more shares than held,
+///    within `LP_MIN_HOLD_SLOTS` of the LP's last deposit, a payout above
+///    the cash left after the profits the pool owes winning traders, one
+///    that leaves NAV below the pool's exposure requirement, or one below
+///    `min_amount_out`.
+/// 3. Transfer from the pool vault; emit `LpChanged`.
 pub fn handler<'info>(ctx: Context<'info, LpWithdraw<'info>>, shares: u64, min_amount_out: u64) -> Result<()> {
-    require!(shares > 0, EngineError::ZeroAmount);
     let ex = ctx.accounts.exchange.load()?;
     let clock = Clock::get()?;
-    require!(!ex.is_paused(pause::LP, clock.slot), EngineError::Paused);
+    require_lp_open(&ex, shares, clock.slot)?;
     let mut pool = ctx.accounts.pool.load_mut()?;
     let mut lp = ctx.accounts.lp_position.load_mut()?;
     let now = Now::at(&ex, clock.unix_timestamp, clock.slot);
     let valuation = value_pool(&ex, &pool, ctx.remaining_accounts, &now)?;
-    let amount = withdraw_amount(&pool, &valuation, &lp, shares, clock.slot, min_amount_out)?;
-    lp.shares -= shares;
-    pool.shares -= shares;
-    pool.balance -= amount;
+    let amount = lp_withdraw(&mut pool, &mut lp, &valuation, shares, clock.slot, min_amount_out)?;
     let total_shares = pool.shares;
     let bump = ex.vault_authority_bump;
     drop((lp, pool, ex));
@@ -70,7 +68,7 @@ pub fn handler<'info>(ctx: Context<'info, LpWithdraw<'info>>, shares: u64, min_a
     let a = &ctx.accounts;
     let vaults = VaultSigner::new(&*a.collateral_mint, &a.vault_authority, a.token_program.key(), bump);
     vaults.send(&*a.pool_vault, &*a.user_token, amount)?;
-    oracle_adapter::emit_event!(LpChanged {
+    ballast_runtime::emit_event!(LpChanged {
         owner: a.owner.key(),
         amount: -i64::try_from(amount).map_err(|_| EngineError::MathOverflow)?,
         shares: -i64::try_from(shares).map_err(|_| EngineError::MathOverflow)?,

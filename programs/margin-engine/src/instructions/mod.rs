@@ -1,9 +1,14 @@
-//! One instruction per file: args, accounts, `validate()`, handler.
+//! One instruction per file: its accounts, and a handler that loads and
+//! validates them, calls the engine on plain values, then moves tokens and
+//! emits. [`accounts`] reads feeds and remaining accounts for every handler;
+//! [`cpi`] moves tokens.
 #![allow(ambiguous_glob_reexports)]
 
 pub mod account_health;
+pub mod accounts;
 pub mod add_market;
 pub mod close_account;
+pub mod cpi;
 pub mod create_account;
 pub mod deposit;
 pub mod gated_price;
@@ -44,3 +49,7 @@ pub use settlement::*;
 pub use trade::*;
 pub use withdraw::*;
 pub use withdraw_insurance::*;
+
+// The argument types of `add_market`, `initialize_exchange` and the
+// governance instructions live with their validation in `state::params`.
+pub use crate::state::{AddMarketParams, InitializeExchangeParams, ParamChange};

@@ -3,9 +3,10 @@
 //! also happen inline in every instruction that writes a market; this
 //! crank makes them happen when nobody trades.
 
+use super::accounts::quote_market;
 use crate::constants::*;
 use crate::engine::breaker::observe_breaker;
-use crate::engine::health::{quote_market, Now};
+use crate::engine::health::Now;
 use crate::errors::EngineError;
 use crate::state::{Exchange, Market};
 use anchor_lang::prelude::*;

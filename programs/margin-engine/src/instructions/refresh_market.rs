@@ -1,8 +1,8 @@
 //! `refresh_market`: the permissionless crank of a market's dynamic margin.
 
+use super::accounts::quote_market;
 use crate::constants::*;
 use crate::engine::breaker::observe_breaker;
-use crate::engine::health::quote_market;
 use crate::engine::stress::observe;
 use crate::events::MarketRefreshed;
 use crate::state::{Exchange, Market};
@@ -34,7 +34,7 @@ pub fn handler(ctx: Context<RefreshMarket>) -> Result<()> {
     let q = quote_market(&market, &ctx.accounts.feed.to_account_info(), &now)?;
     market.set_phase(&q.phase);
     observe_breaker(&mut market, &q, clock.slot)?.emit();
-    oracle_adapter::emit_event!(MarketRefreshed {
+    ballast_runtime::emit_event!(MarketRefreshed {
         market: market.index,
         vol_bps: q.vol_bps,
         target_mmr_bps: q.target_mmr_bps,

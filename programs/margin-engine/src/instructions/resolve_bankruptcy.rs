@@ -1,9 +1,9 @@
 //! `resolve_bankruptcy`: cover a bankrupt account's deficit down the default
 //! waterfall.
 
+use super::cpi::VaultSigner;
 use crate::constants::*;
 use crate::engine::liquidation::resolve_bankruptcy;
-use crate::engine::vault::VaultSigner;
 use crate::errors::EngineError;
 use crate::events::WaterfallStep;
 use crate::state::{Exchange, MarginAccount, Pool};
@@ -54,7 +54,7 @@ pub fn handler(ctx: Context<ResolveBankruptcy>) -> Result<()> {
     vaults.send(&*a.insurance_vault, &*a.pool_vault, w.from_insurance)?;
     let account = a.margin_account.key();
     for (step, amount) in [(1u8, w.from_collateral), (2, w.from_insurance), (3, w.socialized)] {
-        oracle_adapter::emit_event!(WaterfallStep { account, step, amount });
+        ballast_runtime::emit_event!(WaterfallStep { account, step, amount });
     }
     Ok(())
 }

@@ -17,7 +17,7 @@ pub struct SetPause<'info> {
     pub governance: Signer<'info>,
     /// The exchange naming governance.
     #[account(mut, seeds = [EXCHANGE_SEED], bump = exchange.load()?.bump,
-              has_one = governance @ EngineError::Unauthorized)]
+              has_one = governance @ EngineError::NotGovernance)]
     pub exchange: AccountLoader<'info, Exchange>,
 }
 
@@ -39,6 +39,6 @@ pub fn handler<'info>(ctx: Context<'info, SetPause<'info>>, bits: u32) -> Result
         m.guardian_mult_until_slot = 0;
         markets = markets.saturating_add(1);
     }
-    oracle_adapter::emit_event!(PauseSet { bits, markets_released: markets, slot });
+    ballast_runtime::emit_event!(PauseSet { bits, markets_released: markets, slot });
     Ok(())
 }

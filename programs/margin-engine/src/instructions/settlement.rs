@@ -8,9 +8,9 @@
 //! outside it is queued (`queue_change`, field `settlement_price`) and
 //! applied after the timelock.
 
+use super::cpi::VaultSigner;
 use crate::constants::*;
 use crate::engine::emergency::settle_position;
-use crate::engine::vault::VaultSigner;
 use crate::errors::EngineError;
 use crate::events::{MarketSettled, PositionSettled};
 use crate::state::{Exchange, MarginAccount, Market, MarketStatus, Pool};
@@ -24,7 +24,7 @@ pub struct EmergencySettle<'info> {
     pub governance: Signer<'info>,
     /// The exchange naming governance.
     #[account(seeds = [EXCHANGE_SEED], bump = exchange.load()?.bump,
-              has_one = governance @ EngineError::Unauthorized)]
+              has_one = governance @ EngineError::NotGovernance)]
     pub exchange: AccountLoader<'info, Exchange>,
     /// The market to stop.
     #[account(mut, seeds = [MARKET_SEED, &market.load()?.index.to_le_bytes()], bump = market.load()?.bump)]
@@ -96,7 +96,7 @@ pub fn emergency_handler(ctx: Context<EmergencySettle>, price: i64) -> Result<()
     }
     market.status = MarketStatus::Settled as u8;
     market.settlement_price = price;
-    oracle_adapter::emit_event!(MarketSettled {
+    ballast_runtime::emit_event!(MarketSettled {
         market: market.index,
         price,
         long_oi: market.long_oi,
@@ -127,6 +127,6 @@ pub fn settle_handler(ctx: Context<SettlePosition>) -> Result<()> {
     let a = &ctx.accounts;
     let vaults = VaultSigner::new(&*a.collateral_mint, &a.vault_authority, a.token_program.key(), bump);
     vaults.settle(&*a.pool_vault, &*a.collateral_vault, out.pool_to_collateral)?;
-    oracle_adapter::emit_event!(event);
+    ballast_runtime::emit_event!(event);
     Ok(())
 }

@@ -1,17 +1,15 @@
 //! `trade`: open, resize or close a position against the pool.
 
+use super::accounts::AccountQuotes;
+use super::cpi::VaultSigner;
 use crate::constants::*;
-use crate::engine::breaker::observe_breaker;
-use crate::engine::health::{collect_quotes, quote_market, require_initial_health, require_valid_for};
 use crate::engine::stress::observe;
-use crate::engine::trade::{execute_trade, TradeRequest};
-use crate::engine::vault::VaultSigner;
+use crate::engine::trade::{trade, TradeRequest};
 use crate::errors::EngineError;
 use crate::events::TradeFilled;
 use crate::state::{Exchange, MarginAccount, Market, Pool};
 use anchor_lang::prelude::*;
 use anchor_spl::token::{Mint, Token, TokenAccount};
-use ballast_risk::oracle::Action;
 
 /// Arguments of `trade`.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug)]
@@ -37,7 +35,7 @@ pub struct Trade<'info> {
     #[account(mut, seeds = [POOL_SEED], bump = pool.load()?.bump)]
     pub pool: AccountLoader<'info, Pool>,
     /// The trader's margin account.
-    #[account(mut, has_one = owner @ EngineError::Unauthorized)]
+    #[account(mut, has_one = owner @ EngineError::NotOwner)]
     pub margin_account: AccountLoader<'info, MarginAccount>,
     /// The market traded.
     #[account(mut, seeds = [MARKET_SEED, &market.load()?.index.to_le_bytes()], bump = market.load()?.bump)]
@@ -64,45 +62,39 @@ pub struct Trade<'info> {
     pub token_program: Program<'info, Token>,
 }
 
-/// 1. Refuse when trading is paused; observe network stress; read the
-///    market's feed (checked) and phase its maintenance ratio forward.
-/// 2. Fill against the pool (`engine::trade::execute_trade`): gates, spread,
-///    limit, fee, OI cap, pool mirror.
-/// 3. If the trade added risk: every other position's feed must allow value
-///    to leave (`Action::Withdraw`) and initial health (dynamic ratios, each
-///    position at the source most adverse to its holder) must be >= 0.
-/// 4. Move `pool_to_collateral` between the pool vault and the collateral
+/// 1. Observe network stress.
+/// 2. `engine::trade::trade`: refuse when trading is paused; read the
+///    market's feed (checked) and phase its maintenance ratio forward; fill
+///    against the pool (gates, spread, limit, fee, OI cap, pool mirror); if
+///    the trade added risk, every other position's feed must allow value
+///    to leave (`Action::Withdraw`) and initial health (dynamic ratios,
+///    each position at the source most adverse to its holder) must be >= 0.
+/// 3. Move `pool_to_collateral` between the pool vault and the collateral
 ///    vault (realised PnL, less what repays a deficit); pay the insurance
 ///    fund its share of the fee.
 #[inline(never)] // a symbol of its own for the callgrind cost proxy
 pub fn handler<'info>(ctx: Context<'info, Trade<'info>>, params: TradeParams) -> Result<()> {
     let mut ex = ctx.accounts.exchange.load_mut()?;
     let clock = Clock::get()?;
-    require!(!ex.is_paused(pause::TRADE, clock.slot), EngineError::Paused);
     let now = observe(&mut ex, &clock, None);
     let mut market = ctx.accounts.market.load_mut()?;
     let mut pool = ctx.accounts.pool.load_mut()?;
     let mut acc = ctx.accounts.margin_account.load_mut()?;
-    let quote = quote_market(&market, &ctx.accounts.feed.to_account_info(), &now)?;
-    market.set_phase(&quote.phase);
-    let breaker = observe_breaker(&mut market, &quote, clock.slot)?;
     let req = TradeRequest {
         base: params.base,
         limit_price: params.limit_price,
         reduce_only: params.reduce_only,
         slot: clock.slot,
     };
-    let out = execute_trade(&mut acc, &mut market, &mut pool, &mut ex, &quote, &req)?;
-    if out.adds_risk {
-        let quotes = collect_quotes(&acc, &[quote], ctx.remaining_accounts, &now)?;
-        require_valid_for(&quotes[1..], Action::Withdraw)?;
-        require_initial_health(&acc, &quotes)?;
-    }
+    let feed = ctx.accounts.feed.to_account_info();
+    let quotes = AccountQuotes { feed: Some(&feed), remaining: ctx.remaining_accounts, now };
+    let done = trade(&mut ex, &mut acc, &mut market, &mut pool, &req, &quotes)?;
+    let out = done.out;
     let event = TradeFilled {
         account: ctx.accounts.margin_account.key(),
         market: market.index,
         base: params.base,
-        oracle_price: quote.price,
+        oracle_price: done.quote.price,
         fill_price: out.fill_price,
         spread_bps: out.spread_bps,
         fee: out.fee,
@@ -118,7 +110,7 @@ pub fn handler<'info>(ctx: Context<'info, Trade<'info>>, params: TradeParams) ->
     let vaults = VaultSigner::new(&*a.collateral_mint, &a.vault_authority, a.token_program.key(), bump);
     vaults.settle(&*a.pool_vault, &*a.collateral_vault, out.pool_to_collateral)?;
     vaults.send(&*a.collateral_vault, &*a.insurance_vault, out.insurance_fee)?;
-    breaker.emit();
-    oracle_adapter::emit_event!(event);
+    done.breaker.emit();
+    ballast_runtime::emit_event!(event);
     Ok(())
 }

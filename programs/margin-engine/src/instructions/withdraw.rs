@@ -1,9 +1,10 @@
 //! `withdraw`: collateral out, never while it is owed.
 
+use super::accounts::AccountQuotes;
+use super::cpi::VaultSigner;
 use crate::constants::*;
-use crate::engine::health::{collect_quotes, require_withdrawable};
+use crate::engine::collateral::withdraw;
 use crate::engine::stress::observe;
-use crate::engine::vault::VaultSigner;
 use crate::errors::EngineError;
 use crate::events::CollateralChanged;
 use crate::state::{Exchange, MarginAccount};
@@ -20,7 +21,7 @@ pub struct Withdraw<'info> {
     #[account(mut, seeds = [EXCHANGE_SEED], bump = exchange.load()?.bump)]
     pub exchange: AccountLoader<'info, Exchange>,
     /// The trader's margin account.
-    #[account(mut, has_one = owner @ EngineError::Unauthorized)]
+    #[account(mut, has_one = owner @ EngineError::NotOwner)]
     pub margin_account: AccountLoader<'info, MarginAccount>,
     /// Destination token account (any holder; the owner chooses).
     #[account(mut, token::mint = collateral_mint)]
@@ -38,31 +39,21 @@ pub struct Withdraw<'info> {
     pub token_program: Program<'info, Token>,
 }
 
-/// 1. Refuse zero, paused, or more than the collateral.
-/// 2. Observe network stress; debit collateral; if positions remain, pass
-///    `require_withdrawable`: initial health >= 0, a `Stale` feed's position
-///    at its last good price moved 10 % against it; refused with a feed
-///    `TooUncertain`, `TooVolatile` or `Invalid`.
+/// 1. Observe network stress.
+/// 2. `engine::collateral::withdraw`: refuse zero, paused, bankrupt or more
+///    than the collateral; debit; with positions left, initial health >= 0
+///    (`require_withdrawable`: a `Stale` feed's position at its last good
+///    price moved 10 % against it; refused with a feed `TooUncertain`,
+///    `TooVolatile` or `Invalid`). Without positions, no remaining accounts.
 /// 3. Transfer from the vault, signed by the vault authority; emit.
 #[inline(never)] // a symbol of its own for the callgrind cost proxy
 pub fn handler<'info>(ctx: Context<'info, Withdraw<'info>>, amount: u64) -> Result<()> {
-    require!(amount > 0, EngineError::ZeroAmount);
     let mut ex = ctx.accounts.exchange.load_mut()?;
     let clock = Clock::get()?;
-    require!(!ex.is_paused(pause::WITHDRAW, clock.slot), EngineError::Paused);
-    let mut acc = ctx.accounts.margin_account.load_mut()?;
-    require!(!acc.is_bankrupt(), EngineError::AccountBankrupt);
-    let delta = i64::try_from(amount).map_err(|_| EngineError::InsufficientCollateral)?;
-    require!(acc.collateral >= delta, EngineError::InsufficientCollateral);
-    acc.collateral -= delta;
     let now = observe(&mut ex, &clock, None);
-    if acc.has_positions() {
-        let quotes = collect_quotes(&acc, &[], ctx.remaining_accounts, &now)?;
-        require_withdrawable(&acc, &quotes)?;
-    } else {
-        require!(ctx.remaining_accounts.is_empty(), EngineError::HealthAccountsMismatch);
-    }
-    ex.total_collateral = ex.total_collateral.checked_sub(amount).ok_or(EngineError::MathOverflow)?;
+    let mut acc = ctx.accounts.margin_account.load_mut()?;
+    let quotes = AccountQuotes { feed: None, remaining: ctx.remaining_accounts, now };
+    withdraw(&mut ex, &mut acc, amount, clock.slot, &quotes)?;
     let collateral = acc.collateral;
     let bump = ex.vault_authority_bump;
     drop((acc, ex));
@@ -70,6 +61,7 @@ pub fn handler<'info>(ctx: Context<'info, Withdraw<'info>>, amount: u64) -> Resu
     let a = &ctx.accounts;
     let vaults = VaultSigner::new(&*a.collateral_mint, &a.vault_authority, a.token_program.key(), bump);
     vaults.send(&*a.collateral_vault, &*a.user_token, amount)?;
-    oracle_adapter::emit_event!(CollateralChanged { account: a.margin_account.key(), delta: -delta, collateral });
+    let delta = -i64::try_from(amount).map_err(|_| EngineError::MathOverflow)?;
+    ballast_runtime::emit_event!(CollateralChanged { account: a.margin_account.key(), delta, collateral });
     Ok(())
 }

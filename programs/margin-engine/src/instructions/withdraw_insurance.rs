@@ -5,10 +5,10 @@
 //! grace period the amount leaves the fund, never below its floor. It
 //! loosens the venue's protection, so it is never instant.
 
+use super::cpi::VaultSigner;
 use crate::constants::*;
 use crate::engine::gov_window::require_live;
 use crate::engine::governance::{EXCHANGE_TARGET, INSURANCE_WITHDRAWAL_FIELD};
-use crate::engine::vault::VaultSigner;
 use crate::errors::EngineError;
 use crate::events::InsuranceWithdrawn;
 use crate::state::{Exchange, GovRecord, PendingChange};
@@ -26,7 +26,7 @@ pub struct WithdrawInsurance<'info> {
     #[account(mut, close = payer, seeds = [CHANGE_SEED, &change.load()?.id.to_le_bytes()], bump = change.load()?.bump)]
     pub change: AccountLoader<'info, PendingChange>,
     /// CHECK: receives the rent; must be the change's payer.
-    #[account(mut, address = change.load()?.payer @ EngineError::Unauthorized)]
+    #[account(mut, address = change.load()?.payer @ EngineError::NotChangePayer)]
     pub payer: UncheckedAccount<'info>,
     /// The exchange's governance record (newest queued withdrawal).
     #[account(seeds = [GOV_RECORD_SEED, &EXCHANGE_TARGET.to_le_bytes()], bump = record.load()?.bump)]
@@ -73,6 +73,6 @@ pub fn handler(ctx: Context<WithdrawInsurance>) -> Result<()> {
     let a = &ctx.accounts;
     let vaults = VaultSigner::new(&*a.collateral_mint, &a.vault_authority, a.token_program.key(), bump);
     vaults.send(&*a.insurance_vault, &*a.destination, amount)?;
-    oracle_adapter::emit_event!(event);
+    ballast_runtime::emit_event!(event);
     Ok(())
 }

@@ -1,11 +1,11 @@
 //! Creating zero-copy accounts without Anchor's `init` (see
-//! `oracle_adapter::compat::create_pda`: pre-funded addresses must not block
+//! `ballast_runtime::create_pda`: pre-funded addresses must not block
 //! account creation).
 
 use anchor_lang::prelude::*;
 use anchor_lang::{Discriminator, ZeroCopy};
+use ballast_runtime::create_pda;
 use core::cell::RefMut;
-use oracle_adapter::compat::create_pda;
 
 /// Create the PDA `target` (seeds `seeds`, bump included) sized for `T`,
 /// write `T`'s discriminator, and return the zero-initialised body.

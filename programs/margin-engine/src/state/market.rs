@@ -3,7 +3,7 @@
 use anchor_lang::prelude::*;
 use ballast_risk::breaker::BreakerState;
 use ballast_risk::liquidation::{LiquidationParams, Throttle};
-use ballast_risk::margin::{DynamicParams, PhaseParams, PhaseState};
+use ballast_risk::margin::{DynamicParams, PhaseParams, PhaseState, MULT_ONE};
 use ballast_risk::pricing::SpreadParams;
 
 /// Market status.
@@ -213,9 +213,9 @@ impl Market {
     /// The guardian's margin multiplier at `slot` (10_000 when none holds).
     pub fn guardian_mult_bps(&self, slot: u64) -> u32 {
         if slot < self.guardian_mult_until_slot {
-            self.guardian_margin_mult_bps.max(10_000)
+            self.guardian_margin_mult_bps.max(MULT_ONE)
         } else {
-            10_000
+            MULT_ONE
         }
     }
 
