@@ -39,7 +39,7 @@ pub enum EmbeddedCommand {
     ///
     /// Example: ballast -u embedded embedded reset
     Reset,
-    /// Move a market's feed: both of its oracle sources publish PRICE now,
+    /// Move a market's feed: every one of its oracle sources publishes PRICE now,
     /// then the feed is refreshed and a keeper pass runs.
     ///
     /// Example: ballast -u embedded embedded price SOL 123.45

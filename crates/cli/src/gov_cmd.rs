@@ -28,7 +28,7 @@ pub enum GovCommand {
     Diff(ChangeArgs),
     /// Apply tightening changes at once (`set_param`, governance signs).
     ///
-    /// Example: ballast gov set --market 0 mmr_bps=600 -k gov.json
+    /// Example: ballast gov set --market 0 imr_bps=1200 -k gov.json (a tightening change; loosening ones are queued)
     Set(ChangeArgs),
     /// Queue changes behind the timelock (`queue_change`, governance signs).
     ///

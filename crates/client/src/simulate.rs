@@ -16,7 +16,7 @@ use ballast_risk::margin::{imr_for, mmr_breakdown, MarginInputs, MmrBreakdown};
 use ballast_risk::position::notional_ceil;
 use margin_engine::engine::collateral::withdraw;
 use margin_engine::engine::health::{account_health, biased_quotes, Bias, MarketQuote, Quotes};
-use margin_engine::engine::pool::{lp_deposit, lp_withdraw, require_lp_open, value_legs};
+use margin_engine::engine::pool::{deposit_shares, lp_deposit, lp_withdraw, require_lp_open, value_legs};
 use margin_engine::engine::trade::{trade, TradeOutcome, TradeRequest};
 use margin_engine::errors::EngineError;
 use margin_engine::state::{LpPosition, MarginAccount};
@@ -227,9 +227,11 @@ impl<'a> Sim<'a> {
     /// exposure and what it owes winning traders), as `lp_deposit` and
     /// `lp_withdraw` compute it.
     pub fn pool_valuation(&self) -> Result<PoolValuation, Refusal> {
-        let mut legs = Vec::with_capacity(self.venue.markets.len());
-        for m in &self.venue.markets {
-            legs.push((m.market, self.quote(m.market.index)?));
+        // The LP handlers read the exchange without observing stress.
+        let quotes = self.venue.reader_quotes();
+        let mut legs = Vec::with_capacity(quotes.len());
+        for (m, q) in self.venue.markets.iter().zip(quotes) {
+            legs.push((m.market, q?));
         }
         Ok(value_legs(&self.venue.pool, &legs)?)
     }
@@ -240,11 +242,13 @@ impl<'a> Sim<'a> {
     }
 
     /// `lp_deposit` of `amount` with `min_shares_out`: the shares it mints
-    /// (`engine::pool::lp_deposit`).
+    /// (`engine::pool::{deposit_shares, lp_deposit}`).
     pub fn lp_deposit(&self, amount: u64, min_shares_out: u64) -> Result<u64, Refusal> {
         let v = self.lp_gate(amount)?;
+        let minted = deposit_shares(&self.venue.pool, &v, amount, min_shares_out)?;
         let (mut pool, mut lp) = (self.venue.pool, <LpPosition as bytemuck::Zeroable>::zeroed());
-        Ok(lp_deposit(&mut pool, &mut lp, &v, amount, min_shares_out, self.view.now.slot)?.shares)
+        lp_deposit(&mut pool, &mut lp, minted, amount, self.view.now.slot)?;
+        Ok(minted.shares)
     }
 
     /// `lp_withdraw` of `shares` of `lp`'s with `min_amount_out`: the amount

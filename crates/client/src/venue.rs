@@ -105,6 +105,15 @@ impl Quotes for WriterView {
 }
 
 impl Venue {
+    /// Every market quoted as an instruction that reads the exchange
+    /// without writing it sees it now (`refresh_breakers`, `lp_deposit`,
+    /// `lp_withdraw`, `account_health`): the stored stress state, not
+    /// observed.
+    pub fn reader_quotes(&self) -> Vec<anchor_lang::Result<MarketQuote>> {
+        let now = Now::at(&self.exchange, self.clock.unix_timestamp, self.clock.slot);
+        quote_markets(self.markets.iter().map(|m| (&m.market, &m.feed)), &now)
+    }
+
     /// This venue as an instruction that writes the exchange sees it now.
     pub fn writer_view(&self) -> WriterView {
         let mut exchange = self.exchange;

@@ -67,8 +67,8 @@ pub struct Plan {
     pub settlements: Vec<(Pubkey, u16)>,
 }
 
-/// Markets an observation at the venue's slot would change in a way that
-/// matters when nobody trades: a breaker trip or release, or a maintenance
+/// Markets a `refresh_breakers` at the venue's slot (`quotes` as it reads
+/// them) would change in a way that matters when nobody trades: a breaker trip or release, or a maintenance
 /// target other than the one stored (a rise phases in from when a write
 /// first sees its target). Each is worth a `refresh_breakers`.
 fn market_cranks(venue: &Venue, quotes: &[Option<MarketQuote>]) -> Vec<(Pubkey, Pubkey)> {
@@ -184,7 +184,9 @@ pub fn plan(
     reward_token: Pubkey,
 ) -> Plan {
     let (observed, quotes) = quotes(venue);
-    let mut out = Plan { breakers: market_cranks(venue, &quotes), ..Plan::default() };
+    // `refresh_breakers` reads the stored stress state: predict it so.
+    let stored: Vec<Option<MarketQuote>> = venue.reader_quotes().into_iter().map(|q| q.ok()).collect();
+    let mut out = Plan { breakers: market_cranks(venue, &stored), ..Plan::default() };
     let priced: Vec<MarketQuote> = quotes.into_iter().flatten().collect();
     let mut candidates = Vec::new();
     for (i, (key, acc)) in accounts.iter().enumerate().filter(|(_, (k, _))| config.shard.owns(k)) {

@@ -6,7 +6,7 @@ use anchor_lang::prelude::*;
 #[error_code]
 pub enum EngineError {
     /// Unknown action byte.
-    #[msg("action must be 0 (open risk), 1 (reduce risk) or 2 (liquidate)")]
+    #[msg("action must be 0 (open risk), 1 (reduce risk), 2 (liquidate) or 3 (withdraw)")]
     InvalidAction,
     /// The price feed's validity does not allow this action.
     #[msg("price feed validity does not allow this action")]

@@ -123,9 +123,10 @@ pub mod margin_engine {
         instructions::governance::close_handler(ctx)
     }
 
-    /// Governance: stop a market at `price` (within the market's band of the
-    /// feed's EMA; farther, queue a `settlement_price` change); its positions
-    /// then settle at it.
+    /// Governance: stop a market at `price` at once, which needs a live feed
+    /// (at most `TooVolatile`) and a price within the market's band of both
+    /// the feed's price and its EMA; otherwise queue a `settlement_price`
+    /// change. Its positions then settle at it.
     pub fn emergency_settle(ctx: Context<EmergencySettle>, price: i64) -> Result<()> {
         instructions::settlement::emergency_handler(ctx, price)
     }
@@ -188,7 +189,7 @@ pub mod margin_engine {
     }
 
     /// Read the feed of `symbol` for `action` (0 open risk, 1 reduce risk,
-    /// 2 liquidate): checks address, owner and freshness, applies the
+    /// 2 liquidate, 3 withdraw): checks address, owner and freshness, applies the
     /// action's validity gate, and returns `GatedPrice` as return data.
     pub fn gated_price(ctx: Context<GatedPriceAccounts>, symbol: String, action: u8) -> Result<()> {
         instructions::gated_price::handler(ctx, symbol, action)

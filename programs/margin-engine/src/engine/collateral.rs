@@ -11,11 +11,12 @@ use ballast_risk::health::Health;
 /// CLI's preview both run this):
 /// 1. refuse zero, a paused withdrawal, a bankrupt account, or more than
 ///    the collateral;
-/// 2. debit `amount` from the account and the exchange's total;
+/// 2. debit `amount` from the account;
 /// 3. `quotes` covers every open position (none when there are none);
 ///    with positions open, `require_withdrawable`: initial health >= 0, a
 ///    `Stale` feed's position at its last price moved 10 % against it,
-///    refused while a feed is `TooUncertain`, `TooVolatile` or `Invalid`.
+///    refused while a feed is `TooUncertain`, `TooVolatile` or `Invalid`;
+/// 4. debit the exchange's total.
 ///
 /// Returns the health after (`None` without positions).
 pub fn withdraw(
@@ -31,10 +32,8 @@ pub fn withdraw(
     let delta = i64::try_from(amount).map_err(|_| EngineError::InsufficientCollateral)?;
     require!(account.collateral >= delta, EngineError::InsufficientCollateral);
     account.collateral -= delta;
-    exchange.total_collateral = exchange.total_collateral.checked_sub(amount).ok_or(EngineError::MathOverflow)?;
     let quotes = quotes.covering(account, None)?;
-    if !account.has_positions() {
-        return Ok(None);
-    }
-    Ok(Some(require_withdrawable(account, &quotes)?))
+    let health = if account.has_positions() { Some(require_withdrawable(account, &quotes)?) } else { None };
+    exchange.total_collateral = exchange.total_collateral.checked_sub(amount).ok_or(EngineError::MathOverflow)?;
+    Ok(health)
 }

@@ -101,24 +101,16 @@ pub fn require_lp_open(exchange: &Exchange, amount: u64, slot: u64) -> Result<()
     Ok(())
 }
 
-/// `lp_deposit` after the gate and the valuation `v`: mint
-/// [`deposit_shares`] to `lp` (and lock the first deposit's), credit the
-/// pool with `amount`, and start `lp`'s hold at `slot`.
-pub fn lp_deposit(
-    pool: &mut Pool,
-    lp: &mut LpPosition,
-    v: &PoolValuation,
-    amount: u64,
-    min_shares_out: u64,
-    slot: u64,
-) -> Result<Minted> {
-    let minted = deposit_shares(pool, v, amount, min_shares_out)?;
+/// `lp_deposit` after the gate and [`deposit_shares`]: credit `minted`
+/// to `lp` (and the first deposit's locked shares to nobody), `amount` to
+/// the pool, and start `lp`'s hold at `slot`.
+pub fn lp_deposit(pool: &mut Pool, lp: &mut LpPosition, minted: Minted, amount: u64, slot: u64) -> Result<()> {
     let supply = minted.shares.checked_add(minted.locked).ok_or(EngineError::MathOverflow)?;
     lp.shares = lp.shares.checked_add(minted.shares).ok_or(EngineError::MathOverflow)?;
     lp.last_deposit_slot = slot;
     pool.shares = pool.shares.checked_add(supply).ok_or(EngineError::MathOverflow)?;
     pool.balance = pool.balance.checked_add(amount).ok_or(EngineError::MathOverflow)?;
-    Ok(minted)
+    Ok(())
 }
 
 /// `lp_withdraw` after the gate and the valuation `v`: burn `shares` of

@@ -4,7 +4,7 @@ use super::accounts::value_pool;
 use super::cpi::pay_in;
 use crate::constants::*;
 use crate::engine::health::Now;
-use crate::engine::pool::{lp_deposit, require_lp_open};
+use crate::engine::pool::{deposit_shares, lp_deposit, require_lp_open};
 use crate::errors::EngineError;
 use crate::events::LpChanged;
 use crate::state::{init_zero_copy, load_mut_unchecked, Exchange, LpPosition, Pool};
@@ -44,11 +44,11 @@ pub struct LpDeposit<'info> {
 }
 
 /// 1. Refuse zero or paused (`require_lp_open`); value the pool at checked
-///    prices.
-/// 2. `engine::pool::lp_deposit`: mint shares at the NAV favourable to the
-///    pool, rounding down (the first deposit locks shares; refused below
-///    `min_shares_out`); credit them and restart the LP's hold
-///    (`LP_MIN_HOLD_SLOTS`).
+///    prices; `deposit_shares`: shares at the NAV favourable to the pool,
+///    rounding down (the first deposit locks shares; refused below
+///    `min_shares_out`).
+/// 2. Create the LP's position on first use; `engine::pool::lp_deposit`:
+///    credit the shares and restart the LP's hold (`LP_MIN_HOLD_SLOTS`).
 /// 3. Transfer into the pool vault; emit `LpChanged`.
 pub fn handler<'info>(ctx: Context<'info, LpDeposit<'info>>, amount: u64, min_shares_out: u64) -> Result<()> {
     let ex = ctx.accounts.exchange.load()?;
@@ -57,6 +57,7 @@ pub fn handler<'info>(ctx: Context<'info, LpDeposit<'info>>, amount: u64, min_sh
     let mut pool = ctx.accounts.pool.load_mut()?;
     let now = Now::at(&ex, clock.unix_timestamp, clock.slot);
     let valuation = value_pool(&ex, &pool, ctx.remaining_accounts, &now)?;
+    let minted = deposit_shares(&pool, &valuation, amount, min_shares_out)?;
     drop(ex);
 
     let a = &ctx.accounts;
@@ -78,7 +79,8 @@ pub fn handler<'info>(ctx: Context<'info, LpDeposit<'info>>, amount: u64, min_sh
         lp
     };
     require_keys_eq!(lp.owner, owner, EngineError::NotOwner);
-    let shares = lp_deposit(&mut pool, &mut lp, &valuation, amount, min_shares_out, clock.slot)?.shares;
+    lp_deposit(&mut pool, &mut lp, minted, amount, clock.slot)?;
+    let shares = minted.shares;
     let total_shares = pool.shares;
     drop((lp, pool));
 

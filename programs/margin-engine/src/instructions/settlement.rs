@@ -2,10 +2,11 @@
 //! (`emergency_settle`); then anyone settles each position at that price
 //! (`settle_position`), and traders withdraw as usual.
 //!
-//! The instant path accepts only a price within the market's `band_bps` of
-//! the feed's EMA (the band the price breaker already trusts; widening it
-//! is itself timelocked, so no instant step reaches a far price). A price
-//! outside it is queued (`queue_change`, field `settlement_price`) and
+//! The instant path needs a live feed (at most `TooVolatile`) and accepts
+//! only a price within the market's `band_bps` of both the feed's price
+//! and its EMA (the band the price breaker already trusts; widening it is
+//! itself timelocked, so no instant step reaches a far price). Any other
+//! price is queued (`queue_change`, field `settlement_price`) and
 //! applied after the timelock.
 
 use super::cpi::VaultSigner;

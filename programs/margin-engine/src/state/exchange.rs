@@ -4,8 +4,8 @@ use anchor_lang::prelude::*;
 use ballast_risk::guardian::{GuardianLimits, GuardianState};
 use ballast_risk::stress::{StressParams, StressState};
 
-/// Global state (PDA `[EXCHANGE_SEED]`). Never reorder fields; append by
-/// shrinking `reserved`.
+/// Global state (PDA `[EXCHANGE_SEED]`). Never reorder fields; new fields
+/// go at the end (the size assertion below records the layout).
 #[account(zero_copy)]
 #[repr(C)]
 #[derive(Debug)]

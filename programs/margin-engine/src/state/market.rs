@@ -19,7 +19,8 @@ pub enum MarketStatus {
 }
 
 /// One perpetual market (PDA `[MARKET_SEED, index le]`). Never reorder
-/// fields; append by shrinking `reserved`.
+/// fields; new fields go at the end (the size assertion below records the
+/// layout). Its governable parameters are `state::params`'s table.
 #[account(zero_copy)]
 #[repr(C)]
 #[derive(Debug)]

@@ -200,10 +200,17 @@ macro_rules! market_params {
         pub const MARKET_FIELDS: [FieldSpec; MARKET_FIELD_COUNT] = {
             let none = FieldSpec { name: "", dir: Dir::Timelocked, stepped: false };
             let mut out = [none; MARKET_FIELD_COUNT];
-            $( out[$code] = FieldSpec::stepped(stringify!($name), Dir::$dir); )*
-            $( out[$gcode] = FieldSpec { name: stringify!($gname), dir: Dir::$gdir, stepped: $gstep }; )*
+            $(
+                assert!(out[$code].name.is_empty(), "market field codes are unique");
+                out[$code] = FieldSpec::stepped(stringify!($name), Dir::$dir);
+            )*
+            $(
+                assert!(out[$gcode].name.is_empty(), "market field codes are unique");
+                out[$gcode] = FieldSpec { name: stringify!($gname), dir: Dir::$gdir, stepped: $gstep };
+            )*
             // Queued only: settles the market at `value` (the timelocked
             // path of `emergency_settle` for a price outside the band).
+            assert!(out[SETTLE_FIELD as usize].name.is_empty(), "market field codes are unique");
             out[SETTLE_FIELD as usize] = FieldSpec { name: "settlement_price", dir: Dir::Timelocked, stepped: false };
             let mut i = 0;
             while i < MARKET_FIELD_COUNT {
@@ -248,7 +255,7 @@ market_params! {
         8 max_spread_bps: u32, [p.base_spread_bps.into(), 2_000], Timelocked;
         /// Maintenance ceiling of the dynamic ratio, bps. Bounds [mmr, 10000 * mmr / imr]
         /// (so the initial ratio never passes 100 %).
-        10 max_mmr_bps: u32, [p.mmr_bps.into(), u64::from(p.mmr_bps) * ALL / u64::from(p.imr_bps)], Up;
+        10 max_mmr_bps: u32, [p.mmr_bps.into(), u64::from(p.mmr_bps) * ALL / u64::from(p.imr_bps).max(1)], Up;
         /// Volatility at which the multiplier is 1, annualised bps. Bounds [100, 100000].
         11 reference_vol_bps: u32, [100, 100_000], Down;
         /// Cap of the volatility multiplier, bps. Bounds [10000, 100000].

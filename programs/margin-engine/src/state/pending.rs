@@ -1,9 +1,10 @@
-//! A queued (loosening) governance change.
+//! A queued governance change.
 
 use anchor_lang::prelude::*;
 
 /// A change waiting for its timelock (PDA `[CHANGE_SEED, id le]`). Closed,
-/// rent to governance, when applied or cancelled.
+/// rent to whoever paid for it, when applied, cancelled or closed as
+/// expired or superseded.
 #[account(zero_copy)]
 #[repr(C)]
 #[derive(Debug)]
