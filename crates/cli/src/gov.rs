@@ -180,11 +180,12 @@ mod tests {
     fn market() -> Market {
         let mut m: Market = bytemuck::Zeroable::zeroed();
         m.symbol[..3].copy_from_slice(b"SOL");
-        (m.imr_bps, m.mmr_bps, m.max_mmr_bps, m.conf_mult_bps) = (1_000, 500, 5_000, 10_000);
-        (m.reference_vol_bps, m.vol_cap_bps, m.step_bps_per_slot) = (8_000, 40_000, 100);
-        (m.liq_fee_bps, m.keeper_share_bps, m.max_liq_fraction_bps, m.liq_buffer_bps) = (100, 3_000, 5_000, 1_000);
-        (m.throttle_cap, m.throttle_window_slots, m.band_bps, m.breaker_cooldown_slots) = (1, 100, 2_000, 300);
-        (m.fee_bps, m.base_spread_bps, m.max_spread_bps) = (5, 5, 200);
+        let p = &mut m.params;
+        (p.imr_bps, p.mmr_bps, p.max_mmr_bps, p.conf_mult_bps) = (1_000, 500, 5_000, 10_000);
+        (p.reference_vol_bps, p.vol_cap_bps, p.step_bps_per_slot) = (8_000, 40_000, 100);
+        (p.liq_fee_bps, p.keeper_share_bps, p.max_liq_fraction_bps, p.liq_buffer_bps) = (100, 3_000, 5_000, 1_000);
+        (p.throttle_cap, p.throttle_window_slots, p.band_bps, p.breaker_cooldown_slots) = (1, 100, 2_000, 300);
+        (p.fee_bps, p.base_spread_bps, p.max_spread_bps) = (5, 5, 200);
         m
     }
 

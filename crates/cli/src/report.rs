@@ -168,7 +168,7 @@ pub fn markets_json(venue: &Venue, sim: &Sim) -> Vec<Value> {
                 "vol_bps": quote.as_ref().ok().map(|qt| qt.vol_bps),
                 "imr_bps": quote.as_ref().ok().and_then(|qt| qt.ratios(0).ok()).map(|r| r.imr_bps),
                 "mmr_bps": quote.as_ref().ok().and_then(|qt| qt.ratios(0).ok()).map(|r| r.mmr_bps),
-                "fee_bps": mk.fee_bps,
+                "fee_bps": mk.params.fee_bps,
                 "long_oi": fmt_base(mk.long_oi as i64),
                 "short_oi": fmt_base(mk.short_oi as i64),
                 "oi_cap": fmt_base(mk.oi_cap as i64),

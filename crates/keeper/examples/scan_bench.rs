@@ -21,22 +21,22 @@ const MARKETS: u16 = 8;
 fn market(index: u16) -> Market {
     let mut m: Market = bytemuck::Zeroable::zeroed();
     m.index = index;
-    m.imr_bps = 1_000;
-    m.mmr_bps = 500;
-    m.max_mmr_bps = 5_000;
-    m.reference_vol_bps = 8_000;
-    m.vol_cap_bps = 40_000;
-    m.size_factor_bps = 10;
-    m.conf_mult_bps = 10_000;
-    m.step_bps_per_slot = 100;
+    m.params.imr_bps = 1_000;
+    m.params.mmr_bps = 500;
+    m.params.max_mmr_bps = 5_000;
+    m.params.reference_vol_bps = 8_000;
+    m.params.vol_cap_bps = 40_000;
+    m.params.size_factor_bps = 10;
+    m.params.conf_mult_bps = 10_000;
+    m.params.step_bps_per_slot = 100;
     m.phase_mult_bps = 10_000;
-    m.liq_fee_bps = 100;
-    m.keeper_share_bps = 3_000;
-    m.max_liq_fraction_bps = 5_000;
-    m.liq_buffer_bps = 1_000;
-    m.dust_notional = 10_000_000;
-    m.throttle_cap = u64::MAX;
-    m.throttle_window_slots = 100;
+    m.params.liq_fee_bps = 100;
+    m.params.keeper_share_bps = 3_000;
+    m.params.max_liq_fraction_bps = 5_000;
+    m.params.liq_buffer_bps = 1_000;
+    m.params.dust_notional = 10_000_000;
+    m.params.throttle_cap = u64::MAX;
+    m.params.throttle_window_slots = 100;
     // Open interest the synthetic positions can be closed against.
     (m.long_oi, m.short_oi) = (u64::MAX / 4, u64::MAX / 4);
     m

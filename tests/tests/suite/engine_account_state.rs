@@ -228,7 +228,7 @@ async fn row30_the_valid_leg_is_liquidated_while_a_dust_leg_is_stale_and_the_sta
 async fn row33_a_stress_jump_on_a_market_idle_for_500_slots_phases_in_and_spares_a_6pct_account_in_that_slot() {
     let (mut tc, mut v) = venue(100 * ONE, 1_000_000 * USD).await;
     // Only stress moves the target here: the volatility term is capped at 1x.
-    patch::<Market>(&mut tc, &v.market, |m| m.vol_cap_bps = 10_000).await;
+    patch::<Market>(&mut tc, &v.market, |m| m.params.vol_cap_bps = 10_000).await;
     let t = trader_with_position(&mut tc, &v, 110 * USD, 10 * BASE).await;
     let k = trader(&mut tc, &v, 0).await;
     // SOL 95: the account holds about 6 % of its notional, above 5 %

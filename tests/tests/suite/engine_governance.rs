@@ -68,7 +68,7 @@ async fn tightening_applies_at_once_and_loosening_waits_for_the_timelock() {
     let logs = tc.process_logged(&[set], &[&g]).await.unwrap();
     let ev: ParamChanged = find_event(&logs).expect("ParamChanged");
     assert_eq!((ev.name.as_str(), ev.old, ev.new, ev.tightening), ("breaker_cooldown_slots", 300, 600, true));
-    assert_eq!(load::<Market>(&mut tc, &v.market).await.breaker_cooldown_slots, 600);
+    assert_eq!(load::<Market>(&mut tc, &v.market).await.params.breaker_cooldown_slots, 600);
     let loosen = EngineError::LooseningNeedsTimelock.into();
     // A base-MMR raise can make healthy positions liquidatable at once (and
     // lowers the IMR scaled by imr/mmr): timelocked both ways.
@@ -151,7 +151,7 @@ async fn governance_cancels_a_queued_change_and_nobody_else_can() {
     v.hold_until(&mut tc, eta).await;
     let apply = ix::apply_change(id, 0, v.gov.pubkey());
     assert!(tc.process(&[apply], &[]).await.is_err(), "a cancelled change is gone");
-    assert_eq!(load::<Market>(&mut tc, &v.market).await.imr_bps, 1_000);
+    assert_eq!(load::<Market>(&mut tc, &v.market).await.params.imr_bps, 1_000);
 }
 
 #[tokio::test]
@@ -186,7 +186,7 @@ async fn the_gov_cli_previews_queues_applies_and_exports_against_the_bank() {
         run(&Session::new(&backend, Ok(&anyone), Output::Display, false), &GovCommand::Apply { id }).await.unwrap();
     }
     let m: Market = load(&mut tc, &v.market).await;
-    assert_eq!((m.breaker_cooldown_slots, m.fee_bps, m.band_bps), (600, 4, 2_500));
+    assert_eq!((m.params.breaker_cooldown_slots, m.params.fee_bps, m.params.band_bps), (600, 4, 2_500));
     // Export signs nothing and changes nothing.
     let export = GovCommand::Export { change: args(&["fee_bps=5"]), governance: None };
     run(&unsigned, &export).await.unwrap();

@@ -154,7 +154,7 @@ async fn the_throttle_engages_and_releases_after_the_window() {
     v.set_price(&mut tc, 92 * ONE, 0, T0 + 10, S0 + 10).await;
     let first = liquidate(&mut tc, &k, &a, &v).await;
     // Identical accounts liquidate identically: a cap of two liquidations.
-    patch::<Market>(&mut tc, &v.market, |m| m.throttle_cap = 2 * first.notional).await;
+    patch::<Market>(&mut tc, &v.market, |m| m.params.throttle_cap = 2 * first.notional).await;
     let logs = tc.process_logged(&[liquidate_ix(&k, &b, &v)], &[&k.key]).await.unwrap();
     let engaged: ThrottleEngaged = find_event(&logs).expect("ThrottleEngaged");
     assert_eq!(engaged.used, 2 * first.notional);

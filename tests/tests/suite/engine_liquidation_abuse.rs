@@ -115,7 +115,7 @@ async fn row21_a_partial_liquidation_stops_at_the_target_buffer_and_pays_at_most
     let before = view(&mut tc, a.margin, &[(v.market, v.feed)]).await;
     let market: Market = load(&mut tc, &v.market).await;
     let requirement = before.equity - before.maintenance;
-    let buffer = requirement * market.liq_buffer_bps as i64 / 10_000;
+    let buffer = requirement * market.params.liq_buffer_bps as i64 / 10_000;
     let l = ix::liquidate(k.key.pubkey(), k.token, a.margin, &v.keys, 0, v.feed, &[]);
     let logs = tc.process_logged(&[l], &[&k.key]).await.expect("liquidate");
     let ev: Liquidated = find_event(&logs).expect("Liquidated");
@@ -128,7 +128,7 @@ async fn row21_a_partial_liquidation_stops_at_the_target_buffer_and_pays_at_most
     assert!((ev.health_after - buffer).abs() <= 10, "{} vs buffer {buffer}", ev.health_after);
     assert!(ev.health_after > 0 && ev.health_after > ev.health_before);
     // The reward is the keeper's share of a fee rounded up, never more.
-    let fee_cap = (ev.notional as u128 * market.liq_fee_bps as u128).div_ceil(10_000);
-    assert!(ev.keeper_reward as u128 <= fee_cap * market.keeper_share_bps as u128 / 10_000);
+    let fee_cap = (ev.notional as u128 * market.params.liq_fee_bps as u128).div_ceil(10_000);
+    assert!(ev.keeper_reward as u128 <= fee_cap * market.params.keeper_share_bps as u128 / 10_000);
     assert_conservation(&mut tc, &v, &[a.margin, k.margin]).await;
 }

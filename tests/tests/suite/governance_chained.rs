@@ -56,7 +56,7 @@ async fn row32_repeated_factor_2_steps_in_one_transaction_stop_at_one_step_per_w
     assert_error(&mut tc, &chained, &[&g], EngineError::RateLimited.into(), &[v.market]).await;
     // Success twin: exactly a doubling.
     tc.process(&doubling(g.pubkey()), &[&g]).await.expect("one doubling");
-    assert_eq!(load::<Market>(&mut tc, &v.market).await.breaker_cooldown_slots, 600);
+    assert_eq!(load::<Market>(&mut tc, &v.market).await.params.breaker_cooldown_slots, 600);
     // Later in the same window, in another transaction, a small step beyond
     // 2x of 300 is still refused.
     let more = ix::set_param(g.pubkey(), market(0, BREAKER_COOLDOWN, 601));
@@ -66,7 +66,7 @@ async fn row32_repeated_factor_2_steps_in_one_transaction_stop_at_one_step_per_w
     let slot = tc.clock().await.slot;
     v.hold_until(&mut tc, slot + 50).await;
     tc.process(&[ix::set_param(g.pubkey(), market(0, BREAKER_COOLDOWN, 601))], &[&g]).await.expect("new window");
-    assert_eq!(load::<Market>(&mut tc, &v.market).await.breaker_cooldown_slots, 601);
+    assert_eq!(load::<Market>(&mut tc, &v.market).await.params.breaker_cooldown_slots, 601);
 }
 
 #[tokio::test]
@@ -80,7 +80,7 @@ async fn row32_a_base_mmr_raise_waits_for_the_timelock_applies_on_a_current_phas
     // IMR 20 % and a 2,500 bps maximum let MMR double to 10 % in one
     // change; only the raise moves maintenance (volatility capped at 1x).
     patch::<Market>(&mut tc, &v.market, |m| {
-        (m.imr_bps, m.max_mmr_bps, m.vol_cap_bps) = (2_000, 2_500, 10_000);
+        (m.params.imr_bps, m.params.max_mmr_bps, m.params.vol_cap_bps) = (2_000, 2_500, 10_000);
     })
     .await;
     // A base-MMR raise is never instant.
@@ -105,7 +105,7 @@ async fn row32_a_base_mmr_raise_waits_for_the_timelock_applies_on_a_current_phas
     // effective ratio is still 5 %.
     tc.process(&[refresh, apply], &[]).await.expect("apply");
     let m: Market = load(&mut tc, &v.market).await;
-    assert_eq!((m.mmr_bps, m.phase_mult_bps, m.phase_updated_slot), (1_000, 5_000, eta));
+    assert_eq!((m.params.mmr_bps, m.phase_mult_bps, m.phase_updated_slot), (1_000, 5_000, eta));
     assert_error(&mut tc, &[liquidate_ix(&k, &a, &v)], &[&k.key], not_liquidatable, &[a.margin]).await;
     // Success twin: once the raise has phased in (1 % of base a slot: 50
     // slots from 0.5x to 1x), the same price liquidates A.
@@ -203,7 +203,7 @@ async fn row32_raising_the_insurance_floor_waits_for_the_timelock() {
 /// The feed's EMA and the largest distance the market's band allows from it.
 async fn band(tc: &mut TestContext, v: &Venue) -> (i64, i64) {
     let ema = load::<PriceFeed>(tc, &v.feed).await.ema_price;
-    let band_bps = load::<Market>(tc, &v.market).await.band_bps as i64;
+    let band_bps = load::<Market>(tc, &v.market).await.params.band_bps as i64;
     (ema, ema * band_bps / 10_000)
 }
 
@@ -300,12 +300,12 @@ async fn row32_a_queued_change_expires_after_its_grace_period_and_anyone_closes_
     // Success twin: the last slot of the grace period.
     v.hold_until(&mut tc, eta + CHANGE_GRACE_SLOTS).await;
     tc.process(&[ix::apply_change(fee_id, 0, g.pubkey())], &[]).await.expect("within grace");
-    assert_eq!(load::<Market>(&mut tc, &v.market).await.fee_bps, 4);
+    assert_eq!(load::<Market>(&mut tc, &v.market).await.params.fee_bps, 4);
     // One slot later: expired, refused, nothing changes.
     v.hold_until(&mut tc, eta + CHANGE_GRACE_SLOTS + 1).await;
     let late = ix::apply_change(band_id, 0, g.pubkey());
     assert_error(&mut tc, &[late], &[], EngineError::ChangeExpired.into(), &[v.market]).await;
-    assert_eq!(load::<Market>(&mut tc, &v.market).await.band_bps, 2_000);
+    assert_eq!(load::<Market>(&mut tc, &v.market).await.params.band_bps, 2_000);
     // Anyone closes it; the rent returns to governance.
     let payer_before = tc.account(&g.pubkey()).await.unwrap().lamports;
     let logs = tc.process_logged(&[ix::close_change(band_id, 0, g.pubkey())], &[]).await.expect("close");
@@ -332,7 +332,7 @@ async fn row32_governance_works_through_a_program_pda_signer_and_refuses_other_s
     // set_param by CPI, the PDA signing: applied.
     let tighten = forward(admin.pubkey(), ix::set_param(pda, market(0, BREAKER_COOLDOWN, 600)));
     tc.process(&[tighten], &[&admin]).await.expect("set_param through the PDA");
-    assert_eq!(load::<Market>(&mut tc, &v.market).await.breaker_cooldown_slots, 600);
+    assert_eq!(load::<Market>(&mut tc, &v.market).await.params.breaker_cooldown_slots, 600);
     // queue_change by CPI: queued, the PDA paying.
     let id = next_id(&mut tc).await;
     let q = forward(admin.pubkey(), ix::queue_change(pda, id, market(0, FEE, 4)));
@@ -351,5 +351,5 @@ async fn row32_governance_works_through_a_program_pda_signer_and_refuses_other_s
     airdrop(&mut tc, &mallory_pda, 1_000_000_000).await;
     let spoof = forward(mallory.pubkey(), ix::set_param(mallory_pda, market(0, BREAKER_COOLDOWN, 700)));
     assert_error(&mut tc, &[spoof], &[&mallory], EngineError::NotGovernance.into(), &[v.market]).await;
-    assert_eq!(load::<Market>(&mut tc, &v.market).await.breaker_cooldown_slots, 600);
+    assert_eq!(load::<Market>(&mut tc, &v.market).await.params.breaker_cooldown_slots, 600);
 }

@@ -84,7 +84,7 @@ async fn after_a_30pct_crash_the_keeper_liquidates_every_unhealthy_account_withi
     let (mut t, mut slot) = crash(&mut tc, &mut v).await;
     // A throttle tight enough to matter: 20,000 of notional per 100 slots.
     let cap = 20_000 * USD;
-    patch::<Market>(&mut tc, &v.market, |m| m.throttle_cap = cap).await;
+    patch::<Market>(&mut tc, &v.market, |m| m.params.throttle_cap = cap).await;
     let mut keeper = Keeper::new(tc.backend(), k.key.insecure_clone(), k.token, keeper_config());
     let initially = unhealthy(&healths(&mut tc, &v, &accounts).await);
     assert!(initially > 50, "the crash leaves many accounts unhealthy: {initially}");
@@ -298,7 +298,8 @@ async fn the_keeper_settles_every_position_of_an_emergency_settled_market_then_r
     let mut accounts: Vec<Pubkey> = traders.iter().map(|t| t.margin).collect();
     accounts.push(k.margin);
     // 75 is 25 % from the EMA: a band of 30 % lets governance settle there at once.
-    ballast_tests::venue::patch::<margin_engine::state::Market>(&mut tc, &v.market, |m| m.band_bps = 3_000).await;
+    ballast_tests::venue::patch::<margin_engine::state::Market>(&mut tc, &v.market, |m| m.params.band_bps = 3_000)
+        .await;
     tc.process(&[ix::emergency_settle(v.gov.pubkey(), 0, v.feed, 75 * ONE)], &[&v.gov]).await.unwrap();
     let mut keeper = Keeper::new(tc.backend(), k.key.insecure_clone(), k.token, keeper_config());
     let first = keeper.tick().await.unwrap();

@@ -33,8 +33,8 @@ impl BreakerEvents {
 /// Observe `market`'s breaker at `slot` with its current `quote`: release
 /// an expired trip, trip on a price outside the band. Mutates the market.
 pub fn observe_breaker(market: &mut Market, quote: &MarketQuote, slot: u64) -> Result<BreakerEvents> {
-    let outside = out_of_band(quote.price, quote.ema_price, market.band_bps).map_err(EngineError::from)?;
-    let (next, change) = observe(&market.breaker(), outside, slot, market.breaker_cooldown_slots);
+    let outside = out_of_band(quote.price, quote.ema_price, market.params.band_bps).map_err(EngineError::from)?;
+    let (next, change) = observe(&market.breaker(), outside, slot, market.params.breaker_cooldown_slots);
     market.set_breaker(&next);
     Ok(BreakerEvents {
         released: change.released.then_some(BreakerReleased { market: market.index, slot }),
@@ -42,7 +42,7 @@ pub fn observe_breaker(market: &mut Market, quote: &MarketQuote, slot: u64) -> R
             market: market.index,
             price: quote.price,
             ema_price: quote.ema_price,
-            band_bps: market.band_bps,
+            band_bps: market.params.band_bps,
             until_slot: next.until_slot,
             trips: next.trips,
         }),

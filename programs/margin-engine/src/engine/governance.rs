@@ -241,7 +241,7 @@ mod tests {
         for code in 0..SETTLE_FIELD {
             assert_eq!(market_get(&m, code)?, 1 + code as u64, "{}", MARKET_FIELDS[code as usize].name);
         }
-        assert_eq!((m.imr_bps, m.oi_cap, m.status), (1, 10, 26));
+        assert_eq!((m.params.imr_bps, m.oi_cap, m.status), (1, 10, 26));
         let mut e: Exchange = bytemuck::Zeroable::zeroed();
         for code in 0..GUARDIAN_FIELD {
             exchange_set_raw(&mut e, code, 1 + code as u64)?;

@@ -162,7 +162,7 @@ pub fn quote_from_reading(market: &Market, r: &FeedReading, now: &Now) -> Result
         ema_price: r.ema_price,
         vol_bps: r.vol_bps,
         validity: r.validity,
-        conf_mult_bps: market.conf_mult_bps,
+        conf_mult_bps: market.params.conf_mult_bps,
         dynamic,
         stress_mult_bps,
         target_mmr_bps: target,

@@ -69,7 +69,7 @@ pub fn execute_liquidation(
     let ratios = quote.ratios(old.base)?;
 
     let buffer = (health.maintenance_requirement as i128)
-        .safe_mul(market.liq_buffer_bps as i128)
+        .safe_mul(market.params.liq_buffer_bps as i128)
         .map_err(EngineError::from)?
         .div_euclid(BPS_DENOMINATOR as i128);
     let close = close_amount(old.base, quote.price, health.maintenance, buffer, &market.liquidation(ratios.mmr_bps))
@@ -81,10 +81,17 @@ pub fn execute_liquidation(
     let fill = apply_fill(old, base, price).map_err(EngineError::from)?;
 
     let exempt = health.equity < 0;
-    let throttle =
-        admit(&market.throttle(), fill.notional, market.throttle_cap, market.throttle_window_slots, slot, exempt)
-            .map_err(|_| error!(EngineError::ThrottleEngaged))?;
-    let throttle_engaged = throttle.used >= market.throttle_cap && market.throttle_used < market.throttle_cap;
+    let throttle = admit(
+        &market.throttle(),
+        fill.notional,
+        market.params.throttle_cap,
+        market.params.throttle_window_slots,
+        slot,
+        exempt,
+    )
+    .map_err(|_| error!(EngineError::ThrottleEngaged))?;
+    let throttle_engaged =
+        throttle.used >= market.params.throttle_cap && market.throttle_used < market.params.throttle_cap;
     market.throttle_window_start = throttle.window_start_slot;
     market.throttle_used = throttle.used;
 
@@ -92,8 +99,11 @@ pub fn execute_liquidation(
     let after_pnl = before.safe_add(fill.realized_pnl).map_err(EngineError::from)?;
     let pool_to_collateral = after_pnl.max(0) - before.max(0);
     // The penalty is charged from what collateral remains, split as paid.
-    let fee = penalty(fill.notional, market.liq_fee_bps, market.keeper_share_bps).map_err(EngineError::from)?.fee;
-    let paid = split_penalty(fee.min(after_pnl.max(0) as u64), market.keeper_share_bps).map_err(EngineError::from)?;
+    let fee = penalty(fill.notional, market.params.liq_fee_bps, market.params.keeper_share_bps)
+        .map_err(EngineError::from)?
+        .fee;
+    let paid =
+        split_penalty(fee.min(after_pnl.max(0) as u64), market.params.keeper_share_bps).map_err(EngineError::from)?;
     let (keeper, insurance) = (paid.keeper, paid.insurance);
     let final_balance = after_pnl - paid.fee as i64;
 

@@ -174,7 +174,7 @@ pub fn execute_trade(
     //    (negative collateral, flagged) may only shrink it: a reduction whose
     //    gain, after the fee, repays part or all of it.
     let fill = apply_fill(old, req.base, fill_price).map_err(EngineError::from)?;
-    let fee = fee(fill.notional, market.fee_bps).map_err(EngineError::from)?;
+    let fee = fee(fill.notional, market.params.fee_bps).map_err(EngineError::from)?;
     let fee_i = i64::try_from(fee).map_err(|_| EngineError::MathOverflow)?;
     let before = account.collateral;
     let collateral = before.safe_add(fill.realized_pnl).and_then(|c| c.safe_sub(fee_i)).map_err(EngineError::from)?;

@@ -51,7 +51,7 @@ pub fn handler(ctx: Context<AddMarket>, params: AddMarketParams) -> Result<()> {
     m.oi_cap = 0;
     m.bump = ctx.bumps.market;
     m.version = ACCOUNT_VERSION;
-    params.write_to(&mut m);
+    m.params = params.params();
     m.phase_mult_bps = ballast_risk::margin::MULT_ONE;
     m.phase_target_mult_bps = ballast_risk::margin::MULT_ONE;
     m.phase_updated_slot = Clock::get()?.slot;

@@ -90,9 +90,15 @@ pub fn emergency_handler(ctx: Context<EmergencySettle>, price: i64) -> Result<()
     // needs a live feed, and the price within the band of both its price
     // and its EMA.
     require!(ballast_risk::oracle::Action::ReduceRisk.allows(reading.validity), EngineError::SettlementNeedsLivePrice);
-    let band = market.band_bps;
+    let band = market.params.band_bps;
     if !within_band(price, reading.ema_price, band)? || !within_band(price, reading.price, band)? {
-        msg!("price {} vs feed {} / EMA {}: band {} bps", price, reading.price, reading.ema_price, market.band_bps);
+        msg!(
+            "price {} vs feed {} / EMA {}: band {} bps",
+            price,
+            reading.price,
+            reading.ema_price,
+            market.params.band_bps
+        );
         return err!(EngineError::SettlementOutsideBand);
     }
     market.status = MarketStatus::Settled as u8;

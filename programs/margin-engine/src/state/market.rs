@@ -6,6 +6,8 @@ use ballast_risk::liquidation::{LiquidationParams, Throttle};
 use ballast_risk::margin::{DynamicParams, PhaseParams, PhaseState, MULT_ONE};
 use ballast_risk::pricing::SpreadParams;
 
+use super::MarketParams;
+
 /// Market status.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u8)]
@@ -18,9 +20,10 @@ pub enum MarketStatus {
     Settled = 2,
 }
 
-/// One perpetual market (PDA `[MARKET_SEED, index le]`). Never reorder
-/// fields; new fields go at the end (the size assertion below records the
-/// layout). Its governable parameters are `state::params`'s table.
+/// One perpetual market (PDA `[MARKET_SEED, index le]`): its listing
+/// parameters (`params`, defined by `state::params`'s table), then its
+/// state. Never reorder fields; new fields go at the end (the size
+/// assertion below records the layout).
 #[account(zero_copy)]
 #[repr(C)]
 #[derive(Debug)]
@@ -39,28 +42,10 @@ pub struct Market {
     pub version: u8,
     /// Padding.
     pub padding0: [u8; 3],
-    /// Initial margin ratio, bps.
-    pub imr_bps: u32,
-    /// Maintenance margin ratio, bps.
-    pub mmr_bps: u32,
-    /// Confidence multiplier k for biased prices, bps (10_000 = 1.0).
-    pub conf_mult_bps: u32,
-    /// Size premium factor (dynamic-margin issue), bps.
-    pub size_factor_bps: u32,
-    /// Trading fee on notional, bps.
-    pub fee_bps: u32,
-    /// Base spread, bps.
-    pub base_spread_bps: u32,
-    /// Spread multiplier on conf/price, bps.
-    pub conf_spread_mult_bps: u32,
-    /// Spread added at full pool skew, bps.
-    pub skew_spread_bps: u32,
-    /// Spread cap, bps.
-    pub max_spread_bps: u32,
-    /// Phase-in: the maintenance target multiplier seen at the last phase
-    /// update, bps (a rise beyond it phases in from the next update).
-    pub phase_target_mult_bps: u32,
-    /// Max open interest per side. precision: BASE_PRECISION.
+    /// The risk parameters set at listing and changed by governance.
+    pub params: MarketParams,
+    /// Max open interest per side (0 at listing; governance opens the
+    /// market by raising it). precision: BASE_PRECISION.
     pub oi_cap: u64,
     /// Sum of long positions. precision: BASE_PRECISION.
     pub long_oi: u64,
@@ -72,49 +57,23 @@ pub struct Market {
     pub pool_quote: i64,
     /// Cumulative funding index (funding issue). 16-byte little-endian i128.
     pub funding_index: [u8; 16],
-    /// Maintenance ceiling of the dynamic ratio, bps.
-    pub max_mmr_bps: u32,
-    /// Volatility at which the multiplier is 1, annualised bps.
-    pub reference_vol_bps: u32,
-    /// Cap of the volatility multiplier, bps (10_000 = 1x).
-    pub vol_cap_bps: u32,
-    /// Margin add-on per bps of conf/price, bps (10_000 = 1:1).
-    pub conf_margin_mult_bps: u32,
-    /// Phase-in: max change of the maintenance multiplier per slot, bps.
-    pub step_bps_per_slot: u32,
     /// Phased maintenance multiplier, bps of base MMR (>= 10_000).
     pub phase_mult_bps: u32,
-    /// Phase-in: slots after the last rise before the multiplier may fall.
-    pub cooldown_slots: u64,
+    /// Phase-in: the maintenance target multiplier seen at the last phase
+    /// update, bps (a rise beyond it phases in from the next update).
+    pub phase_target_mult_bps: u32,
     /// Slot of the last phase update.
     pub phase_updated_slot: u64,
     /// Slot the multiplier last rose.
     pub phase_last_rise_slot: u64,
-    /// Liquidation penalty on the closed notional, bps (< maintenance).
-    pub liq_fee_bps: u32,
-    /// Share of the penalty paid to the keeper, bps; the rest insures.
-    pub keeper_share_bps: u32,
-    /// Most of a position one liquidation may close, bps.
-    pub max_liq_fraction_bps: u32,
-    /// Health a liquidation restores: this share of the maintenance
-    /// requirement above zero, bps.
-    pub liq_buffer_bps: u32,
-    /// Below this notional a position is closed whole. precision: QUOTE_PRECISION.
-    pub dust_notional: u64,
-    /// Notional that may be liquidated per window. precision: QUOTE_PRECISION.
-    pub throttle_cap: u64,
-    /// Throttle window, slots.
-    pub throttle_window_slots: u64,
     /// First slot of the current throttle window.
     pub throttle_window_start: u64,
     /// Notional liquidated in the current window. precision: QUOTE_PRECISION.
     pub throttle_used: u64,
-    /// Price band around the EMA, bps: a price outside trips the breaker.
-    pub band_bps: u32,
     /// Breaker trips so far.
     pub breaker_trips: u32,
-    /// Slots a breaker trip holds the market reduce-only.
-    pub breaker_cooldown_slots: u64,
+    /// Guardian margin multiplier on the maintenance target, bps (>= 10_000).
+    pub guardian_margin_mult_bps: u32,
     /// The breaker holds the market reduce-only while the slot is below
     /// this; 0 when not tripped.
     pub breaker_until_slot: u64,
@@ -124,10 +83,6 @@ pub struct Market {
     pub settlement_price: i64,
     /// The guardian's margin multiplier holds while the slot is below this.
     pub guardian_mult_until_slot: u64,
-    /// Guardian margin multiplier on the maintenance target, bps (>= 10_000).
-    pub guardian_margin_mult_bps: u32,
-    /// Padding.
-    pub padding2: [u8; 4],
     /// Sum of the quote of every long position: with `long_oi`, the longs'
     /// aggregate PnL (the shorts' quote is `-pool_quote - long_quote`).
     /// precision: QUOTE_PRECISION.
@@ -141,13 +96,13 @@ impl Market {
     /// Dynamic-margin parameters for the risk crate.
     pub fn dynamic(&self) -> DynamicParams {
         DynamicParams {
-            base_mmr_bps: self.mmr_bps,
-            base_imr_bps: self.imr_bps,
-            max_mmr_bps: self.max_mmr_bps,
-            reference_vol_bps: self.reference_vol_bps,
-            vol_cap_bps: self.vol_cap_bps,
-            size_factor_bps: self.size_factor_bps,
-            conf_margin_mult_bps: self.conf_margin_mult_bps,
+            base_mmr_bps: self.params.mmr_bps,
+            base_imr_bps: self.params.imr_bps,
+            max_mmr_bps: self.params.max_mmr_bps,
+            reference_vol_bps: self.params.reference_vol_bps,
+            vol_cap_bps: self.params.vol_cap_bps,
+            size_factor_bps: self.params.size_factor_bps,
+            conf_margin_mult_bps: self.params.conf_margin_mult_bps,
         }
     }
 
@@ -176,16 +131,16 @@ impl Market {
 
     /// Phase-in speed.
     pub fn phase_params(&self) -> PhaseParams {
-        PhaseParams { step_bps_per_slot: self.step_bps_per_slot, cooldown_slots: self.cooldown_slots }
+        PhaseParams { step_bps_per_slot: self.params.step_bps_per_slot, cooldown_slots: self.params.cooldown_slots }
     }
 
     /// Spread parameters for the risk crate.
     pub fn spread(&self) -> SpreadParams {
         SpreadParams {
-            base_spread_bps: self.base_spread_bps,
-            conf_spread_mult_bps: self.conf_spread_mult_bps,
-            skew_spread_bps: self.skew_spread_bps,
-            max_spread_bps: self.max_spread_bps,
+            base_spread_bps: self.params.base_spread_bps,
+            conf_spread_mult_bps: self.params.conf_spread_mult_bps,
+            skew_spread_bps: self.params.skew_spread_bps,
+            max_spread_bps: self.params.max_spread_bps,
         }
     }
 
@@ -194,9 +149,9 @@ impl Market {
     pub fn liquidation(&self, mmr_bps: u32) -> LiquidationParams {
         LiquidationParams {
             mmr_bps,
-            fee_bps: self.liq_fee_bps,
-            max_fraction_bps: self.max_liq_fraction_bps,
-            dust_notional: self.dust_notional,
+            fee_bps: self.params.liq_fee_bps,
+            max_fraction_bps: self.params.max_liq_fraction_bps,
+            dust_notional: self.params.dust_notional,
         }
     }
 

@@ -128,20 +128,31 @@ impl FieldSpec {
 }
 
 /// The market parameters, defined once. Each listed row is a field of
-/// `Market` and of `AddMarketParams` (in this order, which is the
-/// instruction's wire order), with its governance code, its bounds (which
-/// may name other fields of the parameters `p`, checked in this order) and
-/// the direction in which a change tightens. The rows generate
-/// `AddMarketParams` with `of`, `validate` and `write_to`, the governance
-/// getters and setters `market_get` / `market_set_raw`, and
-/// [`MARKET_FIELDS`]. The governed rows are `Market` fields that governance
-/// changes but a listing does not set.
+/// [`MarketParams`] (embedded in `Market`) and of `AddMarketParams` (in this
+/// order, which is the account layout and the instruction's wire order),
+/// with its governance code, its bounds (which may name other fields of the
+/// parameters `p`, checked in this order) and the direction in which a
+/// change tightens. The rows generate both structs, `AddMarketParams`'s
+/// `of`, `validate` and `params`, the governance getters and setters
+/// `market_get` / `market_set_raw`, and [`MARKET_FIELDS`]. The governed
+/// rows are `Market` fields that governance changes but a listing does not
+/// set.
 macro_rules! market_params {
     (
         $p:ident;
         listed { $( $(#[doc = $doc:literal])* $code:literal $name:ident: $ty:ident, [$lo:expr, $hi:expr], $dir:ident; )* }
         governed { $( $gcode:literal $gname:ident, $gdir:ident, stepped: $gstep:literal; )* }
     ) => {
+        /// A market's risk parameters, as its account stores them.
+        #[zero_copy]
+        #[repr(C)]
+        #[derive(Debug, PartialEq, Eq)]
+        pub struct MarketParams {
+            $( $(#[doc = $doc])* pub $name: $ty, )*
+            /// Padding (the layout is 8-byte aligned with no implicit padding).
+            pub padding: [u8; 4],
+        }
+
         /// Risk parameters of a new market. Every field is bounds-checked,
         /// plus the cross-field rules `fee < MMR < IMR <= 100 %` and
         /// `base spread <= max spread`.
@@ -156,7 +167,7 @@ macro_rules! market_params {
             /// The parameters a market holds now (to re-validate it after a
             /// change).
             pub fn of(m: &Market) -> AddMarketParams {
-                AddMarketParams { symbol: m.symbol_str().to_string(), $( $name: m.$name, )* }
+                AddMarketParams { symbol: m.symbol_str().to_string(), $( $name: m.params.$name, )* }
             }
 
             /// Check every bound and cross-field rule; returns the padded
@@ -169,16 +180,16 @@ macro_rules! market_params {
                 Ok(symbol)
             }
 
-            /// Write every parameter into a new market.
-            pub fn write_to(&self, m: &mut Market) {
-                $( m.$name = self.$name; )*
+            /// The parameters as a market stores them.
+            pub fn params(&self) -> MarketParams {
+                MarketParams { $( $name: self.$name, )* padding: [0; 4] }
             }
         }
 
         /// Read market field `field` as a `u64`.
         pub fn market_get(m: &Market, field: u8) -> Result<u64> {
             match field {
-                $( $code => Ok(m.$name as u64), )*
+                $( $code => Ok(m.params.$name as u64), )*
                 $( $gcode => Ok(m.$gname as u64), )*
                 _ => err!(EngineError::UnknownField),
             }
@@ -188,7 +199,7 @@ macro_rules! market_params {
         /// type; the caller re-validates the whole market).
         pub fn market_set_raw(m: &mut Market, field: u8, v: u64) -> Result<()> {
             match field {
-                $( $code => m.$name = v.try_into().map_err(|_| error!(EngineError::ParamOutOfBounds))?, )*
+                $( $code => m.params.$name = v.try_into().map_err(|_| error!(EngineError::ParamOutOfBounds))?, )*
                 $( $gcode => m.$gname = v.try_into().map_err(|_| error!(EngineError::ParamOutOfBounds))?, )*
                 _ => return err!(EngineError::UnknownField),
             }
@@ -280,16 +291,18 @@ market_params! {
         21 throttle_cap: u64, [1, 1_000_000_000_000_000_000], Timelocked;
         /// Throttle window, slots. Bounds [1, 1000000].
         22 throttle_window_slots: u64, [1, 1_000_000], Timelocked;
-        /// Price band around the EMA, bps; outside it the breaker trips. Bounds [50, 5000].
-        23 band_bps: u32, [50, 5_000], Down;
         /// Slots a breaker trip holds the market reduce-only. Bounds [1, 1000000].
         24 breaker_cooldown_slots: u64, [1, 1_000_000], Up;
+        /// Price band around the EMA, bps; outside it the breaker trips. Bounds [50, 5000].
+        23 band_bps: u32, [50, 5_000], Down;
     }
     governed {
         9 oi_cap, Down, stepped: true;
         25 status, Up, stepped: false;
     }
 }
+
+const _: () = assert!(core::mem::size_of::<MarketParams>() == 120);
 
 /// One change, as proposed.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
