@@ -8,4 +8,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --locked -q --profile lab -p ballast-cli
-exec target/lab/ballast stress --compare "$@"
+exec "${CARGO_TARGET_DIR:-target}/lab/ballast" stress --compare "$@"
