@@ -1,15 +1,20 @@
 //! `ballast stress`: replay a crash through the real programs (see
 //! `ballast_sim`), print the summary or the side-by-side comparison, and
-//! write each run's JSON report and SVG chart.
+//! write each run's JSON report and SVG chart, the comparison chart and
+//! the one-page `report.html`. Before it starts it prints the replay's
+//! mapping, its slot count and a rough time, and refuses a run above the
+//! slot limit.
 
 use crate::out::line;
 use anyhow::{Context, Result};
-use ballast_sim::chart;
+use ballast_client::fmt::fmt_grouped;
 use ballast_sim::lab;
+use ballast_sim::plan::{self, Mapping};
 use ballast_sim::prices::{load_candles, PricePath};
 use ballast_sim::report::{comparison, summary, Report};
 use ballast_sim::scenario::{ParamSet, Scenario};
 use ballast_sim::synthetic::generate;
+use ballast_sim::{chart, html};
 use std::path::PathBuf;
 
 /// `ballast stress` arguments.
@@ -18,15 +23,21 @@ pub struct StressArgs {
     /// Scenario file (TOML); flags below override it.
     #[arg(long)]
     pub scenario: Option<PathBuf>,
-    /// Replay a price file from data/prices instead of the synthetic crash.
+    /// Replay a price file (CSV or JSON candles) instead of the synthetic
+    /// crash, e.g. data/prices/BTCUSDT_1h_binance_2020-03-10_2020-03-15.csv.
     #[arg(long)]
     pub prices: Option<PathBuf>,
-    /// Path seconds per slot (60 replays a 1-minute candle per slot).
+    /// Market seconds per slot (60 replays a 1-minute candle per slot)
+    /// [default for a price file: inferred, so the whole file replays in
+    /// at most 3,000 slots].
     #[arg(long)]
     pub path_secs_per_slot: Option<f64>,
     /// Slots to run [default: the scenario's, or the whole price file].
     #[arg(long)]
     pub slots: Option<u64>,
+    /// Refuse a run of more slots than this.
+    #[arg(long, default_value_t = plan::DEFAULT_MAX_SLOTS)]
+    pub max_slots: u64,
     /// Traders.
     #[arg(long)]
     pub traders: Option<usize>,
@@ -42,12 +53,14 @@ pub struct StressArgs {
     /// Compare static margin, Ballast's dynamic margin, and breakers off.
     #[arg(long)]
     pub compare: bool,
-    /// Directory for the JSON reports and SVG charts.
+    /// Directory for the JSON reports, the SVG charts and report.html.
     #[arg(long, default_value = "stress-out")]
     pub out: PathBuf,
 }
 
-fn scenario(a: &StressArgs) -> Result<(Scenario, PricePath)> {
+/// The scenario the flags describe, its path, and (for a price file) the
+/// mapping of market time onto slots.
+pub fn scenario(a: &StressArgs) -> Result<(Scenario, PricePath, Option<Mapping>)> {
     let mut s = match &a.scenario {
         Some(p) => Scenario::from_file(p)?,
         None => Scenario::default(),
@@ -63,7 +76,7 @@ fn scenario(a: &StressArgs) -> Result<(Scenario, PricePath)> {
         }
     }
     if let Some(v) = a.path_secs_per_slot {
-        s.path_secs_per_slot = v;
+        s.path_secs_per_slot = Some(v);
     }
     if let Some(v) = a.traders {
         s.traders = v;
@@ -74,27 +87,29 @@ fn scenario(a: &StressArgs) -> Result<(Scenario, PricePath)> {
     if let Some(v) = a.sources {
         s.sources = v;
     }
-    let path = match &s.prices {
+    let (path, mapping) = match &s.prices {
         Some(p) => {
             let path = PricePath::from_candles(&load_candles(p)?);
+            let m = plan::mapping(&path, s.path_secs_per_slot);
+            s.path_secs_per_slot = Some(m.secs_per_slot);
             if a.slots.is_none() && a.scenario.is_none() {
-                let span = path.points.last().map_or(0, |l| l.0) - path.points[0].0;
-                s.slots = ((span as f64 / s.path_secs_per_slot) as u64).max(1);
+                s.slots = m.whole_slots();
             }
-            path
+            (path, Some(m))
         }
-        None => generate(&Scenario { slots: a.slots.unwrap_or(s.slots), ..s.clone() }.synthetic()).0,
+        None => (generate(&Scenario { slots: a.slots.unwrap_or(s.slots), ..s.clone() }.synthetic()).0, None),
     };
     if let Some(v) = a.slots {
         s.slots = v;
     }
+    plan::check_limit(s.slots, a.max_slots, mapping.map(|m| m.span))?;
     s.validate()?;
-    Ok((s, path))
+    Ok((s, path, mapping))
 }
 
 /// Run the lab.
 pub async fn run(a: &StressArgs, json: bool) -> Result<()> {
-    let (s, path) = scenario(a)?;
+    let (s, path, mapping) = scenario(a)?;
     let mut sets = a.params.iter().map(|p| ParamSet::from_file(p)).collect::<Result<Vec<_>>>()?;
     if a.compare {
         sets.extend(ParamSet::builtin());
@@ -102,6 +117,19 @@ pub async fn run(a: &StressArgs, json: bool) -> Result<()> {
     if sets.is_empty() {
         sets.push(ParamSet::dynamic());
     }
+    match (&s.prices, mapping) {
+        (Some(p), Some(m)) => eprintln!("replaying {}: {}", p.display(), m.describe()),
+        _ => eprintln!("replaying the synthetic crash (seed {}), 1 s of path per slot", s.seed),
+    }
+    eprintln!(
+        "planned: {} slots x {} parameter set{} with {} traders, roughly {} s (limit {} slots: --max-slots)",
+        fmt_grouped(s.slots.into()),
+        sets.len(),
+        if sets.len() == 1 { "" } else { "s" },
+        s.traders,
+        plan::estimate_secs(s.slots, sets.len(), s.traders).ceil(),
+        fmt_grouped(a.max_slots.into())
+    );
     std::fs::create_dir_all(&a.out).with_context(|| format!("cannot create {}", a.out.display()))?;
     let bar = indicatif::ProgressBar::new(s.slots * sets.len() as u64);
     bar.set_style(
@@ -110,6 +138,7 @@ pub async fn run(a: &StressArgs, json: bool) -> Result<()> {
             .progress_chars("=> "),
     );
     let mut reports: Vec<Report> = Vec::new();
+    let mut charts = Vec::new();
     for (i, p) in sets.iter().enumerate() {
         bar.set_message(p.name.clone());
         let base = i as u64 * s.slots;
@@ -118,10 +147,18 @@ pub async fn run(a: &StressArgs, json: bool) -> Result<()> {
         let json_path = a.out.join(format!("report-{stem}.json"));
         std::fs::write(&json_path, serde_json::to_vec_pretty(&r)?)
             .with_context(|| format!("cannot write {}", json_path.display()))?;
-        chart::draw(&r, &a.out.join(format!("chart-{stem}.svg")))?;
+        let svg = a.out.join(format!("chart-{stem}.svg"));
+        chart::draw(&r, &svg)?;
+        charts.push((format!("{}: price, balances, losses and state", r.params), svg));
         reports.push(r);
     }
     bar.finish_and_clear();
+    if reports.len() > 1 {
+        let svg = a.out.join("compare.svg");
+        chart::compare(&reports, &svg)?;
+        charts.insert(0, ("every parameter set on shared axes".into(), svg));
+    }
+    let page = html::write(&a.out, &s, &sets, &reports, &charts)?;
     if json {
         let totals: Vec<_> = reports.iter().map(|r| serde_json::json!({"params": r.params, "slots": r.slots,
             "wall_secs": r.wall_secs, "tx_per_sec": r.tx_per_sec, "bank_tx_per_sec": r.bank_tx_per_sec, "totals": r.totals,
@@ -136,10 +173,51 @@ pub async fn run(a: &StressArgs, json: bool) -> Result<()> {
         line(&comparison(&reports));
     }
     if !json {
-        line(&format!("reports and charts in {}", a.out.display()));
+        line(&format!("reports and charts in {}; open {}", a.out.display(), page.display()));
     }
     if let Some(v) = reports.iter().find_map(|r| r.violations.first()) {
         anyhow::bail!("an invariant broke: {v}");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        stress: StressArgs,
+    }
+
+    fn args(extra: &[&str]) -> StressArgs {
+        let file = ballast_client::data::data_dir().join("prices/BTCUSDT_1h_binance_2020-03-10_2020-03-15.csv");
+        let mut argv = vec!["stress".to_string(), "--prices".into(), file.display().to_string()];
+        argv.extend(extra.iter().map(|s| s.to_string()));
+        Cli::parse_from(argv).stress
+    }
+
+    #[test]
+    fn an_hourly_file_alone_replays_in_under_3_000_slots_and_a_runaway_mapping_is_refused() {
+        // 144 hourly points over 5d 23h: 172 s of market a slot.
+        let (s, _, m) = scenario(&args(&[])).unwrap();
+        let m = m.expect("a price file has a mapping");
+        assert_eq!((m.interval, m.span, m.secs_per_slot, m.inferred), (Some(3_600), 514_800, 172.0, true));
+        assert_eq!((s.slots, s.path_secs_per_slot, s.symbol.as_str()), (2_993, Some(172.0), "BTC"));
+        // A second of market a slot (a runaway replay) is refused before it
+        // starts, saying how to allow it or shorten it.
+        let e = scenario(&args(&["--path-secs-per-slot", "1"])).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "this run would replay 514,800 slots, above the limit of 20,000 (--max-slots): raise it with \
+             --max-slots 514800, or replay more market time per slot: --path-secs-per-slot 26 fits the limit"
+        );
+        // Success twins: the suggested mapping, and the raised limit.
+        let (s, _, _) = scenario(&args(&["--path-secs-per-slot", "26"])).unwrap();
+        assert_eq!(s.slots, 19_800);
+        let (s, _, _) = scenario(&args(&["--path-secs-per-slot", "1", "--max-slots", "514800"])).unwrap();
+        assert_eq!(s.slots, 514_800);
+    }
 }

@@ -43,13 +43,18 @@ pub fn fmt_usd(v: i128) -> String {
     let a = v.unsigned_abs();
     let p = 10u128.pow(QUOTE_DECIMALS);
     let (dollars, cents) = (a / p, (a % p) / (p / 100));
-    let mut digits = dollars.to_string();
+    format!("{sign}{}.{cents:02}", fmt_grouped(dollars))
+}
+
+/// An integer with thousands grouped (`1,234,567`).
+pub fn fmt_grouped(v: u128) -> String {
+    let mut digits = v.to_string();
     let mut i = digits.len() as isize - 3;
     while i > 0 {
         digits.insert(i as usize, ',');
         i -= 3;
     }
-    format!("{sign}{digits}.{cents:02}")
+    digits
 }
 
 #[cfg(test)]
@@ -66,6 +71,11 @@ mod tests {
         assert_eq!(fmt_base(-2_500_000_000), "-2.500000000");
         let v = crate::amount::parse_fixed(&fmt_signed_quote(-123_456_789), 6, "x").unwrap();
         assert_eq!(v, -123_456_789, "format and parse are inverses");
+        assert_eq!(
+            (fmt_grouped(1_555_200), fmt_grouped(999), fmt_grouped(0)),
+            ("1,555,200".into(), "999".into(), "0".into())
+        );
+        assert_eq!(fmt_usd(-1_234_567_891_234), "-1,234,567.89");
     }
 
     #[test]

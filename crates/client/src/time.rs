@@ -34,6 +34,24 @@ pub fn fmt_unix(t: i64) -> String {
     format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", secs / 3_600, secs % 3_600 / 60, secs % 60)
 }
 
+/// A length of time, `90061` seconds as `1d 1h 1m 1s`, zero parts
+/// dropped (`0s` for 0 or less).
+pub fn fmt_duration(secs: i64) -> String {
+    let mut left = secs.max(0);
+    let mut out = Vec::new();
+    for (unit, name) in [(86_400, "d"), (3_600, "h"), (60, "m"), (1, "s")] {
+        if left >= unit {
+            out.push(format!("{}{name}", left / unit));
+            left %= unit;
+        }
+    }
+    if out.is_empty() {
+        "0s".into()
+    } else {
+        out.join(" ")
+    }
+}
+
 /// `YYYY-MM-DDTHH:MM:SSZ` as unix seconds (the inverse of [`fmt_unix`]).
 pub fn parse_unix(s: &str) -> Result<i64> {
     let b = s.as_bytes();
@@ -62,5 +80,13 @@ mod tests {
             assert_eq!(parse_unix(&fmt_unix(t)).unwrap(), t);
         }
         assert!(parse_unix("2024-13-04T12:04:05Z").is_err());
+    }
+
+    #[test]
+    fn durations_print_their_nonzero_parts() {
+        assert_eq!(fmt_duration(90_061), "1d 1h 1m 1s");
+        assert_eq!(fmt_duration(432_000), "5d");
+        assert_eq!(fmt_duration(3_600), "1h");
+        assert_eq!((fmt_duration(0), fmt_duration(-5)), ("0s".to_string(), "0s".to_string()));
     }
 }

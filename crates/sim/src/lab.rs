@@ -8,6 +8,7 @@ use crate::agents::{base_for, decide, traits, Dice, Order, Trader, View};
 use crate::oracle::{OracleFaults, Publishers, SlotClock};
 use crate::prices::PricePath;
 use crate::report::{Report, SlotRow, Totals};
+use crate::sample::{Sampled, ROW_CAP};
 use crate::scenario::{ParamSet, Scenario};
 use crate::state::{read_state, Chain};
 use anyhow::{anyhow, Context, Result};
@@ -26,6 +27,7 @@ use solana_sdk::instruction::{Instruction, InstructionError};
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::{Keypair, Signer};
 use solana_sdk::transaction::TransactionError;
+use std::collections::VecDeque;
 use std::time::Instant;
 
 /// First slot and unix time of a run.
@@ -156,7 +158,8 @@ pub async fn run(s: &Scenario, params: &ParamSet, path: &PricePath, progress: &m
     s.validate()?;
     let started = Instant::now();
     let path_t0 = path.points.first().map(|p| p.0).ok_or_else(|| anyhow!("empty price path"))?;
-    let price_at = |step: u64| path.at(path_t0 + (step as f64 * s.path_secs_per_slot) as i64).unwrap_or(1).max(1);
+    let secs_per_slot = s.secs_per_slot(path);
+    let price_at = |step: u64| path.at(path_t0 + (step as f64 * secs_per_slot) as i64).unwrap_or(1).max(1);
     let mut tc = ContextBuilder::new().start().await;
     tc.set_clock(S0, T0).await;
     let oi_cap = i64::MAX as u64 / BASE as u64;
@@ -233,8 +236,10 @@ pub async fn run(s: &Scenario, params: &ParamSet, path: &PricePath, progress: &m
 
     let first = lab.read(T0, S0).await?;
     let mut chain = Chain::new(&first);
-    let mut rows = Vec::with_capacity(s.slots as usize);
-    let (mut high, mut history) = (price_at(0), vec![price_at(0)]);
+    let mut rows = Sampled::new(ROW_CAP, SlotRow::merge);
+    let mut slots_run = 0u64;
+    // The oracle price of the last 101 slots (the agents' trend window).
+    let (mut high, mut history) = (price_at(0), VecDeque::from([price_at(0)]));
     let mut lp_panicked = false;
     let mut violations = Vec::new();
     let mut bases: Vec<i64> = vec![0; lab.traders.len()];
@@ -260,8 +265,11 @@ pub async fn run(s: &Scenario, params: &ParamSet, path: &PricePath, progress: &m
         }
         let oracle = chain.oracle_price(&mut lab.tc, &lab.feed).await?;
         high = high.max(oracle);
-        history.push(oracle);
-        let back = history[history.len().saturating_sub(101)];
+        if history.len() == 101 {
+            history.pop_front();
+        }
+        history.push_back(oracle);
+        let back = history[0];
         let view = View {
             step,
             price: oracle,
@@ -337,6 +345,7 @@ pub async fn run(s: &Scenario, params: &ParamSet, path: &PricePath, progress: &m
             violations.push(format!("slot {slot}: {v}; this slot's transactions: {}", lab.log.join("; ")));
             chain.record(&state, &mut row);
             rows.push(row);
+            slots_run = step;
             break;
         }
         for (b, acc) in bases.iter_mut().zip(&state.accounts) {
@@ -346,6 +355,7 @@ pub async fn run(s: &Scenario, params: &ParamSet, path: &PricePath, progress: &m
         lab.totals.liquidations += row.liquidated;
         lab.totals.liquidated_notional += row.liquidated_notional;
         rows.push(row);
+        slots_run = step;
         progress(step);
     }
 
@@ -358,13 +368,16 @@ pub async fn run(s: &Scenario, params: &ParamSet, path: &PricePath, progress: &m
     }
     totals.flows.keeper_rewards = balance(&mut lab.tc, &reward).await;
     totals.flows.vaults_end = last.vaults();
+    let row_slots = rows.width();
+    let mut rows = rows.into_items();
     for (row, equity) in rows.iter_mut().zip(chain.worst_path()) {
         row.worst_equity = equity;
     }
     let wall = started.elapsed().as_secs_f64();
     Ok(Report {
         params: params.name.clone(),
-        slots: rows.len() as u64,
+        slots: slots_run,
+        row_slots,
         wall_secs: wall,
         tx_per_sec: totals.transactions as f64 / wall.max(1e-9),
         bank_tx_per_sec: lab.bank_txs as f64 / lab.bank_secs.max(1e-9),

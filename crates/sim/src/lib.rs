@@ -12,18 +12,23 @@
 //! - [`scenario`]: what a run replays (TOML), and parameter sets;
 //! - [`agents`]: traders, LPs and the thin-market adversary;
 //! - [`lab`]: the run loop, with [`state`]'s invariants after every slot;
-//! - [`report`] and [`chart`]: totals, the summary, the comparison table,
-//!   JSON and an SVG chart.
+//! - [`sample`]: per-slot series bounded in memory whatever the length;
+//! - [`plan`]: how a price file maps onto slots, and the slot limit;
+//! - [`report`], [`chart`] and [`html`]: totals, the summary, the
+//!   comparison table, JSON, SVG charts and the one-page HTML report.
 //!
 //! Off-chain only: floating point is allowed here (the generator), never in
 //! the programs.
 
 pub mod agents;
 pub mod chart;
+pub mod html;
 pub mod lab;
 pub mod oracle;
+pub mod plan;
 pub mod prices;
 pub mod report;
+pub mod sample;
 pub mod scenario;
 pub mod state;
 pub mod synthetic;

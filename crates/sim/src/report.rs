@@ -7,10 +7,13 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-/// One slot.
+/// One slot, or (in a run longer than `sample::ROW_CAP` slots) the
+/// `Report::row_slots` consecutive slots ending at `step`: prices and
+/// balances as at its last slot, counts summed, flags set if set in any of
+/// its slots, the worst validity and equity.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct SlotRow {
-    /// Slot offset from the start.
+    /// Slot offset from the start (the last slot the row covers).
     pub step: u64,
     /// The path's price fed to the sources (PRICE_PRECISION).
     pub path_price: i64,
@@ -32,10 +35,26 @@ pub struct SlotRow {
     pub stress: bool,
     /// Cumulative bad debt.
     pub bad_debt: u64,
+    /// Cumulative loss socialised to the pool.
+    pub socialized: u64,
     /// Equity of the worst account (the one that ends lowest).
     pub worst_equity: i64,
     /// The sources disagreed beyond the feed's divergence limit this slot.
     pub disputed: bool,
+}
+
+impl SlotRow {
+    /// Fold the row of the slots just after this one's into it.
+    pub fn merge(&mut self, later: SlotRow) {
+        let earlier = std::mem::replace(self, later);
+        self.liquidated += earlier.liquidated;
+        self.liquidated_notional += earlier.liquidated_notional;
+        self.breaker |= earlier.breaker;
+        self.stress |= earlier.stress;
+        self.disputed |= earlier.disputed;
+        self.validity = self.validity.max(earlier.validity);
+        self.worst_equity = self.worst_equity.min(earlier.worst_equity);
+    }
 }
 
 /// Totals of a run.
@@ -114,6 +133,8 @@ pub struct Report {
     pub params: String,
     /// Slots run.
     pub slots: u64,
+    /// Slots each row covers (1 up to `sample::ROW_CAP` slots).
+    pub row_slots: u64,
     /// Wall time, seconds.
     pub wall_secs: f64,
     /// Landed program transactions per wall second.
@@ -127,12 +148,12 @@ pub struct Report {
     pub worst_account: Option<(String, i64)>,
     /// Invariant violations (a run stops at the first).
     pub violations: Vec<String>,
-    /// Per slot.
+    /// Per slot, or per `row_slots` slots (at most `sample::ROW_CAP` rows).
     pub rows: Vec<SlotRow>,
 }
 
-/// The rows of the summary and comparison tables.
-fn lines(r: &Report) -> Vec<(&'static str, String)> {
+/// The rows of the summary and comparison tables: label and value.
+pub fn lines(r: &Report) -> Vec<(&'static str, String)> {
     let t = &r.totals;
     vec![
         ("liquidations", format!("{} ({} notional)", t.liquidations, usd(t.liquidated_notional as i128))),

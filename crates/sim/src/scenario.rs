@@ -3,14 +3,15 @@
 //! TOML files (unknown keys are errors); every field has a default, so the
 //! empty scenario is the README's default synthetic crash.
 
+use crate::prices::PricePath;
 use crate::synthetic::SyntheticParams;
 use anyhow::{bail, Context, Result};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// One run's setup.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Scenario {
     /// Seed of the agents (and of the synthetic path unless it has its own).
@@ -23,8 +24,10 @@ pub struct Scenario {
     /// synthetic generator.
     pub prices: Option<PathBuf>,
     /// Price-path seconds per slot: how fast the path is replayed (a
-    /// 1-minute candle per slot is 60).
-    pub path_secs_per_slot: f64,
+    /// 1-minute candle per slot is 60). None: 1 for the synthetic path; for
+    /// a price file, inferred from its length and candle interval
+    /// ([`crate::plan::mapping`]).
+    pub path_secs_per_slot: Option<f64>,
     /// Traders.
     pub traders: usize,
     /// LPs (besides the house, which seeds the pool).
@@ -57,7 +60,7 @@ pub struct Scenario {
 }
 
 /// Fault injection, by slot offset from the start of the run.
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Faults {
     /// One source stops publishing: `[source, from, until]`.
@@ -73,7 +76,7 @@ pub struct Faults {
 }
 
 /// The liquidation keepers.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct KeeperSetup {
     /// A keeper pass every this many slots (its latency).
@@ -98,7 +101,7 @@ impl Default for Scenario {
             symbol: "SOL".into(),
             slots: 2_000,
             prices: None,
-            path_secs_per_slot: 1.0,
+            path_secs_per_slot: None,
             traders: 100,
             lps: 3,
             pool_usd: 2_000_000,
@@ -129,7 +132,7 @@ impl Scenario {
         if self.slots == 0 || self.slots > 1_000_000 {
             bail!("slots must be between 1 and 1,000,000, got {}", self.slots);
         }
-        if self.path_secs_per_slot.is_nan() || self.path_secs_per_slot <= 0.0 {
+        if self.path_secs_per_slot.is_some_and(|v| v.is_nan() || v <= 0.0) {
             bail!("path_secs_per_slot must be positive");
         }
         if !(0.0..=1.0).contains(&self.activity) || !(0.0..=1.0).contains(&self.adversary_at) {
@@ -147,6 +150,16 @@ impl Scenario {
         Ok(())
     }
 
+    /// Market seconds per slot over `path`: as set, else 1 for the
+    /// synthetic path and the inferred mapping for a price file.
+    pub fn secs_per_slot(&self, path: &PricePath) -> f64 {
+        match (self.path_secs_per_slot, &self.prices) {
+            (Some(v), _) => v,
+            (None, None) => 1.0,
+            (None, Some(_)) => crate::plan::mapping(path, None).secs_per_slot,
+        }
+    }
+
     /// The synthetic path this scenario replays when it has no price file.
     pub fn synthetic(&self) -> SyntheticParams {
         SyntheticParams { seed: self.seed, steps: self.slots as usize + 1, ..SyntheticParams::default() }
@@ -155,7 +168,7 @@ impl Scenario {
 
 /// A named set of parameter overrides, by governance field name (the names
 /// `ballast gov` takes).
-#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields, default)]
 pub struct ParamSet {
     /// Shown in the comparison table.

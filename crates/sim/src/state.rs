@@ -2,6 +2,7 @@
 //! invariants over it, and the metrics it feeds into the report.
 
 use crate::report::{SlotRow, Totals};
+use crate::sample::{Sampled, ROW_CAP};
 use anyhow::Result;
 use ballast_bank::context::TestContext;
 use ballast_bank::setup::{balance, load};
@@ -62,9 +63,23 @@ pub async fn read_state(
     Ok(State { exchange, pool, market, feed, accounts: accs, vault, now: (t, slot) })
 }
 
+/// What [`State::check`] checks after every slot, in words: SECURITY.md
+/// invariants 1, 2, 3 and 6 (conservation, and zero-sum in the market).
+pub const CHECKS: [&str; 10] = [
+    "an account is flagged bankrupt exactly when its collateral is negative",
+    "sum of account collateral == exchange total",
+    "collateral vault == collateral + fees",
+    "insurance vault == insurance balance",
+    "pool vault == pool balance",
+    "the pool's receivable == sum of deficits",
+    "base nets to zero against the pool",
+    "quote nets to zero against the pool",
+    "open interest == sum of positions",
+    "the market's long quote == sum of the longs' quote",
+];
+
 impl State {
-    /// SECURITY.md invariants 1, 2, 3 and 6 (conservation, and zero-sum in
-    /// this state's market); the first that fails, in words.
+    /// Every [`CHECKS`] row; the first that fails, in words.
     pub fn check(&self) -> std::result::Result<(), String> {
         let ex = &self.exchange;
         let (mut collateral, mut base, mut quote, mut long, mut short) = (0i128, 0i128, 0i128, 0u128, 0u128);
@@ -91,22 +106,19 @@ impl State {
             }
         }
         let m = &self.market;
-        let checks = [
-            (collateral == ex.total_collateral as i128, "sum of account collateral == exchange total"),
-            (
-                self.vault[0] as u128 == ex.total_collateral as u128 + ex.fees_balance as u128,
-                "collateral vault == collateral + fees",
-            ),
-            (self.vault[1] == ex.insurance_balance, "insurance vault == insurance balance"),
-            (self.vault[2] == self.pool.balance, "pool vault == pool balance"),
-            (deficits == self.pool.receivable as i128, "the pool's receivable == sum of deficits"),
-            (base + m.pool_base as i128 == 0, "base nets to zero against the pool"),
-            (quote + m.pool_quote as i128 == 0, "quote nets to zero against the pool"),
-            ((long, short) == (m.long_oi as u128, m.short_oi as u128), "open interest == sum of positions"),
-            (long_quote == m.long_quote as i128, "the market's long quote == sum of the longs' quote"),
+        let holds = [
+            collateral == ex.total_collateral as i128,
+            self.vault[0] as u128 == ex.total_collateral as u128 + ex.fees_balance as u128,
+            self.vault[1] == ex.insurance_balance,
+            self.vault[2] == self.pool.balance,
+            deficits == self.pool.receivable as i128,
+            base + m.pool_base as i128 == 0,
+            quote + m.pool_quote as i128 == 0,
+            (long, short) == (m.long_oi as u128, m.short_oi as u128),
+            long_quote == m.long_quote as i128,
         ];
-        match checks.iter().find(|(ok, _)| !ok) {
-            Some((_, what)) => Err(format!("invariant broken: {what}")),
+        match holds.iter().position(|ok| !ok) {
+            Some(i) => Err(format!("invariant broken: {}", CHECKS[i + 1])),
             None => Ok(()),
         }
     }
@@ -122,13 +134,22 @@ impl State {
     }
 }
 
+/// One account's equity: now, its low, and its path (bounded).
+#[derive(Clone, Debug)]
+struct Equity {
+    last: i64,
+    low: i64,
+    path: Sampled<i64>,
+}
+
 /// What the lab tracks across slots.
 pub struct Chain {
     nav: u64,
     insurance_peak: u64,
     deficits: BTreeMap<Pubkey, i64>,
     bad_debt: u64,
-    equity: BTreeMap<Pubkey, Vec<i64>>,
+    equity: BTreeMap<Pubkey, Equity>,
+    socialized0: u64,
     validity: BTreeMap<String, u64>,
     stress_slots: u64,
     insurance_low: u64,
@@ -152,6 +173,7 @@ impl Chain {
             deficits: BTreeMap::new(),
             bad_debt: 0,
             equity: BTreeMap::new(),
+            socialized0: first.exchange.socialized_losses,
             validity: BTreeMap::new(),
             stress_slots: 0,
             insurance_low: first.exchange.insurance_balance,
@@ -207,7 +229,14 @@ impl Chain {
             }
             let eq =
                 marked.as_ref().and_then(|q| account_health(a, std::slice::from_ref(q)).ok()).map_or(0, |h| h.equity);
-            self.equity.entry(*key).or_default().push(eq.clamp(i64::MIN as i128, i64::MAX as i128) as i64);
+            let eq = eq.clamp(i64::MIN as i128, i64::MAX as i128) as i64;
+            let e = self.equity.entry(*key).or_insert_with(|| Equity {
+                last: eq,
+                low: eq,
+                path: Sampled::new(ROW_CAP, |a, b| *a = (*a).min(b)),
+            });
+            (e.last, e.low) = (eq, e.low.min(eq));
+            e.path.push(eq);
         }
         let validity = Validity::from_u8(s.feed.validity);
         *self.validity.entry(format!("{validity:?}")).or_default() += 1;
@@ -224,6 +253,7 @@ impl Chain {
         row.breaker = s.market.breaker().active(slot);
         row.stress = stressed;
         row.bad_debt = self.bad_debt + self.open_deficits();
+        row.socialized = s.exchange.socialized_losses.saturating_sub(self.socialized0);
         if row.disputed {
             // Net: a deficit that shrinks within a dispute counts against it.
             self.bad_debt_in_disputes += row.bad_debt as i128 - self.last_bad_debt as i128;
@@ -257,15 +287,13 @@ impl Chain {
 
     /// The account whose equity ended lowest: its key and lowest equity.
     pub fn worst(&self) -> Option<(String, i64)> {
-        self.equity
-            .iter()
-            .min_by_key(|(_, p)| p.last().copied().unwrap_or(0))
-            .map(|(k, p)| (k.to_string(), p.iter().copied().min().unwrap_or(0)))
+        self.equity.iter().min_by_key(|(_, e)| e.last).map(|(k, e)| (k.to_string(), e.low))
     }
 
-    /// The equity path of the account [`Chain::worst`] names.
+    /// The equity path of the account [`Chain::worst`] names, one point
+    /// per report row (the lowest of the slots it covers).
     pub fn worst_path(&self) -> Vec<i64> {
-        self.equity.values().min_by_key(|p| p.last().copied().unwrap_or(0)).cloned().unwrap_or_default()
+        self.equity.values().min_by_key(|e| e.last).map(|e| e.path.items().to_vec()).unwrap_or_default()
     }
 }
 

@@ -54,6 +54,7 @@ fn the_ci_crash_keeps_every_invariant_reconciles_and_dynamic_margin_has_no_more_
     for r in [&dynamic, &fixed] {
         assert_eq!(r.violations, Vec::<String>::new(), "{}", r.params);
         assert_eq!(r.slots, 2_000, "{}: the run went to the end", r.params);
+        assert_eq!((r.rows.len(), r.row_slots), (2_000, 1), "{}: a row per slot below the cap", r.params);
         assert!(r.totals.flows.reconciles(), "{}: vaults == flows in - flows out: {:?}", r.params, r.totals.flows);
         let last = r.rows.last().unwrap();
         assert_eq!(last.insurance, r.totals.insurance.2, "{}: the report's insurance is the vault's", r.params);
@@ -71,10 +72,14 @@ fn the_ci_crash_keeps_every_invariant_reconciles_and_dynamic_margin_has_no_more_
     // The thin-market spike leaves the adversary no richer.
     assert!(dynamic.totals.adversary_pnl.is_some_and(|p| p <= 0), "{:?}", dynamic.totals.adversary_pnl);
     assert!(dynamic.totals.validity_slots.get("TooUncertain").is_some_and(|n| *n > 0), "the spike is flagged");
-    // The chart renders.
+    // The charts render: the run's six panels and the comparison's five.
     let svg = std::env::temp_dir().join(format!("ballast-chart-{}.svg", std::process::id()));
     ballast_sim::chart::draw(&dynamic, &svg).unwrap();
-    assert!(std::fs::read_to_string(&svg).unwrap().contains("<svg"));
+    let text = std::fs::read_to_string(&svg).unwrap();
+    assert!(text.contains("<svg") && text.contains("breaker tripped") && text.contains("feed validity"));
+    ballast_sim::chart::compare(&[fixed, dynamic], &svg).unwrap();
+    let text = std::fs::read_to_string(&svg).unwrap();
+    assert!(text.contains("static: bad debt") && text.contains("dynamic: socialised"));
     let _ = std::fs::remove_file(svg);
 }
 
