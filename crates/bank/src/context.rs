@@ -89,7 +89,7 @@ impl ContextBuilder {
     pub async fn start(self) -> TestContext {
         let ctx = self.program_test.start_with_context().await;
         crate::native_events::install();
-        TestContext { ctx, nonce: 0, index: self.index }
+        TestContext { ctx, nonce: 0, index: self.index, bank_slot: 0, nonce_at_warp: 0 }
     }
 }
 
@@ -100,7 +100,20 @@ pub struct TestContext {
     nonce: u32,
     /// Every key placed in or named by a transaction to this bank.
     index: AccountIndex,
+    /// The slot of the working bank as of the last warp (0 before any).
+    bank_slot: u64,
+    /// `nonce` at the last warp.
+    nonce_at_warp: u32,
 }
+
+/// [`TestContext::replay_clock`] moves the bank itself every this many
+/// slots (each warp writes the bank's sysvars, about 300 KB, which
+/// solana-program-test never cleans)...
+pub const REPLAY_WARP_SLOTS: u64 = 4_096;
+/// ... or after this many transactions, half the compute-budget nonce's
+/// cycle, so that two transactions under one blockhash never share a
+/// signature.
+pub const REPLAY_WARP_TXS: u32 = 50_000;
 
 impl TestContext {
     /// Every key placed in or named by a transaction to this bank.
@@ -208,8 +221,34 @@ impl TestContext {
         let current = self.clock().await.slot;
         if slot > current {
             self.ctx.warp_to_slot(slot).expect("warp_to_slot");
+            self.bank_slot = slot;
+            self.nonce_at_warp = self.nonce;
         }
         let mut clock = self.clock().await;
+        clock.unix_timestamp = unix_timestamp;
+        self.ctx.set_sysvar(&clock);
+    }
+
+    /// Move the clock to `slot` (only forwards) and `unix_timestamp` for a
+    /// long replay, where programs see only the Clock sysvar. The bank
+    /// itself moves (a warp, and a fresh blockhash for the transactions
+    /// that follow) only every [`REPLAY_WARP_SLOTS`] slots or
+    /// [`REPLAY_WARP_TXS`] transactions; in between only the sysvar does.
+    /// solana-program-test never cleans old slots, so a warp per slot kept
+    /// every slot's sysvars and written accounts: the lab's memory grew
+    /// about 150 KB a slot. Programs see the same clock either way.
+    pub async fn replay_clock(&mut self, slot: u64, unix_timestamp: i64) {
+        let due = slot >= self.bank_slot.saturating_add(REPLAY_WARP_SLOTS)
+            || self.nonce.wrapping_sub(self.nonce_at_warp) >= REPLAY_WARP_TXS;
+        if due {
+            // The warp also takes the new bank's blockhash.
+            self.set_clock(slot, unix_timestamp).await;
+            return;
+        }
+        let mut clock = self.clock().await;
+        if slot > clock.slot {
+            clock.slot = slot;
+        }
         clock.unix_timestamp = unix_timestamp;
         self.ctx.set_sysvar(&clock);
     }

@@ -115,7 +115,8 @@ enum Command {
     },
     /// Replay a market crash through the real programs and report what broke.
     ///
-    /// Example: ballast stress ; ballast stress --compare --prices data/prices/LUNAUSDT_1m_binance_2022-05-07_2022-05-13.csv --path-secs-per-slot 60
+    /// Examples: ballast stress --compare ; ballast stress --prices data/prices/BTCUSDT_1h_binance_2020-03-10_2020-03-15.csv ;
+    /// ballast stress --compare --prices data/prices/LUNAUSDT_1m_binance_2022-05-07_2022-05-13.csv --path-secs-per-slot 60 --traders 200
     Stress(ballast_cli::stress::StressArgs),
     /// Oracle tools.
     Oracle {

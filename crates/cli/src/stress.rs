@@ -87,6 +87,8 @@ pub fn scenario(a: &StressArgs) -> Result<(Scenario, PricePath, Option<Mapping>)
     if let Some(v) = a.sources {
         s.sources = v;
     }
+    // Bad values first, before the limit (a zero mapping is not "too many slots").
+    s.validate()?;
     let (path, mapping) = match &s.prices {
         Some(p) => {
             let path = PricePath::from_candles(&load_candles(p)?);
@@ -102,7 +104,10 @@ pub fn scenario(a: &StressArgs) -> Result<(Scenario, PricePath, Option<Mapping>)
     if let Some(v) = a.slots {
         s.slots = v;
     }
-    plan::check_limit(s.slots, a.max_slots, mapping.map(|m| m.span))?;
+    // A count the mapping chose can shrink with a faster mapping; a count
+    // given cannot.
+    let span = mapping.filter(|_| a.slots.is_none() && a.scenario.is_none()).map(|m| m.span);
+    plan::check_limit(s.slots, a.max_slots, span)?;
     s.validate()?;
     Ok((s, path, mapping))
 }
@@ -116,6 +121,14 @@ pub async fn run(a: &StressArgs, json: bool) -> Result<()> {
     }
     if sets.is_empty() {
         sets.push(ParamSet::dynamic());
+    }
+    let stems: Vec<String> = sets.iter().map(|p| p.name.replace(|c: char| !c.is_ascii_alphanumeric(), "-")).collect();
+    for (i, stem) in stems.iter().enumerate() {
+        if stems[..i].contains(stem) {
+            anyhow::bail!(
+                "two parameter sets would write the same report-{stem}.json: name them apart (`name = ...` in the file)"
+            );
+        }
     }
     match (&s.prices, mapping) {
         (Some(p), Some(m)) => eprintln!("replaying {}: {}", p.display(), m.describe()),
@@ -143,7 +156,7 @@ pub async fn run(a: &StressArgs, json: bool) -> Result<()> {
         bar.set_message(p.name.clone());
         let base = i as u64 * s.slots;
         let r = lab::run(&s, p, &path, &mut |step| bar.set_position(base + step)).await?;
-        let stem = p.name.replace(|c: char| !c.is_ascii_alphanumeric(), "-");
+        let stem = &stems[i];
         let json_path = a.out.join(format!("report-{stem}.json"));
         std::fs::write(&json_path, serde_json::to_vec_pretty(&r)?)
             .with_context(|| format!("cannot write {}", json_path.display()))?;
@@ -207,7 +220,8 @@ mod tests {
         assert_eq!((m.interval, m.span, m.secs_per_slot, m.inferred), (Some(3_600), 514_800, 172.0, true));
         assert_eq!((s.slots, s.path_secs_per_slot, s.symbol.as_str()), (2_993, Some(172.0), "BTC"));
         // A second of market a slot (a runaway replay) is refused before it
-        // starts, saying how to allow it or shorten it.
+        // starts, saying how to allow it or shorten it; a given --slots
+        // count is refused without the mapping advice.
         let e = scenario(&args(&["--path-secs-per-slot", "1"])).unwrap_err().to_string();
         assert_eq!(
             e,
@@ -219,5 +233,13 @@ mod tests {
         assert_eq!(s.slots, 19_800);
         let (s, _, _) = scenario(&args(&["--path-secs-per-slot", "1", "--max-slots", "514800"])).unwrap();
         assert_eq!(s.slots, 514_800);
+        let e = scenario(&args(&["--slots", "20001"])).unwrap_err().to_string();
+        assert!(e.ends_with("--max-slots 20001, or run fewer with --slots"), "{e}");
+        assert_eq!(scenario(&args(&["--slots", "20000"])).unwrap().0.slots, 20_000);
+        // Mappings that are not a number of seconds are refused as such.
+        for bad in ["0", "-1", "inf", "NaN", "2e9"] {
+            let e = scenario(&args(&[&format!("--path-secs-per-slot={bad}")])).unwrap_err().to_string();
+            assert!(e.starts_with("path_secs_per_slot must be a positive number of seconds"), "{bad}: {e}");
+        }
     }
 }

@@ -58,6 +58,8 @@ fn labeler(lo: f64, hi: f64) -> impl Fn(&f64) -> String {
 const LABELS: u32 = 100;
 const ORANGE: RGBColor = RGBColor(255, 140, 0);
 const PURPLE: RGBColor = RGBColor(128, 0, 160);
+/// Stress mode (lane and marker).
+const TEAL: RGBColor = RGBColor(0, 150, 136);
 const GREY: RGBColor = RGBColor(120, 120, 120);
 /// One colour per compared run.
 const PALETTE: [RGBColor; 6] =
@@ -198,7 +200,7 @@ fn lanes(area: &Area, r: &Report) -> Result<()> {
             boxes.push(span(2, RED));
         }
         if x.stress {
-            boxes.push(span(1, ORANGE));
+            boxes.push(span(1, TEAL));
         }
         if let Some((_, color)) = VALIDITY.get(x.validity as usize).filter(|_| x.validity != 0) {
             boxes.push(span(0, *color));
@@ -206,7 +208,7 @@ fn lanes(area: &Area, r: &Report) -> Result<()> {
         prev = x.step;
     }
     chart.draw_series(boxes).map_err(err)?;
-    for (name, color) in VALIDITY.iter().skip(1).chain([("breaker held", RED), ("stress mode", ORANGE)].iter()) {
+    for (name, color) in VALIDITY.iter().skip(1).chain([("breaker held", RED), ("stress mode", TEAL)].iter()) {
         let c = *color;
         chart
             .draw_series(std::iter::empty::<Rectangle<(u64, SegmentValue<u32>)>>())
@@ -241,10 +243,10 @@ pub fn draw(r: &Report, path: &Path) -> Result<()> {
         .map_err(err)?
         .label("sources disputed")
         .legend(|(x, y)| Cross::new((x + 6, y), 4, PURPLE.stroke_width(1)));
-    c.draw_series(entries(r, |x| x.stress).into_iter().map(|x| Circle::new(at(x), 6, ORANGE.filled())))
+    c.draw_series(entries(r, |x| x.stress).into_iter().map(|x| Circle::new(at(x), 6, TEAL.filled())))
         .map_err(err)?
         .label("stress mode entered")
-        .legend(|(x, y)| Circle::new((x + 6, y), 5, ORANGE.filled()));
+        .legend(|(x, y)| Circle::new((x + 6, y), 5, TEAL.filled()));
     c.draw_series(entries(r, |x| x.breaker).into_iter().map(|x| TriangleMarker::new(at(x), 8, RED.filled())))
         .map_err(err)?
         .label("breaker tripped")

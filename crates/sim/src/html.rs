@@ -63,7 +63,7 @@ pub fn write(
         reports.len()
     );
     // The comparison table.
-    h.push_str("<h2>Results</h2><table id=\"results\"><thead><tr><th></th>");
+    let _ = write!(h, "<h2>Results</h2><table id=\"results\" data-runs=\"{}\"><thead><tr><th></th>", reports.len());
     for r in reports {
         let _ = write!(h, "<th>{}</th>", esc(&r.params));
     }
@@ -100,8 +100,8 @@ pub fn write(
         let _ = write!(h, "<figure><figcaption>{}</figcaption>{}</figure>", esc(caption), inline_svg(path)?);
     }
     // What ran.
-    let toml = toml::to_string(scenario).context("scenario as TOML")?;
-    let _ = write!(h, "<h2>Scenario</h2><pre>{}</pre><h2>Parameter sets</h2>", esc(&toml));
+    let text = serde_json::to_string_pretty(scenario).context("scenario as JSON")?;
+    let _ = write!(h, "<h2>Scenario</h2><pre>{}</pre><h2>Parameter sets</h2>", esc(&text));
     h.push_str(
         "<table><thead><tr><th>set</th><th>market overrides</th><th>exchange overrides</th></tr></thead><tbody>",
     );
@@ -150,7 +150,7 @@ mod tests {
         assert!(html.contains("<li class=\"ok\">a&lt;b: held for all 5 slots</li>"));
         assert!(html.contains("<li class=\"broken\">x: slot 3: invariant broken</li>"));
         assert!(html.contains("<td>dynamic</td><td>none (as listed)</td>"));
-        assert!(html.contains("slots = 2000"), "the scenario as TOML");
+        assert!(html.contains("&quot;slots&quot;: 2000"), "the scenario");
         assert_eq!(html.matches("<li>").count(), CHECKS.len());
         assert!(!html.contains("<script") && !html.contains("src=") && !html.contains("href="), "offline, no scripts");
         std::fs::remove_dir_all(dir).unwrap();

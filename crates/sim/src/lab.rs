@@ -159,7 +159,8 @@ pub async fn run(s: &Scenario, params: &ParamSet, path: &PricePath, progress: &m
     let started = Instant::now();
     let path_t0 = path.points.first().map(|p| p.0).ok_or_else(|| anyhow!("empty price path"))?;
     let secs_per_slot = s.secs_per_slot(path);
-    let price_at = |step: u64| path.at(path_t0 + (step as f64 * secs_per_slot) as i64).unwrap_or(1).max(1);
+    let price_at =
+        |step: u64| path.at(path_t0.saturating_add((step as f64 * secs_per_slot) as i64)).unwrap_or(1).max(1);
     let mut tc = ContextBuilder::new().start().await;
     tc.set_clock(S0, T0).await;
     let oi_cap = i64::MAX as u64 / BASE as u64;
@@ -248,7 +249,7 @@ pub async fn run(s: &Scenario, params: &ParamSet, path: &PricePath, progress: &m
         lab.log.clear();
         let slot = S0 + step;
         let t = clock.unix(slot);
-        lab.tc.set_clock(slot, t).await;
+        lab.tc.replay_clock(slot, t).await;
         let price = price_at(step);
         for src in publishers.publish(price, t, slot) {
             lab.tc.set_account(&src.address, &src.account());

@@ -10,6 +10,9 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+/// The most market seconds one slot may cover.
+pub const MAX_SECS_PER_SLOT: f64 = 1e9;
+
 /// One run's setup.
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
@@ -132,8 +135,8 @@ impl Scenario {
         if self.slots == 0 || self.slots > 1_000_000 {
             bail!("slots must be between 1 and 1,000,000, got {}", self.slots);
         }
-        if self.path_secs_per_slot.is_some_and(|v| v.is_nan() || v <= 0.0) {
-            bail!("path_secs_per_slot must be positive");
+        if self.path_secs_per_slot.is_some_and(|v| !(v > 0.0 && v <= MAX_SECS_PER_SLOT)) {
+            bail!("path_secs_per_slot must be a positive number of seconds up to 1e9 (about 31 years)");
         }
         if !(0.0..=1.0).contains(&self.activity) || !(0.0..=1.0).contains(&self.adversary_at) {
             bail!("activity and adversary_at are fractions between 0 and 1");

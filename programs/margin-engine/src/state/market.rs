@@ -22,8 +22,8 @@ pub enum MarketStatus {
 
 /// One perpetual market (PDA `[MARKET_SEED, index le]`): its listing
 /// parameters (`params`, defined by `state::params`'s table), then its
-/// state. Never reorder fields; new fields go at the end (the size
-/// assertion below records the layout).
+/// state. Once deployed, never reorder fields; new fields go at the end
+/// (the size assertion below records the layout).
 #[account(zero_copy)]
 #[repr(C)]
 #[derive(Debug)]
