@@ -38,14 +38,29 @@ macro_rules! anchor_processor {
 anchor_processor!(oracle_adapter_processor, oracle_adapter);
 anchor_processor!(margin_engine_processor, margin_engine);
 
-/// A keypair from a process-wide counter: the same sequence in every run of
-/// a single-threaded program (the cost benchmark needs identical keys).
+thread_local! {
+    static NEXT_KEY: std::cell::Cell<u64> = const { std::cell::Cell::new(1) };
+}
+
+/// A keypair from this thread's counter: the same sequence on every run of
+/// a thread (the cost benchmark needs identical keys), whatever other
+/// threads do.
 pub fn keypair() -> Keypair {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static NEXT: AtomicU64 = AtomicU64::new(1);
+    let n = NEXT_KEY.with(|c| {
+        let n = c.get();
+        c.set(n.wrapping_add(1));
+        n
+    });
     let mut secret = [7u8; 32];
-    secret[..8].copy_from_slice(&NEXT.fetch_add(1, Ordering::Relaxed).to_le_bytes());
+    secret[..8].copy_from_slice(&n.to_le_bytes());
     Keypair::new_from_array(secret)
+}
+
+/// Start this thread's key sequence again: a stress run calls it first,
+/// so every run of a scenario has the same keys (the same agents, in the
+/// same order) whatever ran before it or beside it.
+pub fn restart_keys() {
+    NEXT_KEY.with(|c| c.set(1));
 }
 
 /// Builds a [`TestContext`] with both programs as native processors.

@@ -7,15 +7,16 @@
 
 use crate::out::line;
 use anyhow::{Context, Result};
-use ballast_client::fmt::fmt_grouped;
+use ballast_client::fmt::{fmt_grouped, fmt_usd};
 use ballast_sim::lab;
 use ballast_sim::plan::{self, Mapping};
 use ballast_sim::prices::{load_candles, PricePath};
-use ballast_sim::report::{comparison, summary, Report};
+use ballast_sim::report::{comparison, summary, Report, SlotRow};
 use ballast_sim::scenario::{ParamSet, Scenario};
 use ballast_sim::synthetic::generate;
 use ballast_sim::{chart, html};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// `ballast stress` arguments.
 #[derive(clap::Args, Debug)]
@@ -53,6 +54,11 @@ pub struct StressArgs {
     /// Compare static margin, Ballast's dynamic margin, and breakers off.
     #[arg(long)]
     pub compare: bool,
+    /// Parameter sets run at once, each on its own thread and bank
+    /// [default: the machine's cores]. The reports are the same whatever
+    /// the number.
+    #[arg(long)]
+    pub jobs: Option<usize>,
     /// Directory for the JSON reports, the SVG charts and report.html.
     #[arg(long, default_value = "stress-out")]
     pub out: PathBuf,
@@ -132,7 +138,9 @@ pub async fn run(a: &StressArgs, json: bool) -> Result<()> {
     }
     match (&s.prices, mapping) {
         (Some(p), Some(m)) => eprintln!("replaying {}: {}", p.display(), m.describe()),
-        _ => eprintln!("replaying the synthetic crash (seed {}), 1 s of path per slot", s.seed),
+        _ => {
+            eprintln!("replaying the synthetic crash (seed {}), {} s of path per slot", s.seed, s.secs_per_slot(&path))
+        }
     }
     eprintln!(
         "planned: {} slots x {} parameter set{} with {} traders, roughly {} s (limit {} slots: --max-slots)",
@@ -144,18 +152,38 @@ pub async fn run(a: &StressArgs, json: bool) -> Result<()> {
         fmt_grouped(a.max_slots.into())
     );
     std::fs::create_dir_all(&a.out).with_context(|| format!("cannot create {}", a.out.display()))?;
-    let bar = indicatif::ProgressBar::new(s.slots * sets.len() as u64);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template("{msg:>14} [{bar:40}] {pos}/{len} slots ({eta})")
-            .expect("template")
-            .progress_chars("=> "),
-    );
+    // A live line per run: slot, price, liquidations and bad debt so far.
+    let multi = indicatif::MultiProgress::new();
+    let style = indicatif::ProgressStyle::with_template("{prefix:>14} [{bar:30}] {pos}/{len} slots ({eta}) {msg}")
+        .expect("template")
+        .progress_chars("=> ");
+    let bars: Vec<_> = sets
+        .iter()
+        .map(|p| {
+            let b = multi.add(indicatif::ProgressBar::new(s.slots));
+            b.set_style(style.clone());
+            b.set_prefix(p.name.clone());
+            b
+        })
+        .collect();
+    let liquidated: Vec<AtomicU64> = sets.iter().map(|_| AtomicU64::new(0)).collect();
+    let progress = |i: usize, row: &SlotRow| {
+        let liq = liquidated[i].fetch_add(row.liquidated, Ordering::Relaxed) + row.liquidated;
+        bars[i].set_position(row.step);
+        if row.step % 32 == 0 || row.step == s.slots {
+            bars[i].set_message(format!(
+                "price {:.4} · {liq} liquidated · bad debt {}",
+                row.oracle_price as f64 / 1e9,
+                fmt_usd(row.bad_debt.into())
+            ));
+        }
+    };
+    let jobs = a.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let runs = lab::run_sets(&s, &sets, &path, jobs, &progress);
+    bars.iter().for_each(|b| b.finish_and_clear());
     let mut reports: Vec<Report> = Vec::new();
     let mut charts = Vec::new();
-    for (i, p) in sets.iter().enumerate() {
-        bar.set_message(p.name.clone());
-        let base = i as u64 * s.slots;
-        let r = lab::run(&s, p, &path, &mut |step| bar.set_position(base + step)).await?;
+    for (i, r) in runs?.into_iter().enumerate() {
         let stem = &stems[i];
         let json_path = a.out.join(format!("report-{stem}.json"));
         std::fs::write(&json_path, serde_json::to_vec_pretty(&r)?)
@@ -165,7 +193,6 @@ pub async fn run(a: &StressArgs, json: bool) -> Result<()> {
         charts.push((format!("{}: price, balances, losses and state", r.params), svg));
         reports.push(r);
     }
-    bar.finish_and_clear();
     if reports.len() > 1 {
         let svg = a.out.join("compare.svg");
         chart::compare(&reports, &svg)?;

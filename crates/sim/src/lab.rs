@@ -153,9 +153,16 @@ impl Lab {
     }
 }
 
-/// Run `s` under `params` over `path`; `progress` sees each finished step.
-pub async fn run(s: &Scenario, params: &ParamSet, path: &PricePath, progress: &mut dyn FnMut(u64)) -> Result<Report> {
+/// Run `s` under `params` over `path`; `progress` sees each finished
+/// slot's row.
+pub async fn run(
+    s: &Scenario,
+    params: &ParamSet,
+    path: &PricePath,
+    progress: &mut dyn FnMut(&SlotRow),
+) -> Result<Report> {
     s.validate()?;
+    ballast_bank::context::restart_keys();
     let started = Instant::now();
     let path_t0 = path.points.first().map(|p| p.0).ok_or_else(|| anyhow!("empty price path"))?;
     let secs_per_slot = s.secs_per_slot(path);
@@ -355,9 +362,9 @@ pub async fn run(s: &Scenario, params: &ParamSet, path: &PricePath, progress: &m
         chain.record(&state, &mut row);
         lab.totals.liquidations += row.liquidated;
         lab.totals.liquidated_notional += row.liquidated_notional;
+        progress(&row);
         rows.push(row);
         slots_run = step;
-        progress(step);
     }
 
     let last = lab.read(clock.unix(S0 + s.slots), S0 + s.slots).await?;
@@ -388,6 +395,50 @@ pub async fn run(s: &Scenario, params: &ParamSet, path: &PricePath, progress: &m
         rows,
     })
 }
+
+/// Run `s` under every set of `sets` over `path`, up to `jobs` at a time,
+/// each on its own thread with its own bank and runtime. A run depends
+/// only on its scenario, set and path, so the reports (in `sets`' order)
+/// are the sequential ones, wall times aside; `progress(i, row)` sees run
+/// `i`'s finished slots.
+pub fn run_sets(
+    s: &Scenario,
+    sets: &[ParamSet],
+    path: &PricePath,
+    jobs: usize,
+    progress: &(dyn Fn(usize, &SlotRow) + Sync),
+) -> Result<Vec<Report>> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Mutex;
+    let next = AtomicUsize::new(0);
+    let done: Mutex<Vec<Option<Result<Report>>>> = Mutex::new(sets.iter().map(|_| None).collect());
+    let worker = || loop {
+        let i = next.fetch_add(1, Ordering::Relaxed);
+        let Some(set) = sets.get(i) else { break };
+        let report = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .context("a runtime for a run")
+            .and_then(|rt| rt.block_on(run(s, set, path, &mut |row| progress(i, row))));
+        done.lock().unwrap_or_else(|p| p.into_inner())[i] = Some(report);
+    };
+    std::thread::scope(|scope| -> Result<()> {
+        let threads = (0..jobs.clamp(1, sets.len().max(1)))
+            .map(|_| std::thread::Builder::new().stack_size(RUN_STACK).spawn_scoped(scope, worker))
+            .collect::<std::io::Result<Vec<_>>>()
+            .context("cannot start a run thread")?;
+        for t in threads {
+            t.join().map_err(|_| anyhow!("a run thread panicked"))?;
+        }
+        Ok(())
+    })?;
+    let done = done.into_inner().unwrap_or_else(|p| p.into_inner());
+    done.into_iter().map(|r| r.unwrap_or_else(|| Err(anyhow!("a run did not finish")))).collect()
+}
+
+/// Stack of a run's thread (the main thread's size: the bank runs the
+/// programs natively on it).
+const RUN_STACK: usize = 8 << 20;
 
 impl Lab {
     /// Every margin account the lab created, traders first.

@@ -11,7 +11,10 @@
 //!   the real adapter;
 //! - [`scenario`]: what a run replays (TOML), and parameter sets;
 //! - [`agents`]: traders, LPs and the thin-market adversary;
-//! - [`lab`]: the run loop, with [`state`]'s invariants after every slot;
+//! - [`lab`]: the run loop, with [`state`]'s invariants after every slot,
+//!   and `run_sets`, which runs parameter sets in parallel (one bank per
+//!   thread, each run with its own key sequence: the same reports as one
+//!   after another);
 //! - [`sample`]: per-slot series bounded in memory whatever the length;
 //! - [`plan`]: how a price file maps onto slots, and the slot limit;
 //! - [`report`], [`chart`] and [`html`]: totals, the summary, the

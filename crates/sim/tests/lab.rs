@@ -153,3 +153,26 @@ fn in_an_agreed_pump_and_dump_the_breaker_keeps_herders_from_adding_leverage_int
     assert!(on.totals.bad_debt < off.totals.bad_debt, "{} vs {}", on.totals.bad_debt, off.totals.bad_debt);
     assert!(on.totals.liquidated_notional < off.totals.liquidated_notional);
 }
+
+#[test]
+fn parallel_and_sequential_runs_of_the_comparison_give_identical_reports_but_for_wall_time() {
+    let s = small(300, Faults::default());
+    let path = early_crash(300);
+    let sets = ParamSet::builtin();
+    let sequential = ballast_sim::lab::run_sets(&s, &sets, &path, 1, &|_, _| {}).expect("sequential");
+    let parallel = ballast_sim::lab::run_sets(&s, &sets, &path, 3, &|_, _| {}).expect("parallel");
+    let timeless = |r: &Report| {
+        let mut v = serde_json::to_value(r).unwrap();
+        for k in ["wall_secs", "tx_per_sec", "bank_tx_per_sec"] {
+            v.as_object_mut().unwrap().remove(k).expect("a timing field");
+        }
+        v
+    };
+    assert_eq!(sequential.len(), 3);
+    for (a, b) in sequential.iter().zip(&parallel) {
+        assert_eq!(a.params, b.params, "in the sets' order");
+        assert_eq!(timeless(a), timeless(b), "{}", a.params);
+    }
+    assert!(sequential.iter().all(|r| r.totals.liquidations > 0), "the crash liquidates in every run");
+    assert_ne!(timeless(&sequential[0]), timeless(&sequential[1]), "the sets differ, so the check has teeth");
+}
