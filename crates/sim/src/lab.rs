@@ -10,8 +10,8 @@ use crate::prices::PricePath;
 use crate::report::{Report, SlotRow, Totals};
 use crate::sample::{Sampled, ROW_CAP};
 use crate::scenario::{ParamSet, Scenario};
-use crate::state::{read_state, Chain};
-use anyhow::{anyhow, Context, Result};
+use crate::state::{read_state, Chain, State};
+use anyhow::{anyhow, bail, Context, Result};
 use ballast_bank::context::{keypair, ContextBuilder, TestContext};
 use ballast_bank::demo::{self, Demo, BASE, USD};
 use ballast_bank::setup::balance;
@@ -33,6 +33,10 @@ use std::time::Instant;
 /// First slot and unix time of a run.
 const S0: u64 = 1_000;
 const T0: i64 = 1_700_000_000;
+
+/// Every this many slots the lab's incremental read of the accounts is
+/// checked against a full read of the bank.
+const FULL_READ_SLOTS: u64 = 256;
 
 /// The adversary's deposit, dollars.
 const ADVERSARY_USD: u64 = 200_000;
@@ -242,7 +246,8 @@ pub async fn run(
     let mut publishers = Publishers::from_sources(sources, faults);
     let clock = SlotClock { start_slot: S0, start_time: T0, ms_per_slot: 400, stretch: f.stretch };
 
-    let first = lab.read(T0, S0).await?;
+    let first = lab.read(None, T0, S0).await?;
+    let mut prev = first.clone();
     let mut chain = Chain::new(&first);
     let mut rows = Sampled::new(ROW_CAP, SlotRow::merge);
     let mut slots_run = 0u64;
@@ -348,7 +353,7 @@ pub async fn run(
         }
 
         // Invariants and metrics.
-        let state = lab.read(t, slot).await?;
+        let state = lab.read(Some(&prev), t, slot).await?;
         if let Err(v) = state.check() {
             violations.push(format!("slot {slot}: {v}; this slot's transactions: {}", lab.log.join("; ")));
             chain.record(&state, &mut row);
@@ -360,6 +365,7 @@ pub async fn run(
             *b = acc.1.open_positions().next().map_or(0, |p| p.base);
         }
         chain.record(&state, &mut row);
+        prev = state;
         lab.totals.liquidations += row.liquidated;
         lab.totals.liquidated_notional += row.liquidated_notional;
         progress(&row);
@@ -367,7 +373,8 @@ pub async fn run(
         slots_run = step;
     }
 
-    let last = lab.read(clock.unix(S0 + s.slots), S0 + s.slots).await?;
+    // The end is read in full.
+    let last = lab.read(None, clock.unix(S0 + s.slots), S0 + s.slots).await?;
     let mut totals = std::mem::take(&mut lab.totals);
     chain.finish(&first, &last, &mut totals);
     if let Some(adv) = &lab.adversary {
@@ -446,8 +453,22 @@ impl Lab {
         self.traders.iter().chain(self.adversary.as_ref()).map(|t| t.margin).collect()
     }
 
-    async fn read(&mut self, t: i64, slot: u64) -> Result<crate::state::State> {
+    /// Every account the invariants need, read from the bank: in full
+    /// (`prev` None), or only the margin accounts a transaction named since
+    /// `prev` was read. Every [`FULL_READ_SLOTS`] slots an incremental read
+    /// is checked against a full one.
+    async fn read(&mut self, prev: Option<&State>, t: i64, slot: u64) -> Result<State> {
         let keys = self.account_keys();
-        read_state(&mut self.tc, &self.demo.keys, self.demo.markets[0], &keys, t, slot).await
+        let touched = self.tc.index().take_touched();
+        let market = self.demo.markets[0];
+        let since = prev.map(|p| (p, &touched));
+        let state = read_state(&mut self.tc, &self.demo.keys, market, &keys, since, t, slot).await?;
+        if prev.is_some() && slot % FULL_READ_SLOTS == 0 {
+            let full = read_state(&mut self.tc, &self.demo.keys, market, &keys, None, t, slot).await?;
+            if let Some(d) = state.difference(&full) {
+                bail!("slot {slot}: the lab's incremental read differs from the bank: {d}");
+            }
+        }
+        Ok(state)
     }
 }

@@ -15,9 +15,10 @@ use margin_engine::state::{Exchange, LpPosition, MarginAccount, Market, Pool};
 use oracle_adapter::reader::{decode_feed, reading};
 use oracle_adapter::state::PriceFeed;
 use solana_sdk::pubkey::Pubkey;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// One read of everything the invariants and metrics need.
+#[derive(Clone)]
 pub struct State {
     /// The exchange.
     pub exchange: Exchange,
@@ -36,12 +37,17 @@ pub struct State {
 }
 
 /// Read the state of `(market, feed)` at `t`/`slot`, with every account in
-/// `accounts` and the vaults of `keys`.
+/// `accounts` and the vaults of `keys`. With `since = Some((prev, touched))`
+/// a margin account is read again only if it is in `touched` (the keys
+/// placed or named by a transaction since `prev` was read: no other account
+/// can have changed) and taken from `prev` otherwise; the exchange, pool,
+/// market, feed and vaults are always read.
 pub async fn read_state(
     tc: &mut TestContext,
     keys: &ExchangeKeys,
     (market, feed): (Pubkey, Pubkey),
     accounts: &[Pubkey],
+    since: Option<(&State, &BTreeSet<Pubkey>)>,
     t: i64,
     slot: u64,
 ) -> Result<State> {
@@ -51,8 +57,15 @@ pub async fn read_state(
     let raw = tc.account(&feed).await.ok_or_else(|| anyhow::anyhow!("feed missing"))?;
     let feed = decode_feed(&raw.data).map_err(|e| anyhow::anyhow!("feed: {e:?}"))?;
     let mut accs = Vec::with_capacity(accounts.len());
-    for k in accounts {
-        accs.push((*k, load::<MarginAccount>(tc, k).await));
+    for (i, k) in accounts.iter().enumerate() {
+        let kept = since
+            .filter(|(_, touched)| !touched.contains(k))
+            .and_then(|(prev, _)| prev.accounts.get(i).filter(|(key, _)| key == k));
+        let account = match kept {
+            Some((_, a)) => *a,
+            None => load::<MarginAccount>(tc, k).await,
+        };
+        accs.push((*k, account));
     }
     let k = keys;
     let vault = [
@@ -121,6 +134,28 @@ impl State {
             Some(i) => Err(format!("invariant broken: {}", CHECKS[i + 1])),
             None => Ok(()),
         }
+    }
+
+    /// Where `self` and `other` (two reads of the same slot) differ, if
+    /// anywhere: the account keys, bytes and balances compared exactly.
+    pub fn difference(&self, other: &State) -> Option<String> {
+        let bytes = |s: &State| {
+            let accounts: Vec<(Pubkey, Vec<u8>)> =
+                s.accounts.iter().map(|(k, a)| (*k, bytemuck::bytes_of(a).to_vec())).collect();
+            (
+                bytemuck::bytes_of(&s.exchange).to_vec(),
+                bytemuck::bytes_of(&s.pool).to_vec(),
+                bytemuck::bytes_of(&s.market).to_vec(),
+                accounts,
+                s.vault,
+            )
+        };
+        let (a, b) = (bytes(self), bytes(other));
+        if a.3 != b.3 {
+            let k = a.3.iter().zip(&b.3).find(|(x, y)| x != y).map(|(x, _)| x.0);
+            return Some(format!("margin account {k:?} differs"));
+        }
+        (a != b).then(|| "the exchange, pool, market or vaults differ".to_string())
     }
 
     /// The three vaults together.
@@ -341,5 +376,20 @@ mod tests {
         assert_eq!(long.check().unwrap_err(), "invariant broken: the market's long quote == sum of the longs' quote");
         long.market.long_quote = -7;
         assert_eq!(long.check(), Ok(()));
+    }
+
+    #[test]
+    fn two_reads_differ_exactly_where_an_account_or_balance_differs() {
+        let a = state(5, 5, 5);
+        assert_eq!(a.difference(&a.clone()), None);
+        let mut b = a.clone();
+        b.accounts[0].1.positions[3].quote = 1;
+        assert_eq!(a.difference(&b), Some(format!("margin account {:?} differs", Some(a.accounts[0].0))));
+        let mut c = a.clone();
+        c.vault[2] = 1;
+        assert_eq!(a.difference(&c).as_deref(), Some("the exchange, pool, market or vaults differ"));
+        let mut d = a.clone();
+        d.market.long_oi = 1;
+        assert!(a.difference(&d).is_some());
     }
 }

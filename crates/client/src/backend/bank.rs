@@ -26,25 +26,43 @@ use std::sync::{Arc, Mutex};
 
 /// Every key that may hold an account in a bank: shared by all writers.
 #[derive(Clone, Debug, Default)]
-pub struct AccountIndex(Arc<Mutex<BTreeSet<Pubkey>>>);
+pub struct AccountIndex(Arc<Mutex<Keys>>);
+
+#[derive(Debug, Default)]
+struct Keys {
+    /// Every key placed or named.
+    all: BTreeSet<Pubkey>,
+    /// The keys placed or named since the last [`AccountIndex::take_touched`].
+    touched: BTreeSet<Pubkey>,
+}
 
 impl AccountIndex {
     /// Record one key (an account placed directly into the bank).
     pub fn insert(&self, key: Pubkey) {
-        self.lock().insert(key);
+        let mut k = self.lock();
+        k.all.insert(key);
+        k.touched.insert(key);
     }
 
     /// Record every key `tx` names.
     pub fn observe(&self, tx: &Transaction) {
-        self.lock().extend(tx.message.account_keys.iter().copied());
+        let mut k = self.lock();
+        k.all.extend(tx.message.account_keys.iter().copied());
+        k.touched.extend(tx.message.account_keys.iter().copied());
     }
 
     /// The recorded keys, in order.
     pub fn keys(&self) -> Vec<Pubkey> {
-        self.lock().iter().copied().collect()
+        self.lock().all.iter().copied().collect()
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeSet<Pubkey>> {
+    /// The keys placed or named since the last call (the only accounts
+    /// that can have changed since), and start again.
+    pub fn take_touched(&self) -> BTreeSet<Pubkey> {
+        std::mem::take(&mut self.lock().touched)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Keys> {
         // A panic while holding this lock cannot leave the set half-updated
         // (each update is one call), so a poisoned lock is still usable.
         self.0.lock().unwrap_or_else(|p| p.into_inner())
@@ -122,5 +140,30 @@ impl Backend for BankBackend {
 
     async fn clock(&self) -> BackendResult<Clock> {
         self.banks.get_sysvar::<Clock>().await.map_err(transport)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn touched_keys_are_every_key_placed_or_named_since_the_last_take() {
+        let index = AccountIndex::default();
+        let (a, b, payer) = (Pubkey::new_unique(), Pubkey::new_unique(), solana_sdk::signature::Keypair::new());
+        index.insert(a);
+        let ix = solana_sdk::instruction::Instruction::new_with_bytes(
+            Pubkey::new_unique(),
+            &[],
+            vec![solana_sdk::instruction::AccountMeta::new(b, false)],
+        );
+        let tx = Transaction::new_with_payer(&[ix], Some(&solana_sdk::signer::Signer::pubkey(&payer)));
+        index.observe(&tx);
+        let touched = index.take_touched();
+        assert!(touched.contains(&a) && touched.contains(&b) && touched.len() == 4, "{touched:?}");
+        assert!(index.take_touched().is_empty(), "taken: nothing touched since");
+        assert_eq!(index.keys().len(), 4, "every key stays in the index");
+        index.insert(a);
+        assert_eq!(index.take_touched(), BTreeSet::from([a]));
     }
 }
