@@ -172,7 +172,7 @@ pub async fn trader(tc: &mut TestContext, v: &Venue, funds: u64) -> Trader {
 pub async fn assert_conservation(tc: &mut TestContext, v: &Venue, accounts: &[Pubkey]) {
     let clock = tc.clock().await;
     let market = (v.market, v.feed);
-    let state = ballast_sim::state::read_state(tc, &v.keys, market, accounts, clock.unix_timestamp, clock.slot)
+    let state = ballast_sim::state::read_state(tc, &v.keys, market, accounts, None, clock.unix_timestamp, clock.slot)
         .await
         .expect("state reads");
     if let Err(e) = state.check() {
