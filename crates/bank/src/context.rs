@@ -183,12 +183,16 @@ impl TestContext {
         signers: &[&Keypair],
     ) -> Result<BanksTransactionResultWithMetadata, BanksClientError> {
         let tx = self.transaction(ixs, signers);
-        let mut res = self.ctx.banks_client.process_transaction_with_metadata(tx).await?;
-        if res.result == Err(TransactionError::BlockhashNotFound) {
+        let mut res = self.ctx.banks_client.process_transaction_with_metadata(tx.clone()).await;
+        // Again once it ran (see `AccountIndex::changed_since`).
+        self.index.observe(&tx);
+        if matches!(&res, Ok(r) if r.result == Err(TransactionError::BlockhashNotFound)) {
             self.ctx.last_blockhash = self.ctx.banks_client.get_latest_blockhash().await?;
             let tx = self.transaction(ixs, signers);
-            res = self.ctx.banks_client.process_transaction_with_metadata(tx).await?;
+            res = self.ctx.banks_client.process_transaction_with_metadata(tx.clone()).await;
+            self.index.observe(&tx);
         }
+        let res = res?;
         res.result.clone().map_err(BanksClientError::TransactionError)?;
         Ok(res)
     }

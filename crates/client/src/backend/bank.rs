@@ -21,7 +21,7 @@ use solana_banks_client::{BanksClient, BanksClientError};
 use solana_sdk::clock::Clock;
 use solana_sdk::hash::Hash;
 use solana_sdk::transaction::{Transaction, TransactionError};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 
 /// Every key that may hold an account in a bank: shared by all writers.
@@ -30,30 +30,48 @@ pub struct AccountIndex(Arc<Mutex<Keys>>);
 
 #[derive(Debug, Default)]
 struct Keys {
-    /// Every key placed or named.
-    all: BTreeSet<Pubkey>,
+    /// Every key placed or named, with the generation it was last placed or
+    /// named at.
+    all: BTreeMap<Pubkey, u64>,
+    /// The generation: one more for every placement or transaction.
+    generation: u64,
     /// The keys placed or named since the last [`AccountIndex::take_touched`].
     touched: BTreeSet<Pubkey>,
+}
+
+impl Keys {
+    fn record(&mut self, keys: impl IntoIterator<Item = Pubkey>) {
+        self.generation += 1;
+        for key in keys {
+            self.all.insert(key, self.generation);
+            self.touched.insert(key);
+        }
+    }
 }
 
 impl AccountIndex {
     /// Record one key (an account placed directly into the bank).
     pub fn insert(&self, key: Pubkey) {
-        let mut k = self.lock();
-        k.all.insert(key);
-        k.touched.insert(key);
+        self.lock().record([key]);
     }
 
     /// Record every key `tx` names.
     pub fn observe(&self, tx: &Transaction) {
-        let mut k = self.lock();
-        k.all.extend(tx.message.account_keys.iter().copied());
-        k.touched.extend(tx.message.account_keys.iter().copied());
+        self.lock().record(tx.message.account_keys.iter().copied());
     }
 
     /// The recorded keys, in order.
     pub fn keys(&self) -> Vec<Pubkey> {
-        self.lock().all.iter().copied().collect()
+        self.lock().all.keys().copied().collect()
+    }
+
+    /// The keys placed or named after generation `since`, and the
+    /// generation now (pass it next time). Writers record a transaction
+    /// both before and after it runs, so a reader that fetched an account
+    /// while it was in flight fetches it again.
+    pub fn changed_since(&self, since: u64) -> (Vec<Pubkey>, u64) {
+        let k = self.lock();
+        (k.all.iter().filter(|(_, g)| **g > since).map(|(key, _)| *key).collect(), k.generation)
     }
 
     /// The keys placed or named since the last call (the only accounts
@@ -74,12 +92,16 @@ impl AccountIndex {
 pub struct BankBackend {
     banks: BanksClient,
     index: AccountIndex,
+    /// Every indexed account as of an index generation, for program scans:
+    /// only keys placed or named since are fetched again (no other account
+    /// can have changed).
+    scan: Arc<Mutex<(u64, BTreeMap<Pubkey, Option<Account>>)>>,
 }
 
 impl BankBackend {
     /// A backend over `banks` whose writers all record into `index`.
     pub fn new(banks: BanksClient, index: AccountIndex) -> BankBackend {
-        BankBackend { banks, index }
+        BankBackend { banks, index, scan: Arc::default() }
     }
 
     /// The shared account index.
@@ -110,15 +132,17 @@ impl Backend for BankBackend {
         program: &Pubkey,
         filters: &[Filter],
     ) -> BackendResult<Vec<(Pubkey, Account)>> {
-        let mut out = Vec::new();
-        for key in self.index.keys() {
-            if let Some(acc) = self.get_account(&key).await? {
-                if acc.owner == *program && filters.iter().all(|f| f.matches(&acc.data)) {
-                    out.push((key, acc));
-                }
-            }
+        let since = self.scan.lock().unwrap_or_else(|p| p.into_inner()).0;
+        let (changed, now) = self.index.changed_since(since);
+        let mut fresh = Vec::with_capacity(changed.len());
+        for key in changed {
+            fresh.push((key, self.get_account(&key).await?));
         }
-        Ok(out)
+        let mut scan = self.scan.lock().unwrap_or_else(|p| p.into_inner());
+        scan.0 = now;
+        scan.1.extend(fresh);
+        let matches = |acc: &Account| acc.owner == *program && filters.iter().all(|f| f.matches(&acc.data));
+        Ok(scan.1.iter().filter_map(|(k, a)| a.as_ref().filter(|a| matches(a)).map(|a| (*k, a.clone()))).collect())
     }
 
     async fn latest_blockhash(&self) -> BackendResult<Hash> {
@@ -130,7 +154,10 @@ impl Backend for BankBackend {
     /// sender thread releases its account locks).
     async fn send(&self, tx: &Transaction) -> BackendResult<Landed> {
         self.index.observe(tx);
-        let res = self.banks.process_transaction_with_metadata(tx.clone()).await.map_err(transport)?;
+        let res = self.banks.process_transaction_with_metadata(tx.clone()).await;
+        // Again once it ran: a scan between the two sees the new state.
+        self.index.observe(tx);
+        let res = res.map_err(transport)?;
         match res.result {
             Ok(()) => Ok(Landed { logs: res.metadata.map(|m| m.log_messages).unwrap_or_default() }),
             Err(TransactionError::AlreadyProcessed) => Ok(Landed::default()),
@@ -165,5 +192,24 @@ mod tests {
         assert_eq!(index.keys().len(), 4, "every key stays in the index");
         index.insert(a);
         assert_eq!(index.take_touched(), BTreeSet::from([a]));
+    }
+
+    #[test]
+    fn changed_since_a_generation_is_every_key_recorded_after_it() {
+        let index = AccountIndex::default();
+        let (a, b) = (Pubkey::new_unique(), Pubkey::new_unique());
+        assert_eq!(index.changed_since(0), (vec![], 0));
+        index.insert(a);
+        let (changed, g1) = index.changed_since(0);
+        assert_eq!((changed, g1), (vec![a], 1));
+        index.insert(b);
+        assert_eq!(index.changed_since(g1), (vec![b], 2), "only what came after g1");
+        index.insert(a);
+        let (mut changed, g3) = index.changed_since(g1);
+        changed.sort();
+        let mut want = vec![a, b];
+        want.sort();
+        assert_eq!((changed, g3), (want, 3));
+        assert_eq!(index.changed_since(g3), (vec![], 3));
     }
 }
