@@ -44,7 +44,8 @@ thread_local! {
 
 /// A keypair from this thread's counter: the same sequence on every run of
 /// a thread (the cost benchmark needs identical keys), whatever other
-/// threads do.
+/// threads do. A bank's setup must stay on one thread (the current-thread
+/// runtimes here do), or its keys could repeat.
 pub fn keypair() -> Keypair {
     let n = NEXT_KEY.with(|c| {
         let n = c.get();

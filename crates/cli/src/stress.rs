@@ -136,6 +136,7 @@ pub async fn run(a: &StressArgs, json: bool) -> Result<()> {
             );
         }
     }
+    let jobs = a.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
     match (&s.prices, mapping) {
         (Some(p), Some(m)) => eprintln!("replaying {}: {}", p.display(), m.describe()),
         _ => {
@@ -143,12 +144,13 @@ pub async fn run(a: &StressArgs, json: bool) -> Result<()> {
         }
     }
     eprintln!(
-        "planned: {} slots x {} parameter set{} with {} traders, roughly {} s (limit {} slots: --max-slots)",
+        "planned: {} slots x {} parameter set{} with {} traders, {} at a time, roughly {} s (limit {} slots: --max-slots)",
         fmt_grouped(s.slots.into()),
         sets.len(),
         if sets.len() == 1 { "" } else { "s" },
         s.traders,
-        plan::estimate_secs(s.slots, sets.len(), s.traders).ceil(),
+        jobs.min(sets.len()),
+        plan::estimate_secs(s.slots, sets.len().div_ceil(jobs), s.traders).ceil(),
         fmt_grouped(a.max_slots.into())
     );
     std::fs::create_dir_all(&a.out).with_context(|| format!("cannot create {}", a.out.display()))?;
@@ -178,7 +180,6 @@ pub async fn run(a: &StressArgs, json: bool) -> Result<()> {
             ));
         }
     };
-    let jobs = a.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let runs = lab::run_sets(&s, &sets, &path, jobs, &progress);
     bars.iter().for_each(|b| b.finish_and_clear());
     let mut reports: Vec<Report> = Vec::new();

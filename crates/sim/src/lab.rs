@@ -353,7 +353,15 @@ pub async fn run(
         }
 
         // Invariants and metrics.
-        let state = lab.read(Some(&prev), t, slot).await?;
+        let mut state = lab.read(Some(&prev), t, slot).await?;
+        if state.check().is_err() {
+            // Confirm on a full read before calling it a violation.
+            let full = lab.read(None, t, slot).await?;
+            if let Some(d) = state.difference(&full) {
+                bail!("slot {slot}: the lab's incremental read differs from the bank: {d}");
+            }
+            state = full;
+        }
         if let Err(v) = state.check() {
             violations.push(format!("slot {slot}: {v}; this slot's transactions: {}", lab.log.join("; ")));
             chain.record(&state, &mut row);
@@ -373,8 +381,12 @@ pub async fn run(
         slots_run = step;
     }
 
-    // The end is read in full.
+    // The end is read in full, and the last incremental read checked
+    // against it.
     let last = lab.read(None, clock.unix(S0 + s.slots), S0 + s.slots).await?;
+    if let Some(d) = prev.difference(&last).filter(|_| violations.is_empty() && prev.now == last.now) {
+        bail!("the lab's last incremental read differs from the bank: {d}");
+    }
     let mut totals = std::mem::take(&mut lab.totals);
     chain.finish(&first, &last, &mut totals);
     if let Some(adv) = &lab.adversary {
@@ -426,7 +438,8 @@ pub fn run_sets(
             .enable_all()
             .build()
             .context("a runtime for a run")
-            .and_then(|rt| rt.block_on(run(s, set, path, &mut |row| progress(i, row))));
+            .and_then(|rt| rt.block_on(run(s, set, path, &mut |row| progress(i, row))))
+            .with_context(|| format!("parameter set `{}`", set.name));
         done.lock().unwrap_or_else(|p| p.into_inner())[i] = Some(report);
     };
     std::thread::scope(|scope| -> Result<()> {
@@ -434,8 +447,10 @@ pub fn run_sets(
             .map(|_| std::thread::Builder::new().stack_size(RUN_STACK).spawn_scoped(scope, worker))
             .collect::<std::io::Result<Vec<_>>>()
             .context("cannot start a run thread")?;
-        for t in threads {
-            t.join().map_err(|_| anyhow!("a run thread panicked"))?;
+        // Join every thread before reporting any failure.
+        let joined: Vec<_> = threads.into_iter().map(|t| t.join()).collect();
+        if joined.iter().any(|j| j.is_err()) {
+            bail!("a run thread panicked (its set's message is above)");
         }
         Ok(())
     })?;

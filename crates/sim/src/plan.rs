@@ -99,13 +99,13 @@ pub fn check_limit(slots: u64, max_slots: u64, span: Option<i64>) -> Result<()> 
     )
 }
 
-/// A rough wall-time estimate, seconds, for `runs` runs of `slots` slots
-/// with `traders` traders: the `lab` build replays about
-/// 43,000 / (traders + 15) slots a second on one core of this project's
-/// machines (377 a second with 100 traders, 202 with 200, 1,208 with 20;
-/// BENCHMARKS.md).
+/// A rough wall-time estimate, seconds, for `runs` runs of `slots` slots,
+/// one after another, with `traders` traders: the `lab` build replays
+/// about 100,000 / (traders + 15) slots a second on one core of this
+/// project's machines (833 a second with 100 traders, 536 with 200, 109
+/// with 1,000; BENCHMARKS.md).
 pub fn estimate_secs(slots: u64, runs: usize, traders: usize) -> f64 {
-    let per_sec = 43_000.0 / (traders as f64 + 15.0);
+    let per_sec = 100_000.0 / (traders as f64 + 15.0);
     slots as f64 * runs as f64 / per_sec
 }
 
@@ -167,10 +167,10 @@ mod tests {
 
     #[test]
     fn the_estimate_scales_with_slots_runs_and_traders() {
-        // The default crash under three sets took 15.9 s; LUNA's 8,679
-        // slots with 200 traders under three sets 130 s.
-        assert!((estimate_secs(2_000, 3, 100) - 16.05).abs() < 0.01);
-        assert!((estimate_secs(8_679, 3, 200) - 130.2).abs() < 0.1);
+        // The default crash took 2.4 s a set; LUNA's 8,679 slots with 200
+        // traders 16 s a set.
+        assert!((estimate_secs(2_000, 3, 100) - 6.9).abs() < 0.01);
+        assert!((estimate_secs(8_679, 3, 200) - 55.98).abs() < 0.01);
         assert!((estimate_secs(8_679, 1, 200) * 3.0 - estimate_secs(8_679, 3, 200)).abs() < 1e-9);
     }
 }

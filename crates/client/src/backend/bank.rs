@@ -92,10 +92,13 @@ impl AccountIndex {
 pub struct BankBackend {
     banks: BanksClient,
     index: AccountIndex,
-    /// Every indexed account as of an index generation, for program scans:
-    /// only keys placed or named since are fetched again (no other account
-    /// can have changed).
-    scan: Arc<Mutex<(u64, BTreeMap<Pubkey, Option<Account>>)>>,
+    /// Every indexed account, tagged with the index generation it was
+    /// fetched at, and the generation the whole cache is current to, for
+    /// program scans: only keys placed or named since are fetched again (no
+    /// other program-owned account can have changed). An entry is never
+    /// replaced by one fetched at an older generation, so scans that
+    /// overlap cannot put an old account back.
+    scan: Arc<Mutex<(u64, BTreeMap<Pubkey, (u64, Option<Account>)>)>>,
 }
 
 impl BankBackend {
@@ -139,10 +142,16 @@ impl Backend for BankBackend {
             fresh.push((key, self.get_account(&key).await?));
         }
         let mut scan = self.scan.lock().unwrap_or_else(|p| p.into_inner());
-        scan.0 = now;
-        scan.1.extend(fresh);
+        scan.0 = scan.0.max(now);
+        for (key, account) in fresh {
+            let entry = scan.1.entry(key).or_insert((now, None));
+            if entry.0 <= now {
+                *entry = (now, account);
+            }
+        }
         let matches = |acc: &Account| acc.owner == *program && filters.iter().all(|f| f.matches(&acc.data));
-        Ok(scan.1.iter().filter_map(|(k, a)| a.as_ref().filter(|a| matches(a)).map(|a| (*k, a.clone()))).collect())
+        let found = scan.1.iter().filter_map(|(k, (_, a))| a.as_ref().filter(|a| matches(a)).map(|a| (*k, a.clone())));
+        Ok(found.collect())
     }
 
     async fn latest_blockhash(&self) -> BackendResult<Hash> {
