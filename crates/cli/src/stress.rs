@@ -172,7 +172,7 @@ pub async fn run(a: &StressArgs, json: bool) -> Result<()> {
     let progress = |i: usize, row: &SlotRow| {
         let liq = liquidated[i].fetch_add(row.liquidated, Ordering::Relaxed) + row.liquidated;
         bars[i].set_position(row.step);
-        if row.step % 32 == 0 || row.step == s.slots {
+        if row.step.is_multiple_of(32) || row.step == s.slots {
             bars[i].set_message(format!(
                 "price {:.4} · {liq} liquidated · bad debt {}",
                 row.oracle_price as f64 / 1e9,

@@ -478,7 +478,7 @@ impl Lab {
         let market = self.demo.markets[0];
         let since = prev.map(|p| (p, &touched));
         let state = read_state(&mut self.tc, &self.demo.keys, market, &keys, since, t, slot).await?;
-        if prev.is_some() && slot % FULL_READ_SLOTS == 0 {
+        if prev.is_some() && slot.is_multiple_of(FULL_READ_SLOTS) {
             let full = read_state(&mut self.tc, &self.demo.keys, market, &keys, None, t, slot).await?;
             if let Some(d) = state.difference(&full) {
                 bail!("slot {slot}: the lab's incremental read differs from the bank: {d}");

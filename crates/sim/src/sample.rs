@@ -23,7 +23,7 @@ impl<T> Sampled<T> {
     /// least 2); `merge(earlier, later)` folds a later point into an
     /// earlier one covering the slots just before it.
     pub fn new(cap: usize, merge: fn(&mut T, T)) -> Sampled<T> {
-        assert!(cap >= 2 && cap % 2 == 0, "an even cap of at least 2");
+        assert!(cap >= 2 && cap.is_multiple_of(2), "an even cap of at least 2");
         Sampled { items: Vec::new(), width: 1, filled: 0, cap, merge }
     }
 

@@ -98,8 +98,12 @@ pub struct BankBackend {
     /// other program-owned account can have changed). An entry is never
     /// replaced by one fetched at an older generation, so scans that
     /// overlap cannot put an old account back.
-    scan: Arc<Mutex<(u64, BTreeMap<Pubkey, (u64, Option<Account>)>)>>,
+    scan: Arc<Mutex<ScanCache>>,
 }
+
+/// The generation a scan cache is current to, and each account with the
+/// generation it was fetched at.
+type ScanCache = (u64, BTreeMap<Pubkey, (u64, Option<Account>)>);
 
 impl BankBackend {
     /// A backend over `banks` whose writers all record into `index`.

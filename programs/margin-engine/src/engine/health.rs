@@ -265,8 +265,8 @@ fn withdrawal_quotes(account: &MarginAccount, quotes: &[MarketQuote]) -> Result<
     Ok(out)
 }
 
-/// The health gate of a withdrawal with positions open: initial health
-/// >= 0 over [`withdrawal_quotes`]. A `Stale` feed never lowers the bar:
+/// The health gate of a withdrawal with positions open: initial health of
+/// at least 0 over [`withdrawal_quotes`]. A `Stale` feed never lowers the bar:
 /// its position is valued with the haircut, and every other position keeps
 /// its initial requirement (`StaleWithdrawExceedsFree` when a stale feed
 /// is involved, `InitialHealthNegative` otherwise).
