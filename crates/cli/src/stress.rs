@@ -95,12 +95,15 @@ pub fn scenario(a: &StressArgs) -> Result<(Scenario, PricePath, Option<Mapping>)
     }
     // Bad values first, before the limit (a zero mapping is not "too many slots").
     s.validate()?;
+    // A price file given alone replays whole, at a count the mapping
+    // chooses (and that a faster mapping shrinks); a count given does not.
+    let whole_file = a.slots.is_none() && a.scenario.is_none();
     let (path, mapping) = match &s.prices {
         Some(p) => {
             let path = PricePath::from_candles(&load_candles(p)?);
             let m = plan::mapping(&path, s.path_secs_per_slot);
             s.path_secs_per_slot = Some(m.secs_per_slot);
-            if a.slots.is_none() && a.scenario.is_none() {
+            if whole_file {
                 s.slots = m.whole_slots();
             }
             (path, Some(m))
@@ -110,9 +113,7 @@ pub fn scenario(a: &StressArgs) -> Result<(Scenario, PricePath, Option<Mapping>)
     if let Some(v) = a.slots {
         s.slots = v;
     }
-    // A count the mapping chose can shrink with a faster mapping; a count
-    // given cannot.
-    let span = mapping.filter(|_| a.slots.is_none() && a.scenario.is_none()).map(|m| m.span);
+    let span = mapping.filter(|_| whole_file).map(|m| m.span);
     plan::check_limit(s.slots, a.max_slots, span)?;
     s.validate()?;
     Ok((s, path, mapping))

@@ -353,15 +353,7 @@ pub async fn run(
         }
 
         // Invariants and metrics.
-        let mut state = lab.read(Some(&prev), t, slot).await?;
-        if state.check().is_err() {
-            // Confirm on a full read before calling it a violation.
-            let full = lab.read(None, t, slot).await?;
-            if let Some(d) = state.difference(&full) {
-                bail!("slot {slot}: the lab's incremental read differs from the bank: {d}");
-            }
-            state = full;
-        }
+        let state = lab.read(Some(&prev), t, slot).await?;
         if let Err(v) = state.check() {
             violations.push(format!("slot {slot}: {v}; this slot's transactions: {}", lab.log.join("; ")));
             chain.record(&state, &mut row);
@@ -470,15 +462,16 @@ impl Lab {
 
     /// Every account the invariants need, read from the bank: in full
     /// (`prev` None), or only the margin accounts a transaction named since
-    /// `prev` was read. Every [`FULL_READ_SLOTS`] slots an incremental read
-    /// is checked against a full one.
+    /// `prev` was read. Every [`FULL_READ_SLOTS`] slots, and whenever an
+    /// invariant fails on it, an incremental read is checked against a full
+    /// one before anything is concluded from it.
     async fn read(&mut self, prev: Option<&State>, t: i64, slot: u64) -> Result<State> {
         let keys = self.account_keys();
         let touched = self.tc.index().take_touched();
         let market = self.demo.markets[0];
         let since = prev.map(|p| (p, &touched));
         let state = read_state(&mut self.tc, &self.demo.keys, market, &keys, since, t, slot).await?;
-        if prev.is_some() && slot.is_multiple_of(FULL_READ_SLOTS) {
+        if prev.is_some() && (slot.is_multiple_of(FULL_READ_SLOTS) || state.check().is_err()) {
             let full = read_state(&mut self.tc, &self.demo.keys, market, &keys, None, t, slot).await?;
             if let Some(d) = state.difference(&full) {
                 bail!("slot {slot}: the lab's incremental read differs from the bank: {d}");

@@ -74,7 +74,7 @@ impl Mapping {
         format!(
             "{candles} over {}, replayed at {} s of market per slot ({how})",
             duration(self.span),
-            trim(self.secs_per_slot)
+            self.secs_per_slot
         )
     }
 }
@@ -107,14 +107,6 @@ pub fn check_limit(slots: u64, max_slots: u64, span: Option<i64>) -> Result<()> 
 pub fn estimate_secs(slots: u64, runs: usize, traders: usize) -> f64 {
     let per_sec = 100_000.0 / (traders as f64 + 15.0);
     slots as f64 * runs as f64 / per_sec
-}
-
-fn trim(v: f64) -> String {
-    if v.fract() == 0.0 {
-        format!("{v:.0}")
-    } else {
-        format!("{v}")
-    }
 }
 
 #[cfg(test)]

@@ -139,23 +139,18 @@ impl State {
     /// Where `self` and `other` (two reads of the same slot) differ, if
     /// anywhere: the account keys, bytes and balances compared exactly.
     pub fn difference(&self, other: &State) -> Option<String> {
-        let bytes = |s: &State| {
-            let accounts: Vec<(Pubkey, Vec<u8>)> =
-                s.accounts.iter().map(|(k, a)| (*k, bytemuck::bytes_of(a).to_vec())).collect();
-            (
-                bytemuck::bytes_of(&s.exchange).to_vec(),
-                bytemuck::bytes_of(&s.pool).to_vec(),
-                bytemuck::bytes_of(&s.market).to_vec(),
-                accounts,
-                s.vault,
-            )
-        };
-        let (a, b) = (bytes(self), bytes(other));
-        if a.3 != b.3 {
-            let k = a.3.iter().zip(&b.3).find(|(x, y)| x != y).map(|(x, _)| x.0);
-            return Some(format!("margin account {k:?} differs"));
+        use bytemuck::bytes_of;
+        let same =
+            |(k, a): &(Pubkey, MarginAccount), (l, b): &(Pubkey, MarginAccount)| k == l && bytes_of(a) == bytes_of(b);
+        // The first account that differs (None: only the count does).
+        let first = self.accounts.iter().zip(&other.accounts).find(|(a, b)| !same(a, b)).map(|(a, _)| a.0);
+        if first.is_some() || self.accounts.len() != other.accounts.len() {
+            return Some(format!("margin account {first:?} differs"));
         }
-        (a != b).then(|| "the exchange, pool, market or vaults differ".to_string())
+        let rest = |s: &State| {
+            (bytes_of(&s.exchange).to_vec(), bytes_of(&s.pool).to_vec(), bytes_of(&s.market).to_vec(), s.vault)
+        };
+        (rest(self) != rest(other)).then(|| "the exchange, pool, market or vaults differ".to_string())
     }
 
     /// The three vaults together.
