@@ -54,7 +54,7 @@ mod tests {
     use crate::state::{GuardParams, SourceParam};
 
     #[test]
-    fn the_largest_queued_feed_update_fits_its_account() {
+    fn the_largest_queued_feed_update_fits_its_account() -> std::io::Result<()> {
         let source = SourceParam { kind: 0, account: Pubkey::new_unique(), feed_id: [7; 32] };
         let guards = GuardParams {
             max_age_secs: u32::MAX,
@@ -77,8 +77,9 @@ mod tests {
             bump: 255,
         };
         let mut bytes = Vec::new();
-        update.serialize(&mut bytes).unwrap();
+        update.serialize(&mut bytes)?;
         let len = 8 + bytes.len();
         assert_eq!(len, PendingFeedUpdate::SPACE, "four sources and new guards fill the account exactly");
+        Ok(())
     }
 }
