@@ -159,23 +159,33 @@ pub async fn trader(tc: &mut TestContext, v: &Venue, funds: u64) -> Trader {
     Trader { key, token, margin }
 }
 
-/// SECURITY.md invariants 1, 2, 3 and 6 over `accounts` (every margin
-/// account), for market 0, with the stress lab's own check
-/// ([`ballast_sim::state::State::check`]):
-/// - collateral vault == sum of positive collateral + fees (the pool's claims
-///   on this vault are always settled immediately, so they are zero; a
-///   bankrupt account's deficit is owed to the pool, not held in the vault);
-/// - negative collateral only on accounts flagged bankrupt;
-/// - pool vault == the pool's recorded balance; insurance vault == its balance;
-/// - the traders' base and quote plus the pool's mirror net to zero;
-/// - open interest equals the sum of long and of short positions.
-pub async fn assert_conservation(tc: &mut TestContext, v: &Venue, accounts: &[Pubkey]) {
+/// Every market of the exchange, `(market, feed)` by index.
+pub async fn every_market(tc: &mut TestContext) -> Vec<(Pubkey, Pubkey)> {
+    let ex: margin_engine::state::Exchange = ballast_bank::setup::load(tc, &ix::exchange_address()).await;
+    let mut out = vec![];
+    for i in 0..ex.market_count {
+        let m: margin_engine::state::Market = ballast_bank::setup::load(tc, &ix::market_address(i)).await;
+        out.push((ix::market_address(i), m.feed));
+    }
+    out
+}
+
+/// The venue now, as the invariant checker reads it: every market, the
+/// margin accounts in `accounts` (they must include every account with a
+/// position or collateral) and the vaults.
+pub async fn snapshot(tc: &mut TestContext, v: &Venue, accounts: &[Pubkey]) -> ballast_sim::state::State {
     let clock = tc.clock().await;
-    let market = (v.market, v.feed);
-    let state = ballast_sim::state::read_state(tc, &v.keys, market, accounts, None, clock.unix_timestamp, clock.slot)
+    let markets = every_market(tc).await;
+    ballast_sim::state::read_state(tc, &v.keys, &markets, accounts, None, clock.unix_timestamp, clock.slot)
         .await
-        .expect("state reads");
-    if let Err(e) = state.check() {
+        .expect("state reads")
+}
+
+/// Every SECURITY.md invariant that holds in a single state
+/// ([`ballast_client::invariants::Snapshot::check`]: 1, 2, 3, 6, 7 and 9)
+/// over `accounts` (every margin account) and every market.
+pub async fn assert_conservation(tc: &mut TestContext, v: &Venue, accounts: &[Pubkey]) {
+    if let Err(e) = snapshot(tc, v, accounts).await.check() {
         panic!("{e}");
     }
 }

@@ -13,7 +13,7 @@ use crate::setup::{create_feed, create_mint, create_token_account, init_adapter,
 use crate::sources::{SourceFixture, ONE};
 use anyhow::{anyhow, Context, Result};
 use ballast_client::engine::{self as ix, ExchangeKeys};
-use margin_engine::instructions::{AddMarketParams, InitializeExchangeParams};
+use margin_engine::state::{AddMarketParams, InitializeExchangeParams};
 use margin_engine::state::{Market, MarketStatus};
 use oracle_adapter::events::FeedRefreshed;
 use oracle_adapter::sources::SourceKind;
@@ -22,8 +22,7 @@ use solana_sdk::account::Account;
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::{Keypair, Signer};
 
-/// One dollar of collateral (6 decimals).
-pub const USD: u64 = 1_000_000;
+pub use ballast_client::demo::{exchange_params, market_params, USD};
 /// One unit of base (9 decimals).
 pub const BASE: i64 = 1_000_000_000;
 
@@ -72,64 +71,6 @@ impl Operator {
 impl Default for Operator {
     fn default() -> Self {
         Operator::new()
-    }
-}
-
-/// Parameters of a demo market with `leverage`x maximum leverage: dynamic
-/// margin against an 80 % reference volatility (4x cap, MMR at most 50 %),
-/// a size premium, fee 5 bps, spread 5 bps + conf + up to 50 bps of skew,
-/// phase-in 1 % of base per slot; liquidation penalty 1 % (30 % to the
-/// keeper), half a position per call, a 10 % buffer; a 20 % price band.
-pub fn market_params(symbol: &str, leverage: u32) -> AddMarketParams {
-    let imr_bps = 10_000 / leverage.max(1);
-    AddMarketParams {
-        symbol: symbol.into(),
-        imr_bps,
-        mmr_bps: imr_bps / 2,
-        conf_mult_bps: 10_000,
-        size_factor_bps: 5,
-        fee_bps: 5,
-        base_spread_bps: 5,
-        conf_spread_mult_bps: 10_000,
-        skew_spread_bps: 50,
-        max_spread_bps: 200,
-        max_mmr_bps: 5_000,
-        reference_vol_bps: 8_000,
-        vol_cap_bps: 40_000,
-        conf_margin_mult_bps: 5_000,
-        step_bps_per_slot: 100,
-        cooldown_slots: 150,
-        liq_fee_bps: 100,
-        keeper_share_bps: 3_000,
-        max_liq_fraction_bps: 5_000,
-        liq_buffer_bps: 1_000,
-        dust_notional: 10 * USD,
-        throttle_cap: 5_000_000 * USD,
-        throttle_window_slots: 100,
-        band_bps: 2_000,
-        breaker_cooldown_slots: 300,
-    }
-}
-
-/// Exchange parameters of the demo: 1M deposit cap per account, stress
-/// x1.5 above 800 ms slots or 30 % stale feeds, 20 % of fees to insurance,
-/// guardian pauses of at most 1,000 slots, a 50-slot timelock.
-pub fn exchange_params(governance: Pubkey, guardian: Pubkey) -> InitializeExchangeParams {
-    InitializeExchangeParams {
-        governance,
-        guardian,
-        deposit_cap: 1_000_000 * USD,
-        stress_mult_bps: 15_000,
-        slot_time_threshold_ms: 800,
-        stale_share_threshold_bps: 3_000,
-        stress_window_slots: 100,
-        stress_cooldown_slots: 1_000,
-        insurance_floor: 0,
-        insurance_fee_share_bps: 2_000,
-        max_pause_slots: 1_000,
-        max_consecutive_pauses: 2,
-        max_pauses_per_day: 3,
-        timelock_slots: 50,
     }
 }
 
@@ -286,8 +227,7 @@ pub async fn publish(tc: &mut TestContext, feed: &Pubkey, price: i64, conf: u64)
 /// factor-2 step a live governance change is held to.
 pub async fn override_params(tc: &mut TestContext, index: Option<u16>, values: &[(String, u64)]) -> Result<()> {
     use margin_engine::engine::governance::{exchange_set_raw, market_set_raw};
-    use margin_engine::instructions::{AddMarketParams, InitializeExchangeParams};
-    use margin_engine::state::Exchange;
+        use margin_engine::state::Exchange;
     let target = index.unwrap_or(margin_engine::engine::governance::EXCHANGE_TARGET);
     let mut codes = Vec::new();
     for (name, value) in values {

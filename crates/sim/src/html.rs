@@ -5,7 +5,7 @@
 
 use crate::report::{lines, Report};
 use crate::scenario::{ParamSet, Scenario};
-use crate::state::CHECKS;
+use ballast_client::invariants::{INVARIANTS, STATE_INVARIANTS};
 use anyhow::{Context, Result};
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
@@ -79,8 +79,8 @@ pub fn write(
     h.push_str("</tbody></table>");
     // Invariants.
     h.push_str("<h2>Invariants</h2><p>Checked after every slot of every run:</p><ul>");
-    for c in CHECKS {
-        let _ = write!(h, "<li>{}</li>", esc(c));
+    for n in STATE_INVARIANTS {
+        let _ = write!(h, "<li>{n}. {}</li>", esc(INVARIANTS[n as usize - 1]));
     }
     h.push_str("</ul><ul id=\"invariants\">");
     for r in reports {
@@ -151,7 +151,7 @@ mod tests {
         assert!(html.contains("<li class=\"broken\">x: slot 3: invariant broken</li>"));
         assert!(html.contains("<td>dynamic</td><td>none (as listed)</td>"));
         assert!(html.contains("&quot;slots&quot;: 2000"), "the scenario");
-        assert_eq!(html.matches("<li>").count(), CHECKS.len());
+        assert_eq!(html.matches("<li>").count(), STATE_INVARIANTS.len());
         assert!(!html.contains("<script") && !html.contains("src=") && !html.contains("href="), "offline, no scripts");
         std::fs::remove_dir_all(dir).unwrap();
     }

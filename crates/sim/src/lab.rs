@@ -266,7 +266,7 @@ pub async fn run(
         for src in publishers.publish(price, t, slot) {
             lab.tc.set_account(&src.address, &src.account());
         }
-        let disputed = publishers.disputed(first.feed.max_divergence_bps);
+        let disputed = publishers.disputed(first.feeds[0].max_divergence_bps);
         let refresh = oix::refresh(lab.feed, &lab.sources);
         let started = Instant::now();
         let refreshed = lab.tc.process(&[refresh], &[]).await;
@@ -468,11 +468,11 @@ impl Lab {
     async fn read(&mut self, prev: Option<&State>, t: i64, slot: u64) -> Result<State> {
         let keys = self.account_keys();
         let touched = self.tc.index().take_touched();
-        let market = self.demo.markets[0];
+        let markets = self.demo.markets.clone();
         let since = prev.map(|p| (p, &touched));
-        let state = read_state(&mut self.tc, &self.demo.keys, market, &keys, since, t, slot).await?;
+        let state = read_state(&mut self.tc, &self.demo.keys, &markets, &keys, since, t, slot).await?;
         if prev.is_some() && (slot.is_multiple_of(FULL_READ_SLOTS) || state.check().is_err()) {
-            let full = read_state(&mut self.tc, &self.demo.keys, market, &keys, None, t, slot).await?;
+            let full = read_state(&mut self.tc, &self.demo.keys, &markets, &keys, None, t, slot).await?;
             if let Some(d) = state.difference(&full) {
                 bail!("slot {slot}: the lab's incremental read differs from the bank: {d}");
             }

@@ -3,7 +3,7 @@
 use crate::constants::*;
 use crate::errors::EngineError;
 use crate::events::MarketAdded;
-use crate::state::{init_zero_copy, AddMarketParams, Exchange, Market, MarketStatus};
+use crate::state::{init_zero_copy, AddMarketParams, Exchange, Market};
 use anchor_lang::prelude::*;
 use oracle_adapter::state::PriceFeed;
 
@@ -42,19 +42,8 @@ pub fn handler(ctx: Context<AddMarket>, params: AddMarketParams) -> Result<()> {
         &[MARKET_SEED, &index.to_le_bytes(), &[ctx.bumps.market]],
         || error!(EngineError::AlreadyInitialized),
     )?;
-    m.feed = ctx.accounts.feed.key();
-    m.symbol = symbol;
-    m.index = index;
-    // Listing loosens the venue: a new market opens closed (reduce-only, no
-    // open interest allowed) until queued changes raise its status and cap.
-    m.status = MarketStatus::ReduceOnly as u8;
-    m.oi_cap = 0;
+    m.list(index, ctx.accounts.feed.key(), symbol, params.params(), Clock::get()?.slot);
     m.bump = ctx.bumps.market;
-    m.version = ACCOUNT_VERSION;
-    m.params = params.params();
-    m.phase_mult_bps = ballast_risk::margin::MULT_ONE;
-    m.phase_target_mult_bps = ballast_risk::margin::MULT_ONE;
-    m.phase_updated_slot = Clock::get()?.slot;
     drop(m);
     ex.market_count = index + 1;
     ballast_runtime::emit_event!(MarketAdded {

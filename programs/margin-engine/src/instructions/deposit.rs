@@ -2,7 +2,7 @@
 
 use super::cpi::pay_in;
 use crate::constants::*;
-use crate::engine::settle::set_collateral;
+use crate::engine::collateral::deposit;
 use crate::errors::EngineError;
 use crate::events::CollateralChanged;
 use crate::state::{Exchange, MarginAccount, Pool};
@@ -39,32 +39,26 @@ pub struct Deposit<'info> {
     pub token_program: Program<'info, Token>,
 }
 
-/// 1. Refuse zero, paused, or above the per-account cap.
-/// 2. A deficit (negative collateral, flagged bankrupt) is repaid first:
-///    that part goes to the pool vault and the pool's balance; the rest to
-///    the collateral vault (`transfer_checked` from the trader for each).
-/// 3. Credit collateral (unflagging the account once it is >= 0) and the
-///    exchange total; emit `CollateralChanged`.
+/// `engine::collateral::deposit` (refuse zero, paused or above the cap;
+/// repay a deficit first), then pull the repayment into the pool vault and
+/// the rest into the collateral vault (`transfer_checked` from the trader
+/// for each); emit `CollateralChanged`.
 pub fn handler(ctx: Context<Deposit>, amount: u64) -> Result<()> {
-    require!(amount > 0, EngineError::ZeroAmount);
-    let mut ex = ctx.accounts.exchange.load_mut()?;
-    require!(!ex.is_paused(pause::DEPOSIT, Clock::get()?.slot), EngineError::Paused);
-    let mut acc = ctx.accounts.margin_account.load_mut()?;
-    let delta = i64::try_from(amount).map_err(|_| EngineError::DepositCapExceeded)?;
-    let collateral = acc.collateral.checked_add(delta).ok_or(EngineError::DepositCapExceeded)?;
-    require!(collateral.max(0) as u64 <= ex.deposit_cap, EngineError::DepositCapExceeded);
-    let repay = amount.min(acc.collateral.min(0).unsigned_abs());
-    let to_vault = amount - repay;
-
     let a = &ctx.accounts;
-    let program = a.token_program.key();
-    pay_in(program, &*a.collateral_mint, &*a.user_token, &a.owner, &*a.pool_vault, repay)?;
-    pay_in(program, &*a.collateral_mint, &*a.user_token, &a.owner, &*a.collateral_vault, to_vault)?;
-
+    let mut ex = a.exchange.load_mut()?;
+    let mut acc = a.margin_account.load_mut()?;
     let mut pool = a.pool.load_mut()?;
-    pool.balance = pool.balance.checked_add(repay).ok_or(EngineError::MathOverflow)?;
-    set_collateral(&mut acc, &mut pool, collateral)?;
-    ex.total_collateral = ex.total_collateral.checked_add(to_vault).ok_or(EngineError::MathOverflow)?;
-    ballast_runtime::emit_event!(CollateralChanged { account: a.margin_account.key(), delta, collateral });
+    let done = deposit(&mut ex, &mut acc, &mut pool, amount, Clock::get()?.slot)?;
+    drop((ex, acc, pool));
+
+    let program = a.token_program.key();
+    pay_in(program, &*a.collateral_mint, &*a.user_token, &a.owner, &*a.pool_vault, done.repay)?;
+    pay_in(program, &*a.collateral_mint, &*a.user_token, &a.owner, &*a.collateral_vault, done.to_vault)?;
+    let delta = i64::try_from(amount).map_err(|_| EngineError::MathOverflow)?;
+    ballast_runtime::emit_event!(CollateralChanged {
+        account: a.margin_account.key(),
+        delta,
+        collateral: done.collateral
+    });
     Ok(())
 }

@@ -74,24 +74,11 @@ pub fn handler(ctx: Context<InitializeExchange>, params: InitializeExchangeParam
         init_zero_copy::<Exchange>(&payer, &exchange_info, &system, &[EXCHANGE_SEED, &[ctx.bumps.exchange]], || {
             error!(EngineError::AlreadyInitialized)
         })?;
-    ex.governance = params.governance;
-    ex.guardian = params.guardian;
+    params.write_to(&mut ex);
     ex.collateral_mint = a.collateral_mint.key();
     ex.collateral_vault = a.collateral_vault.key();
     ex.insurance_vault = a.insurance_vault.key();
     ex.pool_vault = a.pool_vault.key();
-    ex.deposit_cap = params.deposit_cap;
-    ex.stress_mult_bps = params.stress_mult_bps;
-    ex.slot_time_threshold_ms = params.slot_time_threshold_ms;
-    ex.stale_share_threshold_bps = params.stale_share_threshold_bps;
-    ex.stress_window_slots = params.stress_window_slots;
-    ex.stress_cooldown_slots = params.stress_cooldown_slots;
-    ex.insurance_floor = params.insurance_floor;
-    ex.insurance_fee_share_bps = params.insurance_fee_share_bps;
-    ex.max_pause_slots = params.max_pause_slots;
-    ex.max_consecutive_pauses = params.max_consecutive_pauses;
-    ex.max_pauses_per_day = params.max_pauses_per_day;
-    ex.timelock_slots = params.timelock_slots;
     ex.bump = ctx.bumps.exchange;
     ex.vault_authority_bump = ctx.bumps.vault_authority;
     ex.version = ACCOUNT_VERSION;

@@ -93,6 +93,23 @@ const _: () = assert!(core::mem::size_of::<Market>() == 320);
 const _: () = assert!(core::mem::align_of::<Market>() == 8);
 
 impl Market {
+    /// Fill a new market at `index`, bound to `feed` (`add_market`; the
+    /// pure model test lists its markets with it too). Listing loosens the
+    /// venue: a new market opens closed (reduce-only, no open interest
+    /// allowed) until queued changes raise its status and cap.
+    pub fn list(&mut self, index: u16, feed: Pubkey, symbol: [u8; 16], params: MarketParams, slot: u64) {
+        self.feed = feed;
+        self.symbol = symbol;
+        self.index = index;
+        self.status = MarketStatus::ReduceOnly as u8;
+        self.oi_cap = 0;
+        self.version = crate::constants::ACCOUNT_VERSION;
+        self.params = params;
+        self.phase_mult_bps = MULT_ONE;
+        self.phase_target_mult_bps = MULT_ONE;
+        self.phase_updated_slot = slot;
+    }
+
     /// Dynamic-margin parameters for the risk crate.
     pub fn dynamic(&self) -> DynamicParams {
         DynamicParams {

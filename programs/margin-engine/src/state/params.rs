@@ -81,6 +81,25 @@ impl InitializeExchangeParams {
             timelock_slots: e.timelock_slots,
         }
     }
+
+    /// Write these parameters into a new exchange (`initialize_exchange`;
+    /// the pure model test builds its exchange with it too).
+    pub fn write_to(&self, ex: &mut Exchange) {
+        ex.governance = self.governance;
+        ex.guardian = self.guardian;
+        ex.deposit_cap = self.deposit_cap;
+        ex.stress_mult_bps = self.stress_mult_bps;
+        ex.slot_time_threshold_ms = self.slot_time_threshold_ms;
+        ex.stale_share_threshold_bps = self.stale_share_threshold_bps;
+        ex.stress_window_slots = self.stress_window_slots;
+        ex.stress_cooldown_slots = self.stress_cooldown_slots;
+        ex.insurance_floor = self.insurance_floor;
+        ex.insurance_fee_share_bps = self.insurance_fee_share_bps;
+        ex.max_pause_slots = self.max_pause_slots;
+        ex.max_consecutive_pauses = self.max_consecutive_pauses;
+        ex.max_pauses_per_day = self.max_pauses_per_day;
+        ex.timelock_slots = self.timelock_slots;
+    }
 }
 
 /// Require `min <= value <= max`, logging the field and range otherwise.

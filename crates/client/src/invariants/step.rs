@@ -1,0 +1,260 @@
+//! The invariants that hold across one instruction: given the snapshots
+//! either side of it and what was sent, [`check_step`] re-derives each
+//! rule's verdict with the program's own functions.
+
+use super::{ensure, Broken, Snapshot};
+use crate::venue::quote_markets;
+use margin_engine::constants::pause;
+use margin_engine::engine::health::{
+    account_health, liquidation_quotes, require_initial_health, require_withdrawable, MarketQuote, Now,
+};
+use margin_engine::engine::pool::value_legs;
+use margin_engine::engine::trade::adds_risk;
+use margin_engine::state::MarginAccount;
+use ballast_risk::liquidation::penalty;
+use ballast_risk::position::notional_ceil;
+use solana_sdk::pubkey::Pubkey;
+
+/// The instruction a step sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// `deposit`.
+    Deposit,
+    /// `withdraw`.
+    Withdraw,
+    /// `trade`.
+    Trade,
+    /// `liquidate`.
+    Liquidate,
+    /// `resolve_bankruptcy`.
+    ResolveBankruptcy,
+    /// `lp_deposit`.
+    LpDeposit,
+    /// `lp_withdraw`.
+    LpWithdraw,
+    /// `withdraw_insurance`.
+    WithdrawInsurance,
+    /// `close_account`.
+    CloseAccount,
+    /// Anything else: refreshes, governance, the guardian, settlement.
+    Other,
+}
+
+impl Action {
+    /// The pause bit that gates this instruction, if any.
+    pub fn pause_bit(self) -> Option<u32> {
+        match self {
+            Action::Deposit => Some(pause::DEPOSIT),
+            Action::Withdraw => Some(pause::WITHDRAW),
+            Action::Trade => Some(pause::TRADE),
+            Action::Liquidate => Some(pause::LIQUIDATE),
+            Action::LpDeposit | Action::LpWithdraw => Some(pause::LP),
+            _ => None,
+        }
+    }
+}
+
+/// One instruction as sent, and whether it landed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Step {
+    /// What was sent.
+    pub action: Action,
+    /// The margin account it named, if any.
+    pub account: Option<Pubkey>,
+    /// The market it named, if any.
+    pub market: Option<u16>,
+    /// Whether it landed.
+    pub ok: bool,
+}
+
+/// What the checker measured on a landed liquidation, for the callers
+/// that report it: maintenance health before and after, and the target
+/// buffer it aimed at.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LiquidationSeen {
+    /// Maintenance health before.
+    pub before: i128,
+    /// Maintenance health after.
+    pub after: i128,
+    /// Whether the position was closed whole.
+    pub closed: bool,
+}
+
+/// Every invariant that holds across `step`, from `before` to `after`:
+/// the first that fails. Invariants that need the instruction's quotes
+/// (4, 5, 10) quote the markets of `after` as the program quotes them.
+pub fn check_step(before: &Snapshot, after: &Snapshot, step: &Step) -> Result<(), Broken> {
+    let slot = after.now.1;
+    // 8: a refused instruction changes nothing, and a paused one is refused.
+    if !step.ok {
+        let diff = after.difference(before);
+        return ensure(diff.is_none(), 8, || format!("{:?} was refused but changed {}", step.action, diff.unwrap_or_default()));
+    }
+    if let Some(bit) = step.action.pause_bit() {
+        ensure(!before.exchange.is_paused(bit, slot), 8, || format!("{:?} landed while paused", step.action))?;
+    }
+    check_insurance(before, after, step)?;
+    check_publish_times(before, after)?;
+    check_caps(before, after, step)?;
+    let acc = |s: &Snapshot| step.account.and_then(|k| s.account(&k).copied());
+    match step.action {
+        Action::Trade => {
+            let (Some(a), Some(m)) = (acc(after), step.market) else { return Ok(()) };
+            let base = |x: Option<MarginAccount>| x.and_then(|x| x.open_positions().find(|p| p.market == m).map(|p| p.base)).unwrap_or(0);
+            if adds_risk(base(acc(before)), base(Some(a))) {
+                let quotes = quotes(after)?;
+                require_initial_health(&a, &covering(&a, &quotes, None)?)
+                    .map_err(|e| Broken { invariant: 4, what: format!("trade added risk, then: {e}") })?;
+            }
+            Ok(())
+        }
+        Action::Withdraw => {
+            let Some(a) = acc(after) else { return Ok(()) };
+            if a.has_positions() {
+                let quotes = quotes(after)?;
+                require_withdrawable(&a, &covering(&a, &quotes, None)?)
+                    .map_err(|e| Broken { invariant: 4, what: format!("withdrawal landed, then: {e}") })?;
+            }
+            Ok(())
+        }
+        Action::Liquidate => check_liquidation(before, after, step).map(|_| ()),
+        Action::LpDeposit | Action::LpWithdraw => check_share_value(before, after),
+        Action::CloseAccount => {
+            let Some(key) = step.account else { return Ok(()) };
+            let was_empty = acc(before).is_some_and(|a| !a.has_positions() && a.collateral == 0 && a.flags == 0);
+            ensure(was_empty && after.account(&key).is_none(), 12, || {
+                format!("close of {key} landed: empty before {was_empty}, gone after {}", after.account(&key).is_none())
+            })
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Invariant 6: insurance only falls through the waterfall or a
+/// governance withdrawal, and neither takes it below the floor.
+fn check_insurance(before: &Snapshot, after: &Snapshot, step: &Step) -> Result<(), Broken> {
+    let (b, a) = (before.exchange.insurance_balance, after.exchange.insurance_balance);
+    if a >= b {
+        return Ok(());
+    }
+    let allowed = matches!(step.action, Action::ResolveBankruptcy | Action::WithdrawInsurance);
+    ensure(allowed, 6, || format!("insurance fell {b} -> {a} in {:?}", step.action))?;
+    ensure(a >= after.exchange.insurance_floor, 6, || {
+        format!("insurance fell {b} -> {a}, below the floor {}", after.exchange.insurance_floor)
+    })
+}
+
+/// Invariant 7: no feed's publish time goes backwards.
+fn check_publish_times(before: &Snapshot, after: &Snapshot) -> Result<(), Broken> {
+    for (i, (b, a)) in before.feeds.iter().zip(&after.feeds).enumerate() {
+        ensure(a.publish_time >= b.publish_time, 7, || {
+            format!("feed of market {i}: publish time went back {} -> {}", b.publish_time, a.publish_time)
+        })?;
+    }
+    Ok(())
+}
+
+/// Invariant 11: no instruction grows open interest past a market's cap,
+/// nor a deposit collateral past the deposit cap.
+fn check_caps(before: &Snapshot, after: &Snapshot, step: &Step) -> Result<(), Broken> {
+    for (b, a) in before.markets.iter().zip(&after.markets) {
+        let grew = |old: u64, new: u64| new > old && new > a.oi_cap;
+        ensure(!grew(b.long_oi, a.long_oi) && !grew(b.short_oi, a.short_oi), 11, || {
+            format!(
+                "market {}: open interest {}/{} -> {}/{} past the cap {}",
+                a.index, b.long_oi, b.short_oi, a.long_oi, a.short_oi, a.oi_cap
+            )
+        })?;
+    }
+    if step.action == Action::Deposit {
+        let key = step.account.unwrap_or_default();
+        let c = after.account(&key).map_or(0, |a| a.collateral);
+        ensure(c <= after.exchange.deposit_cap as i64, 11, || {
+            format!("deposit left {key} at {c}, past the cap {}", after.exchange.deposit_cap)
+        })?;
+    }
+    Ok(())
+}
+
+/// Every market of `s` quoted as the program quotes it at `s.now`.
+fn quotes(s: &Snapshot) -> Result<Vec<Option<MarketQuote>>, Broken> {
+    let now = Now::at(&s.exchange, s.now.0, s.now.1);
+    Ok(quote_markets(s.markets.iter().zip(&s.feeds), &now).into_iter().map(|q| q.ok()).collect())
+}
+
+/// The quotes of `also` and of every market `a` holds (a landed
+/// instruction had them all).
+fn covering(a: &MarginAccount, quotes: &[Option<MarketQuote>], also: Option<u16>) -> Result<Vec<MarketQuote>, Broken> {
+    also.into_iter()
+        .chain(a.open_positions().map(|p| p.market).filter(|m| Some(*m) != also))
+        .map(|m| {
+            quotes.get(m as usize).copied().flatten().ok_or_else(|| Broken {
+                invariant: 7,
+                what: format!("an instruction landed with market {m} unpriceable"),
+            })
+        })
+        .collect()
+}
+
+/// Invariant 5 on a landed liquidation: the account was liquidatable, its
+/// health is strictly better after unless the position closed whole, and
+/// the penalty paid into insurance is within the fee on the closed
+/// notional. Returns what it measured.
+pub fn check_liquidation(before: &Snapshot, after: &Snapshot, step: &Step) -> Result<LiquidationSeen, Broken> {
+    let (Some(key), Some(m)) = (step.account, step.market) else {
+        return Err(Broken { invariant: 5, what: "a liquidation step names no account or market".into() });
+    };
+    let (Some(b), Some(a)) = (before.account(&key), after.account(&key)) else {
+        return Err(Broken { invariant: 5, what: format!("liquidated account {key} missing from a snapshot") });
+    };
+    let quotes = quotes(after)?;
+    let health = |x: &MarginAccount| -> Result<i128, Broken> {
+        let q = liquidation_quotes(x, &covering(x, &quotes, Some(m))?, m)
+            .map_err(|e| Broken { invariant: 5, what: format!("liquidation landed, yet its quotes: {e}") })?;
+        let h = account_health(x, &q).map_err(|e| Broken { invariant: 5, what: format!("health: {e}") })?;
+        Ok(h.maintenance)
+    };
+    let old = b.open_positions().find(|p| p.market == m).map_or(0, |p| p.base);
+    let h0 = health(b)?;
+    // The quotes need the market's position; a closed one is valued without it.
+    let closed = a.slot_of(m).is_none();
+    let h1 = health(a)?;
+    ensure(h0 < 0, 5, || format!("account {key} liquidated at maintenance health {h0} >= 0"))?;
+    ensure(closed || h1 > h0, 5, || format!("account {key}: health {h0} -> {h1} did not improve"))?;
+    let new = a.open_positions().find(|p| p.market == m).map_or(0, |p| p.base);
+    let q = quotes.get(m as usize).copied().flatten().ok_or_else(|| Broken {
+        invariant: 5,
+        what: format!("liquidation landed with market {m} unpriceable"),
+    })?;
+    // Above any price the close can fill at: the top of the sources' range
+    // plus the conf the liquidation biases by.
+    let biased_conf = (q.conf as u128 * q.conf_mult_bps as u128 / 10_000).min(i64::MAX as u128) as i64;
+    let top = q.hi_price.max(q.price).saturating_add(biased_conf).saturating_add(1);
+    let closed_base = old.saturating_sub(new);
+    let market = &after.markets[m as usize];
+    let cap = notional_ceil(closed_base, top)
+        .and_then(|n| penalty(n, market.params.liq_fee_bps, market.params.keeper_share_bps))
+        .map_err(|e| Broken { invariant: 5, what: format!("penalty bound: {e:?}") })?;
+    let paid = after.exchange.insurance_balance.saturating_sub(before.exchange.insurance_balance);
+    ensure(paid <= cap.fee, 5, || format!("penalty into insurance {paid} above the fee cap {}", cap.fee))?;
+    Ok(LiquidationSeen { before: h0, after: h1, closed })
+}
+
+/// Invariant 10 on an LP flow: the value of a share (NAV over supply, at
+/// the same quotes) never falls, so no LP gains at the others' expense.
+fn check_share_value(before: &Snapshot, after: &Snapshot) -> Result<(), Broken> {
+    let quotes = quotes(after)?;
+    let legs: Option<Vec<_>> = after.markets.iter().zip(&quotes).map(|(m, q)| q.map(|q| (*m, q))).collect();
+    let Some(legs) = legs else {
+        return Err(Broken { invariant: 7, what: "an LP flow landed with a market unpriceable".into() });
+    };
+    let nav = |s: &Snapshot| {
+        value_legs(&s.pool, &legs).map(|v| v.nav).map_err(|e| Broken { invariant: 10, what: format!("NAV: {e}") })
+    };
+    let (n0, n1) = (nav(before)? as u128, nav(after)? as u128);
+    let (s0, s1) = (before.pool.shares as u128, after.pool.shares as u128);
+    // n1 / s1 >= n0 / s0, cross-multiplied (a first deposit starts from 0 shares).
+    ensure(s0 == 0 || s1 == 0 || n1 * s0 >= n0 * s1, 10, || {
+        format!("value per share fell: NAV {n0} / {s0} shares -> {n1} / {s1}")
+    })
+}
