@@ -22,15 +22,9 @@ use solana_sdk::account::Account;
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::{Keypair, Signer};
 
-pub use ballast_client::demo::{exchange_params, market_params, USD};
+pub use ballast_client::demo::{exchange_params, market_params, MARKETS, USD};
 /// One unit of base (9 decimals).
 pub const BASE: i64 = 1_000_000_000;
-
-/// The demo's markets: symbol, starting price (PRICE_PRECISION), maximum
-/// leverage (IMR = 1 / leverage, MMR half of it) and open-interest cap in
-/// base units.
-pub const MARKETS: [(&str, i64, u32, u64); 3] =
-    [("SOL", 150 * ONE, 10, 20_000), ("BTC", 60_000 * ONE, 20, 50), ("ETH", 3_000 * ONE, 20, 1_000)];
 
 /// The operator's keys.
 pub struct Operator {

@@ -7,6 +7,15 @@ use solana_sdk::pubkey::Pubkey;
 /// One dollar of collateral (6 decimals).
 pub const USD: u64 = 1_000_000;
 
+const ONE: i64 = ballast_risk::precision::PRICE_PRECISION;
+
+/// The demo's markets: symbol, starting price (PRICE_PRECISION), maximum
+/// leverage (IMR = 1 / leverage, MMR half of it) and open-interest cap in
+/// base units.
+pub const MARKETS: [(&str, i64, u32, u64); 3] =
+    [("SOL", 150 * ONE, 10, 20_000), ("BTC", 60_000 * ONE, 20, 50), ("ETH", 3_000 * ONE, 20, 1_000)];
+
+
 /// Parameters of a demo market with `leverage`x maximum leverage: dynamic
 /// margin against an 80 % reference volatility (4x cap, MMR at most 50 %),
 /// a size premium, fee 5 bps, spread 5 bps + conf + up to 50 bps of skew,

@@ -228,6 +228,17 @@ pub fn apply_to_exchange(exchange: &mut Exchange, c: &ParamChange) -> Result<App
     Ok(applied)
 }
 
+/// `withdraw_insurance`'s rule once its queued change is live: pay
+/// `amount` (> 0) out of the insurance fund, never below its floor.
+/// Returns the balance after; the handler moves the tokens.
+pub fn withdraw_insurance(exchange: &mut Exchange, amount: u64) -> Result<u64> {
+    require!(amount > 0, EngineError::ZeroAmount);
+    let after = exchange.insurance_balance.checked_sub(amount).ok_or(EngineError::InsuranceBelowFloor)?;
+    require!(after >= exchange.insurance_floor, EngineError::InsuranceBelowFloor);
+    exchange.insurance_balance = after;
+    Ok(after)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

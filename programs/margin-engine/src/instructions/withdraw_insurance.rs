@@ -8,13 +8,12 @@
 use super::cpi::VaultSigner;
 use crate::constants::*;
 use crate::engine::gov_window::require_live;
-use crate::engine::governance::{EXCHANGE_TARGET, INSURANCE_WITHDRAWAL_FIELD};
+use crate::engine::governance::{withdraw_insurance, EXCHANGE_TARGET, INSURANCE_WITHDRAWAL_FIELD};
 use crate::errors::EngineError;
 use crate::events::InsuranceWithdrawn;
 use crate::state::{Exchange, GovRecord, PendingChange};
 use anchor_lang::prelude::*;
 use anchor_spl::token::{Mint, Token, TokenAccount};
-use ballast_risk::SafeMath;
 
 /// Accounts of `withdraw_insurance` (anyone, once the withdrawal is due).
 #[derive(Accounts)]
@@ -57,11 +56,8 @@ pub fn handler(ctx: Context<WithdrawInsurance>) -> Result<()> {
     require!(kind_ok, EngineError::WrongChangeKind);
     require_live(&p, &*ctx.accounts.record.load()?, Clock::get()?.slot)?;
     let amount = p.value;
-    require!(amount > 0, EngineError::ZeroAmount);
     let mut ex = ctx.accounts.exchange.load_mut()?;
-    let after = ex.insurance_balance.safe_sub(amount).map_err(|_| error!(EngineError::InsuranceBelowFloor))?;
-    require!(after >= ex.insurance_floor, EngineError::InsuranceBelowFloor);
-    ex.insurance_balance = after;
+    let after = withdraw_insurance(&mut ex, amount)?;
     let event = InsuranceWithdrawn {
         amount,
         balance_after: after,
