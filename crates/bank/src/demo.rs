@@ -10,7 +10,7 @@
 
 use crate::context::{keypair, TestContext};
 use crate::setup::{create_feed, create_mint, create_token_account, init_adapter, mint_to, patch, refresh};
-use crate::sources::{SourceFixture, ONE};
+use crate::sources::SourceFixture;
 use anyhow::{anyhow, Context, Result};
 use ballast_client::engine::{self as ix, ExchangeKeys};
 use margin_engine::state::{AddMarketParams, InitializeExchangeParams};
