@@ -22,6 +22,7 @@ pub mod adapter;
 pub mod assertions;
 pub mod dumps;
 pub mod governance;
+pub mod sequences;
 pub mod venue;
 
 pub use ballast_bank::{context, native_events, sources as fixtures};

@@ -102,10 +102,10 @@ const USD: u64 = ballast_client::demo::USD;
 
 /// Market fields governance changes in the model: margin, fees, spread,
 /// caps, status, liquidation and the band.
-const MARKET_FIELDS: [&str; 9] =
+pub const GOVERNED_MARKET_FIELDS: [&str; 9] =
     ["imr_bps", "mmr_bps", "fee_bps", "max_spread_bps", "oi_cap", "status", "liq_fee_bps", "liq_buffer_bps", "band_bps"];
 /// Exchange fields governance changes in the model.
-const EXCHANGE_FIELDS: [&str; 3] = ["deposit_cap", "insurance_fee_share_bps", "insurance_floor"];
+pub const GOVERNED_EXCHANGE_FIELDS: [&str; 3] = ["deposit_cap", "insurance_fee_share_bps", "insurance_floor"];
 
 impl Op {
     /// The invariant checker's view of this operation, run on `model`
@@ -162,8 +162,8 @@ pub fn op() -> impl Strategy<Value = Op> {
         10 => Just(Op::RefreshStress),
         40 => (1u16..400, prop_oneof![3 => Just(400u16), 1 => 900u16..3_000], prop_oneof![3 => Just(true), 1 => Just(false)])
             .prop_map(|(slots, ms_per_slot, refresh)| Op::Warp { slots, ms_per_slot, refresh }),
-        8 => (market.clone(), 0..MARKET_FIELDS.len() as u8, 50u16..200).prop_map(|(market, field, pct)| Op::GovernMarket { market, field, pct }),
-        5 => (0..EXCHANGE_FIELDS.len() as u8, 50u16..200).prop_map(|(field, pct)| Op::GovernExchange { field, pct }),
+        8 => (market.clone(), 0..GOVERNED_MARKET_FIELDS.len() as u8, 50u16..200).prop_map(|(market, field, pct)| Op::GovernMarket { market, field, pct }),
+        5 => (0..GOVERNED_EXCHANGE_FIELDS.len() as u8, 50u16..200).prop_map(|(field, pct)| Op::GovernExchange { field, pct }),
         1 => market.clone().prop_map(|market| Op::SettleMarket { market }),
         20 => (market.clone(), trader).prop_map(|(market, trader)| Op::SettlePosition { market, trader }),
         3 => (1u8..32, 1u16..1_000).prop_map(|(bits, slots)| Op::GuardianPause { bits, slots }),
@@ -303,7 +303,7 @@ impl Model {
             }
             Op::GovernMarket { market, field, pct } => {
                 let m = market as usize % 3;
-                let code = field_code(m as u16, MARKET_FIELDS[field as usize % MARKET_FIELDS.len()]).map_err(|e| e.to_string())?;
+                let code = field_code(m as u16, GOVERNED_MARKET_FIELDS[field as usize % GOVERNED_MARKET_FIELDS.len()]).map_err(|e| e.to_string())?;
                 let old = market_get(&self.markets[m], code).map_err(e)?;
                 let value = if code == 25 { (pct % 2) as u64 } else { (old as u128 * pct as u128 / 100) as u64 };
                 let c = ParamChange { target: m as u16, field: code, value, key: Default::default() };
@@ -311,7 +311,7 @@ impl Model {
                 Ok(())
             }
             Op::GovernExchange { field, pct } => {
-                let code = field_code(EXCHANGE_TARGET, EXCHANGE_FIELDS[field as usize % EXCHANGE_FIELDS.len()])
+                let code = field_code(EXCHANGE_TARGET, GOVERNED_EXCHANGE_FIELDS[field as usize % GOVERNED_EXCHANGE_FIELDS.len()])
                     .map_err(|e| e.to_string())?;
                 let old = margin_engine::engine::governance::exchange_get(&self.exchange, code).map_err(e)?;
                 let value = (old as u128 * pct as u128 / 100) as u64;

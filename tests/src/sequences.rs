@@ -1,0 +1,436 @@
+//! Seeded random sequences through the real programs in the bank, with
+//! every SECURITY.md invariant checked after every transaction by the
+//! shared checker (`ballast_client::invariants`).
+//!
+//! The actions are the pure model's operations (`ballast_model::Op`,
+//! drawn from its strategy with a fixed seed), sent as the instructions
+//! they stand for: the demo venue's three markets, four traders with
+//! cross-margined accounts, two LPs, a keeper; per-source price moves
+//! (agreeing, disputed, one or both stale, future-dated) refreshed through
+//! the adapter; governance's instant (tightening) changes and emergency
+//! settlement; guardian pauses, margin raises and holds; stress and market
+//! refreshes; slot warps. An action may be refused; an invariant may not
+//! break, and a refused transaction must change nothing.
+//!
+//! Two operations of the model have no instant form on-chain and are
+//! sent as their queued form's first step, which the checker sees refused
+//! or landed like any other: an exchange parameter change and an
+//! insurance withdrawal go through `set_param` (a loosening is refused
+//! with `LooseningNeedsTimelock`; the insurance withdrawal field is
+//! queued-only and refused).
+
+use crate::context::{keypair, TestContext};
+use ballast_bank::demo::{self, Demo, MARKETS};
+use ballast_bank::setup::{load, refresh};
+use ballast_bank::sources::SourceFixture;
+use ballast_client::engine::{self as ix, field_code};
+use ballast_client::invariants::step::{check_step, Action, Step};
+use ballast_client::invariants::Snapshot;
+use ballast_model::ops::{op, KEEPER_PASS_CALLS};
+use ballast_model::{FeedMove, Op};
+use ballast_risk::precision::{BASE_PRECISION, PRICE_PRECISION};
+use margin_engine::engine::governance::EXCHANGE_TARGET;
+use margin_engine::instructions::TradeParams;
+use margin_engine::state::{market_get, LpPosition, MarginAccount, Market, ParamChange};
+use proptest::strategy::{Strategy, ValueTree};
+use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+use solana_sdk::instruction::Instruction;
+use solana_sdk::pubkey::Pubkey;
+use solana_sdk::signature::{Keypair, Signer};
+
+const USD: u64 = ballast_client::demo::USD;
+const TRADERS: usize = ballast_model::TRADERS;
+const LPS: usize = ballast_model::LPS;
+
+/// What a sequence did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Outcome {
+    /// Transactions that landed.
+    pub landed: usize,
+    /// Transactions refused.
+    pub refused: usize,
+    /// Liquidations that landed.
+    pub liquidations: usize,
+    /// Bankruptcies resolved.
+    pub resolved: usize,
+    /// Trades that landed in an account already holding another market.
+    pub cross_margin_trades: usize,
+}
+
+/// A trader or LP: key and token account.
+struct Wallet {
+    key: Keypair,
+    token: Pubkey,
+}
+
+/// The venue and its participants.
+struct Run {
+    tc: TestContext,
+    demo: Demo,
+    traders: Vec<Wallet>,
+    open: Vec<bool>,
+    lps: Vec<Wallet>,
+    keeper: Wallet,
+    sources: Vec<Vec<SourceFixture>>,
+    prices: Vec<i64>,
+    outcome: Outcome,
+}
+
+/// `steps` operations drawn from the model's strategy with `seed`.
+pub fn operations(seed: u64, steps: usize) -> Vec<Op> {
+    let mut bytes = [0u8; 32];
+    bytes[..8].copy_from_slice(&seed.to_le_bytes());
+    let mut runner = TestRunner::new_with_rng(Config::default(), TestRng::from_seed(RngAlgorithm::ChaCha, &bytes));
+    let strategy = op();
+    (0..steps).map(|_| strategy.new_tree(&mut runner).expect("an operation").current()).collect()
+}
+
+/// Run `steps` operations of seed `seed` through the programs, checking
+/// every invariant after every transaction. Panics on the first broken
+/// invariant, naming the seed, the step and the operation.
+pub async fn run_sequence(seed: u64, steps: usize) -> Outcome {
+    let mut run = Run::new().await;
+    let mut before = run.snapshot().await;
+    before.check().unwrap_or_else(|e| panic!("seed {seed:#x}: the initial venue: {e}"));
+    for (n, op) in operations(seed, steps).into_iter().enumerate() {
+        let at = |what: &str| format!("seed {seed:#x} step {n} {op:?}: {what}");
+        match op {
+            Op::KeeperPass { trader } => {
+                for _ in 0..KEEPER_PASS_CALLS {
+                    let (ok, snap) = run.step(&Op::Liquidate { trader, market: 0 }, &before, &at).await;
+                    before = snap;
+                    if !ok {
+                        break;
+                    }
+                }
+                before = run.step(&Op::Resolve { trader }, &before, &at).await.1;
+            }
+            op => before = run.step(&op, &before, &at).await.1,
+        }
+    }
+    run.outcome
+}
+
+impl Run {
+    async fn new() -> Run {
+        let mut tc = crate::context::ContextBuilder::new().start().await;
+        let demo = demo::create(&mut tc, &MARKETS, 1_000_000 * USD).await.expect("the demo venue");
+        let mint = demo.keys.collateral_mint;
+        let mut traders = vec![];
+        for i in 0..TRADERS {
+            let key = keypair();
+            let token = demo::fund(&mut tc, &demo.operator, &mint, &key.pubkey(), 10_000_000_000, ballast_model::START_FUNDS)
+                .await
+                .expect("funded");
+            tc.process(&[ix::create_account(key.pubkey(), 0)], &[&key]).await.expect("create_account");
+            let margin = ix::margin_address(&key.pubkey(), 0);
+            let d = ix::deposit(key.pubkey(), margin, token, &demo.keys, ballast_model::START_COLLATERAL);
+            tc.process(&[d], &[&key]).await.unwrap_or_else(|e| panic!("trader {i}'s first deposit: {e}"));
+            traders.push(Wallet { key, token });
+        }
+        let mut lps = vec![];
+        for _ in 0..LPS {
+            let key = keypair();
+            let token = demo::fund(&mut tc, &demo.operator, &mint, &key.pubkey(), 10_000_000_000, ballast_model::START_FUNDS)
+                .await
+                .expect("funded");
+            lps.push(Wallet { key, token });
+        }
+        let key = keypair();
+        let token = demo::fund(&mut tc, &demo.operator, &mint, &key.pubkey(), 10_000_000_000, 0).await.expect("funded");
+        let keeper = Wallet { key, token };
+        let mut sources = vec![];
+        for (market, feed) in &demo.markets {
+            let m: Market = load(&mut tc, market).await;
+            let price = MARKETS[m.index as usize].1;
+            sources.push(demo::feed_sources(&mut tc, feed, price, 0).await.expect("sources"));
+        }
+        let prices = MARKETS.iter().map(|m| m.1).collect();
+        Run { tc, demo, traders, open: vec![true; TRADERS], lps, keeper, sources, prices, outcome: Outcome::default() }
+    }
+
+    fn margin(&self, i: usize) -> Pubkey {
+        ix::margin_address(&self.traders[i].key.pubkey(), 0)
+    }
+
+    /// Every account the invariants need, from the bank.
+    async fn snapshot(&mut self) -> Snapshot {
+        let clock = self.tc.clock().await;
+        let accounts: Vec<Pubkey> = (0..TRADERS).filter(|&i| self.open[i]).map(|i| self.margin(i)).collect();
+        let markets = self.demo.markets.clone();
+        let keys = self.demo.keys;
+        let mut s =
+            ballast_sim::state::read_state(&mut self.tc, &keys, &markets, &accounts, None, clock.unix_timestamp, clock.slot)
+                .await
+                .expect("the venue reads");
+        for lp in &self.lps {
+            let key = ix::lp_address(&lp.key.pubkey());
+            if let Some(a) = self.tc.account(&key).await {
+                let l: LpPosition = ballast_client::decode::zero_copy(&a.data).expect("an LP position");
+                s.lps.push((key, l));
+            }
+        }
+        s
+    }
+
+    /// `(market, feed)` of every position of trader `i` other than in `except`.
+    async fn health(&mut self, i: usize, except: Option<u16>) -> Vec<(Pubkey, Pubkey)> {
+        if !self.open[i] {
+            return vec![];
+        }
+        let margin = self.margin(i);
+        let acc: MarginAccount = load(&mut self.tc, &margin).await;
+        acc.open_positions().filter(|p| Some(p.market) != except).map(|p| self.demo.markets[p.market as usize]).collect()
+    }
+
+    /// Send `op` (one transaction, or none for a pure clock or source
+    /// change), check every invariant against `before`; whether it landed,
+    /// and the snapshot after.
+    async fn step(&mut self, op: &Op, before: &Snapshot, at: &dyn Fn(&str) -> String) -> (bool, Snapshot) {
+        let (action, account, market, result) = self.send(op).await;
+        let ok = result.is_ok();
+        let after = self.snapshot().await;
+        let step = Step { action, account, market, ok };
+        if let Err(e) = check_step(before, &after, &step) {
+            panic!("{}", at(&format!("{e} (refused: {:?})", result.err())));
+        }
+        if let Err(e) = after.check() {
+            panic!("{}", at(&e.to_string()));
+        }
+        if ok {
+            self.outcome.landed += 1;
+        } else {
+            self.outcome.refused += 1;
+        }
+        (ok, after)
+    }
+
+    /// Send `op` as its instruction; what the checker needs to know of it,
+    /// and the result.
+    async fn send(&mut self, op: &Op) -> (Action, Option<Pubkey>, Option<u16>, Result<(), String>) {
+        let keys = self.demo.keys;
+        let gov = self.demo.operator.governance.insecure_clone();
+        let guardian = self.demo.operator.guardian.insecure_clone();
+        let trader = |t: u8| t as usize % TRADERS;
+        match *op {
+            Op::Deposit { trader: t, amount } => {
+                let i = trader(t);
+                let (w, m) = (&self.traders[i], self.margin(i));
+                let ix = ix::deposit(w.key.pubkey(), m, w.token, &keys, amount);
+                let key = w.key.insecure_clone();
+                (Action::Deposit, Some(m), None, self.process(ix, &[&key]).await)
+            }
+            Op::Withdraw { trader: t, amount } => self.withdraw(trader(t), Some(amount)).await,
+            Op::WithdrawAll { trader: t } => self.withdraw(trader(t), None).await,
+            Op::Trade { trader: t, market, leverage_tenths, reduce_only } => {
+                let (i, m) = (trader(t), market as usize % MARKETS.len());
+                let margin = self.margin(i);
+                let collateral = match self.open[i] {
+                    true => load::<MarginAccount>(&mut self.tc, &margin).await.collateral.max(USD as i64),
+                    false => USD as i64,
+                } as i128;
+                let notional = collateral * leverage_tenths as i128 / 10;
+                let base = notional * BASE_PRECISION as i128 * PRICE_PRECISION as i128
+                    / (USD as i128 * self.prices[m].max(1) as i128);
+                let base = base.clamp(i64::MIN as i128, i64::MAX as i128) as i64;
+                let held = self.health(i, Some(m as u16)).await;
+                let p = TradeParams { base, limit_price: if base > 0 { i64::MAX } else { 0 }, reduce_only };
+                let feed = self.demo.markets[m].1;
+                let key = self.traders[i].key.insecure_clone();
+                let ix = ix::trade(key.pubkey(), margin, &keys, m as u16, feed, p, &held);
+                let result = self.process(ix, &[&key]).await;
+                self.outcome.cross_margin_trades += (result.is_ok() && !held.is_empty()) as usize;
+                (Action::Trade, Some(margin), Some(m as u16), result)
+            }
+            Op::Liquidate { trader: t, market } => {
+                let i = trader(t);
+                let margin = self.margin(i);
+                let held = self.health(i, None).await;
+                let m = if held.is_empty() {
+                    market as usize % MARKETS.len()
+                } else {
+                    let k = held[market as usize % held.len()].0;
+                    self.demo.markets.iter().position(|(mk, _)| *mk == k).unwrap_or(0)
+                };
+                let others = self.health(i, Some(m as u16)).await;
+                let k = self.keeper.key.insecure_clone();
+                let ix = ix::liquidate(k.pubkey(), self.keeper.token, margin, &keys, m as u16, self.demo.markets[m].1, &others);
+                let result = self.process(ix, &[&k]).await;
+                self.outcome.liquidations += result.is_ok() as usize;
+                (Action::Liquidate, Some(margin), Some(m as u16), result)
+            }
+            Op::Resolve { trader: t } => {
+                // The first flagged account from `trader` on (the model
+                // counts among the flagged ones instead: either names one).
+                let mut i = trader(t);
+                for k in 0..TRADERS {
+                    let j = (trader(t) + k) % TRADERS;
+                    let margin = self.margin(j);
+                    if self.open[j] && load::<MarginAccount>(&mut self.tc, &margin).await.is_bankrupt() {
+                        i = j;
+                        break;
+                    }
+                }
+                let margin = self.margin(i);
+                let result = self.process(ix::resolve_bankruptcy(margin, &keys), &[]).await;
+                self.outcome.resolved += result.is_ok() as usize;
+                (Action::ResolveBankruptcy, Some(margin), None, result)
+            }
+            Op::Close { trader: t } => {
+                let i = trader(t);
+                let key = self.traders[i].key.insecure_clone();
+                let margin = self.margin(i);
+                let result = self.process(ix::close_account(key.pubkey(), margin), &[&key]).await;
+                if result.is_ok() {
+                    self.open[i] = false;
+                    let gone = self.tc.account(&margin).await.is_none_or(|a| a.owner != margin_engine::ID);
+                    assert!(gone, "invariant 12 (closing) broken: {margin} still belongs to the program after its close");
+                }
+                (Action::CloseAccount, Some(margin), None, result)
+            }
+            Op::Create { trader: t } => {
+                let i = trader(t);
+                let key = self.traders[i].key.insecure_clone();
+                let result = self.process(ix::create_account(key.pubkey(), 0), &[&key]).await;
+                if result.is_ok() {
+                    self.open[i] = true;
+                }
+                (Action::Other, None, None, result)
+            }
+            Op::LpDeposit { lp, amount } => {
+                let w = &self.lps[lp as usize % LPS];
+                let ix = ix::lp_deposit(w.key.pubkey(), w.token, &keys, amount, 0, &self.demo.markets);
+                let key = w.key.insecure_clone();
+                (Action::LpDeposit, None, None, self.process(ix, &[&key]).await)
+            }
+            Op::LpWithdraw { lp, share_bps } => {
+                let w = &self.lps[lp as usize % LPS];
+                let key = w.key.insecure_clone();
+                let token = w.token;
+                let held = match self.tc.account(&ix::lp_address(&key.pubkey())).await {
+                    Some(a) => ballast_client::decode::zero_copy::<LpPosition>(&a.data).map_or(0, |l| l.shares),
+                    None => 0,
+                };
+                let shares = (held as u128 * share_bps as u128 / 10_000) as u64;
+                let ix = ix::lp_withdraw(key.pubkey(), token, &keys, shares, 0, &self.demo.markets);
+                (Action::LpWithdraw, None, None, self.process(ix, &[&key]).await)
+            }
+            Op::Price { market, bps, how } => {
+                let m = market as usize % MARKETS.len();
+                let p = self.prices[m] as i128 * (10_000 + bps as i128) / 10_000;
+                self.prices[m] = p.clamp(1, i64::MAX as i128) as i64;
+                (Action::Other, None, None, self.refresh_feed(m, how).await)
+            }
+            Op::RefreshMarket { market } => {
+                let m = market as usize % MARKETS.len();
+                let ix = ix::refresh_market(m as u16, self.demo.markets[m].1);
+                (Action::Other, None, None, self.process(ix, &[]).await)
+            }
+            Op::RefreshStress => {
+                let ix = ix::refresh_stress(&self.demo.markets);
+                (Action::Other, None, None, self.process(ix, &[]).await)
+            }
+            Op::Warp { slots, ms_per_slot, refresh } => {
+                let c = self.tc.clock().await;
+                let t = c.unix_timestamp + (slots as i64 * ms_per_slot as i64) / 1_000;
+                self.tc.set_clock(c.slot + slots as u64, t).await;
+                let mut result = Ok(());
+                if refresh {
+                    for m in 0..MARKETS.len() {
+                        result = result.and(self.refresh_feed(m, FeedMove::Agree).await);
+                    }
+                }
+                (Action::Other, None, None, result)
+            }
+            Op::GovernMarket { market, field, pct } => {
+                let m = market as usize % MARKETS.len();
+                let names = ballast_model::ops::GOVERNED_MARKET_FIELDS;
+                let code = field_code(m as u16, names[field as usize % names.len()]).expect("a market field");
+                let current: Market = load(&mut self.tc, &self.demo.markets[m].0).await;
+                let old = market_get(&current, code).expect("a market field");
+                let value = if code == 25 { (pct % 2) as u64 } else { (old as u128 * pct as u128 / 100) as u64 };
+                let c = ParamChange { target: m as u16, field: code, value, key: Pubkey::default() };
+                (Action::Other, None, None, self.process(ix::set_param(gov.pubkey(), c), &[&gov]).await)
+            }
+            Op::GovernExchange { field, pct } => {
+                let names = ballast_model::ops::GOVERNED_EXCHANGE_FIELDS;
+                let code = field_code(EXCHANGE_TARGET, names[field as usize % names.len()]).expect("an exchange field");
+                let ex: margin_engine::state::Exchange = load(&mut self.tc, &ix::exchange_address()).await;
+                let old = margin_engine::engine::governance::exchange_get(&ex, code).expect("an exchange field");
+                let value = (old as u128 * pct as u128 / 100) as u64;
+                let c = ParamChange { target: EXCHANGE_TARGET, field: code, value, key: Pubkey::default() };
+                (Action::Other, None, None, self.process(ix::set_param(gov.pubkey(), c), &[&gov]).await)
+            }
+            Op::WithdrawInsurance { amount } => {
+                let code = margin_engine::engine::governance::INSURANCE_WITHDRAWAL_FIELD;
+                let c = ParamChange { target: EXCHANGE_TARGET, field: code, value: amount, key: self.keeper.token };
+                (Action::Other, None, None, self.process(ix::set_param(gov.pubkey(), c), &[&gov]).await)
+            }
+            Op::SettleMarket { market } => {
+                let m = market as usize % MARKETS.len();
+                let feed = self.demo.markets[m].1;
+                let price = self.tc.account(&feed).await.map_or(0, |a| {
+                    oracle_adapter::reader::decode_feed(&a.data).map_or(0, |f| f.price)
+                });
+                let ix = ix::emergency_settle(gov.pubkey(), m as u16, feed, price);
+                (Action::Other, None, None, self.process(ix, &[&gov]).await)
+            }
+            Op::SettlePosition { market, trader: t } => {
+                let (i, m) = (trader(t), market as usize % MARKETS.len());
+                let margin = self.margin(i);
+                let result = self.process(ix::settle_position(margin, &keys, m as u16), &[]).await;
+                (Action::Other, Some(margin), Some(m as u16), result)
+            }
+            Op::GuardianPause { bits, slots } => {
+                let ix = ix::guardian_pause(guardian.pubkey(), bits as u32, slots as u64);
+                (Action::Other, None, None, self.process(ix, &[&guardian]).await)
+            }
+            Op::GuardianMarket { market, raise, slots } => {
+                let m = market as u16 % MARKETS.len() as u16;
+                let ix = if raise {
+                    ix::guardian_raise_margin(guardian.pubkey(), m, slots as u64, 15_000)
+                } else {
+                    ix::guardian_reduce_only(guardian.pubkey(), m, slots as u64)
+                };
+                (Action::Other, None, None, self.process(ix, &[&guardian]).await)
+            }
+            Op::KeeperPass { .. } => unreachable!("run_sequence expands a keeper pass"),
+        }
+    }
+
+    async fn withdraw(&mut self, i: usize, amount: Option<u64>) -> (Action, Option<Pubkey>, Option<u16>, Result<(), String>) {
+        let margin = self.margin(i);
+        let all = match self.open[i] {
+            true => load::<MarginAccount>(&mut self.tc, &margin).await.collateral.max(0) as u64,
+            false => 0,
+        };
+        let held = self.health(i, None).await;
+        let key = self.traders[i].key.insecure_clone();
+        let ix = ix::withdraw(key.pubkey(), margin, self.traders[i].token, &self.demo.keys, amount.unwrap_or(all), &held);
+        (Action::Withdraw, Some(margin), None, self.process(ix, &[&key]).await)
+    }
+
+    /// Market `m`'s two sources quote as `how` says around its price now;
+    /// the adapter refreshes the feed.
+    async fn refresh_feed(&mut self, m: usize, how: FeedMove) -> Result<(), String> {
+        let c = self.tc.clock().await;
+        let (t, slot, p) = (c.unix_timestamp, c.slot, self.prices[m]);
+        let conf = (p / 5_000) as u64;
+        let (old, ahead) = (t - 3_600, t + 600);
+        let quotes = match how {
+            FeedMove::Agree => [(p, t), (p + p / 10_000, t)],
+            FeedMove::Dispute => [(p, t), (p + p / 100 * 3, t)],
+            FeedMove::OneStale => [(p, t), (p, old)],
+            FeedMove::AllStale => [(p, old), (p, old)],
+            FeedMove::FutureDated => [(p, t), (p, ahead)],
+        };
+        for (s, (price, at)) in self.sources[m].iter_mut().zip(quotes) {
+            *s = SourceFixture { conf, ..s.at(price, at, slot) };
+        }
+        refresh(&mut self.tc, &self.demo.markets[m].1, &self.sources[m]).await.map(|_| ()).map_err(|e| e.to_string())
+    }
+
+    async fn process(&mut self, ix: Instruction, signers: &[&Keypair]) -> Result<(), String> {
+        self.tc.process(&[ix], signers).await.map_err(|e| e.to_string())
+    }
+}
