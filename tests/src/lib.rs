@@ -22,6 +22,7 @@ pub mod adapter;
 pub mod assertions;
 pub mod dumps;
 pub mod governance;
+pub mod hostile;
 pub mod sequences;
 pub mod venue;
 

@@ -51,6 +51,7 @@ type Seen = BTreeMap<String, (u64, BTreeMap<String, u64>)>;
 
 thread_local! {
     static SEEN: RefCell<Seen> = RefCell::new(BTreeMap::new());
+    static OVER: RefCell<Vec<f64>> = const { RefCell::new(Vec::new()) };
 }
 
 /// The operation's kind (its variant name).
@@ -110,6 +111,13 @@ impl Venue {
         if let Err(e) = self.model.check_ledger(&before, op, step.ok) {
             panic!("{}: ledger: {e}", at());
         }
+        if step.ok && matches!(op, Op::Liquidate { .. }) {
+            let seen = ballast_client::invariants::step::check_liquidation(&b, &a, &step).expect("checked above");
+            if !seen.closed {
+                let over = (seen.after - seen.target) as f64 / seen.requirement.max(1) as f64;
+                OVER.with(|o| o.borrow_mut().push(over));
+            }
+        }
         record(&kind(op), refused);
         step.ok
     }
@@ -168,6 +176,13 @@ fn every_invariant_and_the_token_ledger_hold_after_every_step_of_random_sequence
         println!("{kind:>18}: {landed:>7} landed, {total_refused:>7} refused {refused:?}");
     }
     println!("{cases} cases, {steps} steps");
+    let mut over = OVER.with(|o| o.borrow().clone());
+    over.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    let n = over.len();
+    if n > 0 {
+        println!("liquidation overshoot over the buffer (share of requirement): n {n} min {:.4} median {:.4} p99 {:.4} max {:.4}; above: {}",
+            over[0], over[n / 2], over[n * 99 / 100], over[n - 1], over.iter().filter(|x| **x > 0.0).count());
+    }
     for kind in ["Deposit", "Withdraw", "WithdrawAll", "Trade", "Liquidate", "Resolve", "Close", "Create", "LpDeposit", "LpWithdraw",
         "Price", "RefreshMarket", "RefreshStress", "Warp", "GovernMarket", "GovernExchange", "SettleMarket", "SettlePosition", "GuardianPause",
         "GuardianMarket", "WithdrawInsurance", "KeeperPass"]

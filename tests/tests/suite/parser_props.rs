@@ -44,3 +44,19 @@ proptest! {
         parse_all(&data);
     }
 }
+
+/// The hostile-bytes run at CI size (`scripts/hostile.sh` runs 1,000,000):
+/// random, truncated, oversized and mutated strings to every oracle parser
+/// and every instruction's decoder, none panicking.
+#[test]
+fn no_hostile_byte_string_makes_any_parser_or_instruction_decoder_panic() {
+    let n = std::env::var("BALLAST_HOSTILE_INPUTS").ok().and_then(|v| v.parse().ok()).unwrap_or(20_000);
+    let start = std::time::Instant::now();
+    let t = ballast_tests::hostile::run(n, 0x0ba1_1a57);
+    println!("{t:?} in {:.1}s", start.elapsed().as_secs_f64());
+    assert_eq!(t.inputs, n);
+    assert_eq!((t.parser_calls, t.decode_calls), (n * 7, n * 36));
+    // Mutations keep some inputs valid: the parsers were reached, not
+    // refused at the door.
+    assert!(t.parsed > 0 && t.decoded > 0, "{t:?}");
+}

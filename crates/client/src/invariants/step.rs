@@ -76,6 +76,11 @@ pub struct LiquidationSeen {
     pub before: i128,
     /// Maintenance health after.
     pub after: i128,
+    /// The buffer the close aimed at: `liq_buffer_bps` of the maintenance
+    /// requirement before.
+    pub target: i128,
+    /// The maintenance requirement before.
+    pub requirement: u128,
     /// Whether the position was closed whole.
     pub closed: bool,
 }
@@ -208,17 +213,16 @@ pub fn check_liquidation(before: &Snapshot, after: &Snapshot, step: &Step) -> Re
         return Err(Broken { invariant: 5, what: format!("liquidated account {key} missing from a snapshot") });
     };
     let quotes = quotes(after)?;
-    let health = |x: &MarginAccount| -> Result<i128, Broken> {
+    let health = |x: &MarginAccount| {
         let q = liquidation_quotes(x, &covering(x, &quotes, Some(m))?, m)
             .map_err(|e| Broken { invariant: 5, what: format!("liquidation landed, yet its quotes: {e}") })?;
-        let h = account_health(x, &q).map_err(|e| Broken { invariant: 5, what: format!("health: {e}") })?;
-        Ok(h.maintenance)
+        account_health(x, &q).map_err(|e| Broken { invariant: 5, what: format!("health: {e}") })
     };
     let old = b.open_positions().find(|p| p.market == m).map_or(0, |p| p.base);
-    let h0 = health(b)?;
-    // The quotes need the market's position; a closed one is valued without it.
+    let before_health = health(b)?;
+    let (h0, requirement) = (before_health.maintenance, before_health.maintenance_requirement);
     let closed = a.slot_of(m).is_none();
-    let h1 = health(a)?;
+    let h1 = health(a)?.maintenance;
     ensure(h0 < 0, 5, || format!("account {key} liquidated at maintenance health {h0} >= 0"))?;
     ensure(closed || h1 > h0, 5, || format!("account {key}: health {h0} -> {h1} did not improve"))?;
     let new = a.open_positions().find(|p| p.market == m).map_or(0, |p| p.base);
@@ -232,12 +236,13 @@ pub fn check_liquidation(before: &Snapshot, after: &Snapshot, step: &Step) -> Re
     let top = q.hi_price.max(q.price).saturating_add(biased_conf).saturating_add(1);
     let closed_base = old.saturating_sub(new);
     let market = &after.markets[m as usize];
+    let target = requirement as i128 * market.params.liq_buffer_bps as i128 / 10_000;
     let cap = notional_ceil(closed_base, top)
         .and_then(|n| penalty(n, market.params.liq_fee_bps, market.params.keeper_share_bps))
         .map_err(|e| Broken { invariant: 5, what: format!("penalty bound: {e:?}") })?;
     let paid = after.exchange.insurance_balance.saturating_sub(before.exchange.insurance_balance);
     ensure(paid <= cap.fee, 5, || format!("penalty into insurance {paid} above the fee cap {}", cap.fee))?;
-    Ok(LiquidationSeen { before: h0, after: h1, closed })
+    Ok(LiquidationSeen { before: h0, after: h1, target, requirement, closed })
 }
 
 /// Invariant 10 on an LP flow: the value of a share (NAV over supply, at
