@@ -59,6 +59,10 @@ pub struct StressArgs {
     /// the number.
     #[arg(long)]
     pub jobs: Option<usize>,
+    /// Check every invariant after every transaction, not only after every
+    /// slot, so a violation names the transaction (slower).
+    #[arg(long)]
+    pub check_every_tx: bool,
     /// Directory for the JSON reports, the SVG charts and report.html.
     #[arg(long, default_value = "stress-out")]
     pub out: PathBuf,
@@ -113,6 +117,7 @@ pub fn scenario(a: &StressArgs) -> Result<(Scenario, PricePath, Option<Mapping>)
     if let Some(v) = a.slots {
         s.slots = v;
     }
+    s.check_every_tx |= a.check_every_tx;
     let span = mapping.filter(|_| whole_file).map(|m| m.span);
     plan::check_limit(s.slots, a.max_slots, span)?;
     s.validate()?;

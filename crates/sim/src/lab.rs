@@ -50,12 +50,18 @@ struct Lab {
     traders: Vec<Trader>,
     lps: Vec<(Keypair, Pubkey)>,
     adversary: Option<Trader>,
+    /// The adversary's margin account (kept while `adversary` is taken to act).
+    adversary_margin: Option<Pubkey>,
     totals: Totals,
     log: Vec<String>,
     /// Wall time inside the bank for the transactions `send` timed, and
     /// their number (landed or refused: both executed).
     bank_secs: f64,
     bank_txs: u64,
+    /// Check the invariants after every transaction `send` sends
+    /// (`Scenario::check_every_tx`), and the first violation seen.
+    check_every_tx: bool,
+    tx_violation: Option<String>,
 }
 
 fn error_name(e: &BanksClientError, program: &Pubkey) -> String {
@@ -82,6 +88,9 @@ impl Lab {
         let result = self.tc.process(ixs, &[signer]).await;
         self.bank_secs += started.elapsed().as_secs_f64();
         self.bank_txs += 1;
+        if self.check_every_tx && self.tx_violation.is_none() {
+            self.check_now().await;
+        }
         match result {
             Ok(()) => {
                 self.totals.transactions += 1;
@@ -92,6 +101,24 @@ impl Lab {
                 *self.totals.refused.entry(error_name(&e, &program)).or_default() += 1;
                 false
             }
+        }
+    }
+
+    /// A full read now, checked: the first violation is kept, naming the
+    /// last transaction sent (the log's last entry). Reads directly, so
+    /// the incremental read's record of touched accounts is left alone.
+    async fn check_now(&mut self) {
+        let clock = self.tc.clock().await;
+        let keys = self.account_keys();
+        let markets = self.demo.markets.clone();
+        let (ks, t, slot) = (self.demo.keys, clock.unix_timestamp, clock.slot);
+        let broken = match read_state(&mut self.tc, &ks, &markets, &keys, None, t, slot).await {
+            Ok(state) => state.check().err().map(|e| e.to_string()),
+            Err(e) => Some(format!("the state could not be read: {e}")),
+        };
+        if let Some(v) = broken {
+            let what = self.log.last().cloned().unwrap_or_default();
+            self.tx_violation = Some(format!("slot {slot}: after transaction `{what}`: {v}"));
         }
     }
 
@@ -191,10 +218,13 @@ pub async fn run(
         traders: Vec::new(),
         lps: Vec::new(),
         adversary: None,
+        adversary_margin: None,
         totals: Totals::default(),
         log: Vec::new(),
         bank_secs: 0.0,
         bank_txs: 0,
+        check_every_tx: s.check_every_tx,
+        tx_violation: None,
     };
     lab.totals.flows.lp_in = s.pool_usd * USD;
 
@@ -217,6 +247,7 @@ pub async fn run(
     let adversary_step = ((s.slots as f64) * s.adversary_at) as u64;
     if s.adversary {
         let t = lab.trader(ADVERSARY_USD, s.leverage as u64 * 95, true, false, false).await?;
+        lab.adversary_margin = Some(t.margin);
         lab.adversary = Some(t);
     }
     let keeper_key = keypair();
@@ -275,6 +306,10 @@ pub async fn run(
         match refreshed {
             Ok(()) => lab.totals.transactions += 1,
             Err(e) => *lab.totals.refused.entry(error_name(&e, &oracle_adapter::ID)).or_default() += 1,
+        }
+        if lab.check_every_tx && lab.tx_violation.is_none() {
+            lab.log.push("oracle refresh".into());
+            lab.check_now().await;
         }
         let oracle = chain.oracle_price(&mut lab.tc, &lab.feed).await?;
         high = high.max(oracle);
@@ -346,6 +381,9 @@ pub async fn run(
         if !offline && step % s.keeper.every_slots.max(1) == 0 {
             let r = keeper.tick().await?;
             lab.log.push(format!("keeper pass: {} liquidation calls, {} resolutions", r.calls, r.resolved));
+            if lab.check_every_tx && lab.tx_violation.is_none() {
+                lab.check_now().await;
+            }
             lab.totals.transactions += (r.calls + r.resolved + r.settled + r.breakers) as u64;
             lab.totals.throttled += r.throttled as u64;
             row.liquidated = r.liquidated as u64;
@@ -354,8 +392,9 @@ pub async fn run(
 
         // Invariants and metrics.
         let state = lab.read(Some(&prev), t, slot).await?;
-        if let Err(v) = state.check() {
-            violations.push(format!("slot {slot}: {v}; this slot's transactions: {}", lab.log.join("; ")));
+        let broken = lab.tx_violation.take().or_else(|| state.check().err().map(|v| format!("slot {slot}: {v}")));
+        if let Some(v) = broken {
+            violations.push(format!("{v}; this slot's transactions: {}", lab.log.join("; ")));
             chain.record(&state, &mut row);
             rows.push(row);
             slots_run = step;
@@ -457,7 +496,7 @@ const RUN_STACK: usize = 8 << 20;
 impl Lab {
     /// Every margin account the lab created, traders first.
     fn account_keys(&self) -> Vec<Pubkey> {
-        self.traders.iter().chain(self.adversary.as_ref()).map(|t| t.margin).collect()
+        self.traders.iter().map(|t| t.margin).chain(self.adversary_margin).collect()
     }
 
     /// Every account the invariants need, read from the bank: in full

@@ -60,6 +60,10 @@ pub struct Scenario {
     pub faults: Faults,
     /// Keepers.
     pub keeper: KeeperSetup,
+    /// Check every state invariant after every transaction the lab sends
+    /// (not only after every slot), so a violation names the transaction.
+    /// Slower: a full read per transaction.
+    pub check_every_tx: bool,
 }
 
 /// Fault injection, by slot offset from the start of the run.
@@ -117,6 +121,7 @@ impl Default for Scenario {
             sources: ballast_bank::demo::DEMO_SOURCES,
             faults: Faults::default(),
             keeper: KeeperSetup::default(),
+            check_every_tx: false,
         }
     }
 }

@@ -154,6 +154,26 @@ fn in_an_agreed_pump_and_dump_the_breaker_keeps_herders_from_adding_leverage_int
     assert!(on.totals.liquidated_notional < off.totals.liquidated_notional);
 }
 
+/// A report without its timing fields.
+fn timeless(r: &Report) -> serde_json::Value {
+    let mut v = serde_json::to_value(r).unwrap();
+    for k in ["wall_secs", "tx_per_sec", "bank_tx_per_sec"] {
+        v.as_object_mut().unwrap().remove(k).expect("a timing field");
+    }
+    v
+}
+
+#[test]
+fn checking_every_invariant_after_every_transaction_finds_nothing_and_changes_nothing_in_the_run() {
+    let s = Scenario { adversary: true, ..small(300, Faults::default()) };
+    let path = early_crash(300);
+    let per_slot = lab(&s, &ParamSet::dynamic(), &path);
+    let per_tx = lab(&Scenario { check_every_tx: true, ..s }, &ParamSet::dynamic(), &path);
+    assert_eq!(per_tx.violations, Vec::<String>::new());
+    assert!(per_tx.totals.liquidations > 0 && per_tx.totals.transactions > 300, "{:?}", per_tx.totals);
+    assert_eq!(timeless(&per_slot), timeless(&per_tx));
+}
+
 #[test]
 fn parallel_and_sequential_runs_of_the_comparison_give_identical_reports_but_for_wall_time() {
     let s = small(300, Faults::default());
@@ -161,13 +181,6 @@ fn parallel_and_sequential_runs_of_the_comparison_give_identical_reports_but_for
     let sets = ParamSet::builtin();
     let sequential = ballast_sim::lab::run_sets(&s, &sets, &path, 1, &|_, _| {}).expect("sequential");
     let parallel = ballast_sim::lab::run_sets(&s, &sets, &path, 3, &|_, _| {}).expect("parallel");
-    let timeless = |r: &Report| {
-        let mut v = serde_json::to_value(r).unwrap();
-        for k in ["wall_secs", "tx_per_sec", "bank_tx_per_sec"] {
-            v.as_object_mut().unwrap().remove(k).expect("a timing field");
-        }
-        v
-    };
     assert_eq!(sequential.len(), 3);
     for (a, b) in sequential.iter().zip(&parallel) {
         assert_eq!(a.params, b.params, "in the sets' order");
