@@ -8,6 +8,7 @@ use margin_engine::constants::pause;
 use margin_engine::engine::health::{
     account_health, liquidation_quotes, require_initial_health, require_withdrawable, MarketQuote, Now,
 };
+use margin_engine::engine::liquidation::BUFFER_SLACK_BPS;
 use margin_engine::engine::pool::value_legs;
 use margin_engine::engine::trade::adds_risk;
 use margin_engine::state::MarginAccount;
@@ -202,9 +203,10 @@ fn covering(a: &MarginAccount, quotes: &[Option<MarketQuote>], also: Option<u16>
 }
 
 /// Invariant 5 on a landed liquidation: the account was liquidatable, its
-/// health is strictly better after unless the position closed whole, and
-/// the penalty paid into insurance is within the fee on the closed
-/// notional. Returns what it measured.
+/// health is strictly better after unless the position closed whole, not
+/// above the buffer (within the engine's slack) unless the close was
+/// capped or whole, and the penalty paid into insurance is within the fee
+/// on the closed notional. Returns what it measured.
 pub fn check_liquidation(before: &Snapshot, after: &Snapshot, step: &Step) -> Result<LiquidationSeen, Broken> {
     let (Some(key), Some(m)) = (step.account, step.market) else {
         return Err(Broken { invariant: 5, what: "a liquidation step names no account or market".into() });
@@ -236,12 +238,23 @@ pub fn check_liquidation(before: &Snapshot, after: &Snapshot, step: &Step) -> Re
     let top = q.hi_price.max(q.price).saturating_add(biased_conf).saturating_add(1);
     let closed_base = old.saturating_sub(new);
     let market = &after.markets[m as usize];
-    let target = requirement as i128 * market.params.liq_buffer_bps as i128 / 10_000;
+    let target = (requirement as i128 * market.params.liq_buffer_bps as i128).div_euclid(10_000);
     let cap = notional_ceil(closed_base, top)
         .and_then(|n| penalty(n, market.params.liq_fee_bps, market.params.keeper_share_bps))
         .map_err(|e| Broken { invariant: 5, what: format!("penalty bound: {e:?}") })?;
     let paid = after.exchange.insurance_balance.saturating_sub(before.exchange.insurance_balance);
     ensure(paid <= cap.fee, 5, || format!("penalty into insurance {paid} above the fee cap {}", cap.fee))?;
+    // Not above the buffer, unless the close was capped or took the whole
+    // position: the engine's slack (rounding, and a penalty the account
+    // could not pay, at most the whole penalty).
+    let size = old.unsigned_abs() as u128;
+    let per_call = (size * market.params.max_liq_fraction_bps as u128).div_ceil(10_000).max(1);
+    if !closed && (closed_base.unsigned_abs() as u128) < per_call {
+        let slack = requirement * BUFFER_SLACK_BPS / 10_000 + 1 + cap.fee as u128;
+        ensure(h1 <= target + slack as i128, 5, || {
+            format!("account {key}: health {h0} -> {h1}, above the buffer {target} + slack {slack}")
+        })?;
+    }
     Ok(LiquidationSeen { before: h0, after: h1, target, requirement, closed })
 }
 

@@ -10,7 +10,7 @@ use crate::errors::EngineError;
 use crate::state::{Exchange, MarginAccount, Market, Pool};
 use anchor_lang::prelude::*;
 use ballast_risk::health::{biased_price, Health};
-use ballast_risk::liquidation::{admit, close_amount, penalty, split_penalty, waterfall, Waterfall};
+use ballast_risk::liquidation::{admit, close_amount_sized, penalty, split_penalty, waterfall, Waterfall};
 use ballast_risk::position::apply_fill;
 use ballast_risk::precision::BPS_DENOMINATOR;
 use ballast_risk::SafeMath;
@@ -38,14 +38,38 @@ pub struct LiquidationOutcome {
     pub deficit: u64,
     /// Whether this liquidation filled the market's throttle window.
     pub throttle_engaged: bool,
+    /// The maintenance health the close aimed at (the buffer).
+    pub buffer: i128,
+    /// How far above the buffer health may end: 10 bps of the
+    /// requirement before (rounding) plus the penalty the account could
+    /// not pay. `None` when the close was capped or took the position
+    /// whole: no upper bound applies.
+    pub slack: Option<u128>,
+}
+
+/// Health after a partial liquidation may end above the buffer by this
+/// share of the requirement before, bps (rounding of the close and of
+/// the requirements).
+pub const BUFFER_SLACK_BPS: u128 = 10;
+
+/// Invariant 5's upper bound: a partial liquidation (neither capped nor
+/// whole) leaves maintenance health at most `out.slack` above the buffer
+/// it aimed at (`LiquidationOvershoot`).
+pub fn require_within_buffer(after: &Health, out: &LiquidationOutcome) -> Result<()> {
+    if let Some(slack) = out.slack {
+        let ceiling = out.buffer.saturating_add(i128::try_from(slack).unwrap_or(i128::MAX));
+        require!(after.maintenance <= ceiling, EngineError::LiquidationOvershoot);
+    }
+    Ok(())
 }
 
 /// Liquidate `account`'s position in `market` given its maintenance `health`
 /// (already checked < 0) at the market's `quote`, at `slot`.
 ///
 /// 1. Close the smallest base that restores health to the buffer
-///    (`liq_buffer_bps` of the maintenance requirement), capped per call
-///    unless the rest is dust, at the conservative price.
+///    (`liq_buffer_bps` of the maintenance requirement), the remainder at
+///    its own (smaller) size premium, capped per call unless the rest is
+///    dust, at the conservative price.
 /// 2. Count the notional against the market's throttle (bankrupt accounts,
 ///    with negative equity, are exempt).
 /// 3. Move tokens so that the collateral vault always holds the accounts'
@@ -72,8 +96,16 @@ pub fn execute_liquidation(
         .safe_mul(market.params.liq_buffer_bps as i128)
         .map_err(EngineError::from)?
         .div_euclid(BPS_DENOMINATOR as i128);
-    let close = close_amount(old.base, quote.price, health.maintenance, buffer, &market.liquidation(ratios.mmr_bps))
+    let sign = old.base.signum();
+    let mmr_at = |rest: u64| {
+        let rest = i64::try_from(rest).map_err(|_| ballast_risk::MathError::Overflow)?.saturating_mul(sign);
+        quote.ratios(rest).map(|r| r.mmr_bps).map_err(|_| ballast_risk::MathError::Overflow)
+    };
+    let params = market.liquidation(ratios.mmr_bps);
+    let close = close_amount_sized(old.base, quote.price, health.maintenance, buffer, &params, mmr_at)
         .map_err(EngineError::from)?;
+    let cap = (old.base.unsigned_abs() as u128 * params.max_fraction_bps as u128).div_ceil(BPS_DENOMINATOR as u128);
+    let partial = close < old.base.unsigned_abs() && (close as u128) < cap.max(1);
     require!(close > 0, EngineError::NotLiquidatable);
     let close = i64::try_from(close).map_err(|_| EngineError::MathOverflow)?;
     let base = if old.base > 0 { -close } else { close };
@@ -105,6 +137,8 @@ pub fn execute_liquidation(
     let paid =
         split_penalty(fee.min(after_pnl.max(0) as u64), market.params.keeper_share_bps).map_err(EngineError::from)?;
     let (keeper, insurance) = (paid.keeper, paid.insurance);
+    let rounding = health.maintenance_requirement.saturating_mul(BUFFER_SLACK_BPS) / BPS_DENOMINATOR as u128 + 1;
+    let slack = partial.then_some(rounding + (fee - paid.fee) as u128);
     let final_balance = after_pnl - paid.fee as i64;
 
     settle_with_pool(pool, pool_to_collateral)?;
@@ -123,6 +157,8 @@ pub fn execute_liquidation(
         pool_to_collateral,
         deficit: final_balance.min(0).unsigned_abs(),
         throttle_engaged,
+        buffer,
+        slack,
     })
 }
 
@@ -148,7 +184,8 @@ pub struct Liquidation {
 ///    breaker;
 /// 3. quotes covering every open position, valued by `liquidation_quotes` values them (the market's own feed must allow
 ///    liquidation); maintenance health must be < 0;
-/// 4. close just enough (`execute_liquidation`), then `require_improved`.
+/// 4. close just enough (`execute_liquidation`), then `require_improved`
+///    and `require_within_buffer`.
 pub fn liquidate(
     exchange: &mut Exchange,
     account: &mut MarginAccount,
@@ -169,6 +206,7 @@ pub fn liquidate(
     let at = *quotes.iter().find(|q| q.index == market.index).ok_or(EngineError::HealthAccountsMismatch)?;
     let out = execute_liquidation(account, market, pool, exchange, &at, &before, slot)?;
     let after = require_improved(account, market.index, &quotes, &before)?;
+    require_within_buffer(&after, &out)?;
     Ok(Liquidation { out, before, after, breaker })
 }
 
@@ -199,4 +237,42 @@ pub fn resolve_bankruptcy(account: &mut MarginAccount, pool: &mut Pool, exchange
     pool.balance = pool.balance.safe_add(w.from_insurance).map_err(EngineError::from)?;
     set_collateral(account, pool, 0)?;
     Ok(w)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn outcome(buffer: i128, slack: Option<u128>) -> LiquidationOutcome {
+        LiquidationOutcome {
+            base: -1,
+            price: 1,
+            realized_pnl: 0,
+            notional: 1,
+            keeper: 0,
+            insurance: 0,
+            pool_to_collateral: 0,
+            deficit: 0,
+            throttle_engaged: false,
+            buffer,
+            slack,
+        }
+    }
+
+    fn health(maintenance: i128) -> Health {
+        Health { maintenance, ..Health::default() }
+    }
+
+    #[test]
+    fn a_partial_liquidation_may_end_above_the_buffer_by_at_most_its_slack() {
+        let out = outcome(1_000, Some(11));
+        assert!(require_within_buffer(&health(1_011), &out).is_ok(), "exactly at buffer + slack");
+        assert_eq!(
+            require_within_buffer(&health(1_012), &out).unwrap_err(),
+            error!(EngineError::LiquidationOvershoot),
+            "one unit above"
+        );
+        assert!(require_within_buffer(&health(-5), &out).is_ok(), "below the buffer: a capped or short close");
+        assert!(require_within_buffer(&health(1_000_000), &outcome(1_000, None)).is_ok(), "capped or whole: no bound");
+    }
 }
