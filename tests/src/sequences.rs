@@ -26,7 +26,7 @@ use ballast_bank::sources::SourceFixture;
 use ballast_client::engine::{self as ix, field_code};
 use ballast_client::invariants::step::{check_step, Action, Step};
 use ballast_client::invariants::Snapshot;
-use ballast_model::ops::{op, KEEPER_PASS_CALLS};
+use ballast_model::ops::{op, KEEPER_PASS_CALLS, LIQUIDATION_REFUSALS};
 use ballast_model::{FeedMove, Op};
 use ballast_risk::precision::{BASE_PRECISION, PRICE_PRECISION};
 use margin_engine::engine::governance::EXCHANGE_TARGET;
@@ -257,6 +257,10 @@ impl Run {
                 let ix = ix::liquidate(k.pubkey(), self.keeper.token, margin, &keys, m as u16, self.demo.markets[m].1, &others);
                 let result = self.process(ix, &[&k]).await;
                 self.outcome.liquidations += result.is_ok() as usize;
+                if let Err(e) = &result {
+                    let allowed = !self.open[i] || LIQUIDATION_REFUSALS.contains(&e.as_str());
+                    assert!(allowed, "invariant 5 (liquidation bounds) broken: liquidating {margin} refused: {e}");
+                }
                 (Action::Liquidate, Some(margin), Some(m as u16), result)
             }
             Op::Resolve { trader: t } => {
@@ -415,10 +419,10 @@ impl Run {
     async fn refresh_feed(&mut self, m: usize, how: FeedMove) -> Result<(), String> {
         let c = self.tc.clock().await;
         let (t, slot, p) = (c.unix_timestamp, c.slot, self.prices[m]);
-        let conf = (p / 5_000) as u64;
+        let conf = if how == FeedMove::Wide { p / 100 } else { p / 5_000 } as u64; // 1 % or 2 bps
         let (old, ahead) = (t - 3_600, t + 600);
         let quotes = match how {
-            FeedMove::Agree => [(p, t), (p + p / 10_000, t)],
+            FeedMove::Agree | FeedMove::Wide => [(p, t), (p + p / 10_000, t)],
             FeedMove::Dispute => [(p, t), (p + p / 100 * 3, t)],
             FeedMove::OneStale => [(p, t), (p, old)],
             FeedMove::AllStale => [(p, old), (p, old)],
@@ -430,7 +434,17 @@ impl Run {
         refresh(&mut self.tc, &self.demo.markets[m].1, &self.sources[m]).await.map(|_| ()).map_err(|e| e.to_string())
     }
 
+    /// Send one instruction; a refusal as the program's error name when
+    /// it is one of the programs' (`NotLiquidatable`), else as the bank
+    /// reports it.
     async fn process(&mut self, ix: Instruction, signers: &[&Keypair]) -> Result<(), String> {
-        self.tc.process(&[ix], signers).await.map_err(|e| e.to_string())
+        let program = ix.program_id;
+        self.tc.process(&[ix], signers).await.map_err(|e| {
+            let text = e.to_string();
+            let code = text.split("custom program error: 0x").nth(1).and_then(|h| {
+                u32::from_str_radix(h.trim_end_matches(|c: char| !c.is_ascii_hexdigit()), 16).ok()
+            });
+            code.and_then(|c| ballast_client::errors::program_error(&program, c)).map_or(text, |p| p.name.clone())
+        })
     }
 }

@@ -168,7 +168,7 @@ impl Model {
     /// What an instruction that writes the exchange sees now: stress
     /// observed on the model's own exchange (as the handlers do first),
     /// then every market quoted.
-    pub(crate) fn writer_view(&mut self) -> WriterView {
+    pub fn writer_view(&mut self) -> WriterView {
         let now = { let clock = self.clock(); observe(&mut self.exchange, &clock, None) };
         let markets = read_markets(self.markets.iter().zip(&self.feeds), &now);
         let quotes = quotes_at(&markets, &now);
@@ -186,7 +186,7 @@ impl Model {
     pub(crate) fn refresh_feed(&mut self, i: usize, how: FeedMove) -> Result<(), String> {
         let feed = &mut self.feeds[i];
         let p = self.prices[i] as i128;
-        let conf = (p / 5_000) as u128; // 2 bps
+        let conf = if how == FeedMove::Wide { p / 100 } else { p / 5_000 } as u128; // 1 % or 2 bps
         let raw = |price: i128, publish_time: i64| RawQuote {
             price,
             conf,
@@ -197,7 +197,7 @@ impl Model {
         };
         let (ts, old) = (self.ts, self.ts - 3_600);
         let sources = match how {
-            FeedMove::Agree => [raw(p, ts), raw(p + p / 10_000, ts)],
+            FeedMove::Agree | FeedMove::Wide => [raw(p, ts), raw(p + p / 10_000, ts)],
             FeedMove::Dispute => [raw(p, ts), raw(p + p * 3 / 100, ts)],
             FeedMove::OneStale => [raw(p, ts), raw(p, old)],
             FeedMove::AllStale => [raw(p, old), raw(p, old)],

@@ -35,6 +35,9 @@ pub enum FeedMove {
     AllStale,
     /// One fresh, one stamped ten minutes ahead of the clock.
     FutureDated,
+    /// Both fresh and agreeing, each with a wide conf (1 %: still under
+    /// the conf limit), so conf-biased prices and fills matter.
+    Wide,
 }
 
 /// One operation.
@@ -143,6 +146,7 @@ pub fn op() -> impl Strategy<Value = Op> {
         1 => Just(FeedMove::OneStale),
         1 => Just(FeedMove::AllStale),
         1 => Just(FeedMove::FutureDated),
+        6 => Just(FeedMove::Wide),
     ];
     prop_oneof![
         40 => (trader.clone(), usd.clone()).prop_map(|(trader, amount)| Op::Deposit { trader, amount }),
@@ -402,6 +406,15 @@ impl Model {
         value_legs(&self.pool, &legs).map_err(refusal)
     }
 }
+
+/// Why a liquidation may be refused without breaking liveness: the
+/// account is healthy or has no position there, the market is settled,
+/// liquidation is paused, the oracle gate or the throttle holds it, or the
+/// account is closed. Anything else refusing a liquidation (say
+/// `LiquidationWorsened`, or an arithmetic error) is a liquidation the
+/// venue could not perform: invariant 5 broken.
+pub const LIQUIDATION_REFUSALS: [&str; 7] =
+    ["NotLiquidatable", "NoPosition", "MarketSettled", "Paused", "OracleGate", "ThrottleEngaged", "account closed"];
 
 /// A refusal by its error's name (`Paused`, `OracleGate`, ...).
 pub fn refusal(e: anchor_lang::error::Error) -> String {

@@ -12,7 +12,7 @@
 //! same seed (README, "Testing").
 
 use ballast_client::invariants::step::check_step;
-use ballast_model::ops::{op, KEEPER_PASS_CALLS};
+use ballast_model::ops::{op, KEEPER_PASS_CALLS, LIQUIDATION_REFUSALS};
 use ballast_model::{Model, Op};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed};
@@ -110,6 +110,11 @@ impl Venue {
         }
         if let Err(e) = self.model.check_ledger(&before, op, step.ok) {
             panic!("{}: ledger: {e}", at());
+        }
+        if let (Op::Liquidate { .. }, Some(r)) = (op, &refused) {
+            if !LIQUIDATION_REFUSALS.contains(&r.as_str()) {
+                panic!("{}: invariant 5 (liquidation bounds) broken: a liquidation refused with {r}", at());
+            }
         }
         if step.ok && matches!(op, Op::Liquidate { .. }) {
             let seen = ballast_client::invariants::step::check_liquidation(&b, &a, &step).expect("checked above");

@@ -55,57 +55,6 @@ pub fn close_amount(
     Ok(u64::try_from(close)?)
 }
 
-/// How many times [`close_amount_sized`] re-prices the remainder.
-pub const SIZE_REFINEMENTS: usize = 2;
-
-/// [`close_amount`] for a maintenance ratio that shrinks with the
-/// position (the size premium): `mmr_at(rest)` is the ratio of a position
-/// of `rest` base (magnitude). Closing also lowers the remainder's ratio,
-/// which the linear formula at today's ratio ignores, so it closes more
-/// than the target needs. Re-solve with the remainder's ratio: the
-/// position's requirement falls by `size * price * (mmr - mmr_rest)` before
-/// any close (the relief), and each unit closed then frees
-/// `price * (mmr_rest - fee)`. Each pass closes no more than the last
-/// while the close fits in the position, so the remainder's ratio only
-/// rises from the one assumed, and the result undershoots the target
-/// rather than overshooting it (up to rounding and the biased fill).
-/// `p.mmr_bps` is the ratio at the whole position.
-pub fn close_amount_sized(
-    base: i64,
-    price: i64,
-    health: i128,
-    target: i128,
-    p: &LiquidationParams,
-    mmr_at: impl Fn(u64) -> Result<u32, MathError>,
-) -> Result<u64, MathError> {
-    let size = base.unsigned_abs();
-    let mut close = close_amount(base, price, health, target, p)?;
-    for _ in 0..SIZE_REFINEMENTS {
-        if close == 0 || close >= size {
-            break;
-        }
-        let rest_mmr = mmr_at(size - close)?.max(p.fee_bps + 1);
-        if rest_mmr >= p.mmr_bps {
-            break;
-        }
-        // Rounded down: a smaller relief closes a little more (never less
-        // than the target needs on this account).
-        let relief = (size as u128)
-            .safe_mul(price.max(0) as u128)?
-            .safe_mul((p.mmr_bps - rest_mmr) as u128)?
-            / (NOTIONAL_DIVISOR as u128 * BPS_DENOMINATOR as u128);
-        let relieved = health.safe_add(i128::try_from(relief)?)?;
-        let at_rest = LiquidationParams { mmr_bps: rest_mmr, ..*p };
-        // Already at the target once relieved: the smallest close frees it.
-        let next = close_amount(base, price, relieved, target, &at_rest)?.max(1);
-        if next >= close {
-            break;
-        }
-        close = next;
-    }
-    Ok(close)
-}
-
 /// Split of a liquidation penalty.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PenaltySplit {

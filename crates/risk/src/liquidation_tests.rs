@@ -71,48 +71,6 @@ proptest! {
     }
 
     #[test]
-    fn with_a_size_premium_the_sized_close_never_exceeds_the_linear_one_improves_health_and_stops_at_the_buffer(
-        base in B..10_000 * B, entry in 10 * P..1_000 * P, drop_bps in 0i64..1_000, collateral_permille in 0i64..1_000,
-        factor in 0u32..40,
-    ) {
-        let price = entry - entry / 10_000 * drop_bps;
-        // The maintenance ratio grows with the square root of the notional
-        // in dollars (the engine's size premium).
-        let mmr = |size: u64| -> Result<u32, MathError> {
-            let dollars = crate::position::notional_ceil(size as i64, price)? / 1_000_000;
-            Ok(500 + (factor as u64 * crate::math::isqrt(dollars as u128) as u64).div_ceil(100) as u32)
-        };
-        let ratios = |size: u64| MarginRatios { imr_bps: 2 * mmr(size).unwrap(), mmr_bps: mmr(size).unwrap() };
-        // Collateral below the maintenance requirement: the account is
-        // liquidatable (more so after the drop).
-        let requirement = crate::position::notional_ceil(base, price).unwrap() as i64 / 10_000 * mmr(base as u64).unwrap() as i64;
-        let collateral = requirement / 1_000 * collateral_permille;
-        let pos = Position { base, quote: crate::position::fill_quote(base, entry).unwrap() };
-        let risk = |pos: Position| PositionRisk {
-            position: pos, price, conf: 0, conf_mult_bps: 0, ratios: ratios(pos.base.unsigned_abs()),
-        };
-        let before = health(collateral, &[risk(pos)]).unwrap();
-        prop_assume!(before.maintenance < 0);
-        let target = (before.maintenance_requirement / 10) as i128; // a 10 % buffer
-        let p = LiquidationParams { mmr_bps: mmr(base as u64).unwrap(), dust_notional: 0, max_fraction_bps: 10_000, ..LP };
-        let linear = close_amount(base, price, before.maintenance, target, &p).unwrap();
-        let d = close_amount_sized(base, price, before.maintenance, target, &p, mmr).unwrap();
-        prop_assert!(d > 0 && d <= linear, "sized {} vs linear {}", d, linear);
-        let fill = crate::position::apply_fill(pos, -(d as i64), price).unwrap();
-        // The penalty is charged from what collateral remains.
-        let fee = penalty(fill.notional, p.fee_bps, 0).unwrap().fee as i64;
-        let paid = fee.min((collateral + fill.realized_pnl).max(0));
-        let after = health(collateral + fill.realized_pnl - paid, &[risk(fill.position)]).unwrap();
-        prop_assert!(after.maintenance > before.maintenance, "{} -> {}", before.maintenance, after.maintenance);
-        if (d as i64) < base {
-            // The engine's slack: 10 bps of the requirement, plus what of
-            // the penalty went unpaid.
-            let slack = (before.maintenance_requirement / 1_000) as i128 + 1 + (fee - paid) as i128;
-            prop_assert!(after.maintenance <= target + slack, "after {} > buffer {} + {}", after.maintenance, target, slack);
-        }
-    }
-
-    #[test]
     fn the_keeper_reward_never_exceeds_the_fee_and_the_split_is_exact(notional in any::<u64>(), fee_bps in 0u32..=10_000, share in 0u32..=20_000) {
         if let Ok(s) = penalty(notional, fee_bps, share) {
             prop_assert!(s.keeper <= s.fee);

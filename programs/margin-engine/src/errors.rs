@@ -208,11 +208,6 @@ pub enum EngineError {
     /// `initialize_exchange` must be paid by the program's upgrade authority.
     #[msg("the payer is not this program's upgrade authority")]
     NotUpgradeAuthority,
-    /// A partial liquidation must stop at the target buffer: health after
-    /// may exceed it only by the stated slack (rounding, and a penalty the
-    /// account could not pay).
-    #[msg("the liquidation closed more than the buffer needs")]
-    LiquidationOvershoot,
 }
 
 impl From<ballast_risk::MathError> for EngineError {

@@ -8,7 +8,7 @@ use margin_engine::constants::pause;
 use margin_engine::engine::health::{
     account_health, liquidation_quotes, require_initial_health, require_withdrawable, MarketQuote, Now,
 };
-use margin_engine::engine::liquidation::BUFFER_SLACK_BPS;
+use margin_engine::engine::liquidation::health_after_close;
 use margin_engine::engine::pool::value_legs;
 use margin_engine::engine::trade::adds_risk;
 use margin_engine::state::MarginAccount;
@@ -124,7 +124,7 @@ pub fn check_step(before: &Snapshot, after: &Snapshot, step: &Step) -> Result<()
             Ok(())
         }
         Action::Liquidate => check_liquidation(before, after, step).map(|_| ()),
-        Action::LpDeposit | Action::LpWithdraw => check_share_value(before, after),
+        Action::LpDeposit | Action::LpWithdraw => check_share_value(before, after, step.action == Action::LpDeposit),
         Action::CloseAccount => {
             let Some(key) = step.account else { return Ok(()) };
             let was_empty = acc(before).is_some_and(|a| !a.has_positions() && a.collateral == 0 && a.flags == 0);
@@ -203,10 +203,10 @@ fn covering(a: &MarginAccount, quotes: &[Option<MarketQuote>], also: Option<u16>
 }
 
 /// Invariant 5 on a landed liquidation: the account was liquidatable, its
-/// health is strictly better after unless the position closed whole, not
-/// above the buffer (within the engine's slack) unless the close was
-/// capped or whole, and the penalty paid into insurance is within the fee
-/// on the closed notional. Returns what it measured.
+/// health is strictly better after unless the position closed whole; a
+/// partial close (neither capped nor whole) reached the buffer and one
+/// base unit less would not have; the penalty paid into insurance is
+/// within the fee on the closed notional. Returns what it measured.
 pub fn check_liquidation(before: &Snapshot, after: &Snapshot, step: &Step) -> Result<LiquidationSeen, Broken> {
     let (Some(key), Some(m)) = (step.account, step.market) else {
         return Err(Broken { invariant: 5, what: "a liquidation step names no account or market".into() });
@@ -245,34 +245,54 @@ pub fn check_liquidation(before: &Snapshot, after: &Snapshot, step: &Step) -> Re
     let paid = after.exchange.insurance_balance.saturating_sub(before.exchange.insurance_balance);
     ensure(paid <= cap.fee, 5, || format!("penalty into insurance {paid} above the fee cap {}", cap.fee))?;
     // Not above the buffer, unless the close was capped or took the whole
-    // position: the engine's slack (rounding, and a penalty the account
-    // could not pay, at most the whole penalty).
+    // position: the close reached the buffer, and one base unit less
+    // would not have (the health after, on the engine's own terms).
     let size = old.unsigned_abs() as u128;
     let per_call = (size * market.params.max_liq_fraction_bps as u128).div_ceil(10_000).max(1);
-    if !closed && (closed_base.unsigned_abs() as u128) < per_call {
-        let slack = requirement * BUFFER_SLACK_BPS / 10_000 + 1 + cap.fee as u128;
-        ensure(h1 <= target + slack as i128, 5, || {
-            format!("account {key}: health {h0} -> {h1}, above the buffer {target} + slack {slack}")
+    let closed_size = closed_base.unsigned_abs();
+    if !closed && (closed_size as u128) < per_call {
+        ensure(h1 >= target, 5, || format!("account {key}: a partial close stopped at {h1}, short of the buffer {target}"))?;
+        let lq = liquidation_quotes(b, &covering(b, &quotes, Some(m))?, m)
+            .map_err(|e| Broken { invariant: 5, what: format!("quotes: {e}") })?;
+        let own = lq.iter().find(|x| x.index == m).copied().ok_or_else(|| Broken {
+            invariant: 5,
+            what: format!("no quote of market {m}"),
+        })?;
+        let pos = b.open_positions().find(|p| p.market == m).map(|p| p.position()).unwrap_or_default();
+        let params = market.liquidation(own.ratios(pos.base).map(|r| r.mmr_bps).unwrap_or(0));
+        let less = health_after_close(pos, closed_size - 1, &own, h0, b.collateral, &params)
+            .map_err(|e| Broken { invariant: 5, what: format!("health after one unit less: {e}") })?;
+        ensure(closed_size == 1 || less < target, 5, || {
+            format!("account {key}: closing {} instead of {closed_size} already reached the buffer {target} ({less}): over-liquidated", closed_size - 1)
         })?;
     }
     Ok(LiquidationSeen { before: h0, after: h1, target, requirement, closed })
 }
 
 /// Invariant 10 on an LP flow: the value of a share (NAV over supply, at
-/// the same quotes) never falls, so no LP gains at the others' expense.
-fn check_share_value(before: &Snapshot, after: &Snapshot) -> Result<(), Broken> {
+/// the same quotes) never falls, so no LP gains at the others' expense; a
+/// deposit also mints at the minting NAV (the pool's positions at the end
+/// favourable to it), so the minting value of a share never falls either.
+fn check_share_value(before: &Snapshot, after: &Snapshot, deposit: bool) -> Result<(), Broken> {
     let quotes = quotes(after)?;
     let legs: Option<Vec<_>> = after.markets.iter().zip(&quotes).map(|(m, q)| q.map(|q| (*m, q))).collect();
     let Some(legs) = legs else {
         return Err(Broken { invariant: 7, what: "an LP flow landed with a market unpriceable".into() });
     };
-    let nav = |s: &Snapshot| {
-        value_legs(&s.pool, &legs).map(|v| v.nav).map_err(|e| Broken { invariant: 10, what: format!("NAV: {e}") })
+    let value = |s: &Snapshot| {
+        value_legs(&s.pool, &legs).map_err(|e| Broken { invariant: 10, what: format!("NAV: {e}") })
     };
-    let (n0, n1) = (nav(before)? as u128, nav(after)? as u128);
+    let (v0, v1) = (value(before)?, value(after)?);
     let (s0, s1) = (before.pool.shares as u128, after.pool.shares as u128);
-    // n1 / s1 >= n0 / s0, cross-multiplied (a first deposit starts from 0 shares).
-    ensure(s0 == 0 || s1 == 0 || n1 * s0 >= n0 * s1, 10, || {
-        format!("value per share fell: NAV {n0} / {s0} shares -> {n1} / {s1}")
-    })
+    let mut pairs = vec![("NAV", v0.nav as u128, v1.nav as u128)];
+    if deposit {
+        pairs.push(("minting NAV", v0.mint_nav as u128, v1.mint_nav as u128));
+    }
+    for (what, n0, n1) in pairs {
+        // n1 / s1 >= n0 / s0, cross-multiplied (a first deposit starts from 0 shares).
+        ensure(s0 == 0 || s1 == 0 || n1 * s0 >= n0 * s1, 10, || {
+            format!("value per share fell: {what} {n0} / {s0} shares -> {n1} / {s1}")
+        })?;
+    }
+    Ok(())
 }

@@ -10,7 +10,10 @@ use crate::errors::EngineError;
 use crate::state::{Exchange, MarginAccount, Market, Pool};
 use anchor_lang::prelude::*;
 use ballast_risk::health::{biased_price, Health};
-use ballast_risk::liquidation::{admit, close_amount_sized, penalty, split_penalty, waterfall, Waterfall};
+use ballast_risk::health::position_health;
+use ballast_risk::liquidation::{admit, close_amount, penalty, split_penalty, waterfall, LiquidationParams, Waterfall};
+use ballast_risk::position::Position;
+use ballast_risk::precision::NOTIONAL_DIVISOR;
 use ballast_risk::position::apply_fill;
 use ballast_risk::precision::BPS_DENOMINATOR;
 use ballast_risk::SafeMath;
@@ -40,36 +43,102 @@ pub struct LiquidationOutcome {
     pub throttle_engaged: bool,
     /// The maintenance health the close aimed at (the buffer).
     pub buffer: i128,
-    /// How far above the buffer health may end: 10 bps of the
-    /// requirement before (rounding) plus the penalty the account could
-    /// not pay. `None` when the close was capped or took the position
-    /// whole: no upper bound applies.
-    pub slack: Option<u128>,
+    /// Whether the close was partial: neither the per-call cap nor the
+    /// whole position (then it is the smallest that reaches the buffer).
+    pub partial: bool,
 }
 
-/// Health after a partial liquidation may end above the buffer by this
-/// share of the requirement before, bps (rounding of the close and of
-/// the requirements).
-pub const BUFFER_SLACK_BPS: u128 = 10;
+/// Maintenance health of the account after closing `close` (magnitude)
+/// of its position `old` in `quote`'s market at the conservative price,
+/// the penalty charged from what collateral remains, from its health
+/// `h0` and collateral now: only this position's term and the collateral
+/// change; the other positions' terms are unchanged. Exactly what
+/// `account_health` gives after `execute_liquidation` (the same terms).
+pub fn health_after_close(
+    old: Position,
+    close: u64,
+    quote: &MarketQuote,
+    h0: i128,
+    collateral: i64,
+    liquidation: &LiquidationParams,
+) -> Result<i128> {
+    let term = |p: Position| -> Result<i128> {
+        if p.base == 0 {
+            return Ok(0);
+        }
+        let risk = quote.position_risk(p.base, p.quote)?;
+        Ok(position_health(&risk, risk.ratios.mmr_bps).map_err(EngineError::from)?)
+    };
+    let close = i64::try_from(close).map_err(|_| EngineError::MathOverflow)?;
+    let base = if old.base > 0 { -close } else { close };
+    let price = biased_price(old.base, quote.price, quote.conf, quote.conf_mult_bps).map_err(EngineError::from)?.max(1);
+    let fill = apply_fill(old, base, price).map_err(EngineError::from)?;
+    let fee = penalty(fill.notional, liquidation.fee_bps, 0).map_err(EngineError::from)?.fee;
+    let after_pnl = collateral.safe_add(fill.realized_pnl).map_err(EngineError::from)?;
+    let paid = fee.min(after_pnl.max(0) as u64) as i64;
+    let change = (after_pnl - paid) as i128 - collateral as i128 + term(fill.position)? - term(old)?;
+    Ok(h0.safe_add(change).map_err(EngineError::from)?)
+}
 
-/// Invariant 5's upper bound: a partial liquidation (neither capped nor
-/// whole) leaves maintenance health at most `out.slack` above the buffer
-/// it aimed at (`LiquidationOvershoot`).
-pub fn require_within_buffer(after: &Health, out: &LiquidationOutcome) -> Result<()> {
-    if let Some(slack) = out.slack {
-        let ceiling = out.buffer.saturating_add(i128::try_from(slack).unwrap_or(i128::MAX));
-        require!(after.maintenance <= ceiling, EngineError::LiquidationOvershoot);
+/// The smallest close (magnitude) that brings maintenance health `h0` to
+/// `buffer`, searched on the exact health after ([`health_after_close`]),
+/// within the per-call cap; the whole position when the rest would be
+/// dust. `estimate` (the linear formula's close) brackets the search:
+/// the health after rises with the close (each unit frees its
+/// requirement, larger than its penalty since `fee < MMR`, and the size
+/// premium only falls), so it is found in about 45 probes at most.
+pub fn minimal_close(
+    old: Position,
+    estimate: u64,
+    quote: &MarketQuote,
+    h0: i128,
+    collateral: i64,
+    buffer: i128,
+    liquidation: &LiquidationParams,
+) -> Result<u64> {
+    let size = old.base.unsigned_abs();
+    let cap = ((size as u128 * liquidation.max_fraction_bps as u128).div_ceil(BPS_DENOMINATOR as u128).max(1)) as u64;
+    let top = cap.min(size);
+    let after = |c: u64| health_after_close(old, c, quote, h0, collateral, liquidation);
+    let guess = estimate.min(top);
+    let close = if guess > 0 && after(guess)? >= buffer {
+        smallest_reaching(0, guess, buffer, after)?
+    } else if after(top)? >= buffer {
+        smallest_reaching(guess, top, buffer, after)?
+    } else {
+        top // capped (or the whole position): this call cannot reach the buffer
+    };
+    let rest = (size - close) as u128 * quote.price.max(0) as u128 / NOTIONAL_DIVISOR as u128;
+    Ok(if rest < liquidation.dust_notional as u128 { size } else { close })
+}
+
+/// The smallest `c` in `(lo, hi]` with `after(c) >= buffer`, given
+/// `after(hi) >= buffer` and `after` non-decreasing (bisection).
+fn smallest_reaching(
+    mut lo: u64,
+    mut hi: u64,
+    buffer: i128,
+    after: impl Fn(u64) -> Result<i128>,
+) -> Result<u64> {
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if after(mid)? >= buffer {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
     }
-    Ok(())
+    Ok(hi)
 }
 
 /// Liquidate `account`'s position in `market` given its maintenance `health`
 /// (already checked < 0) at the market's `quote`, at `slot`.
 ///
 /// 1. Close the smallest base that restores health to the buffer
-///    (`liq_buffer_bps` of the maintenance requirement), the remainder at
-///    its own (smaller) size premium, capped per call unless the rest is
-///    dust, at the conservative price.
+///    (`liq_buffer_bps` of the maintenance requirement), searched on the
+///    exact health after ([`minimal_close`]: the remainder's own size
+///    premium, the conservative fill, the penalty), capped per call unless
+///    the rest is dust. Never past the buffer: SECURITY invariant 5.
 /// 2. Count the notional against the market's throttle (bankrupt accounts,
 ///    with negative equity, are exempt).
 /// 3. Move tokens so that the collateral vault always holds the accounts'
@@ -96,17 +165,12 @@ pub fn execute_liquidation(
         .safe_mul(market.params.liq_buffer_bps as i128)
         .map_err(EngineError::from)?
         .div_euclid(BPS_DENOMINATOR as i128);
-    let sign = old.base.signum();
-    let mmr_at = |rest: u64| {
-        let rest = i64::try_from(rest).map_err(|_| ballast_risk::MathError::Overflow)?.saturating_mul(sign);
-        quote.ratios(rest).map(|r| r.mmr_bps).map_err(|_| ballast_risk::MathError::Overflow)
-    };
     let params = market.liquidation(ratios.mmr_bps);
-    let close = close_amount_sized(old.base, quote.price, health.maintenance, buffer, &params, mmr_at)
-        .map_err(EngineError::from)?;
+    let estimate = close_amount(old.base, quote.price, health.maintenance, buffer, &params).map_err(EngineError::from)?;
+    require!(estimate > 0, EngineError::NotLiquidatable);
+    let close = minimal_close(old, estimate, quote, health.maintenance, account.collateral, buffer, &params)?;
     let cap = (old.base.unsigned_abs() as u128 * params.max_fraction_bps as u128).div_ceil(BPS_DENOMINATOR as u128);
     let partial = close < old.base.unsigned_abs() && (close as u128) < cap.max(1);
-    require!(close > 0, EngineError::NotLiquidatable);
     let close = i64::try_from(close).map_err(|_| EngineError::MathOverflow)?;
     let base = if old.base > 0 { -close } else { close };
     let price = biased_price(old.base, quote.price, quote.conf, quote.conf_mult_bps).map_err(EngineError::from)?.max(1);
@@ -137,8 +201,6 @@ pub fn execute_liquidation(
     let paid =
         split_penalty(fee.min(after_pnl.max(0) as u64), market.params.keeper_share_bps).map_err(EngineError::from)?;
     let (keeper, insurance) = (paid.keeper, paid.insurance);
-    let rounding = health.maintenance_requirement.saturating_mul(BUFFER_SLACK_BPS) / BPS_DENOMINATOR as u128 + 1;
-    let slack = partial.then_some(rounding + (fee - paid.fee) as u128);
     let final_balance = after_pnl - paid.fee as i64;
 
     settle_with_pool(pool, pool_to_collateral)?;
@@ -158,7 +220,7 @@ pub fn execute_liquidation(
         deficit: final_balance.min(0).unsigned_abs(),
         throttle_engaged,
         buffer,
-        slack,
+        partial,
     })
 }
 
@@ -184,8 +246,7 @@ pub struct Liquidation {
 ///    breaker;
 /// 3. quotes covering every open position, valued by `liquidation_quotes` values them (the market's own feed must allow
 ///    liquidation); maintenance health must be < 0;
-/// 4. close just enough (`execute_liquidation`), then `require_improved`
-///    and `require_within_buffer`.
+/// 4. close just enough (`execute_liquidation`), then `require_improved`.
 pub fn liquidate(
     exchange: &mut Exchange,
     account: &mut MarginAccount,
@@ -206,7 +267,6 @@ pub fn liquidate(
     let at = *quotes.iter().find(|q| q.index == market.index).ok_or(EngineError::HealthAccountsMismatch)?;
     let out = execute_liquidation(account, market, pool, exchange, &at, &before, slot)?;
     let after = require_improved(account, market.index, &quotes, &before)?;
-    require_within_buffer(&after, &out)?;
     Ok(Liquidation { out, before, after, breaker })
 }
 
@@ -237,42 +297,4 @@ pub fn resolve_bankruptcy(account: &mut MarginAccount, pool: &mut Pool, exchange
     pool.balance = pool.balance.safe_add(w.from_insurance).map_err(EngineError::from)?;
     set_collateral(account, pool, 0)?;
     Ok(w)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn outcome(buffer: i128, slack: Option<u128>) -> LiquidationOutcome {
-        LiquidationOutcome {
-            base: -1,
-            price: 1,
-            realized_pnl: 0,
-            notional: 1,
-            keeper: 0,
-            insurance: 0,
-            pool_to_collateral: 0,
-            deficit: 0,
-            throttle_engaged: false,
-            buffer,
-            slack,
-        }
-    }
-
-    fn health(maintenance: i128) -> Health {
-        Health { maintenance, ..Health::default() }
-    }
-
-    #[test]
-    fn a_partial_liquidation_may_end_above_the_buffer_by_at_most_its_slack() {
-        let out = outcome(1_000, Some(11));
-        assert!(require_within_buffer(&health(1_011), &out).is_ok(), "exactly at buffer + slack");
-        assert_eq!(
-            require_within_buffer(&health(1_012), &out).unwrap_err(),
-            error!(EngineError::LiquidationOvershoot),
-            "one unit above"
-        );
-        assert!(require_within_buffer(&health(-5), &out).is_ok(), "below the buffer: a capped or short close");
-        assert!(require_within_buffer(&health(1_000_000), &outcome(1_000, None)).is_ok(), "capped or whole: no bound");
-    }
 }
