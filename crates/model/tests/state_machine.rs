@@ -13,7 +13,7 @@
 
 use ballast_client::invariants::step::check_step;
 use ballast_model::ops::{op, KEEPER_PASS_CALLS, LIQUIDATION_REFUSALS};
-use ballast_model::{Model, Op};
+use ballast_model::{Model, Op, KEEPER};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed};
 use proptest::test_runner::TestRunner;
@@ -118,6 +118,14 @@ impl Venue {
         }
         if step.ok && matches!(op, Op::Liquidate { .. }) {
             let seen = ballast_client::invariants::step::check_liquidation(&b, &a, &step).expect("checked above");
+            // Invariant 5's reward bound with the keeper's side, which only
+            // the model's wallets show: keeper and insurance together within
+            // the penalty on the closed notional.
+            let keeper = self.model.wallets[KEEPER] - before.wallets[KEEPER];
+            let insurance = a.exchange.insurance_balance - b.exchange.insurance_balance;
+            if keeper + insurance > seen.fee_cap {
+                panic!("{}: invariant 5 broken: keeper {keeper} + insurance {insurance} > the fee cap {}", at(), seen.fee_cap);
+            }
             if !seen.closed {
                 let over = (seen.after - seen.target) as f64 / seen.requirement.max(1) as f64;
                 OVER.with(|o| o.borrow_mut().push(over));

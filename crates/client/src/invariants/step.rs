@@ -82,6 +82,9 @@ pub struct LiquidationSeen {
     pub target: i128,
     /// The maintenance requirement before.
     pub requirement: u128,
+    /// The most the penalty on the closed notional can be (keeper and
+    /// insurance together).
+    pub fee_cap: u64,
     /// Whether the position was closed whole.
     pub closed: bool,
 }
@@ -266,7 +269,7 @@ pub fn check_liquidation(before: &Snapshot, after: &Snapshot, step: &Step) -> Re
             format!("account {key}: closing {} instead of {closed_size} already reached the buffer {target} ({less}): over-liquidated", closed_size - 1)
         })?;
     }
-    Ok(LiquidationSeen { before: h0, after: h1, target, requirement, closed })
+    Ok(LiquidationSeen { before: h0, after: h1, target, requirement, fee_cap: cap.fee, closed })
 }
 
 /// Invariant 10 on an LP flow: the value of a share (NAV over supply, at
