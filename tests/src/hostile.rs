@@ -163,7 +163,9 @@ pub fn run(n: u64, seed: u64) -> Tally {
                 t.parsed += parsed;
                 t.decoded += decoded;
             }
-            Err(_) => panic!("input {i} (seed {seed:#x}) panicked: {} bytes {:02x?}", data.len(), &data[..data.len().min(64)]),
+            Err(_) => {
+                panic!("input {i} (seed {seed:#x}) panicked: {} bytes {:02x?}", data.len(), &data[..data.len().min(64)])
+            }
         }
         t.inputs += 1;
         t.parser_calls += PARSERS;

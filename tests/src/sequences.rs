@@ -111,34 +111,32 @@ pub async fn run_sequence(seed: u64, steps: usize) -> Outcome {
     run.outcome
 }
 
+/// A new key with SOL for fees and `tokens` of collateral.
+async fn wallet(tc: &mut TestContext, demo: &Demo, tokens: u64) -> Wallet {
+    let key = keypair();
+    let mint = demo.keys.collateral_mint;
+    let token = demo::fund(tc, &demo.operator, &mint, &key.pubkey(), 10_000_000_000, tokens).await.expect("funded");
+    Wallet { key, token }
+}
+
 impl Run {
     async fn new() -> Run {
         let mut tc = crate::context::ContextBuilder::new().start().await;
         let demo = demo::create(&mut tc, &MARKETS, 1_000_000 * USD).await.expect("the demo venue");
-        let mint = demo.keys.collateral_mint;
         let mut traders = vec![];
         for i in 0..TRADERS {
-            let key = keypair();
-            let token = demo::fund(&mut tc, &demo.operator, &mint, &key.pubkey(), 10_000_000_000, ballast_model::START_FUNDS)
-                .await
-                .expect("funded");
-            tc.process(&[ix::create_account(key.pubkey(), 0)], &[&key]).await.expect("create_account");
-            let margin = ix::margin_address(&key.pubkey(), 0);
-            let d = ix::deposit(key.pubkey(), margin, token, &demo.keys, ballast_model::START_COLLATERAL);
-            tc.process(&[d], &[&key]).await.unwrap_or_else(|e| panic!("trader {i}'s first deposit: {e}"));
-            traders.push(Wallet { key, token });
+            let w = wallet(&mut tc, &demo, ballast_model::START_FUNDS).await;
+            tc.process(&[ix::create_account(w.key.pubkey(), 0)], &[&w.key]).await.expect("create_account");
+            let margin = ix::margin_address(&w.key.pubkey(), 0);
+            let d = ix::deposit(w.key.pubkey(), margin, w.token, &demo.keys, ballast_model::START_COLLATERAL);
+            tc.process(&[d], &[&w.key]).await.unwrap_or_else(|e| panic!("trader {i}'s first deposit: {e}"));
+            traders.push(w);
         }
         let mut lps = vec![];
         for _ in 0..LPS {
-            let key = keypair();
-            let token = demo::fund(&mut tc, &demo.operator, &mint, &key.pubkey(), 10_000_000_000, ballast_model::START_FUNDS)
-                .await
-                .expect("funded");
-            lps.push(Wallet { key, token });
+            lps.push(wallet(&mut tc, &demo, ballast_model::START_FUNDS).await);
         }
-        let key = keypair();
-        let token = demo::fund(&mut tc, &demo.operator, &mint, &key.pubkey(), 10_000_000_000, 0).await.expect("funded");
-        let keeper = Wallet { key, token };
+        let keeper = wallet(&mut tc, &demo, 0).await;
         let mut sources = vec![];
         for (market, feed) in &demo.markets {
             let m: Market = load(&mut tc, market).await;
@@ -159,10 +157,17 @@ impl Run {
         let accounts: Vec<Pubkey> = (0..TRADERS).filter(|&i| self.open[i]).map(|i| self.margin(i)).collect();
         let markets = self.demo.markets.clone();
         let keys = self.demo.keys;
-        let mut s =
-            ballast_sim::state::read_state(&mut self.tc, &keys, &markets, &accounts, None, clock.unix_timestamp, clock.slot)
-                .await
-                .expect("the venue reads");
+        let mut s = ballast_sim::state::read_state(
+            &mut self.tc,
+            &keys,
+            &markets,
+            &accounts,
+            None,
+            clock.unix_timestamp,
+            clock.slot,
+        )
+        .await
+        .expect("the venue reads");
         for lp in &self.lps {
             let key = ix::lp_address(&lp.key.pubkey());
             if let Some(a) = self.tc.account(&key).await {
@@ -180,7 +185,10 @@ impl Run {
         }
         let margin = self.margin(i);
         let acc: MarginAccount = load(&mut self.tc, &margin).await;
-        acc.open_positions().filter(|p| Some(p.market) != except).map(|p| self.demo.markets[p.market as usize]).collect()
+        acc.open_positions()
+            .filter(|p| Some(p.market) != except)
+            .map(|p| self.demo.markets[p.market as usize])
+            .collect()
     }
 
     /// Send `op` (one transaction, or none for a pure clock or source
@@ -254,7 +262,15 @@ impl Run {
                 };
                 let others = self.health(i, Some(m as u16)).await;
                 let k = self.keeper.key.insecure_clone();
-                let ix = ix::liquidate(k.pubkey(), self.keeper.token, margin, &keys, m as u16, self.demo.markets[m].1, &others);
+                let ix = ix::liquidate(
+                    k.pubkey(),
+                    self.keeper.token,
+                    margin,
+                    &keys,
+                    m as u16,
+                    self.demo.markets[m].1,
+                    &others,
+                );
                 let result = self.process(ix, &[&k]).await;
                 self.outcome.liquidations += result.is_ok() as usize;
                 if let Err(e) = &result {
@@ -288,7 +304,10 @@ impl Run {
                 if result.is_ok() {
                     self.open[i] = false;
                     let gone = self.tc.account(&margin).await.is_none_or(|a| a.owner != margin_engine::ID);
-                    assert!(gone, "invariant 12 (closing) broken: {margin} still belongs to the program after its close");
+                    assert!(
+                        gone,
+                        "invariant 12 (closing) broken: {margin} still belongs to the program after its close"
+                    );
                 }
                 (Action::CloseAccount, Some(margin), None, result)
             }
@@ -373,9 +392,11 @@ impl Run {
             Op::SettleMarket { market } => {
                 let m = market as usize % MARKETS.len();
                 let feed = self.demo.markets[m].1;
-                let price = self.tc.account(&feed).await.map_or(0, |a| {
-                    oracle_adapter::reader::decode_feed(&a.data).map_or(0, |f| f.price)
-                });
+                let price = self
+                    .tc
+                    .account(&feed)
+                    .await
+                    .map_or(0, |a| oracle_adapter::reader::decode_feed(&a.data).map_or(0, |f| f.price));
                 let ix = ix::emergency_settle(gov.pubkey(), m as u16, feed, price);
                 (Action::Other, None, None, self.process(ix, &[&gov]).await)
             }
@@ -402,7 +423,11 @@ impl Run {
         }
     }
 
-    async fn withdraw(&mut self, i: usize, amount: Option<u64>) -> (Action, Option<Pubkey>, Option<u16>, Result<(), String>) {
+    async fn withdraw(
+        &mut self,
+        i: usize,
+        amount: Option<u64>,
+    ) -> (Action, Option<Pubkey>, Option<u16>, Result<(), String>) {
         let margin = self.margin(i);
         let all = match self.open[i] {
             true => load::<MarginAccount>(&mut self.tc, &margin).await.collateral.max(0) as u64,
@@ -410,7 +435,8 @@ impl Run {
         };
         let held = self.health(i, None).await;
         let key = self.traders[i].key.insecure_clone();
-        let ix = ix::withdraw(key.pubkey(), margin, self.traders[i].token, &self.demo.keys, amount.unwrap_or(all), &held);
+        let ix =
+            ix::withdraw(key.pubkey(), margin, self.traders[i].token, &self.demo.keys, amount.unwrap_or(all), &held);
         (Action::Withdraw, Some(margin), None, self.process(ix, &[&key]).await)
     }
 
@@ -441,9 +467,10 @@ impl Run {
         let program = ix.program_id;
         self.tc.process(&[ix], signers).await.map_err(|e| {
             let text = e.to_string();
-            let code = text.split("custom program error: 0x").nth(1).and_then(|h| {
-                u32::from_str_radix(h.trim_end_matches(|c: char| !c.is_ascii_hexdigit()), 16).ok()
-            });
+            let code = text
+                .split("custom program error: 0x")
+                .nth(1)
+                .and_then(|h| u32::from_str_radix(h.trim_end_matches(|c: char| !c.is_ascii_hexdigit()), 16).ok());
             code.and_then(|c| ballast_client::errors::program_error(&program, c)).map_or(text, |p| p.name.clone())
         })
     }

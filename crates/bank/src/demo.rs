@@ -221,7 +221,7 @@ pub async fn publish(tc: &mut TestContext, feed: &Pubkey, price: i64, conf: u64)
 /// factor-2 step a live governance change is held to.
 pub async fn override_params(tc: &mut TestContext, index: Option<u16>, values: &[(String, u64)]) -> Result<()> {
     use margin_engine::engine::governance::{exchange_set_raw, market_set_raw};
-        use margin_engine::state::Exchange;
+    use margin_engine::state::Exchange;
     let target = index.unwrap_or(margin_engine::engine::governance::EXCHANGE_TARGET);
     let mut codes = Vec::new();
     for (name, value) in values {

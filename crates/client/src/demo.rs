@@ -15,7 +15,6 @@ const ONE: i64 = ballast_risk::precision::PRICE_PRECISION;
 pub const MARKETS: [(&str, i64, u32, u64); 3] =
     [("SOL", 150 * ONE, 10, 20_000), ("BTC", 60_000 * ONE, 20, 50), ("ETH", 3_000 * ONE, 20, 1_000)];
 
-
 /// Parameters of a demo market with `leverage`x maximum leverage: dynamic
 /// margin against an 80 % reference volatility (4x cap, MMR at most 50 %),
 /// a size premium, fee 5 bps, spread 5 bps + conf + up to 50 bps of skew,
@@ -73,4 +72,3 @@ pub fn exchange_params(governance: Pubkey, guardian: Pubkey) -> InitializeExchan
         timelock_slots: 50,
     }
 }
-

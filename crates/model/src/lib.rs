@@ -117,8 +117,7 @@ impl Model {
         for (i, lp) in lps.iter_mut().enumerate() {
             lp.owner = owner_key(TRADERS + i);
         }
-        let wallets: Vec<u64> =
-            (0..=TREASURY).map(|i| if i < TRADERS + LPS { START_FUNDS } else { 0 }).collect();
+        let wallets: Vec<u64> = (0..=TREASURY).map(|i| if i < TRADERS + LPS { START_FUNDS } else { 0 }).collect();
         let supply = wallets.iter().sum();
         let mut model = Model {
             exchange,
@@ -169,7 +168,10 @@ impl Model {
     /// observed on the model's own exchange (as the handlers do first),
     /// then every market quoted.
     pub fn writer_view(&mut self) -> WriterView {
-        let now = { let clock = self.clock(); observe(&mut self.exchange, &clock, None) };
+        let now = {
+            let clock = self.clock();
+            observe(&mut self.exchange, &clock, None)
+        };
         let markets = read_markets(self.markets.iter().zip(&self.feeds), &now);
         let quotes = quotes_at(&markets, &now);
         WriterView { exchange: self.exchange, now, markets, quotes }
@@ -234,7 +236,8 @@ impl Model {
     /// (up), an insurance withdrawal only the treasury's; nothing else
     /// moves any wallet.
     pub fn check_ledger(&self, before: &Model, op: &Op, ok: bool) -> Result<(), String> {
-        let total: u128 = self.wallets.iter().map(|w| *w as u128).sum::<u128>() + self.vault.iter().map(|v| *v as u128).sum::<u128>();
+        let total: u128 =
+            self.wallets.iter().map(|w| *w as u128).sum::<u128>() + self.vault.iter().map(|v| *v as u128).sum::<u128>();
         if total != self.supply as u128 {
             return Err(format!("tokens {total} != supply {}", self.supply));
         }
@@ -248,7 +251,9 @@ impl Model {
                     expected[trader as usize % TRADERS] += all;
                 }
                 Op::LpDeposit { lp, amount } => expected[TRADERS + lp as usize % LPS] -= amount,
-                Op::LpWithdraw { lp, .. } => expected[TRADERS + lp as usize % LPS] = self.wallets[TRADERS + lp as usize % LPS],
+                Op::LpWithdraw { lp, .. } => {
+                    expected[TRADERS + lp as usize % LPS] = self.wallets[TRADERS + lp as usize % LPS]
+                }
                 Op::Liquidate { .. } => {
                     if self.wallets[KEEPER] < before.wallets[KEEPER] {
                         return Err("a liquidation took from the keeper".into());
@@ -260,7 +265,10 @@ impl Model {
             }
         }
         if let Some(i) = (0..expected.len()).find(|&i| expected[i] != self.wallets[i]) {
-            return Err(format!("wallet {i}: {} -> {}, expected {} after {op:?}", before.wallets[i], self.wallets[i], expected[i]));
+            return Err(format!(
+                "wallet {i}: {} -> {}, expected {} after {op:?}",
+                before.wallets[i], self.wallets[i], expected[i]
+            ));
         }
         Ok(())
     }

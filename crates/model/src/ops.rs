@@ -83,7 +83,9 @@ pub enum Op {
     /// Governance settles a market at its feed's price (the queued
     /// settlement).
     SettleMarket { market: u8 },
-    /// `emergency_settle`'s close of a position in a settled market.
+    /// `settle_position`: close a position in a settled market, the
+    /// (`trader`, `market`)-th of those open (modulo their count; the pair
+    /// itself when there is none).
     SettlePosition { market: u8, trader: u8 },
     /// The guardian pauses `bits` for `slots`.
     GuardianPause { bits: u8, slots: u16 },
@@ -105,8 +107,17 @@ const USD: u64 = ballast_client::demo::USD;
 
 /// Market fields governance changes in the model: margin, fees, spread,
 /// caps, status, liquidation and the band.
-pub const GOVERNED_MARKET_FIELDS: [&str; 9] =
-    ["imr_bps", "mmr_bps", "fee_bps", "max_spread_bps", "oi_cap", "status", "liq_fee_bps", "liq_buffer_bps", "band_bps"];
+pub const GOVERNED_MARKET_FIELDS: [&str; 9] = [
+    "imr_bps",
+    "mmr_bps",
+    "fee_bps",
+    "max_spread_bps",
+    "oi_cap",
+    "status",
+    "liq_fee_bps",
+    "liq_buffer_bps",
+    "band_bps",
+];
 /// Exchange fields governance changes in the model.
 pub const GOVERNED_EXCHANGE_FIELDS: [&str; 3] = ["deposit_cap", "insurance_fee_share_bps", "insurance_floor"];
 
@@ -115,7 +126,7 @@ impl Op {
     /// (as it was before).
     pub fn step(&self, model: &Model, ok: bool) -> Step {
         let t = |i: u8| Some(account_key(i as usize % TRADERS));
-        let m = |i: u8| Some(i % 3) .map(u16::from);
+        let m = |i: u8| Some(u16::from(i % 3));
         let (action, account, market) = match *self {
             Op::Deposit { trader, .. } => (Action::Deposit, t(trader), None),
             Op::Withdraw { trader, .. } | Op::WithdrawAll { trader } => (Action::Withdraw, t(trader), None),
@@ -228,8 +239,9 @@ impl Model {
                 let view = self.writer_view();
                 let acc = self.accounts[i].as_mut().ok_or("account closed")?;
                 let keeper = crate::owner_key(KEEPER);
-                let done = liquidate(&mut self.exchange, acc, &mut self.markets[m], &mut self.pool, &keeper, self.slot, &view)
-                    .map_err(e)?;
+                let done =
+                    liquidate(&mut self.exchange, acc, &mut self.markets[m], &mut self.pool, &keeper, self.slot, &view)
+                        .map_err(e)?;
                 self.settle_tokens(done.out.pool_to_collateral)?;
                 let [collateral, insurance, _] = &mut self.vault;
                 transfer(collateral, &mut self.wallets[KEEPER], done.out.keeper)?;
@@ -283,14 +295,18 @@ impl Model {
             }
             Op::RefreshMarket { market } => {
                 let m = market as usize % 3;
-                let now = { let clock = self.clock(); observe(&mut self.exchange, &clock, None) };
+                let now = {
+                    let clock = self.clock();
+                    observe(&mut self.exchange, &clock, None)
+                };
                 let q = quote_from_reading(&self.markets[m], &reading(&self.feeds[m], self.ts), &now).map_err(e)?;
                 self.markets[m].set_phase(&q.phase);
                 observe_breaker(&mut self.markets[m], &q, self.slot).map_err(e)?;
                 Ok(())
             }
             Op::RefreshStress => {
-                let markets = ballast_client::venue::read_markets(self.markets.iter().zip(&self.feeds), &self.reader_now());
+                let markets =
+                    ballast_client::venue::read_markets(self.markets.iter().zip(&self.feeds), &self.reader_now());
                 let clock = self.clock();
                 observe(&mut self.exchange, &clock, Some(stale_share_bps(&markets)));
                 Ok(())
@@ -307,7 +323,8 @@ impl Model {
             }
             Op::GovernMarket { market, field, pct } => {
                 let m = market as usize % 3;
-                let code = field_code(m as u16, GOVERNED_MARKET_FIELDS[field as usize % GOVERNED_MARKET_FIELDS.len()]).map_err(|e| e.to_string())?;
+                let code = field_code(m as u16, GOVERNED_MARKET_FIELDS[field as usize % GOVERNED_MARKET_FIELDS.len()])
+                    .map_err(|e| e.to_string())?;
                 let old = market_get(&self.markets[m], code).map_err(e)?;
                 let value = if code == 25 { (pct % 2) as u64 } else { (old as u128 * pct as u128 / 100) as u64 };
                 let c = ParamChange { target: m as u16, field: code, value, key: Default::default() };
@@ -315,8 +332,11 @@ impl Model {
                 Ok(())
             }
             Op::GovernExchange { field, pct } => {
-                let code = field_code(EXCHANGE_TARGET, GOVERNED_EXCHANGE_FIELDS[field as usize % GOVERNED_EXCHANGE_FIELDS.len()])
-                    .map_err(|e| e.to_string())?;
+                let code = field_code(
+                    EXCHANGE_TARGET,
+                    GOVERNED_EXCHANGE_FIELDS[field as usize % GOVERNED_EXCHANGE_FIELDS.len()],
+                )
+                .map_err(|e| e.to_string())?;
                 let old = margin_engine::engine::governance::exchange_get(&self.exchange, code).map_err(e)?;
                 let value = (old as u128 * pct as u128 / 100) as u64;
                 let c = ParamChange { target: EXCHANGE_TARGET, field: code, value, key: Default::default() };
@@ -331,8 +351,8 @@ impl Model {
                 Ok(())
             }
             Op::SettlePosition { market, trader } => {
-                let m = market as usize % 3;
-                let acc = self.accounts[trader as usize % TRADERS].as_mut().ok_or("account closed")?;
+                let (i, m) = self.settlement_target(trader, market);
+                let acc = self.accounts[i].as_mut().ok_or("account closed")?;
                 let out = settle_position(acc, &mut self.markets[m], &mut self.pool, &mut self.exchange).map_err(e)?;
                 self.settle_tokens(out.pool_to_collateral)
             }
@@ -369,6 +389,18 @@ impl Model {
         } else {
             held[market as usize % held.len()]
         }
+    }
+
+    /// The trader and market [`Op::SettlePosition`] names.
+    pub fn settlement_target(&self, trader: u8, market: u8) -> (usize, usize) {
+        let open: Vec<(usize, usize)> = (0..TRADERS)
+            .flat_map(|i| {
+                self.accounts[i].iter().flat_map(move |a| a.open_positions().map(move |p| (i, p.market as usize)))
+            })
+            .filter(|&(_, m)| self.markets[m].is_settled())
+            .collect();
+        let k = trader as usize * 3 + market as usize;
+        open.get(k % open.len().max(1)).copied().unwrap_or((trader as usize % TRADERS, market as usize % 3))
     }
 
     /// The account [`Op::Resolve`] names: the `trader`-th flagged one.

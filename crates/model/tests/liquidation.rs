@@ -4,9 +4,9 @@
 //! closes the smallest amount that reaches it.
 
 use ballast_model::{FeedMove, Model, Op};
+use ballast_risk::liquidation::close_amount;
 use margin_engine::engine::health::{account_health, liquidation_quotes, Quotes};
 use margin_engine::engine::liquidation::health_after_close;
-use ballast_risk::liquidation::close_amount;
 
 #[test]
 fn a_partial_liquidation_closes_the_smallest_amount_that_reaches_the_buffer_where_the_linear_formula_overshoots() {
@@ -38,7 +38,10 @@ fn a_partial_liquidation_closes_the_smallest_amount_that_reaches_the_buffer_wher
     let actual = account_health(&after, &liquidation_quotes(&after, &quotes, 0).unwrap()).unwrap().maintenance;
 
     assert_eq!(actual, health(closed), "the projection is the health after");
-    assert!(actual >= buffer && health(closed - 1) < buffer, "the smallest close: {closed} reaches {buffer}, one less does not");
+    assert!(
+        actual >= buffer && health(closed - 1) < buffer,
+        "the smallest close: {closed} reaches {buffer}, one less does not"
+    );
     assert!(linear > closed, "the linear formula would close {linear}, more than the {closed} needed");
     assert!(health(linear) > actual, "and end further above the buffer: {} vs {actual}", health(linear));
 }

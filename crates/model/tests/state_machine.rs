@@ -15,8 +15,8 @@ use ballast_client::invariants::step::check_step;
 use ballast_model::ops::{op, KEEPER_PASS_CALLS, LIQUIDATION_REFUSALS};
 use ballast_model::{Model, Op, KEEPER};
 use proptest::prelude::*;
-use proptest::test_runner::{Config, RngSeed};
 use proptest::test_runner::TestRunner;
+use proptest::test_runner::{Config, RngSeed};
 use proptest_state_machine::{ReferenceStateMachine, StateMachineTest};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -50,7 +50,7 @@ impl ReferenceStateMachine for Reference {
 type Seen = BTreeMap<String, (u64, BTreeMap<String, u64>)>;
 
 thread_local! {
-    static SEEN: RefCell<Seen> = RefCell::new(BTreeMap::new());
+    static SEEN: RefCell<Seen> = const { RefCell::new(BTreeMap::new()) };
     static OVER: RefCell<Vec<f64>> = const { RefCell::new(Vec::new()) };
 }
 
@@ -124,7 +124,11 @@ impl Venue {
             let keeper = self.model.wallets[KEEPER] - before.wallets[KEEPER];
             let insurance = a.exchange.insurance_balance - b.exchange.insurance_balance;
             if keeper + insurance > seen.fee_cap {
-                panic!("{}: invariant 5 broken: keeper {keeper} + insurance {insurance} > the fee cap {}", at(), seen.fee_cap);
+                panic!(
+                    "{}: invariant 5 broken: keeper {keeper} + insurance {insurance} > the fee cap {}",
+                    at(),
+                    seen.fee_cap
+                );
             }
             if !seen.closed {
                 let over = (seen.after - seen.target) as f64 / seen.requirement.max(1) as f64;
@@ -179,7 +183,10 @@ fn every_invariant_and_the_token_ledger_hold_after_every_step_of_random_sequence
         Ok(())
     });
     if let Err(e) = result {
-        panic!("{e}\nreplay: BALLAST_MODEL_SEED={} BALLAST_MODEL_CASES={cases} cargo test -p ballast-model", env("BALLAST_MODEL_SEED", SEED));
+        panic!(
+            "{e}\nreplay: BALLAST_MODEL_SEED={} BALLAST_MODEL_CASES={cases} cargo test -p ballast-model",
+            env("BALLAST_MODEL_SEED", SEED)
+        );
     }
     let seen = SEEN.with(|s| s.borrow().clone());
     let mut steps = 0;
@@ -196,10 +203,36 @@ fn every_invariant_and_the_token_ledger_hold_after_every_step_of_random_sequence
         println!("liquidation overshoot over the buffer (share of requirement): n {n} min {:.4} median {:.4} p99 {:.4} max {:.4}; above: {}",
             over[0], over[n / 2], over[n * 99 / 100], over[n - 1], over.iter().filter(|x| **x > 0.0).count());
     }
-    for kind in ["Deposit", "Withdraw", "WithdrawAll", "Trade", "Liquidate", "Resolve", "Close", "Create", "LpDeposit", "LpWithdraw",
-        "Price", "RefreshMarket", "RefreshStress", "Warp", "GovernMarket", "GovernExchange", "SettleMarket", "SettlePosition", "GuardianPause",
-        "GuardianMarket", "WithdrawInsurance", "KeeperPass"]
-    {
-        assert!(seen.get(kind).is_some_and(|(landed, _)| *landed > 0), "no {kind} landed in {cases} cases");
+    // Coverage is asserted at the CI size and above (a replay of a few
+    // cases need not reach every operation).
+    let kinds = if cases >= 300 { KINDS.as_slice() } else { &[] };
+    for kind in kinds {
+        assert!(seen.get(*kind).is_some_and(|(landed, _)| *landed > 0), "no {kind} landed in {cases} cases");
     }
 }
+
+/// Every operation kind, each of which must land in a full run.
+const KINDS: [&str; 22] = [
+    "Deposit",
+    "Withdraw",
+    "WithdrawAll",
+    "Trade",
+    "Liquidate",
+    "Resolve",
+    "Close",
+    "Create",
+    "LpDeposit",
+    "LpWithdraw",
+    "Price",
+    "RefreshMarket",
+    "RefreshStress",
+    "Warp",
+    "GovernMarket",
+    "GovernExchange",
+    "SettleMarket",
+    "SettlePosition",
+    "GuardianPause",
+    "GuardianMarket",
+    "WithdrawInsurance",
+    "KeeperPass",
+];

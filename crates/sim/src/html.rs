@@ -5,8 +5,8 @@
 
 use crate::report::{lines, Report};
 use crate::scenario::{ParamSet, Scenario};
-use ballast_client::invariants::{INVARIANTS, STATE_INVARIANTS};
 use anyhow::{Context, Result};
+use ballast_client::invariants::{INVARIANTS, STATE_INVARIANTS};
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 

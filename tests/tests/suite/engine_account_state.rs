@@ -188,7 +188,7 @@ async fn row30_a_stale_dust_leg_keeps_the_initial_bar_for_the_valid_leg_and_an_i
     let headroom = Sim::new(&venue_now).max_withdraw(&acc);
     // The maintenance bar would free about 450; the initial bar about 100.
     assert!(headroom > 50 * USD && headroom < 110 * USD, "{headroom}");
-    let keys = v.keys.clone();
+    let keys = v.keys;
     let w = |amount| ix::withdraw(t.key.pubkey(), t.margin, t.token, &keys, amount, &pairs);
     assert_error(&mut tc, &[w(headroom + 1)], &[&t.key], EngineError::StaleWithdrawExceedsFree.into(), &[]).await;
     assert_error(&mut tc, &[w(300 * USD)], &[&t.key], EngineError::StaleWithdrawExceedsFree.into(), &[]).await;
@@ -241,7 +241,7 @@ async fn row33_a_stress_jump_on_a_market_idle_for_500_slots_phases_in_and_spares
 
     // 500 idle slots of 2 s each: the next write observes stress.
     v.set_price(&mut tc, 95 * ONE, 0, T0 + 1 + 1_000, S0 + 501).await;
-    let (keys, feed) = (v.keys.clone(), v.feed);
+    let (keys, feed) = (v.keys, v.feed);
     let liq = || ix::liquidate(k.key.pubkey(), k.token, t.margin, &keys, 0, feed, &[]);
     let refresh_market = ix::refresh_market(0, v.feed);
     assert_error(

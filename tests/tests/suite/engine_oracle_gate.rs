@@ -108,7 +108,7 @@ async fn row25_26_a_withdrawal_cannot_use_a_pushed_or_hand_picked_source() {
     assert!(headroom > 400 * USD, "{headroom}");
     // One unit beyond the honest headroom is refused at the honest price.
     let over = withdraw_ix(&t, &v, headroom + 1);
-    assert_error(&mut tc, &[over.clone()], &[&t.key], EngineError::InitialHealthNegative.into(), &[]).await;
+    assert_error(&mut tc, std::slice::from_ref(&over), &[&t.key], EngineError::InitialHealthNegative.into(), &[]).await;
 
     // Source B pushed 30 % up; refreshing with both sources disputes the
     // feed, and nothing leaves.
@@ -175,7 +175,8 @@ async fn row27_an_agreed_40pct_crash_is_liquidated_at_once_and_closes_never_wait
         tc.process(&[close_ix(&closer, &v, -BASE / 10)], &[&closer.key]).await.expect("a close lands in every slot");
         assert_eq!(base_of(&mut tc, &closer).await, held - BASE / 10);
         // The breaker tripped on the first close: it holds new risk.
-        assert_error(&mut tc, &[open.clone()], &[&opener.key], EngineError::BreakerTripped.into(), &[]).await;
+        assert_error(&mut tc, std::slice::from_ref(&open), &[&opener.key], EngineError::BreakerTripped.into(), &[])
+            .await;
         let open_gate = ix::gated_price("SOL", 0);
         if i < window {
             assert_eq!(validity, Validity::TooVolatile, "slot {i} of the window");
@@ -229,7 +230,7 @@ async fn a_feed_of_the_previous_layout_is_refused_until_a_refresh_upgrades_it() 
     })
     .await;
     let read = ix::gated_price("SOL", 1);
-    assert_error(&mut tc, &[read.clone()], &[], EngineError::NotAPriceFeed.into(), &[]).await;
+    assert_error(&mut tc, std::slice::from_ref(&read), &[], EngineError::NotAPriceFeed.into(), &[]).await;
     // Any refresh upgrades it, with the default guard rails, and prices it.
     v.set_price(&mut tc, 101 * ONE, 0, T0 + 1, S0 + 1).await;
     let f = load_feed(&mut tc, &v.feed).await;

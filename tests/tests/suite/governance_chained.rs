@@ -94,7 +94,7 @@ async fn row32_a_base_mmr_raise_waits_for_the_timelock_applies_on_a_current_phas
     // count under the new base): refused.
     let apply = ix::apply_change(id, 0, g.pubkey());
     let phase_stale = EngineError::PhaseNotCurrent.into();
-    assert_error(&mut tc, &[apply.clone()], &[], phase_stale, &[v.market]).await;
+    assert_error(&mut tc, std::slice::from_ref(&apply), &[], phase_stale, &[v.market]).await;
     // With the phase brought to this slot, then a liquidation, in one
     // transaction: not liquidatable.
     let refresh = ix::refresh_market(0, v.feed);
@@ -160,7 +160,7 @@ async fn row32_withdraw_insurance_waits_for_the_timelock_and_pays_only_the_queue
     // apply_change: refused.
     let anyone = ix::withdraw_insurance(id, dest.token, g.pubkey(), &v.keys);
     let watch = [v.keys.insurance_vault, dest.token];
-    assert_error(&mut tc, &[anyone.clone()], &[], EngineError::TimelockPending.into(), &watch).await;
+    assert_error(&mut tc, std::slice::from_ref(&anyone), &[], EngineError::TimelockPending.into(), &watch).await;
     v.hold_until(&mut tc, eta).await;
     let elsewhere = ix::withdraw_insurance(id, other.token, g.pubkey(), &v.keys);
     assert_error(&mut tc, &[elsewhere], &[], EngineError::WrongDestination.into(), &watch).await;
@@ -266,7 +266,7 @@ async fn row32_an_older_queued_change_is_refused_once_a_newer_one_is_queued_or_a
     // The older one first: superseded, nothing changes.
     let superseded = EngineError::ChangeSuperseded.into();
     let older = ix::apply_change(old_id, 0, g.pubkey());
-    assert_error(&mut tc, &[older.clone()], &[], superseded, &[v.market]).await;
+    assert_error(&mut tc, std::slice::from_ref(&older), &[], superseded, &[v.market]).await;
     // Success twin: the newer one applies, exactly.
     tc.process(&[ix::apply_change(new_id, 0, g.pubkey())], &[]).await.expect("newer");
     assert_eq!(load::<Market>(&mut tc, &v.market).await.oi_cap, 1_500 * BASE as u64);

@@ -198,7 +198,7 @@ async fn row32_an_older_queued_feed_update_is_refused_once_a_newer_one_is_queued
     tc.set_clock(eta, 100).await;
     let superseded = AdapterError::UpdateSuperseded.into();
     let older = ix::apply_feed_update(0, feed, gov.pubkey());
-    assert_error(&mut tc, &[older.clone()], &[], superseded, &[feed]).await;
+    assert_error(&mut tc, std::slice::from_ref(&older), &[], superseded, &[feed]).await;
     // Success twin: the newer update applies, exactly.
     tc.process(&[ix::apply_feed_update(1, feed, gov.pubkey())], &[]).await.expect("newer");
     assert_eq!(load_feed(&mut tc, &feed).await.max_age_secs, 80);
@@ -257,7 +257,7 @@ async fn row32_chained_instant_feed_tightenings_are_one_per_timelock_window() {
     let window = ballast_tests::adapter::ADAPTER_TIMELOCK;
     tc.set_clock(start.slot + window - 1, start.unix_timestamp + 20).await;
     let next = ix::update_feed(gov.pubkey(), feed, max_age(30));
-    assert_error(&mut tc, &[next.clone()], &[&gov], AdapterError::RateLimited.into(), &[feed]).await;
+    assert_error(&mut tc, std::slice::from_ref(&next), &[&gov], AdapterError::RateLimited.into(), &[feed]).await;
     tc.set_clock(start.slot + window, start.unix_timestamp + 21).await;
     tc.process(&[next], &[&gov]).await.expect("a window later");
     assert_eq!(load_feed(&mut tc, &feed).await.max_age_secs, 30);

@@ -12,7 +12,9 @@
 
 pub mod step;
 
-use margin_engine::state::{AddMarketParams, Exchange, InitializeExchangeParams, LpPosition, MarginAccount, Market, Pool};
+use margin_engine::state::{
+    AddMarketParams, Exchange, InitializeExchangeParams, LpPosition, MarginAccount, Market, Pool,
+};
 use oracle_adapter::state::PriceFeed;
 use solana_sdk::pubkey::Pubkey;
 use std::fmt;
@@ -196,7 +198,10 @@ impl Snapshot {
             }
             ensure(f.price > 0, 7, || format!("feed of market {i}: price {} with has_price", f.price))?;
             ensure(f.lo_price <= f.price && f.price <= f.hi_price, 7, || {
-                format!("feed of market {i}: price {} outside its sources' range [{}, {}]", f.price, f.lo_price, f.hi_price)
+                format!(
+                    "feed of market {i}: price {} outside its sources' range [{}, {}]",
+                    f.price, f.lo_price, f.hi_price
+                )
             })?;
         }
         Ok(())

@@ -4,6 +4,8 @@
 
 use super::{ensure, Broken, Snapshot};
 use crate::venue::quote_markets;
+use ballast_risk::liquidation::penalty;
+use ballast_risk::position::notional_ceil;
 use margin_engine::constants::pause;
 use margin_engine::engine::health::{
     account_health, liquidation_quotes, require_initial_health, require_withdrawable, MarketQuote, Now,
@@ -12,8 +14,6 @@ use margin_engine::engine::liquidation::health_after_close;
 use margin_engine::engine::pool::value_legs;
 use margin_engine::engine::trade::adds_risk;
 use margin_engine::state::MarginAccount;
-use ballast_risk::liquidation::penalty;
-use ballast_risk::position::notional_ceil;
 use solana_sdk::pubkey::Pubkey;
 
 /// The instruction a step sent.
@@ -97,7 +97,9 @@ pub fn check_step(before: &Snapshot, after: &Snapshot, step: &Step) -> Result<()
     // 8: a refused instruction changes nothing, and a paused one is refused.
     if !step.ok {
         let diff = after.difference(before);
-        return ensure(diff.is_none(), 8, || format!("{:?} was refused but changed {}", step.action, diff.unwrap_or_default()));
+        return ensure(diff.is_none(), 8, || {
+            format!("{:?} was refused but changed {}", step.action, diff.unwrap_or_default())
+        });
     }
     if let Some(bit) = step.action.pause_bit() {
         ensure(!before.exchange.is_paused(bit, slot), 8, || format!("{:?} landed while paused", step.action))?;
@@ -109,7 +111,9 @@ pub fn check_step(before: &Snapshot, after: &Snapshot, step: &Step) -> Result<()
     match step.action {
         Action::Trade => {
             let (Some(a), Some(m)) = (acc(after), step.market) else { return Ok(()) };
-            let base = |x: Option<MarginAccount>| x.and_then(|x| x.open_positions().find(|p| p.market == m).map(|p| p.base)).unwrap_or(0);
+            let base = |x: Option<MarginAccount>| {
+                x.and_then(|x| x.open_positions().find(|p| p.market == m).map(|p| p.base)).unwrap_or(0)
+            };
             if adds_risk(base(acc(before)), base(Some(a))) {
                 let quotes = quotes(after)?;
                 require_initial_health(&a, &covering(&a, &quotes, None)?)
@@ -231,10 +235,11 @@ pub fn check_liquidation(before: &Snapshot, after: &Snapshot, step: &Step) -> Re
     ensure(h0 < 0, 5, || format!("account {key} liquidated at maintenance health {h0} >= 0"))?;
     ensure(closed || h1 > h0, 5, || format!("account {key}: health {h0} -> {h1} did not improve"))?;
     let new = a.open_positions().find(|p| p.market == m).map_or(0, |p| p.base);
-    let q = quotes.get(m as usize).copied().flatten().ok_or_else(|| Broken {
-        invariant: 5,
-        what: format!("liquidation landed with market {m} unpriceable"),
-    })?;
+    let q = quotes
+        .get(m as usize)
+        .copied()
+        .flatten()
+        .ok_or_else(|| Broken { invariant: 5, what: format!("liquidation landed with market {m} unpriceable") })?;
     // Above any price the close can fill at: the top of the sources' range
     // plus the conf the liquidation biases by.
     let biased_conf = (q.conf as u128 * q.conf_mult_bps as u128 / 10_000).min(i64::MAX as u128) as i64;
@@ -254,13 +259,16 @@ pub fn check_liquidation(before: &Snapshot, after: &Snapshot, step: &Step) -> Re
     let per_call = (size * market.params.max_liq_fraction_bps as u128).div_ceil(10_000).max(1);
     let closed_size = closed_base.unsigned_abs();
     if !closed && (closed_size as u128) < per_call {
-        ensure(h1 >= target, 5, || format!("account {key}: a partial close stopped at {h1}, short of the buffer {target}"))?;
+        ensure(h1 >= target, 5, || {
+            format!("account {key}: a partial close stopped at {h1}, short of the buffer {target}")
+        })?;
         let lq = liquidation_quotes(b, &covering(b, &quotes, Some(m))?, m)
             .map_err(|e| Broken { invariant: 5, what: format!("quotes: {e}") })?;
-        let own = lq.iter().find(|x| x.index == m).copied().ok_or_else(|| Broken {
-            invariant: 5,
-            what: format!("no quote of market {m}"),
-        })?;
+        let own = lq
+            .iter()
+            .find(|x| x.index == m)
+            .copied()
+            .ok_or_else(|| Broken { invariant: 5, what: format!("no quote of market {m}") })?;
         let pos = b.open_positions().find(|p| p.market == m).map(|p| p.position()).unwrap_or_default();
         let params = market.liquidation(own.ratios(pos.base).map(|r| r.mmr_bps).unwrap_or(0));
         let less = health_after_close(pos, closed_size - 1, &own, h0, b.collateral, &params)
@@ -282,9 +290,8 @@ fn check_share_value(before: &Snapshot, after: &Snapshot, deposit: bool) -> Resu
     let Some(legs) = legs else {
         return Err(Broken { invariant: 7, what: "an LP flow landed with a market unpriceable".into() });
     };
-    let value = |s: &Snapshot| {
-        value_legs(&s.pool, &legs).map_err(|e| Broken { invariant: 10, what: format!("NAV: {e}") })
-    };
+    let value =
+        |s: &Snapshot| value_legs(&s.pool, &legs).map_err(|e| Broken { invariant: 10, what: format!("NAV: {e}") });
     let (v0, v1) = (value(before)?, value(after)?);
     let (s0, s1) = (before.pool.shares as u128, after.pool.shares as u128);
     let mut pairs = vec![("NAV", v0.nav as u128, v1.nav as u128)];

@@ -95,7 +95,10 @@ fn each_broken_step_invariant_is_named_with_its_number() {
     let mut after = before.clone();
     after.vault[0] += 1;
     let e = check_step(&before, &after, &step(Action::Deposit, &before, false)).unwrap_err();
-    assert_eq!((e.invariant, e.what.as_str()), (8, "Deposit was refused but changed the exchange, pool or vaults differ"));
+    assert_eq!(
+        (e.invariant, e.what.as_str()),
+        (8, "Deposit was refused but changed the exchange, pool or vaults differ")
+    );
     let mut paused = before.clone();
     paused.exchange.pause_bits = margin_engine::constants::pause::DEPOSIT;
     let e = check_step(&paused, &paused, &step(Action::Deposit, &before, true)).unwrap_err();

@@ -9,13 +9,10 @@ use crate::constants::pause;
 use crate::errors::EngineError;
 use crate::state::{Exchange, MarginAccount, Market, Pool};
 use anchor_lang::prelude::*;
-use ballast_risk::health::{biased_price, Health};
-use ballast_risk::health::position_health;
+use ballast_risk::health::{biased_price, position_health, Health};
 use ballast_risk::liquidation::{admit, close_amount, penalty, split_penalty, waterfall, LiquidationParams, Waterfall};
-use ballast_risk::position::Position;
-use ballast_risk::precision::NOTIONAL_DIVISOR;
-use ballast_risk::position::apply_fill;
-use ballast_risk::precision::BPS_DENOMINATOR;
+use ballast_risk::position::{apply_fill, Position};
+use ballast_risk::precision::{BPS_DENOMINATOR, NOTIONAL_DIVISOR};
 use ballast_risk::SafeMath;
 
 /// What a liquidation did. Quote amounts at QUOTE_PRECISION.
@@ -41,11 +38,6 @@ pub struct LiquidationOutcome {
     pub deficit: u64,
     /// Whether this liquidation filled the market's throttle window.
     pub throttle_engaged: bool,
-    /// The maintenance health the close aimed at (the buffer).
-    pub buffer: i128,
-    /// Whether the close was partial: neither the per-call cap nor the
-    /// whole position (then it is the smallest that reaches the buffer).
-    pub partial: bool,
 }
 
 /// Maintenance health of the account after closing `close` (magnitude)
@@ -114,12 +106,7 @@ pub fn minimal_close(
 
 /// The smallest `c` in `(lo, hi]` with `after(c) >= buffer`, given
 /// `after(hi) >= buffer` and `after` non-decreasing (bisection).
-fn smallest_reaching(
-    mut lo: u64,
-    mut hi: u64,
-    buffer: i128,
-    after: impl Fn(u64) -> Result<i128>,
-) -> Result<u64> {
+fn smallest_reaching(mut lo: u64, mut hi: u64, buffer: i128, after: impl Fn(u64) -> Result<i128>) -> Result<u64> {
     while hi - lo > 1 {
         let mid = lo + (hi - lo) / 2;
         if after(mid)? >= buffer {
@@ -166,11 +153,10 @@ pub fn execute_liquidation(
         .map_err(EngineError::from)?
         .div_euclid(BPS_DENOMINATOR as i128);
     let params = market.liquidation(ratios.mmr_bps);
-    let estimate = close_amount(old.base, quote.price, health.maintenance, buffer, &params).map_err(EngineError::from)?;
+    let estimate =
+        close_amount(old.base, quote.price, health.maintenance, buffer, &params).map_err(EngineError::from)?;
     require!(estimate > 0, EngineError::NotLiquidatable);
     let close = minimal_close(old, estimate, quote, health.maintenance, account.collateral, buffer, &params)?;
-    let cap = (old.base.unsigned_abs() as u128 * params.max_fraction_bps as u128).div_ceil(BPS_DENOMINATOR as u128);
-    let partial = close < old.base.unsigned_abs() && (close as u128) < cap.max(1);
     let close = i64::try_from(close).map_err(|_| EngineError::MathOverflow)?;
     let base = if old.base > 0 { -close } else { close };
     let price = biased_price(old.base, quote.price, quote.conf, quote.conf_mult_bps).map_err(EngineError::from)?.max(1);
@@ -219,8 +205,6 @@ pub fn execute_liquidation(
         pool_to_collateral,
         deficit: final_balance.min(0).unsigned_abs(),
         throttle_engaged,
-        buffer,
-        partial,
     })
 }
 
