@@ -6,18 +6,20 @@
 //! drawn from its strategy with a fixed seed), sent as the instructions
 //! they stand for: the demo venue's three markets, four traders with
 //! cross-margined accounts, two LPs, a keeper; per-source price moves
-//! (agreeing, disputed, one or both stale, future-dated) refreshed through
-//! the adapter; governance's instant (tightening) changes and emergency
-//! settlement; guardian pauses, margin raises and holds; stress and market
-//! refreshes; slot warps. An action may be refused; an invariant may not
-//! break, and a refused transaction must change nothing.
+//! (agreeing, disputed, one or both stale, future-dated, a wide conf)
+//! refreshed through the adapter; governance's instant (tightening)
+//! changes and emergency settlement; guardian pauses, margin raises and
+//! holds; stress and market refreshes; slot warps. An action may be
+//! refused; an invariant may not break, a refused transaction must change
+//! nothing, and a liquidation may be refused only for the rule's reasons
+//! (`ballast_model::ops::LIQUIDATION_REFUSALS`).
 //!
-//! Two operations of the model have no instant form on-chain and are
-//! sent as their queued form's first step, which the checker sees refused
-//! or landed like any other: an exchange parameter change and an
-//! insurance withdrawal go through `set_param` (a loosening is refused
-//! with `LooseningNeedsTimelock`; the insurance withdrawal field is
-//! queued-only and refused).
+//! The model applies governance directly (as if after its timelock); here
+//! every governance operation goes through `set_param`, the instant path:
+//! a loosening is refused (`LooseningNeedsTimelock`), and so is the
+//! insurance withdrawal, whose field is queued-only. Market settlement is
+//! `emergency_settle` at the feed's price. A keeper pass is its
+//! liquidations and resolution, each a step of its own.
 
 use crate::context::{keypair, TestContext};
 use ballast_bank::demo::{self, Demo, MARKETS};
