@@ -81,6 +81,11 @@ pub struct Config {
     pub shard: Shard,
     /// Commitment: processed, confirmed or finalized.
     pub commitment: String,
+    /// Serve Prometheus metrics and `/healthz` on this address
+    /// (`127.0.0.1:9464`); none: no server.
+    pub metrics: Option<String>,
+    /// `/healthz` fails once no tick has succeeded for this many seconds.
+    pub healthz_max_silence_secs: u64,
 }
 
 impl Default for Config {
@@ -99,6 +104,8 @@ impl Default for Config {
             timeout_ms: 30_000,
             shard: Shard::ALL,
             commitment: "confirmed".into(),
+            metrics: None,
+            healthz_max_silence_secs: 60,
         }
     }
 }
@@ -130,6 +137,13 @@ impl Config {
         }
         if self.interval_ms == 0 || self.timeout_ms == 0 {
             bail!("interval_ms and timeout_ms must be positive");
+        }
+        if let Some(addr) = &self.metrics {
+            addr.parse::<std::net::SocketAddr>()
+                .with_context(|| format!("metrics address `{addr}` is not IP:PORT (e.g. 127.0.0.1:9464)"))?;
+        }
+        if self.healthz_max_silence_secs == 0 {
+            bail!("healthz_max_silence_secs must be at least 1");
         }
         Ok(())
     }

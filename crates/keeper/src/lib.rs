@@ -10,12 +10,14 @@
 //! - [`config`]: flags and TOML, shards, limits, backoff;
 //! - [`scan`]: reading the venue and the accounts;
 //! - [`plan`]: choosing and simulating the calls;
-//! - [`tick`]: sending them, with retries, and reporting.
+//! - [`tick`]: sending them, with retries, and reporting;
+//! - [`metrics`]: Prometheus metrics and a health check over HTTP.
 //!
 //! It runs against any [`ballast_client::backend::Backend`]: a JSON-RPC node
 //! (the binary) or the in-process bank (the integration tests).
 
 pub mod config;
+pub mod metrics;
 pub mod plan;
 pub mod scan;
 pub mod tick;

@@ -3,6 +3,7 @@
 use anyhow::{bail, Context, Result};
 use ballast_client::backend::rpc::RpcBackend;
 use ballast_client::backend::Backend;
+use ballast_keeper::metrics::Metrics;
 use ballast_keeper::scan::load_venue;
 use ballast_keeper::{Config, Keeper, Shard};
 use clap::Parser;
@@ -11,6 +12,7 @@ use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::Signer;
 use std::path::PathBuf;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 use tracing::{error, info};
 
@@ -71,6 +73,13 @@ struct Args {
     /// processed, confirmed or finalized.
     #[arg(long)]
     commitment: Option<String>,
+    /// Serve Prometheus metrics (`/metrics`) and a health check
+    /// (`/healthz`) on IP:PORT, e.g. 127.0.0.1:9464.
+    #[arg(long, value_name = "IP:PORT")]
+    metrics: Option<String>,
+    /// `/healthz` fails once no tick has succeeded for this many seconds.
+    #[arg(long)]
+    healthz_max_silence_secs: Option<u64>,
     /// Run one tick and exit (non-zero if it failed).
     #[arg(long)]
     once: bool,
@@ -86,7 +95,10 @@ impl Args {
             ($($f:ident),*) => { $( if let Some(v) = self.$f { c.$f = v; } )* };
         }
         set!(url, keypair, interval_ms, accounts_per_tx, accounts_per_tick, calls_per_account);
-        set!(retries, backoff_ms, timeout_ms, shard, commitment);
+        set!(retries, backoff_ms, timeout_ms, shard, commitment, healthz_max_silence_secs);
+        if self.metrics.is_some() {
+            c.metrics = self.metrics;
+        }
         if self.reward_account.is_some() {
             c.reward_account = self.reward_account;
         }
@@ -122,9 +134,20 @@ async fn run(args: Args) -> Result<()> {
     let reward = reward_account(&backend, &config, &payer.pubkey()).await?;
     info!(url = %backend.url(), keeper = %payer.pubkey(), %reward, shard = ?config.shard, "keeper starting");
     let interval = Duration::from_millis(config.interval_ms);
+    let metrics = Arc::new(Metrics::new());
+    if let Some(addr) = &config.metrics {
+        let listener =
+            tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot serve metrics on {addr}"))?;
+        info!(%addr, "serving /metrics and /healthz");
+        let silence = Duration::from_secs(config.healthz_max_silence_secs);
+        tokio::spawn(ballast_keeper::metrics::serve(listener, metrics.clone(), silence));
+    }
     let mut keeper = Keeper::new(backend, payer, reward, config);
     loop {
-        match keeper.tick().await {
+        let started = std::time::Instant::now();
+        let result = keeper.tick().await;
+        metrics.record(&result, started.elapsed(), std::time::SystemTime::now());
+        match result {
             Ok(_) if once => return Ok(()),
             Ok(_) => {}
             Err(e) if once => return Err(e),
@@ -177,5 +200,11 @@ mod tests {
         assert_eq!(e, "accounts_per_tick must be at least 1");
         let e = parse(&["--config", "/nonexistent/keeper.toml"]).unwrap_err().to_string();
         assert!(e.contains("cannot read config /nonexistent/keeper.toml"), "{e}");
+        let e = format!("{:#}", parse(&["--metrics", "localhost"]).unwrap_err());
+        assert!(e.starts_with("metrics address `localhost` is not IP:PORT (e.g. 127.0.0.1:9464)"), "{e}");
+        let (c, _) = parse(&["--metrics", "127.0.0.1:9464"]).unwrap();
+        assert_eq!(c.metrics.as_deref(), Some("127.0.0.1:9464"));
+        let e = parse(&["--healthz-max-silence-secs", "0"]).unwrap_err().to_string();
+        assert_eq!(e, "healthz_max_silence_secs must be at least 1");
     }
 }

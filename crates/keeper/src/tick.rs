@@ -54,6 +54,12 @@ pub struct TickReport {
     pub failed: usize,
     /// Requests retried after a transport failure.
     pub retries: u32,
+    /// Liquidation transactions sent (landed, refused or given up).
+    pub liquidations_sent: usize,
+    /// Liquidation transactions refused (after splitting).
+    pub liquidations_refused: usize,
+    /// Reading the venue and the accounts, and planning, microseconds.
+    pub scan_plan_micros: u64,
 }
 
 impl std::fmt::Display for TickReport {
@@ -149,6 +155,7 @@ impl<B: Backend> Keeper<B> {
         blockhash: Hash,
     ) -> BackendResult<Landed> {
         let tx = self.transaction(ixs, blockhash);
+        report.liquidations_sent += (what == "liquidate") as usize;
         self.retry(report, what, || self.backend.send(&tx)).await
     }
 
@@ -157,9 +164,11 @@ impl<B: Backend> Keeper<B> {
         let mut report = TickReport::default();
         let blockhash = self.retry(&mut report, "blockhash", || self.backend.latest_blockhash()).await?;
         self.refresh_feeds(&mut report, blockhash).await;
+        let started = std::time::Instant::now();
         let venue = self.retry(&mut report, "venue", || load_venue(&self.backend)).await?;
         let accounts = self.retry(&mut report, "scan", || scan_accounts(&self.backend)).await?;
         let p = plan(&venue, &accounts, &self.config, self.payer.pubkey(), self.reward_token);
+        report.scan_plan_micros = started.elapsed().as_micros() as u64;
         let Plan { in_shard, unhealthy, throttled, blocked, .. } = p;
         report = TickReport {
             slot: venue.clock.slot,
@@ -261,7 +270,10 @@ impl<B: Backend> Keeper<B> {
         warn!(what, %account, error = %e, "not done");
         match e {
             BackendError::Transport(_) => report.failed += 1,
-            BackendError::Rejected { .. } => report.rejected += 1,
+            BackendError::Rejected { .. } => {
+                report.rejected += 1;
+                report.liquidations_refused += (what == "liquidate") as usize;
+            }
         }
     }
 

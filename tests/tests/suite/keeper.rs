@@ -100,6 +100,10 @@ async fn after_a_30pct_crash_the_keeper_liquidates_every_unhealthy_account_withi
         let report = keeper.tick().await.expect("tick");
         ticks += 1;
         assert_eq!((report.unhealthy, report.rejected, report.failed), (left, 0, 0), "{report}");
+        // The metrics' inputs: every liquidation transaction sent landed
+        // (none refused), at least one per tick with calls to make.
+        assert_eq!(report.liquidations_refused, 0);
+        assert!(report.calls == 0 || (1..=report.calls).contains(&report.liquidations_sent), "{report:?}");
         assert_eq!(report.scanned, accounts.len(), "the scan finds every margin account");
         for (key, (m, acc)) in &before {
             if *m >= 0 && !acc.is_bankrupt() {
