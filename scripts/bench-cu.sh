@@ -11,10 +11,24 @@
 #     syscall on SBF, base64 formatting natively.
 # The test logger is silenced (RUST_LOG=off) so log formatting does not count.
 # Needs valgrind (Debian: apt-get install valgrind).
+#
+# `scripts/bench-cu.sh --sbf` (on a machine with the Solana tools, after
+# `anchor build`): the same scenarios against target/deploy/*.so, printing
+# each transaction's real compute units next to the native proxy.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export BALLAST_DATA_DIR="${BALLAST_DATA_DIR:-$(pwd)/data}"
 export RUST_LOG=off
+if [ "${1:-}" = "--sbf" ]; then
+  for f in oracle_adapter margin_engine; do
+    [ -f "target/deploy/$f.so" ] || { echo "error: target/deploy/$f.so is missing: run anchor build first" >&2; exit 1; }
+  done
+  cargo bench -q -p ballast-tests --bench cu --profile cu --no-run 2>/dev/null
+  bin=$(ls -t target/cu/deps/cu-* | grep -v '\.d$' | head -1)
+  BALLAST_SBF=1 SBF_OUT_DIR="$(pwd)/target/deploy" "$bin" | grep -E "^(MarginAccount|.* compute units)"
+  BALLAST_SBF=1 SBF_OUT_DIR="$(pwd)/target/deploy" "$bin" liquidate-8 | grep -E "compute units"
+  exit 0
+fi
 command -v valgrind >/dev/null || { echo "error: valgrind is not installed (apt-get install valgrind)" >&2; exit 1; }
 cargo bench -q -p ballast-tests --bench cu --profile cu --no-run 2>/dev/null
 bin=$(ls -t target/cu/deps/cu-* | grep -v '\.d$' | head -1)

@@ -64,14 +64,15 @@ async fn single() {
     let owner = t.key.pubkey();
     // trade: open 9 SOL, no other positions.
     let buy = TradeParams { base: 9 * BASE, limit_price: 101 * ONE, reduce_only: false };
-    tc.process(&[ix::trade(owner, t.margin, &v.keys, 0, v.feed, buy, &[])], &[&t.key]).await.expect("trade");
+    let cu = tc.process_metered(&[ix::trade(owner, t.margin, &v.keys, 0, v.feed, buy, &[])], &[&t.key]).await;
+    report_cu("trade", cu.expect("trade"));
     // withdraw: 50 of 200 with the position open (health checked).
     let w = ix::withdraw(owner, t.margin, t.token, &v.keys, 50 * USD, &[(v.market, v.feed)]);
-    tc.process(&[w], &[&t.key]).await.expect("withdraw");
+    report_cu("withdraw", tc.process_metered(&[w], &[&t.key]).await.expect("withdraw"));
     // liquidate: after a drop to 85, one partial liquidation of the single position.
     v.set_price(&mut tc, 85 * ONE, 0, T0 + 10, S0 + 10).await;
     let l = ix::liquidate(keeper.key.pubkey(), keeper.token, t.margin, &v.keys, 0, v.feed, &[]);
-    tc.process(&[l], &[&keeper.key]).await.expect("liquidate");
+    report_cu("liquidate", tc.process_metered(&[l], &[&keeper.key]).await.expect("liquidate"));
     println!("ran one trade (open 9 SOL), one withdraw (position open) and one liquidation (1 position)");
 }
 
@@ -94,8 +95,17 @@ async fn eight_positions() {
     }
     v.set_price(&mut tc, 80 * ONE, 0, T0 + 10, S0 + 10).await;
     let l = ix::liquidate(keeper.key.pubkey(), keeper.token, t.margin, &v.keys, 0, v.feed, &pairs[1..]);
-    tc.process(&[l], &[&keeper.key]).await.expect("liquidate");
+    report_cu("liquidate-8-positions", tc.process_metered(&[l], &[&keeper.key]).await.expect("liquidate"));
     println!("ran one liquidation (8 positions)");
+}
+
+/// In SBF mode (`BALLAST_SBF=1`, `scripts/bench-cu.sh --sbf`), the real
+/// compute units of each measured transaction (the handler, its token CPIs
+/// and the compute-budget instruction); natively nothing (callgrind counts).
+fn report_cu(label: &str, units: u64) {
+    if ballast_bank::context::sbf_mode() {
+        println!("{label} transaction: {units} compute units (SBF)");
+    }
 }
 
 fn main() {

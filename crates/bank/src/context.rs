@@ -64,7 +64,15 @@ pub fn restart_keys() {
     NEXT_KEY.with(|c| c.set(1));
 }
 
-/// Builds a [`TestContext`] with both programs as native processors.
+/// Whether the bank loads the programs' SBF builds instead of their
+/// native processors: `BALLAST_SBF=1` (set by `.github/workflows/sbf.yml`
+/// after `anchor build`). Native is the default, and what CI here runs.
+pub fn sbf_mode() -> bool {
+    std::env::var("BALLAST_SBF").is_ok_and(|v| v == "1")
+}
+
+/// Builds a [`TestContext`] with both programs as native processors, or,
+/// in [`sbf_mode`], as their SBF builds.
 pub struct ContextBuilder {
     program_test: ProgramTest,
     index: AccountIndex,
@@ -78,12 +86,27 @@ impl Default for ContextBuilder {
 
 impl ContextBuilder {
     /// A program test with the Ballast programs registered natively (the SPL
-    /// Token program is the real SBF binary bundled with program-test).
+    /// Token program is the real SBF binary bundled with program-test). In
+    /// [`sbf_mode`] it loads `oracle_adapter.so` and `margin_engine.so`
+    /// from `SBF_OUT_DIR` (default: the workspace's `target/deploy`), with
+    /// no native fallback: a missing build fails the start rather than
+    /// silently testing the native code.
     pub fn new() -> ContextBuilder {
         let mut program_test = ProgramTest::default();
-        program_test.prefer_bpf(false);
-        program_test.add_program("oracle_adapter", oracle_adapter::ID, processor!(oracle_adapter_processor));
-        program_test.add_program("margin_engine", margin_engine::ID, processor!(margin_engine_processor));
+        if sbf_mode() {
+            if std::env::var_os("SBF_OUT_DIR").is_none() {
+                let deploy = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/deploy");
+                // SAFETY: set once, before the bank starts any thread.
+                unsafe { std::env::set_var("SBF_OUT_DIR", deploy) };
+            }
+            program_test.prefer_bpf(true);
+            program_test.add_program("oracle_adapter", oracle_adapter::ID, None);
+            program_test.add_program("margin_engine", margin_engine::ID, None);
+        } else {
+            program_test.prefer_bpf(false);
+            program_test.add_program("oracle_adapter", oracle_adapter::ID, processor!(oracle_adapter_processor));
+            program_test.add_program("margin_engine", margin_engine::ID, processor!(margin_engine_processor));
+        }
         ContextBuilder { program_test, index: AccountIndex::default() }
     }
 
@@ -207,6 +230,18 @@ impl TestContext {
     ) -> Result<Vec<String>, BanksClientError> {
         let meta = self.execute(ixs, signers).await?;
         Ok(meta.metadata.map(|m| m.log_messages).unwrap_or_default())
+    }
+
+    /// Like [`TestContext::process`], returning the compute units the
+    /// transaction consumed (real units in [`sbf_mode`]; natively the
+    /// runtime meters only the SBF programs, such as SPL Token).
+    pub async fn process_metered(
+        &mut self,
+        ixs: &[Instruction],
+        signers: &[&Keypair],
+    ) -> Result<u64, BanksClientError> {
+        let meta = self.execute(ixs, signers).await?;
+        Ok(meta.metadata.map_or(0, |m| m.compute_units_consumed))
     }
 
     /// Like [`TestContext::process`], returning the program's return data.
