@@ -9,6 +9,9 @@ if [ ! -d "$BALLAST_DATA_DIR/oracle-accounts" ]; then
   echo "error: Ballast data directory $BALLAST_DATA_DIR has no oracle-accounts/ (set BALLAST_DATA_DIR)" >&2
   exit 1
 fi
+# solana-program-test logs every instruction at DEBUG unless RUST_LOG says
+# otherwise; a failing test's output is then thousands of lines of it.
+export RUST_LOG="${RUST_LOG:-error}"
 start=$(date +%s)
 python3 scripts/check-rows.py
 cargo test --workspace --locked
