@@ -146,14 +146,22 @@ impl Metrics {
 }
 
 /// Serve `/metrics` and `/healthz` on `listener` until the task is
-/// dropped; one request per connection.
+/// dropped; one request per connection, read within 5 s.
 pub async fn serve(listener: TcpListener, metrics: Arc<Metrics>, max_silence: Duration) {
     loop {
-        let Ok((mut stream, _)) = listener.accept().await else { continue };
+        let (mut stream, _) = match listener.accept().await {
+            Ok(conn) => conn,
+            Err(e) => {
+                tracing::warn!(error = %e, "metrics: accept failed");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+        };
         let metrics = metrics.clone();
         tokio::spawn(async move {
             let mut buf = [0u8; 1024];
-            let n = stream.read(&mut buf).await.unwrap_or(0);
+            let read = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut buf)).await;
+            let n = read.ok().and_then(|r| r.ok()).unwrap_or(0);
             let request = String::from_utf8_lossy(&buf[..n]);
             let path = request.split_whitespace().nth(1).unwrap_or("");
             let (status, kind, body) = match path {
