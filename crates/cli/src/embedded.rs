@@ -125,7 +125,8 @@ impl Embedded {
         let mut keeper = Keeper::new(self.tc.backend(), op.mint_authority.insecure_clone(), reward, config);
         let r = keeper.tick().await?;
         Ok(json!({"liquidated": r.liquidated, "calls": r.calls, "notional": fmt_quote(r.notional),
-                  "resolved": r.resolved, "breakers": r.breakers, "unhealthy": r.unhealthy}))
+                  "resolved": r.resolved, "breakers": r.breakers, "unhealthy": r.unhealthy,
+                  "refused": r.rejected, "failed": r.failed}))
     }
 
     /// `price` / `warp`.

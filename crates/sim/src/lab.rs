@@ -386,6 +386,12 @@ pub async fn run(
             }
             lab.totals.transactions += (r.calls + r.resolved + r.settled + r.breakers) as u64;
             lab.totals.throttled += r.throttled as u64;
+            // The keeper's own refusals (its log warnings are off in the CLI).
+            for (what, n) in [("keeper: refused", r.rejected), ("keeper: failed", r.failed)] {
+                if n > 0 {
+                    *lab.totals.refused.entry(what.into()).or_default() += n as u64;
+                }
+            }
             row.liquidated = r.liquidated as u64;
             row.liquidated_notional = r.notional;
         }
