@@ -6,7 +6,11 @@
 //! ratio, the penalty costs the fee ratio; `fee < mmr` is a listing rule), so
 //! the smallest close that lifts health from `h < 0` to `target >= 0` is
 //! `ceil((target - h) * 10^16 / (p * (mmr - fee)))`, capped per call at
-//! `max_fraction` of the position unless what remains would be dust.
+//! `max_fraction` of the position unless what remains would be dust. The
+//! engine closes [`smallest_close`]: that estimate brackets a search on
+//! the exact health after, which also counts the remainder's size premium,
+//! the conf-biased requirement and fill, and a penalty the account cannot
+//! pay.
 
 use crate::math::{MathError, SafeMath};
 use crate::precision::{BPS_DENOMINATOR, NOTIONAL_DIVISOR};
@@ -44,15 +48,63 @@ pub fn close_amount(
     let gain = (price as u128).safe_mul((p.mmr_bps - p.fee_bps) as u128)?;
     let scale = NOTIONAL_DIVISOR as u128 * BPS_DENOMINATOR as u128;
     let needed = deficit.safe_mul(scale)?.div_ceil(gain);
-    let cap = (size as u128).safe_mul(p.max_fraction_bps as u128)?.div_ceil(BPS_DENOMINATOR as u128).max(1);
-    let remaining_notional = |closed: u128| -> Result<u128, MathError> {
-        (size as u128 - closed).safe_mul(price as u128).map(|n| n / NOTIONAL_DIVISOR as u128)
-    };
-    let mut close = needed.min(size as u128).min(cap);
-    if remaining_notional(close)? < p.dust_notional as u128 {
-        close = size as u128;
+    let mut close = (needed.min(size as u128) as u64).min(per_call_cap(size, p));
+    if leaves_dust(size, close, price, p) {
+        close = size;
     }
-    Ok(u64::try_from(close)?)
+    Ok(close)
+}
+
+/// The most base one call may close of a position of `size`:
+/// `max_fraction` of it, rounded up, at least 1.
+pub fn per_call_cap(size: u64, p: &LiquidationParams) -> u64 {
+    // At most `size` (the fraction is at most 100 %), so it fits.
+    ((size as u128 * p.max_fraction_bps as u128).div_ceil(BPS_DENOMINATOR as u128).max(1)) as u64
+}
+
+/// Whether closing `close` of `size` at `price` leaves less than the dust
+/// notional (then the whole position closes).
+fn leaves_dust(size: u64, close: u64, price: i64, p: &LiquidationParams) -> bool {
+    // u64 * u63 fits in u128.
+    let rest = (size - close.min(size)) as u128 * price.max(0) as u128 / NOTIONAL_DIVISOR as u128;
+    rest < p.dust_notional as u128
+}
+
+/// The smallest close (magnitude, of a position of `size` at `price`) whose
+/// exact health after, `after(close)`, reaches `target`, within the
+/// per-call cap; the whole position when the rest would be dust; the cap
+/// when even it cannot reach the target. `estimate` (from
+/// [`close_amount`]'s linear formula) brackets a bisection, which needs
+/// `after` non-decreasing in the close: each unit closed frees its
+/// requirement, more than its penalty since `fee < mmr`, and a size
+/// premium only falls as the position shrinks. About 45 probes at most.
+pub fn smallest_close<E>(
+    size: u64,
+    price: i64,
+    estimate: u64,
+    target: i128,
+    p: &LiquidationParams,
+    after: impl Fn(u64) -> Result<i128, E>,
+) -> Result<u64, E> {
+    let top = per_call_cap(size, p).min(size);
+    let guess = estimate.min(top);
+    let (mut lo, mut hi) = if guess > 0 && after(guess)? >= target {
+        (0, guess)
+    } else if after(top)? >= target {
+        (guess, top)
+    } else {
+        (top - 1, top) // capped (or the whole position): this call cannot reach the target
+    };
+    // after(lo) < target (or lo = 0), after(hi) >= target (or hi = top).
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if after(mid)? >= target {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    Ok(if leaves_dust(size, hi, price, p) { size } else { hi })
 }
 
 /// Split of a liquidation penalty.

@@ -23,6 +23,28 @@ fn closes_just_enough_to_restore_the_target() {
 }
 
 #[test]
+fn the_smallest_close_reaches_the_target_and_one_unit_less_does_not_within_the_cap_and_the_dust_rule() {
+    // A stand-in for the health after: 3 per unit closed from -100, with a
+    // step of 20 once 10 units are gone (a size premium falling a notch).
+    let after = |c: u64| Ok::<i128, ()>(-100 + 3 * c as i128 + if c >= 10 { 20 } else { 0 });
+    let p = LiquidationParams { mmr_bps: 500, fee_bps: 100, max_fraction_bps: 5_000, dust_notional: 0 };
+    // Target 0: 27 units (1 at 27, -2 at 26): the step makes 27 the
+    // answer, not the 34 the slope alone would give.
+    assert_eq!(smallest_close(100, P, 34, 0, &p, after), Ok(27));
+    assert_eq!((after(27), after(26)), (Ok(1), Ok(-2)));
+    let (lo, hi) = (smallest_close(100, P, 34, 0, &p, after), smallest_close(100, P, 34, 1, &p, after));
+    assert_eq!((lo, hi), (Ok(27), Ok(27)), "target 1 is reached at 27 too");
+    // The estimate may be low: the search goes up to the cap.
+    assert_eq!(smallest_close(100, P, 5, 0, &p, after), Ok(27));
+    // Capped at half the position when even that cannot reach the target.
+    assert_eq!(smallest_close(100, P, 34, 1_000, &p, after), Ok(50));
+    // The whole position when the rest would be dust: 73 base units at P
+    // are worth nothing at quote precision, under a dust notional of 80.
+    let dusty = LiquidationParams { dust_notional: 80, ..p };
+    assert_eq!(smallest_close(100, P, 34, 0, &dusty, after), Ok(100));
+}
+
+#[test]
 fn penalty_split_and_waterfall_examples() {
     assert_eq!(penalty(1_000_000, 100, 3_000), Ok(PenaltySplit { fee: 10_000, keeper: 3_000, insurance: 7_000 }));
     assert_eq!(waterfall(100, 30, 50, 10), Waterfall { from_collateral: 30, from_insurance: 40, socialized: 30 });

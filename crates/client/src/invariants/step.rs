@@ -4,7 +4,8 @@
 
 use super::{ensure, Broken, Snapshot};
 use crate::venue::quote_markets;
-use ballast_risk::liquidation::penalty;
+use ballast_risk::health::biased_price;
+use ballast_risk::liquidation::{penalty, per_call_cap};
 use ballast_risk::position::notional_ceil;
 use margin_engine::constants::pause;
 use margin_engine::engine::health::{
@@ -222,56 +223,49 @@ pub fn check_liquidation(before: &Snapshot, after: &Snapshot, step: &Step) -> Re
         return Err(Broken { invariant: 5, what: format!("liquidated account {key} missing from a snapshot") });
     };
     let quotes = quotes(after)?;
-    let health = |x: &MarginAccount| {
-        let q = liquidation_quotes(x, &covering(x, &quotes, Some(m))?, m)
-            .map_err(|e| Broken { invariant: 5, what: format!("liquidation landed, yet its quotes: {e}") })?;
-        account_health(x, &q).map_err(|e| Broken { invariant: 5, what: format!("health: {e}") })
+    // Each account's quotes as `liquidate` values it (covering market `m`).
+    let valued = |x: &MarginAccount| {
+        liquidation_quotes(x, &covering(x, &quotes, Some(m))?, m)
+            .map_err(|e| Broken { invariant: 5, what: format!("liquidation landed, yet its quotes: {e}") })
     };
-    let old = b.open_positions().find(|p| p.market == m).map_or(0, |p| p.base);
-    let before_health = health(b)?;
+    let health = |x: &MarginAccount, q: &[MarketQuote]| {
+        account_health(x, q).map_err(|e| Broken { invariant: 5, what: format!("health: {e}") })
+    };
+    let before_quotes = valued(b)?;
+    let before_health = health(b, &before_quotes)?;
     let (h0, requirement) = (before_health.maintenance, before_health.maintenance_requirement);
     let closed = a.slot_of(m).is_none();
-    let h1 = health(a)?.maintenance;
+    let h1 = health(a, &valued(a)?)?.maintenance;
     ensure(h0 < 0, 5, || format!("account {key} liquidated at maintenance health {h0} >= 0"))?;
     ensure(closed || h1 > h0, 5, || format!("account {key}: health {h0} -> {h1} did not improve"))?;
-    let new = a.open_positions().find(|p| p.market == m).map_or(0, |p| p.base);
-    let q = quotes
-        .get(m as usize)
+    let own = before_quotes
+        .iter()
+        .find(|x| x.index == m)
         .copied()
-        .flatten()
-        .ok_or_else(|| Broken { invariant: 5, what: format!("liquidation landed with market {m} unpriceable") })?;
-    // Above any price the close can fill at: the top of the sources' range
-    // plus the conf the liquidation biases by.
-    let biased_conf = (q.conf as u128 * q.conf_mult_bps as u128 / 10_000).min(i64::MAX as u128) as i64;
-    let top = q.hi_price.max(q.price).saturating_add(biased_conf).saturating_add(1);
-    let closed_base = old.saturating_sub(new);
+        .ok_or_else(|| Broken { invariant: 5, what: format!("no quote of market {m}") })?;
+    let pos = b.open_positions().find(|p| p.market == m).map(|p| p.position()).unwrap_or_default();
+    let new = a.open_positions().find(|p| p.market == m).map_or(0, |p| p.base);
+    let closed_base = pos.base.saturating_sub(new);
     let market = &after.markets[m as usize];
+    let params = market.liquidation(own.ratios(pos.base).map(|r| r.mmr_bps).unwrap_or(0));
     let target = (requirement as i128 * market.params.liq_buffer_bps as i128).div_euclid(10_000);
-    let cap = notional_ceil(closed_base, top)
-        .and_then(|n| penalty(n, market.params.liq_fee_bps, market.params.keeper_share_bps))
+    // The penalty on the closed notional at the conservative fill price,
+    // as `execute_liquidation` charges it: what insurance may gain at most.
+    let cap = biased_price(pos.base, own.price, own.conf, own.conf_mult_bps)
+        .and_then(|price| notional_ceil(closed_base, price.max(1)))
+        .and_then(|n| penalty(n, params.fee_bps, market.params.keeper_share_bps))
         .map_err(|e| Broken { invariant: 5, what: format!("penalty bound: {e:?}") })?;
     let paid = after.exchange.insurance_balance.saturating_sub(before.exchange.insurance_balance);
     ensure(paid <= cap.fee, 5, || format!("penalty into insurance {paid} above the fee cap {}", cap.fee))?;
     // Not above the buffer, unless the close was capped or took the whole
     // position: the close reached the buffer, and one base unit less
     // would not have (the health after, on the engine's own terms).
-    let size = old.unsigned_abs() as u128;
-    let per_call = (size * market.params.max_liq_fraction_bps as u128).div_ceil(10_000).max(1);
     let closed_size = closed_base.unsigned_abs();
-    if !closed && (closed_size as u128) < per_call {
+    if !closed && closed_size < per_call_cap(pos.base.unsigned_abs(), &params) {
         ensure(h1 >= target, 5, || {
             format!("account {key}: a partial close stopped at {h1}, short of the buffer {target}")
         })?;
-        let lq = liquidation_quotes(b, &covering(b, &quotes, Some(m))?, m)
-            .map_err(|e| Broken { invariant: 5, what: format!("quotes: {e}") })?;
-        let own = lq
-            .iter()
-            .find(|x| x.index == m)
-            .copied()
-            .ok_or_else(|| Broken { invariant: 5, what: format!("no quote of market {m}") })?;
-        let pos = b.open_positions().find(|p| p.market == m).map(|p| p.position()).unwrap_or_default();
-        let params = market.liquidation(own.ratios(pos.base).map(|r| r.mmr_bps).unwrap_or(0));
-        let less = health_after_close(pos, closed_size - 1, &own, h0, b.collateral, &params)
+        let less = health_after_close(pos, closed_size.saturating_sub(1), &own, h0, b.collateral, &params)
             .map_err(|e| Broken { invariant: 5, what: format!("health after one unit less: {e}") })?;
         ensure(closed_size == 1 || less < target, 5, || {
             format!("account {key}: closing {} instead of {closed_size} already reached the buffer {target} ({less}): over-liquidated", closed_size - 1)

@@ -10,9 +10,11 @@ use crate::errors::EngineError;
 use crate::state::{Exchange, MarginAccount, Market, Pool};
 use anchor_lang::prelude::*;
 use ballast_risk::health::{biased_price, position_health, Health};
-use ballast_risk::liquidation::{admit, close_amount, penalty, split_penalty, waterfall, LiquidationParams, Waterfall};
+use ballast_risk::liquidation::{
+    admit, close_amount, penalty, smallest_close, split_penalty, waterfall, LiquidationParams, Waterfall,
+};
 use ballast_risk::position::{apply_fill, Position};
-use ballast_risk::precision::{BPS_DENOMINATOR, NOTIONAL_DIVISOR};
+use ballast_risk::precision::BPS_DENOMINATOR;
 use ballast_risk::SafeMath;
 
 /// What a liquidation did. Quote amounts at QUOTE_PRECISION.
@@ -72,60 +74,15 @@ pub fn health_after_close(
     Ok(h0.safe_add(change).map_err(EngineError::from)?)
 }
 
-/// The smallest close (magnitude) that brings maintenance health `h0` to
-/// `buffer`, searched on the exact health after ([`health_after_close`]),
-/// within the per-call cap; the whole position when the rest would be
-/// dust. `estimate` (the linear formula's close) brackets the search:
-/// the health after rises with the close (each unit frees its
-/// requirement, larger than its penalty since `fee < MMR`, and the size
-/// premium only falls), so it is found in about 45 probes at most.
-pub fn minimal_close(
-    old: Position,
-    estimate: u64,
-    quote: &MarketQuote,
-    h0: i128,
-    collateral: i64,
-    buffer: i128,
-    liquidation: &LiquidationParams,
-) -> Result<u64> {
-    let size = old.base.unsigned_abs();
-    let cap = ((size as u128 * liquidation.max_fraction_bps as u128).div_ceil(BPS_DENOMINATOR as u128).max(1)) as u64;
-    let top = cap.min(size);
-    let after = |c: u64| health_after_close(old, c, quote, h0, collateral, liquidation);
-    let guess = estimate.min(top);
-    let close = if guess > 0 && after(guess)? >= buffer {
-        smallest_reaching(0, guess, buffer, after)?
-    } else if after(top)? >= buffer {
-        smallest_reaching(guess, top, buffer, after)?
-    } else {
-        top // capped (or the whole position): this call cannot reach the buffer
-    };
-    let rest = (size - close) as u128 * quote.price.max(0) as u128 / NOTIONAL_DIVISOR as u128;
-    Ok(if rest < liquidation.dust_notional as u128 { size } else { close })
-}
-
-/// The smallest `c` in `(lo, hi]` with `after(c) >= buffer`, given
-/// `after(hi) >= buffer` and `after` non-decreasing (bisection).
-fn smallest_reaching(mut lo: u64, mut hi: u64, buffer: i128, after: impl Fn(u64) -> Result<i128>) -> Result<u64> {
-    while hi - lo > 1 {
-        let mid = lo + (hi - lo) / 2;
-        if after(mid)? >= buffer {
-            hi = mid;
-        } else {
-            lo = mid;
-        }
-    }
-    Ok(hi)
-}
-
 /// Liquidate `account`'s position in `market` given its maintenance `health`
 /// (already checked < 0) at the market's `quote`, at `slot`.
 ///
 /// 1. Close the smallest base that restores health to the buffer
 ///    (`liq_buffer_bps` of the maintenance requirement), searched on the
-///    exact health after ([`minimal_close`]: the remainder's own size
-///    premium, the conservative fill, the penalty), capped per call unless
-///    the rest is dust. Never past the buffer: SECURITY invariant 5.
+///    exact health after (`ballast_risk::liquidation::smallest_close` over
+///    [`health_after_close`]: the remainder's own size premium, the
+///    conservative fill, the penalty), capped per call unless the rest is
+///    dust. Never past the buffer: SECURITY invariant 5.
 /// 2. Count the notional against the market's throttle (bankrupt accounts,
 ///    with negative equity, are exempt).
 /// 3. Move tokens so that the collateral vault always holds the accounts'
@@ -156,7 +113,8 @@ pub fn execute_liquidation(
     let estimate =
         close_amount(old.base, quote.price, health.maintenance, buffer, &params).map_err(EngineError::from)?;
     require!(estimate > 0, EngineError::NotLiquidatable);
-    let close = minimal_close(old, estimate, quote, health.maintenance, account.collateral, buffer, &params)?;
+    let after = |c: u64| health_after_close(old, c, quote, health.maintenance, account.collateral, &params);
+    let close = smallest_close(old.base.unsigned_abs(), quote.price, estimate, buffer, &params, after)?;
     let close = i64::try_from(close).map_err(|_| EngineError::MathOverflow)?;
     let base = if old.base > 0 { -close } else { close };
     let price = biased_price(old.base, quote.price, quote.conf, quote.conf_mult_bps).map_err(EngineError::from)?.max(1);
