@@ -462,18 +462,10 @@ impl Run {
         refresh(&mut self.tc, &self.demo.markets[m].1, &self.sources[m]).await.map(|_| ()).map_err(|e| e.to_string())
     }
 
-    /// Send one instruction; a refusal as the program's error name when
-    /// it is one of the programs' (`NotLiquidatable`), else as the bank
-    /// reports it.
+    /// Send one instruction; a refusal by name
+    /// (`ballast_client::errors::refusal_name`).
     async fn process(&mut self, ix: Instruction, signers: &[&Keypair]) -> Result<(), String> {
         let program = ix.program_id;
-        self.tc.process(&[ix], signers).await.map_err(|e| {
-            let text = e.to_string();
-            let code = text
-                .split("custom program error: 0x")
-                .nth(1)
-                .and_then(|h| u32::from_str_radix(h.trim_end_matches(|c: char| !c.is_ascii_hexdigit()), 16).ok());
-            code.and_then(|c| ballast_client::errors::program_error(&program, c)).map_or(text, |p| p.name.clone())
-        })
+        self.tc.process(&[ix], signers).await.map_err(|e| ballast_client::errors::refusal_name(&e, &program))
     }
 }

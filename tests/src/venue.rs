@@ -159,23 +159,13 @@ pub async fn trader(tc: &mut TestContext, v: &Venue, funds: u64) -> Trader {
     Trader { key, token, margin }
 }
 
-/// Every market of the exchange, `(market, feed)` by index.
-pub async fn every_market(tc: &mut TestContext) -> Vec<(Pubkey, Pubkey)> {
-    let ex: margin_engine::state::Exchange = ballast_bank::setup::load(tc, &ix::exchange_address()).await;
-    let mut out = vec![];
-    for i in 0..ex.market_count {
-        let m: margin_engine::state::Market = ballast_bank::setup::load(tc, &ix::market_address(i)).await;
-        out.push((ix::market_address(i), m.feed));
-    }
-    out
-}
-
 /// The venue now, as the invariant checker reads it: every market, the
 /// margin accounts in `accounts` (they must include every account with a
 /// position or collateral) and the vaults.
 pub async fn snapshot(tc: &mut TestContext, v: &Venue, accounts: &[Pubkey]) -> ballast_sim::state::State {
     let clock = tc.clock().await;
-    let markets = every_market(tc).await;
+    let venue = ballast_client::venue::load_venue(&tc.backend()).await.expect("the venue reads");
+    let markets: Vec<_> = venue.markets.iter().map(|m| (m.key, m.market.feed)).collect();
     ballast_sim::state::read_state(tc, &v.keys, &markets, accounts, None, clock.unix_timestamp, clock.slot)
         .await
         .expect("state reads")

@@ -45,6 +45,22 @@ pub fn program_error(program: &Pubkey, code: u32) -> Option<&'static ProgramErro
     table().get(&(*program, code))
 }
 
+/// A refused transaction in one word: the program's error name for a
+/// custom code of one of Ballast's programs (`NotLiquidatable`), else
+/// `Custom(code)`, else the start of the bank's own description. How the
+/// stress lab counts refusals and the bank sequences judge them.
+pub fn refusal_name(e: &solana_banks_client::BanksClientError, program: &Pubkey) -> String {
+    use solana_banks_client::BanksClientError;
+    match e {
+        BanksClientError::TransactionError(TransactionError::InstructionError(_, InstructionError::Custom(c)))
+        | BanksClientError::SimulationError {
+            err: TransactionError::InstructionError(_, InstructionError::Custom(c)),
+            ..
+        } => program_error(program, *c).map_or_else(|| format!("Custom({c})"), |p| p.name.clone()),
+        other => format!("{other:?}").chars().take(60).collect(),
+    }
+}
+
 /// One sentence for a transaction error; `program` is the program of the
 /// failing instruction when known (custom codes are per program).
 pub fn describe(err: &TransactionError, program: Option<&Pubkey>) -> String {

@@ -16,17 +16,16 @@ use ballast_bank::context::{keypair, ContextBuilder, TestContext};
 use ballast_bank::demo::{self, Demo, BASE, USD};
 use ballast_bank::setup::balance;
 use ballast_client::engine::{self as ix, ExchangeKeys};
+use ballast_client::errors::refusal_name;
 use ballast_client::oracle as oix;
 use ballast_client::simulate::Sim;
 use ballast_client::venue::{load_venue, Venue};
 use ballast_keeper::{Config as KeeperConfig, Keeper};
 use margin_engine::instructions::TradeParams;
 use margin_engine::state::MarginAccount;
-use solana_program_test::BanksClientError;
-use solana_sdk::instruction::{Instruction, InstructionError};
+use solana_sdk::instruction::Instruction;
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::{Keypair, Signer};
-use solana_sdk::transaction::TransactionError;
 use std::collections::VecDeque;
 use std::time::Instant;
 
@@ -64,18 +63,6 @@ struct Lab {
     tx_violation: Option<String>,
 }
 
-fn error_name(e: &BanksClientError, program: &Pubkey) -> String {
-    match e {
-        BanksClientError::TransactionError(TransactionError::InstructionError(_, InstructionError::Custom(c)))
-        | BanksClientError::SimulationError {
-            err: TransactionError::InstructionError(_, InstructionError::Custom(c)),
-            ..
-        } => ballast_client::errors::program_error(program, *c)
-            .map_or_else(|| format!("Custom({c})"), |p| p.name.clone()),
-        other => format!("{other:?}").chars().take(60).collect(),
-    }
-}
-
 impl Lab {
     fn keys(&self) -> &ExchangeKeys {
         &self.demo.keys
@@ -98,7 +85,7 @@ impl Lab {
             }
             Err(e) => {
                 let program = ixs.last().map(|i| i.program_id).unwrap_or_default();
-                *self.totals.refused.entry(error_name(&e, &program)).or_default() += 1;
+                *self.totals.refused.entry(refusal_name(&e, &program)).or_default() += 1;
                 false
             }
         }
@@ -305,7 +292,7 @@ pub async fn run(
         lab.bank_txs += 1;
         match refreshed {
             Ok(()) => lab.totals.transactions += 1,
-            Err(e) => *lab.totals.refused.entry(error_name(&e, &oracle_adapter::ID)).or_default() += 1,
+            Err(e) => *lab.totals.refused.entry(refusal_name(&e, &oracle_adapter::ID)).or_default() += 1,
         }
         if lab.check_every_tx && lab.tx_violation.is_none() {
             lab.log.push("oracle refresh".into());
