@@ -28,9 +28,8 @@ use ballast_bank::sources::SourceFixture;
 use ballast_client::engine::{self as ix, field_code};
 use ballast_client::invariants::step::{check_step, Action, Step};
 use ballast_client::invariants::Snapshot;
-use ballast_model::ops::{op, KEEPER_PASS_CALLS, LIQUIDATION_REFUSALS};
+use ballast_model::ops::{op, pick, trade_base, KEEPER_PASS_CALLS, LIQUIDATION_REFUSALS};
 use ballast_model::{FeedMove, Op};
-use ballast_risk::precision::{BASE_PRECISION, PRICE_PRECISION};
 use margin_engine::engine::governance::EXCHANGE_TARGET;
 use margin_engine::instructions::TradeParams;
 use margin_engine::state::{market_get, LpPosition, MarginAccount, Market, ParamChange};
@@ -236,13 +235,10 @@ impl Run {
                 let (i, m) = (trader(t), market as usize % MARKETS.len());
                 let margin = self.margin(i);
                 let collateral = match self.open[i] {
-                    true => load::<MarginAccount>(&mut self.tc, &margin).await.collateral.max(USD as i64),
-                    false => USD as i64,
-                } as i128;
-                let notional = collateral * leverage_tenths as i128 / 10;
-                let base = notional * BASE_PRECISION as i128 * PRICE_PRECISION as i128
-                    / (USD as i128 * self.prices[m].max(1) as i128);
-                let base = base.clamp(i64::MIN as i128, i64::MAX as i128) as i64;
+                    true => load::<MarginAccount>(&mut self.tc, &margin).await.collateral,
+                    false => 0,
+                };
+                let base = trade_base(collateral, leverage_tenths, self.prices[m]);
                 let held = self.health(i, Some(m as u16)).await;
                 let p = TradeParams { base, limit_price: if base > 0 { i64::MAX } else { 0 }, reduce_only };
                 let feed = self.demo.markets[m].1;
@@ -255,13 +251,13 @@ impl Run {
             Op::Liquidate { trader: t, market } => {
                 let i = trader(t);
                 let margin = self.margin(i);
-                let held = self.health(i, None).await;
-                let m = if held.is_empty() {
-                    market as usize % MARKETS.len()
-                } else {
-                    let k = held[market as usize % held.len()].0;
-                    self.demo.markets.iter().position(|(mk, _)| *mk == k).unwrap_or(0)
-                };
+                let held: Vec<usize> = self
+                    .health(i, None)
+                    .await
+                    .iter()
+                    .filter_map(|(mk, _)| self.demo.markets.iter().position(|(k, _)| k == mk))
+                    .collect();
+                let m = pick(&held, market as usize, market as usize % MARKETS.len());
                 let others = self.health(i, Some(m as u16)).await;
                 let k = self.keeper.key.insecure_clone();
                 let ix = ix::liquidate(
@@ -282,17 +278,15 @@ impl Run {
                 (Action::Liquidate, Some(margin), Some(m as u16), result)
             }
             Op::Resolve { trader: t } => {
-                // The first flagged account from `trader` on (the model
-                // counts among the flagged ones instead: either names one).
-                let mut i = trader(t);
-                for k in 0..TRADERS {
-                    let j = (trader(t) + k) % TRADERS;
+                // The `trader`-th flagged account, as the model picks.
+                let mut flagged = vec![];
+                for j in 0..TRADERS {
                     let margin = self.margin(j);
                     if self.open[j] && load::<MarginAccount>(&mut self.tc, &margin).await.is_bankrupt() {
-                        i = j;
-                        break;
+                        flagged.push(j);
                     }
                 }
+                let i = pick(&flagged, t as usize, trader(t));
                 let margin = self.margin(i);
                 let result = self.process(ix::resolve_bankruptcy(margin, &keys), &[]).await;
                 self.outcome.resolved += result.is_ok() as usize;

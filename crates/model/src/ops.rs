@@ -214,12 +214,7 @@ impl Model {
             }
             Op::Trade { trader, market, leverage_tenths, reduce_only } => {
                 let (i, m) = (trader as usize % TRADERS, market as usize % 3);
-                let collateral = self.accounts[i].map_or(0, |a| a.collateral.max(USD as i64)) as i128;
-                let notional = collateral * leverage_tenths as i128 / 10; // QUOTE_PRECISION
-                let price = self.prices[m].max(1) as i128;
-                // base = notional / price, in BASE_PRECISION units.
-                let base = notional * BASE_PRECISION as i128 * PRICE_PRECISION as i128 / (USD as i128 * price);
-                let base = i64::try_from(base).map_err(|_| "size")?;
+                let base = trade_base(self.accounts[i].map_or(0, |a| a.collateral), leverage_tenths, self.prices[m]);
                 let req = TradeRequest {
                     base,
                     limit_price: if base > 0 { i64::MAX } else { 0 },
@@ -384,11 +379,7 @@ impl Model {
             .iter()
             .flat_map(|a| a.open_positions().map(|p| p.market as usize))
             .collect();
-        if held.is_empty() {
-            market as usize % 3
-        } else {
-            held[market as usize % held.len()]
-        }
+        pick(&held, market as usize, market as usize % 3)
     }
 
     /// The trader and market [`Op::SettlePosition`] names.
@@ -399,18 +390,14 @@ impl Model {
             })
             .filter(|&(_, m)| self.markets[m].is_settled())
             .collect();
-        let k = trader as usize * 3 + market as usize;
-        open.get(k % open.len().max(1)).copied().unwrap_or((trader as usize % TRADERS, market as usize % 3))
+        let default = (trader as usize % TRADERS, market as usize % 3);
+        pick(&open, trader as usize * 3 + market as usize, default)
     }
 
     /// The account [`Op::Resolve`] names: the `trader`-th flagged one.
     pub fn flagged(&self, trader: u8) -> usize {
         let flagged: Vec<usize> = (0..TRADERS).filter(|&i| self.accounts[i].is_some_and(|a| a.is_bankrupt())).collect();
-        if flagged.is_empty() {
-            trader as usize % TRADERS
-        } else {
-            flagged[trader as usize % flagged.len()]
-        }
+        pick(&flagged, trader as usize, trader as usize % TRADERS)
     }
 
     /// `VaultSigner::settle`: a positive amount from the pool vault to the
@@ -447,6 +434,25 @@ impl Model {
 /// venue could not perform: invariant 5 broken.
 pub const LIQUIDATION_REFUSALS: [&str; 7] =
     ["NotLiquidatable", "NoPosition", "MarketSettled", "Paused", "OracleGate", "ThrottleEngaged", "account closed"];
+
+/// The base of a trade of `leverage_tenths` / 10 times `collateral` (at
+/// least a dollar's worth) at `price`, saturated to `i64` (an absurd size
+/// is the engine's to refuse): how [`Op::Trade`] sizes, here and in the
+/// bank sequences.
+pub fn trade_base(collateral: i64, leverage_tenths: i16, price: i64) -> i64 {
+    let notional = collateral.max(USD as i64) as i128 * leverage_tenths as i128 / 10; // QUOTE_PRECISION
+                                                                                      // base = notional / price, in BASE_PRECISION units.
+    let base = notional * BASE_PRECISION as i128 * PRICE_PRECISION as i128 / (USD as i128 * price.max(1) as i128);
+    base.clamp(i64::MIN as i128, i64::MAX as i128) as i64
+}
+
+/// The `k`-th of `list` (modulo its length), or `default` when it is
+/// empty: how an operation's index names one of what exists (a held
+/// market, a flagged account, a settled position), here and in the bank
+/// sequences.
+pub fn pick<T: Copy>(list: &[T], k: usize, default: T) -> T {
+    list.get(k % list.len().max(1)).copied().unwrap_or(default)
+}
 
 /// A refusal by its error's name (`Paused`, `OracleGate`, ...).
 pub fn refusal(e: anchor_lang::error::Error) -> String {
