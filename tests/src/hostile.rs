@@ -33,8 +33,9 @@ pub struct Tally {
 const KINDS: [SourceKind; 4] =
     [SourceKind::PythPull, SourceKind::SwitchboardOnDemand, SourceKind::PythLegacy, SourceKind::SwitchboardV2];
 
-/// Every parser on `data`: how many accepted it.
-fn parse_all(data: &[u8], feed_id: &[u8; 32]) -> u64 {
+/// Every oracle parser on `data` (Pyth pull accounts checked against
+/// `feed_id`): how many accepted it.
+pub fn parse_all(data: &[u8], feed_id: &[u8; 32]) -> u64 {
     let mut ok = 0;
     for k in KINDS {
         ok += k.parse(data, feed_id).is_ok() as u64;

@@ -440,16 +440,8 @@ impl Run {
     /// the adapter refreshes the feed.
     async fn refresh_feed(&mut self, m: usize, how: FeedMove) -> Result<(), String> {
         let c = self.tc.clock().await;
-        let (t, slot, p) = (c.unix_timestamp, c.slot, self.prices[m]);
-        let conf = if how == FeedMove::Wide { p / 100 } else { p / 5_000 } as u64; // 1 % or 2 bps
-        let (old, ahead) = (t - 3_600, t + 600);
-        let quotes = match how {
-            FeedMove::Agree | FeedMove::Wide => [(p, t), (p + p / 10_000, t)],
-            FeedMove::Dispute => [(p, t), (p + p / 100 * 3, t)],
-            FeedMove::OneStale => [(p, t), (p, old)],
-            FeedMove::AllStale => [(p, old), (p, old)],
-            FeedMove::FutureDated => [(p, t), (p, ahead)],
-        };
+        let (quotes, conf) = how.quotes(self.prices[m], c.unix_timestamp);
+        let slot = c.slot;
         for (s, (price, at)) in self.sources[m].iter_mut().zip(quotes) {
             *s = SourceFixture { conf, ..s.at(price, at, slot) };
         }

@@ -187,24 +187,16 @@ impl Model {
     /// aggregation.
     pub(crate) fn refresh_feed(&mut self, i: usize, how: FeedMove) -> Result<(), String> {
         let feed = &mut self.feeds[i];
-        let p = self.prices[i] as i128;
-        let conf = if how == FeedMove::Wide { p / 100 } else { p / 5_000 } as u128; // 1 % or 2 bps
-        let raw = |price: i128, publish_time: i64| RawQuote {
-            price,
-            conf,
+        let (quotes, conf) = how.quotes(self.prices[i], self.ts);
+        let raw = |(price, publish_time): (i64, i64)| RawQuote {
+            price: price as i128,
+            conf: conf as u128,
             expo: -9,
             conf_expo: -9,
             publish_time,
             slot: self.slot,
         };
-        let (ts, old) = (self.ts, self.ts - 3_600);
-        let sources = match how {
-            FeedMove::Agree | FeedMove::Wide => [raw(p, ts), raw(p + p / 10_000, ts)],
-            FeedMove::Dispute => [raw(p, ts), raw(p + p * 3 / 100, ts)],
-            FeedMove::OneStale => [raw(p, ts), raw(p, old)],
-            FeedMove::AllStale => [raw(p, old), raw(p, old)],
-            FeedMove::FutureDated => [raw(p, ts), raw(p, ts + 600)],
-        };
+        let sources = quotes.map(raw);
         let guards = feed.guards();
         let quotes: Vec<Quote> =
             sources.iter().filter_map(|r| check_quote(r, &guards, self.ts, self.slot).ok()).collect();

@@ -40,6 +40,26 @@ pub enum FeedMove {
     Wide,
 }
 
+impl FeedMove {
+    /// The two sources' quotes around `price` at unix time `t`: each
+    /// source's price and publish time, and the conf both carry (2 bps, or
+    /// 1 % for [`FeedMove::Wide`]). PRICE_PRECISION. The model and the
+    /// bank sequences publish these.
+    pub fn quotes(self, price: i64, t: i64) -> ([(i64, i64); 2], u64) {
+        let p = price;
+        let (old, ahead) = (t - 3_600, t + 600);
+        let quotes = match self {
+            FeedMove::Agree | FeedMove::Wide => [(p, t), (p + p / 10_000, t)],
+            FeedMove::Dispute => [(p, t), (p + p / 100 * 3, t)],
+            FeedMove::OneStale => [(p, t), (p, old)],
+            FeedMove::AllStale => [(p, old), (p, old)],
+            FeedMove::FutureDated => [(p, t), (p, ahead)],
+        };
+        let conf = if self == FeedMove::Wide { p / 100 } else { p / 5_000 };
+        (quotes, conf.max(0) as u64)
+    }
+}
+
 /// One operation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Op {

@@ -1,18 +1,11 @@
 //! Properties of the format parsers: no input bytes make them panic.
 
 use ballast_tests::dumps::{all_names, load};
-use oracle_adapter::sources::SourceKind;
 use proptest::prelude::*;
 
-const KINDS: [SourceKind; 4] =
-    [SourceKind::PythPull, SourceKind::SwitchboardOnDemand, SourceKind::PythLegacy, SourceKind::SwitchboardV2];
-
+/// Every parser on `data` (`ballast_tests::hostile::parse_all`).
 fn parse_all(data: &[u8]) {
-    for k in KINDS {
-        let _ = k.parse(data, &[0; 32]);
-    }
-    let _ = SourceKind::detect(data);
-    let _ = oracle_adapter::reader::decode_feed(data);
+    ballast_tests::hostile::parse_all(data, &[0; 32]);
 }
 
 proptest! {
