@@ -22,7 +22,7 @@
 //! liquidations and resolution, each a step of its own.
 
 use crate::context::{keypair, TestContext};
-use ballast_bank::demo::{self, Demo, MARKETS};
+use ballast_bank::demo::{self, Demo};
 use ballast_bank::setup::{load, refresh};
 use ballast_bank::sources::SourceFixture;
 use ballast_client::engine::{self as ix, field_code};
@@ -120,10 +120,21 @@ async fn wallet(tc: &mut TestContext, demo: &Demo, tokens: u64) -> Wallet {
     Wallet { key, token }
 }
 
+/// The demo spec's markets.
+fn markets() -> usize {
+    demo::spec().markets.len()
+}
+
+/// Market `i`'s starting price: its feed's emulated price.
+fn start_price(i: usize) -> i64 {
+    let spec = demo::spec();
+    spec.feed(&spec.markets[i].feed).and_then(|f| f.emulated_price).expect("the demo emulates its feeds")
+}
+
 impl Run {
     async fn new() -> Run {
         let mut tc = crate::context::ContextBuilder::new().start().await;
-        let demo = demo::create(&mut tc, &MARKETS, 1_000_000 * USD).await.expect("the demo venue");
+        let demo = demo::create(&mut tc, demo::spec(), 1_000_000 * USD).await.expect("the demo venue");
         let mut traders = vec![];
         for i in 0..TRADERS {
             let w = wallet(&mut tc, &demo, ballast_model::START_FUNDS).await;
@@ -139,12 +150,11 @@ impl Run {
         }
         let keeper = wallet(&mut tc, &demo, 0).await;
         let mut sources = vec![];
+        let prices: Vec<i64> = (0..markets()).map(start_price).collect();
         for (market, feed) in &demo.markets {
             let m: Market = load(&mut tc, market).await;
-            let price = MARKETS[m.index as usize].1;
-            sources.push(demo::feed_sources(&mut tc, feed, price, 0).await.expect("sources"));
+            sources.push(demo::feed_sources(&mut tc, feed, prices[m.index as usize], 0).await.expect("sources"));
         }
-        let prices = MARKETS.iter().map(|m| m.1).collect();
         Run { tc, demo, traders, open: vec![true; TRADERS], lps, keeper, sources, prices, outcome: Outcome::default() }
     }
 
@@ -232,7 +242,7 @@ impl Run {
             Op::Withdraw { trader: t, amount } => self.withdraw(trader(t), Some(amount)).await,
             Op::WithdrawAll { trader: t } => self.withdraw(trader(t), None).await,
             Op::Trade { trader: t, market, leverage_tenths, reduce_only } => {
-                let (i, m) = (trader(t), market as usize % MARKETS.len());
+                let (i, m) = (trader(t), market as usize % markets());
                 let margin = self.margin(i);
                 let collateral = match self.open[i] {
                     true => load::<MarginAccount>(&mut self.tc, &margin).await.collateral,
@@ -257,7 +267,7 @@ impl Run {
                     .iter()
                     .filter_map(|(mk, _)| self.demo.markets.iter().position(|(k, _)| k == mk))
                     .collect();
-                let m = pick(&held, market as usize, market as usize % MARKETS.len());
+                let m = pick(&held, market as usize, market as usize % markets());
                 let others = self.health(i, Some(m as u16)).await;
                 let k = self.keeper.key.insecure_clone();
                 let ix = ix::liquidate(
@@ -335,13 +345,13 @@ impl Run {
                 (Action::LpWithdraw, None, None, self.process(ix, &[&key]).await)
             }
             Op::Price { market, bps, how } => {
-                let m = market as usize % MARKETS.len();
+                let m = market as usize % markets();
                 let p = self.prices[m] as i128 * (10_000 + bps as i128) / 10_000;
                 self.prices[m] = p.clamp(1, i64::MAX as i128) as i64;
                 (Action::Other, None, None, self.refresh_feed(m, how).await)
             }
             Op::RefreshMarket { market } => {
-                let m = market as usize % MARKETS.len();
+                let m = market as usize % markets();
                 let ix = ix::refresh_market(m as u16, self.demo.markets[m].1);
                 (Action::Other, None, None, self.process(ix, &[]).await)
             }
@@ -355,14 +365,14 @@ impl Run {
                 self.tc.set_clock(c.slot + slots as u64, t).await;
                 let mut result = Ok(());
                 if refresh {
-                    for m in 0..MARKETS.len() {
+                    for m in 0..markets() {
                         result = result.and(self.refresh_feed(m, FeedMove::Agree).await);
                     }
                 }
                 (Action::Other, None, None, result)
             }
             Op::GovernMarket { market, field, pct } => {
-                let m = market as usize % MARKETS.len();
+                let m = market as usize % markets();
                 let names = ballast_model::ops::GOVERNED_MARKET_FIELDS;
                 let code = field_code(m as u16, names[field as usize % names.len()]).expect("a market field");
                 let current: Market = load(&mut self.tc, &self.demo.markets[m].0).await;
@@ -386,7 +396,7 @@ impl Run {
                 (Action::Other, None, None, self.process(ix::set_param(gov.pubkey(), c), &[&gov]).await)
             }
             Op::SettleMarket { market } => {
-                let m = market as usize % MARKETS.len();
+                let m = market as usize % markets();
                 let feed = self.demo.markets[m].1;
                 let price = self
                     .tc
@@ -397,7 +407,7 @@ impl Run {
                 (Action::Other, None, None, self.process(ix, &[&gov]).await)
             }
             Op::SettlePosition { market, trader: t } => {
-                let (i, m) = (trader(t), market as usize % MARKETS.len());
+                let (i, m) = (trader(t), market as usize % markets());
                 let margin = self.margin(i);
                 let result = self.process(ix::settle_position(margin, &keys, m as u16), &[]).await;
                 (Action::Other, Some(margin), Some(m as u16), result)
@@ -407,7 +417,7 @@ impl Run {
                 (Action::Other, None, None, self.process(ix, &[&guardian]).await)
             }
             Op::GuardianMarket { market, raise, slots } => {
-                let m = market as u16 % MARKETS.len() as u16;
+                let m = market as u16 % markets() as u16;
                 let ix = if raise {
                     ix::guardian_raise_margin(guardian.pubkey(), m, slots as u64, 15_000)
                 } else {

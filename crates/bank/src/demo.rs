@@ -1,28 +1,31 @@
-//! A demonstration venue in the bank: the adapter with one feed per market
-//! over an emulated Pyth pull and Switchboard On-Demand source, a 6-decimal
-//! collateral mint ("USDC"), the exchange, its markets (open for trading)
-//! and a funded pool. The CLI's embedded cluster (`ballast embedded setup`)
-//! and the stress lab start from it.
+//! A venue spec built in the bank (`venue/demo.toml` unless the caller
+//! brings another): `admin init` of the adapter, its feeds over emulated
+//! sources, a 6-decimal collateral mint ("USDC"), the exchange and its
+//! markets (opened behind the timelock), then a funded pool. The CLI's
+//! embedded cluster (`ballast embedded setup`) and the stress lab start
+//! from it.
 //!
 //! The operator's keys (governance, guardian, mint authority and house LP)
 //! are ordinary keypairs the caller keeps; on a local ledger they are the
 //! faucet and the oracle publisher's stand-in.
 
 use crate::context::{keypair, TestContext};
-use crate::setup::{create_feed, create_mint, create_token_account, init_adapter, mint_to, patch, refresh};
+use crate::setup::{create_mint, create_token_account, mint_to, patch, refresh};
 use crate::sources::SourceFixture;
-use anyhow::{anyhow, Context, Result};
+use anyhow::{anyhow, bail, Context, Result};
 use ballast_client::engine::{self as ix, ExchangeKeys};
-use margin_engine::state::{AddMarketParams, InitializeExchangeParams};
-use margin_engine::state::{Market, MarketStatus};
+use ballast_client::oracle;
+use ballast_client::spec::init::{admin_init, Options};
+use ballast_client::spec::VenueSpec;
+use margin_engine::state::{AddMarketParams, Exchange, InitializeExchangeParams, Market};
 use oracle_adapter::events::FeedRefreshed;
 use oracle_adapter::sources::SourceKind;
-use oracle_adapter::state::{GuardParams, PriceFeed};
+use oracle_adapter::state::PriceFeed;
 use solana_sdk::account::Account;
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::{Keypair, Signer};
 
-pub use ballast_client::demo::{exchange_params, market_params, MARKETS, USD};
+pub use ballast_client::demo::{exchange_params, market_params, spec, USD};
 /// One unit of base (9 decimals).
 pub const BASE: i64 = 1_000_000_000;
 
@@ -76,6 +79,9 @@ pub struct Demo {
     pub keys: ExchangeKeys,
     /// `(market, feed)` of every market, in index order.
     pub markets: Vec<(Pubkey, Pubkey)>,
+    /// The spec as applied: the emulated mint and oracle accounts filled in
+    /// (what `ballast admin init --spec` finds already done).
+    pub spec: VenueSpec,
 }
 
 async fn fund_lamports(tc: &mut TestContext, who: &Pubkey, lamports: u64) {
@@ -84,81 +90,96 @@ async fn fund_lamports(tc: &mut TestContext, who: &Pubkey, lamports: u64) {
     tc.set_account(who, &account);
 }
 
-/// One source of each format the adapter reads, in the order a feed of
-/// N sources takes them: a Pyth pull, a Switchboard On-Demand, a Pyth
-/// legacy and a Switchboard v2 account.
+/// The oracle formats the adapter reads, in the order a lab feed of N
+/// sources takes them: a Pyth pull, a Switchboard On-Demand, a Pyth legacy
+/// and a Switchboard v2 account.
 pub const SOURCE_KINDS: [SourceKind; 4] =
     [SourceKind::PythPull, SourceKind::SwitchboardOnDemand, SourceKind::PythLegacy, SourceKind::SwitchboardV2];
 
-/// Sources per demo feed: three, because two sources that disagree cannot
-/// tell which one is wrong: the gate then neither liquidates on either
-/// price nor lets collateral leave, while a real move goes on (see the
-/// README's oracle gate). With three, the majority within the divergence
-/// limit is the range positions are valued across.
+/// Sources per feed of the demo spec (`venue/demo.toml`): three, because
+/// two sources that disagree cannot tell which one is wrong: the gate then
+/// neither liquidates on either price nor lets collateral leave, while a
+/// real move goes on (see the README's oracle gate). With three, the
+/// majority within the divergence limit is the range positions are valued
+/// across.
 pub const DEMO_SOURCES: usize = 3;
 
-/// Build the venue of `markets` (symbol, price at PRICE_PRECISION,
-/// leverage, OI cap) with `pool_funds` of house liquidity, at the bank's
-/// current clock, every feed over the first [`DEMO_SOURCES`] of
-/// [`SOURCE_KINDS`].
-pub async fn create(tc: &mut TestContext, markets: &[(&str, i64, u32, u64)], pool_funds: u64) -> Result<Demo> {
-    create_with_sources(tc, markets, pool_funds, DEMO_SOURCES).await
-}
-
-/// [`create`] with every feed over the first `sources` (1 to 4) of
-/// [`SOURCE_KINDS`].
-pub async fn create_with_sources(
-    tc: &mut TestContext,
-    markets: &[(&str, i64, u32, u64)],
-    pool_funds: u64,
-    sources: usize,
-) -> Result<Demo> {
-    let kinds = SOURCE_KINDS
-        .get(..sources)
-        .filter(|k| !k.is_empty())
-        .ok_or_else(|| anyhow!("1 to 4 sources per feed, got {sources}"))?;
+/// Build the venue of `spec` with `pool_funds` of house liquidity, from the
+/// bank's current clock, the way a live one is built: `admin init`
+/// (`ballast_client::spec::init`) signed by the operator's governance key,
+/// then, after the exchange's timelock (the clock moves forward), again to
+/// open the markets. The collateral mint and every oracle source the spec
+/// leaves out are emulated: a fresh mint, and sources publishing the feed's
+/// `emulated_price`.
+pub async fn create(tc: &mut TestContext, spec: &VenueSpec, pool_funds: u64) -> Result<Demo> {
     let operator = Operator::new();
     let gov = &operator.governance;
     fund_lamports(tc, &gov.pubkey(), 100_000_000_000).await;
     fund_lamports(tc, &operator.mint_authority.pubkey(), 100_000_000_000).await;
-    let clock = tc.clock().await;
-    let adapter_gov = init_adapter(tc, 50).await;
-    let mint = create_mint(tc, &operator.mint_authority.pubkey(), 6).await;
-    let vaults = [keypair(), keypair(), keypair()];
-    let keys = ExchangeKeys {
-        collateral_mint: mint,
-        collateral_vault: vaults[0].pubkey(),
-        insurance_vault: vaults[1].pubkey(),
-        pool_vault: vaults[2].pubkey(),
-    };
-    let init = ix::initialize_exchange(gov.pubkey(), &keys, exchange_params(gov.pubkey(), operator.guardian.pubkey()));
-    tc.process(&[init], &[gov, &vaults[0], &vaults[1], &vaults[2]]).await.context("initialize_exchange")?;
-    let mut out = Vec::new();
-    for (index, &(symbol, price, leverage, oi_cap)) in markets.iter().enumerate() {
-        let sources: Vec<SourceFixture> =
-            kinds.iter().map(|k| SourceFixture::new(*k, price, 0, clock.unix_timestamp, clock.slot)).collect();
-        let guards = GuardParams::from(ballast_risk::oracle::Guards::default_liquid());
-        let feed = create_feed(tc, &adapter_gov, symbol, &sources, guards).await;
-        refresh(tc, &feed, &sources).await.context("refresh")?;
-        let index = index as u16;
-        let add = ix::add_market(gov.pubkey(), index, feed, market_params(symbol, leverage));
-        tc.process(&[add], &[gov]).await.with_context(|| format!("add_market {symbol}"))?;
-        let market = ix::market_address(index);
-        patch::<Market>(tc, &market, |m| {
-            m.status = MarketStatus::Active as u8;
-            m.oi_cap = oi_cap * BASE as u64;
-        })
-        .await;
-        out.push((market, feed));
+    let mut spec = emulate(tc, spec, &operator.mint_authority.pubkey()).await?;
+    spec.guardian.get_or_insert(operator.guardian.pubkey());
+    let backend = tc.backend();
+    let mut new_key = keypair;
+    let opts = Options { dry_run: false, max_sends: None, new_key: &mut new_key };
+    let first = admin_init(&backend, &spec, gov, opts).await.context("admin init")?;
+    let feeds: Vec<Pubkey> = spec.markets.iter().map(|m| oracle::feed_address(&m.feed)).collect();
+    if let Some(eta) = first.waiting_until() {
+        let now = tc.clock().await;
+        let secs = (eta.saturating_sub(now.slot) * 400).div_ceil(1_000) as i64;
+        tc.set_clock(eta, now.unix_timestamp + secs).await;
     }
+    for f in &spec.feeds {
+        let price =
+            f.emulated_price.ok_or_else(|| anyhow!("feed {}: the bank publishes its emulated_price", f.symbol))?;
+        publish(tc, &oracle::feed_address(&f.symbol), price, 0).await?;
+    }
+    let opts = Options { dry_run: false, max_sends: None, new_key: &mut new_key };
+    let second = admin_init(&backend, &spec, gov, opts).await.context("admin init, after the timelock")?;
+    if !second.complete() {
+        bail!("admin init left steps undone: {}", second.to_json());
+    }
+    let ex = tc.account(&ix::exchange_address()).await.ok_or_else(|| anyhow!("no exchange"))?;
+    let ex: Exchange = ballast_client::decode::zero_copy(&ex.data)?;
+    let keys = ExchangeKeys {
+        collateral_mint: ex.collateral_mint,
+        collateral_vault: ex.collateral_vault,
+        insurance_vault: ex.insurance_vault,
+        pool_vault: ex.pool_vault,
+    };
+    let markets: Vec<(Pubkey, Pubkey)> =
+        feeds.iter().enumerate().map(|(i, f)| (ix::market_address(i as u16), *f)).collect();
     let house = &operator.mint_authority;
+    let mint = keys.collateral_mint;
     let token = create_token_account(tc, &mint, &house.pubkey()).await;
     mint_to(tc, &mint, house, &token, pool_funds).await;
     if pool_funds > 0 {
-        let d = ix::lp_deposit(house.pubkey(), token, &keys, pool_funds, 0, &out);
+        let d = ix::lp_deposit(house.pubkey(), token, &keys, pool_funds, 0, &markets);
         tc.process(&[d], &[house]).await.context("lp_deposit")?;
     }
-    Ok(Demo { operator, keys, markets: out })
+    let spec = spec.resolve(&gov.pubkey())?;
+    Ok(Demo { operator, keys, markets, spec })
+}
+
+/// `spec` with what it leaves out made in the bank: a collateral mint of
+/// `mint_authority`, and every source without an account an emulated one
+/// publishing its feed's `emulated_price` at the bank's clock.
+pub async fn emulate(tc: &mut TestContext, spec: &VenueSpec, mint_authority: &Pubkey) -> Result<VenueSpec> {
+    let clock = tc.clock().await;
+    let mut spec = spec.clone();
+    if spec.mint.is_none() {
+        spec.mint = Some(create_mint(tc, mint_authority, 6).await);
+    }
+    for f in &mut spec.feeds {
+        let price =
+            f.emulated_price.ok_or_else(|| anyhow!("feed {}: the bank publishes its emulated_price", f.symbol))?;
+        for s in f.sources.iter_mut().filter(|s| s.account.is_none()) {
+            let fixture = SourceFixture::new(s.kind, price, 0, clock.unix_timestamp, clock.slot);
+            tc.set_account(&fixture.address, &fixture.account());
+            s.account = Some(fixture.address);
+            s.feed_id = (s.kind == SourceKind::PythPull).then_some(fixture.feed_id);
+        }
+    }
+    Ok(spec)
 }
 
 /// Give `owner` `lamports` of SOL for fees and `collateral` on its

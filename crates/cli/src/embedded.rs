@@ -15,6 +15,7 @@ use ballast_bank::ledger;
 use ballast_client::amount::{parse_fixed, parse_positive};
 use ballast_client::cli_config::expand_home;
 use ballast_client::fmt::{fmt_price, fmt_quote};
+use ballast_client::spec::VenueSpec;
 use ballast_client::venue::load_venue;
 use ballast_keeper::{Config as KeeperConfig, Keeper};
 use ballast_risk::precision::{PRICE_DECIMALS, QUOTE_DECIMALS};
@@ -34,6 +35,11 @@ pub enum EmbeddedCommand {
         /// USDC to airdrop to your keypair.
         #[arg(long, default_value = "10000")]
         airdrop: String,
+        /// A venue spec to build instead of the committed demo
+        /// (`venue/demo.toml`); its mint and oracle accounts may be left
+        /// out (emulated).
+        #[arg(long, value_name = "FILE")]
+        spec: Option<PathBuf>,
     },
     /// Delete the local ledger (your keypair stays).
     ///
@@ -70,6 +76,11 @@ pub enum EmbeddedCommand {
         #[arg(long)]
         no_keeper: bool,
     },
+}
+
+/// The spec as the embedded ledger applied it (emulated accounts filled in).
+pub fn venue_file(dir: &Path) -> PathBuf {
+    dir.join("venue.toml")
 }
 
 fn ledger_file(dir: &Path) -> PathBuf {
@@ -200,8 +211,12 @@ fn setup_keypair(path: &Path) -> Result<Keypair> {
 }
 
 /// `ballast embedded setup`.
-pub async fn setup(dir: &Path, keypair: &Path, airdrop: &str, output: Output) -> Result<()> {
+pub async fn setup(dir: &Path, keypair: &Path, airdrop: &str, spec: Option<&Path>, output: Output) -> Result<()> {
     let airdrop = parse_positive(airdrop, QUOTE_DECIMALS, "airdrop")?;
+    let spec = match spec {
+        Some(path) => VenueSpec::from_file(path)?,
+        None => demo::spec().clone(),
+    };
     if ledger_file(dir).exists() {
         bail!("an embedded ledger already exists in {}: `ballast -u embedded embedded reset` clears it", dir.display());
     }
@@ -211,19 +226,22 @@ pub async fn setup(dir: &Path, keypair: &Path, airdrop: &str, output: Output) ->
     bar.enable_steady_tick(std::time::Duration::from_millis(100));
     let mut tc = ballast_bank::context::ContextBuilder::new().start().await;
     tc.set_clock(1_000, 1_700_000_000).await;
-    let venue = demo::create(&mut tc, &demo::MARKETS, 10_000_000 * USD).await?;
+    let venue = demo::create(&mut tc, &spec, 10_000_000 * USD).await?;
     let token =
         demo::fund(&mut tc, &venue.operator, &venue.keys.collateral_mint, &user.pubkey(), 10_000_000_000, airdrop)
             .await?;
     let op = serde_json::to_vec_pretty(&venue.operator.to_json())?;
     let path = operator_file(dir);
     std::fs::write(&path, op).with_context(|| format!("cannot write {}", path.display()))?;
+    let path = venue_file(dir);
+    std::fs::write(&path, venue.spec.to_toml()).with_context(|| format!("cannot write {}", path.display()))?;
     ledger::save(&ledger::snapshot(&mut tc).await, &ledger_file(dir))?;
     bar.finish_and_clear();
     let v = json!({
         "command": "embedded setup", "ledger": dir.display().to_string(), "wallet": user.pubkey().to_string(),
         "token_account": token.to_string(), "airdrop": fmt_quote(airdrop), "sol": "10",
-        "markets": demo::MARKETS.iter().map(|m| m.0).collect::<Vec<_>>(),
+        "markets": spec.markets.iter().map(|m| m.params.symbol.clone()).collect::<Vec<_>>(),
+        "spec": venue_file(dir).display().to_string(),
     });
     print(output, &v);
     Ok(())
@@ -233,7 +251,7 @@ pub async fn setup(dir: &Path, keypair: &Path, airdrop: &str, output: Output) ->
 /// if nothing else is in it).
 pub fn reset(dir: &Path, output: Output) -> Result<()> {
     let mut removed = Vec::new();
-    for f in [ledger_file(dir), operator_file(dir), ledger_file(dir).with_extension("tmp")] {
+    for f in [ledger_file(dir), operator_file(dir), venue_file(dir), ledger_file(dir).with_extension("tmp")] {
         if f.exists() {
             std::fs::remove_file(&f).with_context(|| format!("cannot remove {}", f.display()))?;
             removed.push(f.display().to_string());

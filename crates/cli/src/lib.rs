@@ -1,6 +1,8 @@
 //! The `ballast` command-line tool, as a library so the test suite can run
 //! its commands against the in-process bank.
 //!
+//! - [`admin`]: `ballast admin`, a venue spec applied to a cluster and a
+//!   live venue read back as one;
 //! - [`inspect`]: `ballast oracle inspect`, oracle account dumps judged
 //!   offline with the adapter's own code;
 //! - [`gov`]: `ballast gov`, governance changes previewed with the
@@ -12,6 +14,7 @@
 //! - [`session`]: one command's backend, signer, output and `--dry-run`;
 //! - [`embedded`]: `-u embedded`, a persistent in-process ledger.
 
+pub mod admin;
 pub mod config;
 pub mod embedded;
 pub mod gov;

@@ -1,5 +1,6 @@
 //! `ballast`: the Ballast command-line tool.
 
+use ballast_cli::admin::{self, AdminCommand};
 use ballast_cli::config::{read_solana_config, resolve, Cluster, DEFAULT_CONFIG};
 use ballast_cli::embedded::{self, Embedded, EmbeddedCommand};
 use ballast_cli::gov_cmd::{self, GovCommand};
@@ -113,6 +114,11 @@ enum Command {
         #[command(subcommand)]
         command: GovCommand,
     },
+    /// Deploy: initialise a venue from a spec file, or print the live one.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
     /// Replay a market crash through the real programs and report what broke.
     ///
     /// Examples: ballast stress --compare ; ballast stress --prices data/prices/BTCUSDT_1h_binance_2020-03-10_2020-03-15.csv ;
@@ -144,6 +150,7 @@ async fn dispatch<B: Backend>(s: &Session<'_, B>, cli: &Cli) -> anyhow::Result<(
         Command::Markets => trader::markets(s).await,
         Command::Lp { command } => lp::run(s, command).await,
         Command::Gov { command } => gov_cmd::run(s, command).await,
+        Command::Admin { command } => admin::run(s, command).await,
         Command::Embedded { .. } | Command::Oracle { .. } | Command::Stress(_) => unreachable!("handled in `run`"),
     }
 }
@@ -168,8 +175,8 @@ async fn run(cli: &Cli) -> anyhow::Result<()> {
         Cluster::Rpc(_) => expand_home(cli.ledger.as_deref().unwrap_or(ballast_cli::config::DEFAULT_LEDGER)),
     };
     match &cli.command {
-        Command::Embedded { command: EmbeddedCommand::Setup { airdrop } } => {
-            return embedded::setup(&embedded_dir(), &r.keypair, airdrop, cli.output).await;
+        Command::Embedded { command: EmbeddedCommand::Setup { airdrop, spec } } => {
+            return embedded::setup(&embedded_dir(), &r.keypair, airdrop, spec.as_deref(), cli.output).await;
         }
         Command::Embedded { command: EmbeddedCommand::Reset } => return embedded::reset(&embedded_dir(), cli.output),
         Command::Embedded { command } => {

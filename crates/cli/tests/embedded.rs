@@ -117,7 +117,7 @@ fn a_newcomer_trades_through_a_price_move_and_withdraws_everything() {
     h.json(&["account", "close"]);
     h.refused(&["account", "show"], "no margin account 0");
     let v = h.json(&["embedded", "reset"]);
-    assert_eq!(v["removed"].as_array().map(Vec::len), Some(2));
+    assert_eq!(v["removed"].as_array().map(Vec::len), Some(3), "ledger, operator keys, applied spec");
     assert!(!h.ledger().exists());
 }
 
@@ -213,4 +213,57 @@ fn every_command_has_help_with_an_example() {
         let text = String::from_utf8_lossy(&out.stdout);
         assert!(out.status.success() && text.contains("Example: ballast"), "{cmd:?} --help: {text}");
     }
+}
+
+#[test]
+fn the_embedded_venue_reads_back_as_its_spec_and_admin_init_finds_every_step_done() {
+    let h = Home::new("admin");
+    h.setup();
+    let applied = h.dir.join(".config/ballast/embedded/venue.toml");
+    let text = std::fs::read_to_string(&applied).expect("setup writes the applied spec");
+    let v = h.json(&["admin", "spec"]);
+    assert_eq!(v["spec"].as_str(), Some(text.as_str()), "the live venue prints as the applied spec");
+
+    let spec = applied.to_str().unwrap();
+    let v = h.json(&["admin", "init", "--spec", spec]);
+    assert_eq!(v["complete"], Value::Bool(true));
+    let steps = v["steps"].as_array().unwrap();
+    assert_eq!(steps.len(), 14);
+    assert!(steps.iter().all(|s| s["outcome"] == "done"), "{v}");
+
+    // The committed demo leaves its mint and oracle accounts to emulation.
+    let demo = concat!(env!("CARGO_MANIFEST_DIR"), "/../../venue/demo.toml");
+    h.refused(&["admin", "init", "--spec", demo], "collateral.mint: a live venue needs its collateral mint");
+    // A bad value is named; so is a live venue that differs.
+    let bad = h.dir.join("bad.toml");
+    std::fs::write(&bad, text.replacen("band_bps = 2000", "band_bps = 10", 1)).unwrap();
+    h.refused(
+        &["admin", "init", "--spec", bad.to_str().unwrap()],
+        "markets[0] SOL: band_bps = 10 is outside [50, 5000]",
+    );
+    std::fs::write(&bad, text.replacen("deposit_cap = 1000000000000", "deposit_cap = 2000000000000", 1)).unwrap();
+    h.refused(&["admin", "init", "--spec", bad.to_str().unwrap()], "the exchange exists with parameters");
+    std::fs::write(&bad, text.replacen("fee_bps", "fee_bp", 1)).unwrap();
+    h.refused(&["admin", "init", "--spec", bad.to_str().unwrap()], "unknown field `fee_bp`");
+    h.refused(&["admin", "init", "--spec", "/nonexistent.toml"], "cannot read spec /nonexistent.toml");
+}
+
+#[test]
+fn embedded_setup_builds_another_spec_or_refuses_it_by_field() {
+    let h = Home::new("spec");
+    let demo = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../venue/demo.toml")).unwrap();
+    let file = h.dir.join("venue.toml");
+    std::fs::write(&file, demo.replacen("fee_bps = 5", "fee_bps = 3", 1)).unwrap();
+    let other = h.dir.join("other-ledger");
+    let args = ["--ledger", other.to_str().unwrap(), "embedded", "setup", "--spec", file.to_str().unwrap()];
+    h.json(&args);
+    let v = h.json(&["--ledger", other.to_str().unwrap(), "admin", "spec"]);
+    assert!(v["spec"].as_str().unwrap().contains("symbol = \"SOL\"\nfeed = \"SOL\"\nimr_bps = 1000"), "{v}");
+    assert_eq!(v["spec"].as_str().unwrap().matches("fee_bps = 3\n").count(), 1, "{v}");
+
+    std::fs::write(&file, demo.replacen("mmr_bps = 500", "mmr_bps = 1_000", 1)).unwrap();
+    let fresh = h.dir.join("fresh-ledger");
+    let args = ["--ledger", fresh.to_str().unwrap(), "embedded", "setup", "--spec", file.to_str().unwrap()];
+    h.refused(&args, "markets[0] SOL: imr_bps = 1000 is outside [1001, 10000]");
+    assert!(!fresh.join("ledger.json").exists(), "a refused spec builds no ledger");
 }

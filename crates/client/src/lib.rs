@@ -13,6 +13,7 @@
 //! - [`time`]: civil dates and unix times;
 //! - [`venue`]: the exchange, pool, markets and feeds in one read;
 //! - [`preview`]: health previews with the program's own functions;
+//! - [`spec`]: the venue spec file and `admin init`;
 //! - [`simulate`]: trades and withdrawals run off-chain with the engine's own
 //!   functions on copies (the CLI's preview);
 //! - [`oracle`]: oracle-adapter instruction builders, made from the program's
@@ -33,5 +34,6 @@ pub mod invariants;
 pub mod oracle;
 pub mod preview;
 pub mod simulate;
+pub mod spec;
 pub mod time;
 pub mod venue;

@@ -16,7 +16,7 @@
 pub mod ops;
 
 use anchor_lang::prelude::{Clock, Pubkey};
-use ballast_client::demo::{exchange_params, market_params, MARKETS};
+use ballast_client::demo::exchange_params;
 use ballast_client::invariants::step::Step;
 use ballast_client::invariants::Snapshot;
 use ballast_client::venue::{read_markets, WriterView};
@@ -96,21 +96,21 @@ impl Model {
         let mut exchange = Exchange::zeroed();
         exchange_params(Pubkey::new_from_array([240; 32]), Pubkey::new_from_array([241; 32])).write_to(&mut exchange);
         let (mut markets, mut feeds, mut prices) = (vec![], vec![], vec![]);
-        for (i, (symbol, price, leverage, cap)) in MARKETS.iter().enumerate() {
+        let spec = ballast_client::demo::spec();
+        for (i, ms) in spec.markets.iter().enumerate() {
+            let fs = spec.feed(&ms.feed).expect("a checked spec names its markets' feeds");
             let mut m = Market::zeroed();
-            let p = market_params(symbol, *leverage);
-            let sym = p.validate().expect("demo parameters are valid");
-            m.list(i as u16, Pubkey::new_from_array([50 + i as u8; 32]), sym, p.params(), SLOT0);
-            m.status = MarketStatus::Active as u8;
-            m.oi_cap = cap * BASE_PRECISION as u64;
+            let sym = ms.params.validate().expect("demo parameters are valid");
+            m.list(i as u16, Pubkey::new_from_array([50 + i as u8; 32]), sym, ms.params.params(), SLOT0);
+            (m.status, m.oi_cap) = (ms.status, ms.oi_cap);
             markets.push(m);
             let mut f = PriceFeed::zeroed();
-            f.set_guards(&Guards::default_liquid());
+            f.set_guards(&Guards::from(fs.guards));
             f.num_sources = 2;
             f.version = PRICE_FEED_VERSION;
             f.validity = Validity::Invalid as u8;
             feeds.push(f);
-            prices.push(*price);
+            prices.push(fs.emulated_price.expect("the demo emulates its feeds"));
         }
         exchange.market_count = markets.len() as u16;
         let mut lps: Vec<LpPosition> = (0..LPS).map(|_| LpPosition::zeroed()).collect();

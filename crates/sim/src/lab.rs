@@ -13,7 +13,7 @@ use crate::scenario::{ParamSet, Scenario};
 use crate::state::{read_state, Chain, State};
 use anyhow::{anyhow, bail, Context, Result};
 use ballast_bank::context::{keypair, ContextBuilder, TestContext};
-use ballast_bank::demo::{self, Demo, BASE, USD};
+use ballast_bank::demo::{self, Demo, USD};
 use ballast_bank::setup::balance;
 use ballast_client::engine::{self as ix, ExchangeKeys};
 use ballast_client::errors::refusal_name;
@@ -186,11 +186,18 @@ pub async fn run(
     let secs_per_slot = s.secs_per_slot(path);
     let price_at =
         |step: u64| path.at(path_t0.saturating_add((step as f64 * secs_per_slot) as i64)).unwrap_or(1).max(1);
+    let spec = s.venue_spec(price_at(0))?;
     let mut tc = ContextBuilder::new().start().await;
+    // The venue is built before the run's first slot: its markets open
+    // after the exchange's timelock.
+    let build_slots = spec.exchange.timelock_slots.saturating_add(10);
+    let s_build = S0.checked_sub(build_slots).context("the venue's timelock is too long for the lab")?;
+    tc.set_clock(s_build, T0 - (build_slots * 400 / 1_000) as i64).await;
+    let demo = demo::create(&mut tc, &spec, s.pool_usd * USD).await?;
+    if tc.clock().await.slot >= S0 {
+        bail!("building the venue ran past the run's first slot");
+    }
     tc.set_clock(S0, T0).await;
-    let oi_cap = i64::MAX as u64 / BASE as u64;
-    let market = [(s.symbol.as_str(), price_at(0), s.leverage, oi_cap)];
-    let demo = demo::create_with_sources(&mut tc, &market, s.pool_usd * USD, s.sources).await?;
     let overrides =
         |m: &std::collections::BTreeMap<String, u64>| m.iter().map(|(k, v)| (k.clone(), *v)).collect::<Vec<_>>();
     demo::override_params(&mut tc, Some(0), &overrides(&params.market)).await?;

@@ -6,6 +6,9 @@
 use crate::prices::PricePath;
 use crate::synthetic::SyntheticParams;
 use anyhow::{bail, Context, Result};
+use ballast_client::spec::{SourceSpec, VenueSpec};
+use ballast_risk::precision::BASE_PRECISION;
+use margin_engine::state::{AddMarketParams, MarketStatus};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -19,8 +22,13 @@ pub const MAX_SECS_PER_SLOT: f64 = 1e9;
 pub struct Scenario {
     /// Seed of the agents (and of the synthetic path unless it has its own).
     pub seed: u64,
-    /// Market symbol.
+    /// Market symbol. The market takes the parameters, guard rails and
+    /// exchange of `venue`'s market of this symbol (its first market if it
+    /// has none), then this scenario's leverage, sources and parameter set.
     pub symbol: String,
+    /// A venue spec (`venue/*.toml`); none: the committed demo,
+    /// `venue/demo.toml`.
+    pub venue: Option<PathBuf>,
     /// Slots to run.
     pub slots: u64,
     /// A price file from `data/prices` (any supported format); none: the
@@ -106,6 +114,7 @@ impl Default for Scenario {
         Scenario {
             seed: 7,
             symbol: "SOL".into(),
+            venue: None,
             slots: 2_000,
             prices: None,
             path_secs_per_slot: None,
@@ -156,6 +165,34 @@ impl Scenario {
             bail!("sources must be between 2 and 4 (publishers per feed), got {}", self.sources);
         }
         Ok(())
+    }
+
+    /// The lab's one-market venue, opening at `price` (PRICE_PRECISION):
+    /// [`Scenario::symbol`]'s market of the venue spec with its feed, the
+    /// feed over the first [`Scenario::sources`] emulated publishers, the
+    /// market at this scenario's leverage (IMR = 1 / leverage, MMR half of
+    /// it) with no open-interest cap.
+    pub fn venue_spec(&self, price: i64) -> Result<VenueSpec> {
+        let spec = match &self.venue {
+            Some(path) => VenueSpec::from_file(path)?,
+            None => ballast_client::demo::spec().clone(),
+        };
+        let mut market = spec.market(&self.symbol).unwrap_or(&spec.markets[0]).clone();
+        let mut feed = spec.feed(&market.feed).context("a checked spec names its markets' feeds")?.clone();
+        feed.symbol = self.symbol.clone();
+        feed.emulated_price = Some(price);
+        feed.sources = ballast_bank::demo::SOURCE_KINDS[..self.sources]
+            .iter()
+            .map(|&kind| SourceSpec { kind, account: None, feed_id: None })
+            .collect();
+        let imr_bps = 10_000 / self.leverage.max(1);
+        market.feed = self.symbol.clone();
+        market.params = AddMarketParams { symbol: self.symbol.clone(), imr_bps, mmr_bps: imr_bps / 2, ..market.params };
+        market.oi_cap = i64::MAX as u64 / BASE_PRECISION as u64 * BASE_PRECISION as u64;
+        market.status = MarketStatus::Active as u8;
+        let out = VenueSpec { feeds: vec![feed], markets: vec![market], ..spec };
+        out.check().with_context(|| format!("the lab's {} market", self.symbol))?;
+        Ok(out)
     }
 
     /// Market seconds per slot over `path`: as set, else 1 for the

@@ -2,6 +2,7 @@
 //! one module per feature.
 #![allow(deprecated)]
 
+mod admin_init;
 mod bank_ledger;
 mod cli_preview;
 mod docs;

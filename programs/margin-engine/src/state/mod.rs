@@ -18,8 +18,8 @@ pub use init::{init_zero_copy, load_mut_unchecked};
 pub use margin_account::{MarginAccount, PositionSlot, FLAG_BANKRUPT, MARGIN_ACCOUNT_SIZE};
 pub use market::{Market, MarketStatus};
 pub use params::{
-    check_bounds, market_get, market_set_raw, AddMarketParams, Dir, FieldSpec, InitializeExchangeParams, MarketParams,
-    ParamChange, DEPOSIT_CAP_BOUNDS, MARKET_FIELDS, MARKET_FIELD_COUNT, SETTLE_FIELD,
+    market_get, market_set_raw, AddMarketParams, Dir, FieldSpec, InitializeExchangeParams, MarketParams, ParamChange,
+    Violation, DEPOSIT_CAP_BOUNDS, MARKET_FIELDS, MARKET_FIELD_COUNT, SETTLE_FIELD,
 };
 pub use pending::PendingChange;
 pub use pool::{LpPosition, Pool};

@@ -12,7 +12,7 @@ use ballast_risk::precision::BPS_DENOMINATOR;
 pub const DEPOSIT_CAP_BOUNDS: (u64, u64) = (1, 1_000_000_000_000_000);
 
 /// Arguments of `initialize_exchange`.
-#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug)]
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
 pub struct InitializeExchangeParams {
     /// Governance authority (a multisig vault in production).
     pub governance: Pubkey,
@@ -48,18 +48,30 @@ pub struct InitializeExchangeParams {
 impl InitializeExchangeParams {
     /// Every bound (also re-checked after each governance change).
     pub fn validate(&self) -> Result<()> {
-        check_bounds("deposit_cap", self.deposit_cap, DEPOSIT_CAP_BOUNDS)?;
-        check_bounds("stress_mult_bps", self.stress_mult_bps.into(), (10_000, 40_000))?;
-        check_bounds("slot_time_threshold_ms", self.slot_time_threshold_ms.into(), (500, 10_000))?;
-        check_bounds("stale_share_threshold_bps", self.stale_share_threshold_bps.into(), (1, 10_000))?;
-        check_bounds("stress_window_slots", self.stress_window_slots, (10, 100_000))?;
-        check_bounds("stress_cooldown_slots", self.stress_cooldown_slots, (1, 1_000_000))?;
-        check_bounds("insurance_floor", self.insurance_floor, (0, 1_000_000_000_000_000))?;
-        check_bounds("insurance_fee_share_bps", self.insurance_fee_share_bps.into(), (0, 10_000))?;
-        check_bounds("max_pause_slots", self.max_pause_slots, (1, 1_000_000))?;
-        check_bounds("max_consecutive_pauses", self.max_consecutive_pauses.into(), (1, 10))?;
-        check_bounds("max_pauses_per_day", self.max_pauses_per_day.into(), (1, 24))?;
-        check_bounds("timelock_slots", self.timelock_slots, (1, 10_000_000))
+        match self.violation() {
+            Some(v) => Err(v.refuse()),
+            None => Ok(()),
+        }
+    }
+
+    /// The first bound these parameters break, by field (what `validate`
+    /// refuses; tools name the field from it).
+    pub fn violation(&self) -> Option<Violation> {
+        let checks: [(&'static str, u64, (u64, u64)); 12] = [
+            ("deposit_cap", self.deposit_cap, DEPOSIT_CAP_BOUNDS),
+            ("stress_mult_bps", self.stress_mult_bps.into(), (10_000, 40_000)),
+            ("slot_time_threshold_ms", self.slot_time_threshold_ms.into(), (500, 10_000)),
+            ("stale_share_threshold_bps", self.stale_share_threshold_bps.into(), (1, 10_000)),
+            ("stress_window_slots", self.stress_window_slots, (10, 100_000)),
+            ("stress_cooldown_slots", self.stress_cooldown_slots, (1, 1_000_000)),
+            ("insurance_floor", self.insurance_floor, (0, 1_000_000_000_000_000)),
+            ("insurance_fee_share_bps", self.insurance_fee_share_bps.into(), (0, 10_000)),
+            ("max_pause_slots", self.max_pause_slots, (1, 1_000_000)),
+            ("max_consecutive_pauses", self.max_consecutive_pauses.into(), (1, 10)),
+            ("max_pauses_per_day", self.max_pauses_per_day.into(), (1, 24)),
+            ("timelock_slots", self.timelock_slots, (1, 10_000_000)),
+        ];
+        checks.into_iter().find_map(|(field, value, bounds)| Violation::of(field, value, bounds, ""))
     }
 
     /// The parameters an exchange holds now (to re-validate it after a change).
@@ -102,13 +114,34 @@ impl InitializeExchangeParams {
     }
 }
 
-/// Require `min <= value <= max`, logging the field and range otherwise.
-pub fn check_bounds(field: &str, value: u64, (min, max): (u64, u64)) -> Result<()> {
-    if value < min || value > max {
-        msg!("{} = {} is outside [{}, {}]", field, value, min, max);
-        return err!(EngineError::ParamOutOfBounds);
+/// A parameter outside its bounds: the field, its value, the bounds (which
+/// may come from other fields: an inconsistent ratio) and the parameter
+/// table's description of the field (empty for the exchange's).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Violation {
+    /// Field name, as governance and the venue spec name it.
+    pub field: &'static str,
+    /// The value given.
+    pub value: u64,
+    /// Smallest value allowed.
+    pub min: u64,
+    /// Largest value allowed.
+    pub max: u64,
+    /// What the field is and how its bounds are derived.
+    pub rule: &'static str,
+}
+
+impl Violation {
+    /// `Some` if `value` is outside `[min, max]`.
+    pub fn of(field: &'static str, value: u64, (min, max): (u64, u64), rule: &'static str) -> Option<Violation> {
+        (value < min || value > max).then_some(Violation { field, value, min, max, rule })
     }
-    Ok(())
+
+    /// Log the field and range; the error to return (`ParamOutOfBounds`).
+    pub fn refuse(&self) -> Error {
+        msg!("{} = {} is outside [{}, {}]", self.field, self.value, self.min, self.max);
+        error!(EngineError::ParamOutOfBounds)
+    }
 }
 
 /// Which way a governable field tightens.
@@ -175,7 +208,7 @@ macro_rules! market_params {
         /// Risk parameters of a new market. Every field is bounds-checked,
         /// plus the cross-field rules `fee < MMR < IMR <= 100 %` and
         /// `base spread <= max spread`.
-        #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug)]
+        #[derive(AnchorSerialize, AnchorDeserialize, Clone, Debug, PartialEq, Eq)]
         pub struct AddMarketParams {
             /// Symbol, 1-16 bytes of A-Z 0-9 / - _.
             pub symbol: String,
@@ -194,9 +227,23 @@ macro_rules! market_params {
             pub fn validate(&self) -> Result<[u8; 16]> {
                 let symbol =
                     oracle_adapter::constants::parse_symbol(&self.symbol).ok_or(EngineError::InvalidSymbol)?;
+                match self.violation() {
+                    Some(v) => Err(v.refuse()),
+                    None => Ok(symbol),
+                }
+            }
+
+            /// The first bound or cross-field rule these parameters break,
+            /// in the table's order (what `validate` refuses).
+            pub fn violation(&self) -> Option<Violation> {
                 let $p = self;
-                $( check_bounds(stringify!($name), $p.$name.into(), ($lo, $hi))?; )*
-                Ok(symbol)
+                $(
+                    let bounds: (u64, u64) = ($lo, $hi);
+                    if let Some(v) = Violation::of(stringify!($name), $p.$name.into(), bounds, concat!($($doc),*)) {
+                        return Some(v);
+                    }
+                )*
+                None
             }
 
             /// The parameters as a market stores them.

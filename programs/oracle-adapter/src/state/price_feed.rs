@@ -34,6 +34,7 @@ pub struct SourceParam {
 /// Guard rails as instruction data and in events; mirrors
 /// [`ballast_risk::oracle::Guards`], whose `validate` holds the bounds.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Deserialize, serde::Serialize), serde(deny_unknown_fields))]
 pub struct GuardParams {
     /// Max source age, seconds. Bounds [1, 3600].
     pub max_age_secs: u32,

@@ -1,0 +1,75 @@
+//! `ballast admin`: bring a cluster to a venue spec (`init --spec`), and
+//! read a live venue back as one (`spec`), to review or diff against the
+//! reviewed file.
+
+use crate::session::Session;
+use anyhow::Result;
+use ballast_client::backend::Backend;
+use ballast_client::spec::init::{admin_init, read_back, Options, Outcome};
+use ballast_client::spec::VenueSpec;
+use solana_sdk::signature::Keypair;
+use std::path::PathBuf;
+
+/// `ballast admin` subcommands.
+#[derive(clap::Subcommand, Debug)]
+pub enum AdminCommand {
+    /// Initialise the venue a spec describes, in order: the oracle adapter,
+    /// its feeds, the exchange, the markets, then each market's opening
+    /// behind the exchange's timelock. Idempotent: what exists and matches
+    /// the spec is skipped, anything that differs is refused by name; run
+    /// it again to resume a cut-short run or, after the eta it prints, to
+    /// open the markets. Sign with the programs' upgrade authority, which
+    /// becomes governance (hand it to the multisig afterwards).
+    ///
+    /// Example: ballast admin init --spec venue/mainnet.toml -u mainnet-beta -k deployer.json
+    Init {
+        /// The venue spec (TOML; `venue/demo.toml` is the commented example).
+        #[arg(long, value_name = "FILE")]
+        spec: PathBuf,
+    },
+    /// Print the venue on the cluster as a spec (TOML): its adapter
+    /// timelock, exchange, feeds and markets with every parameter.
+    ///
+    /// Example: ballast admin spec -u devnet > live.toml && diff live.toml venue/devnet.toml
+    Spec,
+}
+
+/// Run an `admin` subcommand.
+pub async fn run<B: Backend>(s: &Session<'_, B>, command: &AdminCommand) -> Result<()> {
+    match command {
+        AdminCommand::Init { spec } => {
+            let spec = VenueSpec::from_file(spec)?;
+            let signer = s.signer()?;
+            let mut new_key = Keypair::new;
+            let opts = Options { dry_run: s.dry_run, max_sends: None, new_key: &mut new_key };
+            let report = admin_init(s.backend, &spec, signer, opts).await?;
+            s.print(&report.to_json(), || {
+                let mut lines: Vec<String> = report
+                    .steps
+                    .iter()
+                    .map(|step| match step.outcome {
+                        Outcome::Done => format!("  done     {}", step.what),
+                        Outcome::Sent => format!("  sent     {}", step.what),
+                        Outcome::Waiting(eta) => format!("  queued   {} (applies from slot {eta})", step.what),
+                        Outcome::Pending => format!("  to send  {}", step.what),
+                    })
+                    .collect();
+                lines.push(match (report.complete(), report.waiting_until()) {
+                    (true, _) => "The venue is as the spec says.".into(),
+                    (false, Some(eta)) => {
+                        format!("Markets open behind the timelock: run this again from slot {eta}.")
+                    }
+                    (false, None) => "Dry run: nothing sent.".into(),
+                });
+                lines.join("\n")
+            });
+            Ok(())
+        }
+        AdminCommand::Spec => {
+            let spec = read_back(s.backend).await?;
+            let text = spec.to_toml();
+            s.print(&serde_json::json!({ "spec": text }), || text.trim_end().to_string());
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,421 @@
+//! `admin init`: bring a cluster to a venue spec, in order (the adapter,
+//! its feeds, the exchange, the markets, then each market's opening behind
+//! the timelock), one transaction per step.
+//!
+//! Idempotent and resumable: every run reads the cluster first and only
+//! sends what is missing, so a run cut short anywhere is finished by the
+//! next. Refuse, never skip: anything that exists but differs from the spec
+//! (a feed with other sources, a market with another margin ratio, a
+//! queued change to another value) stops the run with both values named;
+//! `admin init` never changes a live venue, governance does.
+//!
+//! A listing opens behind the exchange's timelock: the market's `oi_cap`
+//! and `status` are queued, and a later run (after the eta it reports)
+//! applies them.
+
+use super::{FeedSpec, MarketSpec, SourceSpec, VenueSpec, OI_CAP_FIELD, STATUS_FIELD};
+use crate::backend::Backend;
+use crate::engine::{self as ix, ExchangeKeys};
+use crate::oracle as oix;
+use anchor_lang::AccountDeserialize;
+use anyhow::{anyhow, bail, Context, Result};
+use margin_engine::constants::CHANGE_GRACE_SLOTS;
+use margin_engine::state::{AddMarketParams, Exchange, InitializeExchangeParams, Market, ParamChange, PendingChange};
+use oracle_adapter::instructions::CreateFeedParams;
+use oracle_adapter::sources::SourceKind;
+use oracle_adapter::state::{AdapterConfig, GuardParams, PriceFeed};
+use serde_json::{json, Value};
+use solana_sdk::instruction::Instruction;
+use solana_sdk::pubkey::Pubkey;
+use solana_sdk::signature::{Keypair, Signer};
+use solana_sdk::transaction::Transaction;
+
+/// What happened to one step.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Already on the cluster, as the spec says.
+    Done,
+    /// Sent now.
+    Sent,
+    /// Queued; may be applied from this slot (run again then).
+    Waiting(u64),
+    /// Not sent: the run stopped before it (`max_sends`, or a dry run).
+    Pending,
+}
+
+/// One step of a run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Step {
+    /// What it is (`create feed SOL`, `open market 0 SOL: oi_cap`).
+    pub what: String,
+    /// What happened.
+    pub outcome: Outcome,
+}
+
+/// A run's steps, in order.
+#[derive(Clone, Debug, Default)]
+pub struct Report {
+    /// Every step.
+    pub steps: Vec<Step>,
+}
+
+impl Report {
+    /// Whether the venue is as the spec says (nothing sent, queued or left).
+    pub fn complete(&self) -> bool {
+        self.steps.iter().all(|s| matches!(s.outcome, Outcome::Done | Outcome::Sent))
+    }
+
+    /// The latest eta among queued openings.
+    pub fn waiting_until(&self) -> Option<u64> {
+        self.steps.iter().filter_map(|s| if let Outcome::Waiting(eta) = s.outcome { Some(eta) } else { None }).max()
+    }
+
+    /// As JSON.
+    pub fn to_json(&self) -> Value {
+        let steps: Vec<Value> = self
+            .steps
+            .iter()
+            .map(|s| match s.outcome {
+                Outcome::Waiting(eta) => json!({ "step": s.what, "outcome": "waiting", "eta_slot": eta }),
+                ref o => json!({ "step": s.what, "outcome": format!("{o:?}").to_lowercase() }),
+            })
+            .collect();
+        json!({ "complete": self.complete(), "waiting_until": self.waiting_until(), "steps": steps })
+    }
+}
+
+/// How a run behaves.
+pub struct Options<'a> {
+    /// Send nothing; report what would be sent.
+    pub dry_run: bool,
+    /// Stop after this many transactions (tests: a run cut short).
+    pub max_sends: Option<usize>,
+    /// Fresh keys for the exchange's three vaults.
+    pub new_key: &'a mut dyn FnMut() -> Keypair,
+}
+
+struct Run<'a, 'b, B: Backend> {
+    backend: &'a B,
+    signer: &'a Keypair,
+    opts: Options<'b>,
+    sent: usize,
+    report: Report,
+}
+
+impl<B: Backend> Run<'_, '_, B> {
+    fn stopped(&self) -> bool {
+        self.opts.dry_run || self.opts.max_sends.is_some_and(|m| self.sent >= m)
+    }
+
+    /// Send `ixs` as step `what`, unless the run has stopped.
+    async fn send(&mut self, what: String, ixs: &[Instruction], extra: &[&Keypair]) -> Result<bool> {
+        if self.stopped() {
+            self.report.steps.push(Step { what, outcome: Outcome::Pending });
+            return Ok(false);
+        }
+        let blockhash = self.backend.latest_blockhash().await?;
+        let mut signers = vec![self.signer];
+        signers.extend_from_slice(extra);
+        let tx = Transaction::new_signed_with_payer(ixs, Some(&self.signer.pubkey()), &signers, blockhash);
+        self.backend.send(&tx).await.with_context(|| what.clone())?;
+        self.sent += 1;
+        self.report.steps.push(Step { what, outcome: Outcome::Sent });
+        Ok(true)
+    }
+
+    fn done(&mut self, what: String) {
+        self.report.steps.push(Step { what, outcome: Outcome::Done });
+    }
+
+    fn require_signer(&self, role: &str, key: &Pubkey) -> Result<()> {
+        if key != &self.signer.pubkey() {
+            bail!("{role} is {key}, but the signer is {}: sign with {role}", self.signer.pubkey());
+        }
+        Ok(())
+    }
+}
+
+/// Bring the cluster behind `backend` to `spec`, signing with `signer` (the
+/// programs' upgrade authority, which becomes adapter and exchange
+/// governance). Returns what each step did; an error names the step and,
+/// for a mismatch, the field and both values.
+pub async fn admin_init<B: Backend>(
+    backend: &B,
+    spec: &VenueSpec,
+    signer: &Keypair,
+    opts: Options<'_>,
+) -> Result<Report> {
+    let spec = spec.resolve(&signer.pubkey())?;
+    let mut run = Run { backend, signer, opts, sent: 0, report: Report::default() };
+    adapter(&mut run, &spec).await?;
+    for f in &spec.feeds {
+        feed(&mut run, f).await?;
+    }
+    let ex = exchange(&mut run, &spec).await?;
+    let count = ex.as_ref().map_or(0, |e| e.market_count as usize);
+    for (i, m) in spec.markets.iter().enumerate() {
+        market(&mut run, ex.as_ref(), i, m, count).await?;
+    }
+    let pending = crate::venue::scan::<PendingChange, B>(backend).await?;
+    for (i, m) in spec.markets.iter().enumerate() {
+        open(&mut run, i as u16, m, &pending).await?;
+    }
+    Ok(run.report)
+}
+
+fn mismatch(what: &str, field: &str, cluster: impl std::fmt::Debug, spec: impl std::fmt::Debug) -> anyhow::Error {
+    anyhow!(
+        "{what} exists with {field} = {cluster:?}, the spec says {spec:?}: admin init never changes a live venue \
+         (use `ballast gov`, or fix the spec)"
+    )
+}
+
+async fn adapter<B: Backend>(run: &mut Run<'_, '_, B>, spec: &VenueSpec) -> Result<()> {
+    let what = "initialize the oracle adapter".to_string();
+    match run.backend.get_account(&oix::config_address()).await? {
+        Some(acc) => {
+            let config = AdapterConfig::try_deserialize(&mut acc.data.as_slice())
+                .map_err(|e| anyhow!("the adapter's config does not decode: {e}"))?;
+            if config.timelock_slots != spec.oracle_timelock_slots {
+                return Err(mismatch(
+                    "the adapter",
+                    "timelock_slots",
+                    config.timelock_slots,
+                    spec.oracle_timelock_slots,
+                ));
+            }
+            run.done(what);
+        }
+        None => {
+            let me = run.signer.pubkey();
+            run.send(what, &[oix::initialize(me, me, spec.oracle_timelock_slots)], &[]).await?;
+        }
+    }
+    Ok(())
+}
+
+/// A feed's sources and guard rails as its account holds them.
+fn feed_spec(symbol: &str, feed: &PriceFeed) -> Result<FeedSpec> {
+    let sources = feed
+        .active_sources()
+        .iter()
+        .map(|s| {
+            let kind = SourceKind::from_u8(s.kind).ok_or_else(|| anyhow!("feed {symbol}: source kind {}", s.kind))?;
+            let feed_id = (kind == SourceKind::PythPull).then_some(s.feed_id);
+            Ok(SourceSpec { kind, account: Some(s.account), feed_id })
+        })
+        .collect::<Result<_>>()?;
+    Ok(FeedSpec { symbol: symbol.into(), emulated_price: None, sources, guards: GuardParams::from(feed.guards()) })
+}
+
+async fn feed<B: Backend>(run: &mut Run<'_, '_, B>, f: &FeedSpec) -> Result<()> {
+    let what = format!("create feed {}", f.symbol);
+    let key = oix::feed_address(&f.symbol);
+    if let Some(acc) = run.backend.get_account(&key).await? {
+        let state = oracle_adapter::reader::decode_feed(&acc.data).map_err(|e| anyhow!("feed {}: {e:?}", f.symbol))?;
+        let have = feed_spec(&f.symbol, &state)?;
+        if have.sources != f.sources {
+            return Err(mismatch(&format!("feed {}", f.symbol), "sources", have.sources, &f.sources));
+        }
+        if have.guards != f.guards {
+            return Err(mismatch(&format!("feed {}", f.symbol), "guards", have.guards, f.guards));
+        }
+        run.done(what);
+        return Ok(());
+    }
+    if !run.stopped() {
+        let config = run.backend.get_account(&oix::config_address()).await?.context("no adapter config")?;
+        let config = AdapterConfig::try_deserialize(&mut config.data.as_slice()).map_err(|e| anyhow!("{e}"))?;
+        run.require_signer("the adapter's governance", &config.authority)?;
+    }
+    let params = CreateFeedParams { symbol: f.symbol.clone(), sources: f.source_params()?, guards: f.guards };
+    let me = run.signer.pubkey();
+    run.send(what, &[oix::create_feed(me, me, params)], &[]).await?;
+    Ok(())
+}
+
+async fn exchange<B: Backend>(run: &mut Run<'_, '_, B>, spec: &VenueSpec) -> Result<Option<Exchange>> {
+    let what = "initialize the exchange".to_string();
+    let key = ix::exchange_address();
+    if let Some(acc) = run.backend.get_account(&key).await? {
+        let ex: Exchange = crate::decode::zero_copy(&acc.data)?;
+        let mint = spec.mint.unwrap_or_default();
+        if ex.collateral_mint != mint {
+            return Err(mismatch("the exchange", "collateral mint", ex.collateral_mint, mint));
+        }
+        if ex.guardian != spec.exchange.guardian {
+            return Err(mismatch("the exchange", "guardian", ex.guardian, spec.exchange.guardian));
+        }
+        let have = InitializeExchangeParams { governance: Pubkey::default(), ..InitializeExchangeParams::of(&ex) };
+        if have != spec.exchange {
+            return Err(mismatch("the exchange", "parameters", have, spec.exchange));
+        }
+        run.done(what);
+        return Ok(Some(ex));
+    }
+    let vaults = [(run.opts.new_key)(), (run.opts.new_key)(), (run.opts.new_key)()];
+    let keys = ExchangeKeys {
+        collateral_mint: spec.mint.unwrap_or_default(),
+        collateral_vault: vaults[0].pubkey(),
+        insurance_vault: vaults[1].pubkey(),
+        pool_vault: vaults[2].pubkey(),
+    };
+    let params = InitializeExchangeParams { governance: run.signer.pubkey(), ..spec.exchange };
+    let init = ix::initialize_exchange(run.signer.pubkey(), &keys, params);
+    if !run.send(what, &[init], &[&vaults[0], &vaults[1], &vaults[2]]).await? {
+        return Ok(None);
+    }
+    let acc = run.backend.get_account(&key).await?.context("the exchange after initialize_exchange")?;
+    Ok(Some(crate::decode::zero_copy(&acc.data)?))
+}
+
+/// List market `i` if missing (the exchange holds `count`), else check it.
+async fn market<B: Backend>(
+    run: &mut Run<'_, '_, B>,
+    ex: Option<&Exchange>,
+    i: usize,
+    m: &MarketSpec,
+    count: usize,
+) -> Result<()> {
+    let what = format!("add market {i} {}", m.params.symbol);
+    let feed = oix::feed_address(&m.feed);
+    if i < count {
+        let acc = run.backend.get_account(&ix::market_address(i as u16)).await?.context("a counted market")?;
+        let have: Market = crate::decode::zero_copy(&acc.data)?;
+        let name = format!("market {i}");
+        if have.symbol_str() != m.params.symbol {
+            return Err(mismatch(&name, "symbol", have.symbol_str(), &m.params.symbol));
+        }
+        if have.feed != feed {
+            return Err(mismatch(&name, "feed", have.feed, feed));
+        }
+        let params = AddMarketParams::of(&have);
+        if params != m.params {
+            let field = changed_field(&have, m).unwrap_or("parameters");
+            return Err(mismatch(&name, field, params, &m.params));
+        }
+        run.done(what);
+        return Ok(());
+    }
+    if let (false, Some(ex)) = (run.stopped(), ex) {
+        run.require_signer("the exchange's governance", &ex.governance)?;
+    }
+    run.send(what, &[ix::add_market(run.signer.pubkey(), i as u16, feed, m.params.clone())], &[]).await?;
+    Ok(())
+}
+
+/// The first listed field where `have` and `m` differ.
+fn changed_field(have: &Market, m: &MarketSpec) -> Option<&'static str> {
+    use margin_engine::state::{market_get, MARKET_FIELDS};
+    let want = m.to_market();
+    let listed = |c: &usize| ![OI_CAP_FIELD, STATUS_FIELD, margin_engine::state::SETTLE_FIELD].contains(&(*c as u8));
+    (0..MARKET_FIELDS.len())
+        .filter(listed)
+        .find(|c| market_get(have, *c as u8).ok() != market_get(&want, *c as u8).ok())
+        .map(|c| MARKET_FIELDS[c].name)
+}
+
+/// Queue, wait for or apply market `index`'s opening (its governed
+/// `oi_cap` and `status`, field by field).
+async fn open<B: Backend>(
+    run: &mut Run<'_, '_, B>,
+    index: u16,
+    m: &MarketSpec,
+    pending: &[(Pubkey, PendingChange)],
+) -> Result<()> {
+    let key = ix::market_address(index);
+    let Some(acc) = run.backend.get_account(&key).await? else {
+        for (code, _) in m.governed() {
+            let what = format!("open market {index} {}: {}", m.params.symbol, field_name(code));
+            run.report.steps.push(Step { what, outcome: Outcome::Pending });
+        }
+        return Ok(());
+    };
+    let have: Market = crate::decode::zero_copy(&acc.data)?;
+    let listed = Market { oi_cap: 0, status: margin_engine::state::MarketStatus::ReduceOnly as u8, ..have };
+    for (code, want) in m.governed() {
+        let what = format!("open market {index} {}: {} = {want}", m.params.symbol, field_name(code));
+        let now = margin_engine::state::market_get(&have, code).map_err(|e| anyhow!("{e}"))?;
+        if now == want {
+            run.done(what);
+            continue;
+        }
+        let as_listed = margin_engine::state::market_get(&listed, code).map_err(|e| anyhow!("{e}"))?;
+        let queued: Vec<&PendingChange> =
+            pending.iter().map(|(_, p)| p).filter(|p| p.target == index && p.field == code).collect();
+        if let Some(other) = queued.iter().find(|p| p.value != want) {
+            bail!(
+                "market {index} {}: queued change #{} sets {} to {}, the spec says {want}: cancel it \
+                 (`ballast gov cancel {}`) or fix the spec",
+                m.params.symbol,
+                other.id,
+                field_name(code),
+                other.value,
+                other.id
+            );
+        }
+        let slot = run.backend.clock().await?.slot;
+        let live = queued.iter().find(|p| slot <= p.eta_slot.saturating_add(CHANGE_GRACE_SLOTS));
+        match live {
+            Some(p) if slot >= p.eta_slot => {
+                run.send(what, &[ix::apply_change(p.id, index, run.signer.pubkey())], &[]).await?;
+            }
+            Some(p) => run.report.steps.push(Step { what, outcome: Outcome::Waiting(p.eta_slot) }),
+            None if now != as_listed => return Err(mismatch(&format!("market {index}"), field_name(code), now, want)),
+            None => {
+                let ex = run.backend.get_account(&ix::exchange_address()).await?.context("the exchange")?;
+                let ex: Exchange = crate::decode::zero_copy(&ex.data)?;
+                if !run.stopped() {
+                    run.require_signer("the exchange's governance", &ex.governance)?;
+                }
+                let change = ParamChange { target: index, field: code, value: want, key: Pubkey::default() };
+                let queue = ix::queue_change(run.signer.pubkey(), ex.next_change_id, change);
+                if run.send(what.clone(), &[queue], &[]).await? {
+                    let eta = slot.saturating_add(ex.timelock_slots);
+                    if let Some(last) = run.report.steps.last_mut() {
+                        last.outcome = Outcome::Waiting(eta);
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn field_name(code: u8) -> &'static str {
+    margin_engine::state::MARKET_FIELDS[code as usize].name
+}
+
+/// The venue on the cluster as a spec: the adapter's timelock, the
+/// exchange (but not its governance, which no spec holds), every market in
+/// index order and its feed (feeds in the order markets first use them). What `admin init` made of a spec reads back
+/// equal to [`VenueSpec::resolve`] of it.
+pub async fn read_back<B: Backend>(backend: &B) -> Result<VenueSpec> {
+    let config = backend.get_account(&oix::config_address()).await?.context("the oracle adapter is not initialised")?;
+    let config = AdapterConfig::try_deserialize(&mut config.data.as_slice()).map_err(|e| anyhow!("{e}"))?;
+    let venue = crate::venue::load_venue(backend).await?;
+    let ex = &venue.exchange;
+    let mut feeds: Vec<FeedSpec> = Vec::new();
+    let mut markets = Vec::new();
+    for m in &venue.markets {
+        let symbol = m.feed.symbol_str().to_string();
+        if !feeds.iter().any(|f| f.symbol == symbol) {
+            feeds.push(feed_spec(&symbol, &m.feed)?);
+        }
+        let market = &m.market;
+        markets.push(MarketSpec {
+            feed: symbol,
+            params: AddMarketParams::of(market),
+            oi_cap: market.oi_cap,
+            status: market.status,
+        });
+    }
+    Ok(VenueSpec {
+        oracle_timelock_slots: config.timelock_slots,
+        mint: Some(ex.collateral_mint),
+        exchange: InitializeExchangeParams { governance: Pubkey::default(), ..InitializeExchangeParams::of(ex) },
+        guardian: Some(ex.guardian),
+        feeds,
+        markets,
+    })
+}

@@ -1,0 +1,175 @@
+//! `admin init --spec` against a fresh bank: the venue it builds reads back
+//! as the spec, a run cut short after any step is finished by the next,
+//! markets open only after the timelock, and a cluster that differs from
+//! the spec is refused by name, never patched over.
+
+use ballast_bank::context::{keypair, ContextBuilder, TestContext};
+use ballast_bank::demo;
+use ballast_client::engine as ix;
+use ballast_client::spec::init::{admin_init, read_back, Options, Outcome, Report};
+use ballast_client::spec::VenueSpec;
+use margin_engine::state::{Market, MarketStatus};
+use solana_sdk::account::Account;
+use solana_sdk::signature::{Keypair, Signer};
+
+/// A fresh bank at slot 1,000, the demo spec with its mint and sources
+/// emulated there, and a funded deployer.
+async fn fresh() -> (TestContext, VenueSpec, Keypair) {
+    let mut tc = ContextBuilder::new().start().await;
+    tc.set_clock(1_000, 1_700_000_000).await;
+    let deployer = keypair();
+    tc.set_account(&deployer.pubkey(), &Account { lamports: 100_000_000_000, ..Account::default() });
+    let mut spec = demo::emulate(&mut tc, demo::spec(), &deployer.pubkey()).await.expect("emulated");
+    spec.guardian = Some(keypair().pubkey());
+    (tc, spec, deployer)
+}
+
+async fn init(
+    tc: &TestContext,
+    spec: &VenueSpec,
+    signer: &Keypair,
+    max_sends: Option<usize>,
+) -> anyhow::Result<Report> {
+    let mut new_key = keypair;
+    admin_init(&tc.backend(), spec, signer, Options { dry_run: false, max_sends, new_key: &mut new_key }).await
+}
+
+fn outcomes(r: &Report) -> Vec<(&str, Outcome)> {
+    r.steps.iter().map(|s| (s.what.as_str(), s.outcome.clone())).collect()
+}
+
+fn count(r: &Report, o: &Outcome) -> usize {
+    r.steps.iter().filter(|s| &s.outcome == o).count()
+}
+
+async fn warp_to(tc: &mut TestContext, slot: u64) {
+    let c = tc.clock().await;
+    tc.set_clock(slot, c.unix_timestamp + (slot.saturating_sub(c.slot) * 400 / 1_000) as i64).await;
+}
+
+#[tokio::test]
+async fn admin_init_builds_the_spec_opens_markets_after_the_timelock_and_reads_back_equal() {
+    let (mut tc, spec, deployer) = fresh().await;
+    let first = init(&tc, &spec, &deployer, None).await.unwrap();
+    // 1 adapter + 3 feeds + 1 exchange + 3 markets sent; 6 openings queued.
+    assert_eq!(count(&first, &Outcome::Sent), 8, "{:#?}", outcomes(&first));
+    let eta = 1_000 + 50;
+    assert_eq!(count(&first, &Outcome::Waiting(eta)), 6, "{:#?}", outcomes(&first));
+    assert_eq!(first.waiting_until(), Some(eta));
+    assert!(!first.complete());
+    let m: Market = ballast_bank::setup::load(&mut tc, &ix::market_address(0)).await;
+    assert_eq!((m.status, m.oi_cap), (MarketStatus::ReduceOnly as u8, 0), "listed closed until the timelock");
+
+    // One slot before the eta nothing can be applied: still waiting, nothing sent.
+    warp_to(&mut tc, eta - 1).await;
+    let early = init(&tc, &spec, &deployer, None).await.unwrap();
+    assert_eq!((count(&early, &Outcome::Sent), count(&early, &Outcome::Waiting(eta))), (0, 6));
+    assert_eq!(count(&early, &Outcome::Done), 8);
+    // At the eta the openings apply.
+    warp_to(&mut tc, eta).await;
+    let open = init(&tc, &spec, &deployer, None).await.unwrap();
+    assert_eq!((count(&open, &Outcome::Sent), count(&open, &Outcome::Done)), (6, 8), "{:#?}", outcomes(&open));
+    assert!(open.complete());
+    let m: Market = ballast_bank::setup::load(&mut tc, &ix::market_address(0)).await;
+    assert_eq!((m.status, m.oi_cap), (MarketStatus::Active as u8, 20_000 * 1_000_000_000));
+
+    // The venue reads back as the spec, and a third run sends nothing.
+    let resolved = spec.resolve(&deployer.pubkey()).unwrap();
+    assert_eq!(read_back(&tc.backend()).await.unwrap(), resolved);
+    let again = init(&tc, &spec, &deployer, None).await.unwrap();
+    assert_eq!(count(&again, &Outcome::Done), again.steps.len());
+    assert_eq!(again.steps.len(), 14);
+    // And the printed spec of the live venue parses back to the same.
+    assert_eq!(VenueSpec::parse(&read_back(&tc.backend()).await.unwrap().to_toml()).unwrap(), resolved);
+}
+
+#[tokio::test]
+async fn a_run_cut_short_after_any_step_is_finished_by_the_next() {
+    for cut in 0..=14 {
+        let (mut tc, spec, deployer) = fresh().await;
+        let partial = init(&tc, &spec, &deployer, Some(cut)).await.unwrap();
+        assert_eq!(count(&partial, &Outcome::Sent), cut.min(8), "cut {cut}: {:#?}", outcomes(&partial));
+        let resumed = init(&tc, &spec, &deployer, None).await.unwrap_or_else(|e| panic!("cut {cut}: {e:#}"));
+        assert_eq!(count(&resumed, &Outcome::Sent) + cut.min(8), 8, "cut {cut}: {:#?}", outcomes(&resumed));
+        let eta = resumed.waiting_until().expect("openings queued");
+        warp_to(&mut tc, eta).await;
+        let done = init(&tc, &spec, &deployer, None).await.unwrap();
+        assert!(done.complete(), "cut {cut}: {:#?}", outcomes(&done));
+        assert_eq!(read_back(&tc.backend()).await.unwrap(), spec.resolve(&deployer.pubkey()).unwrap(), "cut {cut}");
+    }
+}
+
+#[tokio::test]
+async fn a_dry_run_sends_nothing_and_lists_every_step() {
+    let (mut tc, spec, deployer) = fresh().await;
+    let mut new_key = keypair;
+    let opts = Options { dry_run: true, max_sends: None, new_key: &mut new_key };
+    let r = admin_init(&tc.backend(), &spec, &deployer, opts).await.unwrap();
+    assert_eq!(count(&r, &Outcome::Pending), 14, "{:#?}", outcomes(&r));
+    assert!(tc.account(&ix::exchange_address()).await.is_none());
+    assert!(tc.account(&ballast_client::oracle::config_address()).await.is_none());
+}
+
+#[tokio::test]
+async fn a_cluster_that_differs_from_the_spec_is_refused_by_name() {
+    let (mut tc, spec, deployer) = fresh().await;
+    init(&tc, &spec, &deployer, None).await.unwrap();
+
+    // A queued opening to another value is named, not re-queued.
+    let mut other = spec.clone();
+    other.markets[0].oi_cap /= 2;
+    let e = format!("{:#}", init(&tc, &other, &deployer, None).await.unwrap_err());
+    assert!(
+        e.contains("market 0 SOL: queued change #0 sets oi_cap to 20000000000000, the spec says 10000000000000"),
+        "{e}"
+    );
+
+    warp_to(&mut tc, 1_050).await;
+    init(&tc, &spec, &deployer, None).await.unwrap();
+    // A listed parameter.
+    let mut other = spec.clone();
+    other.markets[1].params.liq_buffer_bps = 900;
+    let e = format!("{:#}", init(&tc, &other, &deployer, None).await.unwrap_err());
+    assert!(e.contains("market 1 exists with liq_buffer_bps = "), "{e}");
+    // An opened market's cap.
+    let mut other = spec.clone();
+    other.markets[2].oi_cap *= 2;
+    let e = format!("{:#}", init(&tc, &other, &deployer, None).await.unwrap_err());
+    assert!(e.contains("market 2 exists with oi_cap = 1000000000000, the spec says 2000000000000"), "{e}");
+    // A feed's guard rails.
+    let mut other = spec.clone();
+    other.feeds[0].guards.max_conf_bps = 100;
+    let e = format!("{:#}", init(&tc, &other, &deployer, None).await.unwrap_err());
+    assert!(e.contains("feed SOL exists with guards = ") && e.contains("admin init never changes a live venue"), "{e}");
+    // The exchange and the adapter.
+    let mut other = spec.clone();
+    other.exchange.deposit_cap += 1;
+    let e = format!("{:#}", init(&tc, &other, &deployer, None).await.unwrap_err());
+    assert!(e.contains("the exchange exists with parameters = "), "{e}");
+    let other = VenueSpec { oracle_timelock_slots: 51, ..spec.clone() };
+    let e = format!("{:#}", init(&tc, &other, &deployer, None).await.unwrap_err());
+    assert!(e.contains("the adapter exists with timelock_slots = 50, the spec says 51"), "{e}");
+    // Its success twin: the spec as applied still matches in full.
+    assert!(init(&tc, &spec, &deployer, None).await.unwrap().complete());
+
+    // A market to add, signed by someone who is not governance.
+    let mut more = spec.clone();
+    let mut extra = more.markets[0].clone();
+    extra.params.symbol = "SOL2".into();
+    more.markets.push(extra);
+    let intruder = keypair();
+    tc.set_account(&intruder.pubkey(), &Account { lamports: 10_000_000_000, ..Account::default() });
+    let e = format!("{:#}", init(&tc, &more, &intruder, None).await.unwrap_err());
+    assert!(
+        e.contains(&format!(
+            "the exchange's governance is {}, but the signer is {}",
+            deployer.pubkey(),
+            intruder.pubkey()
+        )),
+        "{e}"
+    );
+    // Governance adds it.
+    let r = init(&tc, &more, &deployer, None).await.unwrap();
+    assert_eq!(count(&r, &Outcome::Sent), 1, "{:#?}", outcomes(&r));
+    assert_eq!(count(&r, &Outcome::Waiting(1_050 + 50)), 2);
+}
