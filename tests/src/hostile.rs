@@ -98,6 +98,8 @@ decoders!(
     oracle_adapter::instruction::ApplyFeedUpdate,
     oracle_adapter::instruction::CloseFeedUpdate,
     oracle_adapter::instruction::CancelFeedUpdate,
+    oracle_adapter::instruction::ProposeAuthority,
+    oracle_adapter::instruction::AcceptAuthority,
     oracle_adapter::instruction::Refresh,
 );
 

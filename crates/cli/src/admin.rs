@@ -1,13 +1,17 @@
-//! `ballast admin`: bring a cluster to a venue spec (`init --spec`), and
-//! read a live venue back as one (`spec`), to review or diff against the
-//! reviewed file.
+//! `ballast admin`: bring a cluster to a venue spec (`init --spec`), read a
+//! live venue back as one (`spec`), to review or diff against the reviewed
+//! file, and hand the oracle adapter's authority to a multisig.
 
-use crate::session::Session;
+use crate::session::{done, sig as sig_json, Session};
 use anyhow::Result;
 use ballast_client::backend::Backend;
+use ballast_client::oracle;
 use ballast_client::spec::init::{admin_init, read_back, Options, Outcome};
 use ballast_client::spec::VenueSpec;
+use serde_json::json;
+use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::Keypair;
+use solana_sdk::signature::Signer;
 use std::path::PathBuf;
 
 /// `ballast admin` subcommands.
@@ -32,6 +36,24 @@ pub enum AdminCommand {
     ///
     /// Example: ballast admin spec -u devnet > live.toml && diff live.toml venue/devnet.toml
     Spec,
+    /// Name the successor of the oracle adapter's authority (the current
+    /// authority signs). It takes over when it accepts.
+    ///
+    /// Example: ballast admin propose-oracle-authority <SQUADS VAULT> -k deployer.json
+    ProposeOracleAuthority {
+        /// The successor (a multisig vault in production).
+        successor: Pubkey,
+    },
+    /// Accept the oracle adapter's authority as the proposed successor (the
+    /// successor signs), or print the instruction for a multisig proposal.
+    ///
+    /// Example: ballast admin accept-oracle-authority --export <SQUADS VAULT>
+    AcceptOracleAuthority {
+        /// Print the instruction for this successor (a multisig vault)
+        /// instead of signing it.
+        #[arg(long, value_name = "SUCCESSOR")]
+        export: Option<Pubkey>,
+    },
 }
 
 /// Run an `admin` subcommand.
@@ -63,6 +85,25 @@ pub async fn run<B: Backend>(s: &Session<'_, B>, command: &AdminCommand) -> Resu
                 });
                 lines.join("\n")
             });
+            Ok(())
+        }
+        AdminCommand::ProposeOracleAuthority { successor } => {
+            let me = s.signer()?.pubkey();
+            let sig = s.send("propose_authority", &[oracle::propose_authority(me, *successor)]).await?;
+            let v = json!({ "command": "admin propose-oracle-authority", "successor": successor.to_string(), "signature": sig_json(&sig) });
+            s.print(&v, || done(&format!("Proposed {successor} as the oracle adapter's authority"), &sig));
+            Ok(())
+        }
+        AdminCommand::AcceptOracleAuthority { export: Some(successor) } => {
+            let ixs = [oracle::accept_authority(*successor)];
+            crate::out::line(&serde_json::to_string_pretty(&crate::gov::export(&ixs, successor)).expect("json"));
+            Ok(())
+        }
+        AdminCommand::AcceptOracleAuthority { export: None } => {
+            let me = s.signer()?.pubkey();
+            let sig = s.send("accept_authority", &[oracle::accept_authority(me)]).await?;
+            let v = json!({ "command": "admin accept-oracle-authority", "authority": me.to_string(), "signature": sig_json(&sig) });
+            s.print(&v, || done(&format!("{me} is now the oracle adapter's authority"), &sig));
             Ok(())
         }
         AdminCommand::Spec => {

@@ -246,6 +246,26 @@ fn the_embedded_venue_reads_back_as_its_spec_and_admin_init_finds_every_step_don
     std::fs::write(&bad, text.replacen("fee_bps", "fee_bp", 1)).unwrap();
     h.refused(&["admin", "init", "--spec", bad.to_str().unwrap()], "unknown field `fee_bp`");
     h.refused(&["admin", "init", "--spec", "/nonexistent.toml"], "cannot read spec /nonexistent.toml");
+
+    // Handing the oracle adapter to another key: only its authority (the
+    // embedded operator's governance key) proposes, only the successor
+    // accepts, and the venue still matches its spec afterwards.
+    let me = h.json(&["account", "show"])["owner"].as_str().unwrap().to_string();
+    h.refused(&["admin", "propose-oracle-authority", &me], "Unauthorized");
+    h.refused(&["admin", "accept-oracle-authority"], "NotProposedAuthority");
+    let op: Value = serde_json::from_slice(&std::fs::read(h.dir.join(".config/ballast/embedded/operator.json")).unwrap()).unwrap();
+    let gov = h.dir.join("gov.json");
+    std::fs::write(&gov, op["governance"].to_string()).unwrap();
+    let v = h.json(&["-k", gov.to_str().unwrap(), "admin", "propose-oracle-authority", &me]);
+    assert_eq!(v["successor"].as_str(), Some(me.as_str()));
+    let out = h.run(&["admin", "accept-oracle-authority", "--export", &me]);
+    let exported: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(exported["instructions"][0]["program"].as_str(), Some("8j4nWaroTmNxGem3cmvJeiJ7m6DM99CUZB7f7ypYxFvc"));
+    assert_eq!(exported["instructions"][0]["accounts"][0]["pubkey"].as_str(), Some(me.as_str()));
+    let v = h.json(&["admin", "accept-oracle-authority"]);
+    assert_eq!(v["authority"].as_str(), Some(me.as_str()));
+    h.refused(&["-k", gov.to_str().unwrap(), "admin", "propose-oracle-authority", &me], "Unauthorized");
+    assert_eq!(h.json(&["admin", "init", "--spec", spec])["complete"], Value::Bool(true));
 }
 
 #[test]

@@ -55,6 +55,26 @@ pub fn create_feed(payer: Pubkey, authority: Pubkey, params: CreateFeedParams) -
     }
 }
 
+/// `propose_authority(successor)`, signed by the adapter's `authority`.
+pub fn propose_authority(authority: Pubkey, successor: Pubkey) -> Instruction {
+    Instruction {
+        program_id: oracle_adapter::ID,
+        accounts: oracle_adapter::accounts::ProposeAuthority { authority, config: config_address() }
+            .to_account_metas(None),
+        data: oracle_adapter::instruction::ProposeAuthority { successor }.data(),
+    }
+}
+
+/// `accept_authority()`, signed by the proposed `successor`.
+pub fn accept_authority(successor: Pubkey) -> Instruction {
+    Instruction {
+        program_id: oracle_adapter::ID,
+        accounts: oracle_adapter::accounts::AcceptAuthority { successor, config: config_address() }
+            .to_account_metas(None),
+        data: oracle_adapter::instruction::AcceptAuthority {}.data(),
+    }
+}
+
 /// `update_feed(params)` on `feed`, signed by `authority`.
 pub fn update_feed(authority: Pubkey, feed: Pubkey, params: UpdateFeedParams) -> Instruction {
     Instruction {

@@ -12,8 +12,9 @@ pub const MAX_SYMBOL_LEN: usize = 16;
 
 /// Current layout version of [`crate::state::PriceFeed`].
 pub const PRICE_FEED_VERSION: u8 = 2;
-/// Current layout version of [`crate::state::AdapterConfig`].
-pub const CONFIG_VERSION: u8 = 1;
+/// Current layout version of [`crate::state::AdapterConfig`] (2: the
+/// proposed successor authority).
+pub const CONFIG_VERSION: u8 = 2;
 /// Seed prefix of a [`crate::state::PendingFeedUpdate`] PDA: `[UPDATE_SEED, id le]`.
 pub const UPDATE_SEED: &[u8] = b"feed-update";
 /// Slots after its eta during which a queued feed update may be applied

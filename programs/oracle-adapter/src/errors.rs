@@ -77,6 +77,10 @@ pub enum AdapterError {
     /// A second instant `update_feed` of the feed within one timelock.
     #[msg("rate limit: one instant update_feed per feed per timelock window (each guard moves at most 2x per update)")]
     RateLimited,
+    /// `accept_authority` by a key that is not the proposed successor (or
+    /// with no proposal).
+    #[msg("only the successor named by propose_authority may accept the adapter's authority")]
+    NotProposedAuthority,
 }
 
 impl From<ballast_risk::MathError> for AdapterError {

@@ -89,3 +89,21 @@ pub struct FeedRefreshed {
     /// Unix seconds of the published price.
     pub publish_time: i64,
 }
+
+/// The authority named a successor (the default key: the proposal withdrawn).
+#[event]
+pub struct AuthorityProposed {
+    /// The current authority.
+    pub authority: Pubkey,
+    /// The proposed successor.
+    pub successor: Pubkey,
+}
+
+/// The proposed successor accepted the adapter's authority.
+#[event]
+pub struct AuthorityAccepted {
+    /// The authority before.
+    pub previous: Pubkey,
+    /// The authority now.
+    pub authority: Pubkey,
+}

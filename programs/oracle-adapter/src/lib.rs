@@ -76,6 +76,17 @@ pub mod oracle_adapter {
         instructions::update_feed::cancel_handler(ctx)
     }
 
+    /// Governance: name a successor authority (the default key withdraws
+    /// the proposal). It takes over when it accepts.
+    pub fn propose_authority(ctx: Context<ProposeAuthority>, successor: Pubkey) -> Result<()> {
+        instructions::authority::propose_handler(ctx, successor)
+    }
+
+    /// The proposed successor: take over the adapter's authority.
+    pub fn accept_authority(ctx: Context<AcceptAuthority>) -> Result<()> {
+        instructions::authority::accept_handler(ctx)
+    }
+
     /// Permissionless: re-aggregate a feed from its source accounts, passed as
     /// remaining accounts in configured order.
     pub fn refresh<'info>(ctx: Context<'info, Refresh<'info>>) -> Result<()> {

@@ -23,6 +23,7 @@ mod engine_sequences;
 mod engine_settlement;
 mod governance_chained;
 mod keeper;
+mod oracle_authority;
 mod oracle_dumps;
 mod oracle_governance;
 mod oracle_refresh;

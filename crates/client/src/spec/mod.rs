@@ -199,8 +199,9 @@ impl VenueSpec {
     /// validation, every feed's sources and guard rails, unique symbols,
     /// each market's feed in the spec and each feed used.
     pub fn check(&self) -> Result<()> {
-        if !(1..=10_000_000).contains(&self.oracle_timelock_slots) {
-            bail!("oracle.timelock_slots = {} is outside [1, 10000000]", self.oracle_timelock_slots);
+        let (lo, hi) = oracle_adapter::constants::TIMELOCK_BOUNDS;
+        if !(lo..=hi).contains(&self.oracle_timelock_slots) {
+            bail!("oracle.timelock_slots = {} is outside [{lo}, {hi}]", self.oracle_timelock_slots);
         }
         if let Some(v) = self.exchange.violation() {
             bail!(describe(&v, "exchange."));

@@ -59,6 +59,7 @@ pub fn handler(ctx: Context<Initialize>, authority: Pubkey, timelock_slots: u64)
         feed_count: 0,
         timelock_slots,
         next_update_id: 0,
+        pending_authority: Pubkey::default(),
         reserved: [0; 16],
     };
     let mut data = config_info.try_borrow_mut_data()?;

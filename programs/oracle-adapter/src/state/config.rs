@@ -19,6 +19,9 @@ pub struct AdapterConfig {
     pub timelock_slots: u64,
     /// Id of the next queued feed update.
     pub next_update_id: u64,
+    /// The successor `propose_authority` named, until it accepts (default:
+    /// none).
+    pub pending_authority: Pubkey,
     /// Reserved for future fields.
     pub reserved: [u8; 16],
 }
