@@ -3,7 +3,7 @@
 // describes by calling the Ballast CLI, so a deployment is built by the
 // same code the test suite checks (`ballast admin init --spec`):
 //
-//   BALLAST_SPEC=venue/mainnet.toml anchor migrate --provider.cluster mainnet
+//   BALLAST_SPEC=mainnet.toml anchor migrate --provider.cluster mainnet
 //
 // The wallet must be the programs' upgrade authority. admin init is
 // idempotent: run `anchor migrate` again after the exchange's timelock (it
@@ -18,7 +18,7 @@ import { execFileSync } from "child_process";
 module.exports = async function (provider: any) {
   const spec = process.env.BALLAST_SPEC;
   if (!spec) {
-    throw new Error("set BALLAST_SPEC to the venue spec file (e.g. venue/mainnet.toml)");
+    throw new Error("set BALLAST_SPEC to the venue spec file (e.g. mainnet.toml)");
   }
   const wallet = process.env.ANCHOR_WALLET;
   if (!wallet) {

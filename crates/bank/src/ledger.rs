@@ -15,8 +15,10 @@ use serde_json::{json, Value};
 use solana_sdk::account::Account;
 use std::path::Path;
 
-/// Layout version of the ledger file.
-pub const LEDGER_VERSION: u64 = 1;
+/// Layout version of the ledger file: 2 since the adapter's config holds a
+/// proposed successor (a ledger of version 1 holds configs this program
+/// cannot read).
+pub const LEDGER_VERSION: u64 = 2;
 
 /// A bank's state: its clock and accounts.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -74,7 +76,11 @@ pub fn load(path: &Path) -> Result<Ledger> {
 fn parse(bytes: &[u8]) -> Result<Ledger> {
     let v: Value = serde_json::from_slice(bytes).context("not JSON")?;
     if v["version"].as_u64() != Some(LEDGER_VERSION) {
-        bail!("unknown ledger version {}", v["version"]);
+        bail!(
+            "ledger version {} is not {LEDGER_VERSION}, the one this ballast reads: made by another version; \
+             `ballast -u embedded embedded reset` and `embedded setup` make a new one",
+            v["version"]
+        );
     }
     let slot = v["slot"].as_u64().context("no slot")?;
     let unix_timestamp = v["unix_timestamp"].as_i64().context("no unix_timestamp")?;
@@ -108,10 +114,12 @@ mod tests {
     #[test]
     fn a_damaged_or_foreign_ledger_is_refused_with_the_reason() {
         assert!(parse(b"{nope").unwrap_err().to_string().contains("not JSON"));
-        assert!(parse(br#"{"version":9}"#).unwrap_err().to_string().contains("unknown ledger version"));
-        let bad = br#"{"version":1,"slot":1,"unix_timestamp":1,"accounts":[{"pubkey":"x"}]}"#;
+        assert!(parse(br#"{"version":9}"#).unwrap_err().to_string().contains("ledger version 9 is not 2"));
+        let old = br#"{"version":1,"slot":5,"unix_timestamp":7,"accounts":[]}"#;
+        assert!(parse(old).unwrap_err().to_string().contains("`ballast -u embedded embedded reset`"));
+        let bad = br#"{"version":2,"slot":1,"unix_timestamp":1,"accounts":[{"pubkey":"x"}]}"#;
         assert!(parse(bad).is_err());
-        let ok = br#"{"version":1,"slot":5,"unix_timestamp":7,"accounts":[]}"#;
+        let ok = br#"{"version":2,"slot":5,"unix_timestamp":7,"accounts":[]}"#;
         assert_eq!(parse(ok).unwrap(), Ledger { slot: 5, unix_timestamp: 7, accounts: vec![] });
     }
 }

@@ -3,11 +3,13 @@
 //! file, and hand the oracle adapter's authority to a multisig.
 
 use crate::session::{done, sig as sig_json, Session};
-use anyhow::Result;
+use anchor_lang::AccountDeserialize;
+use anyhow::{anyhow, bail, Context, Result};
 use ballast_client::backend::Backend;
 use ballast_client::oracle;
 use ballast_client::spec::init::{admin_init, read_back, Options, Outcome};
 use ballast_client::spec::VenueSpec;
+use oracle_adapter::state::AdapterConfig;
 use serde_json::json;
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::Keypair;
@@ -25,7 +27,7 @@ pub enum AdminCommand {
     /// open the markets. Sign with the programs' upgrade authority, which
     /// becomes governance (hand it to the multisig afterwards).
     ///
-    /// Example: ballast admin init --spec venue/mainnet.toml -u mainnet-beta -k deployer.json
+    /// Example: ballast admin init --spec mainnet.toml -u mainnet-beta -k deployer.json
     Init {
         /// The venue spec (TOML; `venue/demo.toml` is the commented example).
         #[arg(long, value_name = "FILE")]
@@ -34,7 +36,7 @@ pub enum AdminCommand {
     /// Print the venue on the cluster as a spec (TOML): its adapter
     /// timelock, exchange, feeds and markets with every parameter.
     ///
-    /// Example: ballast admin spec -u devnet > live.toml && diff live.toml venue/devnet.toml
+    /// Example: ballast admin spec -u devnet > live.toml && diff live.toml devnet.toml
     Spec,
     /// Name the successor of the oracle adapter's authority (the current
     /// authority signs). It takes over when it accepts.
@@ -43,6 +45,10 @@ pub enum AdminCommand {
     ProposeOracleAuthority {
         /// The successor (a multisig vault in production).
         successor: Pubkey,
+        /// Print the instruction for this authority (a multisig vault that
+        /// hands the adapter on) instead of signing it.
+        #[arg(long, value_name = "AUTHORITY")]
+        export: Option<Pubkey>,
     },
     /// Accept the oracle adapter's authority as the proposed successor (the
     /// successor signs), or print the instruction for a multisig proposal.
@@ -76,6 +82,7 @@ pub async fn run<B: Backend>(s: &Session<'_, B>, command: &AdminCommand) -> Resu
                         Outcome::Pending => format!("  to send  {}", step.what),
                     })
                     .collect();
+                lines.extend(report.keys.iter().map(|(role, key)| format!("  {role}: {key}")));
                 lines.push(match (report.complete(), report.waiting_until()) {
                     (true, _) => "The venue is as the spec says.".into(),
                     (false, Some(eta)) => {
@@ -87,7 +94,16 @@ pub async fn run<B: Backend>(s: &Session<'_, B>, command: &AdminCommand) -> Resu
             });
             Ok(())
         }
-        AdminCommand::ProposeOracleAuthority { successor } => {
+        AdminCommand::ProposeOracleAuthority { successor, export: Some(authority) } => {
+            let config = adapter_config(s).await?;
+            if config.authority != *authority {
+                bail!("the oracle adapter's authority is {}, not {authority}", config.authority);
+            }
+            let ixs = [oracle::propose_authority(*authority, *successor)];
+            crate::out::line(&serde_json::to_string_pretty(&crate::gov::export(&ixs, authority)).expect("json"));
+            Ok(())
+        }
+        AdminCommand::ProposeOracleAuthority { successor, export: None } => {
             let me = s.signer()?.pubkey();
             let sig = s.send("propose_authority", &[oracle::propose_authority(me, *successor)]).await?;
             let v = json!({ "command": "admin propose-oracle-authority", "successor": successor.to_string(), "signature": sig_json(&sig) });
@@ -95,6 +111,13 @@ pub async fn run<B: Backend>(s: &Session<'_, B>, command: &AdminCommand) -> Resu
             Ok(())
         }
         AdminCommand::AcceptOracleAuthority { export: Some(successor) } => {
+            let config = adapter_config(s).await?;
+            if config.pending_authority != *successor {
+                bail!(
+                    "the oracle adapter's proposed successor is {}, not {successor}: propose it first",
+                    describe_key(&config.pending_authority)
+                );
+            }
             let ixs = [oracle::accept_authority(*successor)];
             crate::out::line(&serde_json::to_string_pretty(&crate::gov::export(&ixs, successor)).expect("json"));
             Ok(())
@@ -109,8 +132,28 @@ pub async fn run<B: Backend>(s: &Session<'_, B>, command: &AdminCommand) -> Resu
         AdminCommand::Spec => {
             let spec = read_back(s.backend).await?;
             let text = spec.to_toml();
-            s.print(&serde_json::json!({ "spec": text }), || text.trim_end().to_string());
+            let keys = ballast_client::spec::init::keys(s.backend).await?;
+            let comments: Vec<String> = keys.iter().map(|(role, key)| format!("# {role}: {key}")).collect();
+            let v = json!({ "spec": text, "keys": keys.iter().map(|(r, k)| (r.to_string(), k.to_string())).collect::<std::collections::BTreeMap<_, _>>() });
+            s.print(&v, || {
+                format!("# On the cluster now (not part of a spec):\n{}\n\n{}", comments.join("\n"), text.trim_end())
+            });
             Ok(())
         }
+    }
+}
+
+async fn adapter_config<B: Backend>(s: &Session<'_, B>) -> Result<AdapterConfig> {
+    let acc = s.backend.get_account(&oracle::config_address()).await?;
+    let acc =
+        acc.filter(|a| a.owner == oracle_adapter::ID).context("no oracle adapter on this cluster: check -u/--url")?;
+    AdapterConfig::try_deserialize(&mut acc.data.as_slice()).map_err(|e| anyhow!("the adapter's config: {e}"))
+}
+
+fn describe_key(k: &Pubkey) -> String {
+    if *k == Pubkey::default() {
+        "none".into()
+    } else {
+        k.to_string()
     }
 }

@@ -253,7 +253,13 @@ fn the_embedded_venue_reads_back_as_its_spec_and_admin_init_finds_every_step_don
     let me = h.json(&["account", "show"])["owner"].as_str().unwrap().to_string();
     h.refused(&["admin", "propose-oracle-authority", &me], "Unauthorized");
     h.refused(&["admin", "accept-oracle-authority"], "NotProposedAuthority");
-    let op: Value = serde_json::from_slice(&std::fs::read(h.dir.join(".config/ballast/embedded/operator.json")).unwrap()).unwrap();
+    h.refused(
+        &["admin", "accept-oracle-authority", "--export", &me],
+        "the oracle adapter's proposed successor is none",
+    );
+    h.refused(&["admin", "propose-oracle-authority", &me, "--export", &me], "the oracle adapter's authority is");
+    let op: Value =
+        serde_json::from_slice(&std::fs::read(h.dir.join(".config/ballast/embedded/operator.json")).unwrap()).unwrap();
     let gov = h.dir.join("gov.json");
     std::fs::write(&gov, op["governance"].to_string()).unwrap();
     let v = h.json(&["-k", gov.to_str().unwrap(), "admin", "propose-oracle-authority", &me]);

@@ -21,11 +21,10 @@ use ballast_client::invariants::step::Step;
 use ballast_client::invariants::Snapshot;
 use ballast_client::venue::{read_markets, WriterView};
 use ballast_risk::oracle::{aggregate, check_quote, Guards, Quote, RawQuote, Validity};
-use ballast_risk::precision::BASE_PRECISION;
 use bytemuck::Zeroable;
 use margin_engine::engine::health::{quotes_at, Now};
 use margin_engine::engine::stress::observe;
-use margin_engine::state::{Exchange, LpPosition, MarginAccount, Market, MarketStatus, Pool, PositionSlot};
+use margin_engine::state::{Exchange, LpPosition, MarginAccount, Market, Pool, PositionSlot};
 use oracle_adapter::constants::PRICE_FEED_VERSION;
 use oracle_adapter::state::PriceFeed;
 

@@ -8,8 +8,12 @@ use ballast_bank::demo;
 use ballast_client::engine as ix;
 use ballast_client::spec::init::{admin_init, read_back, Options, Outcome, Report};
 use ballast_client::spec::VenueSpec;
-use margin_engine::state::{Market, MarketStatus};
+use ballast_client::spec::{OI_CAP_FIELD, STATUS_FIELD};
+use margin_engine::engine::governance::EXCHANGE_TARGET;
+use margin_engine::state::{Market, MarketStatus, ParamChange};
+use oracle_adapter::state::GuardParams;
 use solana_sdk::account::Account;
+use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::{Keypair, Signer};
 
 /// A fresh bank at slot 1,000, the demo spec with its mint and sources
@@ -172,4 +176,134 @@ async fn a_cluster_that_differs_from_the_spec_is_refused_by_name() {
     let r = init(&tc, &more, &deployer, None).await.unwrap();
     assert_eq!(count(&r, &Outcome::Sent), 1, "{:#?}", outcomes(&r));
     assert_eq!(count(&r, &Outcome::Waiting(1_050 + 50)), 2);
+}
+
+/// A venue built and opened from the demo spec.
+async fn opened() -> (TestContext, VenueSpec, Keypair) {
+    let (mut tc, spec, deployer) = fresh().await;
+    init(&tc, &spec, &deployer, None).await.unwrap();
+    warp_to(&mut tc, 1_050).await;
+    assert!(init(&tc, &spec, &deployer, None).await.unwrap().complete());
+    (tc, spec, deployer)
+}
+
+async fn exchange(tc: &mut TestContext) -> margin_engine::state::Exchange {
+    ballast_bank::setup::load(tc, &ix::exchange_address()).await
+}
+
+#[tokio::test]
+async fn a_market_governance_closed_after_listing_is_never_reopened_by_a_rerun() {
+    let (mut tc, spec, deployer) = opened().await;
+    let close =
+        ParamChange { target: 0, field: STATUS_FIELD, value: MarketStatus::ReduceOnly as u64, key: Pubkey::default() };
+    tc.process(&[ix::set_param(deployer.pubkey(), close)], &[&deployer]).await.unwrap();
+    let next = exchange(&mut tc).await.next_change_id;
+    let e = format!("{:#}", init(&tc, &spec, &deployer, None).await.unwrap_err());
+    assert!(
+        e.contains("market 0 exists with status = 1, the spec says 0, and governance has changed it since the listing"),
+        "{e}"
+    );
+    assert_eq!(exchange(&mut tc).await.next_change_id, next, "nothing queued");
+}
+
+#[tokio::test]
+async fn lamports_sent_to_the_venue_addresses_do_not_block_admin_init() {
+    let (mut tc, spec, deployer) = fresh().await;
+    let dust = Account { lamports: 1_000_000, ..Account::default() };
+    for key in [
+        ballast_client::oracle::config_address(),
+        ballast_client::oracle::feed_address("SOL"),
+        ix::exchange_address(),
+        ix::market_address(0),
+    ] {
+        tc.set_account(&key, &dust);
+    }
+    let first = init(&tc, &spec, &deployer, None).await.unwrap();
+    assert_eq!(count(&first, &Outcome::Sent), 8, "{:#?}", outcomes(&first));
+    warp_to(&mut tc, 1_050).await;
+    assert!(init(&tc, &spec, &deployer, None).await.unwrap().complete());
+    assert_eq!(read_back(&tc.backend()).await.unwrap(), spec.resolve(&deployer.pubkey()).unwrap());
+}
+
+#[tokio::test]
+async fn anything_on_the_venue_the_spec_does_not_describe_is_refused_before_anything_is_sent() {
+    let (mut tc, spec, deployer) = opened().await;
+    // A queued exchange change.
+    let ex = exchange(&mut tc).await;
+    let raise = ParamChange { target: EXCHANGE_TARGET, field: 0, value: ex.deposit_cap * 2, key: Pubkey::default() };
+    tc.process(&[ix::queue_change(deployer.pubkey(), ex.next_change_id, raise)], &[&deployer]).await.unwrap();
+    let e = format!("{:#}", init(&tc, &spec, &deployer, None).await.unwrap_err());
+    assert!(
+        e.contains(&format!("queued change #{} sets deposit_cap of the exchange to 2000000000000", ex.next_change_id)),
+        "{e}"
+    );
+    tc.process(&[ix::cancel_change(deployer.pubkey(), ex.next_change_id, deployer.pubkey())], &[&deployer])
+        .await
+        .unwrap();
+    assert!(init(&tc, &spec, &deployer, None).await.unwrap().complete(), "cancelled, the venue is the spec's again");
+
+    // A queued change of an opened field, to another value.
+    let ex = exchange(&mut tc).await;
+    let halve =
+        ParamChange { target: 1, field: OI_CAP_FIELD, value: spec.markets[1].oi_cap * 2, key: Pubkey::default() };
+    tc.process(&[ix::queue_change(deployer.pubkey(), ex.next_change_id, halve)], &[&deployer]).await.unwrap();
+    let e = format!("{:#}", init(&tc, &spec, &deployer, None).await.unwrap_err());
+    assert!(
+        e.contains(&format!("market 1 BTC: queued change #{} sets oi_cap to 100000000000", ex.next_change_id)),
+        "{e}"
+    );
+    tc.process(&[ix::cancel_change(deployer.pubkey(), ex.next_change_id, deployer.pubkey())], &[&deployer])
+        .await
+        .unwrap();
+
+    // A queued feed update.
+    let feed = ballast_client::oracle::feed_address("ETH");
+    let looser = oracle_adapter::instructions::UpdateFeedParams {
+        sources: None,
+        guards: Some(GuardParams { max_conf_bps: 300, ..spec.feeds[2].guards }),
+    };
+    tc.process(&[ballast_client::oracle::queue_feed_update(deployer.pubkey(), 0, feed, looser)], &[&deployer])
+        .await
+        .unwrap();
+    let e = format!("{:#}", init(&tc, &spec, &deployer, None).await.unwrap_err());
+    assert!(e.contains("a feed update is queued on the adapter"), "{e}");
+    tc.process(&[ballast_client::oracle::cancel_feed_update(deployer.pubkey(), 0, deployer.pubkey())], &[&deployer])
+        .await
+        .unwrap();
+    assert!(init(&tc, &spec, &deployer, None).await.unwrap().complete());
+
+    // A market and a feed the spec does not list.
+    let mut more = spec.clone();
+    let mut extra = more.markets[0].clone();
+    extra.params.symbol = "SOL2".into();
+    more.markets.push(extra);
+    assert_eq!(count(&init(&tc, &more, &deployer, None).await.unwrap(), &Outcome::Sent), 1);
+    let e = format!("{:#}", init(&tc, &spec, &deployer, None).await.unwrap_err());
+    assert!(e.contains("the exchange has 4 markets, the spec lists 3: market 3 (SOL2) is not in the spec"), "{e}");
+    let mut feeds = more.clone();
+    let mut doge = feeds.feeds[0].clone();
+    doge.symbol = "DOGE".into();
+    feeds.feeds.push(doge);
+    feeds.markets[3].feed = "DOGE".into();
+    let e = format!("{:#}", init(&tc, &feeds, &deployer, None).await.unwrap_err());
+    assert!(e.contains("market 3 exists with feed"), "{e}");
+    assert!(tc.account(&ballast_client::oracle::feed_address("DOGE")).await.is_none(), "refused before sending");
+}
+
+#[tokio::test]
+async fn anyone_applies_the_openings_once_they_are_due() {
+    let (mut tc, spec, deployer) = fresh().await;
+    init(&tc, &spec, &deployer, None).await.unwrap();
+    warp_to(&mut tc, 1_050).await;
+    let keeper = keypair();
+    tc.set_account(&keeper.pubkey(), &Account { lamports: 1_000_000_000, ..Account::default() });
+    let rent_before = tc.account(&deployer.pubkey()).await.unwrap().lamports;
+    let r = init(&tc, &spec, &keeper, None).await.unwrap();
+    assert!(r.complete(), "{:#?}", outcomes(&r));
+    assert!(
+        tc.account(&deployer.pubkey()).await.unwrap().lamports > rent_before,
+        "the queued changes' rent returns to their payer"
+    );
+    assert!(r.keys.contains(&("exchange_governance", deployer.pubkey())), "{:?}", r.keys);
+    assert!(r.keys.contains(&("adapter_authority", deployer.pubkey())), "{:?}", r.keys);
 }

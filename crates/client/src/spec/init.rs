@@ -13,18 +13,19 @@
 //! and `status` are queued, and a later run (after the eta it reports)
 //! applies them.
 
+use super::open::{open, Queue};
 use super::{FeedSpec, MarketSpec, SourceSpec, VenueSpec, OI_CAP_FIELD, STATUS_FIELD};
 use crate::backend::Backend;
 use crate::engine::{self as ix, ExchangeKeys};
 use crate::oracle as oix;
 use anchor_lang::AccountDeserialize;
 use anyhow::{anyhow, bail, Context, Result};
-use margin_engine::constants::CHANGE_GRACE_SLOTS;
-use margin_engine::state::{AddMarketParams, Exchange, InitializeExchangeParams, Market, ParamChange, PendingChange};
+use margin_engine::state::{AddMarketParams, Exchange, InitializeExchangeParams, Market};
 use oracle_adapter::instructions::CreateFeedParams;
 use oracle_adapter::sources::SourceKind;
 use oracle_adapter::state::{AdapterConfig, GuardParams, PriceFeed};
 use serde_json::{json, Value};
+use solana_account::Account;
 use solana_sdk::instruction::Instruction;
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::{Keypair, Signer};
@@ -52,11 +53,14 @@ pub struct Step {
     pub outcome: Outcome,
 }
 
-/// A run's steps, in order.
+/// A run's steps, in order, and who controls the venue after it.
 #[derive(Clone, Debug, Default)]
 pub struct Report {
     /// Every step.
     pub steps: Vec<Step>,
+    /// The keys that govern the venue, as read at the end of the run:
+    /// (role, key). Not part of a spec: check them against the multisig.
+    pub keys: Vec<(&'static str, Pubkey)>,
 }
 
 impl Report {
@@ -80,7 +84,9 @@ impl Report {
                 ref o => json!({ "step": s.what, "outcome": format!("{o:?}").to_lowercase() }),
             })
             .collect();
-        json!({ "complete": self.complete(), "waiting_until": self.waiting_until(), "steps": steps })
+        let keys: serde_json::Map<String, Value> =
+            self.keys.iter().map(|(role, k)| (role.to_string(), Value::from(k.to_string()))).collect();
+        json!({ "complete": self.complete(), "waiting_until": self.waiting_until(), "steps": steps, "keys": keys })
     }
 }
 
@@ -94,21 +100,33 @@ pub struct Options<'a> {
     pub new_key: &'a mut dyn FnMut() -> Keypair,
 }
 
-struct Run<'a, 'b, B: Backend> {
-    backend: &'a B,
+/// One run: where it reads and sends, who signs, and what it did.
+pub(super) struct Run<'a, 'b, B: Backend> {
+    pub(super) backend: &'a B,
     signer: &'a Keypair,
     opts: Options<'b>,
     sent: usize,
-    report: Report,
+    pub(super) report: Report,
+}
+
+/// The account at `key` if `program` owns it with data: an address someone
+/// merely sent lamports to is still missing (the programs create their
+/// accounts over such pre-funding).
+pub(super) async fn owned<B: Backend>(backend: &B, key: &Pubkey, program: &Pubkey) -> Result<Option<Account>> {
+    Ok(backend.get_account(key).await?.filter(|a| a.owner == *program && !a.data.is_empty()))
 }
 
 impl<B: Backend> Run<'_, '_, B> {
-    fn stopped(&self) -> bool {
+    pub(super) fn signer_key(&self) -> Pubkey {
+        self.signer.pubkey()
+    }
+
+    pub(super) fn stopped(&self) -> bool {
         self.opts.dry_run || self.opts.max_sends.is_some_and(|m| self.sent >= m)
     }
 
     /// Send `ixs` as step `what`, unless the run has stopped.
-    async fn send(&mut self, what: String, ixs: &[Instruction], extra: &[&Keypair]) -> Result<bool> {
+    pub(super) async fn send(&mut self, what: String, ixs: &[Instruction], extra: &[&Keypair]) -> Result<bool> {
         if self.stopped() {
             self.report.steps.push(Step { what, outcome: Outcome::Pending });
             return Ok(false);
@@ -123,11 +141,11 @@ impl<B: Backend> Run<'_, '_, B> {
         Ok(true)
     }
 
-    fn done(&mut self, what: String) {
+    pub(super) fn done(&mut self, what: String) {
         self.report.steps.push(Step { what, outcome: Outcome::Done });
     }
 
-    fn require_signer(&self, role: &str, key: &Pubkey) -> Result<()> {
+    pub(super) fn require_signer(&self, role: &str, key: &Pubkey) -> Result<()> {
         if key != &self.signer.pubkey() {
             bail!("{role} is {key}, but the signer is {}: sign with {role}", self.signer.pubkey());
         }
@@ -137,8 +155,10 @@ impl<B: Backend> Run<'_, '_, B> {
 
 /// Bring the cluster behind `backend` to `spec`, signing with `signer` (the
 /// programs' upgrade authority, which becomes adapter and exchange
-/// governance). Returns what each step did; an error names the step and,
-/// for a mismatch, the field and both values.
+/// governance). Every check of what exists runs before anything is sent (a
+/// dry pass first), so a mismatch anywhere stops the run with nothing sent.
+/// Returns what each step did; an error names the step and, for a
+/// mismatch, the field and both values.
 pub async fn admin_init<B: Backend>(
     backend: &B,
     spec: &VenueSpec,
@@ -146,21 +166,76 @@ pub async fn admin_init<B: Backend>(
     opts: Options<'_>,
 ) -> Result<Report> {
     let spec = spec.resolve(&signer.pubkey())?;
+    if !opts.dry_run {
+        let mut no_key = || Keypair::new_from_array([0; 32]);
+        let dry = Options { dry_run: true, max_sends: None, new_key: &mut no_key };
+        pass(backend, &spec, signer, dry).await?;
+    }
+    pass(backend, &spec, signer, opts).await
+}
+
+async fn pass<B: Backend>(backend: &B, spec: &VenueSpec, signer: &Keypair, opts: Options<'_>) -> Result<Report> {
     let mut run = Run { backend, signer, opts, sent: 0, report: Report::default() };
-    adapter(&mut run, &spec).await?;
+    adapter(&mut run, spec).await?;
     for f in &spec.feeds {
         feed(&mut run, f).await?;
     }
-    let ex = exchange(&mut run, &spec).await?;
+    no_other_feeds(backend, spec).await?;
+    let ex = exchange(&mut run, spec).await?;
     let count = ex.as_ref().map_or(0, |e| e.market_count as usize);
     for (i, m) in spec.markets.iter().enumerate() {
         market(&mut run, ex.as_ref(), i, m, count).await?;
     }
-    let pending = crate::venue::scan::<PendingChange, B>(backend).await?;
-    for (i, m) in spec.markets.iter().enumerate() {
-        open(&mut run, i as u16, m, &pending).await?;
+    if count > spec.markets.len() {
+        let extra = spec.markets.len();
+        let acc = owned(backend, &ix::market_address(extra as u16), &margin_engine::ID).await?;
+        let symbol = acc.and_then(|a| crate::decode::zero_copy::<Market>(&a.data).ok());
+        bail!(
+            "the exchange has {count} markets, the spec lists {}: market {extra} ({}) is not in the spec",
+            spec.markets.len(),
+            symbol.as_ref().map_or("?", |m| m.symbol_str())
+        );
     }
+    let indices: Vec<u16> = (0..spec.markets.len() as u16).collect();
+    let queue = Queue::read(backend, &indices).await?;
+    let opened: Vec<(u16, u8)> =
+        indices.iter().flat_map(|i| [OI_CAP_FIELD, STATUS_FIELD].map(|code| (*i, code))).collect();
+    queue.refuse_others(&opened)?;
+    for (i, m) in spec.markets.iter().enumerate() {
+        open(&mut run, i as u16, m, &queue).await?;
+    }
+    run.report.keys = keys(backend).await?;
     Ok(run.report)
+}
+
+/// Who governs the venue now: the adapter's authority (and a proposed
+/// successor), the exchange's governance and guardian.
+pub async fn keys<B: Backend>(backend: &B) -> Result<Vec<(&'static str, Pubkey)>> {
+    let mut out = Vec::new();
+    if let Some(acc) = owned(backend, &oix::config_address(), &oracle_adapter::ID).await? {
+        let c = AdapterConfig::try_deserialize(&mut acc.data.as_slice()).map_err(|e| anyhow!("{e}"))?;
+        out.push(("adapter_authority", c.authority));
+        if c.pending_authority != Pubkey::default() {
+            out.push(("adapter_proposed_authority", c.pending_authority));
+        }
+    }
+    if let Some(acc) = owned(backend, &ix::exchange_address(), &margin_engine::ID).await? {
+        let ex: Exchange = crate::decode::zero_copy(&acc.data)?;
+        out.extend([("exchange_governance", ex.governance), ("exchange_guardian", ex.guardian)]);
+    }
+    Ok(out)
+}
+
+/// Refuse feeds on the adapter that the spec does not list.
+async fn no_other_feeds<B: Backend>(backend: &B, spec: &VenueSpec) -> Result<()> {
+    let filter = crate::backend::Filter::zero_copy::<PriceFeed>();
+    for (key, acc) in backend.get_program_accounts(&oracle_adapter::ID, &filter).await? {
+        let feed = oracle_adapter::reader::decode_feed(&acc.data).map_err(|e| anyhow!("feed {key}: {e:?}"))?;
+        if spec.feed(feed.symbol_str()).is_none() {
+            bail!("the adapter has a feed {} ({key}) that the spec does not list", feed.symbol_str());
+        }
+    }
+    Ok(())
 }
 
 fn mismatch(what: &str, field: &str, cluster: impl std::fmt::Debug, spec: impl std::fmt::Debug) -> anyhow::Error {
@@ -172,7 +247,7 @@ fn mismatch(what: &str, field: &str, cluster: impl std::fmt::Debug, spec: impl s
 
 async fn adapter<B: Backend>(run: &mut Run<'_, '_, B>, spec: &VenueSpec) -> Result<()> {
     let what = "initialize the oracle adapter".to_string();
-    match run.backend.get_account(&oix::config_address()).await? {
+    match owned(run.backend, &oix::config_address(), &oracle_adapter::ID).await? {
         Some(acc) => {
             let config = AdapterConfig::try_deserialize(&mut acc.data.as_slice())
                 .map_err(|e| anyhow!("the adapter's config does not decode: {e}"))?;
@@ -211,7 +286,7 @@ fn feed_spec(symbol: &str, feed: &PriceFeed) -> Result<FeedSpec> {
 async fn feed<B: Backend>(run: &mut Run<'_, '_, B>, f: &FeedSpec) -> Result<()> {
     let what = format!("create feed {}", f.symbol);
     let key = oix::feed_address(&f.symbol);
-    if let Some(acc) = run.backend.get_account(&key).await? {
+    if let Some(acc) = owned(run.backend, &key, &oracle_adapter::ID).await? {
         let state = oracle_adapter::reader::decode_feed(&acc.data).map_err(|e| anyhow!("feed {}: {e:?}", f.symbol))?;
         let have = feed_spec(&f.symbol, &state)?;
         if have.sources != f.sources {
@@ -224,7 +299,8 @@ async fn feed<B: Backend>(run: &mut Run<'_, '_, B>, f: &FeedSpec) -> Result<()> 
         return Ok(());
     }
     if !run.stopped() {
-        let config = run.backend.get_account(&oix::config_address()).await?.context("no adapter config")?;
+        let config =
+            owned(run.backend, &oix::config_address(), &oracle_adapter::ID).await?.context("no adapter config")?;
         let config = AdapterConfig::try_deserialize(&mut config.data.as_slice()).map_err(|e| anyhow!("{e}"))?;
         run.require_signer("the adapter's governance", &config.authority)?;
     }
@@ -237,7 +313,7 @@ async fn feed<B: Backend>(run: &mut Run<'_, '_, B>, f: &FeedSpec) -> Result<()> 
 async fn exchange<B: Backend>(run: &mut Run<'_, '_, B>, spec: &VenueSpec) -> Result<Option<Exchange>> {
     let what = "initialize the exchange".to_string();
     let key = ix::exchange_address();
-    if let Some(acc) = run.backend.get_account(&key).await? {
+    if let Some(acc) = owned(run.backend, &key, &margin_engine::ID).await? {
         let ex: Exchange = crate::decode::zero_copy(&acc.data)?;
         let mint = spec.mint.unwrap_or_default();
         if ex.collateral_mint != mint {
@@ -265,7 +341,7 @@ async fn exchange<B: Backend>(run: &mut Run<'_, '_, B>, spec: &VenueSpec) -> Res
     if !run.send(what, &[init], &[&vaults[0], &vaults[1], &vaults[2]]).await? {
         return Ok(None);
     }
-    let acc = run.backend.get_account(&key).await?.context("the exchange after initialize_exchange")?;
+    let acc = owned(run.backend, &key, &margin_engine::ID).await?.context("the exchange after initialize_exchange")?;
     Ok(Some(crate::decode::zero_copy(&acc.data)?))
 }
 
@@ -280,7 +356,8 @@ async fn market<B: Backend>(
     let what = format!("add market {i} {}", m.params.symbol);
     let feed = oix::feed_address(&m.feed);
     if i < count {
-        let acc = run.backend.get_account(&ix::market_address(i as u16)).await?.context("a counted market")?;
+        let acc =
+            owned(run.backend, &ix::market_address(i as u16), &margin_engine::ID).await?.context("a counted market")?;
         let have: Market = crate::decode::zero_copy(&acc.data)?;
         let name = format!("market {i}");
         if have.symbol_str() != m.params.symbol {
@@ -315,83 +392,14 @@ fn changed_field(have: &Market, m: &MarketSpec) -> Option<&'static str> {
         .map(|c| MARKET_FIELDS[c].name)
 }
 
-/// Queue, wait for or apply market `index`'s opening (its governed
-/// `oi_cap` and `status`, field by field).
-async fn open<B: Backend>(
-    run: &mut Run<'_, '_, B>,
-    index: u16,
-    m: &MarketSpec,
-    pending: &[(Pubkey, PendingChange)],
-) -> Result<()> {
-    let key = ix::market_address(index);
-    let Some(acc) = run.backend.get_account(&key).await? else {
-        for (code, _) in m.governed() {
-            let what = format!("open market {index} {}: {}", m.params.symbol, field_name(code));
-            run.report.steps.push(Step { what, outcome: Outcome::Pending });
-        }
-        return Ok(());
-    };
-    let have: Market = crate::decode::zero_copy(&acc.data)?;
-    let listed = Market { oi_cap: 0, status: margin_engine::state::MarketStatus::ReduceOnly as u8, ..have };
-    for (code, want) in m.governed() {
-        let what = format!("open market {index} {}: {} = {want}", m.params.symbol, field_name(code));
-        let now = margin_engine::state::market_get(&have, code).map_err(|e| anyhow!("{e}"))?;
-        if now == want {
-            run.done(what);
-            continue;
-        }
-        let as_listed = margin_engine::state::market_get(&listed, code).map_err(|e| anyhow!("{e}"))?;
-        let queued: Vec<&PendingChange> =
-            pending.iter().map(|(_, p)| p).filter(|p| p.target == index && p.field == code).collect();
-        if let Some(other) = queued.iter().find(|p| p.value != want) {
-            bail!(
-                "market {index} {}: queued change #{} sets {} to {}, the spec says {want}: cancel it \
-                 (`ballast gov cancel {}`) or fix the spec",
-                m.params.symbol,
-                other.id,
-                field_name(code),
-                other.value,
-                other.id
-            );
-        }
-        let slot = run.backend.clock().await?.slot;
-        let live = queued.iter().find(|p| slot <= p.eta_slot.saturating_add(CHANGE_GRACE_SLOTS));
-        match live {
-            Some(p) if slot >= p.eta_slot => {
-                run.send(what, &[ix::apply_change(p.id, index, run.signer.pubkey())], &[]).await?;
-            }
-            Some(p) => run.report.steps.push(Step { what, outcome: Outcome::Waiting(p.eta_slot) }),
-            None if now != as_listed => return Err(mismatch(&format!("market {index}"), field_name(code), now, want)),
-            None => {
-                let ex = run.backend.get_account(&ix::exchange_address()).await?.context("the exchange")?;
-                let ex: Exchange = crate::decode::zero_copy(&ex.data)?;
-                if !run.stopped() {
-                    run.require_signer("the exchange's governance", &ex.governance)?;
-                }
-                let change = ParamChange { target: index, field: code, value: want, key: Pubkey::default() };
-                let queue = ix::queue_change(run.signer.pubkey(), ex.next_change_id, change);
-                if run.send(what.clone(), &[queue], &[]).await? {
-                    let eta = slot.saturating_add(ex.timelock_slots);
-                    if let Some(last) = run.report.steps.last_mut() {
-                        last.outcome = Outcome::Waiting(eta);
-                    }
-                }
-            }
-        }
-    }
-    Ok(())
-}
-
-fn field_name(code: u8) -> &'static str {
-    margin_engine::state::MARKET_FIELDS[code as usize].name
-}
-
 /// The venue on the cluster as a spec: the adapter's timelock, the
 /// exchange (but not its governance, which no spec holds), every market in
 /// index order and its feed (feeds in the order markets first use them). What `admin init` made of a spec reads back
 /// equal to [`VenueSpec::resolve`] of it.
 pub async fn read_back<B: Backend>(backend: &B) -> Result<VenueSpec> {
-    let config = backend.get_account(&oix::config_address()).await?.context("the oracle adapter is not initialised")?;
+    let config = owned(backend, &oix::config_address(), &oracle_adapter::ID)
+        .await?
+        .context("the oracle adapter is not initialised")?;
     let config = AdapterConfig::try_deserialize(&mut config.data.as_slice()).map_err(|e| anyhow!("{e}"))?;
     let venue = crate::venue::load_venue(backend).await?;
     let ex = &venue.exchange;

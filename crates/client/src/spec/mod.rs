@@ -18,6 +18,7 @@
 //! live cluster.
 
 pub mod init;
+mod open;
 #[cfg(test)]
 mod tests;
 
@@ -195,9 +196,11 @@ impl VenueSpec {
         Ok(spec)
     }
 
-    /// The cross-checks: the exchange's and every market's listing
-    /// validation, every feed's sources and guard rails, unique symbols,
-    /// each market's feed in the spec and each feed used.
+    /// Every rule a spec must pass, whoever built it (a file, the lab, a
+    /// read-back): the adapter's timelock bounds; the exchange's and every
+    /// market's listing validation; each feed's symbol, sources and guard
+    /// rails; unique symbols; each market's feed in the spec and each feed
+    /// used by a market.
     pub fn check(&self) -> Result<()> {
         let (lo, hi) = oracle_adapter::constants::TIMELOCK_BOUNDS;
         if !(lo..=hi).contains(&self.oracle_timelock_slots) {
@@ -206,12 +209,16 @@ impl VenueSpec {
         if let Some(v) = self.exchange.violation() {
             bail!(describe(&v, "exchange."));
         }
+        if self.guardian == Some(Pubkey::default()) {
+            bail!("exchange.guardian: the all-zero key cannot sign; name a real key or leave it out");
+        }
         let max = margin_engine::constants::MAX_MARKETS as usize;
         if self.markets.is_empty() || self.markets.len() > max {
             bail!("markets: {} listed, a venue has 1 to {max}", self.markets.len());
         }
         for (i, f) in self.feeds.iter().enumerate() {
             let at = format!("feeds[{i}] {}", f.symbol);
+            f.check().with_context(|| at.clone())?;
             if self.feeds[..i].iter().any(|g| g.symbol == f.symbol) {
                 bail!("{at}: a second feed of the same symbol");
             }
@@ -221,6 +228,7 @@ impl VenueSpec {
         }
         for (i, m) in self.markets.iter().enumerate() {
             let at = format!("markets[{i}] {}", m.params.symbol);
+            m.check().with_context(|| at.clone())?;
             if self.markets[..i].iter().any(|n| n.params.symbol == m.params.symbol) {
                 bail!("{at}: a second market of the same symbol");
             }
@@ -301,7 +309,8 @@ impl VenueSpec {
                 let v = market_get(&market, code as u8).unwrap_or_default();
                 match code as u8 {
                     STATUS_FIELD => {
-                        let _ = writeln!(s, "status = \"{}\"", if v == 0 { "active" } else { "reduce-only" });
+                        let status = ["active", "reduce-only", "settled"].get(v as usize).copied().unwrap_or("unknown");
+                        let _ = writeln!(s, "status = \"{status}\"");
                     }
                     _ => {
                         let _ = writeln!(s, "{} = {v}", f.name);
@@ -314,6 +323,39 @@ impl VenueSpec {
 }
 
 impl FeedSpec {
+    /// The feed's own rules: its symbol, 1 to 4 sources with distinct
+    /// accounts and feed ids only on Pyth pull sources with an account, an
+    /// emulated price if a source is emulated, and the adapter's guard-rail
+    /// bounds (`Guards::validate`).
+    pub fn check(&self) -> Result<()> {
+        oracle_adapter::constants::parse_symbol(&self.symbol)
+            .ok_or_else(|| anyhow!("the symbol is 1-16 characters of A-Z 0-9 / - _"))?;
+        let max = ballast_risk::oracle::MAX_SOURCES;
+        if self.sources.is_empty() || self.sources.len() > max {
+            bail!("sources: {} given, a feed has 1 to {max}", self.sources.len());
+        }
+        for (j, s) in self.sources.iter().enumerate() {
+            let here = format!("sources[{j}]");
+            match (s.kind, s.account, s.feed_id) {
+                (_, None, Some(_)) => bail!("{here}.feed_id: an emulated source (no account) has no feed id"),
+                (SourceKind::PythPull, Some(_), None) => bail!("{here}.feed_id: a pyth-pull source needs its feed id"),
+                (k, _, Some(_)) if k != SourceKind::PythPull => {
+                    bail!("{here}.feed_id: only pyth-pull sources have one")
+                }
+                _ => {}
+            }
+            if s.account.is_some() && self.sources[..j].iter().any(|o| o.account == s.account) {
+                bail!("{here}.account: the same account twice");
+            }
+        }
+        if self.sources.iter().any(|s| s.account.is_none()) && self.emulated_price.is_none() {
+            bail!("emulated sources (no account) need the feed's emulated_price");
+        }
+        Guards::from(self.guards)
+            .validate(self.sources.len())
+            .map_err(|e| anyhow!("guards.{} = {} is outside [{}, {}]", e.field, e.got, e.min, e.max))
+    }
+
     /// The sources as `create_feed` takes them; refused if one is emulated.
     pub fn source_params(&self) -> Result<Vec<SourceParam>> {
         self.sources
@@ -328,6 +370,24 @@ impl FeedSpec {
 }
 
 impl MarketSpec {
+    /// The market's own rules: its symbol, the listing validation
+    /// (`AddMarketParams::violation`, which names the field and the rule),
+    /// and the governed fields' ranges.
+    pub fn check(&self) -> Result<()> {
+        oracle_adapter::constants::parse_symbol(&self.params.symbol)
+            .ok_or_else(|| anyhow!("the symbol is 1-16 characters of A-Z 0-9 / - _"))?;
+        if let Some(v) = self.params.violation() {
+            bail!(describe(&v, ""));
+        }
+        if self.oi_cap > i64::MAX as u64 {
+            bail!("oi_cap = {} is above {}", self.oi_cap, i64::MAX);
+        }
+        if self.status > MarketStatus::ReduceOnly as u8 {
+            bail!("status: a spec lists an active or reduce-only market, not a settled one");
+        }
+        Ok(())
+    }
+
     /// A market holding these parameters (for the governance getters).
     pub fn to_market(&self) -> Market {
         let mut m: Market = bytemuck::Zeroable::zeroed();
@@ -362,8 +422,15 @@ fn parse_exchange(table: &toml::Table) -> Result<(InitializeExchangeParams, Opti
     for (name, value) in table {
         let at = format!("exchange.{name}");
         let code = crate::engine::field_code(EXCHANGE_TARGET, name).with_context(|| "exchange".to_string())?;
+        if seen.contains(&code) || name.trim() != name {
+            bail!("{at}: given twice (or with spaces around the name)");
+        }
+        seen.push(code);
         match code {
-            GUARDIAN_FIELD => guardian = Some(pubkey(value.as_str().unwrap_or_default(), &at)?),
+            GUARDIAN_FIELD => {
+                let text = value.as_str().ok_or_else(|| anyhow!("{at}: `{value}` is not a public key string"))?;
+                guardian = Some(pubkey(text, &at)?);
+            }
             GOVERNANCE_FIELD => bail!(
                 "{at}: admin init makes its signer (the programs' upgrade authority) governance; hand it to the \
                  multisig afterwards with `ballast gov queue governance=KEY` (README, Deploying)"
@@ -372,7 +439,6 @@ fn parse_exchange(table: &toml::Table) -> Result<(InitializeExchangeParams, Opti
             c => {
                 let v = integer(value, &at)?;
                 exchange_set_raw(&mut ex, c, v).map_err(|_| anyhow!("{at} = {v} does not fit the field"))?;
-                seen.push(c);
             }
         }
     }
@@ -386,13 +452,15 @@ fn parse_exchange(table: &toml::Table) -> Result<(InitializeExchangeParams, Opti
 
 fn parse_feed(i: usize, f: &RawFeed) -> Result<FeedSpec> {
     let at = format!("feeds[{i}] {}", f.symbol);
-    oracle_adapter::constants::parse_symbol(&f.symbol)
-        .ok_or_else(|| anyhow!("{at}: the symbol is 1-16 characters of A-Z 0-9 / - _"))?;
     let emulated_price = match &f.emulated_price {
         None => None,
         Some(v) => {
-            let text = v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string());
             let what = format!("{at}: emulated_price");
+            let text = match v {
+                toml::Value::String(t) => t.clone(),
+                toml::Value::Integer(n) => n.to_string(),
+                _ => bail!("{what}: `{v}` is not a decimal string or an integer (write \"150.25\")"),
+            };
             let p = crate::amount::parse_positive(&text, PRICE_DECIMALS, &what)?;
             Some(i64::try_from(p).map_err(|_| anyhow!("{what}: too large"))?)
         }
@@ -400,34 +468,14 @@ fn parse_feed(i: usize, f: &RawFeed) -> Result<FeedSpec> {
     let mut sources = Vec::new();
     for (j, s) in f.sources.iter().enumerate() {
         let here = format!("{at}: sources[{j}]");
-        let kind = KINDS.into_iter().find(|k| k.name() == s.kind.trim()).ok_or_else(|| {
+        let kind = KINDS.into_iter().find(|k| k.name() == s.kind).ok_or_else(|| {
             let names: Vec<&str> = KINDS.iter().map(|k| k.name()).collect();
             anyhow!("{here}.kind: `{}` is not one of {}", s.kind, names.join(", "))
         })?;
         let account = s.account.as_deref().map(|a| pubkey(a, &format!("{here}.account"))).transpose()?;
         let feed_id = s.feed_id.as_deref().map(|id| parse_hex32(id, &format!("{here}.feed_id"))).transpose()?;
-        match (kind, account, feed_id) {
-            (_, None, Some(_)) => bail!("{here}.feed_id: an emulated source (no account) has no feed id"),
-            (SourceKind::PythPull, Some(_), None) => bail!("{here}.feed_id: a pyth-pull source needs its feed id"),
-            (k, Some(_), Some(_)) if k != SourceKind::PythPull => {
-                bail!("{here}.feed_id: only pyth-pull sources have one")
-            }
-            _ => {}
-        }
-        if account.is_some() && sources.iter().any(|o: &SourceSpec| o.account == account) {
-            bail!("{here}.account: the same account twice");
-        }
         sources.push(SourceSpec { kind, account, feed_id });
     }
-    if sources.is_empty() || sources.len() > ballast_risk::oracle::MAX_SOURCES {
-        bail!("{at}: sources: {} given, a feed has 1 to {}", sources.len(), ballast_risk::oracle::MAX_SOURCES);
-    }
-    if sources.iter().any(|s| s.account.is_none()) && emulated_price.is_none() {
-        bail!("{at}: emulated sources (no account) need the feed's emulated_price");
-    }
-    Guards::from(f.guards)
-        .validate(sources.len())
-        .map_err(|e| anyhow!("{at}: guards.{} = {} is outside [{}, {}]", e.field, e.got, e.min, e.max))?;
     Ok(FeedSpec { symbol: f.symbol.clone(), emulated_price, sources, guards: f.guards })
 }
 
@@ -447,10 +495,14 @@ fn parse_market(i: usize, table: &toml::Table) -> Result<MarketSpec> {
         if code == SETTLE_FIELD {
             bail!("{here}: not a listing parameter");
         }
+        if seen.contains(&code) || name.trim() != name {
+            bail!("{here}: given twice (or with spaces around the name)");
+        }
         let v = if code == STATUS_FIELD {
             match value.as_str() {
                 Some("active") => MarketStatus::Active as u64,
                 Some("reduce-only") => MarketStatus::ReduceOnly as u64,
+                Some("settled") => bail!("{here}: a spec lists an active or reduce-only market, not a settled one"),
                 _ => bail!("{here}: `{value}` is not \"active\" or \"reduce-only\""),
             }
         } else {
@@ -463,14 +515,6 @@ fn parse_market(i: usize, table: &toml::Table) -> Result<MarketSpec> {
     if let Some((_, f)) = listed.clone().find(|(c, _)| !seen.contains(&(*c as u8))) {
         bail!("{at}: missing field `{}`", f.name);
     }
-    let params = AddMarketParams { symbol: symbol.clone(), ..AddMarketParams::of(&m) };
-    oracle_adapter::constants::parse_symbol(&symbol)
-        .ok_or_else(|| anyhow!("{at}: the symbol is 1-16 characters of A-Z 0-9 / - _"))?;
-    if let Some(v) = params.violation() {
-        bail!(describe(&v, &format!("{at}: ")));
-    }
-    if m.oi_cap > i64::MAX as u64 {
-        bail!("{at}: oi_cap = {} is above {}", m.oi_cap, i64::MAX);
-    }
+    let params = AddMarketParams { symbol, ..AddMarketParams::of(&m) };
     Ok(MarketSpec { feed, params, oi_cap: m.oi_cap, status: m.status })
 }

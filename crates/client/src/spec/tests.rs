@@ -59,6 +59,43 @@ fn an_unknown_field_is_refused_by_name_wherever_it_is() {
     assert!(e.contains("markets[0] SOL: settlement_price: not a listing parameter"), "{e}");
     let e = refused(&edited("mmr_bps = 500\n", ""));
     assert!(e.contains("markets[0] SOL: missing field `mmr_bps`"), "{e}");
+    // A field given twice under a name TOML sees as another key.
+    let e = refused(&edited("fee_bps = 5\n", "fee_bps = 5\n\"fee_bps \" = 100\n"));
+    assert!(e.contains("markets[0] SOL: fee_bps : given twice"), "{e}");
+    let e = refused(&edited("deposit_cap = 1_000_000_000_000", "deposit_cap = 1\n\" deposit_cap\" = 5"));
+    assert!(e.contains("exchange. deposit_cap: given twice"), "{e}");
+    let e = refused(&edited("status = \"active\"", "status = \"settled\""));
+    assert!(
+        e.contains("markets[0] SOL: status: a spec lists an active or reduce-only market, not a settled one"),
+        "{e}"
+    );
+    let e = refused(&edited("emulated_price = \"150\"", "emulated_price = 150.5"));
+    assert!(e.contains("feeds[0] SOL: emulated_price: `150.5` is not a decimal string or an integer"), "{e}");
+    assert_eq!(
+        VenueSpec::parse(&edited("emulated_price = \"150\"", "emulated_price = 150")).unwrap(),
+        VenueSpec::parse(DEMO_SPEC).unwrap()
+    );
+    let zero = format!("guardian = \"{}\"\ndeposit_cap", Pubkey::default());
+    let e = refused(&edited("deposit_cap", &zero));
+    assert!(e.contains("exchange.guardian: the all-zero key cannot sign"), "{e}");
+    let e = refused(&edited("deposit_cap", "guardian = 5\ndeposit_cap"));
+    assert!(e.contains("exchange.guardian: `5` is not a public key string"), "{e}");
+}
+
+#[test]
+fn a_spec_built_in_code_passes_the_same_checks_as_a_file() {
+    // The lab builds its market from the demo's at any leverage: at 50x the
+    // maintenance ratio (1 %) is no longer above the 1 % liquidation penalty.
+    let mut spec = VenueSpec::parse(DEMO_SPEC).unwrap();
+    spec.markets[0].params.imr_bps = 200;
+    spec.markets[0].params.mmr_bps = 100;
+    let e = format!("{:#}", spec.check().unwrap_err());
+    assert!(e.contains("markets[0] SOL: liq_fee_bps = 100 is outside [1, 99]"), "{e}");
+    spec.markets[0].params.liq_fee_bps = 99;
+    spec.check().unwrap();
+    spec.feeds[0].guards.min_valid_sources = 4;
+    let e = format!("{:#}", spec.check().unwrap_err());
+    assert!(e.contains("feeds[0] SOL: guards.min_valid_sources = 4 is outside [1, 3]"), "{e}");
 }
 
 #[test]
