@@ -110,7 +110,8 @@ pub const DEMO_SOURCES: usize = 3;
 /// then, after the exchange's timelock (the clock moves forward), again to
 /// open the markets. The collateral mint and every oracle source the spec
 /// leaves out are emulated: a fresh mint, and sources publishing the feed's
-/// `emulated_price`.
+/// `emulated_price`. The operator's guardian key is the exchange's guardian
+/// unless the spec names another.
 pub async fn create(tc: &mut TestContext, spec: &VenueSpec, pool_funds: u64) -> Result<Demo> {
     let operator = Operator::new();
     let gov = &operator.governance;

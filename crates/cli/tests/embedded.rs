@@ -242,7 +242,10 @@ fn the_embedded_venue_reads_back_as_its_spec_and_admin_init_finds_every_step_don
         "markets[0] SOL: band_bps = 10 is outside [50, 5000]",
     );
     std::fs::write(&bad, text.replacen("deposit_cap = 1000000000000", "deposit_cap = 2000000000000", 1)).unwrap();
-    h.refused(&["admin", "init", "--spec", bad.to_str().unwrap()], "the exchange exists with parameters");
+    h.refused(
+        &["admin", "init", "--spec", bad.to_str().unwrap()],
+        "the exchange exists with deposit_cap = 1000000000000, the spec says 2000000000000",
+    );
     std::fs::write(&bad, text.replacen("fee_bps", "fee_bp", 1)).unwrap();
     h.refused(&["admin", "init", "--spec", bad.to_str().unwrap()], "unknown field `fee_bp`");
     h.refused(&["admin", "init", "--spec", "/nonexistent.toml"], "cannot read spec /nonexistent.toml");

@@ -134,7 +134,7 @@ async fn a_cluster_that_differs_from_the_spec_is_refused_by_name() {
     let mut other = spec.clone();
     other.markets[1].params.liq_buffer_bps = 900;
     let e = format!("{:#}", init(&tc, &other, &deployer, None).await.unwrap_err());
-    assert!(e.contains("market 1 exists with liq_buffer_bps = "), "{e}");
+    assert!(e.contains("market 1 exists with liq_buffer_bps = 1000, the spec says 900"), "{e}");
     // An opened market's cap.
     let mut other = spec.clone();
     other.markets[2].oi_cap *= 2;
@@ -149,7 +149,7 @@ async fn a_cluster_that_differs_from_the_spec_is_refused_by_name() {
     let mut other = spec.clone();
     other.exchange.deposit_cap += 1;
     let e = format!("{:#}", init(&tc, &other, &deployer, None).await.unwrap_err());
-    assert!(e.contains("the exchange exists with parameters = "), "{e}");
+    assert!(e.contains("the exchange exists with deposit_cap = 1000000000000, the spec says 1000000000001"), "{e}");
     let other = VenueSpec { oracle_timelock_slots: 51, ..spec.clone() };
     let e = format!("{:#}", init(&tc, &other, &deployer, None).await.unwrap_err());
     assert!(e.contains("the adapter exists with timelock_slots = 50, the spec says 51"), "{e}");

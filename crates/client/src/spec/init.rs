@@ -20,6 +20,7 @@ use crate::engine::{self as ix, ExchangeKeys};
 use crate::oracle as oix;
 use anchor_lang::AccountDeserialize;
 use anyhow::{anyhow, bail, Context, Result};
+use margin_engine::engine::governance::{exchange_get, EXCHANGE_FIELDS, GUARDIAN_FIELD};
 use margin_engine::state::{AddMarketParams, Exchange, InitializeExchangeParams, Market};
 use oracle_adapter::instructions::CreateFeedParams;
 use oracle_adapter::sources::SourceKind;
@@ -322,9 +323,15 @@ async fn exchange<B: Backend>(run: &mut Run<'_, '_, B>, spec: &VenueSpec) -> Res
         if ex.guardian != spec.exchange.guardian {
             return Err(mismatch("the exchange", "guardian", ex.guardian, spec.exchange.guardian));
         }
-        let have = InitializeExchangeParams { governance: Pubkey::default(), ..InitializeExchangeParams::of(&ex) };
-        if have != spec.exchange {
-            return Err(mismatch("the exchange", "parameters", have, spec.exchange));
+        let mut want: Exchange = bytemuck::Zeroable::zeroed();
+        spec.exchange.write_to(&mut want);
+        for (code, f) in EXCHANGE_FIELDS.iter().enumerate().take(GUARDIAN_FIELD as usize) {
+            let (now, wanted) = (exchange_get(&ex, code as u8), exchange_get(&want, code as u8));
+            if let (Ok(now), Ok(wanted)) = (now, wanted) {
+                if now != wanted {
+                    return Err(mismatch("the exchange", f.name, now, wanted));
+                }
+            }
         }
         run.done(what);
         return Ok(Some(ex));
@@ -366,10 +373,8 @@ async fn market<B: Backend>(
         if have.feed != feed {
             return Err(mismatch(&name, "feed", have.feed, feed));
         }
-        let params = AddMarketParams::of(&have);
-        if params != m.params {
-            let field = changed_field(&have, m).unwrap_or("parameters");
-            return Err(mismatch(&name, field, params, &m.params));
+        if let Some((field, now, want)) = changed_field(&have, m) {
+            return Err(mismatch(&name, field, now, want));
         }
         run.done(what);
         return Ok(());
@@ -381,15 +386,16 @@ async fn market<B: Backend>(
     Ok(())
 }
 
-/// The first listed field where `have` and `m` differ.
-fn changed_field(have: &Market, m: &MarketSpec) -> Option<&'static str> {
+/// The first listed field where `have` and `m` differ: its name, the
+/// cluster's value and the spec's.
+fn changed_field(have: &Market, m: &MarketSpec) -> Option<(&'static str, u64, u64)> {
     use margin_engine::state::{market_get, MARKET_FIELDS};
     let want = m.to_market();
-    let listed = |c: &usize| ![OI_CAP_FIELD, STATUS_FIELD, margin_engine::state::SETTLE_FIELD].contains(&(*c as u8));
-    (0..MARKET_FIELDS.len())
-        .filter(listed)
-        .find(|c| market_get(have, *c as u8).ok() != market_get(&want, *c as u8).ok())
-        .map(|c| MARKET_FIELDS[c].name)
+    let listed = |c: &u8| ![OI_CAP_FIELD, STATUS_FIELD, margin_engine::state::SETTLE_FIELD].contains(c);
+    (0..MARKET_FIELDS.len() as u8).filter(listed).find_map(|c| {
+        let (now, wanted) = (market_get(have, c).ok()?, market_get(&want, c).ok()?);
+        (now != wanted).then_some((MARKET_FIELDS[c as usize].name, now, wanted))
+    })
 }
 
 /// The venue on the cluster as a spec: the adapter's timelock, the
