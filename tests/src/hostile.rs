@@ -70,6 +70,7 @@ decoders!(
     margin_engine::instruction::Withdraw,
     margin_engine::instruction::Trade,
     margin_engine::instruction::CloseAccount,
+    margin_engine::instruction::SetDelegate,
     margin_engine::instruction::LpDeposit,
     margin_engine::instruction::LpWithdraw,
     margin_engine::instruction::Liquidate,

@@ -62,6 +62,22 @@ pub enum EmbeddedCommand {
         #[arg(long)]
         no_keeper: bool,
     },
+    /// Top KEY up to at least SOL for fees and mint it USDC on its
+    /// associated token account, from the local faucet (a second wallet: a
+    /// delegate, an LP, a keeper). KEY must be a wallet, not a program's
+    /// account.
+    ///
+    /// Example: ballast -u embedded embedded airdrop <PUBKEY> --sol 1 --usdc 500
+    Airdrop {
+        /// The wallet to fund.
+        key: solana_sdk::pubkey::Pubkey,
+        /// SOL for transaction fees.
+        #[arg(long, default_value = "1")]
+        sol: String,
+        /// USDC.
+        #[arg(long, default_value = "0")]
+        usdc: String,
+    },
     /// Move the clock SLOTS slots (400 ms each). Sources republish their
     /// last prices unless --stale, then a keeper pass runs.
     ///
@@ -175,6 +191,20 @@ impl Embedded {
                 let clock = self.tc.clock().await;
                 json!({"command": "embedded warp", "slot": clock.slot, "unix_timestamp": clock.unix_timestamp,
                        "stale": stale, "keeper": keeper})
+            }
+            EmbeddedCommand::Airdrop { key, sol, usdc } => {
+                let lamports = parse_positive(sol, 9, "sol")?;
+                let usdc = ballast_client::amount::parse_fixed(usdc, QUOTE_DECIMALS, "usdc")?;
+                let usdc = u64::try_from(usdc).map_err(|_| anyhow!("usdc must be zero or positive"))?;
+                let system = solana_sdk::pubkey::Pubkey::default();
+                if let Some(a) = self.tc.account(key).await.filter(|a| a.owner != system || !a.data.is_empty()) {
+                    bail!("{key} is not a wallet (an account of {} with {} bytes of data)", a.owner, a.data.len());
+                }
+                let op = self.operator()?;
+                let venue = load_venue(&self.tc.backend()).await?;
+                let token = demo::fund(&mut self.tc, &op, &venue.exchange.collateral_mint, key, lamports, usdc).await?;
+                json!({"command": "embedded airdrop", "wallet": key.to_string(), "token_account": token.to_string(),
+                       "sol": sol, "usdc": fmt_quote(usdc)})
             }
             EmbeddedCommand::Setup { .. } | EmbeddedCommand::Reset => unreachable!("handled by `setup`/`reset`"),
         };

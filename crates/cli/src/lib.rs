@@ -7,6 +7,8 @@
 //!   offline with the adapter's own code;
 //! - [`gov`]: `ballast gov`, governance changes previewed with the
 //!   program's own validation, sent, or exported for a multisig;
+//! - [`delegate`]: `ballast delegate`, a key that may trade but never
+//!   withdraw;
 //! - [`trader`] and [`lp`]: the trader and LP commands, each previewed
 //!   with the program's own code before anything is sent ([`report`]
 //!   renders them);
@@ -16,6 +18,7 @@
 
 pub mod admin;
 pub mod config;
+pub mod delegate;
 pub mod embedded;
 pub mod gov;
 pub mod gov_cmd;

@@ -2,6 +2,7 @@
 
 use ballast_cli::admin::{self, AdminCommand};
 use ballast_cli::config::{read_solana_config, resolve, Cluster, DEFAULT_CONFIG};
+use ballast_cli::delegate::{self, DelegateCommand};
 use ballast_cli::embedded::{self, Embedded, EmbeddedCommand};
 use ballast_cli::gov_cmd::{self, GovCommand};
 use ballast_cli::lp::{self, LpCommand};
@@ -99,6 +100,13 @@ enum Command {
     ///
     /// Example: ballast markets
     Markets,
+    /// Let another key trade your margin account (never withdraw): set, remove, show.
+    ///
+    /// Example: ballast delegate set <HOT KEY> ; ballast trade SOL 1 --owner <OWNER> -k hot.json
+    Delegate {
+        #[command(subcommand)]
+        command: DelegateCommand,
+    },
     /// Provide liquidity to the pool.
     Lp {
         #[command(subcommand)]
@@ -149,6 +157,7 @@ async fn dispatch<B: Backend>(s: &Session<'_, B>, cli: &Cli) -> anyhow::Result<(
         Command::Positions => trader::positions(s, id).await,
         Command::Markets => trader::markets(s).await,
         Command::Lp { command } => lp::run(s, command).await,
+        Command::Delegate { command } => delegate::run(s, id, command).await,
         Command::Gov { command } => gov_cmd::run(s, command).await,
         Command::Admin { command } => admin::run(s, command).await,
         Command::Embedded { .. } | Command::Oracle { .. } | Command::Stress(_) => unreachable!("handled in `run`"),

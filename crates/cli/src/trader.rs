@@ -56,13 +56,16 @@ pub struct TradeArgs {
     /// Refuse anything that grows or flips the position.
     #[arg(long)]
     pub reduce_only: bool,
+    /// Trade OWNER's margin account, signing as its delegate
+    /// (`ballast delegate set`).
+    #[arg(long, value_name = "OWNER")]
+    pub owner: Option<Pubkey>,
 }
 
-/// The signer's margin account `id`, decoded; an error that says how to
+/// `owner`'s margin account `id`, decoded; an error that says how to
 /// create it when it does not exist.
-pub async fn load_account<B: Backend>(s: &Session<'_, B>, id: u32) -> Result<(Pubkey, MarginAccount)> {
-    let owner = s.signer()?.pubkey();
-    let key = ix::margin_address(&owner, id);
+pub async fn load_account<B: Backend>(s: &Session<'_, B>, id: u32, owner: &Pubkey) -> Result<(Pubkey, MarginAccount)> {
+    let key = ix::margin_address(owner, id);
     let acc = s
         .backend
         .get_account(&key)
@@ -88,7 +91,7 @@ pub async fn account<B: Backend>(s: &Session<'_, B>, id: u32, cmd: &AccountComma
         }
         AccountCommand::Show => {
             let venue = s.venue().await?;
-            let (key, acc) = load_account(s, id).await?;
+            let (key, acc) = load_account(s, id, &owner).await?;
             let sim = Sim::new(&venue);
             let health = sim.health(&acc).ok();
             let positions = positions_json(&venue, &sim, &acc);
@@ -112,7 +115,7 @@ pub async fn account<B: Backend>(s: &Session<'_, B>, id: u32, cmd: &AccountComma
             });
         }
         AccountCommand::Close => {
-            let (key, acc) = load_account(s, id).await?;
+            let (key, acc) = load_account(s, id, &owner).await?;
             let open = acc.open_positions().count();
             if open > 0 || acc.collateral != 0 || acc.flags != 0 {
                 bail!(
@@ -134,8 +137,8 @@ pub async fn account<B: Backend>(s: &Session<'_, B>, id: u32, cmd: &AccountComma
 pub async fn deposit<B: Backend>(s: &Session<'_, B>, id: u32, amount: &str, from: Option<Pubkey>) -> Result<()> {
     let amount = parse_positive(amount, QUOTE_DECIMALS, "amount")?;
     let venue = s.venue().await?;
-    let (key, acc) = load_account(s, id).await?;
     let owner = s.signer()?.pubkey();
+    let (key, acc) = load_account(s, id, &owner).await?;
     let from = from.unwrap_or_else(|| get_associated_token_address(&owner, &venue.exchange.collateral_mint));
     let have = token_balance(s, &from).await?.with_context(|| format!("token account {from} does not exist"))?;
     if have < amount {
@@ -172,8 +175,8 @@ pub async fn deposit<B: Backend>(s: &Session<'_, B>, id: u32, amount: &str, from
 /// `ballast withdraw AMOUNT|all [--to TOKEN]`.
 pub async fn withdraw<B: Backend>(s: &Session<'_, B>, id: u32, amount: &str, to: Option<Pubkey>) -> Result<()> {
     let venue = s.venue().await?;
-    let (key, acc) = load_account(s, id).await?;
     let owner = s.signer()?.pubkey();
+    let (key, acc) = load_account(s, id, &owner).await?;
     let sim = Sim::new(&venue);
     let free = sim.max_withdraw(&acc);
     let amount = if amount.eq_ignore_ascii_case("all") {
@@ -237,8 +240,10 @@ pub async fn trade<B: Backend>(s: &Session<'_, B>, id: u32, args: &TradeArgs) ->
     let m = find_market(&venue, &args.market)?;
     let index = m.market.index;
     let size = parse_nonzero(&args.size, BASE_DECIMALS, "size")?;
-    let (key, acc) = load_account(s, id).await?;
-    let owner = s.signer()?.pubkey();
+    let signer = s.signer()?.pubkey();
+    let owner = args.owner.unwrap_or(signer);
+    let (key, acc) = load_account(s, id, &owner).await?;
+    acc.require_trader(&signer, venue.clock.slot).map_err(|e| anyhow::anyhow!("{key}: {e}"))?;
     let sim = Sim::new(&venue);
     let explicit_limit = args
         .limit_price
@@ -279,7 +284,7 @@ pub async fn trade<B: Backend>(s: &Session<'_, B>, id: u32, args: &TradeArgs) ->
     let params = TradeParams { base: size, limit_price: limit, reduce_only: args.reduce_only };
     let health = health_pairs(&venue, &t.account, Some(index));
     let signature =
-        s.send("trade", &[ix::trade(owner, key, &venue.keys(), index, m.market.feed, params, &health)]).await?;
+        s.send("trade", &[ix::trade(signer, key, &venue.keys(), index, m.market.feed, params, &health)]).await?;
     v["signature"] = sig(&signature);
     s.print(&v, || done(&trade_text(&v), &signature));
     Ok(())
@@ -338,7 +343,8 @@ fn trade_text(v: &Value) -> String {
 /// `ballast positions`.
 pub async fn positions<B: Backend>(s: &Session<'_, B>, id: u32) -> Result<()> {
     let venue = s.venue().await?;
-    let (_, acc) = load_account(s, id).await?;
+    let owner = s.signer()?.pubkey();
+    let (_, acc) = load_account(s, id, &owner).await?;
     let rows = positions_json(&venue, &Sim::new(&venue), &acc);
     s.print(&Value::from(rows.clone()), || positions_text(&rows));
     Ok(())

@@ -296,3 +296,55 @@ fn embedded_setup_builds_another_spec_or_refuses_it_by_field() {
     h.refused(&args, "markets[0] SOL: imr_bps = 1000 is outside [1001, 10000]");
     assert!(!fresh.join("ledger.json").exists(), "a refused spec builds no ledger");
 }
+
+#[test]
+fn a_delegate_trades_the_owners_account_until_its_expiry_and_every_bad_input_is_named() {
+    use solana_sdk::signature::{Keypair, Signer};
+    let h = Home::new("delegate");
+    h.setup();
+    h.json(&["deposit", "1000"]);
+    let me = h.json(&["account", "show"])["owner"].as_str().unwrap().to_string();
+    let hot = Keypair::new();
+    let hot_file = h.dir.join("hot.json");
+    std::fs::write(&hot_file, serde_json::to_string(&hot.to_bytes().to_vec()).unwrap()).unwrap();
+    let (hot_key, hot_path) = (hot.pubkey().to_string(), hot_file.to_str().unwrap().to_string());
+    h.refused(
+        &["embedded", "airdrop", &h.json(&["account", "show"])["account"].as_str().unwrap().to_string()],
+        "is not a wallet",
+    );
+    h.json(&["embedded", "airdrop", &hot_key, "--sol", "1"]);
+
+    // Before any delegate the hot key is refused, before anything is sent.
+    h.refused(&["-k", &hot_path, "trade", "SOL", "1", "--owner", &me], "NotOwnerOrDelegate");
+    let v = h.json(&["delegate", "show"]);
+    assert_eq!(v["delegate"], Value::Null);
+    let slot = v["slot"].as_u64().unwrap();
+    // Bad inputs: the owner itself, an expiry not after now, nothing to remove.
+    h.refused(&["delegate", "set", &me], "DelegateIsOwner");
+    h.refused(&["delegate", "set", &hot_key, "--expiry-slot", &slot.to_string()], "DelegateExpiryPassed");
+    h.refused(&["delegate", "remove"], "has no delegate to remove");
+    let out = h.run(&["delegate", "set", "not-a-key"]);
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("invalid value 'not-a-key'"));
+
+    let expiry = slot + 50;
+    let v = h.json(&["delegate", "set", &hot_key, "--expiry-slot", &expiry.to_string()]);
+    assert_eq!((v["delegate"].as_str(), v["expiry_slot"].as_u64()), (Some(hot_key.as_str()), Some(expiry)));
+    let v = h.json(&["-k", &hot_path, "trade", "SOL", "1", "--owner", &me]);
+    assert_eq!(v["fill"]["position_after"].as_str(), Some("1.000000000"));
+    assert_eq!(h.json(&["positions"]).as_array().map(Vec::len), Some(1), "the owner's account holds the position");
+    // The delegate has no account of its own to withdraw from, and cannot change the delegate.
+    h.refused(&["-k", &hot_path, "withdraw", "10"], &format!("no margin account 0 for {hot_key}"));
+    h.refused(&["-k", &hot_path, "delegate", "remove"], &format!("no margin account 0 for {hot_key}"));
+
+    // At the expiry slot the delegate is refused; the owner is not.
+    h.json(&["embedded", "warp", "50", "--no-keeper"]);
+    let v = h.json(&["delegate", "show"]);
+    assert_eq!(v["expired"], Value::Bool(true), "{v}");
+    h.refused(&["-k", &hot_path, "trade", "SOL", "1", "--owner", &me], "DelegateExpired");
+    h.json(&["trade", "SOL", "-1"]);
+    // Removed, it is refused as a stranger.
+    h.json(&["delegate", "set", &hot_key]);
+    h.json(&["delegate", "remove"]);
+    assert_eq!(h.json(&["delegate", "show"])["delegate"], Value::Null);
+    h.refused(&["-k", &hot_path, "trade", "SOL", "1", "--owner", &me], "NotOwnerOrDelegate");
+}

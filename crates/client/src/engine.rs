@@ -144,10 +144,11 @@ pub fn withdraw(
     ix(with_remaining(accounts.to_account_metas(None), health), margin_engine::instruction::Withdraw { amount }.data())
 }
 
-/// `trade(params)` in market `index` over `feed`; `health` lists every other
-/// open position's `(market, feed)` in slot order.
+/// `trade(params)` in market `index` over `feed`, signed by `authority`
+/// (the account's owner or its delegate); `health` lists every other open
+/// position's `(market, feed)` in slot order.
 pub fn trade(
-    owner: Pubkey,
+    authority: Pubkey,
     margin_account: Pubkey,
     keys: &ExchangeKeys,
     index: u16,
@@ -156,7 +157,7 @@ pub fn trade(
     health: &[(Pubkey, Pubkey)],
 ) -> Instruction {
     let accounts = margin_engine::accounts::Trade {
-        owner,
+        authority,
         exchange: exchange_address(),
         pool: pool_address(),
         margin_account,
@@ -170,6 +171,13 @@ pub fn trade(
         token_program: anchor_spl::token::ID,
     };
     ix(with_remaining(accounts.to_account_metas(None), health), margin_engine::instruction::Trade { params }.data())
+}
+
+/// `set_delegate(delegate, expiry_slot)` by the account's `owner` (the
+/// default key removes the delegate; expiry 0: none).
+pub fn set_delegate(owner: Pubkey, margin_account: Pubkey, delegate: Pubkey, expiry_slot: u64) -> Instruction {
+    let accounts = margin_engine::accounts::SetDelegate { owner, margin_account };
+    ix(accounts.to_account_metas(None), margin_engine::instruction::SetDelegate { delegate, expiry_slot }.data())
 }
 
 /// `close_account`.

@@ -208,6 +208,19 @@ pub enum EngineError {
     /// `initialize_exchange` must be paid by the program's upgrade authority.
     #[msg("the payer is not this program's upgrade authority")]
     NotUpgradeAuthority,
+    /// `trade` signed by neither the account's owner nor its delegate.
+    #[msg("signer is neither the owner nor the delegate of this margin account")]
+    NotOwnerOrDelegate,
+    /// The account's delegate acted at or after its expiry slot.
+    #[msg("the delegate's expiry slot has passed: the owner may name it again")]
+    DelegateExpired,
+    /// `set_delegate` naming the owner itself.
+    #[msg("the owner cannot be its own delegate")]
+    DelegateIsOwner,
+    /// `set_delegate` with an expiry slot not after the current slot (or an
+    /// expiry without a delegate).
+    #[msg("a delegate's expiry slot must be after the current slot (and 0 when removing the delegate)")]
+    DelegateExpiryPassed,
 }
 
 impl From<ballast_risk::MathError> for EngineError {

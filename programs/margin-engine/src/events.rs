@@ -359,3 +359,14 @@ pub struct WaterfallStep {
     /// Amount covered by this step. precision: QUOTE_PRECISION.
     pub amount: u64,
 }
+
+/// The owner named (or removed, the default key) its account's delegate.
+#[event]
+pub struct DelegateSet {
+    /// The margin account.
+    pub account: Pubkey,
+    /// The delegate; the default key: none.
+    pub delegate: Pubkey,
+    /// The slot from which it may no longer act; 0: no expiry.
+    pub expiry_slot: u64,
+}

@@ -61,9 +61,16 @@ pub mod margin_engine {
         instructions::withdraw::handler(ctx, amount)
     }
 
-    /// Trader: trade a signed base size against the pool, within a limit price.
+    /// Trader (the owner, or its delegate before the delegate's expiry):
+    /// trade a signed base size against the pool, within a limit price.
     pub fn trade<'info>(ctx: Context<'info, Trade<'info>>, params: TradeParams) -> Result<()> {
         instructions::trade::handler(ctx, params)
+    }
+
+    /// Trader (the owner only): name a delegate that may trade the account,
+    /// optionally until a slot; the default key removes it.
+    pub fn set_delegate(ctx: Context<SetDelegate>, delegate: Pubkey, expiry_slot: u64) -> Result<()> {
+        instructions::set_delegate::handler(ctx, delegate, expiry_slot)
     }
 
     /// Trader: close an account with no positions and no collateral.

@@ -8,6 +8,7 @@ mod cli_preview;
 mod docs;
 mod engine_account_state;
 mod engine_breakers;
+mod engine_delegate;
 mod engine_dynamic;
 mod engine_flows;
 mod engine_governance;

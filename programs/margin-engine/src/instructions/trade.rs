@@ -26,8 +26,8 @@ pub struct TradeParams {
 /// every other open position, in slot order.
 #[derive(Accounts)]
 pub struct Trade<'info> {
-    /// The trader.
-    pub owner: Signer<'info>,
+    /// The account's owner, or its delegate (`MarginAccount::require_trader`).
+    pub authority: Signer<'info>,
     /// The exchange.
     #[account(mut, seeds = [EXCHANGE_SEED], bump = exchange.load()?.bump)]
     pub exchange: AccountLoader<'info, Exchange>,
@@ -35,7 +35,7 @@ pub struct Trade<'info> {
     #[account(mut, seeds = [POOL_SEED], bump = pool.load()?.bump)]
     pub pool: AccountLoader<'info, Pool>,
     /// The trader's margin account.
-    #[account(mut, has_one = owner @ EngineError::NotOwner)]
+    #[account(mut)]
     pub margin_account: AccountLoader<'info, MarginAccount>,
     /// The market traded.
     #[account(mut, seeds = [MARKET_SEED, &market.load()?.index.to_le_bytes()], bump = market.load()?.bump)]
@@ -62,6 +62,7 @@ pub struct Trade<'info> {
     pub token_program: Program<'info, Token>,
 }
 
+/// 0. The signer is the owner, or the delegate before its expiry.
 /// 1. Observe network stress.
 /// 2. `engine::trade::trade`: refuse when trading is paused; read the
 ///    market's feed (checked) and phase its maintenance ratio forward; fill
@@ -74,8 +75,9 @@ pub struct Trade<'info> {
 ///    fund its share of the fee.
 #[inline(never)] // a symbol of its own for the callgrind cost proxy
 pub fn handler<'info>(ctx: Context<'info, Trade<'info>>, params: TradeParams) -> Result<()> {
-    let mut ex = ctx.accounts.exchange.load_mut()?;
     let clock = Clock::get()?;
+    ctx.accounts.margin_account.load()?.require_trader(ctx.accounts.authority.key, clock.slot)?;
+    let mut ex = ctx.accounts.exchange.load_mut()?;
     let now = observe(&mut ex, &clock, None);
     let mut market = ctx.accounts.market.load_mut()?;
     let mut pool = ctx.accounts.pool.load_mut()?;

@@ -1,6 +1,7 @@
 //! A trader's cross-margined `MarginAccount`.
 
 use crate::constants::{EMPTY_SLOT, MAX_POSITIONS};
+use crate::errors::EngineError;
 use anchor_lang::prelude::*;
 use ballast_risk::position::Position;
 
@@ -56,8 +57,13 @@ pub struct MarginAccount {
     pub bump: u8,
     /// Padding.
     pub padding: u8,
+    /// A key the owner lets trade this account (never withdraw, close it
+    /// or change the delegate); the default key: none.
+    pub delegate: Pubkey,
+    /// The slot from which the delegate may no longer act; 0: no expiry.
+    pub delegate_expiry_slot: u64,
     /// Reserved for future fields.
-    pub reserved: [u8; 64],
+    pub reserved: [u8; 24],
 }
 
 /// `MarginAccount::flags` bit: the account owes a deficit (negative
@@ -76,6 +82,32 @@ const _: () = assert!(core::mem::align_of::<MarginAccount>() == 8);
 const _: () = assert!(core::mem::size_of::<PositionSlot>() == 40);
 
 impl MarginAccount {
+    /// Whether `signer` may trade this account at `slot`: its owner, or its
+    /// delegate before the delegate's expiry slot.
+    pub fn require_trader(&self, signer: &Pubkey, slot: u64) -> Result<()> {
+        if *signer == self.owner {
+            return Ok(());
+        }
+        require!(self.delegate != Pubkey::default() && *signer == self.delegate, EngineError::NotOwnerOrDelegate);
+        require!(self.delegate_expiry_slot == 0 || slot < self.delegate_expiry_slot, EngineError::DelegateExpired);
+        Ok(())
+    }
+
+    /// Name `delegate` (the default key: none) until `expiry_slot` (0: no
+    /// expiry), at `slot`: refused for the owner itself or an expiry not
+    /// after `slot`.
+    pub fn set_delegate(&mut self, delegate: Pubkey, expiry_slot: u64, slot: u64) -> Result<()> {
+        if delegate == Pubkey::default() {
+            require!(expiry_slot == 0, EngineError::DelegateExpiryPassed);
+        } else {
+            require!(delegate != self.owner, EngineError::DelegateIsOwner);
+            require!(expiry_slot == 0 || expiry_slot > slot, EngineError::DelegateExpiryPassed);
+        }
+        self.delegate = delegate;
+        self.delegate_expiry_slot = expiry_slot;
+        Ok(())
+    }
+
     /// The slot holding `market`, if any.
     pub fn slot_of(&self, market: u16) -> Option<usize> {
         self.positions.iter().position(|s| s.market == market)
