@@ -1,7 +1,10 @@
 //! `ballast delegate set|remove|show`: the owner names a key that may trade
-//! its margin account (never withdraw, close it or change the delegate),
-//! optionally until a slot. The delegate trades with `ballast trade ...
-//! --owner OWNER`.
+//! its margin account, optionally until a slot. The delegate trades with
+//! `ballast trade ... --owner OWNER`; it can never withdraw, close the
+//! account, change the delegate or liquidate it. Trading is still the power
+//! to lose the whole collateral, and those losses can reach the delegate
+//! through its own positions or pool shares: name only a key you trust to
+//! trade.
 
 use crate::session::{done, sig, Session};
 use crate::trader::load_account;
@@ -16,7 +19,9 @@ use solana_sdk::signature::Signer;
 #[derive(clap::Subcommand, Debug)]
 pub enum DelegateCommand {
     /// Let KEY trade your margin account (`--account-id`), until
-    /// `--expiry-slot` if given. It replaces any delegate named before.
+    /// `--expiry-slot` if given. It replaces any delegate named before. A
+    /// delegate can lose your whole collateral by trading: name a key you
+    /// trust to trade.
     ///
     /// Example: ballast delegate set <HOT KEY> --expiry-slot 350000000
     Set {
@@ -64,6 +69,9 @@ pub async fn run<B: Backend>(s: &Session<'_, B>, id: u32, cmd: &DelegateCommand)
                 bail!("margin account {id} has no delegate to remove");
             }
             (Pubkey::default(), 0)
+        }
+        DelegateCommand::Set { expiry_slot: Some(0), .. } => {
+            bail!("--expiry-slot 0 would mean no expiry: leave the flag out for that, or `ballast delegate remove`")
         }
         DelegateCommand::Set { delegate, expiry_slot } => (*delegate, expiry_slot.unwrap_or(0)),
     };

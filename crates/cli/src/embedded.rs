@@ -196,13 +196,23 @@ impl Embedded {
                 let lamports = parse_positive(sol, 9, "sol")?;
                 let usdc = ballast_client::amount::parse_fixed(usdc, QUOTE_DECIMALS, "usdc")?;
                 let usdc = u64::try_from(usdc).map_err(|_| anyhow!("usdc must be zero or positive"))?;
+                if !key.is_on_curve() {
+                    bail!("{key} is not a wallet (not an ed25519 key: a program address)");
+                }
                 let system = solana_sdk::pubkey::Pubkey::default();
                 if let Some(a) = self.tc.account(key).await.filter(|a| a.owner != system || !a.data.is_empty()) {
                     bail!("{key} is not a wallet (an account of {} with {} bytes of data)", a.owner, a.data.len());
                 }
                 let op = self.operator()?;
                 let venue = load_venue(&self.tc.backend()).await?;
-                let token = demo::fund(&mut self.tc, &op, &venue.exchange.collateral_mint, key, lamports, usdc).await?;
+                let mint = venue.exchange.collateral_mint;
+                let supply = self.tc.account(&mint).await.and_then(|a| {
+                    <anchor_spl::token::spl_token::state::Mint as solana_sdk::program_pack::Pack>::unpack(&a.data).ok()
+                });
+                if supply.is_none_or(|m| m.supply.checked_add(usdc).is_none()) {
+                    bail!("usdc {} would overflow the mint's supply", fmt_quote(usdc));
+                }
+                let token = demo::fund(&mut self.tc, &op, &mint, key, lamports, usdc).await?;
                 json!({"command": "embedded airdrop", "wallet": key.to_string(), "token_account": token.to_string(),
                        "sol": sol, "usdc": fmt_quote(usdc)})
             }

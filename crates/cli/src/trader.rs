@@ -66,11 +66,9 @@ pub struct TradeArgs {
 /// create it when it does not exist.
 pub async fn load_account<B: Backend>(s: &Session<'_, B>, id: u32, owner: &Pubkey) -> Result<(Pubkey, MarginAccount)> {
     let key = ix::margin_address(owner, id);
-    let acc = s
-        .backend
-        .get_account(&key)
-        .await?
-        .with_context(|| format!("no margin account {id} for {owner}: create one with `ballast account create`"))?;
+    let acc = s.backend.get_account(&key).await?.with_context(|| {
+        format!("no margin account {id} for {owner}: its owner creates it with `ballast account create`")
+    })?;
     Ok((key, zero_copy(&acc.data).with_context(|| format!("margin account {key}"))?))
 }
 

@@ -323,6 +323,7 @@ fn a_delegate_trades_the_owners_account_until_its_expiry_and_every_bad_input_is_
     h.refused(&["delegate", "set", &me], "DelegateIsOwner");
     h.refused(&["delegate", "set", &hot_key, "--expiry-slot", &slot.to_string()], "DelegateExpiryPassed");
     h.refused(&["delegate", "remove"], "has no delegate to remove");
+    h.refused(&["delegate", "set", &hot_key, "--expiry-slot", "0"], "--expiry-slot 0 would mean no expiry");
     let out = h.run(&["delegate", "set", "not-a-key"]);
     assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("invalid value 'not-a-key'"));
 

@@ -200,8 +200,8 @@ pub fn plan(
         if out.settlements.len() > before {
             continue;
         }
-        if acc.owner == liquidator {
-            continue; // the program refuses self-liquidation
+        if acc.owner == liquidator || acc.delegate == liquidator {
+            continue; // the program refuses self-liquidation (owner or delegate)
         }
         if !acc.has_positions() {
             if acc.is_bankrupt() {

@@ -92,8 +92,8 @@ pub enum EngineError {
     /// Maintenance health is not negative.
     #[msg("account is not liquidatable: maintenance health is not negative")]
     NotLiquidatable,
-    /// A trader may not liquidate their own account.
-    #[msg("self-liquidation is not allowed")]
+    /// A trader may not liquidate their own account, nor its delegate.
+    #[msg("self-liquidation is not allowed (the owner or the account's delegate)")]
     SelfLiquidation,
     /// The market's liquidation throttle is full for this window.
     #[msg("liquidation throttle engaged for this market until the window rolls")]

@@ -76,6 +76,8 @@ pub struct TradeFilled {
     pub position_base: i64,
     /// Collateral after. precision: QUOTE_PRECISION.
     pub collateral: i64,
+    /// Who signed: the owner, or the account's delegate.
+    pub authority: Pubkey,
 }
 
 /// A margin account was closed.

@@ -7,7 +7,7 @@ use ballast_client::engine as ix;
 use ballast_tests::assertions::assert_error;
 use ballast_tests::context::{keypair, TestContext};
 use ballast_tests::fixtures::ONE;
-use ballast_tests::venue::{load, trader_with_position, venue, Trader, Venue, BASE, USD};
+use ballast_tests::venue::{load, trader, trader_with_position, venue, Trader, Venue, BASE, USD};
 use margin_engine::errors::EngineError;
 use margin_engine::events::DelegateSet;
 use margin_engine::instructions::TradeParams;
@@ -153,4 +153,32 @@ async fn set_delegate_refuses_the_owner_itself_and_an_expiry_that_has_passed() {
     let e = set(&mut tc, &t, hot.pubkey(), now + 1).await;
     assert_eq!(e.expiry_slot, now + 1);
     let _ = v;
+}
+
+#[tokio::test]
+async fn a_delegate_is_never_paid_from_the_account_it_trades_and_passes_every_trade_check() {
+    let (mut tc, mut v) = venue(100 * ONE, 100_000 * USD).await;
+    let t = trader_with_position(&mut tc, &v, 100 * USD, 0).await;
+    let hot = trader(&mut tc, &v, 0).await; // the delegate, with a token account of its own
+    let keeper = trader(&mut tc, &v, 0).await;
+    set(&mut tc, &t, hot.key.pubkey(), 0).await;
+    // Every trade check applies to the delegate: 10 SOL at 100 on 100 of collateral is beyond 10x.
+    assert_error(
+        &mut tc,
+        &[order(&v, &t, &hot.key, 10 * BASE)],
+        &[&hot.key],
+        EngineError::InitialHealthNegative.into(),
+        &[t.margin],
+    )
+    .await;
+    tc.process(&[order(&v, &t, &hot.key, 9 * BASE)], &[&hot.key]).await.unwrap();
+    // The price falls: the account is liquidatable, but not by its delegate.
+    let (t0, s0) = (tc.clock().await.unix_timestamp, tc.clock().await.slot);
+    v.set_price(&mut tc, 92 * ONE, 0, t0 + 10, s0 + 10).await;
+    let by_delegate = ix::liquidate(hot.key.pubkey(), hot.token, t.margin, &v.keys, 0, v.feed, &[]);
+    assert_error(&mut tc, &[by_delegate], &[&hot.key], EngineError::SelfLiquidation.into(), &[t.margin]).await;
+    // Success twin: a keeper liquidates.
+    let by_keeper = ix::liquidate(keeper.key.pubkey(), keeper.token, t.margin, &v.keys, 0, v.feed, &[]);
+    tc.process(&[by_keeper], &[&keeper.key]).await.unwrap();
+    assert!(position(&mut tc, &t).await < 9 * BASE);
 }

@@ -183,7 +183,8 @@ pub struct Liquidation {
 /// `liquidate`'s rules, in order, on plain values (the handler, the keeper's
 /// plan and the lab all run this):
 /// 1. refuse while liquidation is paused, or when `liquidator` owns the
-///    account;
+///    account or is its named delegate (expired or not: a delegate is
+///    never paid from the account it trades);
 /// 2. quote the market from its own feed, store its phase, observe its
 ///    breaker;
 /// 3. quotes covering every open position, valued by `liquidation_quotes` values them (the market's own feed must allow
@@ -199,7 +200,7 @@ pub fn liquidate(
     quotes: &impl Quotes,
 ) -> Result<Liquidation> {
     require!(!exchange.is_paused(pause::LIQUIDATE, slot), EngineError::Paused);
-    require!(account.owner != *liquidator, EngineError::SelfLiquidation);
+    require!(account.owner != *liquidator && account.delegate != *liquidator, EngineError::SelfLiquidation);
     let own = quotes.own(market)?;
     market.set_phase(&own.phase);
     let breaker = observe_breaker(market, &own, slot)?;

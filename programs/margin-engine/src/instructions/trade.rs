@@ -104,6 +104,7 @@ pub fn handler<'info>(ctx: Context<'info, Trade<'info>>, params: TradeParams) ->
         realized_pnl: out.realized_pnl,
         position_base: out.position.base,
         collateral: acc.collateral,
+        authority: ctx.accounts.authority.key(),
     };
     let bump = ex.vault_authority_bump;
     drop((acc, pool, market, ex));
