@@ -14,7 +14,9 @@
 //!   renders them);
 //! - [`config`]: flags, the Solana CLI config file, clusters;
 //! - [`session`]: one command's backend, signer, output and `--dry-run`;
-//! - [`embedded`]: `-u embedded`, a persistent in-process ledger.
+//! - [`embedded`]: `-u embedded`, a persistent in-process ledger;
+//! - [`watch`]: `ballast watch`, positions, health and distance to
+//!   liquidation as the slot and prices move.
 
 pub mod admin;
 pub mod config;
@@ -29,6 +31,7 @@ pub mod report;
 pub mod session;
 pub mod stress;
 pub mod trader;
+pub mod watch;
 
 /// Output format, as in the Solana CLI.
 #[derive(Clone, Copy, clap::ValueEnum, PartialEq, Eq, Debug)]

@@ -15,6 +15,7 @@ use ballast_client::cli_config::{expand_home, read_keypair};
 use clap::{Parser, Subcommand};
 use solana_commitment_config::CommitmentConfig;
 use solana_sdk::pubkey::Pubkey;
+use solana_sdk::signature::Signer;
 use std::process::ExitCode;
 use std::str::FromStr;
 use std::time::Duration;
@@ -96,6 +97,12 @@ enum Command {
     ///
     /// Example: ballast positions --output json
     Positions,
+    /// Positions, health and distance to liquidation, printed again on every
+    /// slot, price or account change (Ctrl-C stops it). With `-u embedded`
+    /// it follows `embedded price` and `embedded warp` run elsewhere.
+    ///
+    /// Example: ballast watch ; ballast watch --output json --count 10
+    Watch(ballast_cli::watch::WatchArgs),
     /// Every market: status, price, validity, margin ratios, open interest.
     ///
     /// Example: ballast markets
@@ -160,7 +167,9 @@ async fn dispatch<B: Backend>(s: &Session<'_, B>, cli: &Cli) -> anyhow::Result<(
         Command::Delegate { command } => delegate::run(s, id, command).await,
         Command::Gov { command } => gov_cmd::run(s, command).await,
         Command::Admin { command } => admin::run(s, command).await,
-        Command::Embedded { .. } | Command::Oracle { .. } | Command::Stress(_) => unreachable!("handled in `run`"),
+        Command::Embedded { .. } | Command::Oracle { .. } | Command::Stress(_) | Command::Watch(_) => {
+            unreachable!("handled in `run`")
+        }
     }
 }
 
@@ -196,6 +205,24 @@ async fn run(cli: &Cli) -> anyhow::Result<()> {
         _ => {}
     }
     let keypair = read_keypair(&r.keypair).map_err(|e| format!("{e:#}"));
+    if let Command::Watch(args) = &cli.command {
+        let owner = match args.owner {
+            Some(o) => o,
+            None => keypair.as_ref().map_err(|e| anyhow::anyhow!("{e}"))?.pubkey(),
+        };
+        return match &r.cluster {
+            Cluster::Embedded(dir) => {
+                ballast_cli::watch::run_embedded(dir, &owner, cli.account_id, args, cli.output).await
+            }
+            Cluster::Rpc(url) => {
+                let commitment = CommitmentConfig::from_str(&r.commitment).map_err(|_| {
+                    anyhow::anyhow!("commitment `{}`: use processed, confirmed or finalized", r.commitment)
+                })?;
+                let backend = RpcBackend::new(url, commitment, Duration::from_secs(cli.timeout.max(1)));
+                ballast_cli::watch::run(&backend, &owner, cli.account_id, args, cli.output).await
+            }
+        };
+    }
     match &r.cluster {
         Cluster::Embedded(dir) => {
             let mut e = Embedded::open(dir).await?;

@@ -349,3 +349,35 @@ fn a_delegate_trades_the_owners_account_until_its_expiry_and_every_bad_input_is_
     assert_eq!(h.json(&["delegate", "show"])["delegate"], Value::Null);
     h.refused(&["-k", &hot_path, "trade", "SOL", "1", "--owner", &me], "NotOwnerOrDelegate");
 }
+
+#[test]
+fn watch_prints_the_account_again_when_embedded_price_moves_it() {
+    use std::io::{BufRead, BufReader};
+    let h = Home::new("watch");
+    h.setup();
+    h.json(&["deposit", "1000"]);
+    h.json(&["trade", "SOL", "40"]);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ballast"))
+        .env("HOME", &h.dir)
+        .env_remove("RUST_LOG")
+        .args(["-u", "embedded", "watch", "--count", "2", "--interval-ms", "20", "--output", "json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run ballast watch");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first: Value = serde_json::from_str(&lines.next().expect("a first view").unwrap()).unwrap();
+    // The first view is printed before the price moves: no race.
+    h.json(&["embedded", "price", "SOL", "140", "--no-keeper"]);
+    let second: Value = serde_json::from_str(&lines.next().expect("a second view").unwrap()).unwrap();
+    assert!(child.wait().unwrap().success(), "watch stops after --count views");
+    let row = |v: &Value| v["positions"][0].clone();
+    assert_eq!(row(&first)["oracle_price"].as_str(), Some("150.000000000"));
+    assert_eq!(row(&second)["oracle_price"].as_str(), Some("140.000000000"));
+    let (d1, d2) = (row(&first)["distance_bps"].as_i64().unwrap(), row(&second)["distance_bps"].as_i64().unwrap());
+    assert!(d1 > d2 && d2 > 0, "a 10 dollar drop brings a long closer to liquidation: {d1} -> {d2} bps");
+    assert!(second["health"]["maintenance"].as_str().is_some());
+    // Bad input: another owner with no account.
+    let out = h.run(&["watch", "--count", "1", "--owner", "11111111111111111111111111111112"]);
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("no margin account at"));
+}
