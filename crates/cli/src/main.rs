@@ -96,7 +96,11 @@ enum Command {
     /// Open positions with entry, PnL, requirement and liquidation price.
     ///
     /// Example: ballast positions --output json
-    Positions,
+    Positions {
+        /// OWNER's margin account (a delegate reading the account it trades).
+        #[arg(long, value_name = "OWNER")]
+        owner: Option<Pubkey>,
+    },
     /// Positions, health and distance to liquidation, printed again on every
     /// slot, price or account change (Ctrl-C stops it). With `-u embedded`
     /// it follows `embedded price` and `embedded warp` run elsewhere.
@@ -161,7 +165,7 @@ async fn dispatch<B: Backend>(s: &Session<'_, B>, cli: &Cli) -> anyhow::Result<(
         Command::Deposit { amount, from } => trader::deposit(s, id, amount, *from).await,
         Command::Withdraw { amount, to } => trader::withdraw(s, id, amount, *to).await,
         Command::Trade(args) => trader::trade(s, id, args).await,
-        Command::Positions => trader::positions(s, id).await,
+        Command::Positions { owner } => trader::positions(s, id, *owner).await,
         Command::Markets => trader::markets(s).await,
         Command::Lp { command } => lp::run(s, command).await,
         Command::Delegate { command } => delegate::run(s, id, command).await,

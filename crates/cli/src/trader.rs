@@ -338,10 +338,13 @@ fn trade_text(v: &Value) -> String {
     out
 }
 
-/// `ballast positions`.
-pub async fn positions<B: Backend>(s: &Session<'_, B>, id: u32) -> Result<()> {
+/// `ballast positions [--owner OWNER]`.
+pub async fn positions<B: Backend>(s: &Session<'_, B>, id: u32, owner: Option<Pubkey>) -> Result<()> {
     let venue = s.venue().await?;
-    let owner = s.signer()?.pubkey();
+    let owner = match owner {
+        Some(o) => o,
+        None => s.signer()?.pubkey(),
+    };
     let (_, acc) = load_account(s, id, &owner).await?;
     let rows = positions_json(&venue, &Sim::new(&venue), &acc);
     s.print(&Value::from(rows.clone()), || positions_text(&rows));

@@ -333,6 +333,8 @@ fn a_delegate_trades_the_owners_account_until_its_expiry_and_every_bad_input_is_
     let v = h.json(&["-k", &hot_path, "trade", "SOL", "1", "--owner", &me]);
     assert_eq!(v["fill"]["position_after"].as_str(), Some("1.000000000"));
     assert_eq!(h.json(&["positions"]).as_array().map(Vec::len), Some(1), "the owner's account holds the position");
+    let seen = h.json(&["-k", &hot_path, "positions", "--owner", &me]);
+    assert_eq!(seen[0]["size"].as_str(), Some("1.000000000"), "the delegate reads the account it trades");
     // The delegate has no account of its own to withdraw from, and cannot change the delegate.
     h.refused(&["-k", &hot_path, "withdraw", "10"], &format!("no margin account 0 for {hot_key}"));
     h.refused(&["-k", &hot_path, "delegate", "remove"], &format!("no margin account 0 for {hot_key}"));
