@@ -200,7 +200,7 @@ pub fn plan(
         if out.settlements.len() > before {
             continue;
         }
-        if acc.owner == liquidator || acc.delegate == liquidator {
+        if acc.is_own(&liquidator) {
             continue; // the program refuses self-liquidation (owner or delegate)
         }
         if !acc.has_positions() {

@@ -200,7 +200,7 @@ pub fn liquidate(
     quotes: &impl Quotes,
 ) -> Result<Liquidation> {
     require!(!exchange.is_paused(pause::LIQUIDATE, slot), EngineError::Paused);
-    require!(account.owner != *liquidator && account.delegate != *liquidator, EngineError::SelfLiquidation);
+    require!(!account.is_own(liquidator), EngineError::SelfLiquidation);
     let own = quotes.own(market)?;
     market.set_phase(&own.phase);
     let breaker = observe_breaker(market, &own, slot)?;

@@ -93,6 +93,13 @@ impl MarginAccount {
         Ok(())
     }
 
+    /// Whether `key` is the account's owner or its named delegate (expired
+    /// or not): who is never paid from the account (`liquidate`'s
+    /// `SelfLiquidation`; the keeper skips such accounts by the same rule).
+    pub fn is_own(&self, key: &Pubkey) -> bool {
+        *key == self.owner || *key == self.delegate
+    }
+
     /// Name `delegate` (the default key: none) until `expiry_slot` (0: no
     /// expiry), at `slot`: refused for the owner itself or an expiry not
     /// after `slot`.
