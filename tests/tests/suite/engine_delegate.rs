@@ -21,6 +21,11 @@ fn order(v: &Venue, t: &Trader, by: &Keypair, base: i64) -> solana_sdk::instruct
     ix::trade(by.pubkey(), t.margin, &v.keys, 0, v.feed, p, &[])
 }
 
+/// `by`'s order of `base` on `t`'s account is refused with `e`, changing nothing.
+async fn refused_trade(tc: &mut TestContext, v: &Venue, t: &Trader, by: &Keypair, base: i64, e: EngineError) {
+    assert_error(tc, &[order(v, t, by, base)], &[by], e.into(), &[t.margin]).await;
+}
+
 async fn position(tc: &mut TestContext, t: &Trader) -> i64 {
     load::<MarginAccount>(tc, &t.margin).await.positions[0].base
 }
@@ -41,14 +46,7 @@ async fn a_delegate_trades_but_never_withdraws_closes_or_names_a_delegate() {
         ballast_bank::setup::airdrop(&mut tc, &k.pubkey(), 1_000_000_000).await;
     }
     // Before any delegate, a stranger's trade is refused.
-    assert_error(
-        &mut tc,
-        &[order(&v, &t, &stranger, BASE)],
-        &[&stranger],
-        EngineError::NotOwnerOrDelegate.into(),
-        &[t.margin],
-    )
-    .await;
+    refused_trade(&mut tc, &v, &t, &stranger, BASE, EngineError::NotOwnerOrDelegate).await;
 
     let e = set(&mut tc, &t, hot.pubkey(), 0).await;
     assert_eq!((e.account, e.delegate, e.expiry_slot), (t.margin, hot.pubkey(), 0));
@@ -61,14 +59,7 @@ async fn a_delegate_trades_but_never_withdraws_closes_or_names_a_delegate() {
     tc.process(&[order(&v, &t, &hot, -BASE)], &[&hot]).await.unwrap();
     assert_eq!(position(&mut tc, &t).await, BASE);
     // A stranger still cannot.
-    assert_error(
-        &mut tc,
-        &[order(&v, &t, &stranger, BASE)],
-        &[&stranger],
-        EngineError::NotOwnerOrDelegate.into(),
-        &[t.margin],
-    )
-    .await;
+    refused_trade(&mut tc, &v, &t, &stranger, BASE, EngineError::NotOwnerOrDelegate).await;
 
     // Never withdraw (to any token account), close, or name a delegate.
     let hot_token = ballast_bank::setup::create_token_account(&mut tc, &v.keys.collateral_mint, &hot.pubkey()).await;
@@ -95,8 +86,7 @@ async fn a_delegate_trades_but_never_withdraws_closes_or_names_a_delegate() {
     // The owner removes the delegate: its next trade is refused.
     let e = set(&mut tc, &t, Pubkey::default(), 0).await;
     assert_eq!((e.delegate, e.expiry_slot), (Pubkey::default(), 0));
-    assert_error(&mut tc, &[order(&v, &t, &hot, BASE)], &[&hot], EngineError::NotOwnerOrDelegate.into(), &[t.margin])
-        .await;
+    refused_trade(&mut tc, &v, &t, &hot, BASE, EngineError::NotOwnerOrDelegate).await;
     // The owner itself always trades.
     tc.process(&[order(&v, &t, &t.key, BASE)], &[&t.key]).await.unwrap();
     assert_eq!(position(&mut tc, &t).await, 2 * BASE);
@@ -115,8 +105,7 @@ async fn a_delegate_acts_until_the_slot_before_its_expiry_and_not_at_it() {
     tc.process(&[order(&v, &t, &hot, BASE)], &[&hot]).await.unwrap();
     assert_eq!(position(&mut tc, &t).await, BASE);
     v.hold_until(&mut tc, expiry).await;
-    assert_error(&mut tc, &[order(&v, &t, &hot, BASE)], &[&hot], EngineError::DelegateExpired.into(), &[t.margin])
-        .await;
+    refused_trade(&mut tc, &v, &t, &hot, BASE, EngineError::DelegateExpired).await;
     // The owner is not bound by it, and may name the delegate again.
     tc.process(&[order(&v, &t, &t.key, BASE)], &[&t.key]).await.unwrap();
     set(&mut tc, &t, hot.pubkey(), expiry + 10).await;
@@ -163,14 +152,7 @@ async fn a_delegate_is_never_paid_from_the_account_it_trades_and_passes_every_tr
     let keeper = trader(&mut tc, &v, 0).await;
     set(&mut tc, &t, hot.key.pubkey(), 0).await;
     // Every trade check applies to the delegate: 10 SOL at 100 on 100 of collateral is beyond 10x.
-    assert_error(
-        &mut tc,
-        &[order(&v, &t, &hot.key, 10 * BASE)],
-        &[&hot.key],
-        EngineError::InitialHealthNegative.into(),
-        &[t.margin],
-    )
-    .await;
+    refused_trade(&mut tc, &v, &t, &hot.key, 10 * BASE, EngineError::InitialHealthNegative).await;
     tc.process(&[order(&v, &t, &hot.key, 9 * BASE)], &[&hot.key]).await.unwrap();
     // The price falls: the account is liquidatable, but not by its delegate.
     let (t0, s0) = (tc.clock().await.unix_timestamp, tc.clock().await.slot);
