@@ -36,4 +36,5 @@ pub mod preview;
 pub mod simulate;
 pub mod spec;
 pub mod time;
+pub mod trigger;
 pub mod venue;

@@ -49,8 +49,14 @@ impl From<anchor_lang::error::Error> for Refusal {
     }
 }
 
+impl From<EngineError> for Refusal {
+    fn from(e: EngineError) -> Refusal {
+        Refusal::from(anchor_lang::error::Error::from(e))
+    }
+}
+
 fn refuse(e: EngineError) -> Refusal {
-    Refusal::from(anchor_lang::error::Error::from(e))
+    Refusal::from(e)
 }
 
 /// A trade as the program would execute it.
@@ -119,6 +125,11 @@ impl<'a> Sim<'a> {
         let mut view = venue.writer_view();
         let quotes = std::mem::take(&mut view.quotes).into_iter().map(|q| q.map_err(Refusal::from)).collect();
         Sim { venue, view, quotes }
+    }
+
+    /// The venue and the writer's view it is built on.
+    pub(crate) fn parts(&self) -> (&Venue, &WriterView) {
+        (self.venue, &self.view)
     }
 
     /// The quote of market `index`.

@@ -16,6 +16,8 @@ pub const LP_SEED: &[u8] = b"lp";
 pub const CHANGE_SEED: &[u8] = b"change";
 /// Seed prefix of a `GovRecord` PDA: `[GOV_RECORD_SEED, target as u16 le]`.
 pub const GOV_RECORD_SEED: &[u8] = b"gov-record";
+/// Seed prefix of a `TriggerBook` PDA: `[TRIGGER_SEED, margin_account]`.
+pub const TRIGGER_SEED: &[u8] = b"triggers";
 /// Slots after its eta during which a queued change may be applied: about
 /// three days at 400 ms a slot. Later it is expired, refused, and anyone
 /// may close it (`close_change`) to return its rent.
@@ -36,6 +38,11 @@ pub const STALE_HAIRCUT_BPS: u64 = 1_000;
 /// deposit, a refresh to a price the depositor already knows, and a
 /// withdrawal cannot share a transaction or a slot.
 pub const LP_MIN_HOLD_SLOTS: u64 = 150;
+/// Trigger orders per margin account.
+pub const MAX_TRIGGERS: usize = 8;
+/// Most a trigger may pay its keeper: 1 USDC. The owner sets the fee; the
+/// bound keeps a typo from handing a keeper the account.
+pub const MAX_TRIGGER_KEEPER_FEE: u32 = 1_000_000;
 /// Markets per exchange.
 pub const MAX_MARKETS: u16 = 64;
 /// `PositionSlot::market` of an empty slot.

@@ -221,6 +221,28 @@ pub enum EngineError {
     /// expiry without a delegate).
     #[msg("a delegate's expiry slot must be after the current slot (and 0 when removing the delegate)")]
     DelegateExpiryPassed,
+    /// `add_trigger` with every trigger slot in use.
+    #[msg("the account's trigger book is full: cancel a trigger first")]
+    TriggerBookFull,
+    /// No trigger at that index.
+    #[msg("no trigger at that index")]
+    TriggerNotFound,
+    /// A trigger that would not reduce the position (no position, the same
+    /// side, or larger than it).
+    #[msg("a trigger must reduce the account's position in its market: the opposite side, at most its size")]
+    TriggerAddsRisk,
+    /// `add_trigger` whose price every source has already crossed.
+    #[msg("the price is already past the trigger: trade instead, or set the trigger beyond the price")]
+    TriggerAlreadyCrossed,
+    /// `execute_trigger` before every source crossed the trigger price.
+    #[msg("the price has not crossed the trigger at every source")]
+    TriggerNotCrossed,
+    /// A trigger with an unknown direction or a non-positive price or limit.
+    #[msg("a trigger needs a direction (1 above, 2 below) and positive trigger and limit prices")]
+    InvalidTrigger,
+    /// A keeper fee above `MAX_TRIGGER_KEEPER_FEE`.
+    #[msg("a trigger's keeper fee may be at most 1 USDC")]
+    TriggerFeeTooHigh,
 }
 
 impl From<ballast_risk::MathError> for EngineError {

@@ -372,3 +372,64 @@ pub struct DelegateSet {
     /// The slot from which it may no longer act; 0: no expiry.
     pub expiry_slot: u64,
 }
+
+/// The owner stored a trigger order.
+#[event]
+pub struct TriggerAdded {
+    /// The margin account.
+    pub account: Pubkey,
+    /// Its slot in the trigger book.
+    pub index: u8,
+    /// Market index.
+    pub market: u16,
+    /// 1 above, 2 below.
+    pub direction: u8,
+    /// precision: PRICE_PRECISION.
+    pub trigger_price: i64,
+    /// Signed base size. precision: BASE_PRECISION.
+    pub base: i64,
+    /// precision: PRICE_PRECISION.
+    pub limit_price: i64,
+    /// precision: QUOTE_PRECISION.
+    pub keeper_fee: u32,
+}
+
+/// The owner or the delegate removed a trigger order.
+#[event]
+pub struct TriggerCancelled {
+    /// The margin account.
+    pub account: Pubkey,
+    /// Its slot in the trigger book.
+    pub index: u8,
+    /// Market index.
+    pub market: u16,
+    /// Who signed.
+    pub authority: Pubkey,
+}
+
+/// A keeper executed a trigger order.
+#[event]
+pub struct TriggerExecuted {
+    /// The margin account.
+    pub account: Pubkey,
+    /// Its slot in the trigger book.
+    pub index: u8,
+    /// Market index.
+    pub market: u16,
+    /// The keeper.
+    pub keeper: Pubkey,
+    /// Base traded (the trigger's size, clamped to the position).
+    pub base: i64,
+    /// Fill price. precision: PRICE_PRECISION.
+    pub fill_price: i64,
+    /// PnL realised. precision: QUOTE_PRECISION.
+    pub realized_pnl: i64,
+    /// Trading fee. precision: QUOTE_PRECISION.
+    pub fee: u64,
+    /// Paid to the keeper. precision: QUOTE_PRECISION.
+    pub keeper_fee: u64,
+    /// Position after. precision: BASE_PRECISION.
+    pub position_base: i64,
+    /// The market's other triggers removed because the position is closed.
+    pub cancelled: u8,
+}

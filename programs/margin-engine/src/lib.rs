@@ -73,6 +73,33 @@ pub mod margin_engine {
         instructions::set_delegate::handler(ctx, delegate, expiry_slot)
     }
 
+    /// Trader (the owner): create the account's trigger book.
+    pub fn create_trigger_book(ctx: Context<CreateTriggerBook>) -> Result<()> {
+        instructions::trigger::create_book_handler(ctx)
+    }
+
+    /// Trader (the owner only): store a reduce-only take-profit or stop-loss
+    /// trigger on a position, not yet crossed.
+    pub fn add_trigger(ctx: Context<AddTrigger>, params: TriggerParams) -> Result<()> {
+        instructions::trigger::add_handler(ctx, params)
+    }
+
+    /// Trader (the owner or its delegate): remove the trigger at `index`.
+    pub fn cancel_trigger(ctx: Context<CancelTrigger>, index: u8) -> Result<()> {
+        instructions::trigger::cancel_handler(ctx, index)
+    }
+
+    /// Keeper: execute the trigger at `index` once every source has crossed
+    /// its price, as a reduce-only trade; earn its fee (permissionless).
+    pub fn execute_trigger<'info>(ctx: Context<'info, ExecuteTrigger<'info>>, index: u8) -> Result<()> {
+        instructions::trigger::execute_handler(ctx, index)
+    }
+
+    /// Trader (the owner): close the trigger book for its rent.
+    pub fn close_trigger_book(ctx: Context<CloseTriggerBook>) -> Result<()> {
+        instructions::trigger::close_book_handler(ctx)
+    }
+
     /// Trader: close an account with no positions and no collateral.
     pub fn close_account(ctx: Context<CloseAccount>) -> Result<()> {
         instructions::close_account::handler(ctx)

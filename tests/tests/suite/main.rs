@@ -22,6 +22,7 @@ mod engine_price_gate;
 mod engine_security;
 mod engine_sequences;
 mod engine_settlement;
+mod engine_triggers;
 mod governance_chained;
 mod keeper;
 mod oracle_authority;

@@ -13,3 +13,4 @@ pub mod pool;
 pub mod settle;
 pub mod stress;
 pub mod trade;
+pub mod trigger;

@@ -262,8 +262,22 @@ pub fn trade(
     req: &TradeRequest,
     quotes: &impl Quotes,
 ) -> Result<Traded> {
-    require!(!exchange.is_paused(pause::TRADE, req.slot), EngineError::Paused);
     let own = quotes.own(market)?;
+    trade_at(exchange, account, market, pool, req, own, quotes)
+}
+
+/// [`trade`] on the market's quote `own`, already read from its feed (a
+/// trigger checks its crossing on it first).
+pub fn trade_at(
+    exchange: &mut Exchange,
+    account: &mut MarginAccount,
+    market: &mut Market,
+    pool: &mut Pool,
+    req: &TradeRequest,
+    own: MarketQuote,
+    quotes: &impl Quotes,
+) -> Result<Traded> {
+    require!(!exchange.is_paused(pause::TRADE, req.slot), EngineError::Paused);
     market.set_phase(&own.phase);
     let breaker = observe_breaker(market, &own, req.slot)?;
     let out = execute_trade(account, market, pool, exchange, &own, req)?;

@@ -26,6 +26,7 @@ pub mod set_delegate;
 pub mod set_pause;
 pub mod settlement;
 pub mod trade;
+pub mod trigger;
 pub mod withdraw;
 pub mod withdraw_insurance;
 
@@ -49,9 +50,10 @@ pub use set_delegate::*;
 pub use set_pause::*;
 pub use settlement::*;
 pub use trade::*;
+pub use trigger::*;
 pub use withdraw::*;
 pub use withdraw_insurance::*;
 
 // The argument types of `add_market`, `initialize_exchange` and the
 // governance instructions live with their validation in `state::params`.
-pub use crate::state::{AddMarketParams, InitializeExchangeParams, ParamChange};
+pub use crate::state::{AddMarketParams, InitializeExchangeParams, ParamChange, TriggerParams};

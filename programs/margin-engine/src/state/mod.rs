@@ -11,6 +11,7 @@ mod market;
 mod params;
 mod pending;
 mod pool;
+mod trigger;
 
 pub use exchange::Exchange;
 pub use gov_record::{FieldWindow, GovRecord, GOV_RECORD_FIELDS};
@@ -23,3 +24,4 @@ pub use params::{
 };
 pub use pending::PendingChange;
 pub use pool::{LpPosition, Pool};
+pub use trigger::{Trigger, TriggerBook, TriggerKind, TriggerParams, ABOVE, BELOW, TRIGGER_BOOK_SIZE};

@@ -1,0 +1,234 @@
+//! Trigger orders: a keeper executes a reduce-only take-profit or stop-loss
+//! once every source has crossed its price, never before, with every check a
+//! trade has, and earns exactly its fee; `add_trigger` refuses anything
+//! that would add risk or that has already crossed; who may add and cancel.
+
+use ballast_client::engine as ix;
+use ballast_client::trigger as tx;
+use ballast_tests::adapter::refresh;
+use ballast_tests::assertions::assert_error;
+use ballast_tests::context::{keypair, TestContext};
+use ballast_tests::fixtures::ONE;
+use ballast_tests::venue::{
+    balance, load, market_order, trader, trader_with_position, venue, Trader, Venue, BASE, USD,
+};
+use margin_engine::constants::{pause, MAX_TRIGGERS, MAX_TRIGGER_KEEPER_FEE};
+use margin_engine::errors::EngineError;
+use margin_engine::events::{TriggerCancelled, TriggerExecuted};
+use margin_engine::state::{MarginAccount, TriggerBook, TriggerParams, ABOVE, BELOW};
+use solana_sdk::instruction::Instruction;
+use solana_sdk::signature::{Keypair, Signer};
+
+const FEE: u32 = 50_000;
+
+fn params(direction: u8, price: i64, base: i64, limit: i64) -> TriggerParams {
+    TriggerParams { direction, trigger_price: price, base, limit_price: limit, keeper_fee: FEE }
+}
+
+fn add(v: &Venue, t: &Trader, p: TriggerParams) -> Instruction {
+    tx::add_trigger(t.key.pubkey(), t.margin, 0, v.feed, p)
+}
+
+/// `t` with `base` SOL at 100 on 1,000 of collateral, and an empty book.
+async fn with_book(tc: &mut TestContext, v: &Venue, base: i64) -> Trader {
+    let t = trader_with_position(tc, v, 1_000 * USD, base).await;
+    tc.process(&[tx::create_trigger_book(t.key.pubkey(), t.margin)], &[&t.key]).await.expect("create_trigger_book");
+    t
+}
+
+fn execute(v: &Venue, keeper: &Trader, t: &Trader, index: u8) -> Instruction {
+    tx::execute_trigger_ix(keeper.key.pubkey(), keeper.token, t.margin, &v.keys, 0, v.feed, index)
+}
+
+/// Both sources at `a` and `b`, 10 slots on, refreshed.
+async fn prices(tc: &mut TestContext, v: &mut Venue, a: i64, b: i64) {
+    let c = tc.clock().await;
+    let (t, slot) = (c.unix_timestamp + 4, c.slot + 10);
+    tc.set_clock(slot, t).await;
+    for (s, p) in v.sources.iter_mut().zip([a, b]) {
+        *s = s.at(p, t, slot);
+        tc.set_account(&s.address, &s.account());
+    }
+    refresh(tc, &v.feed, &v.sources).await.expect("refresh");
+}
+
+async fn book(tc: &mut TestContext, t: &Trader) -> TriggerBook {
+    load::<TriggerBook>(tc, &tx::book_address(&t.margin)).await
+}
+
+async fn account(tc: &mut TestContext, t: &Trader) -> MarginAccount {
+    load::<MarginAccount>(tc, &t.margin).await
+}
+
+#[tokio::test]
+async fn a_stop_loss_executes_when_every_source_crosses_and_pays_the_keeper_exactly_its_fee() {
+    let (mut tc, mut v) = venue(100 * ONE, 100_000 * USD).await;
+    let t = with_book(&mut tc, &v, 5 * BASE).await;
+    let keeper = trader(&mut tc, &v, 0).await;
+    // A stop-loss (sell 5 below 95, no worse than 90) and a take-profit (sell 5 above 110).
+    tc.process(&[add(&v, &t, params(BELOW, 95 * ONE, -5 * BASE, 90 * ONE))], &[&t.key]).await.unwrap();
+    tc.process(&[add(&v, &t, params(ABOVE, 110 * ONE, -5 * BASE, 100 * ONE))], &[&t.key]).await.unwrap();
+    let b = book(&mut tc, &t).await;
+    assert_eq!(b.active().count(), 2);
+    assert_eq!((b.triggers[0].trigger_price, b.triggers[0].base, b.triggers[0].keeper_fee), (95 * ONE, -5 * BASE, FEE));
+
+    // One unit above the trigger: not crossed.
+    prices(&mut tc, &mut v, 95 * ONE + 1, 95 * ONE + 1).await;
+    let e = EngineError::TriggerNotCrossed.into();
+    assert_error(&mut tc, &[execute(&v, &keeper, &t, 0)], &[&keeper.key], e, &[t.margin]).await;
+    // One source at the trigger, the other above: still not crossed.
+    prices(&mut tc, &mut v, 95 * ONE, 95 * ONE + 10_000_000).await;
+    assert_error(&mut tc, &[execute(&v, &keeper, &t, 0)], &[&keeper.key], e, &[t.margin]).await;
+    // The take-profit has not crossed either.
+    assert_error(&mut tc, &[execute(&v, &keeper, &t, 1)], &[&keeper.key], e, &[t.margin]).await;
+
+    // Every source at the trigger: it executes.
+    prices(&mut tc, &mut v, 95 * ONE, 95 * ONE).await;
+    let before = account(&mut tc, &t).await.collateral;
+    let logs = tc.process_logged(&[execute(&v, &keeper, &t, 0)], &[&keeper.key]).await.expect("execute_trigger");
+    let ev: TriggerExecuted = ballast_tests::adapter::find_event(&logs).expect("TriggerExecuted");
+    assert_eq!((ev.account, ev.index, ev.keeper, ev.base), (t.margin, 0, keeper.key.pubkey(), -5 * BASE));
+    assert_eq!((ev.keeper_fee, ev.position_base, ev.cancelled), (FEE as u64, 0, 1));
+    assert!(ev.fill_price >= 90 * ONE && ev.fill_price <= 95 * ONE, "within the limit: {}", ev.fill_price);
+    let after = account(&mut tc, &t).await;
+    assert_eq!(after.collateral, before + ev.realized_pnl - ev.fee as i64 - FEE as i64, "exact debit");
+    assert!(!after.has_positions());
+    assert_eq!(balance(&mut tc, &keeper.token).await, FEE as u64, "the keeper earns exactly the fee");
+    // The closed position took its take-profit with it: nothing left to execute.
+    assert_eq!(book(&mut tc, &t).await.active().count(), 0);
+    let e = EngineError::TriggerNotFound.into();
+    assert_error(&mut tc, &[execute(&v, &keeper, &t, 1)], &[&keeper.key], e, &[t.margin]).await;
+    ballast_tests::venue::assert_conservation(&mut tc, &v, &[t.margin]).await;
+}
+
+#[tokio::test]
+async fn execution_is_reduce_only_clamped_to_the_position_and_rechecks_limit_and_pause() {
+    let (mut tc, mut v) = venue(100 * ONE, 100_000 * USD).await;
+    let t = with_book(&mut tc, &v, 5 * BASE).await;
+    let keeper = trader(&mut tc, &v, 0).await;
+    // A take-profit above 105 whose limit (110) the fill cannot reach, and a good one.
+    tc.process(&[add(&v, &t, params(ABOVE, 105 * ONE, -5 * BASE, 110 * ONE))], &[&t.key]).await.unwrap();
+    tc.process(&[add(&v, &t, params(ABOVE, 105 * ONE, -5 * BASE, 100 * ONE))], &[&t.key]).await.unwrap();
+    // The owner sells 3 by hand: 2 left.
+    tc.process(&[market_order(&t, &v, -3 * BASE)], &[&t.key]).await.unwrap();
+    prices(&mut tc, &mut v, 106 * ONE, 106 * ONE).await;
+    let e = EngineError::LimitPriceExceeded.into();
+    assert_error(&mut tc, &[execute(&v, &keeper, &t, 0)], &[&keeper.key], e, &[t.margin]).await;
+    // Trading paused: so is execution.
+    tc.process(&[ix::set_pause(v.gov.pubkey(), pause::TRADE, &[])], &[&v.gov]).await.unwrap();
+    assert_error(&mut tc, &[execute(&v, &keeper, &t, 1)], &[&keeper.key], EngineError::Paused.into(), &[t.margin])
+        .await;
+    tc.process(&[ix::set_pause(v.gov.pubkey(), 0, &[])], &[&v.gov]).await.unwrap();
+    // It sells the 2 held, not 5: the position closes and never flips short.
+    let logs = tc.process_logged(&[execute(&v, &keeper, &t, 1)], &[&keeper.key]).await.expect("execute_trigger");
+    let ev: TriggerExecuted = ballast_tests::adapter::find_event(&logs).expect("TriggerExecuted");
+    assert_eq!((ev.base, ev.position_base, ev.cancelled), (-2 * BASE, 0, 1));
+    assert!(!account(&mut tc, &t).await.has_positions());
+
+    // A trigger left on a closed or flipped position never executes.
+    let t2 = with_book(&mut tc, &v, 5 * BASE).await;
+    tc.process(&[add(&v, &t2, params(ABOVE, 110 * ONE, -5 * BASE, 100 * ONE))], &[&t2.key]).await.unwrap();
+    tc.process(&[market_order(&t2, &v, -6 * BASE)], &[&t2.key]).await.unwrap(); // now short 1
+    prices(&mut tc, &mut v, 111 * ONE, 111 * ONE).await;
+    let e = EngineError::TriggerAddsRisk.into();
+    assert_error(&mut tc, &[execute(&v, &keeper, &t2, 0)], &[&keeper.key], e, &[t2.margin]).await;
+    tc.process(&[market_order(&t2, &v, BASE)], &[&t2.key]).await.unwrap(); // flat
+    assert_error(&mut tc, &[execute(&v, &keeper, &t2, 0)], &[&keeper.key], e, &[t2.margin]).await;
+    // Success twin: long again, it executes.
+    tc.process(&[market_order(&t2, &v, BASE)], &[&t2.key]).await.unwrap();
+    tc.process(&[execute(&v, &keeper, &t2, 0)], &[&keeper.key]).await.expect("execute_trigger");
+    assert!(!account(&mut tc, &t2).await.has_positions());
+}
+
+#[tokio::test]
+async fn add_trigger_refuses_risk_adding_crossed_invalid_and_overfull_triggers_each_beside_its_twin() {
+    let (mut tc, v) = venue(100 * ONE, 100_000 * USD).await;
+    let t = with_book(&mut tc, &v, 5 * BASE).await;
+    let refused = |p: TriggerParams, e: EngineError| (add(&v, &t, p), e);
+    let cases = [
+        // A buy on a long grows it; a sell of 6 on a long of 5 flips it.
+        refused(params(ABOVE, 110 * ONE, BASE, 120 * ONE), EngineError::TriggerAddsRisk),
+        refused(params(ABOVE, 110 * ONE, -5 * BASE - 1, 100 * ONE), EngineError::TriggerAddsRisk),
+        refused(params(ABOVE, 110 * ONE, 0, 100 * ONE), EngineError::ZeroAmount),
+        // On the wrong side of the price: a stop-loss at or above it, a take-profit at or below it.
+        refused(params(BELOW, 100 * ONE, -BASE, 90 * ONE), EngineError::TriggerAlreadyCrossed),
+        refused(params(ABOVE, 100 * ONE, -BASE, 90 * ONE), EngineError::TriggerAlreadyCrossed),
+        refused(params(0, 110 * ONE, -BASE, 100 * ONE), EngineError::InvalidTrigger),
+        refused(params(ABOVE, 110 * ONE, -BASE, 0), EngineError::InvalidTrigger),
+        refused(params(ABOVE, 0, -BASE, 100 * ONE), EngineError::InvalidTrigger),
+        refused(
+            TriggerParams { keeper_fee: MAX_TRIGGER_KEEPER_FEE + 1, ..params(ABOVE, 110 * ONE, -BASE, 100 * ONE) },
+            EngineError::TriggerFeeTooHigh,
+        ),
+    ];
+    let book_key = tx::book_address(&t.margin);
+    for (i, e) in cases {
+        assert_error(&mut tc, &[i], &[&t.key], e.into(), &[book_key]).await;
+    }
+    // Twins, one unit inside each bound.
+    let twins = [
+        params(ABOVE, 110 * ONE, -5 * BASE, 100 * ONE),
+        params(BELOW, 100 * ONE - 1, -BASE, 90 * ONE),
+        params(ABOVE, 100 * ONE + 1, -BASE, 90 * ONE),
+        TriggerParams { keeper_fee: MAX_TRIGGER_KEEPER_FEE, ..params(ABOVE, 110 * ONE, -BASE, 100 * ONE) },
+    ];
+    for p in twins {
+        tc.process(&[add(&v, &t, p)], &[&t.key]).await.expect("twin");
+    }
+    for _ in twins.len()..MAX_TRIGGERS {
+        tc.process(&[add(&v, &t, params(ABOVE, 120 * ONE, -BASE, 100 * ONE))], &[&t.key]).await.expect("fill");
+    }
+    assert_eq!(book(&mut tc, &t).await.active().count(), MAX_TRIGGERS);
+    let full = add(&v, &t, params(ABOVE, 130 * ONE, -BASE, 100 * ONE));
+    assert_error(&mut tc, &[full], &[&t.key], EngineError::TriggerBookFull.into(), &[book_key]).await;
+
+    // No position in the market at all.
+    let flat = with_book(&mut tc, &v, 0).await;
+    let i = add(&v, &flat, params(ABOVE, 110 * ONE, -BASE, 100 * ONE));
+    assert_error(&mut tc, &[i], &[&flat.key], EngineError::TriggerAddsRisk.into(), &[flat.margin]).await;
+}
+
+#[tokio::test]
+async fn only_the_owner_adds_triggers_and_the_delegate_cancels_until_its_expiry() {
+    let (mut tc, mut v) = venue(100 * ONE, 100_000 * USD).await;
+    let t = with_book(&mut tc, &v, 5 * BASE).await;
+    let (hot, stranger) = (keypair(), keypair());
+    for k in [&hot, &stranger] {
+        ballast_bank::setup::airdrop(&mut tc, &k.pubkey(), 1_000_000_000).await;
+    }
+    let expiry = tc.clock().await.slot + 100;
+    tc.process(&[ix::set_delegate(t.key.pubkey(), t.margin, hot.pubkey(), expiry)], &[&t.key]).await.unwrap();
+    let p = params(BELOW, 90 * ONE, -BASE, 80 * ONE);
+    // A delegate, and anyone else, is refused adding: a trigger pays its fee to any key.
+    for k in [&hot, &stranger] {
+        let i = tx::add_trigger(k.pubkey(), t.margin, 0, v.feed, p);
+        assert_error(&mut tc, &[i], &[k], EngineError::NotOwner.into(), &[t.margin]).await;
+    }
+    for _ in 0..3 {
+        tc.process(&[add(&v, &t, p)], &[&t.key]).await.unwrap();
+    }
+    let cancel = |k: &Keypair, index: u8| tx::cancel_trigger(k.pubkey(), t.margin, index);
+    let book_key = tx::book_address(&t.margin);
+    assert_error(&mut tc, &[cancel(&stranger, 0)], &[&stranger], EngineError::NotOwnerOrDelegate.into(), &[book_key])
+        .await;
+    let logs = tc.process_logged(&[cancel(&hot, 0)], &[&hot]).await.expect("delegate cancels");
+    let ev: TriggerCancelled = ballast_tests::adapter::find_event(&logs).expect("TriggerCancelled");
+    assert_eq!((ev.index, ev.market, ev.authority), (0, 0, hot.pubkey()));
+    assert_error(&mut tc, &[cancel(&hot, 0)], &[&hot], EngineError::TriggerNotFound.into(), &[book_key]).await;
+    let e = EngineError::TriggerNotFound.into();
+    assert_error(&mut tc, &[cancel(&t.key, MAX_TRIGGERS as u8)], &[&t.key], e, &[book_key]).await;
+    // At its expiry the delegate is refused; the owner cancels.
+    v.hold_until(&mut tc, expiry).await;
+    assert_error(&mut tc, &[cancel(&hot, 1)], &[&hot], EngineError::DelegateExpired.into(), &[book_key]).await;
+    tc.process(&[cancel(&t.key, 1)], &[&t.key]).await.expect("owner cancels");
+    assert_eq!(book(&mut tc, &t).await.active().map(|(i, _)| i).collect::<Vec<_>>(), vec![2]);
+    // Only the owner closes the book, and gets its rent back.
+    let close = |k: &Keypair| tx::close_trigger_book(k.pubkey(), t.margin);
+    assert_error(&mut tc, &[close(&hot)], &[&hot], EngineError::NotOwner.into(), &[book_key]).await;
+    let lamports = |a: Option<solana_sdk::account::Account>| a.map_or(0, |a| a.lamports);
+    let owner = lamports(tc.account(&t.key.pubkey()).await);
+    let rent = lamports(tc.account(&book_key).await);
+    tc.process(&[close(&t.key)], &[&t.key]).await.expect("close_trigger_book");
+    assert_eq!(lamports(tc.account(&book_key).await), 0);
+    assert_eq!(lamports(tc.account(&t.key.pubkey()).await), owner + rent, "the rent goes back to the owner");
+}
