@@ -71,6 +71,9 @@ pub struct Config {
     /// `liquidate` calls per account per tick (each closes at most the
     /// market's per-call fraction).
     pub calls_per_account: usize,
+    /// Smallest trigger fee worth executing a trigger for.
+    /// precision: QUOTE_PRECISION (0: every trigger).
+    pub min_trigger_fee: u64,
     /// Retries of a request that failed in transport.
     pub retries: u32,
     /// First backoff in milliseconds; doubled per retry, at most 30 s.
@@ -99,6 +102,7 @@ impl Default for Config {
             accounts_per_tx: 4,
             accounts_per_tick: 64,
             calls_per_account: 4,
+            min_trigger_fee: 0,
             retries: 5,
             backoff_ms: 250,
             timeout_ms: 30_000,

@@ -4,12 +4,14 @@
 //! refreshes the configured adapter feeds, scans every margin account with a
 //! filtered `getProgramAccounts`, computes maintenance health with the
 //! program's own code, liquidates the unhealthy accounts worst first within
-//! the markets' throttles, resolves bankruptcies down the waterfall, and
+//! the markets' throttles, executes the trigger orders whose price has
+//! crossed, resolves bankruptcies down the waterfall, and
 //! cranks the price-band breakers whose trip or release is due.
 //!
 //! - [`config`]: flags and TOML, shards, limits, backoff;
 //! - [`scan`]: reading the venue and the accounts;
 //! - [`plan`]: choosing and simulating the calls;
+//! - [`triggers`]: the trigger orders due, simulated;
 //! - [`tick`]: sending them, with retries, and reporting;
 //! - [`metrics`]: Prometheus metrics and a health check over HTTP.
 //!
@@ -21,6 +23,7 @@ pub mod metrics;
 pub mod plan;
 pub mod scan;
 pub mod tick;
+pub mod triggers;
 
 pub use config::{Config, Shard};
 pub use tick::{Keeper, TickReport};

@@ -58,6 +58,10 @@ struct Args {
     /// `liquidate` calls per account per tick.
     #[arg(long)]
     calls_per_account: Option<usize>,
+    /// Smallest trigger fee worth executing a trigger for, in collateral
+    /// base units (0: every trigger).
+    #[arg(long)]
+    min_trigger_fee: Option<u64>,
     /// Retries of a request that failed in transport.
     #[arg(long)]
     retries: Option<u32>,
@@ -95,7 +99,7 @@ impl Args {
             ($($f:ident),*) => { $( if let Some(v) = self.$f { c.$f = v; } )* };
         }
         set!(url, keypair, interval_ms, accounts_per_tx, accounts_per_tick, calls_per_account);
-        set!(retries, backoff_ms, timeout_ms, shard, commitment, healthz_max_silence_secs);
+        set!(min_trigger_fee, retries, backoff_ms, timeout_ms, shard, commitment, healthz_max_silence_secs);
         if self.metrics.is_some() {
             c.metrics = self.metrics;
         }

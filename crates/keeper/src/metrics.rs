@@ -27,6 +27,7 @@ pub struct Metrics {
     liquidations_landed: Counter,
     liquidations_refused: Counter,
     resolved: Counter,
+    triggers_executed: Counter,
     rpc_errors: Counter,
     last_tick: Gauge<f64, AtomicU64>,
     scan_plan_seconds: Gauge<f64, AtomicU64>,
@@ -54,6 +55,7 @@ impl Metrics {
             liquidations_landed: Counter::default(),
             liquidations_refused: Counter::default(),
             resolved: Counter::default(),
+            triggers_executed: Counter::default(),
             rpc_errors: Counter::default(),
             last_tick: Gauge::default(),
             scan_plan_seconds: Gauge::default(),
@@ -72,6 +74,7 @@ impl Metrics {
             "Accounts with maintenance health below zero at the last tick",
             m.unhealthy.clone(),
         );
+        registry.register("triggers_executed", "Trigger orders executed", m.triggers_executed.clone());
         registry.register("liquidations_sent", "Liquidation transactions sent", m.liquidations_sent.clone());
         registry.register("liquidations_landed", "Liquidate calls landed", m.liquidations_landed.clone());
         registry.register("liquidations_refused", "Liquidation transactions refused", m.liquidations_refused.clone());
@@ -103,6 +106,7 @@ impl Metrics {
                 self.liquidations_landed.inc_by(r.calls as u64);
                 self.liquidations_refused.inc_by(r.liquidations_refused as u64);
                 self.resolved.inc_by(r.resolved as u64);
+                self.triggers_executed.inc_by(r.triggers as u64);
                 self.rpc_errors.inc_by(r.retries as u64 + r.failed as u64);
                 self.scan_plan_seconds.set(r.scan_plan_micros as f64 / 1e6);
                 self.last_tick.set(now.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs_f64());

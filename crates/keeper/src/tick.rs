@@ -1,15 +1,18 @@
-//! One keeper tick: refresh feeds, read the venue, plan, send liquidations
-//! in batches, resolve bankruptcies, report. Transport failures are retried
+//! One keeper tick: refresh feeds, read the venue, plan, execute due
+//! trigger orders, send liquidations in batches, resolve bankruptcies, report. Transport failures are retried
 //! with backoff; a refused batch is split and its accounts retried alone; a
 //! tick that cannot read the venue fails as a whole and the loop goes on.
 
 use crate::config::Config;
 use crate::plan::{plan, Plan, PlannedAccount};
 use crate::scan::{load_venue, scan_accounts};
+use crate::triggers::{plan_triggers, PlannedTrigger};
 use anchor_lang::prelude::Pubkey;
 use anyhow::Result;
 use ballast_client::backend::{Backend, BackendError, BackendResult, Landed};
 use ballast_client::engine as ix;
+use ballast_client::venue::scan;
+use margin_engine::state::TriggerBook;
 use oracle_adapter::state::PriceFeed;
 use solana_sdk::hash::Hash;
 use solana_sdk::instruction::Instruction;
@@ -39,6 +42,10 @@ pub struct TickReport {
     pub calls: usize,
     /// Notional of the landed calls, as simulated (quote units).
     pub notional: u64,
+    /// Trigger orders executed.
+    pub triggers: usize,
+    /// Their fees, as simulated (quote units).
+    pub trigger_fees: u64,
     /// Bankruptcies resolved.
     pub resolved: usize,
     /// Positions of emergency-settled markets settled.
@@ -67,7 +74,7 @@ impl std::fmt::Display for TickReport {
         write!(
             f,
             "slot {}: scanned {} ({} in shard), unhealthy {}, liquidated {} in {} calls (notional {}), \
-             throttled {}, blocked {}, resolved {}, settled {}, feeds refreshed {}, breakers cranked {}, rejected {}, failed {}, retries {}",
+             throttled {}, blocked {}, triggers {}, resolved {}, settled {}, feeds refreshed {}, breakers cranked {}, rejected {}, failed {}, retries {}",
             self.slot,
             self.scanned,
             self.in_shard,
@@ -77,6 +84,7 @@ impl std::fmt::Display for TickReport {
             ballast_client::fmt::fmt_quote(self.notional),
             self.throttled,
             self.blocked,
+            self.triggers,
             self.resolved,
             self.settled,
             self.refreshed,
@@ -167,13 +175,20 @@ impl<B: Backend> Keeper<B> {
         let started = std::time::Instant::now();
         let venue = self.retry(&mut report, "venue", || load_venue(&self.backend)).await?;
         let accounts = self.retry(&mut report, "scan", || scan_accounts(&self.backend)).await?;
-        let p = plan(&venue, &accounts, &self.config, self.payer.pubkey(), self.reward_token);
+        let books = self.retry(&mut report, "scan", || scan::<TriggerBook, B>(&self.backend)).await?;
+        let keeper = self.payer.pubkey();
+        let triggers = plan_triggers(&venue, &accounts, &books, &self.config, keeper, self.reward_token);
+        // An account with a trigger due is liquidated, if still needed, on
+        // the next tick's scan: the trigger may close what liquidation would.
+        let untriggered: Vec<_> =
+            accounts.iter().filter(|(k, _)| triggers.iter().all(|t| t.account != *k)).copied().collect();
+        let p = plan(&venue, &untriggered, &self.config, keeper, self.reward_token);
         report.scan_plan_micros = started.elapsed().as_micros() as u64;
         let Plan { in_shard, unhealthy, throttled, blocked, .. } = p;
         report = TickReport {
             slot: venue.clock.slot,
             scanned: accounts.len(),
-            in_shard,
+            in_shard: in_shard + triggers.len(),
             unhealthy,
             throttled,
             blocked,
@@ -187,6 +202,9 @@ impl<B: Backend> Keeper<B> {
                 Ok(_) => report.settled += batch.len(),
                 Err(e) => self.refused(&mut report, "settle_position", &batch[0].0, &e),
             }
+        }
+        for batch in triggers.chunks(per_tx) {
+            self.trigger_batch(&mut report, batch, blockhash).await;
         }
         for batch in p.liquidations.chunks(per_tx) {
             self.liquidate_batch(&mut report, batch, blockhash).await;
@@ -236,6 +254,24 @@ impl<B: Backend> Keeper<B> {
                 }
             }
             Err(e) => batch.iter().for_each(|a| self.refused(report, "liquidate", &a.account, &e)),
+        }
+    }
+
+    /// Send `batch`'s trigger executions in one transaction; a refused batch
+    /// is sent one by one.
+    async fn trigger_batch(&mut self, report: &mut TickReport, batch: &[PlannedTrigger], blockhash: Hash) {
+        let ixs: Vec<Instruction> = batch.iter().map(|t| t.call.clone()).collect();
+        match self.send(report, "execute_trigger", &ixs, blockhash).await {
+            Ok(_) => batch.iter().for_each(|t| triggered(report, t)),
+            Err(BackendError::Rejected { .. }) if batch.len() > 1 => {
+                for t in batch {
+                    match self.send(report, "execute_trigger", std::slice::from_ref(&t.call), blockhash).await {
+                        Ok(_) => triggered(report, t),
+                        Err(e) => self.refused(report, "execute_trigger", &t.account, &e),
+                    }
+                }
+            }
+            Err(e) => batch.iter().for_each(|t| self.refused(report, "execute_trigger", &t.account, &e)),
         }
     }
 
@@ -327,6 +363,12 @@ fn with_refreshes(batch: &[PlannedAccount], per_account: usize) -> Vec<Instructi
     }
     ixs.extend(batch.iter().flat_map(|a| a.calls.iter().cloned()));
     ixs
+}
+
+fn triggered(report: &mut TickReport, t: &PlannedTrigger) {
+    info!(account = %t.account, index = t.index, fee = t.keeper_fee, "trigger executed");
+    report.triggers += 1;
+    report.trigger_fees = report.trigger_fees.saturating_add(t.keeper_fee);
 }
 
 fn landed(report: &mut TickReport, a: &PlannedAccount) {

@@ -25,6 +25,7 @@ mod engine_settlement;
 mod engine_triggers;
 mod governance_chained;
 mod keeper;
+mod keeper_triggers;
 mod oracle_authority;
 mod oracle_dumps;
 mod oracle_governance;
