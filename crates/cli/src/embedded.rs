@@ -58,7 +58,7 @@ pub enum EmbeddedCommand {
         /// Confidence interval in dollars.
         #[arg(long, default_value = "0")]
         conf: String,
-        /// Skip the keeper pass (no liquidations, no breaker crank).
+        /// Skip the keeper pass (no triggers, no liquidations, no breaker crank).
         #[arg(long)]
         no_keeper: bool,
     },
@@ -142,7 +142,7 @@ impl Embedded {
     }
 
     /// One keeper pass with the operator's key: refresh what is due,
-    /// liquidate what is unhealthy, crank breakers.
+    /// execute due triggers, liquidate what is unhealthy, crank breakers.
     async fn keeper_pass(&mut self) -> Result<serde_json::Value> {
         let op = self.operator()?;
         let venue = load_venue(&self.tc.backend()).await?;
@@ -151,9 +151,11 @@ impl Embedded {
         let config = KeeperConfig { retries: 0, ..KeeperConfig::default() };
         let mut keeper = Keeper::new(self.tc.backend(), op.mint_authority.insecure_clone(), reward, config);
         let r = keeper.tick().await?;
-        Ok(json!({"liquidated": r.liquidated, "calls": r.calls, "notional": fmt_quote(r.notional),
+        Ok(
+            json!({"triggers": r.triggers, "liquidated": r.liquidated, "calls": r.calls, "notional": fmt_quote(r.notional),
                   "resolved": r.resolved, "breakers": r.breakers, "unhealthy": r.unhealthy,
-                  "refused": r.rejected, "failed": r.failed}))
+                  "refused": r.rejected, "failed": r.failed}),
+        )
     }
 
     /// `price` / `warp`.

@@ -31,6 +31,7 @@ pub mod report;
 pub mod session;
 pub mod stress;
 pub mod trader;
+pub mod trigger;
 pub mod watch;
 
 /// Output format, as in the Solana CLI.

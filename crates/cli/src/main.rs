@@ -8,6 +8,7 @@ use ballast_cli::gov_cmd::{self, GovCommand};
 use ballast_cli::lp::{self, LpCommand};
 use ballast_cli::session::Session;
 use ballast_cli::trader::{self, AccountCommand, TradeArgs};
+use ballast_cli::trigger::{self, TriggerCommand};
 use ballast_cli::{inspect, Output};
 use ballast_client::backend::rpc::RpcBackend;
 use ballast_client::backend::Backend;
@@ -118,6 +119,14 @@ enum Command {
         #[command(subcommand)]
         command: DelegateCommand,
     },
+    /// Take-profit and stop-loss orders that keepers execute when every
+    /// source crosses their price: add, cancel, list, close-book.
+    ///
+    /// Example: ballast trigger add SOL --stop-loss 92.5 ; ballast trigger list
+    Trigger {
+        #[command(subcommand)]
+        command: TriggerCommand,
+    },
     /// Provide liquidity to the pool.
     Lp {
         #[command(subcommand)]
@@ -169,6 +178,7 @@ async fn dispatch<B: Backend>(s: &Session<'_, B>, cli: &Cli) -> anyhow::Result<(
         Command::Markets => trader::markets(s).await,
         Command::Lp { command } => lp::run(s, command).await,
         Command::Delegate { command } => delegate::run(s, id, command).await,
+        Command::Trigger { command } => trigger::run(s, id, command).await,
         Command::Gov { command } => gov_cmd::run(s, command).await,
         Command::Admin { command } => admin::run(s, command).await,
         Command::Embedded { .. } | Command::Oracle { .. } | Command::Stress(_) | Command::Watch(_) => {

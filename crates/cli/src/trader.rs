@@ -122,7 +122,15 @@ pub async fn account<B: Backend>(s: &Session<'_, B>, id: u32, cmd: &AccountComma
                     if acc.is_bankrupt() { ", bankrupt" } else { "" }
                 );
             }
-            let signature = s.send("close account", &[ix::close_account(owner, key)]).await?;
+            // Its trigger book goes with it: a margin account re-created at
+            // this address would otherwise find the old triggers.
+            let book = ballast_client::trigger::book_address(&key);
+            let mut ixs = Vec::new();
+            if s.backend.get_account(&book).await?.is_some() {
+                ixs.push(ballast_client::trigger::close_trigger_book(owner, key));
+            }
+            ixs.push(ix::close_account(owner, key));
+            let signature = s.send("close account", &ixs).await?;
             let v = json!({"command": "account close", "account": key.to_string(), "dry_run": s.dry_run,
                            "signature": sig(&signature)});
             s.print(&v, || done(&format!("Closed margin account {id}: {key}"), &signature));

@@ -206,6 +206,11 @@ fn every_command_has_help_with_an_example() {
         &["embedded", "price"],
         &["embedded", "warp"],
         &["gov", "set"],
+        &["trigger", "add"],
+        &["trigger", "cancel"],
+        &["trigger", "list"],
+        &["trigger", "close-book"],
+        &["delegate", "set"],
     ] {
         let mut args = cmd.to_vec();
         args.push("--help");
@@ -382,4 +387,71 @@ fn watch_prints_the_account_again_when_embedded_price_moves_it() {
     // Bad input: another owner with no account.
     let out = h.run(&["watch", "--count", "1", "--owner", "11111111111111111111111111111112"]);
     assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("no margin account at"));
+}
+
+#[test]
+fn triggers_preview_their_execution_a_keeper_executes_them_and_every_bad_input_is_named() {
+    use solana_sdk::signature::{Keypair, Signer};
+    let h = Home::new("trigger");
+    h.setup();
+    h.json(&["deposit", "1000"]);
+    h.refused(&["trigger", "add", "SOL", "--stop-loss", "140"], "no SOL position in margin account 0");
+    h.json(&["trade", "SOL", "2"]); // long 2 at about 150
+                                    // Bad inputs, each named, nothing sent: the wrong side of the price,
+                                    // zero or too large a size, an unknown market, a fee above the bound,
+                                    // neither or both kinds.
+    h.refused(&["trigger", "add", "SOL", "--stop-loss", "155"], "TriggerAlreadyCrossed");
+    h.refused(&["trigger", "add", "SOL", "--take-profit", "145"], "TriggerAlreadyCrossed");
+    h.refused(&["trigger", "add", "SOL", "--stop-loss", "140", "--size", "0"], "size must be greater than zero");
+    h.refused(&["trigger", "add", "SOL", "--stop-loss", "140", "--size", "2.000000001"], "TriggerAddsRisk");
+    h.refused(&["trigger", "add", "DOGE", "--stop-loss", "140"], "unknown market `DOGE`");
+    h.refused(&["trigger", "add", "SOL", "--stop-loss", "140", "--keeper-fee", "1.000001"], "TriggerFeeTooHigh");
+    h.refused(&["trigger", "add", "SOL", "--stop-loss", "0"], "trigger price must be greater than zero");
+    h.refused(&["trigger", "add", "SOL", "--stop-loss", "140", "--limit-price", "141"], "LimitPriceExceeded");
+    let out = h.run(&["trigger", "add", "SOL"]);
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("required"));
+    let out = h.run(&["trigger", "add", "SOL", "--stop-loss", "140", "--take-profit", "160"]);
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("cannot be used with"));
+
+    // A stop-loss below, previewed at its own price: the whole position, 2 % limit, 0.05 fee.
+    let v = h.json(&["trigger", "add", "SOL", "--stop-loss", "140"]);
+    assert_eq!((v["kind"].as_str(), v["direction"].as_str()), (Some("stop-loss"), Some("below")));
+    assert_eq!((v["size"].as_str(), v["limit_price"].as_str()), (Some("-2.000000000"), Some("137.200000000")));
+    assert_eq!((v["keeper_fee"].as_str(), v["creates_book"].as_bool()), (Some("0.050000"), Some(true)));
+    assert_eq!(v["execution"]["position_after"].as_str(), Some("0.000000000"));
+    assert_eq!(v["execution"]["keeper_fee"].as_str(), Some("0.050000"));
+    assert!(dec(&v["execution"]["fill_price"]) <= 140.0 && dec(&v["execution"]["fill_price"]) >= 137.2);
+    let v = h.json(&["trigger", "add", "SOL", "--take-profit", "170", "--size", "1", "--keeper-fee", "0"]);
+    assert_eq!((v["index"].as_u64(), v["creates_book"].as_bool()), (Some(1), Some(false)));
+    let rows = h.json(&["trigger", "list"]);
+    let status: Vec<_> = rows.as_array().unwrap().iter().map(|r| r["status"].as_str().unwrap().to_string()).collect();
+    assert_eq!(status, ["waiting", "waiting"]);
+
+    // A delegate may cancel, never add; expired, it is refused.
+    let me = h.json(&["account", "show"])["owner"].as_str().unwrap().to_string();
+    let hot = Keypair::new();
+    let hot_file = h.dir.join("hot.json");
+    std::fs::write(&hot_file, serde_json::to_string(&hot.to_bytes().to_vec()).unwrap()).unwrap();
+    let hot_path = hot_file.to_str().unwrap().to_string();
+    h.json(&["embedded", "airdrop", &hot.pubkey().to_string(), "--sol", "1"]);
+    let slot = h.json(&["delegate", "show"])["slot"].as_u64().unwrap();
+    h.json(&["delegate", "set", &hot.pubkey().to_string(), "--expiry-slot", &(slot + 20).to_string()]);
+    h.refused(
+        &["-k", &hot_path, "trigger", "add", "SOL", "--stop-loss", "130", "--owner", &me],
+        "only the account's owner adds triggers",
+    );
+    h.json(&["-k", &hot_path, "trigger", "cancel", "1", "--owner", &me]);
+    h.refused(&["trigger", "cancel", "1"], "no trigger at index 1");
+    h.json(&["trigger", "add", "SOL", "--take-profit", "170", "--size", "1"]);
+    h.json(&["embedded", "warp", "20", "--no-keeper"]);
+    h.refused(&["-k", &hot_path, "trigger", "cancel", "1", "--owner", &me], "DelegateExpired");
+
+    // The price falls to the stop: the embedded keeper executes it, and the
+    // take-profit goes with the closed position.
+    let p = h.json(&["embedded", "price", "SOL", "140"]);
+    assert_eq!(p["keeper"]["triggers"].as_u64(), Some(1), "{p}");
+    assert_eq!(h.json(&["positions"]).as_array().map(Vec::len), Some(0));
+    assert_eq!(h.json(&["trigger", "list"]).as_array().map(Vec::len), Some(0));
+    h.json(&["trigger", "close-book"]);
+    h.refused(&["trigger", "close-book"], "has no trigger book");
 }
