@@ -7,33 +7,35 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export BALLAST_DATA_DIR="${BALLAST_DATA_DIR:-$(pwd)/data}"
-# BALLAST_BIN=path runs a prebuilt binary instead (a "before" table).
+# BALLAST_BIN=path runs a prebuilt binary instead (a "before" table);
+# BALLAST_STRESS_ARGS adds flags to every run (`--stop-losses 0`).
 bin=${BALLAST_BIN:-}
 if [ -z "$bin" ]; then
   cargo build --locked -q --profile lab -p ballast-cli
   bin="${CARGO_TARGET_DIR:-target}/lab/ballast"
 fi
 out=$(mktemp -d)
-"$bin" stress --compare --out "$out/0-default-crash" --output json > "$out/0-default-crash.json"
+read -r -a extra <<< "${BALLAST_STRESS_ARGS:-}"
+"$bin" stress --compare ${extra[@]+"${extra[@]}"} --out "$out/0-default-crash" --output json > "$out/0-default-crash.json"
 for f in "$BALLAST_DATA_DIR"/prices/*.csv; do
   case "$f" in
     *_1m_*) args=(--path-secs-per-slot 60 --traders 200) ;;
     *) args=(--path-secs-per-slot 180) ;;
   esac
-  "$bin" stress --compare --prices "$f" "${args[@]}" --out "$out/$(basename "$f" .csv)" --output json \
+  "$bin" stress --compare ${extra[@]+"${extra[@]}"} --prices "$f" "${args[@]}" --out "$out/$(basename "$f" .csv)" --output json \
     > "$out/$(basename "$f" .csv).json"
 done
 python3 - "$out" <<'PY'
 import json, os, sys
 out = sys.argv[1]
 usd = lambda v: f"{v / 1e6:,.0f}"
-print("| crash file | slots | params | liquidations | liquidated notional | bad debt | in disputes | socialised | insurance drawdown | breaker trips | frozen slots | adversary PnL | worst equity | wall s |")
-print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+print("| crash file | slots | params | stop-losses | liquidations | liquidated notional | bad debt | in disputes | socialised | insurance drawdown | breaker trips | frozen slots | adversary PnL | worst equity | wall s |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 for name in sorted(f for f in os.listdir(out) if f.endswith(".json")):
     for r in json.load(open(os.path.join(out, name))):
         t = r["totals"]
         worst = r["worst_account"][1] if r["worst_account"] else 0
-        print(f"| {name[:-5]} | {r['slots']} | {r['params']} | {t['liquidations']} | {usd(t['liquidated_notional'])} | "
+        print(f"| {name[:-5]} | {r['slots']} | {r['params']} | {t['triggers']} | {t['liquidations']} | {usd(t['liquidated_notional'])} | "
               f"{usd(t['bad_debt'])} | {usd(t['bad_debt_in_disputes'])} | {usd(t['socialized_loss'])} | {usd(t['insurance_drawdown'])} | "
               f"{t['breaker_trips']} | {t['frozen_slots']} | {usd(t['adversary_pnl'] or 0)} | {usd(worst)} | {r['wall_secs']:.1f} |")
 PY

@@ -12,7 +12,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use ballast_bank::context::TestContext;
 use ballast_bank::demo::{self, Operator, USD};
 use ballast_bank::ledger;
-use ballast_client::amount::{parse_fixed, parse_positive};
+use ballast_client::amount::{parse_fixed, parse_positive, parse_positive_i64};
 use ballast_client::cli_config::expand_home;
 use ballast_client::fmt::{fmt_price, fmt_quote};
 use ballast_client::spec::VenueSpec;
@@ -162,11 +162,7 @@ impl Embedded {
     pub async fn run(&mut self, cmd: &EmbeddedCommand, output: Output) -> Result<()> {
         let report = match cmd {
             EmbeddedCommand::Price { market, price, conf, no_keeper } => {
-                let p = parse_fixed(price, PRICE_DECIMALS, "price")?;
-                if p <= 0 {
-                    bail!("price must be greater than zero, got `{price}`");
-                }
-                let p = i64::try_from(p).map_err(|_| anyhow!("price `{price}` is too large"))?;
+                let p = parse_positive_i64(price, PRICE_DECIMALS, "price")?;
                 let c = parse_fixed(conf, PRICE_DECIMALS, "conf")?;
                 let c = u64::try_from(c).map_err(|_| anyhow!("conf must be zero or positive, got `{conf}`"))?;
                 let venue = load_venue(&self.tc.backend()).await?;

@@ -45,6 +45,10 @@ pub struct StressArgs {
     /// Seed.
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Share of traders keeping a stop-loss trigger, 0 to 1 [default: the
+    /// scenario's, 0.3]; 0 runs the same traders without them.
+    #[arg(long, value_name = "SHARE")]
+    pub stop_losses: Option<f64>,
     /// Oracle publishers per feed (2 to 4); the adversary pushes the second.
     #[arg(long)]
     pub sources: Option<usize>,
@@ -90,6 +94,9 @@ pub fn scenario(a: &StressArgs) -> Result<(Scenario, PricePath, Option<Mapping>)
     }
     if let Some(v) = a.traders {
         s.traders = v;
+    }
+    if let Some(v) = a.stop_losses {
+        s.stop_losses = v;
     }
     if let Some(v) = a.seed {
         s.seed = v;

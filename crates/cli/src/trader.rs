@@ -11,7 +11,7 @@ use crate::session::{done, find_market, health_pairs, sig, token_balance, Sessio
 use anchor_lang::prelude::Pubkey;
 use anchor_spl::associated_token::{get_associated_token_address, spl_associated_token_account};
 use anyhow::{bail, Context, Result};
-use ballast_client::amount::{parse_fixed, parse_nonzero, parse_positive};
+use ballast_client::amount::{parse_nonzero, parse_positive, parse_positive_i64};
 use ballast_client::backend::Backend;
 use ballast_client::decode::zero_copy;
 use ballast_client::engine as ix;
@@ -251,17 +251,8 @@ pub async fn trade<B: Backend>(s: &Session<'_, B>, id: u32, args: &TradeArgs) ->
     let (key, acc) = load_account(s, id, &owner).await?;
     acc.require_trader(&signer, venue.clock.slot).map_err(|e| anyhow::anyhow!("{key}: {e}"))?;
     let sim = Sim::new(&venue);
-    let explicit_limit = args
-        .limit_price
-        .as_deref()
-        .map(|p| {
-            let v = parse_fixed(p, PRICE_DECIMALS, "limit price")?;
-            if v <= 0 {
-                bail!("limit price must be greater than zero, got `{p}`");
-            }
-            i64::try_from(v).map_err(|_| anyhow::anyhow!("limit price `{p}` is too large"))
-        })
-        .transpose()?;
+    let explicit_limit =
+        args.limit_price.as_deref().map(|p| parse_positive_i64(p, PRICE_DECIMALS, "limit price")).transpose()?;
     let any = if size > 0 { i64::MAX } else { 1 };
     let verdict = sim.trade(&acc, index, size, explicit_limit.unwrap_or(any), args.reduce_only);
     let limit = explicit_limit.unwrap_or_else(|| default_limit(&verdict, size));

@@ -8,7 +8,7 @@ use crate::report::{health_json, health_text, q, refusal_json};
 use crate::session::{done, find_market, sig, Session};
 use crate::trader::load_account;
 use anyhow::{anyhow, bail, Context, Result};
-use ballast_client::amount::{parse_fixed, parse_positive};
+use ballast_client::amount::{parse_fixed, parse_positive_i64};
 use ballast_client::backend::Backend;
 use ballast_client::decode::zero_copy;
 use ballast_client::fmt::{fmt_base, fmt_price};
@@ -94,11 +94,7 @@ pub struct AddArgs {
 }
 
 fn price_arg(text: &str, what: &str) -> Result<i64> {
-    let v = parse_fixed(text, PRICE_DECIMALS, what)?;
-    if v <= 0 {
-        bail!("{what} must be greater than zero, got `{text}`");
-    }
-    i64::try_from(v).map_err(|_| anyhow!("{what} `{text}` is too large"))
+    parse_positive_i64(text, PRICE_DECIMALS, what)
 }
 
 /// The book of `margin`, if created.
@@ -150,7 +146,8 @@ pub async fn run<B: Backend>(s: &Session<'_, B>, id: u32, cmd: &TriggerCommand) 
             Ok(())
         }
         TriggerCommand::CloseBook => {
-            let (key, _) = load_account(s, id, &signer).await?;
+            // The margin account may be gone already: the book outlives it.
+            let key = ballast_client::engine::margin_address(&signer, id);
             let book = load_book(s, &key).await?.with_context(|| format!("{key} has no trigger book"))?;
             if book.owner != signer {
                 bail!("only the book's owner {} closes it", book.owner);
@@ -183,7 +180,7 @@ async fn add<B: Backend>(s: &Session<'_, B>, id: u32, args: &AddArgs) -> Result<
     // A long sells: a stop-loss below the price, a take-profit above.
     let direction = if (position > 0) == stop { BELOW } else { ABOVE };
     let size = match &args.size {
-        Some(text) => i64::try_from(parse_positive(text, BASE_DECIMALS, "size")?).context("size too large")?,
+        Some(text) => parse_positive_i64(text, BASE_DECIMALS, "size")?,
         None => position.unsigned_abs() as i64,
     };
     let base = if position > 0 { -size } else { size };
@@ -284,6 +281,7 @@ fn list_json(venue: &Venue, acc: &MarginAccount, book: &TriggerBook) -> Vec<Valu
             let status = match &now {
                 Ok(_) => "due".to_string(),
                 Err(r) if r.name == "TriggerNotCrossed" => "waiting".to_string(),
+                Err(r) if r.name == "TriggerStale" => "stale: its position was closed; cancel it".to_string(),
                 Err(r) => format!("blocked: {}", r.name),
             };
             json!({"index": i, "market": symbol, "kind": kind_name(t.kind()), "direction": direction_name(t.direction),

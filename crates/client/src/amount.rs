@@ -42,6 +42,12 @@ pub fn parse_positive(text: &str, decimals: u32, what: &str) -> Result<u64> {
     u64::try_from(v).map_err(|_| anyhow!("{what} `{text}` is too large"))
 }
 
+/// A strictly positive amount that fits `i64` (prices and sizes of
+/// PRICE_PRECISION or BASE_PRECISION).
+pub fn parse_positive_i64(text: &str, decimals: u32, what: &str) -> Result<i64> {
+    i64::try_from(parse_positive(text, decimals, what)?).map_err(|_| anyhow!("{what} `{text}` is too large"))
+}
+
 /// A non-zero signed amount that fits `i64` (trade sizes: positive buys).
 pub fn parse_nonzero(text: &str, decimals: u32, what: &str) -> Result<i64> {
     let v = parse_fixed(text, decimals, what)?;

@@ -45,7 +45,8 @@ pub struct ExchangeKeys {
     pub pool_vault: Pubkey,
 }
 
-fn with_remaining(mut metas: Vec<AccountMeta>, pairs: &[(Pubkey, Pubkey)]) -> Vec<AccountMeta> {
+/// `metas` followed by each `(market, feed)` pair, read-only.
+pub fn with_remaining(mut metas: Vec<AccountMeta>, pairs: &[(Pubkey, Pubkey)]) -> Vec<AccountMeta> {
     for (market, feed) in pairs {
         metas.push(AccountMeta::new_readonly(*market, false));
         metas.push(AccountMeta::new_readonly(*feed, false));
@@ -180,9 +181,11 @@ pub fn set_delegate(owner: Pubkey, margin_account: Pubkey, delegate: Pubkey, exp
     ix(accounts.to_account_metas(None), margin_engine::instruction::SetDelegate { delegate, expiry_slot }.data())
 }
 
-/// `close_account`.
+/// `close_account` (refused while the account's trigger book exists:
+/// `crate::trigger::close_trigger_book` first).
 pub fn close_account(owner: Pubkey, margin_account: Pubkey) -> Instruction {
-    let accounts = margin_engine::accounts::CloseAccount { owner, margin_account };
+    let trigger_book = crate::trigger::book_address(&margin_account);
+    let accounts = margin_engine::accounts::CloseAccount { owner, margin_account, trigger_book };
     ix(accounts.to_account_metas(None), margin_engine::instruction::CloseAccount {}.data())
 }
 

@@ -2,7 +2,7 @@
 //! what an execution would do ([`Sim::execute_trigger`]), with the
 //! program's own `engine::trigger` functions.
 
-use crate::engine::{exchange_address, market_address, pool_address, vault_authority, ExchangeKeys};
+use crate::engine::{exchange_address, market_address, pool_address, vault_authority, with_remaining, ExchangeKeys};
 use crate::simulate::{Refusal, Sim};
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
@@ -64,7 +64,9 @@ pub fn cancel_trigger(authority: Pubkey, margin_account: Pubkey, index: u8) -> I
 }
 
 /// `execute_trigger(index)` by `keeper`, paying the fee to `keeper_token`;
-/// the trigger is in market `market` over `feed`.
+/// the trigger is in market `market` over `feed`; `health` lists every
+/// other open position's `(market, feed)` in slot order.
+#[allow(clippy::too_many_arguments)]
 pub fn execute_trigger_ix(
     keeper: Pubkey,
     keeper_token: Pubkey,
@@ -73,6 +75,7 @@ pub fn execute_trigger_ix(
     market: u16,
     feed: Pubkey,
     index: u8,
+    health: &[(Pubkey, Pubkey)],
 ) -> Instruction {
     let accounts = margin_engine::accounts::ExecuteTrigger {
         keeper,
@@ -90,7 +93,10 @@ pub fn execute_trigger_ix(
         collateral_mint: keys.collateral_mint,
         token_program: anchor_spl::token::ID,
     };
-    ix(accounts.to_account_metas(None), margin_engine::instruction::ExecuteTrigger { index }.data())
+    ix(
+        with_remaining(accounts.to_account_metas(None), health),
+        margin_engine::instruction::ExecuteTrigger { index }.data(),
+    )
 }
 
 /// `close_trigger_book` by its `owner`.

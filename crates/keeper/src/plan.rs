@@ -146,7 +146,7 @@ fn refreshes(account: &MarginAccount, first: &[u16], venue: &Venue) -> (Vec<Inst
 }
 
 /// `(market, feed)` of every open position other than `market`, in slot order.
-fn other_positions(account: &MarginAccount, market: u16, venue: &Venue) -> Vec<(Pubkey, Pubkey)> {
+pub(crate) fn other_positions(account: &MarginAccount, market: u16, venue: &Venue) -> Vec<(Pubkey, Pubkey)> {
     account
         .open_positions()
         .filter(|s| s.market != market)

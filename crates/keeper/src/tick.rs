@@ -175,20 +175,31 @@ impl<B: Backend> Keeper<B> {
         let started = std::time::Instant::now();
         let venue = self.retry(&mut report, "venue", || load_venue(&self.backend)).await?;
         let accounts = self.retry(&mut report, "scan", || scan_accounts(&self.backend)).await?;
-        let books = self.retry(&mut report, "scan", || scan::<TriggerBook, B>(&self.backend)).await?;
+        // Trigger books: a failed scan skips this tick's triggers, never its
+        // liquidations.
+        let books = match self.retry(&mut report, "scan", || scan::<TriggerBook, B>(&self.backend)).await {
+            Ok(books) => books,
+            Err(e) => {
+                warn!(error = %e, "trigger books not read; no triggers this tick");
+                report.failed += 1;
+                Vec::new()
+            }
+        };
         let keeper = self.payer.pubkey();
         let triggers = plan_triggers(&venue, &accounts, &books, &self.config, keeper, self.reward_token);
-        // An account with a trigger due is liquidated, if still needed, on
-        // the next tick's scan: the trigger may close what liquidation would.
-        let untriggered: Vec<_> =
-            accounts.iter().filter(|(k, _)| triggers.iter().all(|t| t.account != *k)).copied().collect();
-        let p = plan(&venue, &untriggered, &self.config, keeper, self.reward_token);
+        // Liquidations are planned on each account as its trigger, sent
+        // first, leaves it.
+        let after: Vec<_> = accounts
+            .iter()
+            .map(|(k, a)| (*k, triggers.iter().find(|t| t.account == *k).map_or(*a, |t| t.account_after)))
+            .collect();
+        let p = plan(&venue, &after, &self.config, keeper, self.reward_token);
         report.scan_plan_micros = started.elapsed().as_micros() as u64;
         let Plan { in_shard, unhealthy, throttled, blocked, .. } = p;
         report = TickReport {
             slot: venue.clock.slot,
             scanned: accounts.len(),
-            in_shard: in_shard + triggers.len(),
+            in_shard,
             unhealthy,
             throttled,
             blocked,

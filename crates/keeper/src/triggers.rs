@@ -6,6 +6,7 @@
 //! triggers in that market, so the next is planned on the next tick's scan.
 
 use crate::config::Config;
+use crate::plan::other_positions;
 use crate::scan::Venue;
 use anchor_lang::prelude::Pubkey;
 use ballast_client::simulate::Sim;
@@ -23,6 +24,9 @@ pub struct PlannedTrigger {
     pub index: u8,
     /// The fee it pays, as simulated. precision: QUOTE_PRECISION.
     pub keeper_fee: u64,
+    /// The account after the execution, as simulated: what this tick's
+    /// liquidation plan looks at.
+    pub account_after: MarginAccount,
     /// The `execute_trigger` instruction.
     pub call: Instruction,
 }
@@ -59,11 +63,13 @@ pub fn plan_triggers(
                 trigger.market,
                 market.market.feed,
                 index as u8,
+                &other_positions(account, trigger.market, venue),
             );
             out.push(PlannedTrigger {
                 account: book.margin_account,
                 index: index as u8,
                 keeper_fee: done.fill.keeper_fee,
+                account_after: done.account,
                 call,
             });
             break;

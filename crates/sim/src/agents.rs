@@ -5,7 +5,8 @@
 //! - **Traders** draw a leverage (40 % at 1–3x, 35 % at 3–6x, 25 % close to
 //!   the market's maximum), a side (65 % long), and a temperament: herders
 //!   add in the direction of the last 100 slots' trend, panickers close
-//!   everything once the price is 8 % below its high.
+//!   everything once the price is 8 % below its high; some keep a
+//!   stop-loss trigger halfway to their liquidation price.
 //! - **LPs** seed the pool; one of them panics at a 12 % drawdown and tries
 //!   to take everything out.
 //! - **The adversary** follows the Mango 2022 pattern: a maximal long, then
@@ -34,6 +35,8 @@ pub struct Trader {
     pub herd: bool,
     /// Closes everything in a crash.
     pub panicky: bool,
+    /// Keeps a stop-loss trigger on its position.
+    pub stop_loss: bool,
     /// Slot before which it stays out after panicking.
     pub out_until: u64,
 }

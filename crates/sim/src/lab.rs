@@ -15,14 +15,18 @@ use anyhow::{anyhow, bail, Context, Result};
 use ballast_bank::context::{keypair, ContextBuilder, TestContext};
 use ballast_bank::demo::{self, Demo, USD};
 use ballast_bank::setup::balance;
+use ballast_client::decode::zero_copy;
 use ballast_client::engine::{self as ix, ExchangeKeys};
 use ballast_client::errors::refusal_name;
 use ballast_client::oracle as oix;
 use ballast_client::simulate::Sim;
+use ballast_client::trigger as tx;
 use ballast_client::venue::{load_venue, Venue};
 use ballast_keeper::{Config as KeeperConfig, Keeper};
+use margin_engine::engine::trigger::new_trigger;
 use margin_engine::instructions::TradeParams;
 use margin_engine::state::MarginAccount;
+use margin_engine::state::{TriggerBook, TriggerParams, ABOVE, BELOW};
 use solana_sdk::instruction::Instruction;
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::{Keypair, Signer};
@@ -116,6 +120,18 @@ impl Lab {
 
     /// A trader with margin account 0 holding `usd` of collateral.
     async fn trader(&mut self, usd: u64, leverage_x100: u64, long: bool, herd: bool, panicky: bool) -> Result<Trader> {
+        self.trader_with(usd, leverage_x100, long, herd, panicky, false).await
+    }
+
+    async fn trader_with(
+        &mut self,
+        usd: u64,
+        leverage_x100: u64,
+        long: bool,
+        herd: bool,
+        panicky: bool,
+        stop_loss: bool,
+    ) -> Result<Trader> {
         let key = keypair();
         let token = self.fund(&key.pubkey(), usd).await?;
         let margin = ix::margin_address(&key.pubkey(), 0);
@@ -123,7 +139,7 @@ impl Lab {
             [ix::create_account(key.pubkey(), 0), ix::deposit(key.pubkey(), margin, token, self.keys(), usd * USD)];
         self.tc.process(&open, &[&key]).await.context("create and fund a trader")?;
         self.totals.flows.deposited += usd * USD;
-        Ok(Trader { key, token, margin, deposit_usd: usd, leverage_x100, long, herd, panicky, out_until: 0 })
+        Ok(Trader { key, token, margin, deposit_usd: usd, leverage_x100, long, herd, panicky, stop_loss, out_until: 0 })
     }
 
     fn order(&self, t: &Trader, base: i64, reduce_only: bool) -> Instruction {
@@ -132,17 +148,17 @@ impl Lab {
         ix::trade(t.key.pubkey(), t.margin, self.keys(), 0, self.feed, p, &[])
     }
 
-    /// The venue and `t`'s margin account, as the CLI's preview reads them.
-    async fn view(&mut self, t: &Trader) -> Result<(Venue, MarginAccount)> {
+    /// The venue and margin account `margin`, as the CLI's preview reads them.
+    async fn view(&mut self, margin: Pubkey) -> Result<(Venue, MarginAccount)> {
         let venue = load_venue(&self.tc.backend()).await?;
-        let acc = self.tc.account(&t.margin).await.ok_or_else(|| anyhow!("no margin account {}", t.margin))?;
+        let acc = self.tc.account(&margin).await.ok_or_else(|| anyhow!("no margin account {margin}"))?;
         Ok((venue, ballast_client::decode::zero_copy(&acc.data)?))
     }
 
     /// The largest buy the program would accept from `t` now (the
     /// preview's bisection, as an attacker would size it).
     async fn max_buy(&mut self, t: &Trader, price: i64) -> Result<i64> {
-        let (venue, acc) = self.view(t).await?;
+        let (venue, acc) = self.view(t.margin).await?;
         let sim = Sim::new(&venue);
         let (mut ok, mut bad) = (0i64, base_for((ADVERSARY_USD * 100) as i64, price).max(2));
         while bad - ok > 1 {
@@ -156,10 +172,48 @@ impl Lab {
         Ok(ok)
     }
 
+    /// Re-place trader `i`'s stop-loss after its trade: cancel the old one
+    /// (the book is created on the first), then, if it holds a position, a
+    /// stop for all of it halfway between the price and its liquidation
+    /// price (`Sim::liquidation_price`), with a limit 10 % beyond the stop
+    /// and a 0.05 keeper fee; checked with the program's `new_trigger`
+    /// first, so the lab sends nothing the program would refuse.
+    async fn set_stop(&mut self, i: usize) -> Result<()> {
+        let (venue, acc) = self.view(self.traders[i].margin).await?;
+        let (owner, margin) = (self.traders[i].key.pubkey(), self.traders[i].margin);
+        let book_key = tx::book_address(&margin);
+        let book = self.tc.account(&book_key).await.map(|a| zero_copy::<TriggerBook>(&a.data)).transpose()?;
+        let mut ixs: Vec<Instruction> = match &book {
+            None => vec![tx::create_trigger_book(owner, margin)],
+            Some(b) => b.active().map(|(k, _)| tx::cancel_trigger(owner, margin, k as u8)).collect(),
+        };
+        let sim = Sim::new(&venue);
+        let position = acc.slot_of(0).map_or(0, |s| acc.positions[s].base);
+        if let (Some(liq), Ok(quote)) = (sim.liquidation_price(&acc, 0), sim.quote(0)) {
+            let stop = quote.price + (liq - quote.price) / 2;
+            let (direction, limit) = if position > 0 { (BELOW, stop - stop / 10) } else { (ABOVE, stop + stop / 10) };
+            let params = TriggerParams {
+                direction,
+                trigger_price: stop,
+                base: -position,
+                limit_price: limit,
+                keeper_fee: 50_000,
+            };
+            if position != 0 && new_trigger(&params, &acc, &quote).is_ok() {
+                ixs.push(tx::add_trigger(owner, margin, 0, self.feed, params));
+            }
+        }
+        if !ixs.is_empty() {
+            let key = self.traders[i].key.insecure_clone();
+            self.send(format!("trader {i} stop-loss"), &ixs, &key).await;
+        }
+        Ok(())
+    }
+
     /// Withdraw everything the program releases from `t`'s account,
     /// found by the program's own check on copies.
     async fn withdraw_free(&mut self, t: &Trader) -> Result<u64> {
-        let (venue, acc) = self.view(t).await?;
+        let (venue, acc) = self.view(t.margin).await?;
         let free = Sim::new(&venue).max_withdraw(&acc);
         if free == 0 {
             return Ok(0);
@@ -224,9 +278,11 @@ pub async fn run(
 
     // Agents.
     let mut dice = Dice::new(s.seed);
+    let mut stop_dice = Dice::new(s.seed ^ 0x5709_1055);
     for _ in 0..s.traders {
         let (usd, lev, long, herd, panicky) = traits(&mut dice, s.leverage);
-        let t = lab.trader(usd, lev, long, herd, panicky).await?;
+        let stop = stop_dice.roll() <= s.stop_losses;
+        let t = lab.trader_with(usd, lev, long, herd, panicky, stop).await?;
         lab.traders.push(t);
     }
     for _ in 0..s.lps {
@@ -332,7 +388,9 @@ pub async fn run(
             }
             let o = lab.order(&lab.traders[i], base, reduce);
             let key = lab.traders[i].key.insecure_clone();
-            lab.send(format!("trader {i} trade {base}"), &[o], &key).await;
+            if lab.send(format!("trader {i} trade {base}"), &[o], &key).await && lab.traders[i].stop_loss {
+                lab.set_stop(i).await?;
+            }
         }
         // The panicking LP.
         if !lp_panicked && view.drawdown_bps > 1_200 {
@@ -374,11 +432,16 @@ pub async fn run(
         let mut row = SlotRow { step, path_price: price, disputed, ..SlotRow::default() };
         if !offline && step % s.keeper.every_slots.max(1) == 0 {
             let r = keeper.tick().await?;
-            lab.log.push(format!("keeper pass: {} liquidation calls, {} resolutions", r.calls, r.resolved));
+            lab.log.push(format!(
+                "keeper pass: {} triggers, {} liquidation calls, {} resolutions",
+                r.triggers, r.calls, r.resolved
+            ));
             if lab.check_every_tx && lab.tx_violation.is_none() {
                 lab.check_now().await;
             }
-            lab.totals.transactions += (r.calls + r.resolved + r.settled + r.breakers) as u64;
+            lab.totals.transactions += (r.calls + r.resolved + r.settled + r.breakers + r.triggers) as u64;
+            lab.totals.triggers += r.triggers as u64;
+            lab.totals.trigger_fees += r.trigger_fees;
             lab.totals.throttled += r.throttled as u64;
             // The keeper's own refusals (its log warnings are off in the CLI).
             for (what, n) in [("keeper: refused", r.rejected), ("keeper: failed", r.failed)] {

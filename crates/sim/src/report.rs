@@ -66,6 +66,10 @@ pub struct Totals {
     pub liquidated_notional: u64,
     /// Liquidations the throttle deferred.
     pub throttled: u64,
+    /// Trigger orders (the traders' stop-losses) the keeper executed.
+    pub triggers: u64,
+    /// Their keeper fees.
+    pub trigger_fees: u64,
     /// Deficits left by bankrupt accounts (covered by insurance, then the pool).
     pub bad_debt: u64,
     /// Bad debt booked in slots where the sources disagreed beyond the
@@ -158,6 +162,7 @@ pub fn lines(r: &Report) -> Vec<(&'static str, String)> {
     vec![
         ("liquidations", format!("{} ({} notional)", t.liquidations, usd(t.liquidated_notional as i128))),
         ("throttled", t.throttled.to_string()),
+        ("stop-losses executed", format!("{} (keeper fees {})", t.triggers, usd(t.trigger_fees as i128))),
         ("bad debt", usd(t.bad_debt as i128)),
         ("bad debt in disputes", usd(t.bad_debt_in_disputes as i128)),
         ("frozen slots", t.frozen_slots.to_string()),

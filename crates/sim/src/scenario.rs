@@ -64,6 +64,11 @@ pub struct Scenario {
     /// 3, the demo venue's). The adversary (and the `divergence` fault)
     /// pushes the second one.
     pub sources: usize,
+    /// Share of traders that keep a stop-loss trigger halfway between the
+    /// price and their liquidation price, re-placed after every trade of
+    /// theirs (0: none). Drawn from a stream of its own, so the same seed
+    /// gives the same traders with any share.
+    pub stop_losses: f64,
     /// Faults.
     pub faults: Faults,
     /// Keepers.
@@ -109,7 +114,7 @@ impl Default for KeeperSetup {
 impl Default for Scenario {
     /// The default crash: 2,000 slots of the default synthetic path (one
     /// path second per slot), 100 traders, 3 LPs, a 2M pool, 10x leverage,
-    /// the adversary at 40 % of the run.
+    /// the adversary at 40 % of the run, 30 % of the traders with a stop-loss.
     fn default() -> Scenario {
         Scenario {
             seed: 7,
@@ -128,6 +133,7 @@ impl Default for Scenario {
             adversary_spike_bps: 3_000,
             adversary_slots: 20,
             sources: ballast_bank::demo::DEMO_SOURCES,
+            stop_losses: 0.3,
             faults: Faults::default(),
             keeper: KeeperSetup::default(),
             check_every_tx: false,
@@ -152,8 +158,8 @@ impl Scenario {
         if self.path_secs_per_slot.is_some_and(|v| !(v > 0.0 && v <= MAX_SECS_PER_SLOT)) {
             bail!("path_secs_per_slot must be a positive number of seconds up to 1e9 (about 31 years)");
         }
-        if !(0.0..=1.0).contains(&self.activity) || !(0.0..=1.0).contains(&self.adversary_at) {
-            bail!("activity and adversary_at are fractions between 0 and 1");
+        if [self.activity, self.adversary_at, self.stop_losses].iter().any(|v| !(0.0..=1.0).contains(v)) {
+            bail!("activity, adversary_at and stop_losses are fractions between 0 and 1");
         }
         if self.traders > 5_000 || self.lps > 100 {
             bail!("at most 5,000 traders and 100 LPs");

@@ -235,7 +235,7 @@ pub enum EngineError {
     #[msg("the price is already past the trigger: trade instead, or set the trigger beyond the price")]
     TriggerAlreadyCrossed,
     /// `execute_trigger` before every source crossed the trigger price.
-    #[msg("the price has not crossed the trigger at every source")]
+    #[msg("the price has not crossed the trigger at every source (with the feed's full set of sources, at the price a fill would use)")]
     TriggerNotCrossed,
     /// A trigger with an unknown direction or a non-positive price or limit.
     #[msg("a trigger needs a direction (1 above, 2 below) and positive trigger and limit prices")]
@@ -243,6 +243,12 @@ pub enum EngineError {
     /// A keeper fee above `MAX_TRIGGER_KEEPER_FEE`.
     #[msg("a trigger's keeper fee may be at most 1 USDC")]
     TriggerFeeTooHigh,
+    /// `execute_trigger` whose position was closed or flipped since it was added.
+    #[msg("the position this trigger was placed on has been closed or flipped: cancel the trigger")]
+    TriggerStale,
+    /// `close_account` while the account's trigger book exists.
+    #[msg("close the account's trigger book first (close_trigger_book)")]
+    TriggerBookOpen,
 }
 
 impl From<ballast_risk::MathError> for EngineError {

@@ -37,7 +37,7 @@ async fn with_book(tc: &mut TestContext, v: &Venue, base: i64) -> Trader {
 }
 
 fn execute(v: &Venue, keeper: &Trader, t: &Trader, index: u8) -> Instruction {
-    tx::execute_trigger_ix(keeper.key.pubkey(), keeper.token, t.margin, &v.keys, 0, v.feed, index)
+    tx::execute_trigger_ix(keeper.key.pubkey(), keeper.token, t.margin, &v.keys, 0, v.feed, index, &[])
 }
 
 /// Both sources at `a` and `b`, 10 slots on, refreshed.
@@ -50,6 +50,12 @@ async fn prices(tc: &mut TestContext, v: &mut Venue, a: i64, b: i64) {
         tc.set_account(&s.address, &s.account());
     }
     refresh(tc, &v.feed, &v.sources).await.expect("refresh");
+}
+
+/// `keeper` executes `t`'s trigger `index`; its event.
+async fn executed(tc: &mut TestContext, v: &Venue, keeper: &Trader, t: &Trader, index: u8) -> TriggerExecuted {
+    let logs = tc.process_logged(&[execute(v, keeper, t, index)], &[&keeper.key]).await.expect("execute_trigger");
+    ballast_tests::adapter::find_event(&logs).expect("TriggerExecuted")
 }
 
 async fn book(tc: &mut TestContext, t: &Trader) -> TriggerBook {
@@ -125,18 +131,25 @@ async fn execution_is_reduce_only_clamped_to_the_position_and_rechecks_limit_and
     assert_eq!((ev.base, ev.position_base, ev.cancelled), (-2 * BASE, 0, 1));
     assert!(!account(&mut tc, &t).await.has_positions());
 
-    // A trigger left on a closed or flipped position never executes.
+    // A trigger is bound to its position: once that is flipped, closed, or
+    // closed and opened again, the trigger never executes.
     let t2 = with_book(&mut tc, &v, 5 * BASE).await;
     tc.process(&[add(&v, &t2, params(ABOVE, 110 * ONE, -5 * BASE, 100 * ONE))], &[&t2.key]).await.unwrap();
     tc.process(&[market_order(&t2, &v, -6 * BASE)], &[&t2.key]).await.unwrap(); // now short 1
     prices(&mut tc, &mut v, 111 * ONE, 111 * ONE).await;
-    let e = EngineError::TriggerAddsRisk.into();
+    let e = EngineError::TriggerStale.into();
     assert_error(&mut tc, &[execute(&v, &keeper, &t2, 0)], &[&keeper.key], e, &[t2.margin]).await;
     tc.process(&[market_order(&t2, &v, BASE)], &[&t2.key]).await.unwrap(); // flat
     assert_error(&mut tc, &[execute(&v, &keeper, &t2, 0)], &[&keeper.key], e, &[t2.margin]).await;
-    // Success twin: long again, it executes.
-    tc.process(&[market_order(&t2, &v, BASE)], &[&t2.key]).await.unwrap();
-    tc.process(&[execute(&v, &keeper, &t2, 0)], &[&keeper.key]).await.expect("execute_trigger");
+    // Long again above the old take-profit: a new position, not the one it was placed on.
+    tc.process(&[market_order(&t2, &v, 2 * BASE)], &[&t2.key]).await.unwrap();
+    assert_error(&mut tc, &[execute(&v, &keeper, &t2, 0)], &[&keeper.key], e, &[t2.margin]).await;
+    // Success twin: a trigger placed on the new position executes.
+    tc.process(&[add(&v, &t2, params(ABOVE, 112 * ONE, -2 * BASE, 100 * ONE))], &[&t2.key]).await.unwrap();
+    prices(&mut tc, &mut v, 112 * ONE, 112 * ONE).await;
+    let logs = tc.process_logged(&[execute(&v, &keeper, &t2, 1)], &[&keeper.key]).await.expect("execute_trigger");
+    let ev: TriggerExecuted = ballast_tests::adapter::find_event(&logs).expect("TriggerExecuted");
+    assert_eq!((ev.base, ev.cancelled), (-2 * BASE, 1), "the stale one goes with the closed position");
     assert!(!account(&mut tc, &t2).await.has_positions());
 }
 
@@ -162,6 +175,9 @@ async fn add_trigger_refuses_risk_adding_crossed_invalid_and_overfull_triggers_e
         ),
     ];
     let book_key = tx::book_address(&t.margin);
+    // The book exists once: a second creation is refused.
+    let again = tx::create_trigger_book(t.key.pubkey(), t.margin);
+    assert_error(&mut tc, &[again], &[&t.key], EngineError::AlreadyInitialized.into(), &[book_key]).await;
     for (i, e) in cases {
         assert_error(&mut tc, &[i], &[&t.key], e.into(), &[book_key]).await;
     }
@@ -231,4 +247,93 @@ async fn only_the_owner_adds_triggers_and_the_delegate_cancels_until_its_expiry(
     tc.process(&[close(&t.key)], &[&t.key]).await.expect("close_trigger_book");
     assert_eq!(lamports(tc.account(&book_key).await), 0);
     assert_eq!(lamports(tc.account(&t.key.pubkey()).await), owner + rent, "the rent goes back to the owner");
+}
+
+#[tokio::test]
+async fn the_keeper_fee_is_paid_only_as_a_withdrawal_would_be_and_the_stop_still_fills() {
+    let (mut tc, mut v) = venue(100 * ONE, 100_000 * USD).await;
+    let keeper = trader(&mut tc, &v, 0).await;
+    // 9 SOL on 100 of collateral: two stop-losses below 96, one for 1 SOL, one for all of it.
+    let t = trader_with_position(&mut tc, &v, 100 * USD, 9 * BASE).await;
+    let ixs = [
+        tx::create_trigger_book(t.key.pubkey(), t.margin),
+        add(&v, &t, params(BELOW, 96 * ONE, -BASE, 90 * ONE)),
+        add(&v, &t, params(BELOW, 96 * ONE, -9 * BASE, 90 * ONE)),
+    ];
+    tc.process(&ixs, &[&t.key]).await.unwrap();
+    // 2 SOL on 1,000: a stop for 1 of them.
+    let u = with_book(&mut tc, &v, 2 * BASE).await;
+    tc.process(&[add(&v, &u, params(BELOW, 96 * ONE, -BASE, 90 * ONE))], &[&u.key]).await.unwrap();
+    prices(&mut tc, &mut v, 96 * ONE, 96 * ONE).await;
+    // Selling 1 leaves 8 SOL on about 60 of equity: initial health < 0, so a
+    // withdrawal of the fee would be refused. The stop fills; the fee is 0.
+    let ev = executed(&mut tc, &v, &keeper, &t, 0).await;
+    assert_eq!((ev.base, ev.position_base, ev.keeper_fee), (-BASE, 8 * BASE, 0));
+    // Withdrawals paused: the stop that closes the rest pays nothing either.
+    tc.process(&[ix::set_pause(v.gov.pubkey(), pause::WITHDRAW, &[])], &[&v.gov]).await.unwrap();
+    let ev = executed(&mut tc, &v, &keeper, &t, 1).await;
+    assert_eq!((ev.base, ev.position_base, ev.keeper_fee), (-8 * BASE, 0, 0));
+    assert_eq!(balance(&mut tc, &keeper.token).await, 0);
+    // Twin: withdrawals open, a partial stop that leaves initial health >= 0
+    // pays the fee in full.
+    tc.process(&[ix::set_pause(v.gov.pubkey(), 0, &[])], &[&v.gov]).await.unwrap();
+    let ev = executed(&mut tc, &v, &keeper, &u, 0).await;
+    assert_eq!((ev.base, ev.position_base, ev.keeper_fee), (-BASE, BASE, FEE as u64));
+    assert_eq!(balance(&mut tc, &keeper.token).await, FEE as u64);
+    ballast_tests::venue::assert_conservation(&mut tc, &v, &[t.margin, u.margin]).await;
+}
+
+#[tokio::test]
+async fn a_degraded_feed_or_an_unconfirmed_jump_never_fires_a_trigger_that_the_agreed_price_does() {
+    let (mut tc, mut v) = venue(100 * ONE, 100_000 * USD).await;
+    let keeper = trader(&mut tc, &v, 0).await;
+    let t = with_book(&mut tc, &v, 5 * BASE).await;
+    tc.process(&[add(&v, &t, params(BELOW, 95 * ONE, -5 * BASE, 90 * ONE))], &[&t.key]).await.unwrap();
+    // One source at the stop, the other gone stale: the feed is Degraded (2
+    // valid sources needed), and one source alone never fires it.
+    let c = tc.clock().await;
+    let (now, slot) = (c.unix_timestamp + 400, c.slot + 1_000);
+    tc.set_clock(slot, now).await;
+    v.sources[0] = v.sources[0].at(95 * ONE, now, slot);
+    tc.set_account(&v.sources[0].address, &v.sources[0].account());
+    refresh(&mut tc, &v.feed, &v.sources).await.expect("refresh");
+    let e = EngineError::TriggerNotCrossed.into();
+    assert_error(&mut tc, &[execute(&v, &keeper, &t, 0)], &[&keeper.key], e, &[t.margin]).await;
+    // Both sources at it: it fires.
+    prices(&mut tc, &mut v, 95 * ONE, 95 * ONE).await;
+    tc.process(&[execute(&v, &keeper, &t, 0)], &[&keeper.key]).await.expect("execute_trigger");
+
+    // A take-profit above 110 when every source jumps to 126 in one step
+    // (beyond the 25 % jump guard): the fill would be at the EMA, so it
+    // waits for the confirmation, as a trade's gain does.
+    let t = with_book(&mut tc, &v, 5 * BASE).await;
+    tc.process(&[add(&v, &t, params(ABOVE, 110 * ONE, -5 * BASE, 100 * ONE))], &[&t.key]).await.unwrap();
+    prices(&mut tc, &mut v, 126 * ONE, 126 * ONE).await;
+    assert_error(&mut tc, &[execute(&v, &keeper, &t, 0)], &[&keeper.key], e, &[t.margin]).await;
+    for _ in 0..15 {
+        prices(&mut tc, &mut v, 126 * ONE, 126 * ONE).await; // refreshed every 10 slots: the jump confirms
+    }
+    let logs = tc.process_logged(&[execute(&v, &keeper, &t, 0)], &[&keeper.key]).await.expect("confirmed");
+    let ev: TriggerExecuted = ballast_tests::adapter::find_event(&logs).expect("TriggerExecuted");
+    assert!(ev.fill_price >= 110 * ONE, "at the confirmed price: {}", ev.fill_price);
+}
+
+#[tokio::test]
+async fn a_margin_account_closes_only_after_its_trigger_book() {
+    let (mut tc, v) = venue(100 * ONE, 100_000 * USD).await;
+    let t = with_book(&mut tc, &v, 0).await;
+    let w = ix::withdraw(t.key.pubkey(), t.margin, t.token, &v.keys, 1_000 * USD, &[]);
+    tc.process(&[w], &[&t.key]).await.unwrap();
+    let close = ix::close_account(t.key.pubkey(), t.margin);
+    let e = EngineError::TriggerBookOpen.into();
+    assert_error(&mut tc, &[close.clone()], &[&t.key], e, &[t.margin]).await;
+    // Twin: the book closed first, in the same transaction.
+    tc.process(&[tx::close_trigger_book(t.key.pubkey(), t.margin), close], &[&t.key]).await.expect("both close");
+    assert!(tc.account(&t.margin).await.is_none());
+    assert!(tc.account(&tx::book_address(&t.margin)).await.is_none());
+    // Lamports sent to the book's address do not block a close.
+    tc.process(&[ix::create_account(t.key.pubkey(), 0)], &[&t.key]).await.expect("re-create");
+    ballast_bank::setup::airdrop(&mut tc, &tx::book_address(&t.margin), 1_000_000).await;
+    tc.process(&[ix::close_account(t.key.pubkey(), t.margin)], &[&t.key]).await.expect("close again");
+    let _ = v;
 }

@@ -93,12 +93,17 @@ pub fn book_fill(market: &mut Market, old: Position, new: Position) -> Result<()
     Ok(())
 }
 
-/// The slot of `market` in `account` after a fill leaves `position`.
+/// The slot of `market` in `account` after a fill leaves `position`. A
+/// position that continues on the same side keeps its id; one opened in an
+/// empty slot, or flipped, gets a new one (`MarginAccount::next_position_id`).
 pub fn store_position(account: &mut MarginAccount, slot: usize, market: u16, position: Position) {
+    let old = account.positions[slot];
     account.positions[slot] = if position.base == 0 {
         PositionSlot::EMPTY
     } else {
-        PositionSlot { market, base: position.base, quote: position.quote, ..PositionSlot::EMPTY }
+        let continues = old.market == market && old.base != 0 && (old.base > 0) == (position.base > 0);
+        let opened = if continues { old.opened } else { account.next_position_id() };
+        PositionSlot { market, opened, base: position.base, quote: position.quote, ..PositionSlot::EMPTY }
     };
 }
 
@@ -262,12 +267,13 @@ pub fn trade(
     req: &TradeRequest,
     quotes: &impl Quotes,
 ) -> Result<Traded> {
+    require!(!exchange.is_paused(pause::TRADE, req.slot), EngineError::Paused);
     let own = quotes.own(market)?;
     trade_at(exchange, account, market, pool, req, own, quotes)
 }
 
-/// [`trade`] on the market's quote `own`, already read from its feed (a
-/// trigger checks its crossing on it first).
+/// [`trade`] after its pause check, on the market's quote `own`, already
+/// read from its feed (a trigger checks its crossing on it first).
 pub fn trade_at(
     exchange: &mut Exchange,
     account: &mut MarginAccount,
@@ -277,7 +283,6 @@ pub fn trade_at(
     own: MarketQuote,
     quotes: &impl Quotes,
 ) -> Result<Traded> {
-    require!(!exchange.is_paused(pause::TRADE, req.slot), EngineError::Paused);
     market.set_phase(&own.phase);
     let breaker = observe_breaker(market, &own, req.slot)?;
     let out = execute_trade(account, market, pool, exchange, &own, req)?;

@@ -2,13 +2,16 @@
 //! `execute_trigger` does (a reduce-only `trade` at the crossing, then the
 //! keeper's fee). The keeper and the CLI's preview run the same functions.
 
-use super::health::{MarketQuote, Quotes};
+use super::health::{require_withdrawable, MarketQuote, Quotes};
 use super::settle::{record_collateral, set_collateral};
-use super::trade::{trade_at, TradeRequest, Traded};
-use crate::constants::MAX_TRIGGER_KEEPER_FEE;
+use super::trade::{reference_price, trade_at, TradeRequest, Traded};
+use crate::constants::{pause, MAX_TRIGGER_KEEPER_FEE};
 use crate::errors::EngineError;
-use crate::state::{Exchange, MarginAccount, Market, Pool, Trigger, TriggerBook, TriggerParams, ABOVE, BELOW};
+use crate::state::{
+    Exchange, MarginAccount, Market, Pool, PositionSlot, Trigger, TriggerBook, TriggerParams, ABOVE, BELOW,
+};
 use anchor_lang::prelude::*;
+use ballast_risk::oracle::Validity;
 
 /// The size a trigger of `base` trades against position `position`: its own
 /// size clamped to the position, when it is on the opposite side; `None`
@@ -17,20 +20,21 @@ pub fn reducing_size(base: i64, position: i64) -> Option<i64> {
     if base == 0 || position == 0 || (base > 0) == (position > 0) {
         return None;
     }
-    let size = base.unsigned_abs().min(position.unsigned_abs()) as i64;
+    let size = base.unsigned_abs().min(position.unsigned_abs()).min(i64::MAX as u64) as i64;
     Some(if base > 0 { size } else { -size })
 }
 
-/// The position of `account` in `market` (0 if none).
-fn position_in(account: &MarginAccount, market: u16) -> i64 {
-    account.slot_of(market).map_or(0, |i| account.positions[i].base)
+/// The position slot of `account` in `market` (empty if none).
+fn position_in(account: &MarginAccount, market: u16) -> PositionSlot {
+    account.slot_of(market).map_or(PositionSlot::EMPTY, |i| account.positions[i])
 }
 
 /// Check `params` for a trigger on `account`'s position in the market of
 /// `quote` and return the trigger to store:
 /// 1. a direction, positive trigger and limit prices, a keeper fee within
 ///    `MAX_TRIGGER_KEEPER_FEE`, a non-zero size;
-/// 2. it reduces the position now: the opposite side, at most its size;
+/// 2. it reduces the position now: the opposite side, at most its size (and
+///    is bound to that position's id);
 /// 3. no source has crossed it yet (it would fire at once: a trade does that).
 pub fn new_trigger(params: &TriggerParams, account: &MarginAccount, quote: &MarketQuote) -> Result<Trigger> {
     require!(
@@ -40,15 +44,16 @@ pub fn new_trigger(params: &TriggerParams, account: &MarginAccount, quote: &Mark
     require!(params.keeper_fee <= MAX_TRIGGER_KEEPER_FEE, EngineError::TriggerFeeTooHigh);
     require!(params.base != 0, EngineError::ZeroAmount);
     let position = position_in(account, quote.index);
-    require!(reducing_size(params.base, position) == Some(params.base), EngineError::TriggerAddsRisk);
+    require!(reducing_size(params.base, position.base) == Some(params.base), EngineError::TriggerAddsRisk);
     let trigger = Trigger {
         market: quote.index,
         direction: params.direction,
-        padding: 0,
         keeper_fee: params.keeper_fee,
+        position: position.opened,
         trigger_price: params.trigger_price,
         base: params.base,
         limit_price: params.limit_price,
+        ..Trigger::EMPTY
     };
     // "Not crossed" at the price itself: any source already past the
     // trigger means the trader is placing it on the wrong side.
@@ -82,21 +87,29 @@ pub struct TriggerFill {
     pub traded: Traded,
     /// Base traded: the trigger's size clamped to the position.
     pub base: i64,
-    /// Paid to the keeper: the trigger's fee, at most the collateral left
-    /// after the fill. precision: QUOTE_PRECISION.
+    /// Paid to the keeper: the trigger's fee, or 0 when paying it would be
+    /// a withdrawal the program refuses. precision: QUOTE_PRECISION.
     pub keeper_fee: u64,
     /// The market's other triggers removed because the position is closed.
     pub cancelled: u8,
 }
 
 /// `execute_trigger`'s rules, in order, on plain values:
-/// 1. the trigger at `index` exists and is in `market`;
-/// 2. read the market's quote; every source has crossed the trigger price;
-/// 3. it still reduces the position (clamped to its size);
+/// 1. refuse while trading is paused; the trigger at `index` exists and is
+///    in `market`;
+/// 2. read the market's quote: the feed has its full set of sources (not
+///    `Degraded`), every source is at or beyond the trigger price, and so
+///    is the price a fill would use (`reference_price`: during an
+///    unconfirmed jump a take-profit waits, as a trade's gain does);
+/// 3. the position it was placed on is still open (`TriggerStale`), and
+///    the trigger still reduces it (clamped to its size);
 /// 4. `trade_at`, reduce-only, at the trigger's limit: every check a trade
-///    has (pause, gates, breaker, spread, limit, fee);
-/// 5. pay the keeper its fee from the collateral, at most what is left
-///    above zero (the handler moves the tokens);
+///    has (gates, breaker, spread, limit, fee);
+/// 5. pay the keeper its fee from the collateral, only as a withdrawal
+///    would be allowed (withdrawals not paused, not bankrupt, initial
+///    health at least 0 afterwards over every position, `quotes` covering
+///    them); otherwise 0, and the trigger still executes. The handler
+///    moves the tokens;
 /// 6. remove the trigger, and the market's other triggers if the position
 ///    is now closed (a take-profit and its stop-loss are one pair).
 #[allow(clippy::too_many_arguments)]
@@ -110,19 +123,33 @@ pub fn execute_trigger(
     slot: u64,
     quotes: &impl Quotes,
 ) -> Result<TriggerFill> {
+    require!(!exchange.is_paused(pause::TRADE, slot), EngineError::Paused);
     let trigger = *book.triggers.get(index as usize).filter(|t| !t.is_empty()).ok_or(EngineError::TriggerNotFound)?;
     require!(trigger.market == market.index, EngineError::WrongMarket);
     let own = quotes.own(market)?;
-    require!(trigger.crossed(own.lo_price, own.hi_price), EngineError::TriggerNotCrossed);
-    let base = reducing_size(trigger.base, position_in(account, market.index)).ok_or(EngineError::TriggerAddsRisk)?;
+    let fill_at = reference_price(&own, trigger.base > 0);
+    let crossed = own.validity != Validity::Degraded
+        && trigger.crossed(own.lo_price, own.hi_price)
+        && trigger.crossed(fill_at, fill_at);
+    require!(crossed, EngineError::TriggerNotCrossed);
+    let position = position_in(account, market.index);
+    require!(position.base != 0 && position.opened == trigger.position, EngineError::TriggerStale);
+    let base = reducing_size(trigger.base, position.base).ok_or(EngineError::TriggerAddsRisk)?;
     let req = TradeRequest { base, limit_price: trigger.limit_price, reduce_only: true, slot };
     let traded = trade_at(exchange, account, market, pool, &req, own, quotes)?;
 
     let before = account.collateral;
-    let keeper_fee = (trigger.keeper_fee as i64).min(before.max(0));
-    let after = before - keeper_fee; // both within [0, i64::MAX]
-    set_collateral(account, pool, after)?;
-    record_collateral(exchange, before, after)?;
+    let fee = (trigger.keeper_fee as i64).min(before.max(0));
+    let covering = quotes.covering(account, Some(traded.quote))?;
+    let mut after_fee = *account;
+    after_fee.collateral = before - fee; // both within [0, i64::MAX]
+    let payable = fee > 0
+        && !exchange.is_paused(pause::WITHDRAW, slot)
+        && !account.is_bankrupt()
+        && (!after_fee.has_positions() || require_withdrawable(&after_fee, &covering).is_ok());
+    let keeper_fee = if payable { fee } else { 0 };
+    set_collateral(account, pool, before - keeper_fee)?;
+    record_collateral(exchange, before, before - keeper_fee)?;
 
     book.triggers[index as usize] = Trigger::EMPTY;
     let mut cancelled = 0u8;
@@ -149,6 +176,8 @@ mod tests {
         assert_eq!(reducing_size(-5, 0), None, "no position");
         assert_eq!(reducing_size(0, 10), None);
         assert_eq!(reducing_size(i64::MIN + 1, i64::MAX), Some(i64::MIN + 1));
+        assert_eq!(reducing_size(i64::MAX, i64::MIN), Some(i64::MAX), "never wraps to the wrong side");
+        assert_eq!(reducing_size(i64::MIN, i64::MAX), Some(-i64::MAX));
     }
 
     #[test]

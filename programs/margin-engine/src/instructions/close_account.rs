@@ -1,5 +1,6 @@
 //! `close_account`: a trader closes an empty margin account.
 
+use crate::constants::TRIGGER_SEED;
 use crate::errors::EngineError;
 use crate::events::AccountClosed;
 use crate::state::MarginAccount;
@@ -14,14 +15,21 @@ pub struct CloseAccount<'info> {
     /// The account to close: no positions, no collateral.
     #[account(mut, has_one = owner @ EngineError::NotOwner, close = owner)]
     pub margin_account: AccountLoader<'info, MarginAccount>,
+    /// CHECK: the account's trigger-book address (seeds checked); it must
+    /// not hold a book (lamports alone do not count).
+    #[account(seeds = [TRIGGER_SEED, margin_account.key().as_ref()], bump)]
+    pub trigger_book: UncheckedAccount<'info>,
 }
 
-/// 1. Refuse while positions or collateral remain.
+/// 1. Refuse while positions or collateral remain, or while the trigger
+///    book exists (`TriggerBookOpen`): a margin account re-created at this
+///    address must not find the old triggers.
 /// 2. Anchor's `close` zeroes the data, marks it closed and refunds rent, so
 ///    the account cannot be revived in the same transaction.
 pub fn handler(ctx: Context<CloseAccount>) -> Result<()> {
     let acc = ctx.accounts.margin_account.load()?;
     require!(!acc.has_positions() && acc.collateral == 0 && acc.flags == 0, EngineError::AccountNotEmpty);
+    require!(*ctx.accounts.trigger_book.owner != crate::ID, EngineError::TriggerBookOpen);
     drop(acc);
     ballast_runtime::emit_event!(AccountClosed {
         account: ctx.accounts.margin_account.key(),

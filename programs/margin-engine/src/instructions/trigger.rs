@@ -130,8 +130,9 @@ pub fn cancel_handler(ctx: Context<CancelTrigger>, index: u8) -> Result<()> {
     Ok(())
 }
 
-/// Accounts of `execute_trigger`. No remaining accounts: the trade only
-/// reduces, so no other position is valued.
+/// Accounts of `execute_trigger`. Remaining accounts: the `(market, feed)`
+/// pair of every other open position of the account, in slot order (the
+/// keeper's fee is paid only as a withdrawal would be, over every position).
 #[derive(Accounts)]
 pub struct ExecuteTrigger<'info> {
     /// The keeper (anyone).
@@ -176,14 +177,14 @@ pub struct ExecuteTrigger<'info> {
     pub token_program: Program<'info, Token>,
 }
 
-/// 1. Observe stress; `engine::trigger::execute_trigger`: the trigger
-///    exists in this market, every source has crossed it, it still reduces
-///    the position; a reduce-only trade at its limit with every check a
-///    trade has; the keeper's fee from the collateral.
+/// 1. Observe stress; `engine::trigger::execute_trigger`: not paused; the
+///    trigger exists in this market, every source (and the fill's price)
+///    has crossed it, its position is still open; a reduce-only trade at
+///    its limit with every check a trade has; the keeper's fee from the
+///    collateral when a withdrawal of it would pass.
 /// 2. Move the tokens as `trade` does, then the fee to the keeper; emit.
 #[inline(never)] // a symbol of its own for the callgrind cost proxy
 pub fn execute_handler<'info>(ctx: Context<'info, ExecuteTrigger<'info>>, index: u8) -> Result<()> {
-    require!(ctx.remaining_accounts.is_empty(), EngineError::HealthAccountsMismatch);
     let clock = Clock::get()?;
     let mut ex = ctx.accounts.exchange.load_mut()?;
     let now = observe(&mut ex, &clock, None);
@@ -233,9 +234,9 @@ pub struct CloseTriggerBook<'info> {
 }
 
 /// Anchor's `close` zeroes the data and refunds the rent. It works after
-/// the margin account is closed (a margin account re-created at the same
-/// address would otherwise find its old triggers; the CLI closes both in one
-/// transaction).
+/// the margin account is closed; `close_account` refuses while the book
+/// exists, so a margin account re-created at the same address never finds
+/// old triggers (the CLI closes both in one transaction).
 pub fn close_book_handler(_ctx: Context<CloseTriggerBook>) -> Result<()> {
     Ok(())
 }

@@ -13,7 +13,11 @@ pub struct PositionSlot {
     /// Market index, or `EMPTY_SLOT`.
     pub market: u16,
     /// Padding.
-    pub padding: [u8; 6],
+    pub padding: [u8; 2],
+    /// The position's id in its account (`MarginAccount::positions_opened`
+    /// when it was opened; a flip opens a new one): what a trigger is bound
+    /// to. 0 in an empty slot.
+    pub opened: u32,
     /// Signed size. precision: BASE_PRECISION.
     pub base: i64,
     /// Signed open cash flow (minus the cost basis). precision: QUOTE_PRECISION.
@@ -25,7 +29,7 @@ pub struct PositionSlot {
 impl PositionSlot {
     /// An empty slot.
     pub const EMPTY: PositionSlot =
-        PositionSlot { market: EMPTY_SLOT, padding: [0; 6], base: 0, quote: 0, funding: [0; 16] };
+        PositionSlot { market: EMPTY_SLOT, padding: [0; 2], opened: 0, base: 0, quote: 0, funding: [0; 16] };
 
     /// The position as plain numbers.
     pub fn position(&self) -> Position {
@@ -62,8 +66,10 @@ pub struct MarginAccount {
     pub delegate: Pubkey,
     /// The slot from which the delegate may no longer act; 0: no expiry.
     pub delegate_expiry_slot: u64,
+    /// Positions opened so far (wrapping): the id of the newest.
+    pub positions_opened: u32,
     /// Reserved for future fields.
-    pub reserved: [u8; 24],
+    pub reserved: [u8; 20],
 }
 
 /// `MarginAccount::flags` bit: the account owes a deficit (negative
@@ -144,6 +150,12 @@ impl MarginAccount {
         } else {
             self.flags &= !FLAG_BANKRUPT;
         }
+    }
+
+    /// A new position id (`positions_opened`, advanced; never 0).
+    pub fn next_position_id(&mut self) -> u32 {
+        self.positions_opened = self.positions_opened.wrapping_add(1).max(1);
+        self.positions_opened
     }
 
     /// Whether any position is open.

@@ -10,10 +10,13 @@ pub const ABOVE: u8 = 1;
 /// `Trigger::direction`: fire once every source is at or below the price.
 pub const BELOW: u8 = 2;
 
-/// One stored trigger (32 bytes). Reduce-only: it executes a trade of
+/// One stored trigger (40 bytes). Reduce-only: it executes a trade of
 /// `base` (clamped to the position) against the pool when the market's
 /// price crosses `trigger_price` in `direction`, filling no worse than
-/// `limit_price`, and pays the executing keeper `keeper_fee`.
+/// `limit_price`, and pays the executing keeper `keeper_fee`. It is bound
+/// to the position it was placed on (`position`, the slot's
+/// `PositionSlot::opened`): once that position is closed or flipped it
+/// never executes.
 #[zero_copy]
 #[repr(C)]
 #[derive(Debug, PartialEq, Eq)]
@@ -27,6 +30,10 @@ pub struct Trigger {
     /// Paid from the account to the keeper that executes it.
     /// precision: QUOTE_PRECISION.
     pub keeper_fee: u32,
+    /// The id of the position it reduces (`PositionSlot::opened`).
+    pub position: u32,
+    /// Padding.
+    pub padding2: [u8; 4],
     /// The crossing price. precision: PRICE_PRECISION.
     pub trigger_price: i64,
     /// Signed base size to trade (opposite to the position).
@@ -52,6 +59,8 @@ impl Trigger {
         direction: 0,
         padding: 0,
         keeper_fee: 0,
+        position: 0,
+        padding2: [0; 4],
         trigger_price: 0,
         base: 0,
         limit_price: 0,
@@ -84,7 +93,7 @@ impl Trigger {
 }
 
 /// The trigger orders of one margin account (PDA `[TRIGGER_SEED,
-/// margin_account]`). 352 bytes, 360 with the discriminator. It records the
+/// margin_account]`). 416 bytes, 424 with the discriminator. It records the
 /// owner, so the owner can close it (and take its rent back) even after
 /// the margin account is closed. Never reorder fields.
 #[account(zero_copy)]
@@ -108,8 +117,8 @@ pub struct TriggerBook {
 }
 
 /// Size of [`TriggerBook`] without the discriminator.
-pub const TRIGGER_BOOK_SIZE: usize = 352;
-const _: () = assert!(core::mem::size_of::<Trigger>() == 32);
+pub const TRIGGER_BOOK_SIZE: usize = 416;
+const _: () = assert!(core::mem::size_of::<Trigger>() == 40);
 const _: () = assert!(core::mem::size_of::<TriggerBook>() == TRIGGER_BOOK_SIZE);
 
 /// What `add_trigger` stores (see [`Trigger`]).
