@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# MarginAccount size and the cost proxy of the `trade`, `withdraw` and
-# `liquidate` handlers (liquidate with 1 and with 8 positions): instructions
-# executed inside each handler, counted by callgrind.
+# MarginAccount and TriggerBook sizes and the cost proxy of the `trade`,
+# `withdraw`, `liquidate` (with 1 and with 8 positions) and `execute_trigger`
+# handlers: instructions executed inside each handler, counted by callgrind.
 #
 # Collected: only inside `margin_engine::instructions::<name>::handler`.
 # Subtracted (inclusive): what has no native equivalent of its SBF cost:
@@ -25,8 +25,9 @@ if [ "${1:-}" = "--sbf" ]; then
   done
   cargo bench -q -p ballast-tests --bench cu --profile cu --no-run 2>/dev/null
   bin=$(ls -t target/cu/deps/cu-* | grep -v '\.d$' | head -1)
-  BALLAST_SBF=1 SBF_OUT_DIR="$(pwd)/target/deploy" "$bin" | grep -E "^(MarginAccount|.* compute units)"
+  BALLAST_SBF=1 SBF_OUT_DIR="$(pwd)/target/deploy" "$bin" | grep -E "^(MarginAccount|TriggerBook|.* compute units)"
   BALLAST_SBF=1 SBF_OUT_DIR="$(pwd)/target/deploy" "$bin" liquidate-8 | grep -E "compute units"
+  BALLAST_SBF=1 SBF_OUT_DIR="$(pwd)/target/deploy" "$bin" trigger | grep -E "compute units"
   exit 0
 fi
 command -v valgrind >/dev/null || { echo "error: valgrind is not installed (apt-get install valgrind)" >&2; exit 1; }
@@ -35,15 +36,16 @@ bin=$(ls -t target/cu/deps/cu-* | grep -v '\.d$' | head -1)
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 "$bin" > "$out/run.log" 2>&1 || { tail -20 "$out/run.log" >&2; exit 1; }
-grep -m1 "^MarginAccount" "$out/run.log"
+grep -E "^(MarginAccount|TriggerBook):" "$out/run.log"
 inclusive() { # inclusive Ir of the outermost function matching $2 in profile $1
   callgrind_annotate --inclusive=yes --threshold=100 "$1" 2>/dev/null \
     | { grep -E "$2" || true; } | head -1 | awk '{gsub(",", "", $1); print $1+0}'
 }
-measure() { # label, handler, scenario argument
+measure() { # label, handler (module, or module::function), scenario argument
   local label=$1 handler=$2 profile="$out/$1.cg"
+  case "$handler" in *::*) ;; *) handler="$handler::handler" ;; esac
   valgrind --tool=callgrind --callgrind-out-file="$profile" --collect-atstart=no \
-    --toggle-collect="margin_engine::instructions::$handler::handler" "$bin" $3 > /dev/null 2> "$out/$label.log"
+    --toggle-collect="margin_engine::instructions::$handler" "$bin" $3 > /dev/null 2> "$out/$label.log"
   total=$(grep -E '^(summary|totals):' "$profile" | head -1 | awk '{print $2}')
   cpi=$(inclusive "$profile" 'EventStubs as .*>::sol_invoke_signed')
   events=$(inclusive "$profile" 'ballast_runtime::native_log_data')
@@ -54,3 +56,5 @@ for handler in trade withdraw liquidate; do
 done
 "$bin" liquidate-8 > "$out/run8.log" 2>&1 || { tail -20 "$out/run8.log" >&2; exit 1; }
 measure "liquidate-8-positions" liquidate liquidate-8
+"$bin" trigger > "$out/runt.log" 2>&1 || { tail -20 "$out/runt.log" >&2; exit 1; }
+measure "execute_trigger" trigger::execute_handler trigger

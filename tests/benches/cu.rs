@@ -7,10 +7,11 @@
 //! never-freeing bump allocator, so malloc history cannot leak into counts.
 
 use ballast_client::engine as ix;
+use ballast_client::trigger as tx;
 use ballast_tests::fixtures::ONE;
 use ballast_tests::venue::{add_market, trader, trader_with_position, venue, BASE, S0, T0, USD};
 use margin_engine::instructions::TradeParams;
-use margin_engine::state::MARGIN_ACCOUNT_SIZE;
+use margin_engine::state::{TriggerParams, BELOW, MARGIN_ACCOUNT_SIZE, TRIGGER_BOOK_SIZE};
 use solana_sdk::signature::Signer;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -99,6 +100,22 @@ async fn eight_positions() {
     println!("ran one liquidation (8 positions)");
 }
 
+/// `execute_trigger`: a stop-loss selling 5 of 9 SOL below 95 (no other
+/// position, the keeper fee paid), once every source is at 95.
+async fn trigger() {
+    let (mut tc, mut v) = venue(100 * ONE, 100_000 * USD).await;
+    let t = trader_with_position(&mut tc, &v, 1_000 * USD, 9 * BASE).await;
+    let keeper = trader(&mut tc, &v, 0).await;
+    let owner = t.key.pubkey();
+    let stop = TriggerParams { direction: BELOW, trigger_price: 95 * ONE, base: -5 * BASE, limit_price: 90 * ONE, keeper_fee: 50_000 };
+    let add = [tx::create_trigger_book(owner, t.margin), tx::add_trigger(owner, t.margin, 0, v.feed, stop)];
+    tc.process(&add, &[&t.key]).await.expect("add_trigger");
+    v.set_price(&mut tc, 95 * ONE, 0, T0 + 10, S0 + 10).await;
+    let e = tx::execute_trigger_ix(keeper.key.pubkey(), keeper.token, t.margin, &v.keys, 0, v.feed, 0, &[]);
+    report_cu("execute_trigger", tc.process_metered(&[e], &[&keeper.key]).await.expect("execute_trigger"));
+    println!("ran one trigger execution (1 position)");
+}
+
 /// In SBF mode (`BALLAST_SBF=1`, `scripts/bench-cu.sh --sbf`), the real
 /// compute units of each measured transaction (the handler, its token CPIs
 /// and the compute-budget instruction); natively nothing (callgrind counts).
@@ -110,11 +127,13 @@ fn report_cu(label: &str, units: u64) {
 
 fn main() {
     println!("MarginAccount: {} bytes, {} with the discriminator", MARGIN_ACCOUNT_SIZE, MARGIN_ACCOUNT_SIZE + 8);
+    println!("TriggerBook: {} bytes, {} with the discriminator", TRIGGER_BOOK_SIZE, TRIGGER_BOOK_SIZE + 8);
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
     // Each measured handler runs exactly once per scenario: callgrind
     // collects every call.
     match std::env::args().nth(1).as_deref() {
         Some("liquidate-8") => rt.block_on(eight_positions()),
+        Some("trigger") => rt.block_on(trigger()),
         _ => rt.block_on(single()),
     }
 }
