@@ -6,7 +6,8 @@
 //!   the market's maximum), a side (65 % long), and a temperament: herders
 //!   add in the direction of the last 100 slots' trend, panickers close
 //!   everything once the price is 8 % below its high; some keep a
-//!   stop-loss trigger halfway to their liquidation price.
+//!   stop-loss trigger halfway to their liquidation price and, once closed
+//!   out, stay out for a while, as panickers do.
 //! - **LPs** seed the pool; one of them panics at a 12 % drawdown and tries
 //!   to take everything out.
 //! - **The adversary** follows the Mango 2022 pattern: a maximal long, then
@@ -110,7 +111,7 @@ pub fn decide(t: &mut Trader, base: i64, v: &View, activity: f64, dice: &mut Dic
     let target = (t.deposit_usd * t.leverage_x100 / 100) as i64;
     let sign = if t.long { 1 } else { -1 };
     if t.panicky && v.drawdown_bps > 800 && base != 0 {
-        t.out_until = v.step + 300;
+        t.out_until = v.step + COOLDOWN_SLOTS;
         return Some(Order::Close);
     }
     if base == 0 {
@@ -124,6 +125,21 @@ pub fn decide(t: &mut Trader, base: i64, v: &View, activity: f64, dice: &mut Dic
     // Noise: resize by up to a fifth of the target either way.
     let frac = dice.between(-0.2, 0.2);
     Some(Order::Notional((target as f64 * frac) as i64))
+}
+
+/// Slots a trader stays out after a panic, or after its stop-loss closed it.
+pub const COOLDOWN_SLOTS: u64 = 300;
+
+/// `t`'s position was closed this slot (by its stop-loss, liquidation, or
+/// its own order): a stop-loss trader stays out for `COOLDOWN_SLOTS`, as a
+/// panicker does after closing. Without it a stopped-out trader re-enters
+/// at its full target leverage on its next decision, deeper into the crash
+/// (BENCHMARKS.md, "Trigger orders": under static margin that turned the
+/// stops' saving into a larger socialised loss).
+pub fn stopped_out(t: &mut Trader, step: u64) {
+    if t.stop_loss && t.out_until <= step {
+        t.out_until = step + COOLDOWN_SLOTS;
+    }
 }
 
 /// Base units for `usd` dollars of notional at `price` (PRICE_PRECISION):

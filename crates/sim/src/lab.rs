@@ -4,7 +4,7 @@
 //! zero-sum invariants of SECURITY.md. A violation stops the run and names
 //! the slot's transactions.
 
-use crate::agents::{base_for, decide, traits, Dice, Order, Trader, View};
+use crate::agents::{base_for, decide, stopped_out, traits, Dice, Order, Trader, View};
 use crate::oracle::{OracleFaults, Publishers, SlotClock};
 use crate::prices::PricePath;
 use crate::report::{Report, SlotRow, Totals};
@@ -463,8 +463,14 @@ pub async fn run(
             slots_run = step;
             break;
         }
-        for (b, acc) in bases.iter_mut().zip(&state.accounts) {
-            *b = acc.1.open_positions().next().map_or(0, |p| p.base);
+        for (i, (b, acc)) in bases.iter_mut().zip(&state.accounts).enumerate() {
+            let now = acc.1.open_positions().next().map_or(0, |p| p.base);
+            if *b != 0 && now == 0 {
+                if let Some(t) = lab.traders.get_mut(i) {
+                    stopped_out(t, step);
+                }
+            }
+            *b = now;
         }
         chain.record(&state, &mut row);
         prev = state;
