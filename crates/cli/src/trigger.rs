@@ -237,7 +237,7 @@ async fn add<B: Backend>(s: &Session<'_, B>, id: u32, args: &AddArgs) -> Result<
 fn add_text(v: &Value) -> String {
     let str_of = |v: &Value, k: &str| v[k].as_str().unwrap_or("-").to_string();
     let mut out = format!(
-        "Trigger {} {}: {} {} when every source is {} {} (limit {}, keeper fee {} USDC); price now {}",
+        "Trigger {} {}: {} {} when every source is at or {} {} (limit {}, keeper fee {} USDC); price now {}",
         v["index"],
         str_of(v, "market"),
         str_of(v, "kind"),
@@ -251,10 +251,11 @@ fn add_text(v: &Value) -> String {
     let e = &v["execution"];
     if e.is_object() {
         out += &format!(
-            "\nAt {}: fill ~{}, fee {} USDC, realised PnL {} USDC, position after {}\n{}",
+            "\nAt {}: fill ~{}, fee {} USDC, keeper fee {} USDC, realised PnL {} USDC, position after {}\n{}",
             str_of(v, "trigger_price"),
             str_of(e, "fill_price"),
             str_of(e, "fee"),
+            str_of(e, "keeper_fee"),
             str_of(e, "realized_pnl"),
             str_of(e, "position_after"),
             health_text(v["health_now"].is_object().then(|| &v["health_now"]), Some(&e["health_after"])),
