@@ -107,7 +107,13 @@ async fn trigger() {
     let t = trader_with_position(&mut tc, &v, 1_000 * USD, 9 * BASE).await;
     let keeper = trader(&mut tc, &v, 0).await;
     let owner = t.key.pubkey();
-    let stop = TriggerParams { direction: BELOW, trigger_price: 95 * ONE, base: -5 * BASE, limit_price: 90 * ONE, keeper_fee: 50_000 };
+    let stop = TriggerParams {
+        direction: BELOW,
+        trigger_price: 95 * ONE,
+        base: -5 * BASE,
+        limit_price: 90 * ONE,
+        keeper_fee: 50_000,
+    };
     let add = [tx::create_trigger_book(owner, t.margin), tx::add_trigger(owner, t.margin, 0, v.feed, stop)];
     tc.process(&add, &[&t.key]).await.expect("add_trigger");
     v.set_price(&mut tc, 95 * ONE, 0, T0 + 10, S0 + 10).await;

@@ -124,9 +124,8 @@ pub async fn account<B: Backend>(s: &Session<'_, B>, id: u32, cmd: &AccountComma
             }
             // Its trigger book goes with it: a margin account re-created at
             // this address would otherwise find the old triggers.
-            let book = ballast_client::trigger::book_address(&key);
             let mut ixs = Vec::new();
-            if s.backend.get_account(&book).await?.is_some() {
+            if crate::trigger::load_book(s, &key).await?.is_some() {
                 ixs.push(ballast_client::trigger::close_trigger_book(owner, key));
             }
             ixs.push(ix::close_account(owner, key));

@@ -10,10 +10,9 @@ use crate::trader::load_account;
 use anyhow::{anyhow, bail, Context, Result};
 use ballast_client::amount::{parse_fixed, parse_positive_i64};
 use ballast_client::backend::Backend;
-use ballast_client::decode::zero_copy;
 use ballast_client::fmt::{fmt_base, fmt_price};
 use ballast_client::simulate::{Refusal, Sim};
-use ballast_client::trigger::{self as tx, book_address, direction_name, kind_name};
+use ballast_client::trigger::{self as tx, book_address, book_from, direction_name, kind_name, THIRD_PARTY_KEEPER};
 use ballast_client::venue::Venue;
 use ballast_risk::precision::{BASE_DECIMALS, PRICE_DECIMALS, QUOTE_DECIMALS};
 use margin_engine::constants::MAX_TRIGGERS;
@@ -98,12 +97,9 @@ fn price_arg(text: &str, what: &str) -> Result<i64> {
 }
 
 /// The book of `margin`, if created.
-async fn load_book<B: Backend>(s: &Session<'_, B>, margin: &Pubkey) -> Result<Option<TriggerBook>> {
+pub async fn load_book<B: Backend>(s: &Session<'_, B>, margin: &Pubkey) -> Result<Option<TriggerBook>> {
     let key = book_address(margin);
-    match s.backend.get_account(&key).await? {
-        Some(a) => Ok(Some(zero_copy(&a.data).with_context(|| format!("trigger book {key}"))?)),
-        None => Ok(None),
-    }
+    book_from(s.backend.get_account(&key).await?.as_ref()).with_context(|| format!("trigger book {key}"))
 }
 
 fn empty_book(margin: Pubkey, owner: Pubkey) -> TriggerBook {
@@ -204,7 +200,7 @@ async fn add<B: Backend>(s: &Session<'_, B>, id: u32, args: &AddArgs) -> Result<
     let mut book = existing.unwrap_or_else(|| empty_book(key, owner));
     let trigger = new_trigger(&params, &acc, &quote).map_err(|e| refused(e.into()))?;
     let slot = store_trigger(&mut book, trigger).map_err(|e| refused(e.into()))? as u8;
-    let at_price = sim.execute_trigger(&acc, &book, slot, Some(price));
+    let at_price = sim.execute_trigger(&acc, &book, slot, &THIRD_PARTY_KEEPER, Some(price));
     let v = json!({
         "command": "trigger add", "account": key.to_string(), "market": m.market.symbol_str(), "index": slot,
         "kind": kind_name(trigger.kind()), "direction": direction_name(direction),
@@ -278,7 +274,7 @@ fn list_json(venue: &Venue, acc: &MarginAccount, book: &TriggerBook) -> Vec<Valu
         .map(|(i, t)| {
             let symbol = venue.markets.get(t.market as usize).map_or("?", |m| m.market.symbol_str());
             let price = sim.quote(t.market).ok().map(|qt| qt.price);
-            let now = sim.execute_trigger(acc, book, i as u8, None);
+            let now = sim.execute_trigger(acc, book, i as u8, &THIRD_PARTY_KEEPER, None);
             let status = match &now {
                 Ok(_) => "due".to_string(),
                 Err(r) if r.name == "TriggerNotCrossed" => "waiting".to_string(),

@@ -23,6 +23,22 @@ fn ix(accounts: Vec<anchor_lang::solana_program::instruction::AccountMeta>, data
     Instruction { program_id: margin_engine::ID, accounts, data }
 }
 
+/// A keeper key for previews: neither the owner nor the delegate of any
+/// account (either would earn no fee), so a preview shows what a third
+/// party is paid.
+pub const THIRD_PARTY_KEEPER: Pubkey = Pubkey::new_from_array([0xee; 32]);
+
+/// The trigger book in `account` (what is stored at a book's address):
+/// `None` when there is no account or it is not the program's (lamports
+/// anyone sent to the address), an error when the program's account does
+/// not decode as a book.
+pub fn book_from(account: Option<&solana_sdk::account::Account>) -> anyhow::Result<Option<TriggerBook>> {
+    match account {
+        Some(a) if a.owner == margin_engine::ID => Ok(Some(crate::decode::zero_copy(&a.data)?)),
+        _ => Ok(None),
+    }
+}
+
 /// `create_trigger_book` by the account's `owner`.
 pub fn create_trigger_book(owner: Pubkey, margin_account: Pubkey) -> Instruction {
     let accounts = margin_engine::accounts::CreateTriggerBook {
@@ -162,7 +178,7 @@ impl<Q: Quotes> Quotes for AtPrice<'_, Q> {
 }
 
 impl Sim<'_> {
-    /// `execute_trigger` of trigger `index` in `book`
+    /// `execute_trigger` of trigger `index` in `book` by `keeper`
     /// (`engine::trigger::execute_trigger`, as the handler runs it), now,
     /// or with every source of its market at `at_price` (the CLI's
     /// preview of a trigger at its own price).
@@ -171,6 +187,7 @@ impl Sim<'_> {
         account: &MarginAccount,
         book: &TriggerBook,
         index: u8,
+        keeper: &Pubkey,
         at_price: Option<i64>,
     ) -> Result<TriggerSim, Refusal> {
         let trigger = book.triggers.get(index as usize).ok_or_else(|| Refusal::from(EngineError::TriggerNotFound))?;
@@ -180,8 +197,17 @@ impl Sim<'_> {
         let (mut ex, mut market, mut pool, mut acc, mut book) =
             (view.exchange, state.market, venue.pool, *account, *book);
         let quotes = AtPrice { inner: view, market: trigger.market, price: at_price };
-        let fill =
-            execute_trigger(&mut ex, &mut acc, &mut market, &mut pool, &mut book, index, view.now.slot, &quotes)?;
+        let fill = execute_trigger(
+            &mut ex,
+            &mut acc,
+            &mut market,
+            &mut pool,
+            &mut book,
+            index,
+            keeper,
+            view.now.slot,
+            &quotes,
+        )?;
         let health = account_health(&acc, &quotes.covering(&acc, Some(quotes.moved(fill.traded.quote)))?)?;
         Ok(TriggerSim { fill, account: acc, book, health })
     }

@@ -187,14 +187,26 @@ impl<B: Backend> Keeper<B> {
         };
         let keeper = self.payer.pubkey();
         let triggers = plan_triggers(&venue, &accounts, &books, &self.config, keeper, self.reward_token);
-        // Liquidations are planned on each account as its trigger, sent
-        // first, leaves it.
-        let after: Vec<_> = accounts
-            .iter()
-            .map(|(k, a)| (*k, triggers.iter().find(|t| t.account == *k).map_or(*a, |t| t.account_after)))
-            .collect();
+        let mut planning = started.elapsed();
+        // Triggers first, one transaction each (a stop that closes a
+        // position saves its holder the liquidation penalty); liquidations
+        // are then planned on each account as a landed trigger left it.
+        let mut after = accounts.clone();
+        for t in &triggers {
+            match self.send(&mut report, "execute_trigger", std::slice::from_ref(&t.call), blockhash).await {
+                Ok(_) => {
+                    triggered(&mut report, t);
+                    if let Some(a) = after.iter_mut().find(|(k, _)| *k == t.account) {
+                        a.1 = t.account_after;
+                    }
+                }
+                Err(e) => self.refused(&mut report, "execute_trigger", &t.account, &e),
+            }
+        }
+        let started = std::time::Instant::now();
         let p = plan(&venue, &after, &self.config, keeper, self.reward_token);
-        report.scan_plan_micros = started.elapsed().as_micros() as u64;
+        planning += started.elapsed();
+        report.scan_plan_micros = planning.as_micros() as u64;
         let Plan { in_shard, unhealthy, throttled, blocked, .. } = p;
         report = TickReport {
             slot: venue.clock.slot,
@@ -213,9 +225,6 @@ impl<B: Backend> Keeper<B> {
                 Ok(_) => report.settled += batch.len(),
                 Err(e) => self.refused(&mut report, "settle_position", &batch[0].0, &e),
             }
-        }
-        for batch in triggers.chunks(per_tx) {
-            self.trigger_batch(&mut report, batch, blockhash).await;
         }
         for batch in p.liquidations.chunks(per_tx) {
             self.liquidate_batch(&mut report, batch, blockhash).await;
@@ -265,24 +274,6 @@ impl<B: Backend> Keeper<B> {
                 }
             }
             Err(e) => batch.iter().for_each(|a| self.refused(report, "liquidate", &a.account, &e)),
-        }
-    }
-
-    /// Send `batch`'s trigger executions in one transaction; a refused batch
-    /// is sent one by one.
-    async fn trigger_batch(&mut self, report: &mut TickReport, batch: &[PlannedTrigger], blockhash: Hash) {
-        let ixs: Vec<Instruction> = batch.iter().map(|t| t.call.clone()).collect();
-        match self.send(report, "execute_trigger", &ixs, blockhash).await {
-            Ok(_) => batch.iter().for_each(|t| triggered(report, t)),
-            Err(BackendError::Rejected { .. }) if batch.len() > 1 => {
-                for t in batch {
-                    match self.send(report, "execute_trigger", std::slice::from_ref(&t.call), blockhash).await {
-                        Ok(_) => triggered(report, t),
-                        Err(e) => self.refused(report, "execute_trigger", &t.account, &e),
-                    }
-                }
-            }
-            Err(e) => batch.iter().for_each(|t| self.refused(report, "execute_trigger", &t.account, &e)),
         }
     }
 

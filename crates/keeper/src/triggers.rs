@@ -50,7 +50,7 @@ pub fn plan_triggers(
     for (_, book) in books.iter().filter(|(_, b)| config.shard.owns(&b.margin_account)) {
         let Some(account) = by_key.get(&book.margin_account) else { continue };
         for (index, trigger) in book.active() {
-            let Ok(done) = sim.execute_trigger(account, book, index as u8, None) else { continue };
+            let Ok(done) = sim.execute_trigger(account, book, index as u8, &keeper, None) else { continue };
             if done.fill.keeper_fee < config.min_trigger_fee {
                 continue;
             }

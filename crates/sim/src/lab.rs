@@ -15,7 +15,6 @@ use anyhow::{anyhow, bail, Context, Result};
 use ballast_bank::context::{keypair, ContextBuilder, TestContext};
 use ballast_bank::demo::{self, Demo, USD};
 use ballast_bank::setup::balance;
-use ballast_client::decode::zero_copy;
 use ballast_client::engine::{self as ix, ExchangeKeys};
 use ballast_client::errors::refusal_name;
 use ballast_client::oracle as oix;
@@ -26,7 +25,7 @@ use ballast_keeper::{Config as KeeperConfig, Keeper};
 use margin_engine::engine::trigger::new_trigger;
 use margin_engine::instructions::TradeParams;
 use margin_engine::state::MarginAccount;
-use margin_engine::state::{TriggerBook, TriggerParams, ABOVE, BELOW};
+use margin_engine::state::{TriggerParams, ABOVE, BELOW};
 use solana_sdk::instruction::Instruction;
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::{Keypair, Signer};
@@ -182,7 +181,7 @@ impl Lab {
         let (venue, acc) = self.view(self.traders[i].margin).await?;
         let (owner, margin) = (self.traders[i].key.pubkey(), self.traders[i].margin);
         let book_key = tx::book_address(&margin);
-        let book = self.tc.account(&book_key).await.map(|a| zero_copy::<TriggerBook>(&a.data)).transpose()?;
+        let book = tx::book_from(self.tc.account(&book_key).await.as_ref())?;
         let mut ixs: Vec<Instruction> = match &book {
             None => vec![tx::create_trigger_book(owner, margin)],
             Some(b) => b.active().map(|(k, _)| tx::cancel_trigger(owner, margin, k as u8)).collect(),

@@ -15,8 +15,10 @@ use ballast_tests::venue::{
 use margin_engine::constants::{pause, MAX_TRIGGERS, MAX_TRIGGER_KEEPER_FEE};
 use margin_engine::errors::EngineError;
 use margin_engine::events::{TriggerCancelled, TriggerExecuted};
+use margin_engine::instructions::TradeParams;
 use margin_engine::state::{MarginAccount, TriggerBook, TriggerParams, ABOVE, BELOW};
 use solana_sdk::instruction::Instruction;
+use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::{Keypair, Signer};
 
 const FEE: u32 = 50_000;
@@ -274,13 +276,19 @@ async fn the_keeper_fee_is_paid_only_as_a_withdrawal_would_be_and_the_stop_still
     let ev = executed(&mut tc, &v, &keeper, &t, 1).await;
     assert_eq!((ev.base, ev.position_base, ev.keeper_fee), (-8 * BASE, 0, 0));
     assert_eq!(balance(&mut tc, &keeper.token).await, 0);
-    // Twin: withdrawals open, a partial stop that leaves initial health >= 0
-    // pays the fee in full.
     tc.process(&[ix::set_pause(v.gov.pubkey(), 0, &[])], &[&v.gov]).await.unwrap();
+    // The owner executing its own trigger earns nothing from its account.
+    let w = with_book(&mut tc, &v, 2 * BASE).await;
+    tc.process(&[add(&v, &w, params(BELOW, 95 * ONE, -BASE, 90 * ONE))], &[&w.key]).await.unwrap();
+    prices(&mut tc, &mut v, 95 * ONE, 95 * ONE).await;
+    let ev = executed(&mut tc, &v, &w, &w, 0).await;
+    assert_eq!((ev.keeper, ev.position_base, ev.keeper_fee), (w.key.pubkey(), BASE, 0));
+    // Twin: a third party, withdrawals open, a partial stop that leaves
+    // initial health >= 0: the fee is paid in full.
     let ev = executed(&mut tc, &v, &keeper, &u, 0).await;
     assert_eq!((ev.base, ev.position_base, ev.keeper_fee), (-BASE, BASE, FEE as u64));
     assert_eq!(balance(&mut tc, &keeper.token).await, FEE as u64);
-    ballast_tests::venue::assert_conservation(&mut tc, &v, &[t.margin, u.margin]).await;
+    ballast_tests::venue::assert_conservation(&mut tc, &v, &[t.margin, u.margin, w.margin]).await;
 }
 
 #[tokio::test]
@@ -336,4 +344,30 @@ async fn a_margin_account_closes_only_after_its_trigger_book() {
     ballast_bank::setup::airdrop(&mut tc, &tx::book_address(&t.margin), 1_000_000).await;
     tc.process(&[ix::close_account(t.key.pubkey(), t.margin)], &[&t.key]).await.expect("close again");
     let _ = v;
+}
+
+#[tokio::test]
+async fn a_cross_margined_execution_names_every_other_position_or_is_refused() {
+    let (mut tc, mut v) = venue(100 * ONE, 100_000 * USD).await;
+    let (m1, f1, _) = ballast_tests::venue::add_market(&mut tc, &v, 1, "M1", 100 * ONE).await;
+    let keeper = trader(&mut tc, &v, 0).await;
+    let t = with_book(&mut tc, &v, 5 * BASE).await;
+    let p = TradeParams { base: 3 * BASE, limit_price: i64::MAX, reduce_only: false };
+    tc.process(&[ix::trade(t.key.pubkey(), t.margin, &v.keys, 1, f1, p, &[(v.market, v.feed)])], &[&t.key])
+        .await
+        .unwrap();
+    tc.process(&[add(&v, &t, params(BELOW, 95 * ONE, -2 * BASE, 90 * ONE))], &[&t.key]).await.unwrap();
+    prices(&mut tc, &mut v, 95 * ONE, 95 * ONE).await;
+    let call = |pairs: &[(Pubkey, Pubkey)]| {
+        tx::execute_trigger_ix(keeper.key.pubkey(), keeper.token, t.margin, &v.keys, 0, v.feed, 0, pairs)
+    };
+    // The M1 position left out, or named twice: refused, never skipped.
+    let e = EngineError::HealthAccountsMismatch.into();
+    assert_error(&mut tc, &[call(&[])], &[&keeper.key], e, &[t.margin]).await;
+    assert_error(&mut tc, &[call(&[(m1, f1), (m1, f1)])], &[&keeper.key], e, &[t.margin]).await;
+    // Named: it executes, and with initial health >= 0 over both positions the fee is paid.
+    let logs = tc.process_logged(&[call(&[(m1, f1)])], &[&keeper.key]).await.expect("execute_trigger");
+    let ev: TriggerExecuted = ballast_tests::adapter::find_event(&logs).expect("TriggerExecuted");
+    assert_eq!((ev.base, ev.position_base, ev.keeper_fee), (-2 * BASE, 3 * BASE, FEE as u64));
+    assert_eq!(account(&mut tc, &t).await.open_positions().count(), 2);
 }

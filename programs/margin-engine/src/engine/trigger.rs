@@ -107,9 +107,10 @@ pub struct TriggerFill {
 ///    has (gates, breaker, spread, limit, fee);
 /// 5. pay the keeper its fee from the collateral, only as a withdrawal
 ///    would be allowed (withdrawals not paused, not bankrupt, initial
-///    health at least 0 afterwards over every position, `quotes` covering
-///    them); otherwise 0, and the trigger still executes. The handler
-///    moves the tokens;
+///    health at least 0 afterwards over every position left, `quotes`
+///    covering them) and never to the account's owner or delegate (no
+///    instruction pays them from the account); otherwise 0, and the
+///    trigger still executes. The handler moves the tokens;
 /// 6. remove the trigger, and the market's other triggers if the position
 ///    is now closed (a take-profit and its stop-loss are one pair).
 #[allow(clippy::too_many_arguments)]
@@ -120,6 +121,7 @@ pub fn execute_trigger(
     pool: &mut Pool,
     book: &mut TriggerBook,
     index: u8,
+    keeper: &Pubkey,
     slot: u64,
     quotes: &impl Quotes,
 ) -> Result<TriggerFill> {
@@ -140,10 +142,13 @@ pub fn execute_trigger(
 
     let before = account.collateral;
     let fee = (trigger.keeper_fee as i64).min(before.max(0));
-    let covering = quotes.covering(account, Some(traded.quote))?;
+    // The trigger's own market counts only while a position is left in it.
+    let own_left = (traded.out.position.base != 0).then_some(traded.quote);
+    let covering = quotes.covering(account, own_left)?;
     let mut after_fee = *account;
     after_fee.collateral = before - fee; // both within [0, i64::MAX]
     let payable = fee > 0
+        && !account.is_own(keeper)
         && !exchange.is_paused(pause::WITHDRAW, slot)
         && !account.is_bankrupt()
         && (!after_fee.has_positions() || require_withdrawable(&after_fee, &covering).is_ok());

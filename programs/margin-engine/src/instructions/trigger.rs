@@ -135,7 +135,7 @@ pub fn cancel_handler(ctx: Context<CancelTrigger>, index: u8) -> Result<()> {
 /// keeper's fee is paid only as a withdrawal would be, over every position).
 #[derive(Accounts)]
 pub struct ExecuteTrigger<'info> {
-    /// The keeper (anyone).
+    /// The keeper (anyone; the account's owner or delegate earns no fee).
     pub keeper: Signer<'info>,
     /// The keeper's token account for the fee.
     #[account(mut, token::mint = collateral_mint, token::authority = keeper)]
@@ -194,7 +194,9 @@ pub fn execute_handler<'info>(ctx: Context<'info, ExecuteTrigger<'info>>, index:
     let mut book = ctx.accounts.trigger_book.load_mut()?;
     let feed = ctx.accounts.feed.to_account_info();
     let quotes = AccountQuotes { feed: Some(&feed), remaining: ctx.remaining_accounts, now };
-    let done = execute_trigger(&mut ex, &mut acc, &mut market, &mut pool, &mut book, index, clock.slot, &quotes)?;
+    let keeper = ctx.accounts.keeper.key;
+    let done =
+        execute_trigger(&mut ex, &mut acc, &mut market, &mut pool, &mut book, index, keeper, clock.slot, &quotes)?;
     let out = done.traded.out;
     let event = TriggerExecuted {
         account: ctx.accounts.margin_account.key(),
