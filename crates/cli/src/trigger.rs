@@ -92,10 +92,6 @@ pub struct AddArgs {
     pub owner: Option<Pubkey>,
 }
 
-fn price_arg(text: &str, what: &str) -> Result<i64> {
-    parse_positive_i64(text, PRICE_DECIMALS, what)
-}
-
 /// The book of `margin`, if created.
 pub async fn load_book<B: Backend>(s: &Session<'_, B>, margin: &Pubkey) -> Result<Option<TriggerBook>> {
     let key = book_address(margin);
@@ -171,8 +167,11 @@ async fn add<B: Backend>(s: &Session<'_, B>, id: u32, args: &AddArgs) -> Result<
         bail!("no {} position in margin account {id}: a trigger only reduces a position", m.market.symbol_str());
     }
     let stop = args.stop_loss.is_some();
-    let price =
-        price_arg(args.stop_loss.as_deref().or(args.take_profit.as_deref()).unwrap_or_default(), "trigger price")?;
+    let price = parse_positive_i64(
+        args.stop_loss.as_deref().or(args.take_profit.as_deref()).unwrap_or_default(),
+        PRICE_DECIMALS,
+        "trigger price",
+    )?;
     // A long sells: a stop-loss below the price, a take-profit above.
     let direction = if (position > 0) == stop { BELOW } else { ABOVE };
     let size = match &args.size {
@@ -182,7 +181,7 @@ async fn add<B: Backend>(s: &Session<'_, B>, id: u32, args: &AddArgs) -> Result<
     let base = if position > 0 { -size } else { size };
     let slip = (price as i128 * DEFAULT_SLIPPAGE_BPS as i128 / 10_000) as i64;
     let limit = match &args.limit_price {
-        Some(text) => price_arg(text, "limit price")?,
+        Some(text) => parse_positive_i64(text, PRICE_DECIMALS, "limit price")?,
         None if base < 0 => (price - slip).max(1),
         None => price.saturating_add(slip),
     };
