@@ -145,13 +145,16 @@ pub fn execute_trigger(
     // The trigger's own market counts only while a position is left in it.
     let own_left = (traded.out.position.base != 0).then_some(traded.quote);
     let covering = quotes.covering(account, own_left)?;
-    let mut after_fee = *account;
-    after_fee.collateral = before - fee; // both within [0, i64::MAX]
-    let payable = fee > 0
-        && !account.is_own(keeper)
-        && !exchange.is_paused(pause::WITHDRAW, slot)
-        && !account.is_bankrupt()
-        && (!after_fee.has_positions() || require_withdrawable(&after_fee, &covering).is_ok());
+    let payable =
+        fee > 0 && !account.is_own(keeper) && !exchange.is_paused(pause::WITHDRAW, slot) && !account.is_bankrupt() && {
+            // The account as the fee would leave it (both within [0,
+            // i64::MAX]), checked in place: no second 432-byte copy on
+            // the stack.
+            account.collateral = before - fee;
+            let ok = !account.has_positions() || require_withdrawable(account, &covering).is_ok();
+            account.collateral = before;
+            ok
+        };
     let keeper_fee = if payable { fee } else { 0 };
     set_collateral(account, pool, before - keeper_fee)?;
     record_collateral(exchange, before, before - keeper_fee)?;
