@@ -1,6 +1,6 @@
 //! One keeper tick: refresh feeds, read the venue, plan, execute due
-//! trigger orders, send liquidations in batches, resolve bankruptcies, report. Transport failures are retried
-//! with backoff; a refused batch is split and its accounts retried alone; a
+//! trigger orders, send liquidations in batches, resolve bankruptcies,
+//! report. Transport failures are retried with backoff; a refused batch is split and its accounts retried alone; a
 //! tick that cannot read the venue fails as a whole and the loop goes on.
 
 use crate::config::Config;
