@@ -20,19 +20,29 @@
 //! insurance withdrawal, whose field is queued-only. Market settlement is
 //! `emergency_settle` at the feed's price. A keeper pass is its
 //! liquidations and resolution, each a step of its own.
+//!
+//! Trigger orders ride on the model's operations: after each trade that
+//! lands, the trader re-places one stop-loss for its whole position 2 %
+//! below (a long) or above (a short) the price; a keeper pass first
+//! executes the trader's triggers; a close takes the book with it. Each is
+//! a checked step of its own.
 
 use crate::context::{keypair, TestContext};
 use ballast_bank::demo::{self, Demo};
 use ballast_bank::setup::{load, refresh};
 use ballast_bank::sources::SourceFixture;
 use ballast_client::engine::{self as ix, field_code};
+use ballast_client::errors::refusal_name;
 use ballast_client::invariants::step::{check_step, Action, Step};
 use ballast_client::invariants::Snapshot;
+use ballast_client::trigger as tx;
 use ballast_model::ops::{op, pick, trade_base, KEEPER_PASS_CALLS, LIQUIDATION_REFUSALS};
 use ballast_model::{FeedMove, Op};
 use margin_engine::engine::governance::EXCHANGE_TARGET;
 use margin_engine::instructions::TradeParams;
-use margin_engine::state::{market_get, LpPosition, MarginAccount, Market, ParamChange};
+use margin_engine::state::{
+    market_get, LpPosition, MarginAccount, Market, ParamChange, TriggerBook, TriggerParams, ABOVE, BELOW,
+};
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use solana_sdk::instruction::Instruction;
@@ -56,6 +66,8 @@ pub struct Outcome {
     pub resolved: usize,
     /// Trades that landed in an account already holding another market.
     pub cross_margin_trades: usize,
+    /// Trigger orders placed, and executed.
+    pub triggers: (usize, usize),
 }
 
 /// A trader or LP: key and token account.
@@ -97,6 +109,7 @@ pub async fn run_sequence(seed: u64, steps: usize) -> Outcome {
         let at = |what: &str| format!("seed {seed:#x} step {n} {op:?}: {what}");
         match op {
             Op::KeeperPass { trader } => {
+                before = run.execute_triggers(trader as usize % TRADERS, &before, &at).await;
                 for _ in 0..KEEPER_PASS_CALLS {
                     let (ok, snap) = run.step(&Op::Liquidate { trader, market: 0 }, &before, &at).await;
                     before = snap;
@@ -105,6 +118,14 @@ pub async fn run_sequence(seed: u64, steps: usize) -> Outcome {
                     }
                 }
                 before = run.step(&Op::Resolve { trader }, &before, &at).await.1;
+            }
+            Op::Trade { trader, market, .. } => {
+                let (ok, snap) = run.step(&op, &before, &at).await;
+                before = snap;
+                if ok {
+                    let (i, m) = (trader as usize % TRADERS, market as usize % markets());
+                    before = run.place_stop(i, m, &before, &at).await;
+                }
             }
             op => before = run.step(&op, &before, &at).await.1,
         }
@@ -206,7 +227,76 @@ impl Run {
     /// change), check every invariant against `before`; whether it landed,
     /// and the snapshot after.
     async fn step(&mut self, op: &Op, before: &Snapshot, at: &dyn Fn(&str) -> String) -> (bool, Snapshot) {
-        let (action, account, market, result) = self.send(op).await;
+        let sent = self.send(op).await;
+        self.checked(sent, before, at).await
+    }
+
+    /// Trader `i`'s trigger book, if it has one.
+    async fn book(&mut self, i: usize) -> Option<TriggerBook> {
+        let account = self.tc.account(&tx::book_address(&self.margin(i))).await;
+        tx::book_from(account.as_ref()).expect("a trigger book")
+    }
+
+    /// Trader `i` re-places its stop-loss on its position in market `m`:
+    /// the old triggers cancelled (the book created on the first), one for
+    /// the whole position 2 % against it, a limit 20 % beyond; one step.
+    async fn place_stop(&mut self, i: usize, m: usize, before: &Snapshot, at: &dyn Fn(&str) -> String) -> Snapshot {
+        let margin = self.margin(i);
+        let acc: MarginAccount = load(&mut self.tc, &margin).await;
+        let Some(position) = acc.slot_of(m as u16).map(|s| acc.positions[s].base).filter(|b| *b != 0) else {
+            return before.clone();
+        };
+        let owner = self.traders[i].key.insecure_clone();
+        let mut ixs: Vec<Instruction> = match self.book(i).await {
+            None => vec![tx::create_trigger_book(owner.pubkey(), margin)],
+            Some(b) => b.active().map(|(k, _)| tx::cancel_trigger(owner.pubkey(), margin, k as u8)).collect(),
+        };
+        let p = self.prices[m];
+        let (direction, stop, limit) =
+            if position > 0 { (BELOW, p - p / 50, p - p / 4) } else { (ABOVE, p + p / 50, p + p / 4) };
+        let params =
+            TriggerParams { direction, trigger_price: stop, base: -position, limit_price: limit, keeper_fee: 50_000 };
+        ixs.push(tx::add_trigger(owner.pubkey(), margin, m as u16, self.demo.markets[m].1, params));
+        let result = self.tc.process(&ixs, &[&owner]).await.map_err(|e| e.to_string());
+        self.outcome.triggers.0 += result.is_ok() as usize;
+        self.checked((Action::Other, Some(margin), None, result), before, at).await.1
+    }
+
+    /// A keeper executes each of trader `i`'s triggers: a step each.
+    async fn execute_triggers(&mut self, i: usize, before: &Snapshot, at: &dyn Fn(&str) -> String) -> Snapshot {
+        let mut snap = before.clone();
+        let Some(book) = self.book(i).await else { return snap };
+        let margin = self.margin(i);
+        for (k, t) in book.active() {
+            let others = self.health(i, Some(t.market)).await;
+            let (m, feed) = (t.market, self.demo.markets[t.market as usize].1);
+            let k_ = self.keeper.key.insecure_clone();
+            let ix = tx::execute_trigger_ix(
+                k_.pubkey(),
+                self.keeper.token,
+                margin,
+                &self.demo.keys,
+                m,
+                feed,
+                k as u8,
+                &others,
+            );
+            let result = self.process(ix, &[&k_]).await;
+            self.outcome.triggers.1 += result.is_ok() as usize;
+            snap = self.checked((Action::ExecuteTrigger, Some(margin), Some(m), result), &snap, at).await.1;
+        }
+        snap
+    }
+
+    /// Check what `sent` did against `before`: whether it landed, and the
+    /// snapshot after.
+    async fn checked(
+        &mut self,
+        sent: (Action, Option<Pubkey>, Option<u16>, Result<(), String>),
+        before: &Snapshot,
+        at: &dyn Fn(&str) -> String,
+    ) -> (bool, Snapshot) {
+        let (action, account, market, result) = sent;
         let ok = result.is_ok();
         let after = self.snapshot().await;
         let step = Step { action, account, market, ok };
@@ -306,7 +396,12 @@ impl Run {
                 let i = trader(t);
                 let key = self.traders[i].key.insecure_clone();
                 let margin = self.margin(i);
-                let result = self.process(ix::close_account(key.pubkey(), margin), &[&key]).await;
+                // The book goes with the account, in the same transaction.
+                let mut ixs = vec![ix::close_account(key.pubkey(), margin)];
+                if self.open[i] && self.book(i).await.is_some() {
+                    ixs.insert(0, tx::close_trigger_book(key.pubkey(), margin));
+                }
+                let result = self.tc.process(&ixs, &[&key]).await.map_err(|e| refusal_name(&e, &margin_engine::ID));
                 if result.is_ok() {
                     self.open[i] = false;
                     let gone = self.tc.account(&margin).await.is_none_or(|a| a.owner != margin_engine::ID);

@@ -40,12 +40,18 @@ async fn every_invariant_holds_after_every_transaction_of_seeded_400_action_sequ
         total.liquidations += o.liquidations;
         total.resolved += o.resolved;
         total.cross_margin_trades += o.cross_margin_trades;
+        total.triggers.0 += o.triggers.0;
+        total.triggers.1 += o.triggers.1;
     }
     println!("{} seeds x {STEPS} actions: {total:?}", seeds.len());
     // The sequences reach what they are for: cross-margined accounts,
-    // liquidations and bankruptcies resolved (a seed alone may miss them).
+    // liquidations, bankruptcies resolved and triggers executed (a seed
+    // alone may miss them).
     if seeds.len() >= 20 {
-        let reached = total.cross_margin_trades > 0 && total.liquidations > 0 && total.resolved > 0;
+        let reached = total.cross_margin_trades > 0
+            && total.liquidations > 0
+            && total.resolved > 0
+            && total.triggers.1 > 0;
         assert!(reached, "{total:?}");
     }
     assert!(total.landed > seeds.len() * STEPS / 4, "{total:?}");

@@ -38,6 +38,8 @@ pub enum Action {
     WithdrawInsurance,
     /// `close_account`.
     CloseAccount,
+    /// `execute_trigger`.
+    ExecuteTrigger,
     /// Anything else: refreshes, governance, the guardian, settlement.
     Other,
 }
@@ -48,7 +50,7 @@ impl Action {
         match self {
             Action::Deposit => Some(pause::DEPOSIT),
             Action::Withdraw => Some(pause::WITHDRAW),
-            Action::Trade => Some(pause::TRADE),
+            Action::Trade | Action::ExecuteTrigger => Some(pause::TRADE),
             Action::Liquidate => Some(pause::LIQUIDATE),
             Action::LpDeposit | Action::LpWithdraw => Some(pause::LP),
             _ => None,
@@ -130,6 +132,15 @@ pub fn check_step(before: &Snapshot, after: &Snapshot, step: &Step) -> Result<()
                     .map_err(|e| Broken { invariant: 4, what: format!("withdrawal landed, then: {e}") })?;
             }
             Ok(())
+        }
+        Action::ExecuteTrigger => {
+            // 4: a landed trigger reduces its market's position (never
+            // opens, grows or flips it), as a reduce-only trade.
+            let (Some(b), Some(a), Some(m)) = (acc(before), acc(after), step.market) else { return Ok(()) };
+            let base = |x: &MarginAccount| x.open_positions().find(|p| p.market == m).map_or(0, |p| p.base);
+            ensure(!adds_risk(base(&b), base(&a)) && base(&a) != base(&b), 4, || {
+                format!("a trigger moved market {m}'s position {} -> {}", base(&b), base(&a))
+            })
         }
         Action::Liquidate => check_liquidation(before, after, step).map(|_| ()),
         Action::LpDeposit | Action::LpWithdraw => check_share_value(before, after, step.action == Action::LpDeposit),

@@ -132,6 +132,18 @@ fn each_broken_step_invariant_is_named_with_its_number() {
     over.accounts[0].1.collateral = over.exchange.deposit_cap as i64 + 1;
     assert_eq!(check_step(&before, &over, &step(Action::Deposit, &before, true)).unwrap_err().invariant, 11);
 
+    // 4: a landed trigger only reduces its market's position.
+    let long = |base: i64| {
+        let mut s = before.clone();
+        s.accounts[0].1.positions[0] = PositionSlot { market: 0, base, quote: -base, ..PositionSlot::EMPTY };
+        s
+    };
+    assert_eq!(check_step(&long(5), &long(2), &step(Action::ExecuteTrigger, &before, true)), Ok(()));
+    for (from, to) in [(5, 6), (5, -1), (5, 5)] {
+        let e = check_step(&long(from), &long(to), &step(Action::ExecuteTrigger, &before, true)).unwrap_err();
+        assert_eq!(e.invariant, 4, "{from} -> {to}");
+    }
+
     // 12: only an empty account closes, and it is gone after.
     let mut gone = before.clone();
     gone.accounts.clear();
