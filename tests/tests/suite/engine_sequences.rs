@@ -48,10 +48,8 @@ async fn every_invariant_holds_after_every_transaction_of_seeded_400_action_sequ
     // liquidations, bankruptcies resolved and triggers executed (a seed
     // alone may miss them).
     if seeds.len() >= 20 {
-        let reached = total.cross_margin_trades > 0
-            && total.liquidations > 0
-            && total.resolved > 0
-            && total.triggers.1 > 0;
+        let reached =
+            total.cross_margin_trades > 0 && total.liquidations > 0 && total.resolved > 0 && total.triggers.1 > 0;
         assert!(reached, "{total:?}");
     }
     assert!(total.landed > seeds.len() * STEPS / 4, "{total:?}");
