@@ -243,9 +243,10 @@ impl Run {
     async fn place_stop(&mut self, i: usize, m: usize, before: &Snapshot, at: &dyn Fn(&str) -> String) -> Snapshot {
         let margin = self.margin(i);
         let acc: MarginAccount = load(&mut self.tc, &margin).await;
-        let Some(position) = acc.slot_of(m as u16).map(|s| acc.positions[s].base).filter(|b| *b != 0) else {
+        let position = acc.position_in(m as u16).base;
+        if position == 0 {
             return before.clone();
-        };
+        }
         let owner = self.traders[i].key.insecure_clone();
         let mut ixs: Vec<Instruction> = match self.book(i).await {
             None => vec![tx::create_trigger_book(owner.pubkey(), margin)],

@@ -118,8 +118,8 @@ pub async fn run<B: Backend>(s: &Session<'_, B>, id: u32, cmd: &TriggerCommand) 
             let slot = s.backend.clock().await?.slot;
             acc.require_trader(&signer, slot).map_err(|e| anyhow!("{key}: {e}"))?;
             let book = load_book(s, &key).await?.with_context(|| format!("{key} has no triggers"))?;
-            let t = book.triggers.get(*index as usize).filter(|t| !t.is_empty()).with_context(|| {
-                format!("no trigger at index {index} (`ballast trigger list` shows {} in use)", book.active().count())
+            let t = book.at(*index).map_err(|_| {
+                anyhow!("no trigger at index {index} (`ballast trigger list` shows {} in use)", book.active().count())
             })?;
             let signature = s.send("cancel trigger", &[tx::cancel_trigger(signer, key, *index)]).await?;
             let v = json!({"command": "trigger cancel", "account": key.to_string(), "index": index,
@@ -162,7 +162,7 @@ async fn add<B: Backend>(s: &Session<'_, B>, id: u32, args: &AddArgs) -> Result<
     let m = find_market(&venue, &args.market)?;
     let index = m.market.index;
     let (key, acc) = load_account(s, id, &owner).await?;
-    let position = acc.slot_of(index).map_or(0, |i| acc.positions[i].base);
+    let position = acc.position_in(index).base;
     if position == 0 {
         bail!("no {} position in margin account {id}: a trigger only reduces a position", m.market.symbol_str());
     }

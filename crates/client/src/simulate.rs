@@ -55,10 +55,6 @@ impl From<EngineError> for Refusal {
     }
 }
 
-fn refuse(e: EngineError) -> Refusal {
-    Refusal::from(e)
-}
-
 /// A trade as the program would execute it.
 #[derive(Clone, Copy, Debug)]
 pub struct TradeSim {
@@ -134,7 +130,7 @@ impl<'a> Sim<'a> {
 
     /// The quote of market `index`.
     pub fn quote(&self, index: u16) -> Result<MarketQuote, Refusal> {
-        self.quotes.get(index as usize).cloned().unwrap_or_else(|| Err(refuse(EngineError::WrongMarket)))
+        self.quotes.get(index as usize).cloned().unwrap_or_else(|| Err(Refusal::from(EngineError::WrongMarket)))
     }
 
     /// Quotes of every open position of `account`.
@@ -157,7 +153,7 @@ impl<'a> Sim<'a> {
         limit_price: i64,
         reduce_only: bool,
     ) -> Result<TradeSim, Refusal> {
-        let state = self.venue.markets.get(index as usize).ok_or_else(|| refuse(EngineError::WrongMarket))?;
+        let state = self.venue.markets.get(index as usize).ok_or_else(|| Refusal::from(EngineError::WrongMarket))?;
         let (mut ex, mut market, mut pool, mut acc) = (self.view.exchange, state.market, self.venue.pool, *account);
         let req = TradeRequest { base, limit_price, reduce_only, slot: self.view.now.slot };
         let done = trade(&mut ex, &mut acc, &mut market, &mut pool, &req, &self.view)?;
@@ -272,10 +268,12 @@ impl<'a> Sim<'a> {
 
     /// The requirement of `account`'s position in market `index`, by term.
     pub fn requirement(&self, account: &MarginAccount, index: u16) -> Result<Requirement, Refusal> {
-        let slot =
-            account.open_positions().find(|s| s.market == index).ok_or_else(|| refuse(EngineError::WrongMarket))?;
+        let slot = account
+            .open_positions()
+            .find(|s| s.market == index)
+            .ok_or_else(|| Refusal::from(EngineError::WrongMarket))?;
         let q = self.quote(index)?;
-        let math = |e: ballast_risk::MathError| refuse(EngineError::from(e));
+        let math = |e: ballast_risk::MathError| Refusal::from(EngineError::from(e));
         let notional = notional_ceil(slot.base, q.price).map_err(math)?;
         let inputs = MarginInputs {
             vol_bps: q.vol_bps,

@@ -190,10 +190,10 @@ impl Sim<'_> {
         keeper: &Pubkey,
         at_price: Option<i64>,
     ) -> Result<TriggerSim, Refusal> {
-        let trigger = book.triggers.get(index as usize).ok_or_else(|| Refusal::from(EngineError::TriggerNotFound))?;
+        let trigger = book.at(index)?;
         let (venue, view) = self.parts();
         let state =
-            venue.markets.get(trigger.market as usize).ok_or_else(|| Refusal::from(EngineError::TriggerNotFound))?;
+            venue.markets.get(trigger.market as usize).ok_or_else(|| Refusal::from(EngineError::WrongMarket))?;
         let (mut ex, mut market, mut pool, mut acc, mut book) =
             (view.exchange, state.market, venue.pool, *account, *book);
         let quotes = AtPrice { inner: view, market: trigger.market, price: at_price };

@@ -187,7 +187,7 @@ impl Lab {
             Some(b) => b.active().map(|(k, _)| tx::cancel_trigger(owner, margin, k as u8)).collect(),
         };
         let sim = Sim::new(&venue);
-        let position = acc.slot_of(0).map_or(0, |s| acc.positions[s].base);
+        let position = acc.position_in(0).base;
         if let (Some(liq), Ok(quote)) = (sim.liquidation_price(&acc, 0), sim.quote(0)) {
             let stop = quote.price + (liq - quote.price) / 2;
             let (direction, limit) = if position > 0 { (BELOW, stop - stop / 10) } else { (ABOVE, stop + stop / 10) };

@@ -7,9 +7,7 @@ use super::settle::{record_collateral, set_collateral};
 use super::trade::{reference_price, trade_at, TradeRequest, Traded};
 use crate::constants::{pause, MAX_TRIGGER_KEEPER_FEE};
 use crate::errors::EngineError;
-use crate::state::{
-    Exchange, MarginAccount, Market, Pool, PositionSlot, Trigger, TriggerBook, TriggerParams, ABOVE, BELOW,
-};
+use crate::state::{Exchange, MarginAccount, Market, Pool, Trigger, TriggerBook, TriggerParams, ABOVE, BELOW};
 use anchor_lang::prelude::*;
 use ballast_risk::oracle::Validity;
 
@@ -22,11 +20,6 @@ pub fn reducing_size(base: i64, position: i64) -> Option<i64> {
     }
     let size = base.unsigned_abs().min(position.unsigned_abs()).min(i64::MAX as u64) as i64;
     Some(if base > 0 { size } else { -size })
-}
-
-/// The position slot of `account` in `market` (empty if none).
-fn position_in(account: &MarginAccount, market: u16) -> PositionSlot {
-    account.slot_of(market).map_or(PositionSlot::EMPTY, |i| account.positions[i])
 }
 
 /// Check `params` for a trigger on `account`'s position in the market of
@@ -43,7 +36,7 @@ pub fn new_trigger(params: &TriggerParams, account: &MarginAccount, quote: &Mark
     );
     require!(params.keeper_fee <= MAX_TRIGGER_KEEPER_FEE, EngineError::TriggerFeeTooHigh);
     require!(params.base != 0, EngineError::ZeroAmount);
-    let position = position_in(account, quote.index);
+    let position = account.position_in(quote.index);
     require!(reducing_size(params.base, position.base) == Some(params.base), EngineError::TriggerAddsRisk);
     let trigger = Trigger {
         market: quote.index,
@@ -74,8 +67,9 @@ pub fn store_trigger(book: &mut TriggerBook, trigger: Trigger) -> Result<usize> 
 
 /// Remove the trigger at `index` of `book` and return it.
 pub fn take_trigger(book: &mut TriggerBook, index: u8) -> Result<Trigger> {
-    let slot = book.triggers.get_mut(index as usize).filter(|t| !t.is_empty()).ok_or(EngineError::TriggerNotFound)?;
-    Ok(core::mem::replace(slot, Trigger::EMPTY))
+    let trigger = book.at(index)?;
+    book.triggers[index as usize] = Trigger::EMPTY;
+    Ok(trigger)
 }
 
 /// What `execute_trigger` did.
@@ -126,7 +120,7 @@ pub fn execute_trigger(
     quotes: &impl Quotes,
 ) -> Result<TriggerFill> {
     require!(!exchange.is_paused(pause::TRADE, slot), EngineError::Paused);
-    let trigger = *book.triggers.get(index as usize).filter(|t| !t.is_empty()).ok_or(EngineError::TriggerNotFound)?;
+    let trigger = book.at(index)?;
     require!(trigger.market == market.index, EngineError::WrongMarket);
     let own = quotes.own(market)?;
     let fill_at = reference_price(&own, trigger.base > 0);
@@ -134,7 +128,7 @@ pub fn execute_trigger(
         && trigger.crossed(own.lo_price, own.hi_price)
         && trigger.crossed(fill_at, fill_at);
     require!(crossed, EngineError::TriggerNotCrossed);
-    let position = position_in(account, market.index);
+    let position = account.position_in(market.index);
     require!(position.base != 0 && position.opened == trigger.position, EngineError::TriggerStale);
     let base = reducing_size(trigger.base, position.base).ok_or(EngineError::TriggerAddsRisk)?;
     let req = TradeRequest { base, limit_price: trigger.limit_price, reduce_only: true, slot };
@@ -160,13 +154,7 @@ pub fn execute_trigger(
     record_collateral(exchange, before, before - keeper_fee)?;
 
     book.triggers[index as usize] = Trigger::EMPTY;
-    let mut cancelled = 0u8;
-    if traded.out.position.base == 0 {
-        for t in book.triggers.iter_mut().filter(|t| t.market == market.index) {
-            *t = Trigger::EMPTY;
-            cancelled += 1;
-        }
-    }
+    let cancelled = if traded.out.position.base == 0 { book.clear_market(market.index) } else { 0 };
     Ok(TriggerFill { trigger, traded, base, keeper_fee: keeper_fee as u64, cancelled })
 }
 

@@ -126,6 +126,11 @@ impl MarginAccount {
         self.positions.iter().position(|s| s.market == market)
     }
 
+    /// The position in `market` (an empty slot if none).
+    pub fn position_in(&self, market: u16) -> PositionSlot {
+        self.slot_of(market).map_or(PositionSlot::EMPTY, |i| self.positions[i])
+    }
+
     /// The slot holding `market`, or a free slot; `None` if all 8 are taken.
     pub fn slot_for(&self, market: u16) -> Option<usize> {
         self.slot_of(market).or_else(|| self.positions.iter().position(|s| s.market == EMPTY_SLOT))

@@ -3,6 +3,7 @@
 //! rent for them and `MarginAccount` keeps its 432 bytes.
 
 use crate::constants::{EMPTY_SLOT, MAX_TRIGGERS};
+use crate::errors::EngineError;
 use anchor_lang::prelude::*;
 
 /// `Trigger::direction`: fire once every source is at or above the price.
@@ -142,5 +143,26 @@ impl TriggerBook {
     /// Indices and triggers of the slots in use.
     pub fn active(&self) -> impl Iterator<Item = (usize, &Trigger)> {
         self.triggers.iter().enumerate().filter(|(_, t)| !t.is_empty())
+    }
+
+    /// The trigger at `index`; `TriggerNotFound` for an index past the
+    /// book or an empty slot.
+    pub fn at(&self, index: u8) -> Result<Trigger> {
+        match self.triggers.get(index as usize) {
+            Some(t) if !t.is_empty() => Ok(*t),
+            _ => err!(EngineError::TriggerNotFound),
+        }
+    }
+
+    /// Empty every slot of `market`; how many held a trigger.
+    pub fn clear_market(&mut self, market: u16) -> u8 {
+        let mut cleared = 0;
+        for t in self.triggers.iter_mut() {
+            if t.market == market {
+                *t = Trigger::EMPTY;
+                cleared += 1;
+            }
+        }
+        cleared
     }
 }
