@@ -248,10 +248,7 @@ impl Run {
             return before.clone();
         }
         let owner = self.traders[i].key.insecure_clone();
-        let mut ixs: Vec<Instruction> = match self.book(i).await {
-            None => vec![tx::create_trigger_book(owner.pubkey(), margin)],
-            Some(b) => b.active().map(|(k, _)| tx::cancel_trigger(owner.pubkey(), margin, k as u8)).collect(),
-        };
+        let mut ixs = tx::clear_book(owner.pubkey(), margin, self.book(i).await.as_ref());
         let p = self.prices[m];
         let (direction, stop, limit) =
             if position > 0 { (BELOW, p - p / 50, p - p / 4) } else { (ABOVE, p + p / 50, p + p / 4) };

@@ -115,6 +115,16 @@ pub fn execute_trigger_ix(
     )
 }
 
+/// What clears `owner`'s trigger book of `margin_account` for a new set:
+/// `create_trigger_book` when it has none (`book`), else `cancel_trigger`
+/// of every trigger in it.
+pub fn clear_book(owner: Pubkey, margin_account: Pubkey, book: Option<&TriggerBook>) -> Vec<Instruction> {
+    match book {
+        None => vec![create_trigger_book(owner, margin_account)],
+        Some(b) => b.active().map(|(k, _)| cancel_trigger(owner, margin_account, k as u8)).collect(),
+    }
+}
+
 /// `close_trigger_book` by its `owner`.
 pub fn close_trigger_book(owner: Pubkey, margin_account: Pubkey) -> Instruction {
     let accounts = margin_engine::accounts::CloseTriggerBook { owner, trigger_book: book_address(&margin_account) };

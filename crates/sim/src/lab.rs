@@ -182,10 +182,7 @@ impl Lab {
         let (owner, margin) = (self.traders[i].key.pubkey(), self.traders[i].margin);
         let book_key = tx::book_address(&margin);
         let book = tx::book_from(self.tc.account(&book_key).await.as_ref())?;
-        let mut ixs: Vec<Instruction> = match &book {
-            None => vec![tx::create_trigger_book(owner, margin)],
-            Some(b) => b.active().map(|(k, _)| tx::cancel_trigger(owner, margin, k as u8)).collect(),
-        };
+        let mut ixs = tx::clear_book(owner, margin, book.as_ref());
         let sim = Sim::new(&venue);
         let position = acc.position_in(0).base;
         if let (Some(liq), Ok(quote)) = (sim.liquidation_price(&acc, 0), sim.quote(0)) {
