@@ -55,6 +55,11 @@ impl From<EngineError> for Refusal {
     }
 }
 
+/// `q` with every source at `price`: the quote a what-if at one price reads.
+pub(crate) fn every_source_at(q: MarketQuote, price: i64) -> MarketQuote {
+    MarketQuote { price, lo_price: price, hi_price: price, ..q }
+}
+
 /// A trade as the program would execute it.
 #[derive(Clone, Copy, Debug)]
 pub struct TradeSim {
@@ -196,7 +201,7 @@ impl<'a> Sim<'a> {
     fn maintenance_at(&self, account: &MarginAccount, index: u16, price: i64) -> Option<i128> {
         let mut quotes = self.quotes_of(account).ok()?;
         for q in quotes.iter_mut().filter(|q| q.index == index) {
-            (q.price, q.lo_price, q.hi_price) = (price, price, price);
+            *q = every_source_at(*q, price);
         }
         account_health(account, &biased_quotes(account, &quotes, Bias::ForHolder)).ok().map(|h| h.maintenance)
     }

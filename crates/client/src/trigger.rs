@@ -3,7 +3,7 @@
 //! program's own `engine::trigger` functions.
 
 use crate::engine::{exchange_address, market_address, pool_address, vault_authority, with_remaining, ExchangeKeys};
-use crate::simulate::{Refusal, Sim};
+use crate::simulate::{every_source_at, Refusal, Sim};
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
 use anchor_lang::{system_program, InstructionData, ToAccountMetas};
@@ -169,11 +169,11 @@ struct AtPrice<'a, Q> {
 }
 
 impl<Q: Quotes> AtPrice<'_, Q> {
-    fn moved(&self, mut q: MarketQuote) -> MarketQuote {
-        if let Some(p) = self.price.filter(|_| q.index == self.market) {
-            (q.price, q.lo_price, q.hi_price) = (p, p, p);
+    fn moved(&self, q: MarketQuote) -> MarketQuote {
+        match self.price {
+            Some(p) if q.index == self.market => every_source_at(q, p),
+            _ => q,
         }
-        q
     }
 }
 
