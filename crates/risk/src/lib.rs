@@ -24,6 +24,7 @@ pub mod lp;
 pub mod margin;
 pub mod math;
 pub mod oracle;
+pub mod pnl;
 pub mod position;
 pub mod precision;
 pub mod pricing;

@@ -76,10 +76,13 @@ pub fn favourable_value(p: &PositionRisk) -> Result<i128, MathError> {
 /// owes the traders' winning sides. `receivable` (deficits owed to the
 /// pool) counts only in the minting NAV: it may arrive at any moment (a
 /// repayment, the insurance fund), so a deposit pays for it, and a
-/// withdrawal is not paid for it until it has.
-pub fn pool_valuation(balance: u64, receivable: u64, legs: &[PoolLeg]) -> Result<PoolValuation, MathError> {
-    let mint_start = (balance as i128).safe_add(receivable as i128)?;
-    let (mut value, mut mint_value, mut req, mut owed) = (balance as i128, mint_start, 0u128, 0i128);
+/// withdrawal is not paid for it until it has. `unsettled` (realised gains
+/// the pool owes and has not paid) is a liability: out of both NAVs, and
+/// part of what it owes.
+pub fn pool_valuation(balance: u64, receivable: u64, unsettled: u64, legs: &[PoolLeg]) -> Result<PoolValuation, MathError> {
+    let cash = (balance as i128).safe_sub(unsettled as i128)?;
+    let mint_start = cash.safe_add(receivable as i128)?;
+    let (mut value, mut mint_value, mut req, mut owed) = (cash, mint_start, 0u128, unsettled as i128);
     for l in legs {
         let p = &l.pool_adverse;
         value = value.safe_add(biased_value(p)?)?;
@@ -159,14 +162,20 @@ mod tests {
         let longs = risk(2_000_000_000, -200_000_000, 110_000_000_000, 1_000_000_000);
         let shorts = risk(-1_000_000_000, 100_000_000, 110_000_000_000, 1_000_000_000);
         let leg = PoolLeg { pool_adverse: p, pool_favourable: p, longs, shorts };
-        let v = pool_valuation(1_000_000_000, 0, &[leg]).unwrap();
+        let v = pool_valuation(1_000_000_000, 0, 0, &[leg]).unwrap();
         assert_eq!(v.nav, 1_000_000_000 - 11_000_000, "short valued at 111");
         assert_eq!(v.mint_nav, 1_000_000_000 - 9_000_000, "short valued at 109 to mint");
         assert_eq!(v.requirement, 11_100_000);
         assert_eq!(v.owed, 22_000_000, "the longs' gain; the shorts' loss is not netted");
-        assert_eq!(pool_valuation(0, 0, &[leg]).unwrap().nav, 0, "floored at zero");
-        let owed_to_pool = pool_valuation(1_000_000_000, 5_000_000, &[leg]).unwrap();
+        assert_eq!(pool_valuation(0, 0, 0, &[leg]).unwrap().nav, 0, "floored at zero");
+        let owed_to_pool = pool_valuation(1_000_000_000, 5_000_000, 0, &[leg]).unwrap();
         assert_eq!((owed_to_pool.nav, owed_to_pool.mint_nav), (v.nav, v.mint_nav + 5_000_000), "receivable mints only");
+        let owing = pool_valuation(1_000_000_000, 0, 3_000_000, &[leg]).unwrap();
+        assert_eq!(
+            (owing.nav, owing.mint_nav, owing.owed),
+            (v.nav - 3_000_000, v.mint_nav - 3_000_000, v.owed + 3_000_000),
+            "unsettled PnL is a liability"
+        );
     }
 
     #[test]

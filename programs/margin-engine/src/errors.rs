@@ -249,6 +249,20 @@ pub enum EngineError {
     /// `close_account` while the account's trigger book exists.
     #[msg("close the account's trigger book first (close_trigger_book)")]
     TriggerBookOpen,
+    /// `settle_pnl` on an account with no unsettled PnL.
+    #[msg("the account has no unsettled PnL")]
+    NothingToSettle,
+    /// `auto_deleverage` while the traders' unrealised profit is within
+    /// `max_pnl_factor_bps` of the pool's free cash.
+    #[msg("auto-deleveraging is off: the traders' unrealised profit is within the pool's limit")]
+    AdlNotTriggered,
+    /// `auto_deleverage` on a position that is not profitable or returns
+    /// less than its side on average.
+    #[msg("not an auto-deleveraging candidate: the position must be in profit, at or above its side's average return")]
+    AdlNotCandidate,
+    /// `close_account` with unsettled PnL left.
+    #[msg("the account still has unsettled PnL: settle it first (settle_pnl)")]
+    UnsettledPnlLeft,
 }
 
 impl From<ballast_risk::MathError> for EngineError {

@@ -78,6 +78,9 @@ pub struct TradeFilled {
     pub collateral: i64,
     /// Who signed: the owner, or the account's delegate.
     pub authority: Pubkey,
+    /// Of the realised gain, what the pool could not pay: booked as
+    /// unsettled PnL. precision: QUOTE_PRECISION.
+    pub unsettled: u64,
 }
 
 /// A margin account was closed.
@@ -166,6 +169,9 @@ pub struct Liquidated {
     pub health_after: i64,
     /// Deficit left (bankrupt when > 0). precision: QUOTE_PRECISION.
     pub deficit: u64,
+    /// Of a realised gain, what the pool could not pay: booked as
+    /// unsettled PnL. precision: QUOTE_PRECISION.
+    pub unsettled: u64,
 }
 
 /// The market's liquidation throttle filled for this window.
@@ -432,4 +438,17 @@ pub struct TriggerExecuted {
     pub position_base: i64,
     /// The market's other triggers removed because the position is closed.
     pub cancelled: u8,
+}
+
+/// `settle_pnl` paid (or netted) an account's unsettled PnL.
+#[event]
+pub struct PnlSettled {
+    /// The account.
+    pub account: Pubkey,
+    /// Set against the account's deficit. precision: QUOTE_PRECISION.
+    pub netted: u64,
+    /// Paid from the pool into its collateral. precision: QUOTE_PRECISION.
+    pub paid: u64,
+    /// Still unsettled. precision: QUOTE_PRECISION.
+    pub left: u64,
 }

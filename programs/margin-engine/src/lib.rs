@@ -130,6 +130,13 @@ pub mod margin_engine {
         instructions::resolve_bankruptcy::handler(ctx)
     }
 
+    /// Permissionless: pay an account's unsettled PnL (realised profit the
+    /// pool could not pay) from the pool's cash, pro rata across every
+    /// account owed, after netting it against any deficit.
+    pub fn settle_pnl(ctx: Context<SettlePnl>) -> Result<()> {
+        instructions::settle_pnl::handler(ctx)
+    }
+
     /// Governance: apply a tightening change now (a loosening one fails
     /// with `LooseningNeedsTimelock`). A market change passes the market.
     pub fn set_param<'info>(ctx: Context<'info, SetParam<'info>>, change: ParamChange) -> Result<()> {

@@ -119,7 +119,7 @@ pub fn check_step(before: &Snapshot, after: &Snapshot, step: &Step) -> Result<()
             };
             if adds_risk(base(acc(before)), base(Some(a))) {
                 let quotes = quotes(after)?;
-                require_initial_health(&a, &covering(&a, &quotes, None)?)
+                require_initial_health(&a, &covering(&a, &quotes, None)?, after.exchange.unsettled_weight_bps)
                     .map_err(|e| Broken { invariant: 4, what: format!("trade added risk, then: {e}") })?;
             }
             Ok(())

@@ -42,7 +42,7 @@ pub const MMR_FIELD: u8 = 1;
 pub const PHASE_FIELDS: [u8; 3] = [MMR_FIELD, 14, 15];
 
 /// Exchange fields, by code.
-pub const EXCHANGE_FIELDS: [FieldSpec; 15] = [
+pub const EXCHANGE_FIELDS: [FieldSpec; 18] = [
     f("deposit_cap", Dir::Down),
     f("stress_mult_bps", Dir::Up),
     f("slot_time_threshold_ms", Dir::Down),
@@ -63,6 +63,11 @@ pub const EXCHANGE_FIELDS: [FieldSpec; 15] = [
     // Queued only, executed by `withdraw_insurance`: `value` is the amount,
     // `key` the destination token account.
     FieldSpec { name: "insurance_withdrawal", dir: Dir::Timelocked, stepped: false },
+    // Counting less of a claim on the pool is tighter for the trader.
+    f("unsettled_weight_bps", Dir::Down),
+    // Either way moves profit between traders and LPs: timelocked.
+    f("max_pnl_factor_bps", Dir::Timelocked),
+    f("adl_target_bps", Dir::Timelocked),
 ];
 
 /// Exchange field codes of the two keys (their value is `ParamChange::key`).
@@ -118,7 +123,8 @@ fields!(exchange_get, exchange_set_raw, Exchange, [
     0 => deposit_cap, 1 => stress_mult_bps, 2 => slot_time_threshold_ms, 3 => stale_share_threshold_bps,
     4 => stress_window_slots, 5 => stress_cooldown_slots, 6 => insurance_floor,
     7 => insurance_fee_share_bps, 8 => max_pause_slots, 9 => max_consecutive_pauses,
-    10 => max_pauses_per_day, 11 => timelock_slots,
+    10 => max_pauses_per_day, 11 => timelock_slots, 15 => unsettled_weight_bps,
+    16 => max_pnl_factor_bps, 17 => adl_target_bps,
 ]);
 
 /// What a change did: old and new values (keys for key fields).
@@ -224,6 +230,9 @@ pub fn apply_to_exchange(exchange: &mut Exchange, c: &ParamChange) -> Result<App
         }
     };
     InitializeExchangeParams::of(&next).validate()?;
+    if let Some(v) = next.pnl_violation() {
+        return Err(v.refuse());
+    }
     *exchange = next;
     Ok(applied)
 }

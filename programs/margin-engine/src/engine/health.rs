@@ -215,7 +215,11 @@ pub fn biased_quotes(account: &MarginAccount, quotes: &[MarketQuote], bias: Bias
         .collect()
 }
 
-/// Health of `account` with `quotes` covering every open position.
+/// Health of `account` with `quotes` covering every open position. Its
+/// unsettled PnL counts in full, as collateral the pool owes: what
+/// maintenance (liquidation) sees. A check that adds risk counts it at the
+/// exchange's weight ([`require_initial_health`]); one that lets value
+/// leave, not at all ([`require_withdrawable`]).
 pub fn account_health(account: &MarginAccount, quotes: &[MarketQuote]) -> Result<Health> {
     // On the stack: no heap allocation per health check (the keeper runs
     // this for every account it scans; on-chain it saves the allocator).
@@ -226,7 +230,21 @@ pub fn account_health(account: &MarginAccount, quotes: &[MarketQuote]) -> Result
         risks[n] = q.position_risk(slot.base, slot.quote)?;
         n += 1;
     }
-    Ok(health(account.collateral, &risks[..n]).map_err(EngineError::from)?)
+    let unsettled = i64::try_from(account.unsettled_pnl).map_err(|_| EngineError::MathOverflow)?;
+    let collateral = account.collateral.safe_add(unsettled).map_err(EngineError::from)?;
+    Ok(health(collateral, &risks[..n]).map_err(EngineError::from)?)
+}
+
+/// `h` with `amount` (part of the unsettled PnL it counted) taken out of
+/// equity and both healths.
+fn without(h: Health, amount: u64) -> Result<Health> {
+    let a = amount as i128;
+    Ok(Health {
+        equity: h.equity.safe_sub(a).map_err(EngineError::from)?,
+        initial: h.initial.safe_sub(a).map_err(EngineError::from)?,
+        maintenance: h.maintenance.safe_sub(a).map_err(EngineError::from)?,
+        ..h
+    })
 }
 
 /// An i128 quote amount for an event or view field, saturated to i64.
@@ -269,9 +287,10 @@ fn withdrawal_quotes(account: &MarginAccount, quotes: &[MarketQuote]) -> Result<
 /// at least 0 over [`withdrawal_quotes`]. A `Stale` feed never lowers the bar:
 /// its position is valued with the haircut, and every other position keeps
 /// its initial requirement (`StaleWithdrawExceedsFree` when a stale feed
-/// is involved, `InitialHealthNegative` otherwise).
+/// is involved, `InitialHealthNegative` otherwise). Unsettled PnL does not
+/// count: it cannot leave before it is settled, nor carry what does.
 pub fn require_withdrawable(account: &MarginAccount, quotes: &[MarketQuote]) -> Result<Health> {
-    let h = account_health(account, &withdrawal_quotes(account, quotes)?)?;
+    let h = without(account_health(account, &withdrawal_quotes(account, quotes)?)?, account.unsettled_pnl)?;
     let stale = quotes.iter().any(|q| q.validity == Validity::Stale);
     let short = if stale { EngineError::StaleWithdrawExceedsFree } else { EngineError::InitialHealthNegative };
     if h.initial < 0 {
@@ -295,9 +314,19 @@ pub fn liquidation_quotes(account: &MarginAccount, quotes: &[MarketQuote], marke
 }
 
 /// Initial health must be >= 0 (after anything that adds risk), every
-/// position valued at the source most adverse to its holder.
-pub fn require_initial_health(account: &MarginAccount, quotes: &[MarketQuote]) -> Result<Health> {
+/// position valued at the source most adverse to its holder, and the
+/// account's unsettled PnL at `unsettled_weight_bps` (a claim on a pool
+/// short of cash is worth less than cash).
+pub fn require_initial_health(
+    account: &MarginAccount,
+    quotes: &[MarketQuote],
+    unsettled_weight_bps: u32,
+) -> Result<Health> {
     let h = account_health(account, &biased_quotes(account, quotes, Bias::AgainstHolder))?;
+    let weight = (unsettled_weight_bps as u64).min(BPS_DENOMINATOR);
+    let counted = ballast_risk::math::mul_div_floor(account.unsettled_pnl as u128, weight as u128, BPS_DENOMINATOR as u128)
+        .map_err(EngineError::from)? as u64;
+    let h = without(h, account.unsettled_pnl - counted)?;
     require!(h.initial >= 0, EngineError::InitialHealthNegative);
     Ok(h)
 }

@@ -3,7 +3,7 @@
 
 use super::breaker::{observe_breaker, BreakerEvents};
 use super::health::{account_health, liquidation_quotes, MarketQuote, Quotes};
-use super::settle::{record_collateral, set_collateral, settle_with_pool};
+use super::settle::{add_unsettled, net_unsettled, record_collateral, set_collateral, settle_with_pool};
 use super::trade::{book_fill, store_position};
 use crate::constants::pause;
 use crate::errors::EngineError;
@@ -13,6 +13,7 @@ use ballast_risk::health::{biased_price, position_health, Health};
 use ballast_risk::liquidation::{
     admit, close_amount, penalty, smallest_close, split_penalty, waterfall, LiquidationParams, Waterfall,
 };
+use ballast_risk::pnl::pay_from_pool;
 use ballast_risk::position::{apply_fill, Position};
 use ballast_risk::precision::BPS_DENOMINATOR;
 use ballast_risk::SafeMath;
@@ -36,6 +37,9 @@ pub struct LiquidationOutcome {
     /// Signed tokens from the pool vault to the collateral vault (negative:
     /// to the pool): the change in the account's positive collateral.
     pub pool_to_collateral: i64,
+    /// The part of a realised gain the pool could not pay: booked as the
+    /// account's unsettled PnL.
+    pub unsettled: u64,
     /// The account's deficit after the liquidation (0 unless bankrupt).
     pub deficit: u64,
     /// Whether this liquidation filled the market's throttle window.
@@ -135,9 +139,13 @@ pub fn execute_liquidation(
     market.throttle_window_start = throttle.window_start_slot;
     market.throttle_used = throttle.used;
 
+    // A gain the pool's cash cannot pay becomes unsettled PnL (maintenance
+    // health counts it in full, so the split does not change the health
+    // this close restores).
     let before = account.collateral;
-    let after_pnl = before.safe_add(fill.realized_pnl).map_err(EngineError::from)?;
-    let pool_to_collateral = after_pnl.max(0) - before.max(0);
+    let payout = pay_from_pool(before, fill.realized_pnl, 0, pool.balance).map_err(EngineError::from)?;
+    let after_pnl = payout.collateral;
+    let pool_to_collateral = payout.pool_to_collateral;
     // The penalty is charged from what collateral remains, split as paid.
     let fee = penalty(fill.notional, market.params.liq_fee_bps, market.params.keeper_share_bps)
         .map_err(EngineError::from)?
@@ -153,6 +161,8 @@ pub fn execute_liquidation(
     book_fill(market, old, fill.position)?;
     store_position(account, idx, market.index, fill.position);
     set_collateral(account, pool, final_balance)?;
+    add_unsettled(account, pool, payout.unsettled)?;
+    net_unsettled(account, pool)?;
     Ok(LiquidationOutcome {
         base,
         price,
@@ -161,7 +171,8 @@ pub fn execute_liquidation(
         keeper,
         insurance,
         pool_to_collateral,
-        deficit: final_balance.min(0).unsigned_abs(),
+        unsettled: payout.unsettled,
+        deficit: account.collateral.min(0).unsigned_abs(),
         throttle_engaged,
     })
 }

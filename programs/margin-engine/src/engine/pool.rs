@@ -35,7 +35,7 @@ pub fn value_legs(pool: &Pool, legs: &[(Market, MarketQuote)]) -> Result<PoolVal
             shorts: at(true, Bias::AgainstHolder).position_risk(-short_oi, m.short_quote())?,
         });
     }
-    Ok(pool_valuation(pool.balance, pool.receivable, &out).map_err(EngineError::from)?)
+    Ok(pool_valuation(pool.balance, pool.receivable, pool.unsettled, &out).map_err(EngineError::from)?)
 }
 
 /// What an LP deposit mints.

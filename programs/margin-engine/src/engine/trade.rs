@@ -2,7 +2,7 @@
 
 use super::breaker::{observe_breaker, BreakerEvents};
 use super::health::{require_initial_health, require_valid_for, MarketQuote, Quotes};
-use super::settle::{record_collateral, set_collateral, settle_with_pool};
+use super::settle::pay_fill;
 use crate::constants::pause;
 use crate::errors::EngineError;
 use crate::state::{Exchange, MarginAccount, Market, Pool, PositionSlot};
@@ -40,12 +40,16 @@ pub struct TradeOutcome {
     /// Part of the fee paid into the insurance fund (the handler moves it
     /// from the collateral vault to the insurance vault).
     pub insurance_fee: u64,
-    /// PnL realised into collateral. precision: QUOTE_PRECISION.
+    /// PnL realised. precision: QUOTE_PRECISION.
     pub realized_pnl: i64,
     /// Tokens the handler moves from the pool vault to the collateral vault
     /// (negative: back): the realised PnL, less the part of a gain that
-    /// repays a deficit the account owed the pool. precision: QUOTE_PRECISION.
+    /// repays a deficit the account owed the pool, and less the part the
+    /// pool could not pay. precision: QUOTE_PRECISION.
     pub pool_to_collateral: i64,
+    /// The part of the gain the pool could not pay: booked as the
+    /// account's unsettled PnL. precision: QUOTE_PRECISION.
+    pub unsettled: u64,
     /// Position after.
     pub position: Position,
     /// Whether the trade added risk (grew |position| or flipped it).
@@ -192,19 +196,18 @@ pub fn execute_trade(
     // 5. The pool takes the other side. The collateral vault holds positive
     //    collateral and fees, so it gains the change in positive collateral
     //    plus the fee; the rest of a gain stays in the pool, repaying the
-    //    deficit.
+    //    deficit. What the pool's cash cannot pay of a gain becomes
+    //    unsettled PnL (`pay_fill`): the fill lands whatever the pool holds.
     book_fill(market, old, fill.position)?;
     let pnl = fill.realized_pnl;
-    let pool_to_collateral = (collateral.max(0) - before.max(0)).safe_add(fee_i).map_err(EngineError::from)?;
-    settle_with_pool(pool, pool_to_collateral)?;
-    record_collateral(exchange, before, collateral)?;
+    let paid = pay_fill(account, pool, exchange, pnl, fee)?;
+    let fee = paid.fee;
     // The insurance fund's share of the fee (rounded down; the rest stays
     // in the collateral vault as protocol fees).
     let share = (exchange.insurance_fee_share_bps as u64).min(BPS_DENOMINATOR) as u128;
     let insurance_fee = mul_div_floor(fee as u128, share, BPS_DENOMINATOR as u128).map_err(EngineError::from)? as u64;
     exchange.fees_balance = exchange.fees_balance.safe_add(fee - insurance_fee).map_err(EngineError::from)?;
     exchange.insurance_balance = exchange.insurance_balance.safe_add(insurance_fee).map_err(EngineError::from)?;
-    set_collateral(account, pool, collateral)?;
     store_position(account, slot, market.index, fill.position);
 
     Ok(TradeOutcome {
@@ -213,7 +216,8 @@ pub fn execute_trade(
         fee,
         insurance_fee,
         realized_pnl: pnl,
-        pool_to_collateral,
+        pool_to_collateral: paid.pool_to_collateral,
+        unsettled: paid.unsettled,
         position: fill.position,
         adds_risk: adds,
     })
@@ -291,7 +295,7 @@ pub fn trade_at(
         let quotes = quotes.covering(account, Some(own))?;
         let others: Vec<MarketQuote> = quotes.iter().filter(|q| q.index != market.index).copied().collect();
         require_valid_for(&others, Action::Withdraw)?;
-        health = Some(require_initial_health(account, &quotes)?);
+        health = Some(require_initial_health(account, &quotes, exchange.unsettled_weight_bps)?);
     }
     Ok(Traded { out, quote: own, breaker, health })
 }

@@ -30,6 +30,7 @@ pub fn handler(ctx: Context<CloseAccount>) -> Result<()> {
     let acc = ctx.accounts.margin_account.load()?;
     require!(!acc.has_positions() && acc.collateral == 0 && acc.flags == 0, EngineError::AccountNotEmpty);
     require!(*ctx.accounts.trigger_book.owner != crate::ID, EngineError::TriggerBookOpen);
+    require!(acc.unsettled_pnl == 0, EngineError::UnsettledPnlLeft);
     drop(acc);
     ballast_runtime::emit_event!(AccountClosed {
         account: ctx.accounts.margin_account.key(),

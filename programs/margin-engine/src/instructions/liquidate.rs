@@ -90,6 +90,7 @@ pub fn handler<'info>(ctx: Context<'info, Liquidate<'info>>) -> Result<()> {
         health_before: saturate(before.maintenance),
         health_after: saturate(after.maintenance),
         deficit: out.deficit,
+        unsettled: out.unsettled,
     };
     let throttle = ThrottleEngaged {
         market: market.index,

@@ -105,6 +105,7 @@ pub fn handler<'info>(ctx: Context<'info, Trade<'info>>, params: TradeParams) ->
         position_base: out.position.base,
         collateral: acc.collateral,
         authority: ctx.accounts.authority.key(),
+        unsettled: out.unsettled,
     };
     let bump = ex.vault_authority_bump;
     drop((acc, pool, market, ex));

@@ -91,10 +91,19 @@ pub struct Exchange {
     pub timelock_slots: u64,
     /// Id of the next queued governance change.
     pub next_change_id: u64,
+    /// Weight of unsettled PnL in initial health, bps (maintenance counts
+    /// it in full; withdrawals not at all).
+    pub unsettled_weight_bps: u32,
+    /// Auto-deleveraging may run while the traders' unrealised profit is
+    /// above this share of the pool's free cash, bps.
+    pub max_pnl_factor_bps: u32,
+    /// Auto-deleveraging brings that share down to this, never below, bps.
+    pub adl_target_bps: u32,
+    /// Padding.
+    pub padding3: [u8; 4],
 }
 
-const _: () = assert!(core::mem::size_of::<Exchange>() == 368);
-// Full: the next field grows the account (a new layout version).
+const _: () = assert!(core::mem::size_of::<Exchange>() == 384);
 const _: () = assert!(core::mem::align_of::<Exchange>() == 8);
 
 impl Exchange {

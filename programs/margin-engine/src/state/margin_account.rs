@@ -68,8 +68,15 @@ pub struct MarginAccount {
     pub delegate_expiry_slot: u64,
     /// Positions opened so far (wrapping): the id of the newest.
     pub positions_opened: u32,
+    /// Padding.
+    pub padding1: [u8; 4],
+    /// Realised profit the pool could not pay yet: owed to the account,
+    /// paid by `settle_pnl`. Counts in maintenance health in full, in
+    /// initial health at the exchange's `unsettled_weight_bps`, and never in
+    /// what may be withdrawn. precision: QUOTE_PRECISION.
+    pub unsettled_pnl: u64,
     /// Reserved for future fields.
-    pub reserved: [u8; 20],
+    pub reserved: [u8; 8],
 }
 
 /// `MarginAccount::flags` bit: the account owes a deficit (negative

@@ -111,6 +111,34 @@ impl InitializeExchangeParams {
         ex.max_consecutive_pauses = self.max_consecutive_pauses;
         ex.max_pauses_per_day = self.max_pauses_per_day;
         ex.timelock_slots = self.timelock_slots;
+        ex.unsettled_weight_bps = DEFAULT_UNSETTLED_WEIGHT_BPS;
+        ex.max_pnl_factor_bps = DEFAULT_MAX_PNL_FACTOR_BPS;
+        ex.adl_target_bps = DEFAULT_ADL_TARGET_BPS;
+    }
+}
+
+/// Weight of unsettled PnL in initial health a new exchange starts with,
+/// bps (governance field `unsettled_weight_bps`).
+pub const DEFAULT_UNSETTLED_WEIGHT_BPS: u32 = 5_000;
+/// Auto-deleveraging trigger a new exchange starts with: traders'
+/// unrealised profit above 80 % of the pool's free cash.
+pub const DEFAULT_MAX_PNL_FACTOR_BPS: u32 = 8_000;
+/// Auto-deleveraging target a new exchange starts with: 60 %.
+pub const DEFAULT_ADL_TARGET_BPS: u32 = 6_000;
+
+impl Exchange {
+    /// The first bound the PnL fields break (not set at initialisation:
+    /// they start at the defaults above; re-checked after every change):
+    /// `unsettled_weight_bps` in [0, 10000], `max_pnl_factor_bps` in
+    /// [1000, 50000], `adl_target_bps` below both the trigger and 100 %.
+    pub fn pnl_violation(&self) -> Option<Violation> {
+        let target_max = u64::from(self.max_pnl_factor_bps).saturating_sub(1).min(9_900);
+        let checks: [(&'static str, u64, (u64, u64)); 3] = [
+            ("unsettled_weight_bps", self.unsettled_weight_bps.into(), (0, 10_000)),
+            ("max_pnl_factor_bps", self.max_pnl_factor_bps.into(), (1_000, 50_000)),
+            ("adl_target_bps", self.adl_target_bps.into(), (0, target_max)),
+        ];
+        checks.into_iter().find_map(|(field, value, bounds)| Violation::of(field, value, bounds, ""))
     }
 }
 

@@ -25,8 +25,12 @@ pub struct Pool {
     /// the insurance fund may bring it in at any time.
     /// precision: QUOTE_PRECISION.
     pub receivable: u64,
+    /// Realised profit owed to traders and not paid yet (the sum of every
+    /// account's `unsettled_pnl`): a liability, out of NAV, and cash LPs
+    /// may not take. precision: QUOTE_PRECISION.
+    pub unsettled: u64,
     /// Reserved for future fields.
-    pub reserved: [u8; 56],
+    pub reserved: [u8; 48],
 }
 
 const _: () = assert!(core::mem::size_of::<Pool>() == 88);
