@@ -452,3 +452,28 @@ pub struct PnlSettled {
     /// Still unsettled. precision: QUOTE_PRECISION.
     pub left: u64,
 }
+
+/// `auto_deleverage` reduced a winning position.
+#[event]
+pub struct AutoDeleveraged {
+    /// The account.
+    pub account: Pubkey,
+    /// Market index.
+    pub market: u16,
+    /// Signed base closed. precision: BASE_PRECISION.
+    pub base: i64,
+    /// Fill price: the oracle price. precision: PRICE_PRECISION.
+    pub price: i64,
+    /// Profit realised. precision: QUOTE_PRECISION.
+    pub realized_pnl: i64,
+    /// Closed notional. precision: QUOTE_PRECISION.
+    pub notional: u64,
+    /// Of the profit, what the pool could not pay. precision: QUOTE_PRECISION.
+    pub unsettled: u64,
+    /// The traders' unrealised profit before. precision: QUOTE_PRECISION.
+    pub liability: u64,
+    /// The pool's free cash before. precision: QUOTE_PRECISION.
+    pub free_cash: i64,
+    /// Position size after. precision: BASE_PRECISION.
+    pub position_base: i64,
+}

@@ -137,6 +137,15 @@ pub mod margin_engine {
         instructions::settle_pnl::handler(ctx)
     }
 
+    /// Permissionless: while the traders' unrealised profit is above
+    /// `max_pnl_factor_bps` of the pool's free cash, reduce a winning
+    /// position (at or above its side's average return) at the oracle price,
+    /// just enough to bring it to `adl_target_bps`. Remaining accounts:
+    /// every market's `(market, feed)`, in index order.
+    pub fn auto_deleverage<'info>(ctx: Context<'info, AutoDeleverage<'info>>) -> Result<()> {
+        instructions::auto_deleverage::handler(ctx)
+    }
+
     /// Governance: apply a tightening change now (a loosening one fails
     /// with `LooseningNeedsTimelock`). A market change passes the market.
     pub fn set_param<'info>(ctx: Context<'info, SetParam<'info>>, change: ParamChange) -> Result<()> {

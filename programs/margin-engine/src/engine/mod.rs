@@ -1,6 +1,7 @@
 //! Engine functions: plain structs in, plain structs out. Handlers load and
 //! validate accounts, then call these.
 
+pub mod adl;
 pub mod breaker;
 pub mod collateral;
 pub mod emergency;

@@ -7,6 +7,7 @@
 pub mod account_health;
 pub mod accounts;
 pub mod add_market;
+pub mod auto_deleverage;
 pub mod close_account;
 pub mod cpi;
 pub mod create_account;
@@ -33,6 +34,7 @@ pub mod withdraw_insurance;
 
 pub use account_health::*;
 pub use add_market::*;
+pub use auto_deleverage::*;
 pub use close_account::*;
 pub use create_account::*;
 pub use deposit::*;

@@ -87,9 +87,14 @@ pub struct Market {
     /// aggregate PnL (the shorts' quote is `-pool_quote - long_quote`).
     /// precision: QUOTE_PRECISION.
     pub long_quote: i64,
+    /// First slot of the current auto-deleveraging throttle window.
+    pub adl_window_start: u64,
+    /// Notional auto-deleveraged in the current window (capped at
+    /// `throttle_cap`, like liquidation's). precision: QUOTE_PRECISION.
+    pub adl_used: u64,
 }
 
-const _: () = assert!(core::mem::size_of::<Market>() == 320);
+const _: () = assert!(core::mem::size_of::<Market>() == 336);
 const _: () = assert!(core::mem::align_of::<Market>() == 8);
 
 impl Market {
@@ -175,6 +180,11 @@ impl Market {
     /// The throttle state.
     pub fn throttle(&self) -> Throttle {
         Throttle { window_start_slot: self.throttle_window_start, used: self.throttle_used }
+    }
+
+    /// The auto-deleveraging throttle state.
+    pub fn adl_throttle(&self) -> Throttle {
+        Throttle { window_start_slot: self.adl_window_start, used: self.adl_used }
     }
 
     /// The symbol as text (it was validated ASCII at listing).

@@ -1,0 +1,159 @@
+//! Auto-deleveraging: when the traders' unrealised profit outgrows the
+//! pool's free cash, reduce the best-ranked winning positions at the
+//! oracle price until it is back at the target.
+//!
+//! - **Liability** ([`adl_liability`]): per market, each side's aggregate
+//!   PnL at the oracle price where positive (the sides are not netted: a
+//!   losing side's losses are in the collateral vault, not the pool).
+//! - **Free cash**: the pool's balance less the unsettled PnL it owes.
+//! - **Trigger**: liability above `max_pnl_factor_bps` of free cash
+//!   (`AdlNotTriggered` otherwise). Re-checked by every call.
+//! - **Candidate**: a position in profit that returns at least its side's
+//!   average (`AdlNotCandidate` otherwise), re-checked by every call; the
+//!   keeper orders candidates by `ballast_risk::pnl::adl_rank`
+//!   (return times leverage).
+//! - **Amount**: the profit that brings the liability to
+//!   `adl_target_bps` of free cash, never more
+//!   (`ballast_risk::pnl::adl_amount`), nor more than the position's or
+//!   its side's profit; the base closed rounds down.
+//! - **Fill**: at the oracle price of a `Valid` feed (so within its
+//!   confidence gate), no spread, no fee; the gain is paid as any fill's
+//!   (`pay_fill`: what the pool's cash cannot pay becomes unsettled PnL).
+//! - **Throttle**: the closed notional counts against its own window of
+//!   `throttle_cap` per `throttle_window_slots`, as liquidation's does.
+
+use super::health::MarketQuote;
+use super::settle::pay_fill;
+use super::trade::{book_fill, store_position};
+use crate::constants::pause;
+use crate::errors::EngineError;
+use crate::state::{Exchange, MarginAccount, Market, Pool};
+use anchor_lang::prelude::*;
+use ballast_risk::liquidation::admit;
+use ballast_risk::math::mul_div_floor;
+use ballast_risk::oracle::{Action, Validity};
+use ballast_risk::pnl::{above_side_average, adl_amount, adl_triggered};
+use ballast_risk::position::{apply_fill, Position};
+use ballast_risk::precision::NOTIONAL_DIVISOR;
+use ballast_risk::SafeMath;
+
+/// Value of `p` at `price`, rounded down. precision: QUOTE_PRECISION.
+pub fn value_at(p: Position, price: i64) -> Result<i128> {
+    let v = (p.base as i128).safe_mul(price as i128).map_err(EngineError::from)?.div_euclid(NOTIONAL_DIVISOR);
+    Ok(v.safe_add(p.quote as i128).map_err(EngineError::from)?)
+}
+
+/// A market's two sides as positions: longs, shorts.
+pub fn sides(m: &Market) -> Result<(Position, Position)> {
+    let long = i64::try_from(m.long_oi).map_err(|_| EngineError::MathOverflow)?;
+    let short = i64::try_from(m.short_oi).map_err(|_| EngineError::MathOverflow)?;
+    Ok((Position { base: long, quote: m.long_quote }, Position { base: -short, quote: m.short_quote() }))
+}
+
+/// The traders' unrealised profit the pool owes at the oracle price: per
+/// market, each side's aggregate PnL where positive. `legs` are every
+/// market with its quote; each feed must give a usable price
+/// (`Action::Withdraw`).
+pub fn adl_liability(legs: &[(Market, MarketQuote)]) -> Result<u64> {
+    let mut owed = 0i128;
+    for (m, q) in legs {
+        require!(Action::Withdraw.allows(q.validity), EngineError::OracleGate);
+        let (longs, shorts) = sides(m)?;
+        for side in [longs, shorts] {
+            owed = owed.safe_add(value_at(side, q.price)?.max(0)).map_err(EngineError::from)?;
+        }
+    }
+    Ok(u64::try_from(owed).map_err(|_| EngineError::MathOverflow)?)
+}
+
+/// The pool's free cash: its balance less the unsettled PnL it owes.
+pub fn free_cash(pool: &Pool) -> i128 {
+    pool.balance as i128 - pool.unsettled as i128
+}
+
+/// What one `auto_deleverage` did. Quote amounts at QUOTE_PRECISION.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Deleveraged {
+    /// Signed base closed (the fill's direction).
+    pub base: i64,
+    /// Fill price: the oracle price. precision: PRICE_PRECISION.
+    pub price: i64,
+    /// Profit realised.
+    pub realized_pnl: i64,
+    /// Closed notional.
+    pub notional: u64,
+    /// Tokens from the pool vault to the collateral vault.
+    pub pool_to_collateral: i64,
+    /// Of the profit, what the pool could not pay: unsettled PnL.
+    pub unsettled: u64,
+    /// The traders' unrealised profit before.
+    pub liability: u64,
+    /// The pool's free cash before.
+    pub free_cash: i64,
+}
+
+/// `auto_deleverage`'s rules on plain values: `legs` are every market
+/// (index order, `market` included, as it was before this call) with its
+/// quote. See the module documentation for the rules, in order:
+/// pause (liquidation's bit), trigger, candidate, amount, throttle, fill.
+pub fn auto_deleverage(
+    exchange: &mut Exchange,
+    account: &mut MarginAccount,
+    market: &mut Market,
+    pool: &mut Pool,
+    legs: &[(Market, MarketQuote)],
+    slot: u64,
+) -> Result<Deleveraged> {
+    require!(!exchange.is_paused(pause::LIQUIDATE, slot), EngineError::Paused);
+    require!(!market.is_settled(), EngineError::MarketSettled);
+    let q = legs.iter().find(|(m, _)| m.index == market.index).map(|(_, q)| *q).ok_or(EngineError::WrongMarket)?;
+    require!(q.validity == Validity::Valid, EngineError::OracleGate);
+    let liability = adl_liability(legs)?;
+    let free = free_cash(pool);
+    let triggered = adl_triggered(liability, free, exchange.max_pnl_factor_bps).map_err(EngineError::from)?;
+    require!(triggered, EngineError::AdlNotTriggered);
+
+    let idx = account.slot_of(market.index).ok_or(EngineError::NoPosition)?;
+    let old = account.positions[idx].position();
+    let pnl = value_at(old, q.price)?;
+    let (longs, shorts) = sides(market)?;
+    let side = if old.base > 0 { longs } else { shorts };
+    let side_pnl = value_at(side, q.price)?;
+    let cost = |p: Position| p.quote.unsigned_abs() as u128;
+    let candidate = above_side_average(pnl, cost(old), side_pnl, cost(side)).map_err(EngineError::from)?;
+    require!(candidate, EngineError::AdlNotCandidate);
+
+    let wanted = adl_amount(liability, free, exchange.adl_target_bps).map_err(EngineError::from)? as i128;
+    let need = wanted.min(pnl).min(side_pnl); // all > 0 here
+    let close = mul_div_floor(old.base.unsigned_abs() as u128, need as u128, pnl as u128).map_err(EngineError::from)?;
+    let close = i64::try_from(close).map_err(|_| EngineError::MathOverflow)?;
+    require!(close > 0, EngineError::AdlNotTriggered);
+    let base = if old.base > 0 { -close } else { close };
+    let fill = apply_fill(old, base, q.price).map_err(EngineError::from)?;
+
+    let t = admit(
+        &market.adl_throttle(),
+        fill.notional,
+        market.params.throttle_cap,
+        market.params.throttle_window_slots,
+        slot,
+        false,
+    )
+    .map_err(|_| error!(EngineError::ThrottleEngaged))?;
+    market.adl_window_start = t.window_start_slot;
+    market.adl_used = t.used;
+
+    book_fill(market, old, fill.position)?;
+    store_position(account, idx, market.index, fill.position);
+    let paid = pay_fill(account, pool, exchange, fill.realized_pnl, 0)?;
+    Ok(Deleveraged {
+        base,
+        price: q.price,
+        realized_pnl: fill.realized_pnl,
+        notional: fill.notional,
+        pool_to_collateral: paid.pool_to_collateral,
+        unsettled: paid.unsettled,
+        liability,
+        free_cash: i64::try_from(free).map_err(|_| EngineError::MathOverflow)?,
+    })
+}
