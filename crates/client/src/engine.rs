@@ -504,3 +504,36 @@ pub fn resolve_bankruptcy(margin_account: Pubkey, keys: &ExchangeKeys) -> Instru
     };
     ix(accounts.to_account_metas(None), margin_engine::instruction::ResolveBankruptcy {}.data())
 }
+
+/// `settle_pnl` of `margin_account` (permissionless).
+pub fn settle_pnl(margin_account: Pubkey, keys: &ExchangeKeys) -> Instruction {
+    let accounts = margin_engine::accounts::SettlePnl {
+        exchange: exchange_address(),
+        pool: pool_address(),
+        margin_account,
+        pool_vault: keys.pool_vault,
+        collateral_vault: keys.collateral_vault,
+        vault_authority: vault_authority(),
+        collateral_mint: keys.collateral_mint,
+        token_program: anchor_spl::token::ID,
+    };
+    ix(accounts.to_account_metas(None), margin_engine::instruction::SettlePnl {}.data())
+}
+
+/// `auto_deleverage` of `margin_account`'s position in market `index`
+/// (permissionless); `markets` are every market's `(market, feed)`, in
+/// index order.
+pub fn auto_deleverage(margin_account: Pubkey, index: u16, keys: &ExchangeKeys, markets: &[(Pubkey, Pubkey)]) -> Instruction {
+    let accounts = margin_engine::accounts::AutoDeleverage {
+        exchange: exchange_address(),
+        pool: pool_address(),
+        margin_account,
+        market: market_address(index),
+        collateral_vault: keys.collateral_vault,
+        pool_vault: keys.pool_vault,
+        vault_authority: vault_authority(),
+        collateral_mint: keys.collateral_mint,
+        token_program: anchor_spl::token::ID,
+    };
+    ix(with_remaining(accounts.to_account_metas(None), markets), margin_engine::instruction::AutoDeleverage {}.data())
+}
