@@ -37,6 +37,13 @@ pub struct FeedReading {
     /// Largest own conf of those sources, without the dispersion term.
     /// precision: PRICE_PRECISION.
     pub src_conf: u64,
+    /// The reference the last confirmed jump moved away from, lowest
+    /// (0: none). precision: PRICE_PRECISION.
+    pub anchor_lo: i64,
+    /// The same, highest (0: none). precision: PRICE_PRECISION.
+    pub anchor_hi: i64,
+    /// Slot of that confirmation (0: none).
+    pub anchor_slot: u64,
 }
 
 /// Effective validity of `feed` at `now_ts`: the stored validity, escalated
@@ -75,6 +82,9 @@ pub fn reading(feed: &PriceFeed, now_ts: i64) -> FeedReading {
         lo_price,
         hi_price,
         src_conf,
+        anchor_lo: feed.anchor_lo,
+        anchor_hi: feed.anchor_hi,
+        anchor_slot: feed.anchor_slot,
     }
 }
 

@@ -76,7 +76,21 @@ pub struct FeedState {
     /// Slot of the previous refresh, applied or not (read only: the
     /// adapter stores it after every refresh).
     pub last_refresh_slot: u64,
+    /// The reference the last confirmed jump moved away from (the EMA it
+    /// re-anchored), lowest of the jumps confirmed within
+    /// `ANCHOR_SPAN_SLOTS` of each other: consumers value gains no higher
+    /// than this for a while after a jump (0: none). precision: PRICE_PRECISION.
+    pub anchor_lo: i64,
+    /// The same, highest. precision: PRICE_PRECISION.
+    pub anchor_hi: i64,
+    /// Slot the last jump was confirmed (0: none).
+    pub anchor_slot: u64,
 }
+
+/// Jumps confirmed within this many slots of the previous one widen its
+/// anchors instead of replacing them (about an hour): a pump in several
+/// confirmed steps keeps the price it started from.
+pub const ANCHOR_SPAN_SLOTS: u64 = 9_000;
 
 impl FeedState {
     /// The stored validity, decoded.
@@ -262,6 +276,18 @@ pub fn aggregate(
         (median, 0)
     };
 
+    // A confirmed jump records the reference it moved away from.
+    let (mut anchor_lo, mut anchor_hi, mut anchor_slot) = (prev.anchor_lo, prev.anchor_hi, prev.anchor_slot);
+    if reanchor && prev.ema_price > 0 {
+        let merge = anchor_slot != 0 && anchor_lo > 0 && now_slot < anchor_slot.saturating_add(ANCHOR_SPAN_SLOTS);
+        (anchor_lo, anchor_hi) = if merge {
+            (anchor_lo.min(prev.ema_price), anchor_hi.max(prev.ema_price))
+        } else {
+            (prev.ema_price, prev.ema_price)
+        };
+        anchor_slot = now_slot.max(1);
+    }
+
     let state = FeedState {
         price: median,
         conf,
@@ -278,6 +304,9 @@ pub fn aggregate(
         jump_since_slot,
         jump_start_price,
         last_refresh_slot: prev.last_refresh_slot,
+        anchor_lo,
+        anchor_hi,
+        anchor_slot,
     };
     Ok(Aggregate { state, applied: true })
 }

@@ -94,6 +94,30 @@ fn an_agreed_jump_is_too_volatile_for_the_confirmation_window_then_reanchors() {
     assert_eq!((s.ema_price, s.jump_since_slot), (60 * P, 0), "the EMA re-anchors at the price");
 }
 
+#[test]
+fn a_confirmed_jump_records_the_reference_it_left_and_close_jumps_widen_it() {
+    let g = Guards { jump_confirm_slots: 30, ..Guards::default_liquid() };
+    let agreed = |p: i64, slot: u64| [q(p, 0, slot as i64), q(p, 0, slot as i64)];
+    // Not yet confirmed: no anchor.
+    let held = aggregate(&mid_jump(), &agreed(60 * P, 129), 2, &g, 129, 129).unwrap().state;
+    assert_eq!((held.anchor_lo, held.anchor_hi, held.anchor_slot), (0, 0, 0));
+    // Confirmed at 130: the anchor is the EMA it moved away from.
+    let on = aggregate(&mid_jump(), &agreed(60 * P, 130), 2, &g, 130, 130).unwrap().state;
+    assert_eq!((on.anchor_lo, on.anchor_hi, on.anchor_slot), (100 * P, 100 * P, 130));
+    // A second jump (down to 40) confirmed within the span widens it.
+    let second = FeedState { jump_since_slot: 200, jump_start_price: 40 * P, last_refresh_slot: 220, ..on };
+    let s = aggregate(&second, &agreed(40 * P, 230), 2, &g, 230, 230).unwrap().state;
+    assert_eq!((s.anchor_lo, s.anchor_hi, s.anchor_slot), (60 * P, 100 * P, 230));
+    // One confirmed a span later replaces it.
+    let late = ANCHOR_SPAN_SLOTS + 130;
+    let third = FeedState { jump_since_slot: late - 30, jump_start_price: 40 * P, last_refresh_slot: late - 1, ..on };
+    let s = aggregate(&third, &agreed(40 * P, late), 2, &g, late as i64, late).unwrap().state;
+    assert_eq!((s.anchor_lo, s.anchor_hi, s.anchor_slot), (60 * P, 60 * P, late));
+    // An ordinary refresh keeps it.
+    let calm = aggregate(&on, &agreed(60 * P, 131), 2, &g, 131, 131).unwrap().state;
+    assert_eq!((calm.anchor_lo, calm.anchor_hi, calm.anchor_slot), (100 * P, 100 * P, 130));
+}
+
 /// A feed 60 % into a jump that started at slot 100, last refreshed at 110.
 fn mid_jump() -> FeedState {
     FeedState { jump_since_slot: 100, jump_start_price: 60 * P, last_refresh_slot: 110, ..priced(100 * P, 90) }

@@ -19,6 +19,9 @@
 //! - **Fill**: at the oracle price of a `Valid` feed (so within its
 //!   confidence gate), no spread, no fee; the gain is paid as any fill's
 //!   (`pay_fill`: what the pool's cash cannot pay becomes unsettled PnL).
+//!   Within a recent jump's vesting, gains (the liability, the candidate's
+//!   and the fill) are at `MarketQuote::gain_price`, as a close's are: the
+//!   pool's own crank never pays out a pump.
 //! - **Throttle**: the closed notional counts against its own window of
 //!   `throttle_cap` per `throttle_window_slots`, as liquidation's does.
 
@@ -60,7 +63,8 @@ pub fn adl_liability(legs: &[(Market, MarketQuote)]) -> Result<u64> {
         require!(Action::Withdraw.allows(q.validity), EngineError::OracleGate);
         let (longs, shorts) = sides(m)?;
         for side in [longs, shorts] {
-            owed = owed.safe_add(value_at(side, q.price)?.max(0)).map_err(EngineError::from)?;
+            let gain = value_at(side, q.gain_price(side, q.price))?.max(0);
+            owed = owed.safe_add(gain).map_err(EngineError::from)?;
         }
     }
     Ok(u64::try_from(owed).map_err(|_| EngineError::MathOverflow)?)
@@ -76,7 +80,8 @@ pub fn free_cash(pool: &Pool) -> i128 {
 pub struct Deleveraged {
     /// Signed base closed (the fill's direction).
     pub base: i64,
-    /// Fill price: the oracle price. precision: PRICE_PRECISION.
+    /// Fill price: the oracle price (a gain's, within a jump's vesting).
+    /// precision: PRICE_PRECISION.
     pub price: i64,
     /// Profit realised.
     pub realized_pnl: i64,
@@ -115,10 +120,11 @@ pub fn auto_deleverage(
 
     let idx = account.slot_of(market.index).ok_or(EngineError::NoPosition)?;
     let old = account.positions[idx].position();
-    let pnl = value_at(old, q.price)?;
+    let price = q.gain_price(old, q.price);
+    let pnl = value_at(old, price)?;
     let (longs, shorts) = sides(market)?;
     let side = if old.base > 0 { longs } else { shorts };
-    let side_pnl = value_at(side, q.price)?;
+    let side_pnl = value_at(side, q.gain_price(side, q.price))?;
     let cost = |p: Position| p.quote.unsigned_abs() as u128;
     let candidate = above_side_average(pnl, cost(old), side_pnl, cost(side)).map_err(EngineError::from)?;
     require!(candidate, EngineError::AdlNotCandidate);
@@ -129,7 +135,7 @@ pub fn auto_deleverage(
     let close = i64::try_from(close).map_err(|_| EngineError::MathOverflow)?;
     require!(close > 0, EngineError::AdlNotTriggered);
     let base = if old.base > 0 { -close } else { close };
-    let fill = apply_fill(old, base, q.price).map_err(EngineError::from)?;
+    let fill = apply_fill(old, base, price).map_err(EngineError::from)?;
 
     let t = admit(
         &market.adl_throttle(),
@@ -148,7 +154,7 @@ pub fn auto_deleverage(
     let paid = pay_fill(account, pool, exchange, fill.realized_pnl, 0)?;
     Ok(Deleveraged {
         base,
-        price: q.price,
+        price,
         realized_pnl: fill.realized_pnl,
         notional: fill.notional,
         pool_to_collateral: paid.pool_to_collateral,

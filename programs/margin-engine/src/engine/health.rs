@@ -11,8 +11,8 @@ use ballast_risk::margin::{
     PhaseState, MULT_ONE,
 };
 use ballast_risk::oracle::{Action, Validity};
-use ballast_risk::position::notional_ceil;
-use ballast_risk::precision::BPS_DENOMINATOR;
+use ballast_risk::position::{notional_ceil, Position};
+use ballast_risk::precision::{BPS_DENOMINATOR, NOTIONAL_DIVISOR};
 use ballast_risk::SafeMath;
 use oracle_adapter::reader::FeedReading;
 
@@ -69,6 +69,13 @@ pub struct MarketQuote {
     /// The sources' own largest conf, without their dispersion.
     /// precision: PRICE_PRECISION.
     pub src_conf: u64,
+    /// Within the market's `gain_vest_slots` of a confirmed jump: the
+    /// lowest reference the feed jumped from. A long's gain is valued no
+    /// higher than this (0: no anchor). precision: PRICE_PRECISION.
+    pub anchor_lo: i64,
+    /// The same, highest: a short's gain is valued no lower than this
+    /// (0: no anchor). precision: PRICE_PRECISION.
+    pub anchor_hi: i64,
 }
 
 /// Which end of the sources' range a check values positions at.
@@ -109,6 +116,20 @@ impl MarketQuote {
         }
     }
 
+    /// `price` as the gain of `position` counts within `gain_vest_slots` of
+    /// a confirmed jump: a long's no higher than the anchor the jump
+    /// started from (or its entry, if above), a short's no lower. A price
+    /// the whole market agreed on only minutes ago is not yet a gain anyone
+    /// may realise, take out or borrow against (the Mango 2022 pattern);
+    /// a loss, measured from the entry, counts at once and in full.
+    pub fn gain_price(&self, position: Position, price: i64) -> i64 {
+        match (position.base > 0, self.anchor_lo, self.anchor_hi) {
+            (true, lo, _) if lo > 0 => price.min(lo.max(entry_price(position, false))),
+            (false, _, hi) if hi > 0 && position.base < 0 => price.max(hi.min(entry_price(position, true))),
+            _ => price,
+        }
+    }
+
     /// The position's risk inputs for the risk crate.
     pub fn position_risk(&self, base: i64, quote: i64) -> Result<PositionRisk> {
         Ok(PositionRisk {
@@ -137,6 +158,9 @@ pub fn quote_from_reading(market: &Market, r: &FeedReading, now: &Now) -> Result
             lo_price: p,
             hi_price: p,
             src_conf: 0,
+            anchor_lo: 0,
+            anchor_hi: 0,
+            anchor_slot: 0,
             ..*r
         };
         &settled
@@ -155,6 +179,9 @@ pub fn quote_from_reading(market: &Market, r: &FeedReading, now: &Now) -> Result
         MarginInputs { vol_bps: r.vol_bps, notional: 0, conf: r.src_conf, price: r.price.max(1), stress_mult_bps };
     let target = market_mmr_bps(&dynamic, &inputs).map_err(EngineError::from)?;
     let phase = phase_toward(&market.phase(), mult_for_mmr(&dynamic, target), now.slot, &market.phase_params());
+    let vest = market.params.gain_vest_slots as u64;
+    let anchored = vest > 0 && r.anchor_slot != 0 && now.slot < r.anchor_slot.saturating_add(vest);
+    let (anchor_lo, anchor_hi) = if anchored { (r.anchor_lo.max(0), r.anchor_hi.max(0)) } else { (0, 0) };
     Ok(MarketQuote {
         index: market.index,
         price: r.price,
@@ -171,6 +198,8 @@ pub fn quote_from_reading(market: &Market, r: &FeedReading, now: &Now) -> Result
         lo_price: r.lo_price,
         hi_price: r.hi_price,
         src_conf: r.src_conf,
+        anchor_lo,
+        anchor_hi,
     })
 }
 
@@ -203,13 +232,21 @@ pub fn require_valid_for(quotes: &[MarketQuote], action: Action) -> Result<()> {
 }
 
 /// `quotes` as a check at `bias` sees `account`'s positions: each market's
-/// quote moved to the chosen end of its sources' range for the side held.
-/// Quotes of markets without a position stay as they are.
+/// quote moved to the chosen end of its sources' range for the side held,
+/// and, against the holder, a gain held to a recent jump's anchor
+/// ([`MarketQuote::gain_price`]). Quotes of markets without a position
+/// stay as they are.
 pub fn biased_quotes(account: &MarginAccount, quotes: &[MarketQuote], bias: Bias) -> Vec<MarketQuote> {
     quotes
         .iter()
         .map(|q| match account.open_positions().find(|p| p.market == q.index) {
-            Some(p) => q.biased_for(p.base, bias),
+            Some(p) => {
+                let b = q.biased_for(p.base, bias);
+                match bias {
+                    Bias::AgainstHolder => MarketQuote { price: b.gain_price(p.position(), b.price), ..b },
+                    Bias::ForHolder => b,
+                }
+            }
             None => *q,
         })
         .collect()
@@ -281,6 +318,19 @@ fn withdrawal_quotes(account: &MarginAccount, quotes: &[MarketQuote]) -> Result<
         }
     }
     Ok(out)
+}
+
+/// The average entry price of `position` (`|quote| / |base|`), rounded
+/// up or down; `i64::MAX` (up) or 0 (down) without a base.
+/// precision: PRICE_PRECISION.
+pub fn entry_price(position: Position, round_up: bool) -> i64 {
+    let base = position.base.unsigned_abs() as u128;
+    if base == 0 {
+        return if round_up { i64::MAX } else { 0 };
+    }
+    let num = (position.quote.unsigned_abs() as u128).saturating_mul(NOTIONAL_DIVISOR as u128);
+    let e = if round_up { num.div_ceil(base) } else { num / base };
+    e.min(i64::MAX as u128) as i64
 }
 
 /// The health gate of a withdrawal with positions open: initial health of

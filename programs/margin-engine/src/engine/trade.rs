@@ -113,16 +113,19 @@ pub fn store_position(account: &mut MarginAccount, slot: usize, market: u16, pos
 
 /// The price a trade of direction `buy` fills around: the oracle price, or
 /// during an unconfirmed jump (`TooVolatile`, where only reductions pass
-/// the gate) the worse of the price and the EMA for the trader.
-pub fn reference_price(quote: &MarketQuote, buy: bool) -> i64 {
-    if quote.validity != Validity::TooVolatile || quote.ema_price <= 0 {
-        return quote.price;
+/// the gate) the worse of the price and the EMA for the trader. A trade in
+/// the direction that closes `held` (the position before it) realises its
+/// gain no better than a recent confirmed jump's anchor
+/// (`MarketQuote::gain_price`).
+pub fn reference_price(quote: &MarketQuote, buy: bool, held: Position) -> i64 {
+    let mut p = quote.price;
+    if quote.validity == Validity::TooVolatile && quote.ema_price > 0 {
+        p = if buy { p.max(quote.ema_price) } else { p.min(quote.ema_price) };
     }
-    if buy {
-        quote.price.max(quote.ema_price)
-    } else {
-        quote.price.min(quote.ema_price)
+    if held.base != 0 && (held.base > 0) != buy {
+        p = quote.gain_price(held, p);
     }
+    p
 }
 
 /// Fill `req` for `account` in `market` (whose checked quote is `quote`),
@@ -163,8 +166,9 @@ pub fn execute_trade(
     //    A close during an unconfirmed jump fills at the worse of the price
     //    and the EMA for the closer: losses realise at the agreed price, a
     //    gain the jump made waits for confirmation (a pumped price cannot be
-    //    cashed in before the confirmation window ends).
-    let reference = reference_price(quote, req.base > 0);
+    //    cashed in before the confirmation window ends), and for the
+    //    market's `gain_vest_slots` after it (`MarketQuote::gain_price`).
+    let reference = reference_price(quote, req.base > 0, old);
     let pool_base_after = market.pool_base.safe_sub(req.base).map_err(EngineError::from)?;
     let skew = PoolSkew { pool_base_before: market.pool_base, pool_base_after, pool_depth: pool.balance };
     let spread = spread_bps(&market.spread(), reference, quote.conf, &skew).map_err(EngineError::from)?;

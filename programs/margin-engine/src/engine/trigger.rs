@@ -94,7 +94,8 @@ pub struct TriggerFill {
 /// 2. read the market's quote: the feed has its full set of sources (not
 ///    `Degraded`), every source is at or beyond the trigger price, and so
 ///    is the price a fill would use (`reference_price`: during an
-///    unconfirmed jump a take-profit waits, as a trade's gain does);
+///    unconfirmed jump, or a recent jump's vesting, a take-profit waits,
+///    as a trade's gain does);
 /// 3. the position it was placed on is still open (`TriggerStale`), and
 ///    the trigger still reduces it (clamped to its size);
 /// 4. `trade_at`, reduce-only, at the trigger's limit: every check a trade
@@ -123,12 +124,12 @@ pub fn execute_trigger(
     let trigger = book.at(index)?;
     require!(trigger.market == market.index, EngineError::WrongMarket);
     let own = quotes.own(market)?;
-    let fill_at = reference_price(&own, trigger.base > 0);
+    let position = account.position_in(market.index);
+    let fill_at = reference_price(&own, trigger.base > 0, position.position());
     let crossed = own.validity != Validity::Degraded
         && trigger.crossed(own.lo_price, own.hi_price)
         && trigger.crossed(fill_at, fill_at);
     require!(crossed, EngineError::TriggerNotCrossed);
-    let position = account.position_in(market.index);
     require!(position.base != 0 && position.opened == trigger.position, EngineError::TriggerStale);
     let base = reducing_size(trigger.base, position.base).ok_or(EngineError::TriggerAddsRisk)?;
     let req = TradeRequest { base, limit_price: trigger.limit_price, reduce_only: true, slot };

@@ -229,8 +229,6 @@ macro_rules! market_params {
         #[derive(Debug, PartialEq, Eq)]
         pub struct MarketParams {
             $( $(#[doc = $doc])* pub $name: $ty, )*
-            /// Padding (the layout is 8-byte aligned with no implicit padding).
-            pub padding: [u8; 4],
         }
 
         /// Risk parameters of a new market. Every field is bounds-checked,
@@ -276,7 +274,7 @@ macro_rules! market_params {
 
             /// The parameters as a market stores them.
             pub fn params(&self) -> MarketParams {
-                MarketParams { $( $name: self.$name, )* padding: [0; 4] }
+                MarketParams { $( $name: self.$name, )* }
             }
         }
 
@@ -328,7 +326,7 @@ macro_rules! market_params {
 }
 
 /// How many market field codes there are.
-pub const MARKET_FIELD_COUNT: usize = 27;
+pub const MARKET_FIELD_COUNT: usize = 28;
 /// Market field code of `settlement_price` (queued emergency settlement).
 pub const SETTLE_FIELD: u8 = 26;
 /// 100 %, in bps.
@@ -389,6 +387,12 @@ market_params! {
         24 breaker_cooldown_slots: u64, [1, 1_000_000], Up;
         /// Price band around the EMA, bps; outside it the breaker trips. Bounds [50, 5000].
         23 band_bps: u32, [50, 5_000], Down;
+        /// Slots after a feed confirms a jump during which gains in the
+        /// market are valued at the price the jump started from, not
+        /// above it for a long (below it for a short): closes realise them
+        /// there, and neither new risk nor withdrawals count more. 0: off.
+        /// Bounds [0, 9000] (the feed keeps a jump's anchor that long).
+        27 gain_vest_slots: u32, [0, 9_000], Up;
     }
     governed {
         9 oi_cap, Down, stepped: true;

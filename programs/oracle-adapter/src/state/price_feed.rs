@@ -176,10 +176,17 @@ pub struct PriceFeed {
     /// full timelock: each guard moves at most a factor of 2 per update, so
     /// chained instant tightenings cannot reach a bound (a freeze) at once.
     pub last_instant_update_slot: u64,
+    /// precision: PRICE_PRECISION. The reference the last confirmed jump
+    /// moved away from, lowest over jumps confirmed close together (0: none).
+    pub anchor_lo: i64,
+    /// precision: PRICE_PRECISION. The same, highest.
+    pub anchor_hi: i64,
+    /// Slot the last jump was confirmed (0: none).
+    pub anchor_slot: u64,
 }
 
 /// Size of [`PriceFeed`] without the 8-byte discriminator.
-pub const PRICE_FEED_SIZE: usize = 480;
+pub const PRICE_FEED_SIZE: usize = 504;
 const _: () = assert!(core::mem::size_of::<PriceFeed>() == PRICE_FEED_SIZE);
 const _: () = assert!(core::mem::align_of::<PriceFeed>() == 8);
 const _: () = assert!(core::mem::size_of::<SourceConfig>() == 72);
@@ -256,6 +263,9 @@ impl PriceFeed {
             jump_since_slot: self.jump_since_slot,
             jump_start_price: self.jump_start_price,
             last_refresh_slot: self.last_refresh_slot,
+            anchor_lo: self.anchor_lo,
+            anchor_hi: self.anchor_hi,
+            anchor_slot: self.anchor_slot,
         }
     }
 
@@ -276,6 +286,9 @@ impl PriceFeed {
         self.src_conf = s.src_conf;
         self.jump_since_slot = s.jump_since_slot;
         self.jump_start_price = s.jump_start_price;
+        self.anchor_lo = s.anchor_lo;
+        self.anchor_hi = s.anchor_hi;
+        self.anchor_slot = s.anchor_slot;
         Ok(())
     }
 
