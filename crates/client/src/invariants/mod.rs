@@ -149,6 +149,17 @@ impl Snapshot {
         ensure(deficits == self.pool.receivable as i128, 1, || {
             format!("the pool's receivable {} != sum of deficits {deficits}", self.pool.receivable)
         })?;
+        // Unsettled PnL: the pool's total is the sum of what it owes, and no
+        // account is owed PnL while it owes a deficit (the two are netted).
+        let unsettled: u128 = self.accounts.iter().map(|(_, a)| a.unsettled_pnl as u128).sum();
+        ensure(unsettled == self.pool.unsettled as u128, 1, || {
+            format!("the pool's unsettled PnL {} != sum of accounts' {unsettled}", self.pool.unsettled)
+        })?;
+        for (key, a) in &self.accounts {
+            ensure(a.unsettled_pnl == 0 || a.collateral >= 0, 1, || {
+                format!("account {key} is owed {} of unsettled PnL while owing {}", a.unsettled_pnl, a.collateral)
+            })?;
+        }
         let lp_shares: u128 = self.lps.iter().map(|(_, l)| l.shares as u128).sum();
         ensure(lp_shares <= self.pool.shares as u128, 1, || {
             format!("LP shares {lp_shares} exceed the pool's supply {}", self.pool.shares)

@@ -40,6 +40,10 @@ pub enum Action {
     CloseAccount,
     /// `execute_trigger`.
     ExecuteTrigger,
+    /// `settle_pnl`.
+    SettlePnl,
+    /// `auto_deleverage`.
+    AutoDeleverage,
     /// Anything else: refreshes, governance, the guardian, settlement.
     Other,
 }
@@ -143,6 +147,17 @@ pub fn check_step(before: &Snapshot, after: &Snapshot, step: &Step) -> Result<()
             })
         }
         Action::Liquidate => check_liquidation(before, after, step).map(|_| ()),
+        Action::SettlePnl => {
+            // 1: a settlement pays exactly the claim it retires (never twice),
+            // into the account's own collateral.
+            let (Some(b), Some(a)) = (acc(before), acc(after)) else { return Ok(()) };
+            let retired = b.unsettled_pnl as i128 - a.unsettled_pnl as i128;
+            let credited = a.collateral as i128 - b.collateral as i128;
+            ensure(retired > 0 && credited == retired, 1, || {
+                format!("settle_pnl retired {retired} of unsettled PnL but credited {credited}")
+            })
+        }
+        Action::AutoDeleverage => check_adl(before, after, step),
         Action::LpDeposit | Action::LpWithdraw => check_share_value(before, after, step.action == Action::LpDeposit),
         Action::CloseAccount => {
             let Some(key) = step.account else { return Ok(()) };
@@ -310,4 +325,43 @@ fn check_share_value(before: &Snapshot, after: &Snapshot, deposit: bool) -> Resu
         })?;
     }
     Ok(())
+}
+
+/// Invariant 4 on a landed `auto_deleverage`: it only shrank a position
+/// that was in profit at the price its gain counts at (never opened, grew
+/// or flipped one), and left the traders' unrealised profit at or above
+/// `adl_target_bps` of the pool's free cash (it never passes its target).
+fn check_adl(before: &Snapshot, after: &Snapshot, step: &Step) -> Result<(), Broken> {
+    use margin_engine::engine::adl::{adl_liability, free_cash, value_at};
+    let (Some(key), Some(m)) = (step.account, step.market) else { return Ok(()) };
+    let (Some(b), Some(a)) = (before.account(&key), after.account(&key)) else {
+        return Err(Broken { invariant: 4, what: format!("auto-deleveraged account {key} missing") });
+    };
+    let old = b.position_in(m).position();
+    let new = a.position_in(m).base;
+    ensure(!adds_risk(old.base, new) && new != old.base, 4, || {
+        format!("auto_deleverage moved market {m}'s position {} -> {new}", old.base)
+    })?;
+    let legs = |s: &Snapshot| -> Result<Vec<_>, Broken> {
+        let quotes = quotes(s)?;
+        s.markets
+            .iter()
+            .zip(quotes)
+            .map(|(mk, q)| q.map(|q| (*mk, q)).ok_or(Broken { invariant: 4, what: "a market without a quote".into() }))
+            .collect()
+    };
+    let lb = legs(before)?;
+    let q = lb.iter().find(|(mk, _)| mk.index == m).map(|(_, q)| *q).ok_or(Broken {
+        invariant: 4,
+        what: format!("no quote of market {m}"),
+    })?;
+    let pnl = value_at(old, q.gain_price(old, q.price)).map_err(|e| Broken { invariant: 4, what: e.to_string() })?;
+    ensure(pnl > 0, 4, || format!("auto_deleverage reduced a position of PnL {pnl}"))?;
+    let la = legs(after)?;
+    let owed = adl_liability(&la).map_err(|e| Broken { invariant: 4, what: e.to_string() })? as i128;
+    let free = free_cash(&after.pool);
+    let target = after.exchange.adl_target_bps as i128;
+    ensure(owed * 10_000 + 10_000 >= free * target, 4, || {
+        format!("auto_deleverage passed its target: owed {owed}, free cash {free}, target {target} bps")
+    })
 }
