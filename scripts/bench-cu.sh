@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # MarginAccount and TriggerBook sizes and the cost proxy of the `trade`,
-# `withdraw`, `liquidate` (with 1 and with 8 positions) and `execute_trigger`
-# handlers: instructions executed inside each handler, counted by callgrind.
+# `withdraw`, `liquidate` (with 1 and with 8 positions), `execute_trigger`,
+# `auto_deleverage` and `settle_pnl` handlers: instructions executed inside each handler, counted by callgrind.
 #
 # Collected: only inside `margin_engine::instructions::<name>::handler`.
 # Subtracted (inclusive): what has no native equivalent of its SBF cost:
@@ -28,6 +28,7 @@ if [ "${1:-}" = "--sbf" ]; then
   BALLAST_SBF=1 SBF_OUT_DIR="$(pwd)/target/deploy" "$bin" | grep -E "^(MarginAccount|TriggerBook|.* compute units)"
   BALLAST_SBF=1 SBF_OUT_DIR="$(pwd)/target/deploy" "$bin" liquidate-8 | grep -E "compute units"
   BALLAST_SBF=1 SBF_OUT_DIR="$(pwd)/target/deploy" "$bin" trigger | grep -E "compute units"
+  BALLAST_SBF=1 SBF_OUT_DIR="$(pwd)/target/deploy" "$bin" pnl | grep -E "compute units"
   exit 0
 fi
 command -v valgrind >/dev/null || { echo "error: valgrind is not installed (apt-get install valgrind)" >&2; exit 1; }
@@ -58,3 +59,6 @@ done
 measure "liquidate-8-positions" liquidate liquidate-8
 "$bin" trigger > "$out/runt.log" 2>&1 || { tail -20 "$out/runt.log" >&2; exit 1; }
 measure "execute_trigger" trigger::execute_handler trigger
+"$bin" pnl > "$out/runp.log" 2>&1 || { tail -20 "$out/runp.log" >&2; exit 1; }
+measure "auto_deleverage" auto_deleverage pnl
+measure "settle_pnl" settle_pnl pnl

@@ -122,6 +122,29 @@ async fn trigger() {
     println!("ran one trigger execution (1 position)");
 }
 
+/// `auto_deleverage` and `settle_pnl` (one position each, one market):
+/// two 9 SOL longs on a 100-dollar pool, SOL up 20 %: the traders' profit
+/// (360) is far above the pool's cash. ADL reduces one long; the other
+/// closes, its gain unpaid; an LP brings cash and `settle_pnl` pays it.
+async fn pnl() {
+    let (mut tc, mut v) = venue(100 * ONE, 101 * USD).await;
+    let a = trader_with_position(&mut tc, &v, 1_000 * USD, 9 * BASE).await;
+    let b = trader_with_position(&mut tc, &v, 1_000 * USD, 9 * BASE).await;
+    v.set_price(&mut tc, 120 * ONE, 0, T0 + 10, S0 + 10).await;
+    let adl = ix::auto_deleverage(b.margin, 0, &v.keys, &v.markets());
+    report_cu("auto_deleverage", tc.process_metered(&[adl], &[]).await.expect("auto_deleverage"));
+    let sell = TradeParams { base: -9 * BASE, limit_price: 1, reduce_only: true };
+    tc.process(&[ix::trade(a.key.pubkey(), a.margin, &v.keys, 0, v.feed, sell, &[])], &[&a.key])
+        .await
+        .expect("close");
+    let lp = trader(&mut tc, &v, 1_000 * USD).await;
+    let d = ix::lp_deposit(lp.key.pubkey(), lp.token, &v.keys, 1_000 * USD, 0, &v.markets());
+    tc.process(&[d], &[&lp.key]).await.expect("lp_deposit");
+    let s = ix::settle_pnl(a.margin, &v.keys);
+    report_cu("settle_pnl", tc.process_metered(&[s], &[]).await.expect("settle_pnl"));
+    println!("ran one auto-deleveraging (1 position, 1 market) and one settle_pnl");
+}
+
 /// In SBF mode (`BALLAST_SBF=1`, `scripts/bench-cu.sh --sbf`), the real
 /// compute units of each measured transaction (the handler, its token CPIs
 /// and the compute-budget instruction); natively nothing (callgrind counts).
@@ -140,6 +163,7 @@ fn main() {
     match std::env::args().nth(1).as_deref() {
         Some("liquidate-8") => rt.block_on(eight_positions()),
         Some("trigger") => rt.block_on(trigger()),
+        Some("pnl") => rt.block_on(pnl()),
         _ => rt.block_on(single()),
     }
 }
