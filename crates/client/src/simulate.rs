@@ -5,21 +5,28 @@
 //! refusal carries the program's own error name and message.
 //!
 //! [`Sim`] is built once from a [`Venue`] read: it observes network stress
-//! on a copy of the exchange (as every handler does first) and quotes every
-//! market at that moment.
+//! on a copy of the exchange (as every handler that writes it does first)
+//! and quotes every market at that moment. `settle_pnl` and
+//! `auto_deleverage` ([`Sim::settle_pnl`], [`Sim::auto_deleverage`],
+//! [`Sim::adl_state`]) read the stored exchange, as their handlers do;
+//! their results carry the copies they wrote, which a caller applies to its
+//! own copy of the venue to plan the next call on.
 
 use crate::venue::Venue;
 use crate::venue::WriterView;
 use ballast_risk::health::Health;
 use ballast_risk::lp::PoolValuation;
 use ballast_risk::margin::{imr_for, mmr_breakdown, MarginInputs, MmrBreakdown};
+use ballast_risk::pnl::adl_triggered;
 use ballast_risk::position::notional_ceil;
+use margin_engine::engine::adl::{adl_liability, auto_deleverage, free_cash, Deleveraged};
 use margin_engine::engine::collateral::withdraw;
 use margin_engine::engine::health::{account_health, biased_quotes, Bias, MarketQuote, Quotes};
 use margin_engine::engine::pool::{deposit_shares, lp_deposit, lp_withdraw, require_lp_open, value_legs};
+use margin_engine::engine::settle::{settle_pnl, Settled};
 use margin_engine::engine::trade::{trade, TradeOutcome, TradeRequest};
 use margin_engine::errors::EngineError;
-use margin_engine::state::{LpPosition, MarginAccount};
+use margin_engine::state::{Exchange, LpPosition, MarginAccount, Market, Pool};
 
 /// Why the program would refuse: its error's name and message.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -110,6 +117,68 @@ pub struct Terms {
     pub cap: i128,
     /// Phase-in (maintenance only).
     pub phase_in: i128,
+}
+
+/// A `settle_pnl` as the program would run it, with the copies it wrote.
+#[derive(Clone, Copy, Debug)]
+pub struct SettleSim {
+    /// What it netted, paid and left.
+    pub settled: Settled,
+    /// The account afterwards.
+    pub account: MarginAccount,
+    /// The pool afterwards.
+    pub pool: Pool,
+    /// The exchange afterwards.
+    pub exchange: Exchange,
+}
+
+impl SettleSim {
+    /// Write the pool and the exchange afterwards into `venue` (a copy the
+    /// caller simulates the next call on).
+    pub fn apply_to(&self, venue: &mut Venue) {
+        venue.pool = self.pool;
+        venue.exchange = self.exchange;
+    }
+}
+
+/// An `auto_deleverage` as the program would run it, with the copies it
+/// wrote.
+#[derive(Clone, Copy, Debug)]
+pub struct AdlSim {
+    /// What it closed and paid.
+    pub done: Deleveraged,
+    /// The account afterwards.
+    pub account: MarginAccount,
+    /// The market afterwards (open interest, the ADL throttle).
+    pub market: Market,
+    /// The pool afterwards.
+    pub pool: Pool,
+    /// The exchange afterwards.
+    pub exchange: Exchange,
+}
+
+impl AdlSim {
+    /// Write the market, the pool and the exchange afterwards into `venue`
+    /// (a copy the caller simulates the next call on).
+    pub fn apply_to(&self, venue: &mut Venue) {
+        if let Some(m) = venue.markets.get_mut(self.market.index as usize) {
+            m.market = self.market;
+        }
+        venue.pool = self.pool;
+        venue.exchange = self.exchange;
+    }
+}
+
+/// The venue's auto-deleveraging state, as `auto_deleverage` computes it
+/// (`engine::adl::{adl_liability, free_cash}`, `ballast_risk::pnl::adl_triggered`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AdlState {
+    /// The traders' unrealised profit at the oracle price. precision: QUOTE_PRECISION.
+    pub liability: u64,
+    /// The pool's balance less the unsettled PnL it owes. precision: QUOTE_PRECISION.
+    pub free_cash: i128,
+    /// Whether the liability is above `max_pnl_factor_bps` of the free cash.
+    pub triggered: bool,
 }
 
 /// The program's view of the venue at one moment.
@@ -322,5 +391,51 @@ impl<'a> Sim<'a> {
             initial: split(req(ratios.imr_bps).map_err(math)?, imr_target, 0),
             maintenance: split(req(ratios.mmr_bps).map_err(math)?, target, phase_in_bps),
         })
+    }
+}
+
+/// Unsettled PnL and auto-deleveraging. Both handlers read the stored
+/// exchange (they do not observe network stress) and `auto_deleverage`
+/// quotes every market as a reader does (`Venue::reader_quotes`).
+impl Sim<'_> {
+    /// Every market with its quote as `auto_deleverage` reads them (index
+    /// order): a feed the program cannot read refuses the whole call.
+    fn adl_legs(&self) -> Result<Vec<(Market, MarketQuote)>, Refusal> {
+        let quotes = self.venue.reader_quotes();
+        let mut legs = Vec::with_capacity(quotes.len());
+        for (m, q) in self.venue.markets.iter().zip(quotes) {
+            legs.push((m.market, q?));
+        }
+        Ok(legs)
+    }
+
+    /// The traders' unrealised profit, the pool's free cash and whether
+    /// auto-deleveraging may run now: the program's own functions, read-only.
+    pub fn adl_state(&self) -> Result<AdlState, Refusal> {
+        let liability = adl_liability(&self.adl_legs()?)?;
+        let free = free_cash(&self.venue.pool);
+        let triggered = adl_triggered(liability, free, self.venue.exchange.max_pnl_factor_bps)
+            .map_err(|e| Refusal::from(EngineError::from(e)))?;
+        Ok(AdlState { liability, free_cash: free, triggered })
+    }
+
+    /// `settle_pnl` of `account`: `engine::settle::settle_pnl`, as the
+    /// handler runs it, on copies.
+    pub fn settle_pnl(&self, account: &MarginAccount) -> Result<SettleSim, Refusal> {
+        let (mut exchange, mut pool, mut acc) = (self.venue.exchange, self.venue.pool, *account);
+        let settled = settle_pnl(&mut acc, &mut pool, &mut exchange)?;
+        Ok(SettleSim { settled, account: acc, pool, exchange })
+    }
+
+    /// `auto_deleverage` of `account`'s position in market `index`:
+    /// `engine::adl::auto_deleverage`, as the handler runs it (every market
+    /// quoted, the stored exchange), on copies.
+    pub fn auto_deleverage(&self, account: &MarginAccount, index: u16) -> Result<AdlSim, Refusal> {
+        let state = self.venue.markets.get(index as usize).ok_or_else(|| Refusal::from(EngineError::WrongMarket))?;
+        let legs = self.adl_legs()?;
+        let (mut exchange, mut market, mut pool, mut acc) =
+            (self.venue.exchange, state.market, self.venue.pool, *account);
+        let done = auto_deleverage(&mut exchange, &mut acc, &mut market, &mut pool, &legs, self.view.now.slot)?;
+        Ok(AdlSim { done, account: acc, market, pool, exchange })
     }
 }

@@ -28,6 +28,8 @@ pub struct Metrics {
     liquidations_refused: Counter,
     resolved: Counter,
     triggers_executed: Counter,
+    pnl_settled: Counter,
+    adl_calls: Counter,
     rpc_errors: Counter,
     last_tick: Gauge<f64, AtomicU64>,
     scan_plan_seconds: Gauge<f64, AtomicU64>,
@@ -56,6 +58,8 @@ impl Metrics {
             liquidations_refused: Counter::default(),
             resolved: Counter::default(),
             triggers_executed: Counter::default(),
+            pnl_settled: Counter::default(),
+            adl_calls: Counter::default(),
             rpc_errors: Counter::default(),
             last_tick: Gauge::default(),
             scan_plan_seconds: Gauge::default(),
@@ -79,6 +83,12 @@ impl Metrics {
         registry.register("liquidations_landed", "Liquidate calls landed", m.liquidations_landed.clone());
         registry.register("liquidations_refused", "Liquidation transactions refused", m.liquidations_refused.clone());
         registry.register("bankruptcies_resolved", "Bankruptcies resolved down the waterfall", m.resolved.clone());
+        registry.register(
+            "pnl_settled",
+            "settle_pnl calls landed (unsettled PnL paid or netted)",
+            m.pnl_settled.clone(),
+        );
+        registry.register("adl_calls", "auto_deleverage calls landed", m.adl_calls.clone());
         registry.register(
             "rpc_errors",
             "RPC failures: transport retries, transactions given up, failed ticks",
@@ -107,6 +117,8 @@ impl Metrics {
                 self.liquidations_refused.inc_by(r.liquidations_refused as u64);
                 self.resolved.inc_by(r.resolved as u64);
                 self.triggers_executed.inc_by(r.triggers as u64);
+                self.pnl_settled.inc_by(r.pnl_settled as u64);
+                self.adl_calls.inc_by(r.adl_calls as u64);
                 self.rpc_errors.inc_by(r.retries as u64 + r.failed as u64);
                 self.scan_plan_seconds.set(r.scan_plan_micros as f64 / 1e6);
                 self.last_tick.set(now.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs_f64());
@@ -217,6 +229,8 @@ mod tests {
             calls: 4,
             liquidations_refused: 1,
             resolved: 1,
+            pnl_settled: 5,
+            adl_calls: 2,
             retries: 2,
             failed: 1,
             scan_plan_micros: 250_000,
@@ -237,6 +251,8 @@ mod tests {
             "ballast_keeper_liquidations_landed_total 4",
             "ballast_keeper_liquidations_refused_total 1",
             "ballast_keeper_bankruptcies_resolved_total 1",
+            "ballast_keeper_pnl_settled_total 5",
+            "ballast_keeper_adl_calls_total 2",
             "ballast_keeper_rpc_errors_total 4",
             "ballast_keeper_scan_plan_seconds 0.25",
             "ballast_keeper_tick_seconds 0.01",

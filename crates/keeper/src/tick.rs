@@ -1,18 +1,21 @@
 //! One keeper tick: refresh feeds, read the venue, plan, execute due
 //! trigger orders, send liquidations in batches, resolve bankruptcies,
-//! report. Transport failures are retried with backoff; a refused batch is split and its accounts retried alone; a
+//! then (on the venue read again when anything was sent) settle unsettled
+//! PnL and auto-deleverage, report. Transport failures are retried with
+//! backoff; a refused batch is split and its accounts retried alone; a
 //! tick that cannot read the venue fails as a whole and the loop goes on.
 
+use crate::adl::{plan_pnl, PlannedAdl, PlannedSettlement};
 use crate::config::Config;
 use crate::plan::{plan, Plan, PlannedAccount};
-use crate::scan::{load_venue, scan_accounts};
+use crate::scan::{load_venue, scan_accounts, Venue};
 use crate::triggers::{plan_triggers, PlannedTrigger};
 use anchor_lang::prelude::Pubkey;
 use anyhow::Result;
 use ballast_client::backend::{Backend, BackendError, BackendResult, Landed};
 use ballast_client::engine as ix;
 use ballast_client::venue::scan;
-use margin_engine::state::TriggerBook;
+use margin_engine::state::{MarginAccount, TriggerBook};
 use oracle_adapter::state::PriceFeed;
 use solana_sdk::hash::Hash;
 use solana_sdk::instruction::Instruction;
@@ -21,7 +24,9 @@ use solana_sdk::transaction::Transaction;
 use std::future::Future;
 use tracing::{debug, info, warn};
 
-/// What one tick did.
+/// What one tick did. Simulated amounts are those the program's own code
+/// computed on copies of the accounts when the call was planned (see
+/// [`crate::adl`] and [`crate::plan`]), counted for calls that landed.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct TickReport {
     /// Slot the venue was read at.
@@ -65,6 +70,17 @@ pub struct TickReport {
     pub liquidations_sent: usize,
     /// Liquidation transactions refused (after splitting).
     pub liquidations_refused: usize,
+    /// `settle_pnl` calls landed (accounts owed unsettled PnL whose
+    /// settlement the program accepts: it pays a share of the pool's cash
+    /// or nets a deficit).
+    pub pnl_settled: usize,
+    /// What those calls paid from the pool into the accounts' collateral,
+    /// as simulated (quote units; netting moves no tokens and adds 0).
+    pub pnl_paid: u64,
+    /// `auto_deleverage` calls landed.
+    pub adl_calls: usize,
+    /// Notional they closed, as simulated (quote units).
+    pub adl_notional: u64,
     /// Reading the venue and the accounts, and planning, microseconds.
     pub scan_plan_micros: u64,
 }
@@ -74,7 +90,8 @@ impl std::fmt::Display for TickReport {
         write!(
             f,
             "slot {}: scanned {} ({} in shard), unhealthy {}, liquidated {} in {} calls (notional {}), \
-             throttled {}, blocked {}, triggers {}, resolved {}, settled {}, feeds refreshed {}, breakers cranked {}, rejected {}, failed {}, retries {}",
+             throttled {}, blocked {}, triggers {}, resolved {}, settled {}, pnl settled {} (paid {}), \
+             auto-deleveraged {} (notional {}), feeds refreshed {}, breakers cranked {}, rejected {}, failed {}, retries {}",
             self.slot,
             self.scanned,
             self.in_shard,
@@ -87,6 +104,10 @@ impl std::fmt::Display for TickReport {
             self.triggers,
             self.resolved,
             self.settled,
+            self.pnl_settled,
+            ballast_client::fmt::fmt_quote(self.pnl_paid),
+            self.adl_calls,
+            ballast_client::fmt::fmt_quote(self.adl_notional),
             self.refreshed,
             self.breakers,
             self.rejected,
@@ -175,6 +196,9 @@ impl<B: Backend> Keeper<B> {
         let started = std::time::Instant::now();
         let venue = self.retry(&mut report, "venue", || load_venue(&self.backend)).await?;
         let accounts = self.retry(&mut report, "scan", || scan_accounts(&self.backend)).await?;
+        // Transactions sent from here on change what settlement and
+        // auto-deleveraging see: they are planned on a second read if any.
+        let sent_before = self.nonce;
         // Trigger books: a failed scan skips this tick's triggers, never its
         // liquidations.
         let books = match self.retry(&mut report, "scan", || scan::<TriggerBook, B>(&self.backend)).await {
@@ -247,8 +271,105 @@ impl<B: Backend> Keeper<B> {
                 Err(e) => self.refused(&mut report, "resolve_bankruptcy", account, &e),
             }
         }
+        let fresh = if self.nonce == sent_before { Some((venue, after)) } else { self.reread(&mut report).await };
+        if let Some((venue, accounts)) = fresh {
+            self.settle_and_deleverage(&mut report, &venue, &accounts, blockhash).await;
+        }
         info!("{report}");
         Ok(report)
+    }
+
+    /// The venue and the accounts read again (the tick's calls changed
+    /// them); `None`, counted as failed, when either read fails: no
+    /// settlement or auto-deleveraging this tick.
+    async fn reread(&self, report: &mut TickReport) -> Option<(Venue, Vec<(Pubkey, MarginAccount)>)> {
+        let started = std::time::Instant::now();
+        let read = match self.retry(report, "venue", || load_venue(&self.backend)).await {
+            Ok(venue) => self.retry(report, "scan", || scan_accounts(&self.backend)).await.map(|a| (venue, a)),
+            Err(e) => Err(e),
+        };
+        report.scan_plan_micros += started.elapsed().as_micros() as u64;
+        match read {
+            Ok(r) => Some(r),
+            Err(e) => {
+                warn!(error = %e, "venue not read again; no settlement or auto-deleveraging this tick");
+                report.failed += 1;
+                None
+            }
+        }
+    }
+
+    /// Settle unsettled PnL, then auto-deleverage while the venue is
+    /// triggered (`crate::adl::plan_pnl`). Settlements go in batches of
+    /// `accounts_per_tx`; each `auto_deleverage` alone (every market's
+    /// `(market, feed)` rides along: two calls rarely fit a packet), in rank
+    /// order, stopping at the first that does not land (the next tick
+    /// plans again from what did).
+    async fn settle_and_deleverage(
+        &mut self,
+        report: &mut TickReport,
+        venue: &Venue,
+        accounts: &[(Pubkey, MarginAccount)],
+        blockhash: Hash,
+    ) {
+        let started = std::time::Instant::now();
+        let p = plan_pnl(venue, accounts, &self.config);
+        report.scan_plan_micros += started.elapsed().as_micros() as u64;
+        if p.unpaid > 0 {
+            info!(accounts = p.unpaid, "accounts owed unsettled PnL the pool has no cash for now");
+        }
+        for batch in p.settlements.chunks(self.config.accounts_per_tx.max(1)) {
+            self.settle_batch(report, batch, blockhash).await;
+        }
+        if let (Some(before), Some(after)) = (p.adl_before, p.adl_after) {
+            if before.triggered {
+                info!(
+                    liability = before.liability,
+                    free_cash = before.free_cash as i64,
+                    planned = p.adl.len(),
+                    liability_after = after.liability,
+                    free_cash_after = after.free_cash as i64,
+                    triggered_after = after.triggered,
+                    "auto-deleveraging"
+                );
+            }
+        }
+        for a in &p.adl {
+            let call = std::slice::from_ref(&a.call);
+            if !self.fits(call) {
+                warn!(account = %a.account, market = a.market, "auto_deleverage does not fit one transaction; not sent");
+                report.rejected += 1;
+                break;
+            }
+            match self.send(report, "auto_deleverage", call, blockhash).await {
+                Ok(_) => deleveraged(report, a),
+                Err(e) => {
+                    self.refused(report, "auto_deleverage", &a.account, &e);
+                    break;
+                }
+            }
+        }
+    }
+
+    /// `batch`'s `settle_pnl` calls in one transaction; a batch that is
+    /// refused, or too large, is sent call by call.
+    async fn settle_batch(&mut self, report: &mut TickReport, batch: &[PlannedSettlement], blockhash: Hash) {
+        let ixs: Vec<Instruction> = batch.iter().map(|s| s.call.clone()).collect();
+        if batch.len() > 1 && self.fits(&ixs) {
+            match self.send(report, "settle_pnl", &ixs, blockhash).await {
+                Ok(_) => return batch.iter().for_each(|s| pnl_settled(report, s)),
+                Err(BackendError::Rejected { .. }) => {
+                    debug!(accounts = batch.len(), "settlement batch refused; sending its accounts one by one");
+                }
+                Err(e) => return batch.iter().for_each(|s| self.refused(report, "settle_pnl", &s.account, &e)),
+            }
+        }
+        for s in batch {
+            match self.send(report, "settle_pnl", std::slice::from_ref(&s.call), blockhash).await {
+                Ok(_) => pnl_settled(report, s),
+                Err(e) => self.refused(report, "settle_pnl", &s.account, &e),
+            }
+        }
     }
 
     /// Send `batch`'s liquidations in one transaction, after a refresh of
@@ -371,6 +492,18 @@ fn triggered(report: &mut TickReport, t: &PlannedTrigger) {
     info!(account = %t.account, index = t.index, fee = t.keeper_fee, "trigger executed");
     report.triggers += 1;
     report.trigger_fees = report.trigger_fees.saturating_add(t.keeper_fee);
+}
+
+fn pnl_settled(report: &mut TickReport, s: &PlannedSettlement) {
+    info!(account = %s.account, paid = s.paid, netted = s.netted, left = s.left, "unsettled PnL settled");
+    report.pnl_settled += 1;
+    report.pnl_paid = report.pnl_paid.saturating_add(s.paid);
+}
+
+fn deleveraged(report: &mut TickReport, a: &PlannedAdl) {
+    info!(account = %a.account, market = a.market, base = a.base, notional = a.notional, pnl = a.realized_pnl, "auto-deleveraged");
+    report.adl_calls += 1;
+    report.adl_notional = report.adl_notional.saturating_add(a.notional);
 }
 
 fn landed(report: &mut TickReport, a: &PlannedAccount) {
