@@ -133,7 +133,8 @@ pub fn auto_deleverage(
     let need = wanted.min(pnl).min(side_pnl); // all > 0 here
     let close = mul_div_floor(old.base.unsigned_abs() as u128, need as u128, pnl as u128).map_err(EngineError::from)?;
     let close = i64::try_from(close).map_err(|_| EngineError::MathOverflow)?;
-    require!(close > 0, EngineError::AdlNotTriggered);
+    // A position too small to close one base unit of is no candidate.
+    require!(close > 0, EngineError::AdlNotCandidate);
     let base = if old.base > 0 { -close } else { close };
     let fill = apply_fill(old, base, price).map_err(EngineError::from)?;
 
