@@ -9,7 +9,7 @@ use anyhow::{bail, Context, Result};
 use ballast_client::backend::Backend;
 use ballast_client::engine as ix;
 use margin_engine::constants::CHANGE_GRACE_SLOTS;
-use margin_engine::engine::governance::EXCHANGE_TARGET;
+use margin_engine::engine::governance::{exchange_get, EXCHANGE_FIELDS, EXCHANGE_TARGET};
 use margin_engine::instructions::ParamChange;
 use serde_json::json;
 use solana_sdk::signature::Signer;
@@ -17,7 +17,9 @@ use solana_sdk::signature::Signer;
 /// `ballast gov` subcommands.
 #[derive(clap::Subcommand, Debug)]
 pub enum GovCommand {
-    /// Governance, guardian, timelock, pause bits and every queued change.
+    /// Governance, guardian, timelock, pause bits, every numeric exchange
+    /// field (by its governance name: `unsettled_weight_bps`,
+    /// `max_pnl_factor_bps`, `adl_target_bps`, ...) and every queued change.
     ///
     /// Example: ballast gov show -u devnet
     Show,
@@ -83,7 +85,9 @@ pub struct ChangeArgs {
     /// Market index; omit for exchange fields.
     #[arg(long)]
     pub market: Option<u16>,
-    /// `FIELD=VALUE` (e.g. `imr_bps=1200`, `status=active`, `guardian=<PUBKEY>`).
+    /// `FIELD=VALUE` (e.g. `imr_bps=1200`, `status=active`, `guardian=<PUBKEY>`,
+    /// exchange `unsettled_weight_bps=4000`, `max_pnl_factor_bps=9000`,
+    /// `adl_target_bps=5000`); an unknown name lists the valid ones.
     #[arg(required = true, value_name = "FIELD=VALUE")]
     pub changes: Vec<String>,
 }
@@ -127,6 +131,17 @@ fn require_accepted(p: &[Preview]) -> Result<()> {
     Ok(())
 }
 
+/// Every numeric exchange field with its value, by governance name and
+/// code (`EXCHANGE_FIELDS`, read with the program's `exchange_get`; the
+/// key fields and the insurance withdrawal have no stored number).
+pub fn exchange_fields(ex: &margin_engine::state::Exchange) -> Vec<(&'static str, u64)> {
+    EXCHANGE_FIELDS
+        .iter()
+        .enumerate()
+        .filter_map(|(code, f)| exchange_get(ex, code as u8).ok().map(|v| (f.name, v)))
+        .collect()
+}
+
 /// Run `cmd`; the session's signer is needed by the commands that send.
 pub async fn run<B: Backend>(s: &Session<'_, B>, cmd: &GovCommand) -> Result<()> {
     let (backend, output) = (s.backend, s.output);
@@ -144,6 +159,8 @@ pub async fn run<B: Backend>(s: &Session<'_, B>, cmd: &GovCommand) -> Result<()>
                 "queued": queued.iter().map(|p| json!({"id": p.id, "target": p.target, "field": p.field,
                     "value": p.value, "eta_slot": p.eta_slot, "ready": slot >= p.eta_slot,
                     "expires_slot": p.eta_slot.saturating_add(CHANGE_GRACE_SLOTS)})).collect::<Vec<_>>(),
+                "exchange": exchange_fields(&ex).into_iter().map(|(n, v)| (n.to_string(), json!(v)))
+                    .collect::<serde_json::Map<_, _>>(),
                 "slot": slot,
             });
             if output == Output::Json {
@@ -153,6 +170,9 @@ pub async fn run<B: Backend>(s: &Session<'_, B>, cmd: &GovCommand) -> Result<()>
                     "governance {}  guardian {}  timelock {} slots",
                     ex.governance, ex.guardian, ex.timelock_slots
                 ));
+                for (name, value) in exchange_fields(&ex) {
+                    crate::out::line(&format!("  {name:<28} {value}"));
+                }
                 for p in &queued {
                     let state = if slot > p.eta_slot.saturating_add(CHANGE_GRACE_SLOTS) {
                         "expired: close it".to_string()

@@ -11,7 +11,8 @@
 //!   withdraw;
 //! - [`trader`] and [`lp`]: the trader and LP commands, each previewed
 //!   with the program's own code before anything is sent ([`report`]
-//!   renders them);
+//!   renders them; [`pnl`] adds unsettled PnL, auto-deleveraging and
+//!   `account settle-pnl`);
 //! - [`config`]: flags, the Solana CLI config file, clusters;
 //! - [`session`]: one command's backend, signer, output and `--dry-run`;
 //! - [`embedded`]: `-u embedded`, a persistent in-process ledger;
@@ -27,6 +28,7 @@ pub mod gov_cmd;
 pub mod inspect;
 pub mod lp;
 pub mod out;
+pub mod pnl;
 pub mod report;
 pub mod session;
 pub mod stress;

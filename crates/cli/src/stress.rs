@@ -21,7 +21,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// `ballast stress` arguments.
 #[derive(clap::Args, Debug)]
 pub struct StressArgs {
-    /// Scenario file (TOML); flags below override it.
+    /// Scenario file (TOML), or a built-in scenario's name when no such
+    /// file exists (winners-drain, agreed-pump); flags below override it.
     #[arg(long)]
     pub scenario: Option<PathBuf>,
     /// Replay a price file (CSV or JSON candles) instead of the synthetic
@@ -52,6 +53,20 @@ pub struct StressArgs {
     /// Oracle publishers per feed (2 to 4); the adversary pushes the second.
     #[arg(long)]
     pub sources: Option<usize>,
+    /// Add the agreed-pump adversary: a maximal long, then every oracle
+    /// source follows a price pushed up by --pump-bps for --pump-slots
+    /// slots; it closes at the top, withdraws everything and borrows
+    /// against the gain.
+    #[arg(long)]
+    pub agreed_pump: bool,
+    /// Slots every source follows the pushed price (implies --agreed-pump)
+    /// [default: the feed's jump_confirm_slots + 50, so the jump confirms].
+    #[arg(long, value_name = "SLOTS")]
+    pub pump_slots: Option<u64>,
+    /// The push above the path's price, bps (implies --agreed-pump)
+    /// [default: 3000].
+    #[arg(long, value_name = "BPS")]
+    pub pump_bps: Option<i64>,
     /// Parameter set (TOML, governance field names); repeat to compare.
     #[arg(long = "params")]
     pub params: Vec<PathBuf>,
@@ -103,6 +118,13 @@ pub fn scenario(a: &StressArgs) -> Result<(Scenario, PricePath, Option<Mapping>)
     }
     if let Some(v) = a.sources {
         s.sources = v;
+    }
+    s.pump |= a.agreed_pump || a.pump_slots.is_some() || a.pump_bps.is_some();
+    if let Some(v) = a.pump_slots {
+        s.pump_slots = Some(v);
+    }
+    if let Some(v) = a.pump_bps {
+        s.pump_bps = v;
     }
     // Bad values first, before the limit (a zero mapping is not "too many slots").
     s.validate()?;

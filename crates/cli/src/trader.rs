@@ -3,6 +3,7 @@
 //! runs the program's own code on copies ([`Sim`]) and prints the preview;
 //! it sends only what the program would accept.
 
+use crate::pnl;
 use crate::report::{
     health_json, health_text, markets_json, markets_text, positions_json, positions_text, q, refusal_json,
     validity_name,
@@ -39,6 +40,16 @@ pub enum AccountCommand {
     ///
     /// Example: ballast account close
     Close,
+    /// Pay a margin account's unsettled PnL (profit the pool could not pay
+    /// when it was realised) from the pool's cash into its collateral: in
+    /// full once the pool can pay every such claim, else its pro-rata
+    /// share. Anyone may settle any account.
+    ///
+    /// Example: ballast account settle-pnl ; ballast account settle-pnl <MARGIN ACCOUNT>
+    SettlePnl {
+        /// The margin account [default: the signer's, `--account-id`].
+        account: Option<Pubkey>,
+    },
 }
 
 /// `ballast trade` arguments.
@@ -92,28 +103,33 @@ pub async fn account<B: Backend>(s: &Session<'_, B>, id: u32, cmd: &AccountComma
             let (key, acc) = load_account(s, id, &owner).await?;
             let sim = Sim::new(&venue);
             let health = sim.health(&acc).ok();
-            let positions = positions_json(&venue, &sim, &acc);
+            let mut positions = positions_json(&venue, &sim, &acc);
+            pnl::add_adl_standing(&mut positions, &venue, &sim, &acc);
             let free = sim.max_withdraw(&acc);
             let v = json!({
                 "account": key.to_string(), "owner": owner.to_string(), "id": id,
                 "collateral": q(acc.collateral), "bankrupt": acc.is_bankrupt(),
                 "health": health.as_ref().map(health_json), "free_collateral": q(free),
+                "unsettled_pnl": q(acc.unsettled_pnl), "adl": pnl::adl_json(&venue, &sim),
                 "positions": positions,
             });
             s.print(&v, || {
                 let h = health.as_ref().map(health_json);
-                format!(
-                    "Account {key} (owner {owner}, id {id})\nCollateral: {} USDC   free to withdraw: {} USDC{}\n{}\n{}",
+                let head = format!(
+                    "Account {key} (owner {owner}, id {id})\nCollateral: {} USDC   free to withdraw: {} USDC{}",
                     fmt_quote(acc.collateral.max(0) as u64),
                     fmt_quote(free),
                     if acc.is_bankrupt() { "   BANKRUPT" } else { "" },
-                    health_text(None, h.as_ref()),
-                    positions_text(v["positions"].as_array().map_or(&[][..], |a| a.as_slice())),
-                )
+                );
+                let head = pnl::with_line(head, &pnl::unsettled_text(&acc, &venue));
+                format!("{head}\n{}\n{}", health_text(None, h.as_ref()), positions_block(&v))
             });
         }
         AccountCommand::Close => {
             let (key, acc) = load_account(s, id, &owner).await?;
+            if let Some(e) = pnl::close_refusal(id, &acc) {
+                return Err(e);
+            }
             let open = acc.open_positions().count();
             if open > 0 || acc.collateral != 0 || acc.flags != 0 {
                 bail!(
@@ -134,8 +150,17 @@ pub async fn account<B: Backend>(s: &Session<'_, B>, id: u32, cmd: &AccountComma
                            "signature": sig(&signature)});
             s.print(&v, || done(&format!("Closed margin account {id}: {key}"), &signature));
         }
+        AccountCommand::SettlePnl { account } => return pnl::settle(s, id, *account).await,
     }
     Ok(())
+}
+
+/// The positions table of an `account show` or `positions` document, each
+/// profitable position's ADL standing, and the venue's ADL state.
+fn positions_block(v: &Value) -> String {
+    let rows = v["positions"].as_array().map_or(&[][..], |a| a.as_slice());
+    let text = pnl::with_line(positions_text(rows), &pnl::standing_text(rows));
+    pnl::with_line(text, &pnl::adl_text(&v["adl"]))
 }
 
 /// `ballast deposit AMOUNT [--from TOKEN]`.
@@ -263,7 +288,8 @@ pub async fn trade<B: Backend>(s: &Session<'_, B>, id: u32, args: &TradeArgs) ->
                                      "validity": validity_name(qt.validity), "vol_bps": qt.vol_bps})),
         "fill": verdict.as_ref().ok().map(|t| json!({"price": fmt_price(t.outcome.fill_price),
             "spread_bps": t.outcome.spread_bps, "fee": q(t.outcome.fee), "insurance_fee": q(t.outcome.insurance_fee),
-            "realized_pnl": q(t.outcome.realized_pnl), "position_after": fmt_base(t.outcome.position.base)})),
+            "realized_pnl": q(t.outcome.realized_pnl), "unsettled": q(t.outcome.unsettled),
+            "position_after": fmt_base(t.outcome.position.base)})),
         "health_before": sim.health(&acc).ok().as_ref().map(health_json),
         "health_after": verdict.as_ref().ok().map(|t| health_json(&t.health)),
         "positions_after": verdict.as_ref().ok().map(|t| positions_json(&venue, &sim, &t.account)),
@@ -324,6 +350,7 @@ fn trade_text(v: &Value) -> String {
             str_of(fill, "fee"),
             str_of(fill, "insurance_fee")
         );
+        out = pnl::with_line(out, &pnl::unsettled_warning_json(&fill["unsettled"]));
     }
     let after = v["health_after"].is_object().then(|| v["health_after"].clone());
     out += &format!("\n{}", health_text(v["health_before"].is_object().then(|| &v["health_before"]), after.as_ref()));
@@ -343,9 +370,13 @@ pub async fn positions<B: Backend>(s: &Session<'_, B>, id: u32, owner: Option<Pu
         Some(o) => o,
         None => s.signer()?.pubkey(),
     };
-    let (_, acc) = load_account(s, id, &owner).await?;
-    let rows = positions_json(&venue, &Sim::new(&venue), &acc);
-    s.print(&Value::from(rows.clone()), || positions_text(&rows));
+    let (key, acc) = load_account(s, id, &owner).await?;
+    let sim = Sim::new(&venue);
+    let mut rows = positions_json(&venue, &sim, &acc);
+    pnl::add_adl_standing(&mut rows, &venue, &sim, &acc);
+    let v = json!({"account": key.to_string(), "owner": owner.to_string(), "id": id,
+                   "unsettled_pnl": q(acc.unsettled_pnl), "adl": pnl::adl_json(&venue, &sim), "positions": rows});
+    s.print(&v, || pnl::with_line(pnl::unsettled_text(&acc, &venue), &positions_block(&v)));
     Ok(())
 }
 

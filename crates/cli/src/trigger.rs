@@ -207,7 +207,8 @@ async fn add<B: Backend>(s: &Session<'_, B>, id: u32, args: &AddArgs) -> Result<
         "keeper_fee": q(keeper_fee as i64), "oracle_price": fmt_price(quote.price),
         "execution": at_price.as_ref().ok().map(|e| json!({
             "fill_price": fmt_price(e.fill.traded.out.fill_price), "fee": q(e.fill.traded.out.fee),
-            "realized_pnl": q(e.fill.traded.out.realized_pnl), "keeper_fee": q(e.fill.keeper_fee as i64),
+            "realized_pnl": q(e.fill.traded.out.realized_pnl), "unsettled": q(e.fill.traded.out.unsettled),
+            "keeper_fee": q(e.fill.keeper_fee as i64),
             "position_after": fmt_base(e.fill.traded.out.position.base), "health_after": health_json(&e.health)})),
         "health_now": sim.health(&acc).ok().as_ref().map(health_json),
         "refusal": at_price.as_ref().err().map(refusal_json),
@@ -246,15 +247,17 @@ fn add_text(v: &Value) -> String {
     let e = &v["execution"];
     if e.is_object() {
         out += &format!(
-            "\nAt {}: fill ~{}, fee {} USDC, keeper fee {} USDC, realised PnL {} USDC, position after {}\n{}",
+            "\nAt {}: fill ~{}, fee {} USDC, keeper fee {} USDC, realised PnL {} USDC, position after {}",
             str_of(v, "trigger_price"),
             str_of(e, "fill_price"),
             str_of(e, "fee"),
             str_of(e, "keeper_fee"),
             str_of(e, "realized_pnl"),
             str_of(e, "position_after"),
-            health_text(v["health_now"].is_object().then(|| &v["health_now"]), Some(&e["health_after"])),
         );
+        out = crate::pnl::with_line(out, &crate::pnl::unsettled_warning_json(&e["unsettled"]));
+        let now = v["health_now"].is_object().then(|| &v["health_now"]);
+        out += &format!("\n{}", health_text(now, Some(&e["health_after"])));
     }
     if let Some(r) = v["refusal"].as_object() {
         out += &format!(

@@ -337,9 +337,14 @@ fn a_delegate_trades_the_owners_account_until_its_expiry_and_every_bad_input_is_
     assert_eq!((v["delegate"].as_str(), v["expiry_slot"].as_u64()), (Some(hot_key.as_str()), Some(expiry)));
     let v = h.json(&["-k", &hot_path, "trade", "SOL", "1", "--owner", &me]);
     assert_eq!(v["fill"]["position_after"].as_str(), Some("1.000000000"));
-    assert_eq!(h.json(&["positions"]).as_array().map(Vec::len), Some(1), "the owner's account holds the position");
+    assert_eq!(
+        h.json(&["positions"])["positions"].as_array().map(Vec::len),
+        Some(1),
+        "the owner's account holds the position"
+    );
     let seen = h.json(&["-k", &hot_path, "positions", "--owner", &me]);
-    assert_eq!(seen[0]["size"].as_str(), Some("1.000000000"), "the delegate reads the account it trades");
+    assert_eq!(seen["owner"].as_str(), Some(me.as_str()));
+    assert_eq!(seen["positions"][0]["size"].as_str(), Some("1.000000000"), "the delegate reads the account it trades");
     // The delegate has no account of its own to withdraw from, and cannot change the delegate.
     h.refused(&["-k", &hot_path, "withdraw", "10"], &format!("no margin account 0 for {hot_key}"));
     h.refused(&["-k", &hot_path, "delegate", "remove"], &format!("no margin account 0 for {hot_key}"));
@@ -450,7 +455,7 @@ fn triggers_preview_their_execution_a_keeper_executes_them_and_every_bad_input_i
     // take-profit goes with the closed position.
     let p = h.json(&["embedded", "price", "SOL", "140"]);
     assert_eq!(p["keeper"]["triggers"].as_u64(), Some(1), "{p}");
-    assert_eq!(h.json(&["positions"]).as_array().map(Vec::len), Some(0));
+    assert_eq!(h.json(&["positions"])["positions"].as_array().map(Vec::len), Some(0));
     assert_eq!(h.json(&["trigger", "list"]).as_array().map(Vec::len), Some(0));
     h.json(&["trigger", "close-book"]);
     h.refused(&["trigger", "close-book"], "has no trigger book");
