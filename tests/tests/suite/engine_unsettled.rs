@@ -1,0 +1,474 @@
+//! Unsettled PnL: a winning close against a pool short of cash lands and
+//! the part the pool cannot pay becomes the account's unsettled PnL (and
+//! the pool's liability); `settle_pnl` pays it as cash arrives, pro rata
+//! when the cash is short; it is never withdrawn, keeps the account open
+//! until settled, and LPs cannot take the cash that pays it.
+//!
+//! Every amount is exact, from the fill arithmetic of the suite's market:
+//! spread 5 bps, plus the 50 bps skew term in full whenever a fill grows
+//! the pool's position past its depth (the pools here are small); fee 5 bps
+//! rounded up, 20 % of it (rounded down) to the insurance vault.
+
+use ballast_client::engine as ix;
+use ballast_client::simulate::Sim;
+use ballast_client::venue::load_venue;
+use ballast_risk::pnl::settlement;
+use ballast_tests::adapter::find_event;
+use ballast_tests::assertions::assert_error;
+use ballast_tests::context::TestContext;
+use ballast_tests::fixtures::ONE;
+use ballast_tests::venue::{assert_conservation, balance, load, market_order, trader_with_position, venue};
+use ballast_tests::venue::{Trader, Venue, BASE, S0, T0, USD};
+use margin_engine::errors::EngineError;
+use margin_engine::events::{PnlSettled, TradeFilled};
+use margin_engine::state::{MarginAccount, Pool};
+use solana_sdk::signature::Signer;
+
+/// Slot of the move to 110: after the venue LP's minimum hold.
+const MOVED: u64 = S0 + 200;
+
+/// SOL to 110 (10 %: inside the jump guard and the band), 400 ms a slot.
+async fn move_to_110(tc: &mut TestContext, v: &mut Venue) {
+    v.set_price(tc, 110 * ONE, 0, T0 + 80, MOVED).await;
+}
+
+/// `t` trades `base` at any price; the fill's event.
+async fn trade(tc: &mut TestContext, v: &Venue, t: &Trader, base: i64) -> TradeFilled {
+    let logs = tc.process_logged(&[market_order(t, v, base)], &[&t.key]).await.expect("trade");
+    find_event(&logs).expect("TradeFilled")
+}
+
+/// `settle_pnl` of `t`'s account, sent by the harness's payer (it is
+/// permissionless); its event.
+async fn settle(tc: &mut TestContext, v: &Venue, t: &Trader) -> PnlSettled {
+    let logs = tc.process_logged(&[ix::settle_pnl(t.margin, &v.keys)], &[]).await.expect("settle_pnl");
+    find_event(&logs).expect("PnlSettled")
+}
+
+async fn account(tc: &mut TestContext, t: &Trader) -> MarginAccount {
+    load::<MarginAccount>(tc, &t.margin).await
+}
+
+/// The pool's balance and unsettled PnL, the pool vault and the collateral
+/// vault.
+async fn books(tc: &mut TestContext, v: &Venue) -> (u64, u64, u64, u64) {
+    let pool: Pool = load(tc, &ix::pool_address()).await;
+    let pool_vault = balance(tc, &v.keys.pool_vault).await;
+    let collateral_vault = balance(tc, &v.keys.collateral_vault).await;
+    (pool.balance, pool.unsettled, pool_vault, collateral_vault)
+}
+
+/// `t`'s collateral and unsettled PnL.
+async fn claim(tc: &mut TestContext, t: &Trader) -> (i64, u64) {
+    let a = account(tc, t).await;
+    (a.collateral, a.unsettled_pnl)
+}
+
+// A long of 10 bought at 100 with the skew term capped: 100 * 1.0055 =
+// 100.55, cost 1,005.5, fee 0.50275 (0.10055 to insurance): 200 of
+// collateral leaves 199.49725.
+const LONG_COST: i64 = 1_005_500_000;
+const LONG_COLLATERAL: i64 = 200_000_000 - 502_750;
+const LONG_INSURANCE: u64 = 100_550;
+
+/// A venue whose LP put `pool_funds` in the pool, a trader long 10 SOL from
+/// 100 on 200 of collateral, and SOL at 110.
+async fn lone_winner(pool_funds: u64) -> (TestContext, Venue, Trader) {
+    let (mut tc, mut v) = venue(100 * ONE, pool_funds).await;
+    let w = trader_with_position(&mut tc, &v, 200 * USD, 10 * BASE).await;
+    let acc = account(&mut tc, &w).await;
+    assert_eq!((acc.collateral, acc.positions[0].quote), (LONG_COLLATERAL, -LONG_COST));
+    move_to_110(&mut tc, &mut v).await;
+    (tc, v, w)
+}
+
+// Closing that long alone at 110 brings the pool back flat (no skew term):
+// 110 * 0.9995 = 109.945, proceeds 1,099.45, realised 93.95, fee 0.549725
+// (0.109945 to insurance). Paid in full, the collateral would be
+// 199.49725 + 93.95 - 0.549725 = 292.897525.
+const LONE_GAIN: i64 = 93_950_000;
+const LONE_FEE: u64 = 549_725;
+const LONE_INSURANCE: u64 = 109_945;
+const LONE_PAID_IN_FULL: i64 = LONG_COLLATERAL + LONE_GAIN - LONE_FEE as i64;
+
+#[tokio::test]
+async fn a_winning_close_the_pool_cannot_pay_lands_and_books_the_rest_as_unsettled_pnl() {
+    // The pool holds 10; the close realises 93.95.
+    let (mut tc, v, w) = lone_winner(10 * USD).await;
+    assert_eq!(books(&mut tc, &v).await, (10 * USD, 0, 10 * USD, 200 * USD - LONG_INSURANCE));
+    let ev = trade(&mut tc, &v, &w, -10 * BASE).await;
+    assert_eq!((ev.fill_price, ev.realized_pnl, ev.fee, ev.position_base), (109_945_000_000, LONE_GAIN, LONE_FEE, 0));
+    // The pool pays all its cash (10); the rest of the gain, 83.95, is owed.
+    let owed = LONE_GAIN as u64 - 10 * USD;
+    assert_eq!(ev.unsettled, owed);
+    let collateral = LONG_COLLATERAL + 10 * USD as i64 - LONE_FEE as i64;
+    assert_eq!((ev.collateral, collateral), (208_947_525, 208_947_525));
+    let acc = account(&mut tc, &w).await;
+    assert!(!acc.has_positions());
+    assert_eq!((acc.collateral, acc.unsettled_pnl, acc.flags), (collateral, owed, 0));
+    // Pool: no cash, 83.95 owed. Collateral vault: the deposit, plus the
+    // pool's 10, less both insurance shares.
+    let vault = 200 * USD + 10 * USD - LONG_INSURANCE - LONE_INSURANCE;
+    assert_eq!(books(&mut tc, &v).await, (0, owed, 0, vault));
+    assert_eq!(vault, 209_789_505);
+    assert_eq!(balance(&mut tc, &v.keys.insurance_vault).await, LONG_INSURANCE + LONE_INSURANCE);
+    assert_conservation(&mut tc, &v, &[w.margin]).await;
+}
+
+#[tokio::test]
+async fn the_same_close_is_paid_in_full_by_a_pool_holding_the_gain_and_one_unit_less_books_one_unit() {
+    // Exactly the gain in the pool: paid in full, nothing owed, the pool
+    // emptied.
+    let (mut tc, v, w) = lone_winner(LONE_GAIN as u64).await;
+    let ev = trade(&mut tc, &v, &w, -10 * BASE).await;
+    assert_eq!((ev.realized_pnl, ev.fee, ev.unsettled), (LONE_GAIN, LONE_FEE, 0));
+    assert_eq!(claim(&mut tc, &w).await, (LONE_PAID_IN_FULL, 0));
+    assert_eq!(LONE_PAID_IN_FULL, 292_897_525);
+    let vault = 200 * USD + LONE_GAIN as u64 - LONG_INSURANCE - LONE_INSURANCE;
+    assert_eq!(books(&mut tc, &v).await, (0, 0, 0, vault));
+    assert_conservation(&mut tc, &v, &[w.margin]).await;
+
+    // One unit less in the pool: that unit is owed, the rest paid.
+    let (mut tc, v, w) = lone_winner(LONE_GAIN as u64 - 1).await;
+    let ev = trade(&mut tc, &v, &w, -10 * BASE).await;
+    assert_eq!((ev.realized_pnl, ev.fee, ev.unsettled), (LONE_GAIN, LONE_FEE, 1));
+    assert_eq!(claim(&mut tc, &w).await, (LONE_PAID_IN_FULL - 1, 1));
+    assert_eq!(books(&mut tc, &v).await, (0, 1, 0, vault - 1));
+    assert_conservation(&mut tc, &v, &[w.margin]).await;
+}
+
+// With a short of 10 opened after the long (filled at 100 * 0.9995 = 99.95:
+// it brings the pool back flat), the long's close at 110 grows the pool's
+// position again: skew term in full, 110 * 0.9945 = 109.395, proceeds
+// 1,093.95, realised 88.45, fee 0.546975 (0.109395 to insurance). The short
+// then closes at 110 * 1.0005 = 110.055 for a loss of 101.05 (fee
+// 0.550275), which goes to the pool.
+const SHORT_PROCEEDS: i64 = 999_500_000;
+const SHORT_COLLATERAL: i64 = 200_000_000 - 499_750;
+const SHORT_INSURANCE: u64 = 99_950;
+const WIN: i64 = 88_450_000;
+const WIN_FEE: u64 = 546_975;
+const WIN_INSURANCE: u64 = 109_395;
+const LOSS: i64 = -101_050_000;
+const LOSS_FEE: u64 = 550_275;
+const LOSS_INSURANCE: u64 = 110_055;
+
+/// A venue with 10 in the pool, `w` long 10 and `s` short 10 from 100,
+/// each on 200, and SOL at 110.
+async fn winner_and_loser() -> (TestContext, Venue, Trader, Trader) {
+    let (mut tc, mut v) = venue(100 * ONE, 10 * USD).await;
+    let w = trader_with_position(&mut tc, &v, 200 * USD, 10 * BASE).await;
+    let s = trader_with_position(&mut tc, &v, 200 * USD, -10 * BASE).await;
+    assert_eq!(account(&mut tc, &s).await.positions[0].quote, SHORT_PROCEEDS);
+    move_to_110(&mut tc, &mut v).await;
+    (tc, v, w, s)
+}
+
+/// `w` closes its long into the empty-but-for-10 pool: 78.45 of the 88.45
+/// gained is owed. Returns `w`'s collateral after.
+async fn winner_closes(tc: &mut TestContext, v: &Venue, w: &Trader) -> i64 {
+    let ev = trade(tc, v, w, -10 * BASE).await;
+    assert_eq!((ev.fill_price, ev.realized_pnl, ev.fee), (109_395_000_000, WIN, WIN_FEE));
+    let collateral = LONG_COLLATERAL + 10 * USD as i64 - WIN_FEE as i64;
+    assert_eq!(claim(tc, w).await, (collateral, (WIN - 10 * USD as i64) as u64));
+    collateral
+}
+
+/// `s` closes its short at a loss: the pool receives 101.05.
+async fn loser_closes(tc: &mut TestContext, v: &Venue, s: &Trader) {
+    let ev = trade(tc, v, s, 10 * BASE).await;
+    assert_eq!((ev.fill_price, ev.realized_pnl, ev.fee, ev.unsettled), (110_055_000_000, LOSS, LOSS_FEE, 0));
+    assert_eq!(claim(tc, s).await, (SHORT_COLLATERAL + LOSS - LOSS_FEE as i64, 0));
+}
+
+#[tokio::test]
+async fn settle_pnl_pays_unsettled_pnl_in_full_once_a_losers_close_brings_the_cash() {
+    let (mut tc, v, w, s) = winner_and_loser().await;
+    let collateral = winner_closes(&mut tc, &v, &w).await;
+    let owed = (WIN - 10 * USD as i64) as u64;
+    assert_eq!(owed, 78_450_000);
+    let vault = 400 * USD - LONG_INSURANCE - SHORT_INSURANCE + 10 * USD - WIN_INSURANCE;
+    assert_eq!(books(&mut tc, &v).await, (0, owed, 0, vault));
+    // No cash in the pool: refused, nothing moves.
+    let call = ix::settle_pnl(w.margin, &v.keys);
+    assert_error(&mut tc, &[call], &[], EngineError::PoolInsufficient.into(), &[]).await;
+    // Nothing owed to the loser.
+    let call = ix::settle_pnl(s.margin, &v.keys);
+    assert_error(&mut tc, &[call], &[], EngineError::NothingToSettle.into(), &[]).await;
+
+    // The loser's close moves its 101.05 loss to the pool: more than the
+    // 78.45 owed.
+    loser_closes(&mut tc, &v, &s).await;
+    let cash = LOSS.unsigned_abs();
+    let vault = vault - cash - LOSS_INSURANCE;
+    assert_eq!(books(&mut tc, &v).await, (cash, owed, cash, vault));
+    let ev = settle(&mut tc, &v, &w).await;
+    assert_eq!((ev.account, ev.netted, ev.paid, ev.left), (w.margin, 0, owed, 0));
+    assert_eq!(settlement(owed, owed, cash), Ok(owed), "cash covers every claim: in full");
+    // The winner now holds what a full payment would have given it.
+    assert_eq!(claim(&mut tc, &w).await, (collateral + owed as i64, 0));
+    assert_eq!(collateral + owed as i64, LONG_COLLATERAL + WIN - WIN_FEE as i64);
+    assert_eq!(books(&mut tc, &v).await, (cash - owed, 0, cash - owed, vault + owed));
+    assert_conservation(&mut tc, &v, &[w.margin, s.margin]).await;
+    // Settled: a second call has nothing to do.
+    let call = ix::settle_pnl(w.margin, &v.keys);
+    assert_error(&mut tc, &[call], &[], EngineError::NothingToSettle.into(), &[]).await;
+}
+
+/// 10 in the pool, `a` and `b` long 10 each and `s` short 20 from 100,
+/// then SOL at 110 and both longs closed: `a` is owed 78.45 (the pool's 10
+/// went to it), `b` 88.45 (its whole gain: its fee came from its own
+/// collateral). Then `s` closes half at a loss of 101.05: cash short of the
+/// 166.9 owed.
+async fn two_claims_and_short_cash() -> (TestContext, Venue, Trader, Trader, Trader) {
+    let (mut tc, mut v) = venue(100 * ONE, 10 * USD).await;
+    let a = trader_with_position(&mut tc, &v, 200 * USD, 10 * BASE).await;
+    let b = trader_with_position(&mut tc, &v, 200 * USD, 10 * BASE).await;
+    let s = trader_with_position(&mut tc, &v, 400 * USD, -20 * BASE).await;
+    move_to_110(&mut tc, &mut v).await;
+    let ev = trade(&mut tc, &v, &a, -10 * BASE).await;
+    assert_eq!((ev.realized_pnl, ev.unsettled), (WIN, 78_450_000));
+    let ev = trade(&mut tc, &v, &b, -10 * BASE).await;
+    assert_eq!((ev.realized_pnl, ev.fee, ev.unsettled), (WIN, WIN_FEE, WIN as u64));
+    assert_eq!(claim(&mut tc, &b).await, (LONG_COLLATERAL - WIN_FEE as i64, WIN as u64));
+    let ev = trade(&mut tc, &v, &s, 10 * BASE).await;
+    assert_eq!((ev.realized_pnl, ev.position_base), (LOSS, -10 * BASE));
+    let (balance, unsettled, _, _) = books(&mut tc, &v).await;
+    assert_eq!((balance, unsettled), (101_050_000, 166_900_000));
+    (tc, v, a, b, s)
+}
+
+#[tokio::test]
+async fn settle_pnl_shares_short_cash_pro_rata_between_the_accounts_owed() {
+    let (mut tc, v, a, b, s) = two_claims_and_short_cash().await;
+    let (cash, total) = (101_050_000u64, 166_900_000u64);
+    let (_, _, _, vault) = books(&mut tc, &v).await;
+    let a_before = claim(&mut tc, &a).await;
+    // `a`: its claim's share of the cash, rounded down.
+    let paid_a = settlement(78_450_000, total, cash).unwrap();
+    assert_eq!(paid_a, 47_497_738);
+    assert_eq!(paid_a as u128, cash as u128 * 78_450_000 / total as u128);
+    let ev = settle(&mut tc, &v, &a).await;
+    assert_eq!((ev.netted, ev.paid, ev.left), (0, paid_a, 78_450_000 - paid_a));
+    assert_eq!(claim(&mut tc, &a).await, (a_before.0 + paid_a as i64, 78_450_000 - paid_a));
+    assert_eq!(books(&mut tc, &v).await, (cash - paid_a, total - paid_a, cash - paid_a, vault + paid_a));
+    // `b`: the same rule on what the pool holds and owes now.
+    let b_before = claim(&mut tc, &b).await;
+    let paid_b = settlement(88_450_000, total - paid_a, cash - paid_a).unwrap();
+    assert_eq!(paid_b, 39_670_082);
+    let ev = settle(&mut tc, &v, &b).await;
+    assert_eq!((ev.netted, ev.paid, ev.left), (0, paid_b, 88_450_000 - paid_b));
+    assert_eq!(claim(&mut tc, &b).await, (b_before.0 + paid_b as i64, 88_450_000 - paid_b));
+    let paid = paid_a + paid_b;
+    assert_eq!(books(&mut tc, &v).await, (cash - paid, total - paid, cash - paid, vault + paid));
+    assert_conservation(&mut tc, &v, &[a.margin, b.margin, s.margin]).await;
+}
+
+/// `settlement`'s contract: "shares of one amount of cash are independent
+/// of the order in which claims settle, so no claimant gains by settling
+/// first". On chain, `b` is paid its share of the 101.05 when it settles
+/// first, and about a quarter less when `a` settled before it.
+#[tokio::test]
+async fn a_claim_gets_the_same_share_of_the_same_cash_whichever_account_settles_first() {
+    let share_b = (101_050_000u128 * 88_450_000 / 166_900_000) as u64;
+    assert_eq!(share_b, 53_552_261);
+    // `b` first: its share.
+    let (mut tc, v, _a, b, _s) = two_claims_and_short_cash().await;
+    assert_eq!(settle(&mut tc, &v, &b).await.paid, share_b);
+    // `a` first, then `b`: the same cash, so the same share.
+    let (mut tc, v, a, b, _s) = two_claims_and_short_cash().await;
+    assert_eq!(settle(&mut tc, &v, &a).await.paid, 47_497_738, "a's share of the 101.05");
+    let second = settle(&mut tc, &v, &b).await.paid;
+    assert_eq!(second, share_b, "b's share of the same 101.05 depends on who settled first");
+}
+
+#[tokio::test]
+async fn unsettled_pnl_is_never_withdrawn_and_the_account_closes_only_once_it_is_settled() {
+    let (mut tc, v, w, s) = winner_and_loser().await;
+    let collateral = winner_closes(&mut tc, &v, &w).await;
+    let owed = 78_450_000u64;
+    assert_eq!(collateral, 208_950_275);
+    let owner = w.key.pubkey();
+    let withdraw = |amount: u64| ix::withdraw(owner, w.margin, w.token, &v.keys, amount, &[]);
+    // One unit beyond the collateral, which only the unsettled PnL would cover.
+    let e = EngineError::InsufficientCollateral.into();
+    assert_error(&mut tc, &[withdraw(collateral as u64 + 1)], &[&w.key], e, &[]).await;
+    // Exactly the collateral leaves; the claim stays.
+    let (_, _, _, vault) = books(&mut tc, &v).await;
+    tc.process(&[withdraw(collateral as u64)], &[&w.key]).await.expect("withdraw the collateral");
+    assert_eq!(balance(&mut tc, &w.token).await, collateral as u64);
+    assert_eq!(claim(&mut tc, &w).await, (0, owed));
+    assert_eq!(books(&mut tc, &v).await, (0, owed, 0, vault - collateral as u64));
+    // Empty but owed: it cannot close.
+    let close = ix::close_account(owner, w.margin);
+    assert_error(&mut tc, &[close.clone()], &[&w.key], EngineError::UnsettledPnlLeft.into(), &[]).await;
+
+    // Cash arrives, the claim is settled into collateral: still not empty.
+    loser_closes(&mut tc, &v, &s).await;
+    assert_eq!(settle(&mut tc, &v, &w).await.paid, owed);
+    assert_eq!(claim(&mut tc, &w).await, (owed as i64, 0));
+    assert_error(&mut tc, &[close.clone()], &[&w.key], EngineError::AccountNotEmpty.into(), &[]).await;
+    // Withdrawn, it closes; the trader took out exactly the full gain.
+    tc.process(&[withdraw(owed)], &[&w.key]).await.expect("withdraw the settled PnL");
+    tc.process(&[close], &[&w.key]).await.expect("close_account");
+    assert!(tc.account(&w.margin).await.is_none());
+    assert_eq!(balance(&mut tc, &w.token).await, (LONG_COLLATERAL + WIN - WIN_FEE as i64) as u64);
+    assert_conservation(&mut tc, &v, &[s.margin]).await;
+}
+
+#[tokio::test]
+async fn with_a_position_open_a_withdrawal_is_carried_by_collateral_never_by_unsettled_pnl() {
+    let (mut tc, v, w) = lone_winner(10 * USD).await;
+    // Half the long closes at 109.945: basis 502.75, proceeds 549.725,
+    // realised 46.975, fee 0.2748625 rounded up; the pool pays its 10.
+    let ev = trade(&mut tc, &v, &w, -5 * BASE).await;
+    assert_eq!((ev.realized_pnl, ev.fee, ev.position_base), (46_975_000, 274_863, 5 * BASE));
+    let owed = 46_975_000 - 10 * USD;
+    let collateral = LONG_COLLATERAL + 10 * USD as i64 - 274_863;
+    assert_eq!((ev.unsettled, claim(&mut tc, &w).await), (owed, (collateral, owed)));
+    assert_eq!((owed, collateral), (36_975_000, 209_222_387));
+
+    // The most the program's own withdrawal check releases now.
+    let venue_now = load_venue(&tc.backend()).await.expect("venue");
+    let sim = Sim::new(&venue_now);
+    let acc = account(&mut tc, &w).await;
+    let max = sim.max_withdraw(&acc);
+    assert!(max > 0 && (max as i64) < collateral, "a health bound, not the collateral: {max}");
+    // One unit more leaves initial health short by about one unit of
+    // collateral, which the unsettled PnL, counted, would cover many times.
+    let over = MarginAccount { collateral: collateral - max as i64 - 1, ..acc };
+    let counted = sim.health(&over).expect("health").initial;
+    assert!(counted >= 0 && counted - (owed as i128) < 0, "counted {counted}, owed {owed}");
+
+    let owner = w.key.pubkey();
+    let pairs = [(v.market, v.feed)];
+    let withdraw = |amount: u64| ix::withdraw(owner, w.margin, w.token, &v.keys, amount, &pairs);
+    let e = EngineError::InitialHealthNegative.into();
+    assert_error(&mut tc, &[withdraw(max + 1)], &[&w.key], e, &[]).await;
+    let (_, _, _, vault) = books(&mut tc, &v).await;
+    tc.process(&[withdraw(max)], &[&w.key]).await.expect("withdraw up to the bound");
+    assert_eq!(balance(&mut tc, &w.token).await, max);
+    assert_eq!(claim(&mut tc, &w).await, (collateral - max as i64, owed));
+    assert_eq!(books(&mut tc, &v).await, (0, owed, 0, vault - max));
+    assert_conservation(&mut tc, &v, &[w.margin]).await;
+}
+
+#[tokio::test]
+async fn lp_withdraw_keeps_the_cash_that_pays_unsettled_pnl() {
+    let (mut tc, mut v) = venue(100 * ONE, 10 * USD).await;
+    let w = trader_with_position(&mut tc, &v, 200 * USD, 10 * BASE).await;
+    let s = trader_with_position(&mut tc, &v, 200 * USD, -10 * BASE).await;
+    // A long and a short of 1 (100.55 and 99.95): the pool stays flat, its
+    // exposure requirement zero, and earns 0.6 of spread on them.
+    let a = trader_with_position(&mut tc, &v, 100 * USD, BASE).await;
+    let b = trader_with_position(&mut tc, &v, 100 * USD, -BASE).await;
+    assert_eq!(account(&mut tc, &a).await.positions[0].quote, -100_550_000);
+    assert_eq!(account(&mut tc, &b).await.positions[0].quote, 99_950_000);
+    move_to_110(&mut tc, &mut v).await;
+    winner_closes(&mut tc, &v, &w).await;
+    loser_closes(&mut tc, &v, &s).await;
+    let (cash, owed_unsettled) = (101_050_000u64, 78_450_000u64);
+    assert_eq!(books(&mut tc, &v).await.0, cash);
+
+    // NAV: cash less the unsettled PnL, plus the pool's 0.6 of spread.
+    // Owed: the unsettled PnL and the open long's 9.45 (the short's loss
+    // is not netted).
+    let venue_now = load_venue(&tc.backend()).await.expect("venue");
+    let val = Sim::new(&venue_now).pool_valuation().expect("valuation");
+    let nav = cash - owed_unsettled + 600_000;
+    assert_eq!((val.nav, val.owed, val.requirement), (nav, owed_unsettled + 9_450_000, 0));
+    assert_eq!((nav, cash - val.owed), (23_200_000, 13_150_000));
+    // The LP's 9 shares of 10 are worth 20.88: more than the 13.15 of cash
+    // not owed. The most shares whose payout fits that cash:
+    let pool: Pool = load(&mut tc, &ix::pool_address()).await;
+    let (lp, token) = (v.lp.0.insecure_clone(), v.lp.1);
+    assert_eq!((pool.shares, ballast_tests::venue::lp_shares(&mut tc, &lp.pubkey()).await), (10 * USD, 9 * USD));
+    let limit = (cash - val.owed) as u128;
+    let max = ((limit + 1) * pool.shares as u128 - 1) / nav as u128;
+    let pays = |shares: u128| (shares * nav as u128 / pool.shares as u128) as u64;
+    assert_eq!((max, pays(max), pays(max + 1)), (5_668_103, 13_149_998, 13_150_001));
+    let w_ix = |shares: u128| ix::lp_withdraw(lp.pubkey(), token, &v.keys, shares as u64, 0, &v.markets());
+    assert_error(&mut tc, &[w_ix(max + 1)], &[&lp], EngineError::PoolInsufficient.into(), &[]).await;
+    tc.process(&[w_ix(max)], &[&lp]).await.expect("lp_withdraw inside the cash not owed");
+    assert_eq!(balance(&mut tc, &token).await, 13_149_998);
+    let left = cash - 13_149_998;
+    let (balance_after, unsettled, pool_vault, _) = books(&mut tc, &v).await;
+    assert_eq!((balance_after, unsettled, pool_vault), (left, owed_unsettled, left));
+    // What it kept pays the claim in full, and the open long's profit.
+    assert_eq!(settle(&mut tc, &v, &w).await.paid, owed_unsettled);
+    assert_eq!(books(&mut tc, &v).await.0, 9_450_002);
+    assert_conservation(&mut tc, &v, &[w.margin, s.margin, a.margin, b.margin]).await;
+}
+
+/// Exchange field `unsettled_weight_bps`.
+const UNSETTLED_WEIGHT: u8 = 15;
+
+async fn weight(tc: &mut TestContext) -> u32 {
+    load::<margin_engine::state::Exchange>(tc, &ix::exchange_address()).await.unsettled_weight_bps
+}
+
+/// The largest buy in market 0 the program's own trade (run off-chain on
+/// the accounts now) accepts for `acc`; the next unit is refused for
+/// initial health.
+async fn largest_buy(tc: &mut TestContext, acc: &MarginAccount) -> i64 {
+    let venue_now = load_venue(&tc.backend()).await.expect("venue");
+    let sim = Sim::new(&venue_now);
+    let ok = |b: i64| sim.trade(acc, 0, b, i64::MAX, false).is_ok();
+    let (mut lo, mut hi) = (1, 1_000 * BASE);
+    assert!(ok(lo) && !ok(hi));
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if ok(mid) {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    let refusal = sim.trade(acc, 0, lo + 1, i64::MAX, false).expect_err("one unit more");
+    assert_eq!(refusal.name, "InitialHealthNegative");
+    lo
+}
+
+#[tokio::test]
+async fn new_risk_counts_unsettled_pnl_at_the_exchanges_weight_which_governance_lowers_at_once_and_raises_after_the_timelock(
+) {
+    use ballast_tests::governance::{exchange, queue};
+    use margin_engine::engine::governance::{EXCHANGE_FIELDS, EXCHANGE_TARGET};
+    use margin_engine::events::ParamChanged;
+    assert_eq!(EXCHANGE_FIELDS[UNSETTLED_WEIGHT as usize].name, "unsettled_weight_bps");
+    let (mut tc, mut v, w) = lone_winner(10 * USD).await;
+    trade(&mut tc, &v, &w, -10 * BASE).await;
+    let owed = 83_950_000u64;
+    assert_eq!(claim(&mut tc, &w).await, (208_947_525, owed));
+    assert_eq!(weight(&mut tc).await, 5_000);
+    let gov = v.gov.insecure_clone();
+    // Counting less of the claim is tighter: lowering applies at once.
+    let logs = tc.process_logged(&[ix::set_param(gov.pubkey(), exchange(UNSETTLED_WEIGHT, 2_500))], &[&gov]).await;
+    let ev: ParamChanged = find_event(&logs.expect("set_param")).expect("ParamChanged");
+    assert_eq!((ev.name.as_str(), ev.old, ev.new, ev.tightening), ("unsettled_weight_bps", 5_000, 2_500, true));
+    assert_eq!(weight(&mut tc).await, 2_500);
+    let acc = account(&mut tc, &w).await;
+    let at_quarter = largest_buy(&mut tc, &acc).await;
+    let e = EngineError::InitialHealthNegative.into();
+    assert_error(&mut tc, &[market_order(&w, &v, at_quarter + 1)], &[&w.key], e, &[]).await;
+
+    // Raising it back is loosening: only after the timelock.
+    let raise = exchange(UNSETTLED_WEIGHT, 5_000);
+    let at_once = ix::set_param(gov.pubkey(), raise);
+    assert_error(&mut tc, &[at_once], &[&gov], EngineError::LooseningNeedsTimelock.into(), &[]).await;
+    let (id, eta) = queue(&mut tc, &gov, raise).await;
+    v.set_price(&mut tc, 110 * ONE, 0, T0 + 80 + (eta - MOVED) as i64 * 2 / 5, eta).await;
+    tc.process(&[ix::apply_change(id, EXCHANGE_TARGET, gov.pubkey())], &[]).await.expect("apply_change");
+    assert_eq!(weight(&mut tc).await, 5_000);
+    // Half the claim now counts: a larger position opens, one unit more
+    // does not; the claim itself is untouched.
+    let at_half = largest_buy(&mut tc, &acc).await;
+    assert!(at_half > at_quarter, "{at_half} <= {at_quarter}");
+    assert_error(&mut tc, &[market_order(&w, &v, at_half + 1)], &[&w.key], e, &[]).await;
+    let logs = tc.process_logged(&[market_order(&w, &v, at_half)], &[&w.key]).await.expect("the largest buy");
+    let ev: TradeFilled = find_event(&logs).expect("TradeFilled");
+    assert_eq!((ev.base, ev.position_base, ev.unsettled), (at_half, at_half, 0));
+    let after = account(&mut tc, &w).await;
+    assert_eq!((after.collateral, after.unsettled_pnl), (208_947_525 - ev.fee as i64, owed));
+    assert_conservation(&mut tc, &v, &[w.margin]).await;
+}
