@@ -123,24 +123,25 @@ async fn trigger() {
 }
 
 /// `auto_deleverage` and `settle_pnl` (one position each, one market):
-/// two 9 SOL longs on a 100-dollar pool, SOL up 20 %: the traders' profit
-/// (360) is far above the pool's cash. ADL reduces one long; the other
-/// closes, its gain unpaid; an LP brings cash and `settle_pnl` pays it.
+/// two 9 SOL longs and a 9 SOL short on a 100-dollar pool, SOL up 20 %:
+/// the longs' profit (about 360) is far above the pool's cash. ADL reduces
+/// the first long (the better entry, so at or above its side's average);
+/// the second closes, its gain unpaid; the short's loss brings cash and
+/// `settle_pnl` pays the second long its share.
 async fn pnl() {
     let (mut tc, mut v) = venue(100 * ONE, 101 * USD).await;
     let a = trader_with_position(&mut tc, &v, 1_000 * USD, 9 * BASE).await;
     let b = trader_with_position(&mut tc, &v, 1_000 * USD, 9 * BASE).await;
+    let c = trader_with_position(&mut tc, &v, 1_000 * USD, -9 * BASE).await;
     v.set_price(&mut tc, 120 * ONE, 0, T0 + 10, S0 + 10).await;
-    let adl = ix::auto_deleverage(b.margin, 0, &v.keys, &v.markets());
+    let adl = ix::auto_deleverage(a.margin, 0, &v.keys, &v.markets());
     report_cu("auto_deleverage", tc.process_metered(&[adl], &[]).await.expect("auto_deleverage"));
-    let sell = TradeParams { base: -9 * BASE, limit_price: 1, reduce_only: true };
-    tc.process(&[ix::trade(a.key.pubkey(), a.margin, &v.keys, 0, v.feed, sell, &[])], &[&a.key])
-        .await
-        .expect("close");
-    let lp = trader(&mut tc, &v, 1_000 * USD).await;
-    let d = ix::lp_deposit(lp.key.pubkey(), lp.token, &v.keys, 1_000 * USD, 0, &v.markets());
-    tc.process(&[d], &[&lp.key]).await.expect("lp_deposit");
-    let s = ix::settle_pnl(a.margin, &v.keys);
+    for (t, base) in [(&b, -9 * BASE), (&c, 9 * BASE)] {
+        let p = TradeParams { base, limit_price: if base > 0 { i64::MAX } else { 1 }, reduce_only: true };
+        let close = ix::trade(t.key.pubkey(), t.margin, &v.keys, 0, v.feed, p, &[]);
+        tc.process(&[close], &[&t.key]).await.expect("close");
+    }
+    let s = ix::settle_pnl(b.margin, &v.keys);
     report_cu("settle_pnl", tc.process_metered(&[s], &[]).await.expect("settle_pnl"));
     println!("ran one auto-deleveraging (1 position, 1 market) and one settle_pnl");
 }

@@ -423,7 +423,7 @@ impl Sim<'_> {
     /// handler runs it, on copies.
     pub fn settle_pnl(&self, account: &MarginAccount) -> Result<SettleSim, Refusal> {
         let (mut exchange, mut pool, mut acc) = (self.venue.exchange, self.venue.pool, *account);
-        let settled = settle_pnl(&mut acc, &mut pool, &mut exchange)?;
+        let settled = settle_pnl(&mut acc, &mut pool, &mut exchange, self.view.now.slot)?;
         Ok(SettleSim { settled, account: acc, pool, exchange })
     }
 

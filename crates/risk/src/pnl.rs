@@ -104,6 +104,22 @@ pub fn adl_amount(owed: u64, free: i128, target_bps: u32) -> Result<u64, MathErr
     Ok(num.max(0).div_euclid(denom).min(owed as i128) as u64)
 }
 
+/// What an auto-deleveraging fill keeps below [`adl_amount`] so that its
+/// rounding never takes the ratio past the target, quote units:
+/// `ceil((1 + t) / (1 - t))` (4 at a 60 % target). The fill realises up to
+/// 2 units less than its share of the position's value and the side's
+/// floored value falls up to 1 unit more, so the liability can fall up to
+/// `amount + 1` while free cash falls as little as `amount - 2`; this
+/// margin absorbs that at any target below 100 %.
+pub fn adl_rounding_margin(target_bps: u32) -> Result<u64, MathError> {
+    let t = target_bps as u64;
+    let denom = BPS_DENOMINATOR.safe_sub(t)?;
+    if denom == 0 {
+        return Err(MathError::DivideByZero);
+    }
+    Ok(BPS_DENOMINATOR.safe_add(t)?.div_ceil(denom))
+}
+
 /// A profitable position's auto-deleveraging rank: its return on cost
 /// times its account's leverage, `pnl / cost * notional / equity`, in bps
 /// of bps (Hyperliquid's ordering). An account whose equity is not positive

@@ -155,3 +155,11 @@ proptest! {
         prop_assert_eq!(adl_rank(-pnl, cost, notional, equity).unwrap(), 0);
     }
 }
+
+#[test]
+fn the_rounding_margin_grows_with_the_target() {
+    assert_eq!(adl_rounding_margin(6_000), Ok(4));
+    assert_eq!(adl_rounding_margin(0), Ok(1));
+    assert_eq!(adl_rounding_margin(9_900), Ok(199));
+    assert_eq!(adl_rounding_margin(10_000), Err(MathError::DivideByZero));
+}

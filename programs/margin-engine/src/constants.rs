@@ -38,6 +38,11 @@ pub const STALE_HAIRCUT_BPS: u64 = 1_000;
 /// deposit, a refresh to a price the depositor already knows, and a
 /// withdrawal cannot share a transaction or a slot.
 pub const LP_MIN_HOLD_SLOTS: u64 = 150;
+/// Length of a settlement round, slots (about a minute): `settle_pnl`
+/// shares the cash a round opened with among the claims it opened with,
+/// whatever order they settle in; a claim booked meanwhile, and cash that
+/// arrives meanwhile, wait for the next round.
+pub const SETTLE_ROUND_SLOTS: u64 = 150;
 /// Trigger orders per margin account.
 pub const MAX_TRIGGERS: usize = 8;
 /// Most a trigger may pay its keeper: 1 USDC. The owner sets the fee; the

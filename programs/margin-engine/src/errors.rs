@@ -263,6 +263,10 @@ pub enum EngineError {
     /// `close_account` with unsettled PnL left.
     #[msg("the account still has unsettled PnL: settle it first (settle_pnl)")]
     UnsettledPnlLeft,
+    /// `settle_pnl` on an account already settled in the open round, or
+    /// whose whole claim was booked after the round opened.
+    #[msg("this claim is settled in the next settlement round (SETTLE_ROUND_SLOTS after the current one opened)")]
+    SettleNextRound,
 }
 
 impl From<ballast_risk::MathError> for EngineError {

@@ -451,6 +451,8 @@ pub struct PnlSettled {
     pub paid: u64,
     /// Still unsettled. precision: QUOTE_PRECISION.
     pub left: u64,
+    /// The settlement round (`Pool::round_id`).
+    pub round: u64,
 }
 
 /// `auto_deleverage` reduced a winning position.

@@ -68,7 +68,9 @@ async fn free_cash(tc: &mut TestContext) -> i128 {
 fn expected(base: i64, quote: i64, price: i64, owed: i128, free: i128, side_pnl: i128) -> (i64, i64, i64) {
     let pnl = value(base, quote, price);
     let wanted = (owed * BPS - free * TARGET).div_euclid(BPS - TARGET).clamp(0, owed);
-    let need = wanted.min(pnl).min(side_pnl);
+    // Less the rounding margin, so the fill's rounding never passes the target.
+    let margin = ballast_risk::pnl::adl_rounding_margin(TARGET as u32).unwrap() as i128;
+    let need = (wanted - margin).max(0).min(pnl).min(side_pnl);
     let close = (base as i128 * need / pnl) as i64;
     // The closed part of the basis rounds toward -infinity; the sale's
     // proceeds round down.
@@ -165,14 +167,14 @@ async fn adl_is_refused_with_the_profit_at_exactly_the_trigger_and_runs_one_unit
     v.set_price(&mut tc, above, 0, T0 + 24, S0 + 60).await;
     assert_eq!(liability(&mut tc, &[above]).await, 800_000_001);
     let (realized, owed, free) = deleverage_exactly(&mut tc, &v, &a, above, &[above]).await;
-    // need = floor((800.000001 * 10^4 - 1,000 * 6,000) / 4,000) = 500.000002
-    // of the 800.000001 profit: 62.500000171 of the 100 SOL (rounded down),
-    // realising 500.000001.
+    // need = floor((800.000001 * 10^4 - 1,000 * 6,000) / 4,000) = 500.000002,
+    // less the 4-unit rounding margin: 499.999998 of the 800.000001 profit,
+    // 62.499999671 of the 100 SOL (rounded down), realising 499.999997.
     let left = account(&mut tc, &a).await.positions[0].base;
-    assert_eq!((100 * BASE - left, realized), (62_500_000_171, 500_000_001));
-    // Back under the trigger. (299.999999 on 499.999999 is a hair under
-    // the 60 % target: `adl_never_takes_the_venue_below_its_target`.)
-    assert_eq!((owed, free), (299_999_999, 499_999_999));
+    assert_eq!((100 * BASE - left, realized), (62_499_999_671, 499_999_997));
+    // Back under the trigger, and just above the 60 % target (the rounding
+    // margin: `adl_never_takes_the_venue_below_its_target`).
+    assert_eq!((owed, free), (300_000_003, 500_000_003));
     assert!(!triggered(owed, free));
     // Done: the next call is refused.
     refused(&mut tc, &v, &a, EngineError::AdlNotTriggered).await;
@@ -234,10 +236,11 @@ async fn adl_takes_the_best_ranked_winner_first_then_the_next_and_stops_at_the_t
     // `b` is the whole long side now, so at its average: reduced to the
     // target, never past it.
     let (realized, owed, free) = deleverage_exactly(&mut tc, &v, &b, p, &[p]).await;
-    // need = floor((297.12 * 10^4 - 313 * 6,000) / 4,000) = 273.3 of 297.12.
-    assert_eq!(realized, 273_299_999);
-    assert_eq!(account(&mut tc, &b).await.positions[0].base, 40 * BASE - 36_793_214_862);
-    assert_eq!((owed, free), (23_820_000, 39_700_001));
+    // need = floor((297.12 * 10^4 - 313 * 6,000) / 4,000) = 273.3 of 297.12,
+    // less the 4-unit rounding margin.
+    assert_eq!(realized, 273_299_995);
+    assert_eq!(account(&mut tc, &b).await.positions[0].base, 40 * BASE - 36_793_214_324);
+    assert_eq!((owed, free), (23_820_004, 39_700_005));
     assert!(!triggered(owed, free));
     refused(&mut tc, &v, &b, EngineError::AdlNotTriggered).await;
     refused(&mut tc, &v, &c, EngineError::AdlNotTriggered).await;
@@ -257,9 +260,9 @@ async fn a_position_below_its_sides_average_or_losing_is_refused_and_so_is_a_sec
     refused(&mut tc, &v, &b, EngineError::AdlNotCandidate).await;
     refused(&mut tc, &v, &c, EngineError::AdlNotCandidate).await;
     let (realized, owed, free) = deleverage_exactly(&mut tc, &v, &a, p, &[p]).await;
-    assert_eq!(realized, 585_299_999);
-    assert_eq!(account(&mut tc, &a).await.positions[0].base, 60 * BASE - 58_824_120_603);
-    assert_eq!((owed, free), (248_820_000, 414_700_001));
+    assert_eq!(realized, 585_299_995);
+    assert_eq!(account(&mut tc, &a).await.positions[0].base, 60 * BASE - 58_824_120_201);
+    assert_eq!((owed, free), (248_820_004, 414_700_005));
     assert!(!triggered(owed, free));
     // The same position again, and the others: nothing left to do.
     for t in [&a, &b, &c] {
@@ -313,7 +316,7 @@ async fn adl_names_every_market_in_index_order_or_is_refused() {
     assert_eq!(cash(&mut tc, &v).await, (pool_balance - paid, pool_vault - paid, vault + paid));
     assert_eq!(account(&mut tc, &a).await.positions[0].base, base - close);
     let (owed, free) = (liability(&mut tc, &[110 * ONE, 100 * ONE]).await, free_cash(&mut tc).await);
-    assert_eq!((owed, free), (82_500_000, 137_500_001));
+    assert_eq!((owed, free), (82_500_004, 137_500_005));
     assert!(!triggered(owed, free));
     assert_conservation(&mut tc, &v, &[a.margin]).await;
 }

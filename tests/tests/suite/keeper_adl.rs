@@ -118,14 +118,14 @@ async fn the_keeper_auto_deleverages_the_highest_ranked_winner_first_and_stops_o
     // 1. The 5x long: the amount wanted (644.625) is more than its profit
     //    (199.50), so all of it closes, paid from the pool (800.50 left).
     // 2. The 1x long: 658.35 on 800.50 is still above 80 %; bringing it to
-    //    60 % takes 445.125 of its 558.60 of profit: 28 * 445.125 / 558.6
-    //    units, rounded down.
-    let closed = 28 * BASE - 5_687_969_925;
-    assert_eq!(closed, 22_312_030_075);
+    //    60 % takes 445.125 of its 558.60 of profit, less the 4-unit
+    //    rounding margin: 28 * 445.124996 / 558.6 units, rounded down.
+    let closed = 28 * BASE - 5_687_970_126;
+    assert_eq!(closed, 22_312_029_874);
     assert_eq!(account(&mut tc, &high).await.positions[0].base, 0);
-    assert_eq!(account(&mut tc, &mid).await.positions[0].base, 5_687_969_925);
-    // Notional at 120: 1,200 and the second close's.
-    assert_eq!(r.adl_notional, 1_200 * USD + (closed as u64 * 120 / 1_000));
+    assert_eq!(account(&mut tc, &mid).await.positions[0].base, 5_687_970_126);
+    // Notional at 120, rounded up: 1,200 and the second close's.
+    assert_eq!(r.adl_notional, 1_200 * USD + (closed as u64 * 120).div_ceil(1_000));
     // The third winner and the loser were never touched.
     let low_after = account(&mut tc, &low).await;
     assert_eq!(bytemuck::bytes_of(&low_after), bytemuck::bytes_of(&low_before));
@@ -134,13 +134,14 @@ async fn the_keeper_auto_deleverages_the_highest_ranked_winner_first_and_stops_o
     // No longer triggered: at the target, within rounding.
     let state = Sim::new(&load_venue(&tc.backend()).await.unwrap()).adl_state().unwrap();
     assert!(!state.triggered, "{state:?}");
-    // The pool paid both gains: 199.50, then 445.124999 (the base closed
-    // rounds down, so the gain does too: never past the target).
-    assert_eq!(pool(&mut tc).await.balance, 800_500_000 - 445_124_999);
+    // The pool paid both gains: 199.50, then 445.124995 (the amount less
+    // the rounding margin, and the base closed rounds down: never past the
+    // target).
+    assert_eq!(pool(&mut tc).await.balance, 800_500_000 - 445_124_995);
     assert_conservation(&mut tc, &v, &accounts).await;
 
     // The next tick has nothing to do.
     let r = keeper.tick().await.expect("tick");
     assert_eq!((r.adl_calls, r.rejected), (0, 0), "{r}");
-    assert_eq!(account(&mut tc, &mid).await.positions[0].base, 5_687_969_925);
+    assert_eq!(account(&mut tc, &mid).await.positions[0].base, 5_687_970_126);
 }

@@ -14,8 +14,10 @@
 //!   (return times leverage).
 //! - **Amount**: the profit that brings the liability to
 //!   `adl_target_bps` of free cash, never more
-//!   (`ballast_risk::pnl::adl_amount`), nor more than the position's or
-//!   its side's profit; the base closed rounds down.
+//!   (`ballast_risk::pnl::adl_amount`, less `adl_rounding_margin`, a few
+//!   quote units, so the fill's rounding never passes the target either),
+//!   nor more than the position's or its side's profit; the base closed
+//!   rounds down.
 //! - **Fill**: at the oracle price of a `Valid` feed (so within its
 //!   confidence gate), no spread, no fee; the gain is paid as any fill's
 //!   (`pay_fill`: what the pool's cash cannot pay becomes unsettled PnL).
@@ -35,7 +37,7 @@ use anchor_lang::prelude::*;
 use ballast_risk::liquidation::admit;
 use ballast_risk::math::mul_div_floor;
 use ballast_risk::oracle::{Action, Validity};
-use ballast_risk::pnl::{above_side_average, adl_amount, adl_triggered};
+use ballast_risk::pnl::{above_side_average, adl_amount, adl_rounding_margin, adl_triggered};
 use ballast_risk::position::{apply_fill, Position};
 use ballast_risk::precision::NOTIONAL_DIVISOR;
 use ballast_risk::SafeMath;
@@ -129,8 +131,9 @@ pub fn auto_deleverage(
     let candidate = above_side_average(pnl, cost(old), side_pnl, cost(side)).map_err(EngineError::from)?;
     require!(candidate, EngineError::AdlNotCandidate);
 
-    let wanted = adl_amount(liability, free, exchange.adl_target_bps).map_err(EngineError::from)? as i128;
-    let need = wanted.min(pnl).min(side_pnl); // all > 0 here
+    let wanted = adl_amount(liability, free, exchange.adl_target_bps).map_err(EngineError::from)?;
+    let margin = adl_rounding_margin(exchange.adl_target_bps).map_err(EngineError::from)?;
+    let need = (wanted.saturating_sub(margin) as i128).min(pnl).min(side_pnl); // pnl, side_pnl > 0 here
     let close = mul_div_floor(old.base.unsigned_abs() as u128, need as u128, pnl as u128).map_err(EngineError::from)?;
     let close = i64::try_from(close).map_err(|_| EngineError::MathOverflow)?;
     // A position too small to close one base unit of is no candidate.
@@ -152,7 +155,7 @@ pub fn auto_deleverage(
 
     book_fill(market, old, fill.position)?;
     store_position(account, idx, market.index, fill.position);
-    let paid = pay_fill(account, pool, exchange, fill.realized_pnl, 0)?;
+    let paid = pay_fill(account, pool, exchange, fill.realized_pnl, 0, slot)?;
     Ok(Deleveraged {
         base,
         price,

@@ -3,7 +3,7 @@
 
 use super::breaker::{observe_breaker, BreakerEvents};
 use super::health::{account_health, liquidation_quotes, MarketQuote, Quotes};
-use super::settle::{add_unsettled, net_unsettled, record_collateral, set_collateral, settle_with_pool};
+use super::settle::{add_unsettled, net_unsettled, payable_cash, record_collateral, set_collateral, settle_with_pool};
 use super::trade::{book_fill, store_position};
 use crate::constants::pause;
 use crate::errors::EngineError;
@@ -143,7 +143,7 @@ pub fn execute_liquidation(
     // health counts it in full, so the split does not change the health
     // this close restores).
     let before = account.collateral;
-    let payout = pay_from_pool(before, fill.realized_pnl, 0, pool.balance).map_err(EngineError::from)?;
+    let payout = pay_from_pool(before, fill.realized_pnl, 0, payable_cash(pool)).map_err(EngineError::from)?;
     let after_pnl = payout.collateral;
     let pool_to_collateral = payout.pool_to_collateral;
     // The penalty is charged from what collateral remains, split as paid.
@@ -161,8 +161,8 @@ pub fn execute_liquidation(
     book_fill(market, old, fill.position)?;
     store_position(account, idx, market.index, fill.position);
     set_collateral(account, pool, final_balance)?;
-    add_unsettled(account, pool, payout.unsettled)?;
-    net_unsettled(account, pool)?;
+    add_unsettled(account, pool, payout.unsettled, slot)?;
+    net_unsettled(account, pool, slot)?;
     Ok(LiquidationOutcome {
         base,
         price,

@@ -4,6 +4,7 @@
 //! receivable (the deficits it is owed) and its unsettled PnL (the gains it
 //! owes and could not pay yet). The handlers move the matching tokens.
 
+use crate::constants::SETTLE_ROUND_SLOTS;
 use crate::errors::EngineError;
 use crate::state::{Exchange, MarginAccount, Pool};
 use anchor_lang::prelude::*;
@@ -43,42 +44,83 @@ pub fn set_collateral(account: &mut MarginAccount, pool: &mut Pool, after: i64) 
     Ok(())
 }
 
-/// Pay a fill that realised `realized` and charges `fee` to `account`: the
-/// pool pays what its cash allows (`ballast_risk::pnl::pay_from_pool`), the
-/// rest of a gain becomes the account's unsettled PnL (a close always
-/// lands, whatever the pool holds). Books the pool's balance, the exchange's
-/// collateral total and the account's collateral; the caller books the fee
-/// it returns (possibly waived in part).
+/// The pool's cash not owed to unsettled claims: what a new gain may be
+/// paid from. A winner closing now never jumps ahead of the claims already
+/// waiting (their cash is shared by `settle_pnl`).
+pub fn payable_cash(pool: &Pool) -> u64 {
+    pool.balance.saturating_sub(pool.unsettled)
+}
+
+/// Pay a fill that realised `realized` and charges `fee` to `account` at
+/// `slot`: the pool pays what its free cash allows
+/// (`ballast_risk::pnl::pay_from_pool`), the rest of a gain becomes the
+/// account's unsettled PnL (a close always lands, whatever the pool holds).
+/// Books the pool's balance, the exchange's collateral total and the
+/// account's collateral; the caller books the fee it returns (possibly
+/// waived in part).
 pub fn pay_fill(
     account: &mut MarginAccount,
     pool: &mut Pool,
     exchange: &mut Exchange,
     realized: i64,
     fee: u64,
+    slot: u64,
 ) -> Result<Payout> {
     let before = account.collateral;
-    let p = pay_from_pool(before, realized, fee, pool.balance).map_err(EngineError::from)?;
+    let p = pay_from_pool(before, realized, fee, payable_cash(pool)).map_err(EngineError::from)?;
     settle_with_pool(pool, p.pool_to_collateral)?;
     record_collateral(exchange, before, p.collateral)?;
     set_collateral(account, pool, p.collateral)?;
-    add_unsettled(account, pool, p.unsettled)?;
-    net_unsettled(account, pool)?;
+    add_unsettled(account, pool, p.unsettled, slot)?;
+    net_unsettled(account, pool, slot)?;
     Ok(p)
 }
 
-/// Owe `account` `amount` more of unsettled PnL.
-pub fn add_unsettled(account: &mut MarginAccount, pool: &mut Pool, amount: u64) -> Result<()> {
+/// Whether a settlement round is open at `slot`: one was opened, it still
+/// has claims, and `SETTLE_ROUND_SLOTS` have not passed.
+pub fn round_open(pool: &Pool, slot: u64) -> bool {
+    pool.round_id != 0 && pool.round_total > 0 && slot < pool.round_start_slot.saturating_add(SETTLE_ROUND_SLOTS)
+}
+
+/// Of `account`'s unsettled PnL, what was booked while the open round was
+/// open (0 without a round): not part of it.
+fn booked_in_round(account: &MarginAccount, pool: &Pool, slot: u64) -> u64 {
+    if round_open(pool, slot) && account.booked_round == pool.round_id {
+        account.booked_in_round
+    } else {
+        0
+    }
+}
+
+/// Owe `account` `amount` more of unsettled PnL at `slot` (booked outside
+/// an open round's claims).
+pub fn add_unsettled(account: &mut MarginAccount, pool: &mut Pool, amount: u64, slot: u64) -> Result<()> {
+    if amount == 0 {
+        return Ok(());
+    }
+    if round_open(pool, slot) {
+        let booked = booked_in_round(account, pool, slot);
+        account.booked_round = pool.round_id;
+        account.booked_in_round = booked.safe_add(amount).map_err(EngineError::from)?;
+    }
     account.unsettled_pnl = account.unsettled_pnl.safe_add(amount).map_err(EngineError::from)?;
     pool.unsettled = pool.unsettled.safe_add(amount).map_err(EngineError::from)?;
     Ok(())
 }
 
 /// Set an account's unsettled PnL against its deficit: the pool owes it
-/// one and is owed the other, so no token moves. Returns the amount netted.
-pub fn net_unsettled(account: &mut MarginAccount, pool: &mut Pool) -> Result<u64> {
+/// one and is owed the other, so no token moves. What is netted leaves the
+/// open round's claims too (booked-in-round first). Returns the amount.
+pub fn net_unsettled(account: &mut MarginAccount, pool: &mut Pool, slot: u64) -> Result<u64> {
     let n = account.unsettled_pnl.min(account.collateral.min(0).unsigned_abs());
     if n == 0 {
         return Ok(0);
+    }
+    if round_open(pool, slot) && account.settled_round != pool.round_id {
+        let booked = booked_in_round(account, pool, slot);
+        let from_booked = n.min(booked);
+        account.booked_in_round = booked - from_booked;
+        pool.round_total = pool.round_total.saturating_sub(n - from_booked);
     }
     account.unsettled_pnl -= n;
     pool.unsettled = pool.unsettled.checked_sub(n).ok_or(EngineError::MathOverflow)?;
@@ -96,18 +138,40 @@ pub struct Settled {
     pub paid: u64,
     /// Still unsettled after.
     pub left: u64,
+    /// The settlement round it was paid in.
+    pub round: u64,
 }
 
-/// `settle_pnl`'s rule: net the account's unsettled PnL against any
-/// deficit, then pay its pro-rata share of the pool's cash
-/// (`ballast_risk::pnl::settlement`: in full once the cash covers every
-/// claim). Refused when the account has nothing unsettled
-/// (`NothingToSettle`) or when it would neither net nor be paid anything
-/// (`PoolInsufficient`: the pool has no cash to share).
-pub fn settle_pnl(account: &mut MarginAccount, pool: &mut Pool, exchange: &mut Exchange) -> Result<Settled> {
+/// `settle_pnl`'s rule at `slot`:
+/// 1. refuse an account with nothing unsettled (`NothingToSettle`); net
+///    its unsettled PnL against any deficit;
+/// 2. open a round if none is open: its claims are every unsettled PnL
+///    now, its cash what the pool holds of it (`min(balance, unsettled)`);
+/// 3. pay the account once per round (`SettleNextRound` otherwise, and
+///    for a claim booked wholly after the round opened) its pro-rata share
+///    of the round's cash (`ballast_risk::pnl::settlement`: in full when
+///    the cash covers the round). The round's cash and claims fall by what
+///    this account took and was owed, so each claim gets the same share
+///    whatever the order the accounts settle in;
+/// 4. refuse a call that neither nets nor pays (`PoolInsufficient`).
+pub fn settle_pnl(account: &mut MarginAccount, pool: &mut Pool, exchange: &mut Exchange, slot: u64) -> Result<Settled> {
     require!(account.unsettled_pnl > 0, EngineError::NothingToSettle);
-    let netted = net_unsettled(account, pool)?;
-    let paid = settlement(account.unsettled_pnl, pool.unsettled, pool.balance).map_err(EngineError::from)?;
+    let netted = net_unsettled(account, pool, slot)?;
+    if account.unsettled_pnl == 0 {
+        return Ok(Settled { netted, paid: 0, left: 0, round: pool.round_id });
+    }
+    if !round_open(pool, slot) {
+        pool.round_id = pool.round_id.safe_add(1).map_err(EngineError::from)?;
+        pool.round_start_slot = slot;
+        pool.round_total = pool.unsettled;
+        pool.round_cash = pool.balance.min(pool.unsettled);
+    }
+    let claim = account.unsettled_pnl - booked_in_round(account, pool, slot);
+    require!(account.settled_round != pool.round_id && claim > 0, EngineError::SettleNextRound);
+    let paid = settlement(claim, pool.round_total, pool.round_cash).map_err(EngineError::from)?;
+    pool.round_total = pool.round_total.saturating_sub(claim);
+    pool.round_cash -= paid; // settlement pays at most the cash
+    account.settled_round = pool.round_id;
     require!(netted > 0 || paid > 0, EngineError::PoolInsufficient);
     if paid > 0 {
         // After netting, an account with unsettled PnL left has no deficit.
@@ -119,5 +183,5 @@ pub fn settle_pnl(account: &mut MarginAccount, pool: &mut Pool, exchange: &mut E
         account.unsettled_pnl -= paid;
         pool.unsettled = pool.unsettled.checked_sub(paid).ok_or(EngineError::MathOverflow)?;
     }
-    Ok(Settled { netted, paid, left: account.unsettled_pnl })
+    Ok(Settled { netted, paid, left: account.unsettled_pnl, round: pool.round_id })
 }

@@ -204,7 +204,7 @@ pub fn execute_trade(
     //    unsettled PnL (`pay_fill`): the fill lands whatever the pool holds.
     book_fill(market, old, fill.position)?;
     let pnl = fill.realized_pnl;
-    let paid = pay_fill(account, pool, exchange, pnl, fee)?;
+    let paid = pay_fill(account, pool, exchange, pnl, fee, req.slot)?;
     let fee = paid.fee;
     // The insurance fund's share of the fee (rounded down; the rest stays
     // in the collateral vault as protocol fees).

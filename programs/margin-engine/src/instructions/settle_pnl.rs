@@ -40,14 +40,16 @@ pub struct SettlePnl<'info> {
 }
 
 /// 1. `engine::settle::settle_pnl`: net the unsettled PnL against any
-///    deficit, then pay the account's pro-rata share of the pool's cash.
+///    deficit, then pay the account, once per settlement round, its
+///    pro-rata share of the round's cash.
 /// 2. Move what was paid from the pool vault to the collateral vault; emit.
 #[inline(never)] // a symbol of its own for the callgrind cost proxy
 pub fn handler(ctx: Context<SettlePnl>) -> Result<()> {
+    let slot = Clock::get()?.slot;
     let mut ex = ctx.accounts.exchange.load_mut()?;
     let mut pool = ctx.accounts.pool.load_mut()?;
     let mut acc = ctx.accounts.margin_account.load_mut()?;
-    let s = settle_pnl(&mut acc, &mut pool, &mut ex)?;
+    let s = settle_pnl(&mut acc, &mut pool, &mut ex, slot)?;
     let bump = ex.vault_authority_bump;
     drop((acc, pool, ex));
     let a = &ctx.accounts;
@@ -58,6 +60,7 @@ pub fn handler(ctx: Context<SettlePnl>) -> Result<()> {
         netted: s.netted,
         paid: s.paid,
         left: s.left,
+        round: s.round,
     });
     Ok(())
 }

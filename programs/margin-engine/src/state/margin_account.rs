@@ -37,7 +37,7 @@ impl PositionSlot {
     }
 }
 
-/// A margin account (PDA `[MARGIN_SEED, owner, id le]`). 432 bytes, 440
+/// A margin account (PDA `[MARGIN_SEED, owner, id le]`). 448 bytes, 456
 /// with the discriminator: Drift's `User` is 4,376. Never reorder fields.
 #[account(zero_copy)]
 #[repr(C)]
@@ -75,8 +75,14 @@ pub struct MarginAccount {
     /// initial health at the exchange's `unsettled_weight_bps`, and never in
     /// what may be withdrawn. precision: QUOTE_PRECISION.
     pub unsettled_pnl: u64,
-    /// Reserved for future fields.
-    pub reserved: [u8; 8],
+    /// The settlement round (`Pool::round_id`) in which `settle_pnl` last
+    /// paid this account (0: none): once per round.
+    pub settled_round: u64,
+    /// The round during which `booked_in_round` was booked.
+    pub booked_round: u64,
+    /// Unsettled PnL booked while round `booked_round` was open: not part
+    /// of that round (it shares the next one). precision: QUOTE_PRECISION.
+    pub booked_in_round: u64,
 }
 
 /// `MarginAccount::flags` bit: the account owes a deficit (negative
@@ -88,7 +94,7 @@ pub struct MarginAccount {
 pub const FLAG_BANKRUPT: u8 = 1;
 
 /// Size of [`MarginAccount`] without the discriminator.
-pub const MARGIN_ACCOUNT_SIZE: usize = 432;
+pub const MARGIN_ACCOUNT_SIZE: usize = 448;
 const _: () = assert!(core::mem::size_of::<MarginAccount>() == MARGIN_ACCOUNT_SIZE);
 const _: () = assert!(8 + MARGIN_ACCOUNT_SIZE <= 600);
 const _: () = assert!(core::mem::align_of::<MarginAccount>() == 8);

@@ -29,8 +29,18 @@ pub struct Pool {
     /// account's `unsettled_pnl`): a liability, out of NAV, and cash LPs
     /// may not take. precision: QUOTE_PRECISION.
     pub unsettled: u64,
+    /// The current settlement round (0: none yet). `settle_pnl` shares a
+    /// round's cash pro rata among the claims that existed when it opened.
+    pub round_id: u64,
+    /// Slot the round opened; it ends `SETTLE_ROUND_SLOTS` later, or once
+    /// every claim in it was settled.
+    pub round_start_slot: u64,
+    /// Claims of the round not settled yet. precision: QUOTE_PRECISION.
+    pub round_total: u64,
+    /// Cash of the round not paid yet. precision: QUOTE_PRECISION.
+    pub round_cash: u64,
     /// Reserved for future fields.
-    pub reserved: [u8; 48],
+    pub reserved: [u8; 16],
 }
 
 const _: () = assert!(core::mem::size_of::<Pool>() == 88);
