@@ -337,7 +337,9 @@ impl<'a> Sim<'a> {
     pub fn lp_withdraw(&self, shares: u64, lp: &LpPosition, min_amount_out: u64) -> Result<u64, Refusal> {
         let v = self.lp_gate(shares)?;
         let (mut pool, mut lp) = (self.venue.pool, *lp);
-        Ok(lp_withdraw(&mut pool, &mut lp, &v, shares, self.view.now.slot, min_amount_out)?)
+        let amount = lp_withdraw(&mut pool, &mut lp, &v, shares, self.view.now.slot, min_amount_out)?;
+        margin_engine::engine::adl::require_adl_headroom(&self.venue.exchange, &pool, &self.adl_legs()?)?;
+        Ok(amount)
     }
 
     /// The requirement of `account`'s position in market `index`, by term.

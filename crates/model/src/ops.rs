@@ -8,17 +8,18 @@ use crate::account_key;
 use ballast_client::engine::field_code;
 use ballast_client::invariants::step::{Action, Step};
 use ballast_risk::precision::{BASE_PRECISION, PRICE_PRECISION};
+use margin_engine::engine::adl::require_adl_headroom;
 use margin_engine::engine::breaker::observe_breaker;
 use margin_engine::engine::collateral::{deposit, withdraw};
 use margin_engine::engine::emergency::settle_position;
 use margin_engine::engine::governance::{apply_to_exchange, apply_to_market, withdraw_insurance, EXCHANGE_TARGET};
 use margin_engine::engine::guardian;
-use margin_engine::engine::health::{quote_from_reading, quotes_at};
+use margin_engine::engine::health::{quote_from_reading, quotes_at, MarketQuote};
 use margin_engine::engine::liquidation::{liquidate, resolve_bankruptcy};
 use margin_engine::engine::pool::{deposit_shares, lp_deposit, lp_withdraw, require_lp_open, value_legs};
 use margin_engine::engine::stress::{observe, stale_share_bps};
 use margin_engine::engine::trade::{trade, TradeRequest};
-use margin_engine::state::{market_get, ParamChange, SETTLE_FIELD};
+use margin_engine::state::{market_get, Market, ParamChange, SETTLE_FIELD};
 use oracle_adapter::reader::reading;
 use proptest::prelude::*;
 
@@ -265,7 +266,7 @@ impl Model {
             Op::Resolve { trader } => {
                 let i = self.flagged(trader);
                 let acc = self.accounts[i].as_mut().ok_or("account closed")?;
-                let w = resolve_bankruptcy(acc, &mut self.pool, &mut self.exchange).map_err(e)?;
+                let w = resolve_bankruptcy(acc, &mut self.pool, &mut self.exchange, self.slot).map_err(e)?;
                 let [_, insurance, pool] = &mut self.vault;
                 transfer(insurance, pool, w.from_insurance)
             }
@@ -298,8 +299,12 @@ impl Model {
                 let l = lp as usize % LPS;
                 let shares = (self.lps[l].shares as u128 * share_bps as u128 / 10_000) as u64;
                 require_lp_open(&self.exchange, shares, self.slot).map_err(e)?;
-                let v = self.pool_valuation()?;
-                let amount = lp_withdraw(&mut self.pool, &mut self.lps[l], &v, shares, self.slot, 0).map_err(e)?;
+                let legs = self.pool_legs()?;
+                let v = value_legs(&self.pool, &legs).map_err(refusal)?;
+                let (mut pool, mut lp) = (self.pool, self.lps[l]);
+                let amount = lp_withdraw(&mut pool, &mut lp, &v, shares, self.slot, 0).map_err(e)?;
+                require_adl_headroom(&self.exchange, &pool, &legs).map_err(e)?;
+                (self.pool, self.lps[l]) = (pool, lp);
                 transfer(&mut self.vault[2], &mut self.wallets[TRADERS + l], amount)
             }
             Op::Price { market, bps, how } => {
@@ -368,7 +373,7 @@ impl Model {
             Op::SettlePosition { market, trader } => {
                 let (i, m) = self.settlement_target(trader, market);
                 let acc = self.accounts[i].as_mut().ok_or("account closed")?;
-                let out = settle_position(acc, &mut self.markets[m], &mut self.pool, &mut self.exchange).map_err(e)?;
+                let out = settle_position(acc, &mut self.markets[m], &mut self.pool, &mut self.exchange, self.slot).map_err(e)?;
                 self.settle_tokens(out.pool_to_collateral)
             }
             Op::GuardianPause { bits, slots } => {
@@ -434,15 +439,19 @@ impl Model {
 
     /// The pool valued as the LP handlers value it (`value_pool`).
     fn pool_valuation(&self) -> Result<ballast_risk::lp::PoolValuation, String> {
+        value_legs(&self.pool, &self.pool_legs()?).map_err(refusal)
+    }
+
+    /// Every market with its quote, as the LP handlers read them.
+    fn pool_legs(&self) -> Result<Vec<(Market, MarketQuote)>, String> {
         let now = self.reader_now();
         let markets = ballast_client::venue::read_markets(self.markets.iter().zip(&self.feeds), &now);
-        let legs = quotes_at(&markets, &now)
+        quotes_at(&markets, &now)
             .into_iter()
             .zip(&markets)
             .map(|(q, (m, _))| q.map(|q| (*m, q)))
             .collect::<anchor_lang::Result<Vec<_>>>()
-            .map_err(refusal)?;
-        value_legs(&self.pool, &legs).map_err(refusal)
+            .map_err(refusal)
     }
 }
 

@@ -267,6 +267,10 @@ pub enum EngineError {
     /// whose whole claim was booked after the round opened.
     #[msg("this claim is settled in the next settlement round (SETTLE_ROUND_SLOTS after the current one opened)")]
     SettleNextRound,
+    /// `lp_withdraw` that would leave the traders' unrealised profit above
+    /// `max_pnl_factor_bps` of the pool's free cash.
+    #[msg("this withdrawal would push the pool into auto-deleveraging: the traders' unrealised profit would pass max_pnl_factor_bps of its free cash")]
+    AdlHeadroom,
 }
 
 impl From<ballast_risk::MathError> for EngineError {

@@ -2,28 +2,30 @@
 //! pool's free cash, reduce the best-ranked winning positions at the
 //! oracle price until it is back at the target.
 //!
-//! - **Liability** ([`adl_liability`]): per market, each side's aggregate
-//!   PnL at the oracle price where positive (the sides are not netted: a
-//!   losing side's losses are in the collateral vault, not the pool).
+//! - **Liability** ([`adl_liability`]): per market, the two sides'
+//!   aggregate PnL at the oracle price, netted, where positive (a hedged
+//!   pair owes the pool nothing).
 //! - **Free cash**: the pool's balance less the unsettled PnL it owes.
 //! - **Trigger**: liability above `max_pnl_factor_bps` of free cash
 //!   (`AdlNotTriggered` otherwise). Re-checked by every call.
 //! - **Candidate**: a position in profit that returns at least its side's
-//!   average (`AdlNotCandidate` otherwise), re-checked by every call; the
+//!   average, not vesting a jump's gain, on an account without a deficit
+//!   (`AdlNotCandidate` otherwise), re-checked by every call; the
 //!   keeper orders candidates by `ballast_risk::pnl::adl_rank`
 //!   (return times leverage).
 //! - **Amount**: the profit that brings the liability to
 //!   `adl_target_bps` of free cash, never more
 //!   (`ballast_risk::pnl::adl_amount`, less `adl_rounding_margin`, a few
 //!   quote units, so the fill's rounding never passes the target either),
-//!   nor more than the position's or its side's profit; the base closed
-//!   rounds down.
+//!   nor more than the position's, its side's or its market's net profit;
+//!   the base closed rounds down.
 //! - **Fill**: at the oracle price of a `Valid` feed (so within its
 //!   confidence gate), no spread, no fee; the gain is paid as any fill's
 //!   (`pay_fill`: what the pool's cash cannot pay becomes unsettled PnL).
-//!   Within a recent jump's vesting, gains (the liability, the candidate's
-//!   and the fill) are at `MarketQuote::gain_price`, as a close's are: the
-//!   pool's own crank never pays out a pump.
+//!   Within a recent jump's vesting, the liability counts gains at
+//!   `MarketQuote::gain_price`, and a position whose gain is vesting is no
+//!   candidate: the pool's own crank never pays out a pump, nor takes an
+//!   honest holder's gain at the anchor.
 //! - **Throttle**: the closed notional counts against its own window of
 //!   `throttle_cap` per `throttle_window_slots`, as liquidation's does.
 
@@ -55,21 +57,39 @@ pub fn sides(m: &Market) -> Result<(Position, Position)> {
     Ok((Position { base: long, quote: m.long_quote }, Position { base: -short, quote: m.short_quote() }))
 }
 
-/// The traders' unrealised profit the pool owes at the oracle price: per
-/// market, each side's aggregate PnL where positive. `legs` are every
-/// market with its quote; each feed must give a usable price
-/// (`Action::Withdraw`).
+/// What the traders of market `m` are up on the pool at `q`: the two
+/// sides' PnL netted (a hedged pair owes the pool nothing), each at the
+/// price its gain counts at; 0 if the pool is up.
+pub fn market_liability(m: &Market, q: &MarketQuote) -> Result<i128> {
+    let (longs, shorts) = sides(m)?;
+    let mut net = 0i128;
+    for side in [longs, shorts] {
+        net = net.safe_add(value_at(side, q.gain_price(side, q.price))?).map_err(EngineError::from)?;
+    }
+    Ok(net.max(0))
+}
+
+/// The traders' unrealised profit the pool owes at the oracle price: the
+/// sum over markets of [`market_liability`]. `legs` are every market with
+/// its quote; each feed must give a usable price (`Action::Withdraw`).
 pub fn adl_liability(legs: &[(Market, MarketQuote)]) -> Result<u64> {
     let mut owed = 0i128;
     for (m, q) in legs {
         require!(Action::Withdraw.allows(q.validity), EngineError::OracleGate);
-        let (longs, shorts) = sides(m)?;
-        for side in [longs, shorts] {
-            let gain = value_at(side, q.gain_price(side, q.price))?.max(0);
-            owed = owed.safe_add(gain).map_err(EngineError::from)?;
-        }
+        owed = owed.safe_add(market_liability(m, q)?).map_err(EngineError::from)?;
     }
     Ok(u64::try_from(owed).map_err(|_| EngineError::MathOverflow)?)
+}
+
+/// `lp_withdraw`'s ADL headroom: after the withdrawal (`pool` as it left
+/// it), the traders' unrealised profit must not be above
+/// `max_pnl_factor_bps` of the pool's free cash (`AdlHeadroom`): an LP
+/// cannot leave by pushing the winners into auto-deleveraging.
+pub fn require_adl_headroom(exchange: &Exchange, pool: &Pool, legs: &[(Market, MarketQuote)]) -> Result<()> {
+    let triggered = adl_triggered(adl_liability(legs)?, free_cash(pool), exchange.max_pnl_factor_bps)
+        .map_err(EngineError::from)?;
+    require!(!triggered, EngineError::AdlHeadroom);
+    Ok(())
 }
 
 /// The pool's free cash: its balance less the unsettled PnL it owes.
@@ -122,7 +142,11 @@ pub fn auto_deleverage(
 
     let idx = account.slot_of(market.index).ok_or(EngineError::NoPosition)?;
     let old = account.positions[idx].position();
+    // A gain still vesting after a jump is not taken (its holder would
+    // lose it at the anchor), nor is an account owing a deficit (its gain
+    // repays the pool without freeing cash).
     let price = q.gain_price(old, q.price);
+    require!(price == q.price && account.collateral >= 0, EngineError::AdlNotCandidate);
     let pnl = value_at(old, price)?;
     let (longs, shorts) = sides(market)?;
     let side = if old.base > 0 { longs } else { shorts };
@@ -133,7 +157,8 @@ pub fn auto_deleverage(
 
     let wanted = adl_amount(liability, free, exchange.adl_target_bps).map_err(EngineError::from)?;
     let margin = adl_rounding_margin(exchange.adl_target_bps).map_err(EngineError::from)?;
-    let need = (wanted.saturating_sub(margin) as i128).min(pnl).min(side_pnl); // pnl, side_pnl > 0 here
+    let net = market_liability(market, &q)?;
+    let need = (wanted.saturating_sub(margin) as i128).min(pnl).min(side_pnl).min(net); // all > 0 but net
     let close = mul_div_floor(old.base.unsigned_abs() as u128, need as u128, pnl as u128).map_err(EngineError::from)?;
     let close = i64::try_from(close).map_err(|_| EngineError::MathOverflow)?;
     // A position too small to close one base unit of is no candidate.

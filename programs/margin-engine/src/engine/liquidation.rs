@@ -70,7 +70,7 @@ pub fn health_after_close(
     let close = i64::try_from(close).map_err(|_| EngineError::MathOverflow)?;
     let base = if old.base > 0 { -close } else { close };
     let price = biased_price(old.base, quote.price, quote.conf, quote.conf_mult_bps).map_err(EngineError::from)?.max(1);
-    let fill = apply_fill(old, base, price).map_err(EngineError::from)?;
+    let fill = apply_fill(old, base, quote.gain_price(old, price)).map_err(EngineError::from)?;
     let fee = penalty(fill.notional, liquidation.fee_bps, 0).map_err(EngineError::from)?.fee;
     let after_pnl = collateral.safe_add(fill.realized_pnl).map_err(EngineError::from)?;
     let paid = fee.min(after_pnl.max(0) as u64) as i64;
@@ -121,7 +121,10 @@ pub fn execute_liquidation(
     let close = smallest_close(old.base.unsigned_abs(), quote.price, estimate, buffer, &params, after)?;
     let close = i64::try_from(close).map_err(|_| EngineError::MathOverflow)?;
     let base = if old.base > 0 { -close } else { close };
+    // A gain realises no better than a recent jump's anchor, as a close's
+    // does: liquidating a winning leg never cashes in a pump.
     let price = biased_price(old.base, quote.price, quote.conf, quote.conf_mult_bps).map_err(EngineError::from)?.max(1);
+    let price = quote.gain_price(old, price);
     let fill = apply_fill(old, base, price).map_err(EngineError::from)?;
 
     let exempt = health.equity < 0;
@@ -243,7 +246,19 @@ pub fn require_improved(
 /// Cover a bankrupt account's deficit: its collateral is already spent, so
 /// the insurance fund pays the pool down to its floor and the rest is
 /// socialised into pool NAV. The account is whole again afterwards.
-pub fn resolve_bankruptcy(account: &mut MarginAccount, pool: &mut Pool, exchange: &mut Exchange) -> Result<Waterfall> {
+pub fn resolve_bankruptcy(
+    account: &mut MarginAccount,
+    pool: &mut Pool,
+    exchange: &mut Exchange,
+    slot: u64,
+) -> Result<Waterfall> {
+    // The account's own claim on the pool covers its deficit first (every
+    // fill nets them already; this keeps the waterfall from paying a
+    // deficit the account's claim could).
+    let netted = net_unsettled(account, pool, slot)?;
+    if netted > 0 && account.collateral == 0 && !account.has_positions() {
+        return Ok(Waterfall { from_collateral: 0, from_insurance: 0, socialized: 0 });
+    }
     require!(account.is_bankrupt() && !account.has_positions() && account.collateral < 0, EngineError::NotBankrupt);
     let w = waterfall(account.collateral.unsigned_abs(), 0, exchange.insurance_balance, exchange.insurance_floor);
     exchange.insurance_balance -= w.from_insurance;

@@ -8,6 +8,7 @@ use crate::state::{Exchange, LpPosition, Market, Pool};
 use anchor_lang::prelude::*;
 use ballast_risk::lp::{amount_for_shares, first_deposit, pool_valuation, shares_for_deposit, PoolLeg, PoolValuation};
 use ballast_risk::oracle::Action;
+use ballast_risk::position::Position;
 
 /// The pool's valuation (`instructions::accounts::value_pool` reads its
 /// legs on-chain): its balance plus its mirror
@@ -16,6 +17,13 @@ use ballast_risk::oracle::Action;
 /// side of traders is owed, valued in its favour. Every quote must allow
 /// value to leave (`Action::Withdraw`). Off-chain previews call this with
 /// decoded accounts.
+///
+/// Within a market's gain vesting (`MarketQuote::gain_price`), neither
+/// side of an LP flow takes a pumped gain: the pool's own gain counts no
+/// better than the jump's anchor for burning, and for minting its position
+/// is valued as if the traders' gain counted only to the anchor (never
+/// lowering what a depositor pays). What the traders are owed stays at the
+/// pumped price.
 pub fn value_legs(pool: &Pool, legs: &[(Market, MarketQuote)]) -> Result<PoolValuation> {
     let mut out = Vec::with_capacity(legs.len());
     for (m, q) in legs {
@@ -26,11 +34,21 @@ pub fn value_legs(pool: &Pool, legs: &[(Market, MarketQuote)]) -> Result<PoolVal
         let at = |long: bool, bias: Bias| q.biased_for(side(long), bias);
         let short_oi = i64::try_from(m.short_oi).map_err(|_| EngineError::MathOverflow)?;
         let long_oi = i64::try_from(m.long_oi).map_err(|_| EngineError::MathOverflow)?;
+        let pool = Position { base, quote };
+        let adverse = at(base > 0, Bias::AgainstHolder);
+        let adverse = MarketQuote { price: adverse.gain_price(pool, adverse.price), ..adverse };
+        // The favourable end at full conf: the adverse end of the opposite
+        // side, at least as favourable to the pool as the anchor.
+        let favourable = at(base <= 0, Bias::AgainstHolder);
+        let anchored = match (base > 0, q.anchor_lo, q.anchor_hi) {
+            (true, _, hi) if hi > 0 => favourable.price.max(hi),
+            (false, lo, _) if lo > 0 => favourable.price.min(lo),
+            _ => favourable.price,
+        };
+        let favourable = MarketQuote { price: anchored, ..favourable };
         out.push(PoolLeg {
-            pool_adverse: at(base > 0, Bias::AgainstHolder).position_risk(base, quote)?,
-            // The favourable end at full conf: the adverse end of the
-            // opposite side.
-            pool_favourable: at(base <= 0, Bias::AgainstHolder).position_risk(base, quote)?,
+            pool_adverse: adverse.position_risk(base, quote)?,
+            pool_favourable: favourable.position_risk(base, quote)?,
             longs: at(false, Bias::AgainstHolder).position_risk(long_oi, m.long_quote)?,
             shorts: at(true, Bias::AgainstHolder).position_risk(-short_oi, m.short_quote())?,
         });

@@ -183,9 +183,10 @@ pub fn execute_trade(
 
     // 4. Fill, fee, and the trader's collateral: a shortfall on a trade that
     //    adds risk is a margin failure; on a reduction, a loss the account
-    //    cannot pay is for liquidation. An account that owes a deficit
-    //    (negative collateral, flagged) may only shrink it: a reduction whose
-    //    gain, after the fee, repays part or all of it.
+    //    cannot pay is for liquidation, unless its unsettled PnL covers it.
+    //    An account that owes a deficit (negative collateral, flagged) may
+    //    only shrink it: a reduction whose gain, after the fee, repays part
+    //    or all of it.
     let fill = apply_fill(old, req.base, fill_price).map_err(EngineError::from)?;
     let fee = fee(fill.notional, market.params.fee_bps).map_err(EngineError::from)?;
     let fee_i = i64::try_from(fee).map_err(|_| EngineError::MathOverflow)?;
@@ -194,7 +195,10 @@ pub fn execute_trade(
     if adds {
         require!(collateral >= 0, EngineError::InitialHealthNegative);
     } else {
-        require!(collateral >= 0 || collateral > before, EngineError::LossExceedsCollateral);
+        // A loss the account's unsettled PnL covers is netted against it
+        // (`pay_fill`): an account owed by the pool can always close.
+        let covered = collateral.saturating_add(account.unsettled_pnl.min(i64::MAX as u64) as i64) >= 0;
+        require!(collateral >= 0 || collateral > before || covered, EngineError::LossExceedsCollateral);
     }
 
     // 5. The pool takes the other side. The collateral vault holds positive

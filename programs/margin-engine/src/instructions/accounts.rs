@@ -103,11 +103,17 @@ pub fn value_pool<'info>(
     remaining: &'info [AccountInfo<'info>],
     now: &Now,
 ) -> Result<PoolValuation> {
+    value_legs(pool, &pool_legs(exchange, remaining, now)?)
+}
+
+/// Every market with its quote at `now`, from `remaining` as the `(market,
+/// feed)` pair of every market in index order (what `value_pool` and
+/// `auto_deleverage` value the venue at).
+pub fn pool_legs<'info>(
+    exchange: &Exchange,
+    remaining: &'info [AccountInfo<'info>],
+    now: &Now,
+) -> Result<Vec<(Market, MarketQuote)>> {
     let markets = every_market(exchange, remaining, now.ts)?;
-    let legs = quotes_at(&markets, now)
-        .into_iter()
-        .zip(&markets)
-        .map(|(q, (m, _))| Ok((*m, q?)))
-        .collect::<Result<Vec<_>>>()?;
-    value_legs(pool, &legs)
+    quotes_at(&markets, now).into_iter().zip(&markets).map(|(q, (m, _))| Ok((*m, q?))).collect()
 }

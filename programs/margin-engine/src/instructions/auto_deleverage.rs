@@ -2,11 +2,11 @@
 //! unrealised profit outgrows the pool's free cash (permissionless; the
 //! keeper plans it with the program's own rules).
 
-use super::accounts::every_market;
+use super::accounts::pool_legs;
 use super::cpi::VaultSigner;
 use crate::constants::*;
 use crate::engine::adl::auto_deleverage;
-use crate::engine::health::{quotes_at, Now};
+use crate::engine::health::Now;
 use crate::errors::EngineError;
 use crate::events::AutoDeleveraged;
 use crate::state::{Exchange, MarginAccount, Market, Pool};
@@ -58,12 +58,7 @@ pub fn handler<'info>(ctx: Context<'info, AutoDeleverage<'info>>) -> Result<()> 
     let clock = Clock::get()?;
     let mut ex = ctx.accounts.exchange.load_mut()?;
     let now = Now::at(&ex, clock.unix_timestamp, clock.slot);
-    let markets = every_market(&ex, ctx.remaining_accounts, now.ts)?;
-    let legs = quotes_at(&markets, &now)
-        .into_iter()
-        .zip(&markets)
-        .map(|(q, (m, _))| Ok((*m, q?)))
-        .collect::<Result<Vec<_>>>()?;
+    let legs = pool_legs(&ex, ctx.remaining_accounts, &now)?;
     let mut market = ctx.accounts.market.load_mut()?;
     let mut pool = ctx.accounts.pool.load_mut()?;
     let mut acc = ctx.accounts.margin_account.load_mut()?;

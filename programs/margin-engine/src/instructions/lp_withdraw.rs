@@ -1,10 +1,11 @@
 //! `lp_withdraw`: burn shares for their value, never below the pool's cover.
 
-use super::accounts::value_pool;
+use super::accounts::pool_legs;
 use super::cpi::VaultSigner;
 use crate::constants::*;
+use crate::engine::adl::require_adl_headroom;
 use crate::engine::health::Now;
-use crate::engine::pool::{lp_withdraw, require_lp_open};
+use crate::engine::pool::{lp_withdraw, require_lp_open, value_legs};
 use crate::errors::EngineError;
 use crate::events::LpChanged;
 use crate::state::{Exchange, LpPosition, Pool};
@@ -50,7 +51,8 @@ pub struct LpWithdraw<'info> {
 ///    within `LP_MIN_HOLD_SLOTS` of the LP's last deposit, a payout above
 ///    the cash left after the profits the pool owes winning traders, one
 ///    that leaves NAV below the pool's exposure requirement, or one below
-///    `min_amount_out`.
+///    `min_amount_out`; then refuse one that would push the pool into
+///    auto-deleveraging (`require_adl_headroom`).
 /// 3. Transfer from the pool vault; emit `LpChanged`.
 pub fn handler<'info>(ctx: Context<'info, LpWithdraw<'info>>, shares: u64, min_amount_out: u64) -> Result<()> {
     let ex = ctx.accounts.exchange.load()?;
@@ -59,8 +61,10 @@ pub fn handler<'info>(ctx: Context<'info, LpWithdraw<'info>>, shares: u64, min_a
     let mut pool = ctx.accounts.pool.load_mut()?;
     let mut lp = ctx.accounts.lp_position.load_mut()?;
     let now = Now::at(&ex, clock.unix_timestamp, clock.slot);
-    let valuation = value_pool(&ex, &pool, ctx.remaining_accounts, &now)?;
+    let legs = pool_legs(&ex, ctx.remaining_accounts, &now)?;
+    let valuation = value_legs(&pool, &legs)?;
     let amount = lp_withdraw(&mut pool, &mut lp, &valuation, shares, clock.slot, min_amount_out)?;
+    require_adl_headroom(&ex, &pool, &legs)?;
     let total_shares = pool.shares;
     let bump = ex.vault_authority_bump;
     drop((lp, pool, ex));

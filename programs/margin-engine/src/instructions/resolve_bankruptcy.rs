@@ -46,7 +46,7 @@ pub fn handler(ctx: Context<ResolveBankruptcy>) -> Result<()> {
     let mut ex = ctx.accounts.exchange.load_mut()?;
     let mut pool = ctx.accounts.pool.load_mut()?;
     let mut acc = ctx.accounts.margin_account.load_mut()?;
-    let w = resolve_bankruptcy(&mut acc, &mut pool, &mut ex)?;
+    let w = resolve_bankruptcy(&mut acc, &mut pool, &mut ex, Clock::get()?.slot)?;
     let bump = ex.vault_authority_bump;
     drop((acc, pool, ex));
     let a = &ctx.accounts;

@@ -115,11 +115,12 @@ pub fn emergency_handler(ctx: Context<EmergencySettle>, price: i64) -> Result<()
 /// Settle one account's position in a settled market; move its PnL between
 /// the pool vault and the collateral vault; emit `PositionSettled`.
 pub fn settle_handler(ctx: Context<SettlePosition>) -> Result<()> {
+    let slot = Clock::get()?.slot;
     let mut ex = ctx.accounts.exchange.load_mut()?;
     let mut pool = ctx.accounts.pool.load_mut()?;
     let mut acc = ctx.accounts.margin_account.load_mut()?;
     let mut market = ctx.accounts.market.load_mut()?;
-    let out = settle_position(&mut acc, &mut market, &mut pool, &mut ex)?;
+    let out = settle_position(&mut acc, &mut market, &mut pool, &mut ex, slot)?;
     let event = PositionSettled {
         account: ctx.accounts.margin_account.key(),
         market: market.index,
