@@ -3,16 +3,17 @@
 //! orders into real transactions.
 //!
 //! - **Traders** draw a leverage (40 % at 1–3x, 35 % at 3–6x, 25 % close to
-//!   the market's maximum), a side (65 % long), and a temperament: herders
-//!   add in the direction of the last 100 slots' trend, panickers close
-//!   everything once the price is 8 % below its high; some keep a
-//!   stop-loss trigger halfway to their liquidation price and, once closed
-//!   out, stay out for a while, as panickers do.
+//!   the market's maximum), a side (65 % long by default, `long_share`),
+//!   and a temperament: herders add in the direction of the last 100
+//!   slots' trend, panickers close everything once the price is 8 % below
+//!   its high; some keep a stop-loss trigger halfway to their liquidation
+//!   price and, once closed out, stay out for a while, as panickers do.
 //! - **LPs** seed the pool; one of them panics at a 12 % drawdown and tries
 //!   to take everything out.
 //! - **The adversary** follows the Mango 2022 pattern: a maximal long, then
 //!   a thin-market spike in one oracle source, then it tries to withdraw
-//!   the paper profit and to borrow more against it.
+//!   the paper profit and to borrow more against it. The agreed-pump
+//!   adversary pushes every source instead (`crate::adversary`).
 
 use crate::synthetic::Rng;
 use solana_sdk::pubkey::Pubkey;
@@ -84,8 +85,9 @@ impl Dice {
     }
 }
 
-/// Traits of trader `i` for a market of `max_leverage`.
-pub fn traits(dice: &mut Dice, max_leverage: u32) -> (u64, u64, bool, bool, bool) {
+/// Traits of trader `i` for a market of `max_leverage`, long with
+/// probability `long_share` (the same draws whatever the share).
+pub fn traits(dice: &mut Dice, max_leverage: u32, long_share: f64) -> (u64, u64, bool, bool, bool) {
     let max = max_leverage as f64;
     let r = dice.roll();
     let leverage = if r < 0.40 {
@@ -96,7 +98,7 @@ pub fn traits(dice: &mut Dice, max_leverage: u32) -> (u64, u64, bool, bool, bool
         dice.between(0.8 * max, 0.97 * max)
     };
     let deposit = dice.between(1_000.0, 20_000.0) as u64;
-    let long = dice.roll() < 0.65;
+    let long = dice.roll() < long_share;
     let herd = dice.roll() < 0.5;
     let panicky = dice.roll() < 0.4;
     (deposit, (leverage * 100.0) as u64, long, herd, panicky)
@@ -157,13 +159,17 @@ mod tests {
     fn traits_are_seeded_and_span_the_leverage_distribution() {
         let mut a = Dice::new(7);
         let mut b = Dice::new(7);
-        let xs: Vec<_> = (0..500).map(|_| traits(&mut a, 10)).collect();
-        assert_eq!(xs, (0..500).map(|_| traits(&mut b, 10)).collect::<Vec<_>>());
+        let xs: Vec<_> = (0..500).map(|_| traits(&mut a, 10, 0.65)).collect();
+        assert_eq!(xs, (0..500).map(|_| traits(&mut b, 10, 0.65)).collect::<Vec<_>>());
         let near_max = xs.iter().filter(|x| x.1 >= 800).count();
         assert!((80..170).contains(&near_max), "about a quarter near the maximum: {near_max}");
         assert!(xs.iter().all(|x| x.1 >= 100 && x.1 < 970), "between 1x and 9.7x");
         let longs = xs.iter().filter(|x| x.2).count();
         assert!((280..370).contains(&longs), "about 65 % long: {longs}");
+        let mut c = Dice::new(7);
+        let most: Vec<_> = (0..500).map(|_| traits(&mut c, 10, 0.9)).collect();
+        assert!(most.iter().filter(|x| x.2).count() > 420, "about 90 % long");
+        assert!(xs.iter().zip(&most).all(|(x, y)| (x.0, x.1, x.3, x.4) == (y.0, y.1, y.3, y.4)), "same draws");
     }
 
     #[test]

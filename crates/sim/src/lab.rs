@@ -4,9 +4,14 @@
 //! zero-sum invariants of SECURITY.md. A violation stops the run and names
 //! the slot's transactions.
 
+use crate::adversary::{PumpPlan, ADVERSARY_USD};
+pub use crate::parallel::run_sets;
+
 use crate::agents::{base_for, decide, stopped_out, traits, Dice, Order, Trader, View};
 use crate::oracle::{OracleFaults, Publishers, SlotClock};
+use crate::pnl::{check_adl_target, Ledger};
 use crate::prices::PricePath;
+use crate::recorder::{lock, Recorder};
 use crate::report::{Report, SlotRow, Totals};
 use crate::sample::{Sampled, ROW_CAP};
 use crate::scenario::{ParamSet, Scenario};
@@ -30,6 +35,7 @@ use solana_sdk::instruction::Instruction;
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::{Keypair, Signer};
 use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 /// First slot and unix time of a run.
@@ -40,21 +46,26 @@ const T0: i64 = 1_700_000_000;
 /// checked against a full read of the bank.
 const FULL_READ_SLOTS: u64 = 256;
 
-/// The adversary's deposit, dollars.
-const ADVERSARY_USD: u64 = 200_000;
-
 /// Everything a run drives.
-struct Lab {
-    tc: TestContext,
+pub(crate) struct Lab {
+    pub(crate) tc: TestContext,
     demo: Demo,
-    feed: Pubkey,
+    pub(crate) feed: Pubkey,
     sources: Vec<Pubkey>,
     traders: Vec<Trader>,
     lps: Vec<(Keypair, Pubkey)>,
-    adversary: Option<Trader>,
-    /// The adversary's margin account (kept while `adversary` is taken to act).
+    /// The thin-market adversary and the agreed-pump one (`crate::adversary`).
+    pub(crate) adversary: Option<Trader>,
+    pub(crate) pump: Option<Trader>,
+    /// Their margin accounts (kept while one is taken to act).
     adversary_margin: Option<Pubkey>,
-    totals: Totals,
+    pump_margin: Option<Pubkey>,
+    pub(crate) totals: Totals,
+    /// Unsettled PnL and auto-deleveraging, fed by every landed
+    /// transaction (the keeper's through its [`Recorder`]).
+    ledger: Arc<Mutex<Ledger>>,
+    /// The refusal of the last transaction `send` sent, by name.
+    last_refusal: Option<String>,
     log: Vec<String>,
     /// Wall time inside the bank for the transactions `send` timed, and
     /// their number (landed or refused: both executed).
@@ -67,31 +78,51 @@ struct Lab {
 }
 
 impl Lab {
-    fn keys(&self) -> &ExchangeKeys {
+    pub(crate) fn keys(&self) -> &ExchangeKeys {
         &self.demo.keys
     }
 
     /// Send one transaction as `signer`; count it, or its refusal by name.
-    async fn send(&mut self, what: String, ixs: &[Instruction], signer: &Keypair) -> bool {
+    pub(crate) async fn send(&mut self, what: String, ixs: &[Instruction], signer: &Keypair) -> bool {
+        self.send_signed(what, ixs, &[signer]).await
+    }
+
+    /// Send one transaction signed by `signers` (and the payer); count it
+    /// and fold its events into the ledger, or count its refusal by name.
+    pub(crate) async fn send_signed(&mut self, what: String, ixs: &[Instruction], signers: &[&Keypair]) -> bool {
         self.log.push(what);
         let started = Instant::now();
-        let result = self.tc.process(ixs, &[signer]).await;
+        let result = self.tc.process_logged(ixs, signers).await;
         self.bank_secs += started.elapsed().as_secs_f64();
         self.bank_txs += 1;
         if self.check_every_tx && self.tx_violation.is_none() {
             self.check_now().await;
         }
+        self.last_refusal = None;
         match result {
-            Ok(()) => {
+            Ok(logs) => {
                 self.totals.transactions += 1;
+                lock(&self.ledger).landed(&logs);
                 true
             }
             Err(e) => {
                 let program = ixs.last().map(|i| i.program_id).unwrap_or_default();
-                *self.totals.refused.entry(refusal_name(&e, &program)).or_default() += 1;
+                let name = refusal_name(&e, &program);
+                *self.totals.refused.entry(name.clone()).or_default() += 1;
+                self.last_refusal = Some(name);
                 false
             }
         }
+    }
+
+    /// Send a close: one refused with `PoolInsufficient` is a violation (a
+    /// gain the pool cannot pay is booked as unsettled PnL instead).
+    pub(crate) async fn close(&mut self, what: &str, ixs: &[Instruction], signer: &Keypair) -> bool {
+        let landed = self.send(what.into(), ixs, signer).await;
+        if !landed && self.last_refusal.as_deref() == Some("PoolInsufficient") {
+            lock(&self.ledger).close_refused(what);
+        }
+        landed
     }
 
     /// A full read now, checked: the first violation is kept, naming the
@@ -141,34 +172,17 @@ impl Lab {
         Ok(Trader { key, token, margin, deposit_usd: usd, leverage_x100, long, herd, panicky, stop_loss, out_until: 0 })
     }
 
-    fn order(&self, t: &Trader, base: i64, reduce_only: bool) -> Instruction {
+    pub(crate) fn order(&self, t: &Trader, base: i64, reduce_only: bool) -> Instruction {
         let limit = if base > 0 { i64::MAX } else { 1 };
         let p = TradeParams { base, limit_price: limit, reduce_only };
         ix::trade(t.key.pubkey(), t.margin, self.keys(), 0, self.feed, p, &[])
     }
 
     /// The venue and margin account `margin`, as the CLI's preview reads them.
-    async fn view(&mut self, margin: Pubkey) -> Result<(Venue, MarginAccount)> {
+    pub(crate) async fn view(&mut self, margin: Pubkey) -> Result<(Venue, MarginAccount)> {
         let venue = load_venue(&self.tc.backend()).await?;
         let acc = self.tc.account(&margin).await.ok_or_else(|| anyhow!("no margin account {margin}"))?;
         Ok((venue, ballast_client::decode::zero_copy(&acc.data)?))
-    }
-
-    /// The largest buy the program would accept from `t` now (the
-    /// preview's bisection, as an attacker would size it).
-    async fn max_buy(&mut self, t: &Trader, price: i64) -> Result<i64> {
-        let (venue, acc) = self.view(t.margin).await?;
-        let sim = Sim::new(&venue);
-        let (mut ok, mut bad) = (0i64, base_for((ADVERSARY_USD * 100) as i64, price).max(2));
-        while bad - ok > 1 {
-            let mid = ok + (bad - ok) / 2;
-            if sim.trade(&acc, 0, mid, i64::MAX, false).is_ok() {
-                ok = mid;
-            } else {
-                bad = mid;
-            }
-        }
-        Ok(ok)
     }
 
     /// Re-place trader `i`'s stop-loss after its trade: cancel the old one
@@ -204,20 +218,6 @@ impl Lab {
             self.send(format!("trader {i} stop-loss"), &ixs, &key).await;
         }
         Ok(())
-    }
-
-    /// Withdraw everything the program releases from `t`'s account,
-    /// found by the program's own check on copies.
-    async fn withdraw_free(&mut self, t: &Trader) -> Result<u64> {
-        let (venue, acc) = self.view(t.margin).await?;
-        let free = Sim::new(&venue).max_withdraw(&acc);
-        if free == 0 {
-            return Ok(0);
-        }
-        let pairs = if acc.has_positions() { vec![(ix::market_address(0), self.feed)] } else { vec![] };
-        let w = ix::withdraw(t.key.pubkey(), t.margin, t.token, self.keys(), free, &pairs);
-        let key = t.key.insecure_clone();
-        Ok(if self.send(format!("withdraw {free}"), &[w], &key).await { free } else { 0 })
     }
 }
 
@@ -262,8 +262,12 @@ pub async fn run(
         traders: Vec::new(),
         lps: Vec::new(),
         adversary: None,
+        pump: None,
         adversary_margin: None,
+        pump_margin: None,
         totals: Totals::default(),
+        ledger: Arc::default(),
+        last_refusal: None,
         log: Vec::new(),
         bank_secs: 0.0,
         bank_txs: 0,
@@ -276,7 +280,7 @@ pub async fn run(
     let mut dice = Dice::new(s.seed);
     let mut stop_dice = Dice::new(s.seed ^ 0x5709_1055);
     for _ in 0..s.traders {
-        let (usd, lev, long, herd, panicky) = traits(&mut dice, s.leverage);
+        let (usd, lev, long, herd, panicky) = traits(&mut dice, s.leverage, s.long_share);
         let stop = stop_dice.roll() <= s.stop_losses;
         let t = lab.trader_with(usd, lev, long, herd, panicky, stop).await?;
         lab.traders.push(t);
@@ -296,6 +300,14 @@ pub async fn run(
         lab.adversary_margin = Some(t.margin);
         lab.adversary = Some(t);
     }
+    let raw_feed = lab.tc.account(&feed).await.context("the market's feed")?;
+    let feed_state = oracle_adapter::reader::decode_feed(&raw_feed.data).map_err(|e| anyhow!("feed: {e:?}"))?;
+    let mut pump = PumpPlan::new(s, feed_state.jump_confirm_slots.into());
+    if pump.is_some() {
+        let t = lab.trader(ADVERSARY_USD, s.leverage as u64 * 95, true, false, false).await?;
+        lab.pump_margin = Some(t.margin);
+        lab.pump = Some(t);
+    }
     let keeper_key = keypair();
     let reward = lab.fund(&keeper_key.pubkey(), 0).await?;
     let config = KeeperConfig {
@@ -304,10 +316,11 @@ pub async fn run(
         backoff_ms: 0,
         ..KeeperConfig::default()
     };
-    let mut keeper = Keeper::new(lab.tc.backend(), keeper_key, reward, config);
+    let recorder = Recorder::new(lab.tc.backend(), lab.ledger.clone(), lab.account_keys());
+    let mut keeper = Keeper::new(recorder, keeper_key, reward, config);
 
     // Oracle publishers with the faults (the adversary's spike is a
-    // divergence of the second source).
+    // divergence of the second source, the agreed pump a push of all).
     let f = &s.faults;
     let abs = |x: u64| S0 + x;
     let divergence = if s.adversary {
@@ -320,7 +333,8 @@ pub async fn run(
         lag: f.lag.map(|(i, a, b, l)| (i, abs(a), abs(b), l)),
         divergence,
     };
-    let mut publishers = Publishers::from_sources(sources, faults);
+    let push = pump.map(|p| p.window(S0)).or(f.pushed.map(|(a, b, bps)| (abs(a), abs(b), bps)));
+    let mut publishers = Publishers::from_sources(sources, faults).pushed(push);
     let clock = SlotClock { start_slot: S0, start_time: T0, ms_per_slot: 400, stretch: f.stretch };
 
     let first = lab.read(None, T0, S0).await?;
@@ -336,6 +350,7 @@ pub async fn run(
 
     for step in 1..=s.slots {
         lab.log.clear();
+        lock(&lab.ledger).begin(step);
         let slot = S0 + step;
         let t = clock.unix(slot);
         lab.tc.replay_clock(slot, t).await;
@@ -384,7 +399,13 @@ pub async fn run(
             }
             let o = lab.order(&lab.traders[i], base, reduce);
             let key = lab.traders[i].key.insecure_clone();
-            if lab.send(format!("trader {i} trade {base}"), &[o], &key).await && lab.traders[i].stop_loss {
+            let what = format!("trader {i} trade {base}");
+            let landed = if reduce || base.signum() * held.signum() < 0 {
+                lab.close(&what, &[o], &key).await
+            } else {
+                lab.send(what, &[o], &key).await
+            };
+            if landed && lab.traders[i].stop_loss {
                 lab.set_stop(i).await?;
             }
         }
@@ -400,42 +421,28 @@ pub async fn run(
                 }
             }
         }
-        // The adversary.
-        if let Some(adv) = lab.adversary.take() {
-            if step == adversary_step {
-                let size = lab.max_buy(&adv, oracle).await?;
-                let o = lab.order(&adv, size, false);
-                lab.send("adversary opens a maximal long".into(), &[o], &adv.key.insecure_clone()).await;
-            } else if step > adversary_step && step <= adversary_step + s.adversary_slots {
-                let got = lab.withdraw_free(&adv).await?;
-                lab.totals.flows.withdrawn += got;
-                let size = lab.max_buy(&adv, oracle).await?.max(1);
-                let more = lab.order(&adv, size, false);
-                lab.send("adversary borrows against the spike".into(), &[more], &adv.key.insecure_clone()).await;
-            } else if step == adversary_step + s.adversary_slots + 1 || step == s.slots {
-                let base = chain.position(&mut lab.tc, &adv.margin).await;
-                if base != 0 {
-                    let o = lab.order(&adv, -base, true);
-                    lab.send("adversary closes".into(), &[o], &adv.key.insecure_clone()).await;
-                }
-                let got = lab.withdraw_free(&adv).await?;
-                lab.totals.flows.withdrawn += got;
-            }
-            lab.adversary = Some(adv);
+        // The adversaries.
+        lab.spike_adversary(s, step, adversary_step, oracle).await?;
+        if let Some(plan) = pump.as_mut() {
+            lab.pump_adversary(plan, step, s.slots, oracle).await?;
         }
         // The keeper.
         let offline = f.keepers_offline.is_some_and(|(a, b)| (a..b).contains(&step));
         let mut row = SlotRow { step, path_price: price, disputed, ..SlotRow::default() };
+        let mut deleveraged = false;
         if !offline && step % s.keeper.every_slots.max(1) == 0 {
             let r = keeper.tick().await?;
             lab.log.push(format!(
-                "keeper pass: {} triggers, {} liquidation calls, {} resolutions",
-                r.triggers, r.calls, r.resolved
+                "keeper pass: {} triggers, {} liquidation calls, {} resolutions, {} PnL settlements, {} auto-deleveragings",
+                r.triggers, r.calls, r.resolved, r.pnl_settled, r.adl_calls
             ));
             if lab.check_every_tx && lab.tx_violation.is_none() {
                 lab.check_now().await;
             }
-            lab.totals.transactions += (r.calls + r.resolved + r.settled + r.breakers + r.triggers) as u64;
+            let sent = r.calls + r.resolved + r.settled + r.breakers + r.triggers + r.pnl_settled + r.adl_calls;
+            lab.totals.transactions += sent as u64;
+            lock(&lab.ledger).deleveraged(r.adl_calls as u64, r.adl_notional);
+            deleveraged = r.adl_calls > 0;
             lab.totals.triggers += r.triggers as u64;
             lab.totals.trigger_fees += r.trigger_fees;
             lab.totals.throttled += r.throttled as u64;
@@ -451,7 +458,11 @@ pub async fn run(
 
         // Invariants and metrics.
         let state = lab.read(Some(&prev), t, slot).await?;
+        row.unsettled = state.pool.unsettled;
+        let pnl = lock(&lab.ledger).end_slot(&prev, &state, step);
+        let pnl = pnl.and_then(|()| if deleveraged { check_adl_target(&state) } else { Ok(()) });
         let broken = lab.tx_violation.take().or_else(|| state.check().err().map(|v| format!("slot {slot}: {v}")));
+        let broken = broken.or_else(|| pnl.err().map(|v| format!("slot {slot}: {v}")));
         if let Some(v) = broken {
             violations.push(format!("{v}; this slot's transactions: {}", lab.log.join("; ")));
             chain.record(&state, &mut row);
@@ -489,6 +500,12 @@ pub async fn run(
         let wallet = balance(&mut lab.tc, &adv.token).await as i64;
         totals.adversary_pnl = Some(wallet - (ADVERSARY_USD * USD) as i64);
     }
+    if let Some(adv) = &lab.pump {
+        let wallet = balance(&mut lab.tc, &adv.token).await as i64;
+        totals.pump_adversary_pnl = Some(wallet - (ADVERSARY_USD * USD) as i64);
+        totals.pump_adversary_unsettled = last.account(&adv.margin).map(|a| a.unsettled_pnl);
+    }
+    totals.pnl = lock(&lab.ledger).totals.clone();
     totals.flows.keeper_rewards = balance(&mut lab.tc, &reward).await;
     totals.flows.vaults_end = last.vaults();
     let row_slots = rows.width();
@@ -511,57 +528,10 @@ pub async fn run(
     })
 }
 
-/// Run `s` under every set of `sets` over `path`, up to `jobs` at a time,
-/// each on its own thread with its own bank and runtime. A run depends
-/// only on its scenario, set and path, so the reports (in `sets`' order)
-/// are the sequential ones, wall times aside; `progress(i, row)` sees run
-/// `i`'s finished slots.
-pub fn run_sets(
-    s: &Scenario,
-    sets: &[ParamSet],
-    path: &PricePath,
-    jobs: usize,
-    progress: &(dyn Fn(usize, &SlotRow) + Sync),
-) -> Result<Vec<Report>> {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::sync::Mutex;
-    let next = AtomicUsize::new(0);
-    let done: Mutex<Vec<Option<Result<Report>>>> = Mutex::new(sets.iter().map(|_| None).collect());
-    let worker = || loop {
-        let i = next.fetch_add(1, Ordering::Relaxed);
-        let Some(set) = sets.get(i) else { break };
-        let report = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .context("a runtime for a run")
-            .and_then(|rt| rt.block_on(run(s, set, path, &mut |row| progress(i, row))))
-            .with_context(|| format!("parameter set `{}`", set.name));
-        done.lock().unwrap_or_else(|p| p.into_inner())[i] = Some(report);
-    };
-    std::thread::scope(|scope| -> Result<()> {
-        let threads = (0..jobs.clamp(1, sets.len().max(1)))
-            .map(|_| std::thread::Builder::new().stack_size(RUN_STACK).spawn_scoped(scope, worker))
-            .collect::<std::io::Result<Vec<_>>>()
-            .context("cannot start a run thread")?;
-        // Join every thread before reporting any failure.
-        let joined: Vec<_> = threads.into_iter().map(|t| t.join()).collect();
-        if joined.iter().any(|j| j.is_err()) {
-            bail!("a run thread panicked (its set's message is above)");
-        }
-        Ok(())
-    })?;
-    let done = done.into_inner().unwrap_or_else(|p| p.into_inner());
-    done.into_iter().map(|r| r.unwrap_or_else(|| Err(anyhow!("a run did not finish")))).collect()
-}
-
-/// Stack of a run's thread (the main thread's size: the bank runs the
-/// programs natively on it).
-const RUN_STACK: usize = 8 << 20;
-
 impl Lab {
     /// Every margin account the lab created, traders first.
     fn account_keys(&self) -> Vec<Pubkey> {
-        self.traders.iter().map(|t| t.margin).chain(self.adversary_margin).collect()
+        self.traders.iter().map(|t| t.margin).chain(self.adversary_margin).chain(self.pump_margin).collect()
     }
 
     /// Every account the invariants need, read from the bank: in full

@@ -1,7 +1,8 @@
 //! Driving a feed through the real adapter: a slot clock (with congestion
 //! stretching) and the emulated publishers of a feed (2 to 4 source
 //! accounts), written into the bank each slot with optional faults (a
-//! source gone dark, a lagging source, the second source diverging).
+//! source gone dark, a lagging source, the second source diverging, every
+//! source pushed together: an agreed pump).
 
 use ballast_bank::sources::SourceFixture;
 use ballast_risk::oracle::prices_diverge;
@@ -57,7 +58,16 @@ pub struct Publishers {
     pub sources: Vec<SourceFixture>,
     /// Their faults.
     pub faults: OracleFaults,
+    /// Every source reports the price moved by `bps`, and when:
+    /// `(from, until, bps)` (an agreed push: no source disagrees; applied
+    /// before the other faults). Set with [`Publishers::pushed`].
+    pub push: Option<(u64, u64, i64)>,
     history: Vec<(u64, i64, i64)>,
+}
+
+/// `price` moved by `bps`, at least 1.
+fn moved(price: i64, bps: i64) -> i64 {
+    ((price as i128 * (10_000 + bps) as i128 / 10_000) as i64).max(1)
 }
 
 impl Publishers {
@@ -67,13 +77,18 @@ impl Publishers {
             SourceFixture::new(SourceKind::PythPull, price, 0, t, slot),
             SourceFixture::new(SourceKind::SwitchboardOnDemand, price, 0, t, slot),
         ];
-        Publishers { sources, faults, history: vec![(slot, t, price)] }
+        Publishers { sources, faults, push: None, history: vec![(slot, t, price)] }
     }
 
     /// Publishers over existing source accounts (a feed's configured ones).
     pub fn from_sources(sources: Vec<SourceFixture>, faults: OracleFaults) -> Publishers {
         let first = sources.first().map(|s| (s.slot, s.publish_time, s.price)).unwrap_or_default();
-        Publishers { sources, faults, history: vec![first] }
+        Publishers { sources, faults, push: None, history: vec![first] }
+    }
+
+    /// These publishers with every source pushed by `bps` in `[from, until)`.
+    pub fn pushed(self, push: Option<(u64, u64, i64)>) -> Publishers {
+        Publishers { push, ..self }
     }
 
     /// Whether the sources' current prices disagree beyond
@@ -87,8 +102,12 @@ impl Publishers {
     /// Publish `price` at `t`/`slot`, with the faults in force; returns the
     /// sources whose accounts changed (to write into the bank).
     pub fn publish(&mut self, price: i64, t: i64, slot: u64) -> Vec<&SourceFixture> {
-        self.history.push((slot, t, price));
         let within = |from: u64, until: u64| (from..until).contains(&slot);
+        let price = match self.push {
+            Some((from, until, bps)) if within(from, until) => moved(price, bps),
+            _ => price,
+        };
+        self.history.push((slot, t, price));
         let mut changed = Vec::new();
         for (i, s) in self.sources.iter_mut().enumerate() {
             if matches!(self.faults.dark, Some((d, from, until)) if d == i && within(from, until)) {
@@ -105,7 +124,7 @@ impl Publishers {
             }
             if let Some((from, until, bps)) = self.faults.divergence {
                 if i == 1 && within(from, until) {
-                    p = (p as i128 * (10_000 + bps) as i128 / 10_000) as i64;
+                    p = moved(p, bps);
                 }
             }
             *s = s.at(p, pt, ps);
@@ -146,5 +165,17 @@ mod tests {
             lag.publish(100 + s as i64, s as i64, s);
         }
         assert_eq!((lag.sources[1].price, lag.sources[1].slot), (102, 2), "three slots behind");
+    }
+
+    #[test]
+    fn a_push_moves_every_source_together_inside_its_window_only() {
+        let mut p = Publishers::new(100, 0, 0, OracleFaults::default()).pushed(Some((5, 8, 3_000)));
+        p.publish(100, 4, 4);
+        assert_eq!((p.sources[0].price, p.sources[1].price), (100, 100));
+        p.publish(100, 5, 5);
+        assert_eq!((p.sources[0].price, p.sources[1].price), (130, 130), "agreed: no dispute");
+        assert!(!p.disputed(1));
+        p.publish(100, 8, 8);
+        assert_eq!((p.sources[0].price, p.sources[1].price), (100, 100), "then the price returns");
     }
 }

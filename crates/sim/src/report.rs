@@ -41,6 +41,8 @@ pub struct SlotRow {
     pub worst_equity: i64,
     /// The sources disagreed beyond the feed's divergence limit this slot.
     pub disputed: bool,
+    /// Unsettled PnL the pool owes.
+    pub unsettled: u64,
 }
 
 impl SlotRow {
@@ -99,6 +101,14 @@ pub struct Totals {
     pub refused: BTreeMap<String, u64>,
     /// The adversary's profit (its wallet at the end minus at the start).
     pub adversary_pnl: Option<i64>,
+    /// The agreed-pump adversary's profit: what it withdrew less what it
+    /// deposited.
+    pub pump_adversary_pnl: Option<i64>,
+    /// Unsettled PnL the agreed-pump adversary is still owed at the end
+    /// (unpaid: not in its PnL).
+    pub pump_adversary_unsettled: Option<u64>,
+    /// Unsettled PnL, its settlement and auto-deleveraging.
+    pub pnl: crate::pnl::PnlTotals,
     /// Times an account's collateral went below zero (a bankruptcy the
     /// waterfall had to cover).
     pub bankruptcies: u64,
@@ -184,6 +194,32 @@ pub fn lines(r: &Report) -> Vec<(&'static str, String)> {
             t.validity_slots.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", "),
         ),
         ("adversary PnL", t.adversary_pnl.map_or("-".into(), |p| usd(p as i128))),
+        (
+            "pump adversary PnL",
+            match (t.pump_adversary_pnl, t.pump_adversary_unsettled) {
+                (Some(p), u) => format!("{} ({} unpaid)", usd(p as i128), usd(u.unwrap_or(0) as i128)),
+                (None, _) => "-".into(),
+            },
+        ),
+        (
+            "unsettled PnL peak/end",
+            format!("{} / {}", usd(t.pnl.unsettled_peak as i128), usd(t.pnl.unsettled_end as i128)),
+        ),
+        ("fills booking unsettled", format!("{} ({} booked)", t.pnl.unsettled_fills, usd(t.pnl.booked as i128))),
+        ("time to full settlement", t.pnl.settle_time()),
+        (
+            "PnL settlements",
+            match t.pnl.settled_netted {
+                0 => format!("{} ({} paid)", t.pnl.settle_calls, usd(t.pnl.settled_paid as i128)),
+                n => format!(
+                    "{} ({} paid, {} netted)",
+                    t.pnl.settle_calls,
+                    usd(t.pnl.settled_paid as i128),
+                    usd(n as i128)
+                ),
+            },
+        ),
+        ("auto-deleveraging", format!("{} ({} notional)", t.pnl.adl_calls, usd(t.pnl.adl_notional as i128))),
         ("worst account equity", r.worst_account.as_ref().map_or("-".into(), |w| usd(w.1 as i128))),
         (
             "transactions",

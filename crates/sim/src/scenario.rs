@@ -69,6 +69,30 @@ pub struct Scenario {
     /// theirs (0: none). Drawn from a stream of its own, so the same seed
     /// gives the same traders with any share.
     pub stop_losses: f64,
+    /// Share of the traders that go long (the rest go short), 0 to 1
+    /// (default 0.65).
+    pub long_share: f64,
+    /// The synthetic path's trend in place of its crash template:
+    /// `[from, until, bps]`, the price moving by `bps` in total (positive:
+    /// a rally) evenly in log from slot `from` to `until`, with no
+    /// high-volatility regime. A price file ignores it.
+    pub rally: Option<(u64, u64, i64)>,
+    /// The agreed-pump adversary (`crate::adversary`): at `pump_at` of the
+    /// run it opens a maximal long, then every oracle source follows a
+    /// price pushed up by `pump_bps` for `pump_slots` slots (the price then
+    /// returns); it tries to close at the top, withdraw everything and
+    /// borrow against the gain. A thin-market spike inside the pump is a
+    /// dispute, which restarts the feed's jump confirmation: keep the two
+    /// apart (the `agreed-pump` scenario strikes at 15 % and 40 %).
+    pub pump: bool,
+    /// Where the pump starts, as a fraction of the run.
+    pub pump_at: f64,
+    /// The pushed price's distance from the path, bps (above it).
+    pub pump_bps: i64,
+    /// Slots every source follows the pushed price; none: the feed's
+    /// `jump_confirm_slots` plus [`crate::adversary::PUMP_MARGIN_SLOTS`],
+    /// long enough for the feed to confirm the jump.
+    pub pump_slots: Option<u64>,
     /// Faults.
     pub faults: Faults,
     /// Keepers.
@@ -89,6 +113,9 @@ pub struct Faults {
     pub lag: Option<(usize, u64, u64, u64)>,
     /// The second source diverges: `[from, until, bps]`.
     pub divergence: Option<(u64, u64, i64)>,
+    /// Every source publishes the price moved by `bps` (an agreed push):
+    /// `[from, until, bps]`.
+    pub pushed: Option<(u64, u64, i64)>,
     /// Slots take longer (congestion): `[from, until, ms_per_slot]`.
     pub stretch: Option<(u64, u64, u64)>,
     /// Keepers offline: `[from, until]`.
@@ -134,6 +161,12 @@ impl Default for Scenario {
             adversary_slots: 20,
             sources: ballast_bank::demo::DEMO_SOURCES,
             stop_losses: 0.3,
+            long_share: 0.65,
+            rally: None,
+            pump: false,
+            pump_at: 0.15,
+            pump_bps: 3_000,
+            pump_slots: None,
             faults: Faults::default(),
             keeper: KeeperSetup::default(),
             check_every_tx: false,
@@ -142,8 +175,12 @@ impl Default for Scenario {
 }
 
 impl Scenario {
-    /// Read a scenario file.
+    /// Read a scenario file, or, when no such file exists, the built-in
+    /// scenario of that name ([`crate::presets::PRESETS`]).
     pub fn from_file(path: &Path) -> Result<Scenario> {
+        if let Some(s) = path.to_str().filter(|_| !path.exists()).and_then(Scenario::preset) {
+            return Ok(s);
+        }
         let text = std::fs::read_to_string(path).with_context(|| format!("cannot read scenario {}", path.display()))?;
         let s: Scenario = toml::from_str(&text).with_context(|| format!("invalid scenario {}", path.display()))?;
         s.validate()?;
@@ -158,8 +195,19 @@ impl Scenario {
         if self.path_secs_per_slot.is_some_and(|v| !(v > 0.0 && v <= MAX_SECS_PER_SLOT)) {
             bail!("path_secs_per_slot must be a positive number of seconds up to 1e9 (about 31 years)");
         }
-        if [self.activity, self.adversary_at, self.stop_losses].iter().any(|v| !(0.0..=1.0).contains(v)) {
-            bail!("activity, adversary_at and stop_losses are fractions between 0 and 1");
+        let fractions = [self.activity, self.adversary_at, self.stop_losses, self.long_share, self.pump_at];
+        if fractions.iter().any(|v| !(0.0..=1.0).contains(v)) {
+            bail!("activity, adversary_at, stop_losses, long_share and pump_at are fractions between 0 and 1");
+        }
+        if self.rally.is_some_and(|(from, until, bps)| from >= until || bps <= -10_000) {
+            bail!("rally is [from, until, bps] with from < until and bps above -10000");
+        }
+        if !(1..=50_000).contains(&self.pump_bps) || self.pump_slots == Some(0) {
+            bail!("pump_bps must be between 1 and 50000 and pump_slots at least 1");
+        }
+        let mut pushed = self.faults.pushed.iter().map(|p| p.2).chain(self.faults.divergence.iter().map(|d| d.2));
+        if pushed.any(|bps| bps <= -10_000) {
+            bail!("a pushed or diverging source cannot fall by 100 % or more");
         }
         if self.traders > 5_000 || self.lps > 100 {
             bail!("at most 5,000 traders and 100 LPs");
@@ -211,9 +259,18 @@ impl Scenario {
         }
     }
 
-    /// The synthetic path this scenario replays when it has no price file.
+    /// The synthetic path this scenario replays when it has no price file:
+    /// the default crash, or [`Scenario::rally`]'s trend.
     pub fn synthetic(&self) -> SyntheticParams {
-        SyntheticParams { seed: self.seed, steps: self.slots as usize + 1, ..SyntheticParams::default() }
+        let p = SyntheticParams { seed: self.seed, steps: self.slots as usize + 1, ..SyntheticParams::default() };
+        match self.rally {
+            Some((from, until, bps)) => SyntheticParams {
+                regime: (0, 0),
+                crash: Some((from as usize, (until - from) as usize, (1.0 + bps as f64 / 10_000.0).ln(), 0.0)),
+                ..p
+            },
+            None => p,
+        }
     }
 }
 
