@@ -94,6 +94,11 @@ pub fn plan_pnl(venue: &Venue, accounts: &[(Pubkey, MarginAccount)], config: &Co
     for (key, acc) in mine.iter_mut().filter(|(_, a)| a.unsettled_pnl > 0) {
         let done = Sim::new(&v).settle_pnl(acc);
         match done {
+            // A payment too small to be worth a transaction waits for a
+            // bigger share (unless it settles the claim whole or nets it).
+            Ok(s) if s.settled.netted == 0 && s.settled.left > 0 && s.settled.paid < config.min_settlement => {
+                out.unpaid += 1;
+            }
             Ok(s) => {
                 s.apply_to(&mut v);
                 *acc = s.account;

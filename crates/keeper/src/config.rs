@@ -74,6 +74,10 @@ pub struct Config {
     /// Smallest trigger fee worth executing a trigger for.
     /// precision: QUOTE_PRECISION (0: every trigger).
     pub min_trigger_fee: u64,
+    /// Smallest `settle_pnl` payment worth a transaction (one that nets a
+    /// deficit or settles the claim whole is always sent).
+    /// precision: QUOTE_PRECISION.
+    pub min_settlement: u64,
     /// Retries of a request that failed in transport.
     pub retries: u32,
     /// First backoff in milliseconds; doubled per retry, at most 30 s.
@@ -103,6 +107,7 @@ impl Default for Config {
             accounts_per_tick: 64,
             calls_per_account: 4,
             min_trigger_fee: 0,
+            min_settlement: 1_000_000,
             retries: 5,
             backoff_ms: 250,
             timeout_ms: 30_000,

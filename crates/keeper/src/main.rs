@@ -62,6 +62,11 @@ struct Args {
     /// base units (0: every trigger).
     #[arg(long)]
     min_trigger_fee: Option<u64>,
+    /// Smallest `settle_pnl` payment worth a transaction, in collateral base
+    /// units (default 1 USDC; a payment that settles a claim whole is always
+    /// sent).
+    #[arg(long)]
+    min_settlement: Option<u64>,
     /// Retries of a request that failed in transport.
     #[arg(long)]
     retries: Option<u32>,
@@ -99,7 +104,7 @@ impl Args {
             ($($f:ident),*) => { $( if let Some(v) = self.$f { c.$f = v; } )* };
         }
         set!(url, keypair, interval_ms, accounts_per_tx, accounts_per_tick, calls_per_account);
-        set!(min_trigger_fee, retries, backoff_ms, timeout_ms, shard, commitment, healthz_max_silence_secs);
+        set!(min_trigger_fee, min_settlement, retries, backoff_ms, timeout_ms, shard, commitment, healthz_max_silence_secs);
         if self.metrics.is_some() {
             c.metrics = self.metrics;
         }
