@@ -105,7 +105,7 @@ async fn every_change_is_checked_for_bounds_step_and_cross_field_rules() {
         (market(0, IMR, 2_001), EngineError::StepTooLarge),
         (market(0, MMR, 1_000), EngineError::ParamOutOfBounds), // MMR must stay below IMR (1,000)
         (market(0, IMR, 10_001), EngineError::StepTooLarge),
-        (market(0, 27, 1), EngineError::UnknownField),
+        (market(0, 28, 1), EngineError::UnknownField),
         (exchange(18, 1), EngineError::UnknownField),
         (exchange(TIMELOCK, 10_000_001), EngineError::StepTooLarge),
     ];

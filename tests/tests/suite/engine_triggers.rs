@@ -313,7 +313,8 @@ async fn a_degraded_feed_or_an_unconfirmed_jump_never_fires_a_trigger_that_the_a
 
     // A take-profit above 110 when every source jumps to 126 in one step
     // (beyond the 25 % jump guard): the fill would be at the EMA, so it
-    // waits for the confirmation, as a trade's gain does.
+    // waits for the confirmation and then the vesting, as a trade's gain
+    // does.
     let t = with_book(&mut tc, &v, 5 * BASE).await;
     tc.process(&[add(&v, &t, params(ABOVE, 110 * ONE, -5 * BASE, 100 * ONE))], &[&t.key]).await.unwrap();
     prices(&mut tc, &mut v, 126 * ONE, 126 * ONE).await;
@@ -321,7 +322,16 @@ async fn a_degraded_feed_or_an_unconfirmed_jump_never_fires_a_trigger_that_the_a
     for _ in 0..15 {
         prices(&mut tc, &mut v, 126 * ONE, 126 * ONE).await; // refreshed every 10 slots: the jump confirms
     }
-    let logs = tc.process_logged(&[execute(&v, &keeper, &t, 0)], &[&keeper.key]).await.expect("confirmed");
+    // Confirmed, the gain still vests for the market's `gain_vest_slots`:
+    // the fill would be at the jump's anchor, below the trigger.
+    let feed: oracle_adapter::state::PriceFeed = ballast_tests::venue::load(&mut tc, &v.feed).await;
+    assert!(feed.anchor_lo > 95 * ONE && feed.anchor_lo < 110 * ONE, "the jump left the EMA: {}", feed.anchor_lo);
+    assert_error(&mut tc, &[execute(&v, &keeper, &t, 0)], &[&keeper.key], e, &[t.margin]).await;
+    let vest = ballast_tests::venue::load::<margin_engine::state::Market>(&mut tc, &v.market).await.params.gain_vest_slots;
+    while tc.clock().await.slot < feed.anchor_slot + vest as u64 {
+        prices(&mut tc, &mut v, 126 * ONE, 126 * ONE).await;
+    }
+    let logs = tc.process_logged(&[execute(&v, &keeper, &t, 0)], &[&keeper.key]).await.expect("vested");
     let ev: TriggerExecuted = ballast_tests::adapter::find_event(&logs).expect("TriggerExecuted");
     assert!(ev.fill_price >= 110 * ONE, "at the confirmed price: {}", ev.fill_price);
 }

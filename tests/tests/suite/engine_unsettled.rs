@@ -2,7 +2,9 @@
 //! the part the pool cannot pay becomes the account's unsettled PnL (and
 //! the pool's liability); `settle_pnl` pays it as cash arrives, pro rata
 //! when the cash is short; it is never withdrawn, keeps the account open
-//! until settled, and LPs cannot take the cash that pays it.
+//! until settled, and LPs cannot take the cash that pays it. A reduction
+//! whose loss passes the collateral lands when the unsettled PnL covers
+//! it (the deficit netted against it).
 //!
 //! Every amount is exact, from the fill arithmetic of the suite's market:
 //! spread 5 bps, plus the 50 bps skew term in full whenever a fill grows
@@ -538,4 +540,102 @@ async fn a_later_winner_is_paid_only_from_cash_not_owed_and_joins_the_next_round
     let b_paid = settle(&mut tc, &v, &b).await.paid;
     assert!(b_paid.abs_diff(settlement(b_claim, owed, cash).unwrap()) <= 1, "{b_paid}");
     assert_conservation(&mut tc, &v, &accounts).await;
+}
+
+/// Slot SOL has held 110 until (republished hourly): 16 hours after the
+/// move, long enough for the move's realised volatility to decay below the
+/// market's reference (margins back at their base: IMR 10 %).
+const CALM: u64 = MOVED + 16 * 9_000;
+
+/// Unix time at `slot` after the move (400 ms a slot).
+fn unix_at(slot: u64) -> i64 {
+    T0 + 80 + ((slot - MOVED) * 2 / 5) as i64
+}
+
+/// `lone_winner(pool_funds)` whose long closes whole at 109.945 (realised
+/// 93.95, fee 0.549725: the pool pays its `pool_funds`, the rest is owed);
+/// SOL then holds 110 until [`CALM`], the trader withdraws down to `keep`
+/// and buys 10 SOL again, at 110 * 1.0055 = 110.605 (the skew term capped),
+/// cost 1,106.05, fee 0.553025.
+async fn owed_and_long_again(pool_funds: u64, keep: i64) -> (TestContext, Venue, Trader) {
+    let (mut tc, mut v, w) = lone_winner(pool_funds).await;
+    let ev = trade(&mut tc, &v, &w, -10 * BASE).await;
+    assert_eq!((ev.realized_pnl, ev.fee, ev.unsettled), (LONE_GAIN, LONE_FEE, LONE_GAIN as u64 - pool_funds));
+    let collateral = LONG_COLLATERAL + pool_funds as i64 - LONE_FEE as i64;
+    assert_eq!(claim(&mut tc, &w).await, (collateral, LONE_GAIN as u64 - pool_funds));
+    // Republished hourly (the volatility estimate decays at each refresh).
+    for slot in (MOVED + 9_000..=CALM).step_by(9_000) {
+        v.set_price(&mut tc, 110 * ONE, 0, unix_at(slot), slot).await;
+    }
+    let venue_now = load_venue(&tc.backend()).await.expect("venue");
+    let ratios = Sim::new(&venue_now).quote(0).expect("quote").ratios(10 * BASE).expect("ratios");
+    assert_eq!(ratios.imr_bps, 1_000, "calm again: the base IMR");
+    let out = (collateral - keep) as u64;
+    tc.process(&[ix::withdraw(w.key.pubkey(), w.margin, w.token, &v.keys, out, &[])], &[&w.key])
+        .await
+        .expect("withdraw");
+    let ev = trade(&mut tc, &v, &w, 10 * BASE).await;
+    assert_eq!((ev.fill_price, ev.fee), (110_605_000_000, AGAIN_FEE));
+    let acc = account(&mut tc, &w).await;
+    assert_eq!((acc.positions[0].base, acc.positions[0].quote), (10 * BASE, -AGAIN_COST));
+    assert_eq!(acc.collateral, keep - AGAIN_FEE as i64);
+    (tc, v, w)
+}
+
+const AGAIN_COST: i64 = 1_106_050_000;
+const AGAIN_FEE: u64 = 553_025;
+
+// SOL at 95: the long sells at 95 * 0.9995 = 94.9525 (it shrinks the pool's
+// position: no skew term), proceeds 949.525, realised 949.525 - 1,106.05 =
+// -156.525, fee 0.4747625 rounded up to 0.474763 (0.094952 to insurance):
+// the close costs the account 156.999763.
+const AT_95_LOSS: i64 = -156_525_000;
+const AT_95_FEE: u64 = 474_763;
+const AT_95_INSURANCE: u64 = 94_952;
+const AT_95_COST: i64 = -AT_95_LOSS + AT_95_FEE as i64;
+
+/// Unsettled PnL the close below is netted against: the pool pays 43.95 of
+/// the first close's 93.95.
+const OWED_50: u64 = 50_000_000;
+
+#[tokio::test]
+async fn a_reduction_whose_loss_passes_the_collateral_lands_when_unsettled_pnl_covers_it_and_is_refused_one_unit_short()
+{
+    // Collateral 106.999763 and 50 owed: exactly the close's 156.999763.
+    let collateral = AT_95_COST - OWED_50 as i64;
+    assert_eq!(collateral, 106_999_763);
+    let keep = collateral + AGAIN_FEE as i64;
+    let pool_funds = LONE_GAIN as u64 - OWED_50;
+
+    // One unit short: the pool paid one more unit of the first gain, so one
+    // unit less is owed; the collateral is the same.
+    let (mut tc, mut v, w) = owed_and_long_again(pool_funds + 1, keep).await;
+    assert_eq!(claim(&mut tc, &w).await, (collateral, OWED_50 - 1));
+    v.set_price(&mut tc, 95 * ONE, 0, unix_at(CALM + 100), CALM + 100).await;
+    let e = EngineError::LossExceedsCollateral.into();
+    assert_error(&mut tc, &[market_order(&w, &v, -10 * BASE)], &[&w.key], e, &[]).await;
+
+    // Covered exactly: the close lands, the deficit of 50 is netted against
+    // the 50 owed, and the account ends empty and whole.
+    let (mut tc, mut v, w) = owed_and_long_again(pool_funds, keep).await;
+    assert_eq!(claim(&mut tc, &w).await, (collateral, OWED_50));
+    v.set_price(&mut tc, 95 * ONE, 0, unix_at(CALM + 100), CALM + 100).await;
+    let before = books(&mut tc, &v).await;
+    assert_eq!((before.0, before.1), (0, OWED_50), "the pool has no cash and owes the 50");
+    let insurance = balance(&mut tc, &v.keys.insurance_vault).await;
+    let ev = trade(&mut tc, &v, &w, -10 * BASE).await;
+    assert_eq!((ev.fill_price, ev.realized_pnl, ev.fee, ev.position_base), (94_952_500_000, AT_95_LOSS, AT_95_FEE, 0));
+    assert_eq!((ev.unsettled, ev.insurance_fee), (0, AT_95_INSURANCE));
+    let acc = account(&mut tc, &w).await;
+    assert!(!acc.has_positions());
+    assert_eq!((acc.collateral, acc.unsettled_pnl, acc.flags), (0, 0, 0));
+    // The pool receives the collateral less the fee; its claim of 50 is
+    // gone (set against the deficit): no token moves for it.
+    let to_pool = (collateral - AT_95_FEE as i64) as u64;
+    assert_eq!(to_pool, 106_525_000);
+    let pool: Pool = load(&mut tc, &ix::pool_address()).await;
+    assert_eq!((pool.balance, pool.unsettled, pool.receivable), (to_pool, 0, 0));
+    assert_eq!(books(&mut tc, &v).await, (to_pool, 0, before.2 + to_pool, before.3 - to_pool - AT_95_INSURANCE));
+    assert_eq!(balance(&mut tc, &v.keys.insurance_vault).await, insurance + AT_95_INSURANCE);
+    assert_conservation(&mut tc, &v, &[w.margin]).await;
 }

@@ -89,20 +89,22 @@ async fn the_keeper_settles_unsettled_pnl_once_cash_arrives_and_reports_exactly_
 async fn the_keeper_auto_deleverages_the_highest_ranked_winner_first_and_stops_once_the_trigger_no_longer_holds() {
     let (mut tc, mut v) = flat_venue(1_000 * USD).await;
     // Three longs at 100.05, the same return at any price, at leverage of
-    // about 5x, 1x and 0.1x; and a short at 99.95.
+    // about 5x, 1x and 0.1x; and a short of half a unit at 99.95 (its loss
+    // nets against the longs' profit: kept small, so the venue triggers).
     let high = trader_with_position(&mut tc, &v, 200 * USD, 10 * BASE).await;
     let mid = trader_with_position(&mut tc, &v, 2_800 * USD, 28 * BASE).await;
     let low = trader_with_position(&mut tc, &v, 5_000 * USD, 5 * BASE).await;
-    let loser = trader_with_position(&mut tc, &v, 1_000 * USD, -10 * BASE).await;
+    let loser = trader_with_position(&mut tc, &v, 1_000 * USD, -BASE / 2).await;
+    assert_eq!(account(&mut tc, &loser).await.positions[0].quote, 49_975_000);
     let k = trader(&mut tc, &v, 0).await;
     let accounts = [high.margin, mid.margin, low.margin, loser.margin, k.margin];
     rally(&mut tc, &mut v).await;
 
-    // At 120 the longs are up 19.95 a unit: 857.85 on 1,000 of free cash,
-    // above the 80 % trigger.
+    // At 120 the longs are up 19.95 a unit, 857.85, and the short is down
+    // 10.025: 847.825 on 1,000 of free cash, above the 80 % trigger.
     let venue_now = load_venue(&tc.backend()).await.unwrap();
     let state = Sim::new(&venue_now).adl_state().unwrap();
-    assert_eq!((state.liability, state.free_cash, state.triggered), (857_850_000, 1_000 * USD as i128, true));
+    assert_eq!((state.liability, state.free_cash, state.triggered), (847_825_000, 1_000 * USD as i128, true));
     // The plan: the most levered winner first, then the next; the third is
     // never reached.
     let scanned = ballast_keeper::scan::scan_accounts(&tc.backend()).await.unwrap();
@@ -115,15 +117,16 @@ async fn the_keeper_auto_deleverages_the_highest_ranked_winner_first_and_stops_o
     let mut keeper = Keeper::new(tc.backend(), k.key.insecure_clone(), k.token, keeper_config());
     let r = keeper.tick().await.expect("tick");
     assert_eq!((r.adl_calls, r.rejected, r.failed, r.liquidated, r.pnl_settled), (2, 0, 0, 0, 0), "{r}");
-    // 1. The 5x long: the amount wanted (644.625) is more than its profit
+    // 1. The 5x long: the amount wanted (619.5625) is more than its profit
     //    (199.50), so all of it closes, paid from the pool (800.50 left).
-    // 2. The 1x long: 658.35 on 800.50 is still above 80 %; bringing it to
-    //    60 % takes 445.125 of its 558.60 of profit, less the 4-unit
-    //    rounding margin: 28 * 445.124996 / 558.6 units, rounded down.
-    let closed = 28 * BASE - 5_687_970_126;
-    assert_eq!(closed, 22_312_029_874);
+    // 2. The 1x long: 648.325 (658.35 - 10.025) on 800.50 is still above
+    //    80 %; bringing it to 60 % takes 420.0625 of its 558.60 of profit,
+    //    less the 4-unit rounding margin: 28 * 420.062496 / 558.6 units,
+    //    rounded down.
+    let closed = 28 * BASE - 6_944_235_790;
+    assert_eq!(closed, 21_055_764_210);
     assert_eq!(account(&mut tc, &high).await.positions[0].base, 0);
-    assert_eq!(account(&mut tc, &mid).await.positions[0].base, 5_687_970_126);
+    assert_eq!(account(&mut tc, &mid).await.positions[0].base, 6_944_235_790);
     // Notional at 120, rounded up: 1,200 and the second close's.
     assert_eq!(r.adl_notional, 1_200 * USD + (closed as u64 * 120).div_ceil(1_000));
     // The third winner and the loser were never touched.
@@ -134,14 +137,14 @@ async fn the_keeper_auto_deleverages_the_highest_ranked_winner_first_and_stops_o
     // No longer triggered: at the target, within rounding.
     let state = Sim::new(&load_venue(&tc.backend()).await.unwrap()).adl_state().unwrap();
     assert!(!state.triggered, "{state:?}");
-    // The pool paid both gains: 199.50, then 445.124995 (the amount less
+    // The pool paid both gains: 199.50, then 420.062495 (the amount less
     // the rounding margin, and the base closed rounds down: never past the
     // target).
-    assert_eq!(pool(&mut tc).await.balance, 800_500_000 - 445_124_995);
+    assert_eq!(pool(&mut tc).await.balance, 800_500_000 - 420_062_495);
     assert_conservation(&mut tc, &v, &accounts).await;
 
     // The next tick has nothing to do.
     let r = keeper.tick().await.expect("tick");
     assert_eq!((r.adl_calls, r.rejected), (0, 0), "{r}");
-    assert_eq!(account(&mut tc, &mid).await.positions[0].base, 5_687_970_126);
+    assert_eq!(account(&mut tc, &mid).await.positions[0].base, 6_944_235_790);
 }
