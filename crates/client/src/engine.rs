@@ -523,7 +523,12 @@ pub fn settle_pnl(margin_account: Pubkey, keys: &ExchangeKeys) -> Instruction {
 /// `auto_deleverage` of `margin_account`'s position in market `index`
 /// (permissionless); `markets` are every market's `(market, feed)`, in
 /// index order.
-pub fn auto_deleverage(margin_account: Pubkey, index: u16, keys: &ExchangeKeys, markets: &[(Pubkey, Pubkey)]) -> Instruction {
+pub fn auto_deleverage(
+    margin_account: Pubkey,
+    index: u16,
+    keys: &ExchangeKeys,
+    markets: &[(Pubkey, Pubkey)],
+) -> Instruction {
     let accounts = margin_engine::accounts::AutoDeleverage {
         exchange: exchange_address(),
         pool: pool_address(),

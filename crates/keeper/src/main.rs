@@ -104,7 +104,16 @@ impl Args {
             ($($f:ident),*) => { $( if let Some(v) = self.$f { c.$f = v; } )* };
         }
         set!(url, keypair, interval_ms, accounts_per_tx, accounts_per_tick, calls_per_account);
-        set!(min_trigger_fee, min_settlement, retries, backoff_ms, timeout_ms, shard, commitment, healthz_max_silence_secs);
+        set!(
+            min_trigger_fee,
+            min_settlement,
+            retries,
+            backoff_ms,
+            timeout_ms,
+            shard,
+            commitment,
+            healthz_max_silence_secs
+        );
         if self.metrics.is_some() {
             c.metrics = self.metrics;
         }

@@ -373,7 +373,8 @@ impl Model {
             Op::SettlePosition { market, trader } => {
                 let (i, m) = self.settlement_target(trader, market);
                 let acc = self.accounts[i].as_mut().ok_or("account closed")?;
-                let out = settle_position(acc, &mut self.markets[m], &mut self.pool, &mut self.exchange, self.slot).map_err(e)?;
+                let out = settle_position(acc, &mut self.markets[m], &mut self.pool, &mut self.exchange, self.slot)
+                    .map_err(e)?;
                 self.settle_tokens(out.pool_to_collateral)
             }
             Op::GuardianPause { bits, slots } => {

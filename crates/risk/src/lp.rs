@@ -79,7 +79,12 @@ pub fn favourable_value(p: &PositionRisk) -> Result<i128, MathError> {
 /// withdrawal is not paid for it until it has. `unsettled` (realised gains
 /// the pool owes and has not paid) is a liability: out of both NAVs, and
 /// part of what it owes.
-pub fn pool_valuation(balance: u64, receivable: u64, unsettled: u64, legs: &[PoolLeg]) -> Result<PoolValuation, MathError> {
+pub fn pool_valuation(
+    balance: u64,
+    receivable: u64,
+    unsettled: u64,
+    legs: &[PoolLeg],
+) -> Result<PoolValuation, MathError> {
     let cash = (balance as i128).safe_sub(unsettled as i128)?;
     let mint_start = cash.safe_add(receivable as i128)?;
     let (mut value, mut mint_value, mut req, mut owed) = (cash, mint_start, 0u128, unsettled as i128);

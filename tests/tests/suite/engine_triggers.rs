@@ -327,7 +327,8 @@ async fn a_degraded_feed_or_an_unconfirmed_jump_never_fires_a_trigger_that_the_a
     let feed: oracle_adapter::state::PriceFeed = ballast_tests::venue::load(&mut tc, &v.feed).await;
     assert!(feed.anchor_lo > 95 * ONE && feed.anchor_lo < 110 * ONE, "the jump left the EMA: {}", feed.anchor_lo);
     assert_error(&mut tc, &[execute(&v, &keeper, &t, 0)], &[&keeper.key], e, &[t.margin]).await;
-    let vest = ballast_tests::venue::load::<margin_engine::state::Market>(&mut tc, &v.market).await.params.gain_vest_slots;
+    let vest =
+        ballast_tests::venue::load::<margin_engine::state::Market>(&mut tc, &v.market).await.params.gain_vest_slots;
     while tc.clock().await.slot < feed.anchor_slot + vest as u64 {
         prices(&mut tc, &mut v, 126 * ONE, 126 * ONE).await;
     }

@@ -351,10 +351,11 @@ fn check_adl(before: &Snapshot, after: &Snapshot, step: &Step) -> Result<(), Bro
             .collect()
     };
     let lb = legs(before)?;
-    let q = lb.iter().find(|(mk, _)| mk.index == m).map(|(_, q)| *q).ok_or(Broken {
-        invariant: 4,
-        what: format!("no quote of market {m}"),
-    })?;
+    let q = lb
+        .iter()
+        .find(|(mk, _)| mk.index == m)
+        .map(|(_, q)| *q)
+        .ok_or(Broken { invariant: 4, what: format!("no quote of market {m}") })?;
     let pnl = value_at(old, q.gain_price(old, q.price)).map_err(|e| Broken { invariant: 4, what: e.to_string() })?;
     ensure(pnl > 0, 4, || format!("auto_deleverage reduced a position of PnL {pnl}"))?;
     let la = legs(after)?;

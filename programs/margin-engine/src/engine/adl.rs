@@ -86,8 +86,8 @@ pub fn adl_liability(legs: &[(Market, MarketQuote)]) -> Result<u64> {
 /// `max_pnl_factor_bps` of the pool's free cash (`AdlHeadroom`): an LP
 /// cannot leave by pushing the winners into auto-deleveraging.
 pub fn require_adl_headroom(exchange: &Exchange, pool: &Pool, legs: &[(Market, MarketQuote)]) -> Result<()> {
-    let triggered = adl_triggered(adl_liability(legs)?, free_cash(pool), exchange.max_pnl_factor_bps)
-        .map_err(EngineError::from)?;
+    let triggered =
+        adl_triggered(adl_liability(legs)?, free_cash(pool), exchange.max_pnl_factor_bps).map_err(EngineError::from)?;
     require!(!triggered, EngineError::AdlHeadroom);
     Ok(())
 }

@@ -374,8 +374,9 @@ pub fn require_initial_health(
 ) -> Result<Health> {
     let h = account_health(account, &biased_quotes(account, quotes, Bias::AgainstHolder))?;
     let weight = (unsettled_weight_bps as u64).min(BPS_DENOMINATOR);
-    let counted = ballast_risk::math::mul_div_floor(account.unsettled_pnl as u128, weight as u128, BPS_DENOMINATOR as u128)
-        .map_err(EngineError::from)? as u64;
+    let counted =
+        ballast_risk::math::mul_div_floor(account.unsettled_pnl as u128, weight as u128, BPS_DENOMINATOR as u128)
+            .map_err(EngineError::from)? as u64;
     let h = without(h, account.unsettled_pnl - counted)?;
     require!(h.initial >= 0, EngineError::InitialHealthNegative);
     Ok(h)

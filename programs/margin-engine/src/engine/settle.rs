@@ -176,7 +176,8 @@ pub fn settle_pnl(account: &mut MarginAccount, pool: &mut Pool, exchange: &mut E
     if paid > 0 {
         // After netting, an account with unsettled PnL left has no deficit.
         let before = account.collateral;
-        let after = before.safe_add(i64::try_from(paid).map_err(|_| EngineError::MathOverflow)?).map_err(EngineError::from)?;
+        let after =
+            before.safe_add(i64::try_from(paid).map_err(|_| EngineError::MathOverflow)?).map_err(EngineError::from)?;
         settle_with_pool(pool, after.max(0) - before.max(0))?;
         record_collateral(exchange, before, after)?;
         set_collateral(account, pool, after)?;
