@@ -4,71 +4,10 @@
 //! network.
 
 use serde_json::Value;
-use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Command;
 
-struct Home {
-    dir: PathBuf,
-}
-
-impl Home {
-    fn new(name: &str) -> Home {
-        let dir = std::env::temp_dir().join(format!("ballast-cli-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        Home { dir }
-    }
-
-    fn ledger(&self) -> PathBuf {
-        self.dir.join(".config/ballast/embedded/ledger.json")
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_ballast"))
-            .env("HOME", &self.dir)
-            .env_remove("RUST_LOG")
-            .args(if args.contains(&"-u") { &[][..] } else { &["-u", "embedded"][..] })
-            .args(args)
-            .output()
-            .expect("run ballast")
-    }
-
-    /// Run, require success, parse stdout as one JSON document.
-    fn json(&self, args: &[&str]) -> Value {
-        let mut all = args.to_vec();
-        all.extend(["--output", "json"]);
-        let out = self.run(&all);
-        assert!(out.status.success(), "{args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
-        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-            panic!("{args:?}: stdout is not one JSON document ({e}): {}", String::from_utf8_lossy(&out.stdout))
-        })
-    }
-
-    /// Run, require failure with `message` on stderr, and require that the
-    /// ledger file is byte for byte what it was.
-    fn refused(&self, args: &[&str], message: &str) {
-        let before = std::fs::read(self.ledger()).ok();
-        let out = self.run(args);
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(!out.status.success(), "{args:?} should fail");
-        assert!(stderr.contains(message), "{args:?}: expected `{message}` in: {stderr}");
-        assert!(stderr.trim_end().lines().last().unwrap_or("").starts_with("error: "), "{stderr}");
-        assert_eq!(std::fs::read(self.ledger()).ok(), before, "{args:?} changed the ledger");
-    }
-
-    fn setup(&self) {
-        let v = self.json(&["embedded", "setup"]);
-        assert_eq!(v["markets"], serde_json::json!(["SOL", "BTC", "ETH"]));
-        assert!(self.dir.join(".config/solana/id.json").exists(), "setup creates the default keypair");
-        self.json(&["account", "create"]);
-    }
-}
-
-impl Drop for Home {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
+mod common;
+use common::Home;
 
 fn dec(v: &Value) -> f64 {
     // Test-side comparison only: the CLI's amounts are exact strings.

@@ -8,73 +8,9 @@
 
 use serde_json::Value;
 use solana_sdk::signature::{Keypair, Signer};
-use std::path::PathBuf;
-use std::process::{Command, Output};
 
-struct Home {
-    dir: PathBuf,
-}
-
-impl Home {
-    fn new(name: &str) -> Home {
-        let dir = std::env::temp_dir().join(format!("ballast-cli-pnl-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        Home { dir }
-    }
-
-    fn ledger(&self) -> PathBuf {
-        self.dir.join(".config/ballast/embedded/ledger.json")
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_ballast"))
-            .env("HOME", &self.dir)
-            .env_remove("RUST_LOG")
-            .args(["-u", "embedded"])
-            .args(args)
-            .output()
-            .expect("run ballast")
-    }
-
-    /// Run, require success, the text on stdout.
-    fn text(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(out.status.success(), "{args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8(out.stdout).unwrap()
-    }
-
-    /// Run with `--output json`, require success, one JSON document.
-    fn json(&self, args: &[&str]) -> Value {
-        let mut all = args.to_vec();
-        all.extend(["--output", "json"]);
-        serde_json::from_str(&self.text(&all)).unwrap_or_else(|e| panic!("{args:?}: not one JSON document: {e}"))
-    }
-
-    /// Run, require failure with `message` on stderr and an unchanged ledger.
-    fn refused(&self, args: &[&str], message: &str) {
-        let before = std::fs::read(self.ledger()).ok();
-        let out = self.run(args);
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(!out.status.success(), "{args:?} should fail");
-        assert!(stderr.contains(message), "{args:?}: expected `{message}` in: {stderr}");
-        assert!(stderr.trim_end().lines().last().unwrap_or("").starts_with("error: "), "{stderr}");
-        assert_eq!(std::fs::read(self.ledger()).ok(), before, "{args:?} changed the ledger");
-    }
-
-    /// A keypair file for `key` under this home.
-    fn key_file(&self, name: &str, key: &Keypair) -> String {
-        let path = self.dir.join(name);
-        std::fs::write(&path, serde_json::to_string(&key.to_bytes().to_vec()).unwrap()).unwrap();
-        path.to_str().unwrap().to_string()
-    }
-}
-
-impl Drop for Home {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
+mod common;
+use common::Home;
 
 /// A JSON amount with 6 decimals, in quote units (exact).
 fn micros(v: &Value) -> i128 {
@@ -114,11 +50,12 @@ fn a_close_the_pool_cannot_pay_is_unsettled_shown_and_settled_once_cash_arrives(
     h.json(&["-k", &b_file, "trade", "SOL", "-20"]);
     h.json(&["embedded", "price", "SOL", "170", "--no-keeper"]);
 
-    // Before: nothing unsettled, A's long ranks, the venue is triggered
-    // (the longs' profit is far above 80 % of 50 USDC).
+    // Before: nothing unsettled, A's long ranks; the venue is not triggered:
+    // A's gain and B's loss net to nothing the pool owes (a hedged book).
     let v = h.json(&["positions"]);
     assert_eq!(v["unsettled_pnl"], "0.000000");
-    assert_eq!((v["adl"]["triggered"].as_bool(), v["adl"]["free_cash"].as_str()), (Some(true), Some("50.000000")));
+    assert_eq!((v["adl"]["triggered"].as_bool(), v["adl"]["free_cash"].as_str()), (Some(false), Some("50.000000")));
+    assert_eq!(v["adl"]["liability"], "0.000000");
     assert_eq!(
         (v["adl"]["max_pnl_factor_bps"].as_u64(), v["adl"]["adl_target_bps"].as_u64()),
         (Some(8000), Some(6000))
@@ -159,7 +96,7 @@ fn a_close_the_pool_cannot_pay_is_unsettled_shown_and_settled_once_cash_arrives(
         let text = h.text(cmd);
         assert!(text.contains(&line), "{cmd:?}: {text}");
         assert!(text.contains("SOL ADL rank ") && text.contains("a candidate (at or above the longs' average return)"));
-        assert!(text.contains("Auto-deleveraging: TRIGGERED"), "{text}");
+        assert!(text.contains("Auto-deleveraging: off (traders' unrealised profit 0.000000 USDC"), "{text}");
     }
     // A take-profit's preview at its own price warns the same way.
     let text = h.text(&["trigger", "add", "SOL", "--take-profit", "175", "--dry-run"]);
