@@ -29,12 +29,13 @@ fn a_partial_liquidation_closes_the_smallest_amount_that_reaches_the_buffer_wher
     let buffer = (before.maintenance_requirement as i128 * m.markets[0].params.liq_buffer_bps as i128) / 10_000;
     let linear = close_amount(pos.base, q.price, before.maintenance, buffer, &params).unwrap();
 
+    let cash = margin_engine::engine::settle::payable_cash(&m.pool);
     let (step, refused) = m.apply(&Op::Liquidate { trader: 0, market: 0 });
     assert!(step.ok, "{refused:?}");
     let after = m.accounts[0].unwrap();
     let rest = after.positions[after.slot_of(0).expect("a partial close")].position();
     let closed = (pos.base - rest.base).unsigned_abs();
-    let health = |c: u64| health_after_close(pos, c, &q, before.maintenance, acc.collateral, &params).unwrap();
+    let health = |c: u64| health_after_close(pos, c, &q, before.maintenance, acc.collateral, &params, cash).unwrap();
     let actual = account_health(&after, &liquidation_quotes(&after, &quotes, 0).unwrap()).unwrap().maintenance;
 
     assert_eq!(actual, health(closed), "the projection is the health after");

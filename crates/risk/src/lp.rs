@@ -21,8 +21,11 @@ pub const LOCKED_SHARES: u64 = 1_000_000;
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct PoolLeg {
     /// The pool's mirror position at the end adverse to the pool: NAV for
-    /// burning, and the exposure requirement.
+    /// burning.
     pub pool_adverse: PositionRisk,
+    /// The same at the price its exposure requirement is taken at (the
+    /// adverse end, never lowered by a gain's vesting).
+    pub pool_requirement: PositionRisk,
     /// The pool's mirror position at the end favourable to the pool: NAV
     /// for minting.
     pub pool_favourable: PositionRisk,
@@ -92,7 +95,8 @@ pub fn pool_valuation(
         let p = &l.pool_adverse;
         value = value.safe_add(biased_value(p)?)?;
         mint_value = mint_value.safe_add(favourable_value(&l.pool_favourable)?)?;
-        req = req.safe_add(requirement(p.position.base, p.price, p.conf, p.conf_mult_bps, p.ratios.imr_bps)?)?;
+        let r = &l.pool_requirement;
+        req = req.safe_add(requirement(r.position.base, r.price, r.conf, r.conf_mult_bps, r.ratios.imr_bps)?)?;
         owed = owed.safe_add(favourable_value(&l.longs)?.max(0))?.safe_add(favourable_value(&l.shorts)?.max(0))?;
     }
     Ok(PoolValuation {
@@ -166,7 +170,7 @@ mod tests {
         // shorts -1 unit from 100 (-10 at 110, at best -9 at 109).
         let longs = risk(2_000_000_000, -200_000_000, 110_000_000_000, 1_000_000_000);
         let shorts = risk(-1_000_000_000, 100_000_000, 110_000_000_000, 1_000_000_000);
-        let leg = PoolLeg { pool_adverse: p, pool_favourable: p, longs, shorts };
+        let leg = PoolLeg { pool_adverse: p, pool_requirement: p, pool_favourable: p, longs, shorts };
         let v = pool_valuation(1_000_000_000, 0, 0, &[leg]).unwrap();
         assert_eq!(v.nav, 1_000_000_000 - 11_000_000, "short valued at 111");
         assert_eq!(v.mint_nav, 1_000_000_000 - 9_000_000, "short valued at 109 to mint");

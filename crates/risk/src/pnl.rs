@@ -32,9 +32,8 @@ pub struct Payout {
 /// so the pool pays `max(after, 0) - max(before, 0) + fee`; a gain that
 /// repays a deficit (negative `before`) stays in the pool. When that is
 /// more than `cash`, the shortfall, up to the gain, becomes unsettled PnL;
-/// a gain that leaves a deficit is charged no more fee than the cash can
-/// advance. Only a loss (whose fee the pool would advance to a bankrupt
-/// account) can still ask for more than `cash`: the caller refuses it.
+/// a fill that leaves a deficit is charged no more fee than the cash can
+/// advance. The pool is never asked for more than `cash`.
 pub fn pay_from_pool(before: i64, realized: i64, fee: u64, cash: u64) -> Result<Payout, MathError> {
     let cash_i = i64::try_from(cash.min(i64::MAX as u64))?;
     let mut fee_i = i64::try_from(fee)?;
@@ -46,7 +45,14 @@ pub fn pay_from_pool(before: i64, realized: i64, fee: u64, cash: u64) -> Result<
         collateral = before.safe_add(realized)?.safe_sub(fee_i)?;
     }
     let to_collateral = |c: i64, fee: i64| -> Result<i64, MathError> { (c.max(0) - before.max(0)).safe_add(fee) };
-    let wanted = to_collateral(collateral, fee_i)?;
+    let mut wanted = to_collateral(collateral, fee_i)?;
+    if wanted > cash_i && collateral < 0 {
+        // A loss past the collateral: the pool would advance the fee. It
+        // advances no more than its cash; the rest of the fee is waived.
+        fee_i = fee_i.safe_sub(wanted - cash_i)?.max(0);
+        collateral = before.safe_add(realized)?.safe_sub(fee_i)?;
+        wanted = to_collateral(collateral, fee_i)?;
+    }
     if wanted <= cash_i || collateral < 0 {
         return Ok(Payout { collateral, fee: fee_i as u64, unsettled: 0, pool_to_collateral: wanted });
     }

@@ -95,9 +95,7 @@ proptest! {
             prop_assert_eq!(p.pool_to_collateral, cash as i64);
             prop_assert!(p.collateral >= 0 || full < 0, "a shortage alone never makes a deficit");
         }
-        if p.pool_to_collateral > cash as i64 {
-            prop_assert!(realized <= 0, "only a loss can ask for more than the cash");
-        }
+        prop_assert!(p.pool_to_collateral <= cash as i64, "never more than the cash");
     }
 
     #[test]

@@ -291,7 +291,8 @@ pub fn check_liquidation(before: &Snapshot, after: &Snapshot, step: &Step) -> Re
         ensure(h1 >= target, 5, || {
             format!("account {key}: a partial close stopped at {h1}, short of the buffer {target}")
         })?;
-        let less = health_after_close(pos, closed_size.saturating_sub(1), &own, h0, b.collateral, &params)
+        let cash = margin_engine::engine::settle::payable_cash(&before.pool);
+        let less = health_after_close(pos, closed_size.saturating_sub(1), &own, h0, b.collateral, &params, cash)
             .map_err(|e| Broken { invariant: 5, what: format!("health after one unit less: {e}") })?;
         ensure(closed_size == 1 || less < target, 5, || {
             format!("account {key}: closing {} instead of {closed_size} already reached the buffer {target} ({less}): over-liquidated", closed_size - 1)

@@ -82,12 +82,16 @@ pub fn adl_liability(legs: &[(Market, MarketQuote)]) -> Result<u64> {
 }
 
 /// `lp_withdraw`'s ADL headroom: after the withdrawal (`pool` as it left
-/// it), the traders' unrealised profit must not be above
-/// `max_pnl_factor_bps` of the pool's free cash (`AdlHeadroom`): an LP
-/// cannot leave by pushing the winners into auto-deleveraging.
+/// it), the traders' unrealised profit, vesting gains in full, must not be
+/// above `max_pnl_factor_bps` of the pool's free cash (`AdlHeadroom`): an
+/// LP cannot leave by pushing the winners into auto-deleveraging.
 pub fn require_adl_headroom(exchange: &Exchange, pool: &Pool, legs: &[(Market, MarketQuote)]) -> Result<()> {
-    let triggered =
-        adl_triggered(adl_liability(legs)?, free_cash(pool), exchange.max_pnl_factor_bps).map_err(EngineError::from)?;
+    // Vesting gains count at the oracle price here: an exit made during
+    // vesting must not push the pool into ADL the slot the vesting ends.
+    let unanchored: Vec<(Market, MarketQuote)> =
+        legs.iter().map(|(m, q)| (*m, MarketQuote { anchor_lo: 0, anchor_hi: 0, ..*q })).collect();
+    let triggered = adl_triggered(adl_liability(&unanchored)?, free_cash(pool), exchange.max_pnl_factor_bps)
+        .map_err(EngineError::from)?;
     require!(!triggered, EngineError::AdlHeadroom);
     Ok(())
 }

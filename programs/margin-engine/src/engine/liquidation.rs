@@ -44,6 +44,10 @@ pub struct LiquidationOutcome {
     pub deficit: u64,
     /// Whether this liquidation filled the market's throttle window.
     pub throttle_engaged: bool,
+    /// Whether the fill realised a vesting gain at its anchor (below the
+    /// conservative price): the close must then improve health even when
+    /// it closes the position whole.
+    pub anchored: bool,
 }
 
 /// Maintenance health of the account after closing `close` (magnitude)
@@ -51,7 +55,9 @@ pub struct LiquidationOutcome {
 /// the penalty charged from what collateral remains, from its health
 /// `h0` and collateral now: only this position's term and the collateral
 /// change; the other positions' terms are unchanged. Exactly what
-/// `account_health` gives after `execute_liquidation` (the same terms).
+/// `account_health` gives after `execute_liquidation` (the same terms),
+/// with the pool's payable cash `cash` (a gain it cannot pay is unsettled
+/// PnL: counted in health, but no penalty is charged from it).
 pub fn health_after_close(
     old: Position,
     close: u64,
@@ -59,6 +65,7 @@ pub fn health_after_close(
     h0: i128,
     collateral: i64,
     liquidation: &LiquidationParams,
+    cash: u64,
 ) -> Result<i128> {
     let term = |p: Position| -> Result<i128> {
         if p.base == 0 {
@@ -73,7 +80,8 @@ pub fn health_after_close(
     let fill = apply_fill(old, base, quote.gain_price(old, price)).map_err(EngineError::from)?;
     let fee = penalty(fill.notional, liquidation.fee_bps, 0).map_err(EngineError::from)?.fee;
     let after_pnl = collateral.safe_add(fill.realized_pnl).map_err(EngineError::from)?;
-    let paid = fee.min(after_pnl.max(0) as u64) as i64;
+    let kept = pay_from_pool(collateral, fill.realized_pnl, 0, cash).map_err(EngineError::from)?.collateral;
+    let paid = fee.min(kept.max(0) as u64) as i64;
     let change = (after_pnl - paid) as i128 - collateral as i128 + term(fill.position)? - term(old)?;
     Ok(h0.safe_add(change).map_err(EngineError::from)?)
 }
@@ -117,14 +125,16 @@ pub fn execute_liquidation(
     let estimate =
         close_amount(old.base, quote.price, health.maintenance, buffer, &params).map_err(EngineError::from)?;
     require!(estimate > 0, EngineError::NotLiquidatable);
-    let after = |c: u64| health_after_close(old, c, quote, health.maintenance, account.collateral, &params);
+    let cash = payable_cash(pool);
+    let after = |c: u64| health_after_close(old, c, quote, health.maintenance, account.collateral, &params, cash);
     let close = smallest_close(old.base.unsigned_abs(), quote.price, estimate, buffer, &params, after)?;
     let close = i64::try_from(close).map_err(|_| EngineError::MathOverflow)?;
     let base = if old.base > 0 { -close } else { close };
     // A gain realises no better than a recent jump's anchor, as a close's
     // does: liquidating a winning leg never cashes in a pump.
-    let price = biased_price(old.base, quote.price, quote.conf, quote.conf_mult_bps).map_err(EngineError::from)?.max(1);
-    let price = quote.gain_price(old, price);
+    let biased =
+        biased_price(old.base, quote.price, quote.conf, quote.conf_mult_bps).map_err(EngineError::from)?.max(1);
+    let price = quote.gain_price(old, biased);
     let fill = apply_fill(old, base, price).map_err(EngineError::from)?;
 
     let exempt = health.equity < 0;
@@ -177,6 +187,7 @@ pub fn execute_liquidation(
         unsettled: payout.unsettled,
         deficit: account.collateral.min(0).unsigned_abs(),
         throttle_engaged,
+        anchored: price != biased,
     })
 }
 
@@ -223,21 +234,26 @@ pub fn liquidate(
     require!(before.maintenance < 0, EngineError::NotLiquidatable);
     let at = *quotes.iter().find(|q| q.index == market.index).ok_or(EngineError::HealthAccountsMismatch)?;
     let out = execute_liquidation(account, market, pool, exchange, &at, &before, slot)?;
-    let after = require_improved(account, market.index, &quotes, &before)?;
+    let after = require_improved(account, market.index, &quotes, &before, out.anchored)?;
     Ok(Liquidation { out, before, after, breaker })
 }
 
 /// The post-check of a liquidation in `market`: maintenance health (over
 /// `quotes`, covering every position) strictly better than `before`, unless
-/// the position was closed whole. Returns the health after.
+/// the position was closed whole at its conservative price. A close that
+/// realised a vesting gain at its anchor (`anchored`) must improve health
+/// even when whole: it removes counted gain, so on an account with other
+/// legs it can worsen it, and then the liquidator must take those legs.
+/// Returns the health after.
 pub fn require_improved(
     account: &MarginAccount,
     market: u16,
     quotes: &[MarketQuote],
     before: &Health,
+    anchored: bool,
 ) -> Result<Health> {
     let after = account_health(account, quotes)?;
-    if account.slot_of(market).is_some() {
+    if account.slot_of(market).is_some() || anchored {
         require!(after.maintenance > before.maintenance, EngineError::LiquidationWorsened);
     }
     Ok(after)

@@ -35,19 +35,19 @@ pub fn value_legs(pool: &Pool, legs: &[(Market, MarketQuote)]) -> Result<PoolVal
         let short_oi = i64::try_from(m.short_oi).map_err(|_| EngineError::MathOverflow)?;
         let long_oi = i64::try_from(m.long_oi).map_err(|_| EngineError::MathOverflow)?;
         let pool = Position { base, quote };
-        let adverse = at(base > 0, Bias::AgainstHolder);
-        let adverse = MarketQuote { price: adverse.gain_price(pool, adverse.price), ..adverse };
+        let unanchored = at(base > 0, Bias::AgainstHolder);
+        let adverse = MarketQuote { price: unanchored.gain_price(pool, unanchored.price), ..unanchored };
         // The favourable end at full conf: the adverse end of the opposite
-        // side, at least as favourable to the pool as the anchor.
+        // side, where the traders' gain (the mirror of the pool's position)
+        // counts no better than the anchor or their entry.
         let favourable = at(base <= 0, Bias::AgainstHolder);
-        let anchored = match (base > 0, q.anchor_lo, q.anchor_hi) {
-            (true, _, hi) if hi > 0 => favourable.price.max(hi),
-            (false, lo, _) if lo > 0 => favourable.price.min(lo),
-            _ => favourable.price,
-        };
-        let favourable = MarketQuote { price: anchored, ..favourable };
+        let traders = Position { base: base.saturating_neg(), quote: quote.saturating_neg() };
+        let favourable = MarketQuote { price: favourable.gain_price(traders, favourable.price), ..favourable };
         out.push(PoolLeg {
             pool_adverse: adverse.position_risk(base, quote)?,
+            // The exposure requirement at the adverse end itself: a vesting
+            // gain lowers what the pool is worth, never what it must cover.
+            pool_requirement: unanchored.position_risk(base, quote)?,
             pool_favourable: favourable.position_risk(base, quote)?,
             longs: at(false, Bias::AgainstHolder).position_risk(long_oi, m.long_quote)?,
             shorts: at(true, Bias::AgainstHolder).position_risk(-short_oi, m.short_quote())?,

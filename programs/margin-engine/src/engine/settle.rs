@@ -168,6 +168,8 @@ pub fn settle_pnl(account: &mut MarginAccount, pool: &mut Pool, exchange: &mut E
     }
     let claim = account.unsettled_pnl - booked_in_round(account, pool, slot);
     require!(account.settled_round != pool.round_id && claim > 0, EngineError::SettleNextRound);
+    // The round's cash is never more than the pool holds.
+    pool.round_cash = pool.round_cash.min(pool.balance);
     let paid = settlement(claim, pool.round_total, pool.round_cash).map_err(EngineError::from)?;
     pool.round_total = pool.round_total.saturating_sub(claim);
     pool.round_cash -= paid; // settlement pays at most the cash
