@@ -229,3 +229,92 @@ async fn lp_withdraw_inside_the_vesting_window_pays_the_pool_at_the_anchor_and_a
     assert_eq!(balance(&mut tc, &token).await - before, expected);
     assert_conservation(&mut tc, &v, &[s.margin]).await;
 }
+
+/// A liquidation that would realise a vesting gain at its anchor must
+/// improve health even when it closes the position whole: the account is
+/// long 0.1 SOL (market 0) and short 6 of market 1, both from 100. Market
+/// 1 rises gradually to 130 (every step under the 25 % jump guard: no
+/// anchor), then SOL is pumped to 130 and the jump confirmed (anchor 100).
+/// Maintenance health counts the SOL long's 3 of gain, but its liquidation
+/// closes it whole (the rest would be dust) at its entry: the gain goes,
+/// and health falls (`LiquidationWorsened`, nothing changes). Liquidating
+/// the losing short instead lands, and health strictly improves.
+#[tokio::test]
+async fn liquidating_a_vesting_winner_whole_at_its_anchor_is_refused_when_it_worsens_health_and_the_losing_leg_is_taken(
+) {
+    use margin_engine::events::Liquidated;
+    let (mut tc, mut v) = venue(100 * ONE, 100_000 * USD).await;
+    let (m1, f1, mut sources) = add_market(&mut tc, &v, 1, "M1", 100 * ONE).await;
+    let t = trader_with_position(&mut tc, &v, 200 * USD, BASE / 10).await;
+    let short = TradeParams { base: -6 * BASE, limit_price: 1, reduce_only: false };
+    let i = ix::trade(t.key.pubkey(), t.margin, &v.keys, 1, f1, short, &[(v.market, v.feed)]);
+    tc.process(&[i], &[&t.key]).await.expect("short M1");
+    let k = trader(&mut tc, &v, 0).await;
+
+    // Market 1 to 119 (19 % above its EMA), held while the EMA follows,
+    // then 130 (under 25 % above the EMA by then): never a jump. SOL holds
+    // 100 meanwhile.
+    let mut slot = S0 + 10;
+    while slot <= S0 + 2_000 {
+        v.set_price(&mut tc, 100 * ONE, 0, T0 + ((slot - S0) * 2 / 5) as i64, slot).await;
+        refresh_m1(&mut tc, &f1, &mut sources, 119 * ONE).await;
+        slot += 100;
+    }
+    v.set_price(&mut tc, 100 * ONE, 0, T0 + ((slot - S0) * 2 / 5) as i64, slot).await;
+    refresh_m1(&mut tc, &f1, &mut sources, 130 * ONE).await;
+    let f1_state: PriceFeed = load(&mut tc, &f1).await;
+    assert_eq!((f1_state.price, f1_state.anchor_lo, f1_state.anchor_hi), (130 * ONE, 0, 0), "no jump in market 1");
+
+    // SOL pumped to 130 at every source and confirmed: anchor 100.
+    push(&mut tc, &mut v, 130 * ONE, slot + 10, slot + 200).await;
+    refresh_m1(&mut tc, &f1, &mut sources, 130 * ONE).await;
+    let feed: PriceFeed = load(&mut tc, &v.feed).await;
+    assert_eq!((feed.anchor_lo, feed.anchor_hi), (100 * ONE, 100 * ONE));
+    let vest = load::<Market>(&mut tc, &v.market).await.params.gain_vest_slots as u64;
+    assert!(tc.clock().await.slot < feed.anchor_slot + vest, "inside the window");
+    let f1_state: PriceFeed = load(&mut tc, &f1).await;
+    assert_eq!((f1_state.anchor_lo, f1_state.anchor_hi), (0, 0), "market 1 never anchored");
+
+    // The SOL leg: whole (0.1 SOL is 13 of notional, half of it dust) at
+    // its entry, losing the 3 of gain health counts: refused.
+    let acc = load::<MarginAccount>(&mut tc, &t.margin).await;
+    let entry = -acc.positions[acc.slot_of(0).unwrap()].quote;
+    assert_eq!(entry, 10_006_000, "bought at 100.06");
+    // The program's own liquidation, run off-chain on the accounts now: it
+    // closes the long whole at its entry (anchored), health falls, and only
+    // the `anchored` rule refuses it (a whole close is otherwise exempt).
+    {
+        use margin_engine::engine::health::{account_health, liquidation_quotes};
+        use margin_engine::engine::liquidation::{execute_liquidation, require_improved};
+        let venue_now = load_venue(&tc.backend()).await.unwrap();
+        let sim = Sim::new(&venue_now);
+        let quotes = vec![sim.quote(0).unwrap(), sim.quote(1).unwrap()];
+        let quotes = liquidation_quotes(&acc, &quotes, 0).unwrap();
+        let before = account_health(&acc, &quotes).unwrap();
+        assert!(before.maintenance < 0 && before.equity > 0, "{before:?}");
+        let (mut a, mut market, mut pool, mut exchange) =
+            (acc, venue_now.markets[0].market, venue_now.pool, venue_now.exchange);
+        let slot = venue_now.clock.slot;
+        let out = execute_liquidation(&mut a, &mut market, &mut pool, &mut exchange, &quotes[0], &before, slot)
+            .expect("the fill itself");
+        assert!(out.anchored && a.slot_of(0).is_none(), "closed whole at the anchor");
+        assert_eq!((out.base, out.price), (-BASE / 10, 100_060_000_000));
+        let after = account_health(&a, &quotes).unwrap();
+        assert!(after.maintenance < before.maintenance, "{} -> {}", before.maintenance, after.maintenance);
+        assert!(require_improved(&a, 0, &quotes, &before, false).is_ok(), "a whole close alone is exempt");
+        assert!(require_improved(&a, 0, &quotes, &before, true).is_err());
+    }
+    let sol = ix::liquidate(k.key.pubkey(), k.token, t.margin, &v.keys, 0, v.feed, &[(m1, f1)]);
+    assert_error(&mut tc, &[sol], &[&k.key], EngineError::LiquidationWorsened.into(), &[t.margin]).await;
+
+    // The losing short: taken, health strictly better.
+    let m1_leg = ix::liquidate(k.key.pubkey(), k.token, t.margin, &v.keys, 1, f1, &[(v.market, v.feed)]);
+    let logs = tc.process_logged(&[m1_leg], &[&k.key]).await.expect("liquidate the losing leg");
+    let ev: Liquidated = find_event(&logs).expect("Liquidated");
+    assert_eq!((ev.account, ev.market), (t.margin, 1));
+    assert!(ev.base > 0 && ev.price >= 130 * ONE, "bought back at the price: {} at {}", ev.base, ev.price);
+    assert!(ev.health_before < 0 && ev.health_after > ev.health_before, "{} -> {}", ev.health_before, ev.health_after);
+    let after = load::<MarginAccount>(&mut tc, &t.margin).await;
+    assert_eq!(after.positions[after.slot_of(0).unwrap()].base, BASE / 10, "the SOL leg untouched");
+    assert_conservation(&mut tc, &v, &[t.margin, k.margin]).await;
+}

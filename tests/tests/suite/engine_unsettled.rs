@@ -639,3 +639,77 @@ async fn a_reduction_whose_loss_passes_the_collateral_lands_when_unsettled_pnl_c
     assert_eq!(balance(&mut tc, &v.keys.insurance_vault).await, insurance + AT_95_INSURANCE);
     assert_conservation(&mut tc, &v, &[w.margin]).await;
 }
+
+/// A long of 50 from 100 (on 1,000) closed at 110 into a pool of 10:
+/// realised 50 * (109.945 - 100.55) = 469.75, of which the pool pays its
+/// 10 and owes 459.75. SOL then holds 110 until [`CALM`]; the trader
+/// withdraws down to `keep` and buys 10 again at 110.605 (fee 0.553025),
+/// its unsettled PnL carrying the margin. The pool ends with no cash: its
+/// balance 0, all of the 459.75 owed.
+async fn large_claim_and_long_again(keep: i64) -> (TestContext, Venue, Trader) {
+    let (mut tc, mut v) = venue(100 * ONE, 10 * USD).await;
+    let w = trader_with_position(&mut tc, &v, 1_000 * USD, 50 * BASE).await;
+    move_to_110(&mut tc, &mut v).await;
+    let ev = trade(&mut tc, &v, &w, -50 * BASE).await;
+    assert_eq!((ev.fill_price, ev.realized_pnl, ev.unsettled), (109_945_000_000, 469_750_000, LARGE_OWED));
+    for slot in (MOVED + 9_000..=CALM).step_by(9_000) {
+        v.set_price(&mut tc, 110 * ONE, 0, unix_at(slot), slot).await;
+    }
+    let collateral = account(&mut tc, &w).await.collateral;
+    let out = (collateral - keep) as u64;
+    tc.process(&[ix::withdraw(w.key.pubkey(), w.margin, w.token, &v.keys, out, &[])], &[&w.key])
+        .await
+        .expect("withdraw");
+    let ev = trade(&mut tc, &v, &w, 10 * BASE).await;
+    assert_eq!((ev.fill_price, ev.fee), (110_605_000_000, AGAIN_FEE));
+    assert_eq!(claim(&mut tc, &w).await, (keep - AGAIN_FEE as i64, LARGE_OWED));
+    let (balance, unsettled, _, _) = books(&mut tc, &v).await;
+    assert_eq!((balance, unsettled), (0, LARGE_OWED), "no payable cash");
+    (tc, v, w)
+}
+
+const LARGE_OWED: u64 = 459_750_000;
+
+/// A reduction whose loss passes the collateral, on an account the pool
+/// owes (its unsettled PnL covers the loss) while the pool has no payable
+/// cash: with 0.1 of collateral and the close's fee 0.474763, the pool
+/// would have to advance 0.374763 of the fee. It lands; the fee charged is
+/// the 0.1 the collateral holds (the pool advances nothing, its balance
+/// stays 0), the loss of 156.525 is netted against the claim. Its twin:
+/// collateral holding exactly the fee is charged the whole fee.
+#[tokio::test]
+async fn a_loss_past_the_collateral_with_no_payable_cash_is_charged_only_the_fee_the_collateral_holds() {
+    let small = 100_000i64;
+    assert!(small < AT_95_FEE as i64);
+    let (mut tc, mut v, w) = large_claim_and_long_again(small + AGAIN_FEE as i64).await;
+    v.set_price(&mut tc, 95 * ONE, 0, unix_at(CALM + 100), CALM + 100).await;
+    let before = books(&mut tc, &v).await;
+    let insurance = balance(&mut tc, &v.keys.insurance_vault).await;
+    let ev = trade(&mut tc, &v, &w, -10 * BASE).await;
+    assert_eq!((ev.fill_price, ev.realized_pnl, ev.position_base), (94_952_500_000, AT_95_LOSS, 0));
+    // The fee asked is 0.474763; charged: the 0.1 of collateral.
+    assert_eq!((ev.fee, ev.insurance_fee, ev.unsettled), (small as u64, small as u64 / 5, 0));
+    let acc = account(&mut tc, &w).await;
+    assert!(!acc.has_positions());
+    let owed = LARGE_OWED - AT_95_LOSS.unsigned_abs();
+    assert_eq!((acc.collateral, acc.unsettled_pnl, acc.flags), (0, owed, 0));
+    // The pool: no token moves (balance 0, vault unchanged); the loss is
+    // set against what it owed. The collateral vault pays only the
+    // insurance share of the fee out.
+    let pool: Pool = load(&mut tc, &ix::pool_address()).await;
+    assert_eq!((pool.balance, pool.unsettled, pool.receivable), (0, owed, 0));
+    assert_eq!(books(&mut tc, &v).await, (0, owed, before.2, before.3 - small as u64 / 5));
+    assert_eq!(balance(&mut tc, &v.keys.insurance_vault).await, insurance + small as u64 / 5);
+    assert_conservation(&mut tc, &v, &[w.margin]).await;
+
+    // Twin: collateral holding exactly the fee is charged all of it, and
+    // still the pool advances nothing.
+    let (mut tc, mut v, w) = large_claim_and_long_again(AT_95_FEE as i64 + AGAIN_FEE as i64).await;
+    v.set_price(&mut tc, 95 * ONE, 0, unix_at(CALM + 100), CALM + 100).await;
+    let before = books(&mut tc, &v).await;
+    let ev = trade(&mut tc, &v, &w, -10 * BASE).await;
+    assert_eq!((ev.realized_pnl, ev.fee, ev.insurance_fee), (AT_95_LOSS, AT_95_FEE, AT_95_INSURANCE));
+    assert_eq!(claim(&mut tc, &w).await, (0, owed));
+    assert_eq!(books(&mut tc, &v).await, (0, owed, before.2, before.3 - AT_95_INSURANCE));
+    assert_conservation(&mut tc, &v, &[w.margin]).await;
+}
