@@ -112,7 +112,17 @@ const ADL_REFUSALS: [&str; 7] =
 /// every invariant after every transaction. Panics on the first broken
 /// invariant, naming the seed, the step and the operation.
 pub async fn run_sequence(seed: u64, steps: usize) -> Outcome {
-    let mut run = Run::new().await;
+    run_sequence_with_pool(seed, steps, DEFAULT_POOL).await
+}
+
+/// The pool the demo venue is seeded with in [`run_sequence`].
+pub const DEFAULT_POOL: u64 = 1_000_000 * USD;
+
+/// [`run_sequence`] on a venue whose pool is seeded with `pool` (a small
+/// pool runs short of cash: unsettled PnL, settlement and
+/// auto-deleveraging).
+pub async fn run_sequence_with_pool(seed: u64, steps: usize, pool: u64) -> Outcome {
+    let mut run = Run::new(pool).await;
     let mut before = run.snapshot().await;
     before.check().unwrap_or_else(|e| panic!("seed {seed:#x}: the initial venue: {e}"));
     for (n, op) in operations(seed, steps).into_iter().enumerate() {
@@ -164,9 +174,9 @@ fn start_price(i: usize) -> i64 {
 }
 
 impl Run {
-    async fn new() -> Run {
+    async fn new(pool: u64) -> Run {
         let mut tc = crate::context::ContextBuilder::new().start().await;
-        let demo = demo::create(&mut tc, demo::spec(), 1_000_000 * USD).await.expect("the demo venue");
+        let demo = demo::create(&mut tc, demo::spec(), pool).await.expect("the demo venue");
         let mut traders = vec![];
         for i in 0..TRADERS {
             let w = wallet(&mut tc, &demo, ballast_model::START_FUNDS).await;

@@ -42,6 +42,9 @@ async fn every_invariant_holds_after_every_transaction_of_seeded_400_action_sequ
         total.cross_margin_trades += o.cross_margin_trades;
         total.triggers.0 += o.triggers.0;
         total.triggers.1 += o.triggers.1;
+        total.pnl_settled += o.pnl_settled;
+        total.adl.0 += o.adl.0;
+        total.adl.1 += o.adl.1;
     }
     println!("{} seeds x {STEPS} actions: {total:?}", seeds.len());
     // The sequences reach what they are for: cross-margined accounts,
@@ -53,4 +56,25 @@ async fn every_invariant_holds_after_every_transaction_of_seeded_400_action_sequ
         assert!(reached, "{total:?}");
     }
     assert!(total.landed > seeds.len() * STEPS / 4, "{total:?}");
+}
+
+/// The same sequences on a venue whose pool holds 20,000 (against four
+/// traders of 200,000 each): winners outgrow it, so closes book unsettled
+/// PnL, keeper passes settle it and auto-deleverage, and every invariant
+/// (the pool's unsettled PnL is the accounts' sum; a settlement credits
+/// exactly what it retires; ADL only shrinks profitable positions and
+/// never passes its target) holds after every transaction.
+#[tokio::test]
+async fn every_invariant_holds_after_every_transaction_when_a_small_pool_owes_unsettled_pnl_and_deleverages() {
+    let seeds = env("BALLAST_BANK_SEEDS").unwrap_or(10);
+    let mut total = Outcome::default();
+    for seed in (0..seeds).map(seed) {
+        let o = ballast_tests::sequences::run_sequence_with_pool(seed, STEPS, 20_000 * ballast_tests::venue::USD).await;
+        total.landed += o.landed;
+        total.pnl_settled += o.pnl_settled;
+        total.adl.0 += o.adl.0;
+        total.adl.1 += o.adl.1;
+    }
+    println!("{seeds} seeds x {STEPS} actions, a 20,000 pool: {total:?}");
+    assert!(total.pnl_settled > 0 && total.adl.1 > 0, "settlement and ADL were reached: {total:?}");
 }
