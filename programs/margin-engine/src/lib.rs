@@ -131,8 +131,9 @@ pub mod margin_engine {
     }
 
     /// Permissionless: pay an account's unsettled PnL (realised profit the
-    /// pool could not pay) from the pool's cash, pro rata across every
-    /// account owed, after netting it against any deficit.
+    /// pool could not pay) from the pool's cash, after netting it against
+    /// any deficit: its pro-rata share of a settlement round's cash, once
+    /// per round (`SettleNextRound`).
     pub fn settle_pnl(ctx: Context<SettlePnl>) -> Result<()> {
         instructions::settle_pnl::handler(ctx)
     }

@@ -69,8 +69,9 @@ pub fn market_liability(m: &Market, q: &MarketQuote) -> Result<i128> {
     Ok(net.max(0))
 }
 
-/// The traders' unrealised profit the pool owes at the oracle price: the
-/// sum over markets of [`market_liability`]. `legs` are every market with
+/// The traders' unrealised profit the pool owes at the oracle price (a
+/// vesting gain at its anchor): the sum over markets of
+/// [`market_liability`]. `legs` are every market with
 /// its quote; each feed must give a usable price (`Action::Withdraw`).
 pub fn adl_liability(legs: &[(Market, MarketQuote)]) -> Result<u64> {
     let mut owed = 0i128;
@@ -106,8 +107,7 @@ pub fn free_cash(pool: &Pool) -> i128 {
 pub struct Deleveraged {
     /// Signed base closed (the fill's direction).
     pub base: i64,
-    /// Fill price: the oracle price (a gain's, within a jump's vesting).
-    /// precision: PRICE_PRECISION.
+    /// Fill price: the oracle price. precision: PRICE_PRECISION.
     pub price: i64,
     /// Profit realised.
     pub realized_pnl: i64,
