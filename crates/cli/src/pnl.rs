@@ -25,9 +25,7 @@ use ballast_client::engine as ix;
 use ballast_client::fmt::{fmt_fixed, fmt_quote, fmt_signed_quote};
 use ballast_client::simulate::{Refusal, Sim};
 use ballast_client::venue::Venue;
-use ballast_risk::pnl::{above_side_average, adl_rank};
-use ballast_risk::position::{notional_ceil, Position};
-use margin_engine::engine::adl::{sides, value_at};
+use margin_engine::engine::adl;
 use margin_engine::errors::EngineError;
 use margin_engine::state::{MarginAccount, PositionSlot};
 use serde_json::{json, Value};
@@ -89,19 +87,12 @@ fn standing(venue: &Venue, quotes: &[Quote], equity: Option<i128>, slot: &Positi
     let market = venue.markets.get(slot.market as usize)?.market;
     let q = *quotes.get(slot.market as usize)?.as_ref().ok()?;
     let old = slot.position();
-    let price = q.gain_price(old, q.price);
-    let pnl = value_at(old, price).ok()?;
-    if pnl <= 0 {
+    let s = adl::standing(&market, &q, old).ok()?;
+    if s.pnl <= 0 {
         return None;
     }
-    let (longs, shorts) = sides(&market).ok()?;
-    let side = if old.base > 0 { longs } else { shorts };
-    let side_pnl = value_at(side, q.gain_price(side, q.price)).ok()?;
-    let cost = |p: Position| p.quote.unsigned_abs() as u128;
-    let candidate = above_side_average(pnl, cost(old), side_pnl, cost(side)).ok()?;
-    let notional = notional_ceil(old.base, price).ok()? as u128;
-    let rank = adl_rank(pnl, cost(old), notional, equity?).ok()?;
-    Some(json!({"rank": rank.to_string(), "candidate": candidate}))
+    let rank = adl::rank(old, s.price, s.pnl, equity?).ok()?;
+    Some(json!({"rank": rank.to_string(), "candidate": s.candidate}))
 }
 
 /// Add each row's `adl` (`{rank, candidate}`, `null` unless the position

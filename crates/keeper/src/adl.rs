@@ -21,9 +21,7 @@ use crate::scan::Venue;
 use anchor_lang::prelude::Pubkey;
 use ballast_client::engine as ix;
 use ballast_client::simulate::{AdlState, Refusal, Sim};
-use ballast_risk::pnl::adl_rank;
-use ballast_risk::position::notional_ceil;
-use margin_engine::engine::adl::value_at;
+use margin_engine::engine::adl::{rank, value_at};
 use margin_engine::state::MarginAccount;
 use solana_sdk::instruction::Instruction;
 use std::collections::HashMap;
@@ -188,19 +186,14 @@ fn ranked(venue: &Venue, accounts: &[(Pubkey, MarginAccount)]) -> Vec<(u128, Pub
     queue
 }
 
-/// `adl_rank` of `position` of `account` at `price`: its PnL and cost as
-/// `auto_deleverage` values them (`value_at`, the quote's magnitude), its
-/// notional, and the account's equity (`account_health`).
+/// The program's `engine::adl::rank` of `position` of `account` at
+/// `price`, with the account's equity (`account_health`).
 fn rank_of(
     sim: &Sim<'_>,
     account: &MarginAccount,
     position: ballast_risk::position::Position,
     price: i64,
 ) -> Result<u128, Refusal> {
-    let math = |e: ballast_risk::MathError| Refusal::from(margin_engine::errors::EngineError::from(e));
     let pnl = value_at(position, price)?;
-    let cost = position.quote.unsigned_abs() as u128;
-    let notional = notional_ceil(position.base, price).map_err(math)? as u128;
-    let equity = sim.health(account)?.equity;
-    adl_rank(pnl, cost, notional, equity).map_err(math)
+    Ok(rank(position, price, pnl, sim.health(account)?.equity)?)
 }

@@ -39,15 +39,48 @@ use anchor_lang::prelude::*;
 use ballast_risk::liquidation::admit;
 use ballast_risk::math::mul_div_floor;
 use ballast_risk::oracle::{Action, Validity};
-use ballast_risk::pnl::{above_side_average, adl_amount, adl_rounding_margin, adl_triggered};
-use ballast_risk::position::{apply_fill, Position};
-use ballast_risk::precision::NOTIONAL_DIVISOR;
+use ballast_risk::pnl::{above_side_average, adl_amount, adl_rank, adl_rounding_margin, adl_triggered};
+use ballast_risk::position::{apply_fill, notional_ceil, position_value, Position};
 use ballast_risk::SafeMath;
 
-/// Value of `p` at `price`, rounded down. precision: QUOTE_PRECISION.
+/// Value of `p` at `price`, rounded down (`ballast_risk::position::position_value`).
+/// precision: QUOTE_PRECISION.
 pub fn value_at(p: Position, price: i64) -> Result<i128> {
-    let v = (p.base as i128).safe_mul(price as i128).map_err(EngineError::from)?.div_euclid(NOTIONAL_DIVISOR);
-    Ok(v.safe_add(p.quote as i128).map_err(EngineError::from)?)
+    Ok(position_value(&p, price).map_err(EngineError::from)?)
+}
+
+/// A position's standing in the auto-deleveraging queue at `q`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Standing {
+    /// The price its gain counts at (`MarketQuote::gain_price`).
+    pub price: i64,
+    /// Its PnL there.
+    pub pnl: i128,
+    /// Its side's aggregate PnL, at the price the side's gain counts at.
+    pub side_pnl: i128,
+    /// In profit, and returning at least its side's average.
+    pub candidate: bool,
+}
+
+/// `old`'s standing in `market` at `q`: what `auto_deleverage` checks a
+/// candidate against, and what the keeper and the CLI show.
+pub fn standing(market: &Market, q: &MarketQuote, old: Position) -> Result<Standing> {
+    let price = q.gain_price(old, q.price);
+    let pnl = value_at(old, price)?;
+    let (longs, shorts) = sides(market)?;
+    let side = if old.base > 0 { longs } else { shorts };
+    let side_pnl = value_at(side, q.gain_price(side, q.price))?;
+    let cost = |p: Position| p.quote.unsigned_abs() as u128;
+    let candidate = above_side_average(pnl, cost(old), side_pnl, cost(side)).map_err(EngineError::from)?;
+    Ok(Standing { price, pnl, side_pnl, candidate })
+}
+
+/// The order the keeper deleverages in (`ballast_risk::pnl::adl_rank`):
+/// `old`'s return `pnl` at `price` on its cost (its quote's magnitude)
+/// times its account's leverage (its notional at `price` over `equity`).
+pub fn rank(old: Position, price: i64, pnl: i128, equity: i128) -> Result<u128> {
+    let notional = notional_ceil(old.base, price).map_err(EngineError::from)? as u128;
+    Ok(adl_rank(pnl, old.quote.unsigned_abs() as u128, notional, equity).map_err(EngineError::from)?)
 }
 
 /// A market's two sides as positions: longs, shorts.
@@ -149,15 +182,8 @@ pub fn auto_deleverage(
     // A gain still vesting after a jump is not taken (its holder would
     // lose it at the anchor), nor is an account owing a deficit (its gain
     // repays the pool without freeing cash).
-    let price = q.gain_price(old, q.price);
-    require!(price == q.price && account.collateral >= 0, EngineError::AdlNotCandidate);
-    let pnl = value_at(old, price)?;
-    let (longs, shorts) = sides(market)?;
-    let side = if old.base > 0 { longs } else { shorts };
-    let side_pnl = value_at(side, q.gain_price(side, q.price))?;
-    let cost = |p: Position| p.quote.unsigned_abs() as u128;
-    let candidate = above_side_average(pnl, cost(old), side_pnl, cost(side)).map_err(EngineError::from)?;
-    require!(candidate, EngineError::AdlNotCandidate);
+    let Standing { price, pnl, side_pnl, candidate } = standing(market, &q, old)?;
+    require!(price == q.price && account.collateral >= 0 && candidate, EngineError::AdlNotCandidate);
 
     let wanted = adl_amount(liability, free, exchange.adl_target_bps).map_err(EngineError::from)?;
     let margin = adl_rounding_margin(exchange.adl_target_bps).map_err(EngineError::from)?;
