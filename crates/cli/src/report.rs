@@ -7,8 +7,7 @@ use ballast_client::simulate::{Refusal, Requirement, Sim, Terms};
 use ballast_client::venue::Venue;
 use ballast_risk::health::Health;
 use ballast_risk::oracle::Validity;
-use ballast_risk::position::{position_value, Position};
-use ballast_risk::precision::NOTIONAL_DIVISOR;
+use ballast_risk::position::{entry_price, position_value, Position};
 use margin_engine::state::{MarginAccount, MarketStatus};
 use serde_json::{json, Value};
 use std::fmt::Write;
@@ -56,14 +55,14 @@ pub fn positions_json(venue: &Venue, sim: &Sim, account: &MarginAccount) -> Vec<
         .open_positions()
         .map(|s| {
             let symbol = venue.markets.get(s.market as usize).map_or("?", |m| m.market.symbol_str());
-            let entry = (-(s.quote as i128)).saturating_mul(NOTIONAL_DIVISOR) / (s.base as i128);
+            let entry = entry_price(s.position(), false);
             let quote = sim.quote(s.market).ok();
             let pnl = quote.and_then(|qt| position_value(&Position { base: s.base, quote: s.quote }, qt.price).ok());
             json!({
                 "market": symbol,
                 "index": s.market,
                 "size": fmt_base(s.base),
-                "entry_price": fmt_price(entry.clamp(i64::MIN as i128, i64::MAX as i128) as i64),
+                "entry_price": fmt_price(entry),
                 "oracle_price": quote.map(|qt| fmt_price(qt.price)),
                 "validity": quote.map(|qt| validity_name(qt.validity)),
                 "unrealized_pnl": pnl.map(q),

@@ -106,6 +106,19 @@ pub fn position_value(pos: &Position, price: i64) -> Result<i128, MathError> {
     v.div_euclid(NOTIONAL_DIVISOR).safe_add(pos.quote as i128)
 }
 
+/// The average entry price of `position` (`|quote| / |base|`), rounded
+/// up or down; `i64::MAX` (up) or 0 (down) without a base.
+/// precision: PRICE_PRECISION.
+pub fn entry_price(position: Position, round_up: bool) -> i64 {
+    let base = position.base.unsigned_abs() as u128;
+    if base == 0 {
+        return if round_up { i64::MAX } else { 0 };
+    }
+    let num = (position.quote.unsigned_abs() as u128).saturating_mul(NOTIONAL_DIVISOR as u128);
+    let e = if round_up { num.div_ceil(base) } else { num / base };
+    e.min(i64::MAX as u128) as i64
+}
+
 #[cfg(test)]
 #[path = "position_tests.rs"]
 mod tests;

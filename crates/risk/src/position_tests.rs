@@ -105,3 +105,14 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn entry_price_rounds_as_asked_and_is_safe_without_a_base() {
+    // 2 bought for 200.12 (quote -200.12): 100.06 either way.
+    let long = Position { base: 2_000_000_000, quote: -200_120_000 };
+    assert_eq!((entry_price(long, false), entry_price(long, true)), (100_060_000_000, 100_060_000_000));
+    // 3 sold for 100: 33.333... down, 33.334 up.
+    let short = Position { base: -3_000_000_000, quote: 100_000_000 };
+    assert_eq!((entry_price(short, false), entry_price(short, true)), (33_333_333_333, 33_333_333_334));
+    assert_eq!((entry_price(Position::default(), false), entry_price(Position::default(), true)), (0, i64::MAX));
+}

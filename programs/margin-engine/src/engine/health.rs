@@ -11,8 +11,8 @@ use ballast_risk::margin::{
     PhaseState, MULT_ONE,
 };
 use ballast_risk::oracle::{Action, Validity};
-use ballast_risk::position::{notional_ceil, Position};
-use ballast_risk::precision::{BPS_DENOMINATOR, NOTIONAL_DIVISOR};
+use ballast_risk::position::{entry_price, notional_ceil, Position};
+use ballast_risk::precision::BPS_DENOMINATOR;
 use ballast_risk::SafeMath;
 use oracle_adapter::reader::FeedReading;
 
@@ -318,19 +318,6 @@ fn withdrawal_quotes(account: &MarginAccount, quotes: &[MarketQuote]) -> Result<
         }
     }
     Ok(out)
-}
-
-/// The average entry price of `position` (`|quote| / |base|`), rounded
-/// up or down; `i64::MAX` (up) or 0 (down) without a base.
-/// precision: PRICE_PRECISION.
-pub fn entry_price(position: Position, round_up: bool) -> i64 {
-    let base = position.base.unsigned_abs() as u128;
-    if base == 0 {
-        return if round_up { i64::MAX } else { 0 };
-    }
-    let num = (position.quote.unsigned_abs() as u128).saturating_mul(NOTIONAL_DIVISOR as u128);
-    let e = if round_up { num.div_ceil(base) } else { num / base };
-    e.min(i64::MAX as u128) as i64
 }
 
 /// The health gate of a withdrawal with positions open: initial health of
