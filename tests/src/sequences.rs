@@ -49,6 +49,8 @@ use solana_sdk::instruction::Instruction;
 use solana_sdk::pubkey::Pubkey;
 use solana_sdk::signature::{Keypair, Signer};
 
+mod keeper;
+
 const USD: u64 = ballast_client::demo::USD;
 const TRADERS: usize = ballast_model::TRADERS;
 const LPS: usize = ballast_model::LPS;
@@ -101,12 +103,6 @@ pub fn operations(seed: u64, steps: usize) -> Vec<Op> {
     let strategy = op();
     (0..steps).map(|_| strategy.new_tree(&mut runner).expect("an operation").current()).collect()
 }
-
-/// Why `auto_deleverage` may be refused in a sequence: the venue is not
-/// above its trigger, the position is not a candidate, or the market
-/// cannot be priced or acted on now.
-const ADL_REFUSALS: [&str; 7] =
-    ["AdlNotTriggered", "AdlNotCandidate", "OracleGate", "ThrottleEngaged", "Paused", "MarketSettled", "NoPosition"];
 
 /// Run `steps` operations of seed `seed` through the programs, checking
 /// every invariant after every transaction. Panics on the first broken
@@ -279,35 +275,6 @@ impl Run {
         let result = self.tc.process(&ixs, &[&owner]).await.map_err(|e| e.to_string());
         self.outcome.triggers.0 += result.is_ok() as usize;
         self.checked((Action::Other, Some(margin), None, result), before, at).await.1
-    }
-
-    /// A keeper settles trader `i`'s unsettled PnL and tries to
-    /// auto-deleverage each of its positions: a step each. ADL is refused
-    /// unless the venue is above its trigger and the position a candidate.
-    async fn settle_and_deleverage(&mut self, i: usize, before: &Snapshot, at: &dyn Fn(&str) -> String) -> Snapshot {
-        let mut snap = before.clone();
-        if !self.open[i] {
-            return snap;
-        }
-        let margin = self.margin(i);
-        let acc: MarginAccount = load(&mut self.tc, &margin).await;
-        if acc.unsettled_pnl > 0 {
-            let result = self.process(ix::settle_pnl(margin, &self.demo.keys), &[]).await;
-            self.outcome.pnl_settled += result.is_ok() as usize;
-            snap = self.checked((Action::SettlePnl, Some(margin), None, result), &snap, at).await.1;
-        }
-        let markets: Vec<u16> = acc.open_positions().map(|p| p.market).collect();
-        for m in markets {
-            let ix = ix::auto_deleverage(margin, m, &self.demo.keys, &self.demo.markets);
-            let result = self.process(ix, &[]).await;
-            self.outcome.adl.0 += 1;
-            self.outcome.adl.1 += result.is_ok() as usize;
-            if let Err(e) = &result {
-                assert!(ADL_REFUSALS.contains(&e.as_str()), "{}", at(&format!("auto_deleverage refused: {e}")));
-            }
-            snap = self.checked((Action::AutoDeleverage, Some(margin), Some(m), result), &snap, at).await.1;
-        }
-        snap
     }
 
     /// A keeper executes each of trader `i`'s triggers: a step each.
