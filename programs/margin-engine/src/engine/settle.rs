@@ -44,11 +44,12 @@ pub fn set_collateral(account: &mut MarginAccount, pool: &mut Pool, after: i64) 
     Ok(())
 }
 
-/// The pool's cash not owed to unsettled claims: what a new gain may be
-/// paid from. A winner closing now never jumps ahead of the claims already
-/// waiting (their cash is shared by `settle_pnl`).
+/// The pool's free cash (`adl::free_cash`: balance less unsettled PnL)
+/// where positive: what a new gain may be paid from. A winner closing now
+/// never jumps ahead of the claims already waiting (their cash is shared
+/// by `settle_pnl`).
 pub fn payable_cash(pool: &Pool) -> u64 {
-    pool.balance.saturating_sub(pool.unsettled)
+    u64::try_from(super::adl::free_cash(pool).max(0)).unwrap_or(0)
 }
 
 /// Pay a fill that realised `realized` and charges `fee` to `account` at
