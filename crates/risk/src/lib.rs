@@ -17,6 +17,7 @@
 
 pub mod breaker;
 pub mod fixed;
+pub mod funding;
 pub mod guardian;
 pub mod health;
 pub mod liquidation;
