@@ -108,17 +108,18 @@ pub fn operations(seed: u64, steps: usize) -> Vec<Op> {
 /// every invariant after every transaction. Panics on the first broken
 /// invariant, naming the seed, the step and the operation.
 pub async fn run_sequence(seed: u64, steps: usize) -> Outcome {
-    run_sequence_with_pool(seed, steps, DEFAULT_POOL).await
+    run_sequence_with_pool(seed, steps, DEFAULT_POOL, true).await
 }
 
 /// The pool the demo venue is seeded with in [`run_sequence`].
 pub const DEFAULT_POOL: u64 = 1_000_000 * USD;
 
-/// [`run_sequence`] on a venue whose pool is seeded with `pool` (a small
-/// pool runs short of cash: unsettled PnL, settlement and
+/// [`run_sequence`] on a venue whose pool is seeded with `pool`, with the
+/// demo's reserve cap or (`reserve_cap` false) none: a small pool without
+/// the cap runs short of cash (unsettled PnL, settlement and
 /// auto-deleveraging).
-pub async fn run_sequence_with_pool(seed: u64, steps: usize, pool: u64) -> Outcome {
-    let mut run = Run::new(pool).await;
+pub async fn run_sequence_with_pool(seed: u64, steps: usize, pool: u64, reserve_cap: bool) -> Outcome {
+    let mut run = Run::new(pool, reserve_cap).await;
     let mut before = run.snapshot().await;
     before.check().unwrap_or_else(|e| panic!("seed {seed:#x}: the initial venue: {e}"));
     for (n, op) in operations(seed, steps).into_iter().enumerate() {
@@ -170,9 +171,14 @@ fn start_price(i: usize) -> i64 {
 }
 
 impl Run {
-    async fn new(pool: u64) -> Run {
+    async fn new(pool: u64, reserve_cap: bool) -> Run {
         let mut tc = crate::context::ContextBuilder::new().start().await;
-        let demo = demo::create(&mut tc, demo::spec(), pool).await.expect("the demo venue");
+        let mut spec = demo::spec().clone();
+        if !reserve_cap {
+            spec.exchange.reserve_factor_bps = margin_engine::constants::RESERVE_OFF_BPS;
+            spec.exchange.stress_reserve_factor_bps = margin_engine::constants::RESERVE_OFF_BPS;
+        }
+        let demo = demo::create(&mut tc, &spec, pool).await.expect("the demo venue");
         let mut traders = vec![];
         for i in 0..TRADERS {
             let w = wallet(&mut tc, &demo, ballast_model::START_FUNDS).await;
@@ -358,7 +364,7 @@ impl Run {
                 let p = TradeParams { base, limit_price: if base > 0 { i64::MAX } else { 0 }, reduce_only };
                 let feed = self.demo.markets[m].1;
                 let key = self.traders[i].key.insecure_clone();
-                let ix = ix::trade(key.pubkey(), margin, &keys, m as u16, feed, p, &held);
+                let ix = ix::trade(key.pubkey(), margin, &keys, m as u16, feed, p, &self.demo.markets);
                 let result = self.process(ix, &[&key]).await;
                 self.outcome.cross_margin_trades += (result.is_ok() && !held.is_empty()) as usize;
                 (Action::Trade, Some(margin), Some(m as u16), result)

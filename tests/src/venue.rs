@@ -26,24 +26,44 @@ pub const S0: u64 = 10;
 /// MMR at most 50 %, phase-in 1 % of base per slot, 150-slot cooldown;
 /// liquidation penalty 1 % (30 % to the keeper), half a position per call,
 /// a 10 % buffer, 10 dollars of dust; a price band of 20 % around the EMA
-/// with a 300-slot breaker cooldown) without its size premium and
-/// confidence add-on, and a throttle of 1M notional per 100-slot window.
+/// with a 300-slot breaker cooldown) without its funding, borrow fee,
+/// price impact, size premium and confidence add-on, with a linear skew
+/// spread of 50 bps, and a throttle of 1M notional per 100-slot window.
 pub fn sol_params() -> AddMarketParams {
     AddMarketParams {
         size_factor_bps: 0,
         conf_margin_mult_bps: 0,
         throttle_cap: 1_000_000 * USD,
+        // No funding or borrow fee: the suites that test them set their own.
+        funding_factor_ppm: 0,
+        max_funding_ppm: 0,
+        borrow_base_ppm: 0,
+        borrow_slope_ppm: 0,
+        borrow_jump_ppm: 0,
+        impact_factor_bps: 0,
+        impact_rebate_bps: 0,
+        skew_spread_bps: 50,
         ..ballast_bank::demo::market_params("SOL", 10)
     }
 }
+
 
 /// Exchange parameters used by the suites: the demo venue's (deposit cap
 /// 1M, stress x1.5 above 800 ms slots or 30 % stale feeds, 100-slot
 /// windows, 1,000-slot cooldown; 20 % of trading fees to the insurance
 /// fund; guardian pauses of at most 1,000 slots, two in a run, three a day;
-/// a 50-slot governance timelock) with a fresh guardian key.
+/// a 50-slot governance timelock) with a fresh guardian key, no LP share
+/// of fees (the protocol keeps it), and no reserve cap
+/// (`RESERVE_OFF_BPS`): the suites count pool cash exactly and run pools far
+/// smaller than their traders' risk to test what a short pool does. The
+/// fee-routing and reserve-cap tests set the demo's own values.
 pub fn exchange_params(governance: Pubkey) -> InitializeExchangeParams {
-    ballast_bank::demo::exchange_params(governance, Pubkey::new_unique())
+    InitializeExchangeParams {
+        lp_fee_share_bps: 0,
+        reserve_factor_bps: margin_engine::constants::RESERVE_OFF_BPS,
+        stress_reserve_factor_bps: margin_engine::constants::RESERVE_OFF_BPS,
+        ..ballast_bank::demo::exchange_params(governance, Pubkey::new_unique())
+    }
 }
 
 pub use ballast_bank::setup::{airdrop, balance, create_mint, create_token_account, load, mint_to, patch};
@@ -66,6 +86,8 @@ pub struct Venue {
     pub market: Pubkey,
     /// The LP who seeded the pool, and its token account.
     pub lp: (Keypair, Pubkey),
+    /// Markets added after market 0 ([`add_market`]), with their feeds.
+    pub added: std::cell::RefCell<Vec<(Pubkey, Pubkey)>>,
 }
 
 /// A trader with SOL for fees, a funded token account and margin account 0.
@@ -81,7 +103,7 @@ pub struct Trader {
 impl Venue {
     /// `(market, feed)` of every market, in index order.
     pub fn markets(&self) -> Vec<(Pubkey, Pubkey)> {
-        vec![(self.market, self.feed)]
+        std::iter::once((self.market, self.feed)).chain(self.added.borrow().iter().copied()).collect()
     }
 
     /// Move the clock to `t`/`slot` and have both sources publish `price` ±
@@ -140,7 +162,17 @@ pub async fn venue_in(builder: crate::context::ContextBuilder, price: i64, pool_
     let lp_token = create_token_account(&mut tc, &mint, &lp.pubkey()).await;
     mint_to(&mut tc, &mint, &mint_authority, &lp_token, pool_funds).await;
     let v =
-        Venue { gov, guardian, mint_authority, keys, feed, sources, market: ix::market_address(0), lp: (lp, lp_token) };
+        Venue {
+            gov,
+            guardian,
+            mint_authority,
+            keys,
+            feed,
+            sources,
+            market: ix::market_address(0),
+            lp: (lp, lp_token),
+            added: Default::default(),
+        };
     if pool_funds > 0 {
         let d = ix::lp_deposit(v.lp.0.pubkey(), lp_token, &v.keys, pool_funds, 0, &v.markets());
         tc.process(&[d], &[&v.lp.0]).await.expect("lp_deposit");
@@ -202,6 +234,7 @@ pub async fn add_market(
     let params = AddMarketParams { symbol: symbol.into(), ..sol_params() };
     tc.process(&[ix::add_market(v.gov.pubkey(), index, feed, params)], &[&v.gov]).await.expect("add_market");
     open_market(tc, &ix::market_address(index)).await;
+    v.added.borrow_mut().push((ix::market_address(index), feed));
     (ix::market_address(index), feed, sources)
 }
 
@@ -238,7 +271,7 @@ pub async fn trader_with_position(tc: &mut TestContext, v: &Venue, collateral: u
 pub fn market_order(t: &Trader, v: &Venue, base: i64) -> solana_sdk::instruction::Instruction {
     let limit = if base > 0 { i64::MAX } else { 1 };
     let p = margin_engine::instructions::TradeParams { base, limit_price: limit, reduce_only: false };
-    ix::trade(t.key.pubkey(), t.margin, &v.keys, 0, v.feed, p, &[])
+    ix::trade(t.key.pubkey(), t.margin, &v.keys, 0, v.feed, p, &v.markets())
 }
 
 /// A bank with the adapter's SOL feed, a funded governance key, a collateral

@@ -186,6 +186,7 @@ mod tests {
         (p.liq_fee_bps, p.keeper_share_bps, p.max_liq_fraction_bps, p.liq_buffer_bps) = (100, 3_000, 5_000, 1_000);
         (p.throttle_cap, p.throttle_window_slots, p.band_bps, p.breaker_cooldown_slots) = (1, 100, 2_000, 300);
         (p.fee_bps, p.base_spread_bps, p.max_spread_bps) = (5, 5, 200);
+        (p.borrow_kink_bps, p.impact_exponent) = (8_000, 1);
         m
     }
 

@@ -20,6 +20,7 @@
 //!   liquidation as the slot and prices move.
 
 pub mod admin;
+pub mod charges;
 pub mod config;
 pub mod delegate;
 pub mod embedded;

@@ -68,6 +68,7 @@ pub fn positions_json(venue: &Venue, sim: &Sim, account: &MarginAccount) -> Vec<
                 "unrealized_pnl": pnl.map(q),
                 "requirement": sim.requirement(account, s.market).ok().map(|r| requirement_json(&r)),
                 "liquidation_price": sim.liquidation_price(account, s.market).map(fmt_price),
+                "accrued": crate::charges::position_json(sim, s),
             })
         })
         .collect()
@@ -98,6 +99,16 @@ pub fn positions_text(rows: &[Value]) -> String {
             s(r, "oracle_price"),
             s(r, "unrealized_pnl"),
             r["liquidation_price"].as_str().unwrap_or("none")
+        );
+    }
+    for r in rows.iter().filter(|r| r["accrued"].is_object()) {
+        let a = &r["accrued"];
+        let _ = writeln!(
+            out,
+            "{} accrued: funding {} USDC (negative: received), borrow fee {} USDC",
+            s(r, "market"),
+            s(a, "funding"),
+            s(a, "borrow")
         );
     }
     for r in rows {
@@ -171,6 +182,7 @@ pub fn markets_json(venue: &Venue, sim: &Sim) -> Vec<Value> {
                 "long_oi": fmt_base(mk.long_oi as i64),
                 "short_oi": fmt_base(mk.short_oi as i64),
                 "oi_cap": fmt_base(mk.oi_cap as i64),
+                "rates": crate::charges::market_json(venue, sim, mk.index),
                 "error": quote.err().map(|e| refusal_json(&e)),
             })
         })
@@ -180,13 +192,16 @@ pub fn markets_json(venue: &Venue, sim: &Sim) -> Vec<Value> {
 /// Text table of [`markets_json`] rows.
 pub fn markets_text(rows: &[Value]) -> String {
     let mut out = format!(
-        "{:<3} {:<8} {:<12} {:>20} {:<13} {:>6} {:>6} {:>16} {:>16} {:>16}\n",
-        "#", "market", "status", "price", "validity", "IMR", "MMR", "long OI", "short OI", "OI cap"
+        "{:<3} {:<8} {:<12} {:>20} {:<13} {:>6} {:>6} {:>16} {:>16} {:>16} {:>14} {:>14} {:>6}\n",
+        "#", "market", "status", "price", "validity", "IMR", "MMR", "long OI", "short OI", "OI cap", "funding",
+        "borrow", "util"
     );
     for r in rows {
+        let rate = |k: &str| r["rates"][k].as_str().unwrap_or("-").to_string();
+        let util = r["rates"]["utilisation_bps"].as_u64().map_or("-".into(), |u| format!("{}%", u / 100));
         let _ = writeln!(
             out,
-            "{:<3} {:<8} {:<12} {:>20} {:<13} {:>6} {:>6} {:>16} {:>16} {:>16}",
+            "{:<3} {:<8} {:<12} {:>20} {:<13} {:>6} {:>6} {:>16} {:>16} {:>16} {:>14} {:>14} {:>6}",
             r["index"],
             s(r, "symbol"),
             s(r, "status"),
@@ -196,7 +211,10 @@ pub fn markets_text(rows: &[Value]) -> String {
             r["mmr_bps"],
             s(r, "long_oi"),
             s(r, "short_oi"),
-            s(r, "oi_cap")
+            s(r, "oi_cap"),
+            rate("funding"),
+            rate("borrow"),
+            util
         );
     }
     out.trim_end().to_string()

@@ -81,7 +81,7 @@ pub fn find_market<'v>(venue: &'v Venue, name: &str) -> Result<&'v MarketState> 
 }
 
 /// `(market, feed)` of every open position of `account`, in slot order (the
-/// remaining accounts of trade and withdraw), skipping `except`.
+/// remaining accounts of withdraw and liquidate), skipping `except`.
 pub fn health_pairs(
     venue: &Venue,
     account: &margin_engine::state::MarginAccount,

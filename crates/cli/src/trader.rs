@@ -3,7 +3,7 @@
 //! runs the program's own code on copies ([`Sim`]) and prints the preview;
 //! it sends only what the program would accept.
 
-use crate::pnl;
+use crate::{charges, pnl};
 use crate::report::{
     health_json, health_text, markets_json, markets_text, positions_json, positions_text, q, refusal_json,
     validity_name,
@@ -289,24 +289,21 @@ pub async fn trade<B: Backend>(s: &Session<'_, B>, id: u32, args: &TradeArgs) ->
         "fill": verdict.as_ref().ok().map(|t| json!({"price": fmt_price(t.outcome.fill_price),
             "spread_bps": t.outcome.spread_bps, "fee": q(t.outcome.fee), "insurance_fee": q(t.outcome.insurance_fee),
             "realized_pnl": q(t.outcome.realized_pnl), "unsettled": q(t.outcome.unsettled),
-            "position_after": fmt_base(t.outcome.position.base)})),
+            "position_after": fmt_base(t.outcome.position.base), "charges": charges::trade_json(&sim, t)})),
         "health_before": sim.health(&acc).ok().as_ref().map(health_json),
         "health_after": verdict.as_ref().ok().map(|t| health_json(&t.health)),
         "positions_after": verdict.as_ref().ok().map(|t| positions_json(&venue, &sim, &t.account)),
         "accepted": verdict.is_ok(), "refusal": verdict.as_ref().err().map(refusal_json),
         "dry_run": s.dry_run, "signature": Value::Null,
     });
-    let t = match verdict {
-        Ok(t) => t,
-        Err(r) => {
-            s.print(&v, || trade_text(&v));
-            bail!("the program would refuse this trade: {r}");
-        }
-    };
+    if let Err(r) = verdict {
+        s.print(&v, || trade_text(&v));
+        bail!("the program would refuse this trade: {r}");
+    }
     let params = TradeParams { base: size, limit_price: limit, reduce_only: args.reduce_only };
-    let health = health_pairs(&venue, &t.account, Some(index));
+    let markets = venue.market_pairs();
     let signature =
-        s.send("trade", &[ix::trade(signer, key, &venue.keys(), index, m.market.feed, params, &health)]).await?;
+        s.send("trade", &[ix::trade(signer, key, &venue.keys(), index, m.market.feed, params, &markets)]).await?;
     v["signature"] = sig(&signature);
     s.print(&v, || done(&trade_text(&v), &signature));
     Ok(())
@@ -350,6 +347,7 @@ fn trade_text(v: &Value) -> String {
             str_of(fill, "fee"),
             str_of(fill, "insurance_fee")
         );
+        out += &format!("\n{}", charges::trade_text(&fill["charges"]));
         out = pnl::with_line(out, &pnl::unsettled_warning_json(&fill["unsettled"]));
     }
     let after = v["health_after"].is_object().then(|| v["health_after"].clone());
@@ -383,7 +381,10 @@ pub async fn positions<B: Backend>(s: &Session<'_, B>, id: u32, owner: Option<Pu
 /// `ballast markets`.
 pub async fn markets<B: Backend>(s: &Session<'_, B>) -> Result<()> {
     let venue: Venue = s.venue().await?;
-    let rows = markets_json(&venue, &Sim::new(&venue));
-    s.print(&Value::from(rows.clone()), || markets_text(&rows));
+    let sim = Sim::new(&venue);
+    let rows = markets_json(&venue, &sim);
+    let reserve = charges::reserve_json(&sim);
+    let v = json!({"markets": rows, "reserve": reserve});
+    s.print(&v, || format!("{}\n{}", markets_text(&rows), charges::reserve_text(&reserve)));
     Ok(())
 }

@@ -146,8 +146,9 @@ pub fn withdraw(
 }
 
 /// `trade(params)` in market `index` over `feed`, signed by `authority`
-/// (the account's owner or its delegate); `health` lists every other open
-/// position's `(market, feed)` in slot order.
+/// (the account's owner or its delegate); `markets` lists every market's
+/// `(market, feed)` in index order (the traded one may be left in: it is
+/// not passed again).
 pub fn trade(
     authority: Pubkey,
     margin_account: Pubkey,
@@ -155,7 +156,7 @@ pub fn trade(
     index: u16,
     feed: Pubkey,
     params: TradeParams,
-    health: &[(Pubkey, Pubkey)],
+    markets: &[(Pubkey, Pubkey)],
 ) -> Instruction {
     let accounts = margin_engine::accounts::Trade {
         authority,
@@ -171,7 +172,9 @@ pub fn trade(
         collateral_mint: keys.collateral_mint,
         token_program: anchor_spl::token::ID,
     };
-    ix(with_remaining(accounts.to_account_metas(None), health), margin_engine::instruction::Trade { params }.data())
+    let traded = market_address(index);
+    let others: Vec<(Pubkey, Pubkey)> = markets.iter().filter(|(m, _)| *m != traded).copied().collect();
+    ix(with_remaining(accounts.to_account_metas(None), &others), margin_engine::instruction::Trade { params }.data())
 }
 
 /// `set_delegate(delegate, expiry_slot)` by the account's `owner` (the
@@ -431,6 +434,7 @@ pub fn settle_position(margin_account: Pubkey, keys: &ExchangeKeys, index: u16) 
         market: market_address(index),
         collateral_vault: keys.collateral_vault,
         pool_vault: keys.pool_vault,
+        insurance_vault: keys.insurance_vault,
         vault_authority: vault_authority(),
         collateral_mint: keys.collateral_mint,
         token_program: anchor_spl::token::ID,
@@ -520,6 +524,19 @@ pub fn settle_pnl(margin_account: Pubkey, keys: &ExchangeKeys) -> Instruction {
     ix(accounts.to_account_metas(None), margin_engine::instruction::SettlePnl {}.data())
 }
 
+/// `update_funding` (permissionless): accrue every market's funding and
+/// borrow indexes; `markets` are every market's `(market, feed)`, in index
+/// order (the markets writable).
+pub fn update_funding(markets: &[(Pubkey, Pubkey)]) -> Instruction {
+    let accounts = margin_engine::accounts::UpdateFunding { exchange: exchange_address(), pool: pool_address() };
+    let mut metas = accounts.to_account_metas(None);
+    for (market, feed) in markets {
+        metas.push(AccountMeta::new(*market, false));
+        metas.push(AccountMeta::new_readonly(*feed, false));
+    }
+    ix(metas, margin_engine::instruction::UpdateFunding {}.data())
+}
+
 /// `auto_deleverage` of `margin_account`'s position in market `index`
 /// (permissionless); `markets` are every market's `(market, feed)`, in
 /// index order.
@@ -536,6 +553,7 @@ pub fn auto_deleverage(
         market: market_address(index),
         collateral_vault: keys.collateral_vault,
         pool_vault: keys.pool_vault,
+        insurance_vault: keys.insurance_vault,
         vault_authority: vault_authority(),
         collateral_mint: keys.collateral_mint,
         token_program: anchor_spl::token::ID,

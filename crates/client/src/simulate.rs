@@ -26,7 +26,8 @@ use margin_engine::engine::pool::{deposit_shares, lp_deposit, lp_withdraw, requi
 use margin_engine::engine::settle::{settle_pnl, Settled};
 use margin_engine::engine::trade::{trade, TradeOutcome, TradeRequest};
 use margin_engine::errors::EngineError;
-use margin_engine::state::{Exchange, LpPosition, MarginAccount, Market, Pool};
+use margin_engine::engine::funding::{accrue, owed, Owed};
+use margin_engine::state::{Exchange, LpPosition, MarginAccount, Market, Pool, PositionSlot};
 
 /// Why the program would refuse: its error's name and message.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -76,6 +77,30 @@ pub struct TradeSim {
     pub account: MarginAccount,
     /// Health afterwards (every position at this moment's quotes).
     pub health: Health,
+    /// The market afterwards (its open interest, indexes and rates).
+    pub market: Market,
+    /// The pool afterwards (its balance and valuation snapshot).
+    pub pool: Pool,
+}
+
+/// The pool's reserve cap at one moment ([`Sim::reserve`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Reserve {
+    /// The pool's requirement. precision: QUOTE_PRECISION.
+    pub requirement: u128,
+    /// The most it may reach: `factor_bps` of `nav`. precision: QUOTE_PRECISION.
+    pub cap: u128,
+    /// The reserve factor in force, bps.
+    pub factor_bps: u32,
+    /// The pool's NAV. precision: QUOTE_PRECISION.
+    pub nav: u64,
+}
+
+impl Reserve {
+    /// Room left for new risk (negative: a trade that adds risk is refused).
+    pub fn headroom(&self) -> i128 {
+        self.cap as i128 - self.requirement as i128
+    }
 }
 
 /// The requirement of one position, in bps and in collateral units, split
@@ -235,7 +260,7 @@ impl<'a> Sim<'a> {
             Some(h) => h,
             None => account_health(&acc, &self.view.covering(&acc, Some(done.quote))?)?,
         };
-        Ok(TradeSim { outcome: done.out, account: acc, health })
+        Ok(TradeSim { outcome: done.out, account: acc, health, market, pool })
     }
 
     /// `withdraw` of `amount`: `engine::collateral::withdraw`, as the
@@ -315,6 +340,33 @@ impl<'a> Sim<'a> {
             legs.push((m.market, q?));
         }
         Ok(value_legs(&self.venue.pool, &legs)?)
+    }
+
+    /// Market `index` with its funding and borrow indexes accrued to now
+    /// at its quote (`engine::funding::accrue`, on a copy): what a touch
+    /// now would settle positions at.
+    pub fn accrued_market(&self, index: u16) -> Result<Market, Refusal> {
+        let state = self.venue.markets.get(index as usize).ok_or_else(|| Refusal::from(EngineError::WrongMarket))?;
+        let mut market = state.market;
+        accrue(&mut market, &self.venue.pool, self.quote(index)?.price, self.view.now.slot)?;
+        Ok(market)
+    }
+
+    /// What the position in `slot` owes for funding and borrowing now
+    /// (accrued to this slot, rounded as a settlement would).
+    pub fn funding_owed(&self, slot: &PositionSlot) -> Result<Owed, Refusal> {
+        let m = self.accrued_market(slot.market)?;
+        Ok(owed(slot.base, slot.snapshots(), m.funding_index(), m.borrow_index())?)
+    }
+
+    /// The reserve cap now: the pool's requirement, what the exchange's
+    /// reserve factor (under stress, its stress factor) allows of its NAV,
+    /// and the room left (negative: new risk is refused).
+    pub fn reserve(&self) -> Result<Reserve, Refusal> {
+        let v = self.pool_valuation()?;
+        let factor = self.view.exchange.reserve_factor_at(self.view.now.slot);
+        let cap = (v.nav as u128).saturating_mul(factor as u128) / 10_000;
+        Ok(Reserve { requirement: v.requirement, cap, factor_bps: factor, nav: v.nav })
     }
 
     fn lp_gate(&self, amount: u64) -> Result<PoolValuation, Refusal> {

@@ -41,6 +41,12 @@ pub struct Venue {
 }
 
 impl Venue {
+    /// Every market's `(market, feed)`, in index order (the remaining
+    /// accounts of `trade`, `update_funding`, the LP flows and ADL).
+    pub fn market_pairs(&self) -> Vec<(Pubkey, Pubkey)> {
+        self.markets.iter().map(|m| (m.key, m.market.feed)).collect()
+    }
+
     /// The exchange's token accounts.
     pub fn keys(&self) -> ix::ExchangeKeys {
         ix::ExchangeKeys {
@@ -101,6 +107,13 @@ impl Quotes for WriterView {
             out.push(self.own(m)?);
         }
         Ok(out)
+    }
+
+    fn venue(&self, traded: &Market, own: MarketQuote) -> anchor_lang::Result<Vec<(Market, MarketQuote)>> {
+        self.markets
+            .iter()
+            .map(|(m, _)| if m.index == traded.index { Ok((*traded, own)) } else { Ok((*m, self.own(m)?)) })
+            .collect()
     }
 }
 

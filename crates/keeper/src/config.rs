@@ -78,6 +78,9 @@ pub struct Config {
     /// deficit or settles the claim whole is always sent).
     /// precision: QUOTE_PRECISION.
     pub min_settlement: u64,
+    /// Slots after which a market's funding indexes are cranked
+    /// (`update_funding`) when nothing touched it.
+    pub funding_interval_slots: u64,
     /// Retries of a request that failed in transport.
     pub retries: u32,
     /// First backoff in milliseconds; doubled per retry, at most 30 s.
@@ -108,6 +111,7 @@ impl Default for Config {
             calls_per_account: 4,
             min_trigger_fee: 0,
             min_settlement: 1_000_000,
+            funding_interval_slots: 150,
             retries: 5,
             backoff_ms: 250,
             timeout_ms: 30_000,

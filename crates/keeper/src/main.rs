@@ -67,6 +67,10 @@ struct Args {
     /// sent).
     #[arg(long)]
     min_settlement: Option<u64>,
+    /// Slots after which the keeper cranks `update_funding` when no trade
+    /// touched a market (default 150, about a minute).
+    #[arg(long)]
+    funding_interval_slots: Option<u64>,
     /// Retries of a request that failed in transport.
     #[arg(long)]
     retries: Option<u32>,
@@ -107,6 +111,7 @@ impl Args {
         set!(
             min_trigger_fee,
             min_settlement,
+            funding_interval_slots,
             retries,
             backoff_ms,
             timeout_ms,

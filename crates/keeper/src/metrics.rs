@@ -30,6 +30,7 @@ pub struct Metrics {
     triggers_executed: Counter,
     pnl_settled: Counter,
     adl_calls: Counter,
+    funding_updates: Counter,
     rpc_errors: Counter,
     last_tick: Gauge<f64, AtomicU64>,
     scan_plan_seconds: Gauge<f64, AtomicU64>,
@@ -60,6 +61,7 @@ impl Metrics {
             triggers_executed: Counter::default(),
             pnl_settled: Counter::default(),
             adl_calls: Counter::default(),
+            funding_updates: Counter::default(),
             rpc_errors: Counter::default(),
             last_tick: Gauge::default(),
             scan_plan_seconds: Gauge::default(),
@@ -89,6 +91,7 @@ impl Metrics {
             m.pnl_settled.clone(),
         );
         registry.register("adl_calls", "auto_deleverage calls landed", m.adl_calls.clone());
+        registry.register("funding_updates", "update_funding calls landed", m.funding_updates.clone());
         registry.register(
             "rpc_errors",
             "RPC failures: transport retries, transactions given up, failed ticks",
@@ -119,6 +122,7 @@ impl Metrics {
                 self.triggers_executed.inc_by(r.triggers as u64);
                 self.pnl_settled.inc_by(r.pnl_settled as u64);
                 self.adl_calls.inc_by(r.adl_calls as u64);
+                self.funding_updates.inc_by(r.funding_updates as u64);
                 self.rpc_errors.inc_by(r.retries as u64 + r.failed as u64);
                 self.scan_plan_seconds.set(r.scan_plan_micros as f64 / 1e6);
                 self.last_tick.set(now.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs_f64());
@@ -231,6 +235,7 @@ mod tests {
             resolved: 1,
             pnl_settled: 5,
             adl_calls: 2,
+            funding_updates: 1,
             retries: 2,
             failed: 1,
             scan_plan_micros: 250_000,
@@ -253,6 +258,7 @@ mod tests {
             "ballast_keeper_bankruptcies_resolved_total 1",
             "ballast_keeper_pnl_settled_total 5",
             "ballast_keeper_adl_calls_total 2",
+            "ballast_keeper_funding_updates_total 1",
             "ballast_keeper_rpc_errors_total 4",
             "ballast_keeper_scan_plan_seconds 0.25",
             "ballast_keeper_tick_seconds 0.01",

@@ -81,6 +81,9 @@ pub struct TickReport {
     pub adl_calls: usize,
     /// Notional they closed, as simulated (quote units).
     pub adl_notional: u64,
+    /// `update_funding` calls landed (every market's funding and borrow
+    /// indexes accrued, the pool's valuation recorded).
+    pub funding_updates: usize,
     /// Reading the venue and the accounts, and planning, microseconds.
     pub scan_plan_micros: u64,
 }
@@ -91,7 +94,8 @@ impl std::fmt::Display for TickReport {
             f,
             "slot {}: scanned {} ({} in shard), unhealthy {}, liquidated {} in {} calls (notional {}), \
              throttled {}, blocked {}, triggers {}, resolved {}, settled {}, pnl settled {} (paid {}), \
-             auto-deleveraged {} (notional {}), feeds refreshed {}, breakers cranked {}, rejected {}, failed {}, retries {}",
+             auto-deleveraged {} (notional {}), funding updated {}, feeds refreshed {}, breakers cranked {}, rejected {}, \
+             failed {}, retries {}",
             self.slot,
             self.scanned,
             self.in_shard,
@@ -108,6 +112,7 @@ impl std::fmt::Display for TickReport {
             ballast_client::fmt::fmt_quote(self.pnl_paid),
             self.adl_calls,
             ballast_client::fmt::fmt_quote(self.adl_notional),
+            self.funding_updates,
             self.refreshed,
             self.breakers,
             self.rejected,
@@ -195,6 +200,7 @@ impl<B: Backend> Keeper<B> {
         self.refresh_feeds(&mut report, blockhash).await;
         let started = std::time::Instant::now();
         let venue = self.retry(&mut report, "venue", || load_venue(&self.backend)).await?;
+        self.update_funding(&mut report, &venue, blockhash).await;
         let accounts = self.retry(&mut report, "scan", || scan_accounts(&self.backend)).await?;
         // Transactions sent from here on change what settlement and
         // auto-deleveraging see: they are planned on a second read if any.
@@ -277,6 +283,24 @@ impl<B: Backend> Keeper<B> {
         }
         info!("{report}");
         Ok(report)
+    }
+
+    /// `update_funding` once a market's indexes are `funding_interval_slots`
+    /// old: funding and borrow fees accrue between touches, and the rates
+    /// follow the pool's valuation.
+    async fn update_funding(&mut self, report: &mut TickReport, venue: &Venue, blockhash: Hash) {
+        let slot = venue.clock.slot;
+        let due = venue.markets.iter().any(|m| {
+            !m.market.is_settled() && m.market.funding_slot.saturating_add(self.config.funding_interval_slots) <= slot
+        });
+        if !due {
+            return;
+        }
+        let pairs = venue.market_pairs();
+        match self.send(report, "update_funding", &[ix::update_funding(&pairs)], blockhash).await {
+            Ok(_) => report.funding_updates += 1,
+            Err(e) => self.refused(report, "update_funding", &pairs[0].0, &e),
+        }
     }
 
     /// The venue and the accounts read again (the tick's calls changed

@@ -261,7 +261,7 @@ impl Model {
                 self.settle_tokens(done.out.pool_to_collateral)?;
                 let [collateral, insurance, _] = &mut self.vault;
                 transfer(collateral, &mut self.wallets[KEEPER], done.out.keeper)?;
-                transfer(collateral, insurance, done.out.insurance)
+                transfer(collateral, insurance, done.out.insurance + done.out.funding.borrow.insurance)
             }
             Op::Resolve { trader } => {
                 let i = self.flagged(trader);
@@ -375,7 +375,9 @@ impl Model {
                 let acc = self.accounts[i].as_mut().ok_or("account closed")?;
                 let out = settle_position(acc, &mut self.markets[m], &mut self.pool, &mut self.exchange, self.slot)
                     .map_err(e)?;
-                self.settle_tokens(out.pool_to_collateral)
+                self.settle_tokens(out.pool_to_collateral)?;
+                let [collateral, insurance, _] = &mut self.vault;
+                transfer(collateral, insurance, out.funding.borrow.insurance)
             }
             Op::GuardianPause { bits, slots } => {
                 guardian::pause(&mut self.exchange, bits as u32, slots as u64, self.slot).map_err(e)?;

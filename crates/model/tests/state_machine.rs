@@ -122,7 +122,7 @@ impl Venue {
             // the model's wallets show: keeper and insurance together within
             // the penalty on the closed notional.
             let keeper = self.model.wallets[KEEPER] - before.wallets[KEEPER];
-            let insurance = a.exchange.insurance_balance - b.exchange.insurance_balance;
+            let insurance = a.exchange.insurance_balance - b.exchange.insurance_balance - seen.borrow_insurance;
             if keeper + insurance > seen.fee_cap {
                 panic!(
                     "{}: invariant 5 broken: keeper {keeper} + insurance {insurance} > the fee cap {}",

@@ -20,6 +20,7 @@ pub mod fixed;
 pub mod funding;
 pub mod guardian;
 pub mod health;
+pub mod impact;
 pub mod liquidation;
 pub mod lp;
 pub mod margin;

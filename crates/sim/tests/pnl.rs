@@ -17,7 +17,17 @@ fn lab(s: &Scenario, params: &ParamSet, path: &ballast_sim::PricePath) -> Report
 #[test]
 fn winners_draining_a_small_pool_book_unsettled_pnl_are_deleveraged_and_every_close_lands() {
     let s = Scenario { slots: 1_200, traders: 40, rally: Some((100, 1_100, 6_000)), ..Scenario::winners_drain() };
-    let r = lab(&s, &ParamSet::dynamic(), &generate(&s.synthetic()).0);
+    // Without the reserve cap, which would keep the crowd from outgrowing
+    // the pool in the first place.
+    let off = margin_engine::constants::RESERVE_OFF_BPS as u64;
+    let uncapped = ParamSet {
+        name: "no reserve cap".into(),
+        exchange: [("reserve_factor_bps".to_string(), off), ("stress_reserve_factor_bps".to_string(), off)]
+            .into_iter()
+            .collect(),
+        ..ParamSet::default()
+    };
+    let r = lab(&s, &uncapped, &generate(&s.synthetic()).0);
     assert_eq!(r.violations, Vec::<String>::new());
     assert_eq!(r.slots, 1_200);
     assert!(r.totals.flows.reconciles(), "{:?}", r.totals.flows);

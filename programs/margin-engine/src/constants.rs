@@ -43,6 +43,11 @@ pub const LP_MIN_HOLD_SLOTS: u64 = 150;
 /// whatever order they settle in; a claim booked meanwhile, and cash that
 /// arrives meanwhile, wait for the next round.
 pub const SETTLE_ROUND_SLOTS: u64 = 150;
+/// `reserve_factor_bps` at this value (the top of its bounds) switches the
+/// reserve cap off: the pool may take any risk its traders' margin allows
+/// (the lab's switched-off comparison; a venue relying on unsettled PnL
+/// and auto-deleveraging alone).
+pub const RESERVE_OFF_BPS: u32 = 1_000_000;
 /// Trigger orders per margin account.
 pub const MAX_TRIGGERS: usize = 8;
 /// Most a trigger may pay its keeper: 1 USDC. The owner sets the fee; the

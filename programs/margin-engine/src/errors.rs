@@ -47,8 +47,8 @@ pub enum EngineError {
     /// Close refused: positions or collateral remain.
     #[msg("account still has positions or collateral")]
     AccountNotEmpty,
-    /// Remaining accounts do not match the account's positions.
-    #[msg("remaining accounts must be the (market, feed) pair of every other open position, in slot order")]
+    /// Remaining accounts do not match what the instruction documents.
+    #[msg("remaining accounts must be the (market, feed) pairs the instruction documents: every other market in index order for trade, update_funding, ADL and LP flows (every market); every other open position in slot order otherwise")]
     HealthAccountsMismatch,
     /// The market account is not the one the position or instruction names.
     #[msg("market does not match")]
@@ -271,6 +271,11 @@ pub enum EngineError {
     /// `max_pnl_factor_bps` of the pool's free cash.
     #[msg("this withdrawal would push the pool into auto-deleveraging: the traders' unrealised profit would pass max_pnl_factor_bps of its free cash")]
     AdlHeadroom,
+    /// `trade` that adds risk past the pool's capacity: its requirement
+    /// after the fill would exceed `reserve_factor_bps` of its NAV (the
+    /// stress factor while stressed).
+    #[msg("the pool cannot take this risk: its requirement would pass reserve_factor_bps of its NAV (reduce, or wait for LP deposits)")]
+    PoolCapacity,
 }
 
 impl From<ballast_risk::MathError> for EngineError {

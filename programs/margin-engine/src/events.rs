@@ -81,6 +81,15 @@ pub struct TradeFilled {
     /// Of the realised gain, what the pool could not pay: booked as
     /// unsettled PnL. precision: QUOTE_PRECISION.
     pub unsettled: u64,
+    /// Funding the position settled before the fill (negative: received).
+    /// precision: QUOTE_PRECISION.
+    pub funding: i64,
+    /// Borrow fee the position settled before the fill. precision: QUOTE_PRECISION.
+    pub borrow_fee: u64,
+    /// The LP pool's share of the fee and the borrow fee. precision: QUOTE_PRECISION.
+    pub lp_fee: u64,
+    /// Price impact paid (negative: the rebate received). precision: QUOTE_PRECISION.
+    pub impact: i64,
 }
 
 /// A margin account was closed.

@@ -147,6 +147,13 @@ pub mod margin_engine {
         instructions::auto_deleverage::handler(ctx)
     }
 
+    /// Accrue every market's funding and borrow indexes to now and record
+    /// the pool's valuation (permissionless). Remaining accounts: every
+    /// market's `(market, feed)`, in index order, markets writable.
+    pub fn update_funding<'info>(ctx: Context<'info, UpdateFunding<'info>>) -> Result<()> {
+        instructions::update_funding::handler(ctx)
+    }
+
     /// Governance: apply a tightening change now (a loosening one fails
     /// with `LooseningNeedsTimelock`). A market change passes the market.
     pub fn set_param<'info>(ctx: Context<'info, SetParam<'info>>, change: ParamChange) -> Result<()> {

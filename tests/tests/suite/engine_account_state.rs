@@ -83,7 +83,7 @@ async fn row29_a_deficit_left_by_one_leg_clears_when_the_other_closes_in_profit_
     let t = trader_with_position(&mut tc, &v, 300 * USD, 10 * BASE).await;
     let owner = t.key.pubkey();
     let short = TradeParams { base: -BASE / 3, limit_price: 1, reduce_only: false };
-    let i = ix::trade(owner, t.margin, &v.keys, 1, eth_feed, short, &[(v.market, v.feed)]);
+    let i = ix::trade(owner, t.margin, &v.keys, 1, eth_feed, short, &v.markets());
     tc.process(&[i], &[&t.key]).await.expect("short ETH");
     let k = trader(&mut tc, &v, 0).await;
 
@@ -105,7 +105,7 @@ async fn row29_a_deficit_left_by_one_leg_clears_when_the_other_closes_in_profit_
     let pool_before: Pool = load(&mut tc, &ix::pool_address()).await;
     let close = TradeParams { base: BASE / 3, limit_price: i64::MAX, reduce_only: true };
     let logs = tc
-        .process_logged(&[ix::trade(owner, t.margin, &v.keys, 1, eth_feed, close, &[])], &[&t.key])
+        .process_logged(&[ix::trade(owner, t.margin, &v.keys, 1, eth_feed, close, &v.markets())], &[&t.key])
         .await
         .expect("a flagged account closes its winning leg");
     let fill: margin_engine::events::TradeFilled = ballast_tests::adapter::find_event(&logs).expect("TradeFilled");
@@ -166,7 +166,7 @@ async fn nine_x_with_a_stale_dust_leg(
     let (eth, eth_feed, eth_sources) = add_market(tc, v, 1, "ETH", 3_000 * ONE).await;
     let t = trader_with_position(tc, v, 1_000 * USD, 90 * BASE).await;
     let dust = TradeParams { base: BASE / 100, limit_price: i64::MAX, reduce_only: false };
-    let i = ix::trade(t.key.pubkey(), t.margin, &v.keys, 1, eth_feed, dust, &[(v.market, v.feed)]);
+    let i = ix::trade(t.key.pubkey(), t.margin, &v.keys, 1, eth_feed, dust, &v.markets());
     tc.process(&[i], &[&t.key]).await.expect("ETH dust");
     v.set_price(tc, 100 * ONE, 0, T0 + 100, S0 + 250).await;
     (t, (eth, eth_feed), eth_sources)

@@ -39,7 +39,7 @@ async fn a_new_market_opens_closed_and_only_timelocked_changes_open_it() {
     assert_eq!((m.status, m.oi_cap), (MarketStatus::ReduceOnly as u8, 0), "listed closed");
     let t = trader_with_position(&mut tc, &v, 1_000 * USD, 0).await;
     let buy = TradeParams { base: BASE, limit_price: i64::MAX, reduce_only: false };
-    let open = ix::trade(t.key.pubkey(), t.margin, &v.keys, 1, feed, buy, &[]);
+    let open = ix::trade(t.key.pubkey(), t.margin, &v.keys, 1, feed, buy, &[(v.market, v.feed)]);
     assert_error(&mut tc, std::slice::from_ref(&open), &[&t.key], EngineError::ReduceOnlyViolated.into(), &[]).await;
     // Opening it is loosening: refused at once, changing nothing.
     let at_once = ix::set_param(v.gov.pubkey(), market(1, STATUS, MarketStatus::Active as u64));
@@ -105,8 +105,8 @@ async fn every_change_is_checked_for_bounds_step_and_cross_field_rules() {
         (market(0, IMR, 2_001), EngineError::StepTooLarge),
         (market(0, MMR, 1_000), EngineError::ParamOutOfBounds), // MMR must stay below IMR (1,000)
         (market(0, IMR, 10_001), EngineError::StepTooLarge),
-        (market(0, 28, 1), EngineError::UnknownField),
-        (exchange(18, 1), EngineError::UnknownField),
+        (market(0, 38, 1), EngineError::UnknownField),
+        (exchange(21, 1), EngineError::UnknownField),
         (exchange(TIMELOCK, 10_000_001), EngineError::StepTooLarge),
     ];
     for (c, err) in cases {

@@ -32,8 +32,7 @@ async fn three_markets(tc: &mut TestContext, v: &Venue) -> (Trader, [(Pubkey, Pu
     let t = trader_with_position(tc, v, 1_000 * USD, 40 * BASE).await;
     for (i, base) in [(1u16, BASE), (2, BASE / 25)] {
         let p = TradeParams { base, limit_price: i64::MAX, reduce_only: false };
-        let others = &pairs[..i as usize];
-        let trade = ix::trade(t.key.pubkey(), t.margin, &v.keys, i, pairs[i as usize].1, p, others);
+        let trade = ix::trade(t.key.pubkey(), t.margin, &v.keys, i, pairs[i as usize].1, p, &v.markets());
         tc.process(&[trade], &[&t.key]).await.expect("trade");
     }
     (t, pairs)

@@ -114,7 +114,7 @@ async fn adl_refuses_a_position_whose_gain_is_vesting_and_takes_it_the_first_slo
     let m = trader(&mut tc, &v, 2_000 * USD).await;
     tc.process(&[ix::deposit(m.key.pubkey(), m.margin, m.token, &v.keys, 2_000 * USD)], &[&m.key]).await.unwrap();
     let buy = TradeParams { base: 100 * BASE, limit_price: i64::MAX, reduce_only: false };
-    tc.process(&[ix::trade(m.key.pubkey(), m.margin, &v.keys, 1, f1, buy, &[])], &[&m.key]).await.unwrap();
+    tc.process(&[ix::trade(m.key.pubkey(), m.margin, &v.keys, 1, f1, buy, &v.markets())], &[&m.key]).await.unwrap();
     let a = trader_with_position(&mut tc, &v, 100 * USD, BASE).await;
     let qm = load::<MarginAccount>(&mut tc, &m.margin).await.positions[0].quote;
     let qa = load::<MarginAccount>(&mut tc, &a.margin).await.positions[0].quote;
@@ -247,7 +247,7 @@ async fn liquidating_a_vesting_winner_whole_at_its_anchor_is_refused_when_it_wor
     let (m1, f1, mut sources) = add_market(&mut tc, &v, 1, "M1", 100 * ONE).await;
     let t = trader_with_position(&mut tc, &v, 200 * USD, BASE / 10).await;
     let short = TradeParams { base: -6 * BASE, limit_price: 1, reduce_only: false };
-    let i = ix::trade(t.key.pubkey(), t.margin, &v.keys, 1, f1, short, &[(v.market, v.feed)]);
+    let i = ix::trade(t.key.pubkey(), t.margin, &v.keys, 1, f1, short, &v.markets());
     tc.process(&[i], &[&t.key]).await.expect("short M1");
     let k = trader(&mut tc, &v, 0).await;
 

@@ -59,7 +59,8 @@ async fn every_invariant_holds_after_every_transaction_of_seeded_400_action_sequ
 }
 
 /// The same sequences on a venue whose pool holds 20,000 (against four
-/// traders of 200,000 each): winners outgrow it, so closes book unsettled
+/// traders of 200,000 each) and no reserve cap: winners outgrow it, so
+/// closes book unsettled
 /// PnL, keeper passes settle it and auto-deleverage, and every invariant
 /// (the pool's unsettled PnL is the accounts' sum; a settlement credits
 /// exactly what it retires; ADL only shrinks profitable positions and
@@ -69,7 +70,7 @@ async fn every_invariant_holds_after_every_transaction_when_a_small_pool_owes_un
     let seeds = env("BALLAST_BANK_SEEDS").unwrap_or(10);
     let mut total = Outcome::default();
     for seed in (0..seeds).map(seed) {
-        let o = ballast_tests::sequences::run_sequence_with_pool(seed, STEPS, 20_000 * ballast_tests::venue::USD).await;
+        let o = ballast_tests::sequences::run_sequence_with_pool(seed, STEPS, 20_000 * ballast_tests::venue::USD, false).await;
         total.landed += o.landed;
         total.pnl_settled += o.pnl_settled;
         total.adl.0 += o.adl.0;

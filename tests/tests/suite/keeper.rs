@@ -339,7 +339,7 @@ async fn six_market_book() -> (TestContext, Venue, Vec<Pubkey>) {
         for i in 1..pairs.len() {
             let p =
                 margin_engine::instructions::TradeParams { base: 10 * BASE, limit_price: i64::MAX, reduce_only: false };
-            let trade = ix::trade(t.key.pubkey(), t.margin, &v.keys, i as u16, pairs[i].1, p, &pairs[..i]);
+            let trade = ix::trade(t.key.pubkey(), t.margin, &v.keys, i as u16, pairs[i].1, p, &pairs);
             tc.process(&[trade], &[&t.key]).await.expect("trade");
         }
         accounts.push(t.margin);

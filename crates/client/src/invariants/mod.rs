@@ -139,9 +139,9 @@ impl Snapshot {
         ensure(positive == ex.total_collateral as i128, 1, || {
             format!("sum of account collateral {positive} != exchange total {}", ex.total_collateral)
         })?;
-        let claims = ex.total_collateral as u128 + ex.fees_balance as u128;
+        let claims = ex.total_collateral as u128 + ex.fees_balance as u128 + ex.impact_pool as u128;
         ensure(self.vault[0] as u128 == claims, 1, || {
-            format!("collateral vault {} != collateral + fees {claims}", self.vault[0])
+            format!("collateral vault {} != collateral + fees + impact pool {claims}", self.vault[0])
         })?;
         ensure(self.vault[2] == self.pool.balance, 1, || {
             format!("pool vault {} != pool balance {}", self.vault[2], self.pool.balance)
@@ -173,8 +173,13 @@ impl Snapshot {
     /// mirror net to zero, and the market's totals are the sums.
     fn check_market(&self, m: &Market) -> Result<(), Broken> {
         let (mut base, mut quote, mut long, mut short, mut long_quote) = (0i128, 0i128, 0u128, 0u128, 0i128);
+        let (f, b) = (m.funding_index(), m.borrow_index());
+        let (mut funding, mut borrow) = (0i128, 0i128);
         for (_, a) in &self.accounts {
             for p in a.open_positions().filter(|p| p.market == m.index) {
+                let (f0, b0) = p.snapshots();
+                funding = funding.saturating_add((f - f0).saturating_mul(p.base as i128));
+                borrow = borrow.saturating_add((b - b0).saturating_mul(p.base.unsigned_abs() as i128));
                 base += p.base as i128;
                 quote += p.quote as i128;
                 if p.base > 0 {
@@ -197,6 +202,15 @@ impl Snapshot {
         })?;
         ensure(long_quote == m.long_quote as i128, 2, || {
             format!("market {i}: long quote {} != the longs' quote {long_quote}", m.long_quote)
+        })?;
+        // Funding is zero-sum: what the market accrued and the positions
+        // have not settled is exactly what they owe at their snapshots.
+        ensure((funding, borrow) == (m.funding_pending(), m.borrow_pending()), 2, || {
+            format!(
+                "market {i}: pending funding/borrow {}/{} != the positions' {funding}/{borrow}",
+                m.funding_pending(),
+                m.borrow_pending()
+            )
         })
     }
 

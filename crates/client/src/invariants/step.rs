@@ -11,6 +11,7 @@ use margin_engine::constants::pause;
 use margin_engine::engine::health::{
     account_health, liquidation_quotes, require_initial_health, require_withdrawable, MarketQuote, Now,
 };
+use margin_engine::engine::funding::settle_funding;
 use margin_engine::engine::liquidation::health_after_close;
 use margin_engine::engine::pool::value_legs;
 use margin_engine::engine::trade::adds_risk;
@@ -94,6 +95,9 @@ pub struct LiquidationSeen {
     pub fee_cap: u64,
     /// Whether the position was closed whole.
     pub closed: bool,
+    /// The insurance fund's share of the borrow fee the position settled
+    /// first (paid beside the penalty, not out of it).
+    pub borrow_insurance: u64,
 }
 
 /// Every invariant that holds across `step`, from `before` to `after`:
@@ -281,7 +285,17 @@ pub fn check_liquidation(before: &Snapshot, after: &Snapshot, step: &Step) -> Re
         .and_then(|price| notional_ceil(closed_base, price.max(1)))
         .and_then(|n| penalty(n, params.fee_bps, market.params.keeper_share_bps))
         .map_err(|e| Broken { invariant: 5, what: format!("penalty bound: {e:?}") })?;
+    // The funding and borrow fee the position settled first, run on copies
+    // as `execute_liquidation` runs it: the collateral the close started
+    // from, and the borrow fee's insurance share (not part of the penalty).
+    let (mut settled, mut market_copy) = (*b, *market);
+    let (mut pool_copy, mut exchange_copy) = (before.pool, before.exchange);
+    let idx = settled.slot_of(m).ok_or_else(|| Broken { invariant: 5, what: format!("no position in {m}") })?;
+    let funding =
+        settle_funding(&mut settled, idx, &mut market_copy, &mut pool_copy, &mut exchange_copy, after.now.1)
+            .map_err(|e| Broken { invariant: 5, what: format!("funding settlement: {e}") })?;
     let paid = after.exchange.insurance_balance.saturating_sub(before.exchange.insurance_balance);
+    let paid = paid.saturating_sub(funding.borrow.insurance);
     ensure(paid <= cap.fee, 5, || format!("penalty into insurance {paid} above the fee cap {}", cap.fee))?;
     // Not above the buffer, unless the close was capped or took the whole
     // position: the close reached the buffer, and one base unit less
@@ -291,14 +305,22 @@ pub fn check_liquidation(before: &Snapshot, after: &Snapshot, step: &Step) -> Re
         ensure(h1 >= target, 5, || {
             format!("account {key}: a partial close stopped at {h1}, short of the buffer {target}")
         })?;
-        let cash = margin_engine::engine::settle::payable_cash(&before.pool);
-        let less = health_after_close(pos, closed_size.saturating_sub(1), &own, h0, b.collateral, &params, cash)
+        let cash = margin_engine::engine::settle::payable_cash(&pool_copy);
+        let less = health_after_close(pos, closed_size.saturating_sub(1), &own, h0, settled.collateral, &params, cash)
             .map_err(|e| Broken { invariant: 5, what: format!("health after one unit less: {e}") })?;
         ensure(closed_size == 1 || less < target, 5, || {
             format!("account {key}: closing {} instead of {closed_size} already reached the buffer {target} ({less}): over-liquidated", closed_size - 1)
         })?;
     }
-    Ok(LiquidationSeen { before: h0, after: h1, target, requirement, fee_cap: cap.fee, closed })
+    Ok(LiquidationSeen {
+        before: h0,
+        after: h1,
+        target,
+        requirement,
+        fee_cap: cap.fee,
+        closed,
+        borrow_insurance: funding.borrow.insurance,
+    })
 }
 
 /// Invariant 10 on an LP flow: the value of a share (NAV over supply, at

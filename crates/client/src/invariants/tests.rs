@@ -45,7 +45,7 @@ fn each_broken_state_invariant_is_named_with_its_number() {
     assert_eq!(broken(&s), (1, "sum of account collateral 5 != exchange total 4".into()));
     let mut s = snapshot(5);
     s.vault[0] = 6;
-    assert_eq!(broken(&s), (1, "collateral vault 6 != collateral + fees 5".into()));
+    assert_eq!(broken(&s), (1, "collateral vault 6 != collateral + fees + impact pool 5".into()));
     let mut s = snapshot(-5);
     s.pool.receivable = 4;
     assert_eq!(broken(&s), (1, "the pool's receivable 4 != sum of deficits 5".into()));

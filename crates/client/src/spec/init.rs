@@ -20,7 +20,7 @@ use crate::engine::{self as ix, ExchangeKeys};
 use crate::oracle as oix;
 use anchor_lang::AccountDeserialize;
 use anyhow::{anyhow, bail, Context, Result};
-use margin_engine::engine::governance::{exchange_get, EXCHANGE_FIELDS, GUARDIAN_FIELD};
+use margin_engine::engine::governance::{exchange_get, is_listing_field, EXCHANGE_FIELDS};
 use margin_engine::state::{AddMarketParams, Exchange, InitializeExchangeParams, Market};
 use oracle_adapter::instructions::CreateFeedParams;
 use oracle_adapter::sources::SourceKind;
@@ -325,7 +325,7 @@ async fn exchange<B: Backend>(run: &mut Run<'_, '_, B>, spec: &VenueSpec) -> Res
         }
         let mut want: Exchange = bytemuck::Zeroable::zeroed();
         spec.exchange.write_to(&mut want);
-        for (code, f) in EXCHANGE_FIELDS.iter().enumerate().take(GUARDIAN_FIELD as usize) {
+        for (code, f) in EXCHANGE_FIELDS.iter().enumerate().filter(|(c, _)| is_listing_field(*c as u8)) {
             let (now, wanted) = (exchange_get(&ex, code as u8), exchange_get(&want, code as u8));
             if let (Ok(now), Ok(wanted)) = (now, wanted) {
                 if now != wanted {

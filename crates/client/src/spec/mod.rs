@@ -26,7 +26,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use ballast_risk::oracle::Guards;
 use ballast_risk::precision::PRICE_DECIMALS;
 use margin_engine::engine::governance::{
-    exchange_get, exchange_set_raw, EXCHANGE_FIELDS, EXCHANGE_TARGET, GOVERNANCE_FIELD, GUARDIAN_FIELD,
+    exchange_get, exchange_set_raw, is_listing_field, EXCHANGE_FIELDS, EXCHANGE_TARGET, GOVERNANCE_FIELD, GUARDIAN_FIELD,
 };
 use margin_engine::state::{
     market_get, market_set_raw, AddMarketParams, Exchange, InitializeExchangeParams, Market, MarketStatus, Violation,
@@ -284,7 +284,7 @@ impl VenueSpec {
         }
         let mut ex: Exchange = bytemuck::Zeroable::zeroed();
         self.exchange.write_to(&mut ex);
-        for (code, f) in EXCHANGE_FIELDS.iter().enumerate().filter(|(c, _)| *c < GUARDIAN_FIELD as usize) {
+        for (code, f) in EXCHANGE_FIELDS.iter().enumerate().filter(|(c, _)| is_listing_field(*c as u8)) {
             let _ = writeln!(s, "{} = {}", f.name, exchange_get(&ex, code as u8).unwrap_or_default());
         }
         for f in &self.feeds {
@@ -435,7 +435,7 @@ fn parse_exchange(table: &toml::Table) -> Result<(InitializeExchangeParams, Opti
                 "{at}: admin init makes its signer (the programs' upgrade authority) governance; hand it to the \
                  multisig afterwards with `ballast gov queue governance=KEY` (README, Deploying)"
             ),
-            c if c > GOVERNANCE_FIELD => bail!("{at}: not a listing parameter"),
+            c if !is_listing_field(c) => bail!("{at}: not a listing parameter"),
             c => {
                 let v = integer(value, &at)?;
                 exchange_set_raw(&mut ex, c, v).map_err(|_| anyhow!("{at} = {v} does not fit the field"))?;
@@ -443,7 +443,7 @@ fn parse_exchange(table: &toml::Table) -> Result<(InitializeExchangeParams, Opti
         }
     }
     if let Some(missing) =
-        EXCHANGE_FIELDS[..GUARDIAN_FIELD as usize].iter().enumerate().find(|(c, _)| !seen.contains(&(*c as u8)))
+        EXCHANGE_FIELDS.iter().enumerate().find(|(c, _)| is_listing_field(*c as u8) && !seen.contains(&(*c as u8)))
     {
         bail!("exchange: missing field `{}`", missing.1.name);
     }

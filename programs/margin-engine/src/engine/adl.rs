@@ -29,6 +29,7 @@
 //! - **Throttle**: the closed notional counts against its own window of
 //!   `throttle_cap` per `throttle_window_slots`, as liquidation's does.
 
+use super::funding::{accrue, settle_funding, FundingPaid};
 use super::health::MarketQuote;
 use super::settle::pay_fill;
 use super::trade::{book_fill, store_position};
@@ -150,6 +151,9 @@ pub struct Deleveraged {
     pub pool_to_collateral: i64,
     /// Of the profit, what the pool could not pay: unsettled PnL.
     pub unsettled: u64,
+    /// The funding and borrow fee the position settled first (its LP share
+    /// is in `pool_to_collateral`; the handler pays the insurance share).
+    pub funding: FundingPaid,
     /// The traders' unrealised profit before.
     pub liability: u64,
     /// The pool's free cash before.
@@ -178,6 +182,11 @@ pub fn auto_deleverage(
     require!(triggered, EngineError::AdlNotTriggered);
 
     let idx = account.slot_of(market.index).ok_or(EngineError::NoPosition)?;
+    // The position's funding and borrow fee settle first; the amount is
+    // sized on the free cash they leave.
+    accrue(market, pool, q.price, slot)?;
+    let funding = settle_funding(account, idx, market, pool, exchange, slot)?;
+    let free = free_cash(pool);
     let old = account.positions[idx].position();
     // A gain still vesting after a jump is not taken (its holder would
     // lose it at the anchor), nor is an account owing a deficit (its gain
@@ -209,15 +218,16 @@ pub fn auto_deleverage(
     market.adl_used = t.used;
 
     book_fill(market, old, fill.position)?;
-    store_position(account, idx, market.index, fill.position);
+    store_position(account, idx, market, fill.position);
     let paid = pay_fill(account, pool, exchange, fill.realized_pnl, 0, slot)?;
     Ok(Deleveraged {
         base,
         price,
         realized_pnl: fill.realized_pnl,
         notional: fill.notional,
-        pool_to_collateral: paid.pool_to_collateral,
-        unsettled: paid.unsettled,
+        pool_to_collateral: paid.pool_to_collateral.safe_add(funding.pool_to_collateral).map_err(EngineError::from)?,
+        unsettled: paid.unsettled.safe_add(funding.unsettled).map_err(EngineError::from)?,
+        funding,
         liability,
         free_cash: i64::try_from(free).map_err(|_| EngineError::MathOverflow)?,
     })

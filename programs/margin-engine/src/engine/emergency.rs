@@ -1,6 +1,7 @@
 //! Emergency settlement: closing a position of a settled market at its
 //! settlement price, without fee or spread.
 
+use super::funding::{settle_funding, FundingPaid};
 use super::settle::pay_fill;
 use super::trade::{book_fill, store_position};
 use crate::errors::EngineError;
@@ -21,6 +22,10 @@ pub struct SettleOutcome {
     pub unsettled: u64,
     /// Deficit left (the account is then flagged bankrupt).
     pub deficit: u64,
+    /// The funding and borrow fee settled first (accrued up to the
+    /// settlement; its LP share is in `pool_to_collateral`, the handler
+    /// pays the insurance share).
+    pub funding: FundingPaid,
 }
 
 /// Close `account`'s position in the settled `market` at its settlement
@@ -38,17 +43,20 @@ pub fn settle_position(
 ) -> Result<SettleOutcome> {
     require!(market.is_settled(), EngineError::MarketNotSettled);
     let idx = account.slot_of(market.index).ok_or(EngineError::NoPosition)?;
+    let funding = settle_funding(account, idx, market, pool, exchange, slot)?;
     let old = account.positions[idx].position();
     let base = old.base.checked_neg().ok_or(EngineError::MathOverflow)?;
     let fill = apply_fill(old, base, market.settlement_price).map_err(EngineError::from)?;
     book_fill(market, old, fill.position)?;
-    store_position(account, idx, market.index, fill.position);
+    store_position(account, idx, market, fill.position);
     let paid = pay_fill(account, pool, exchange, fill.realized_pnl, 0, slot)?;
+    let sum = |a: i64, b: i64| a.checked_add(b).ok_or(EngineError::MathOverflow);
     Ok(SettleOutcome {
         base,
         realized_pnl: fill.realized_pnl,
-        pool_to_collateral: paid.pool_to_collateral,
-        unsettled: paid.unsettled,
+        pool_to_collateral: sum(paid.pool_to_collateral, funding.pool_to_collateral)?,
+        unsettled: paid.unsettled.checked_add(funding.unsettled).ok_or(EngineError::MathOverflow)?,
         deficit: account.collateral.min(0).unsigned_abs(),
+        funding,
     })
 }

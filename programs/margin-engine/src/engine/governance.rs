@@ -42,7 +42,7 @@ pub const MMR_FIELD: u8 = 1;
 pub const PHASE_FIELDS: [u8; 3] = [MMR_FIELD, 14, 15];
 
 /// Exchange fields, by code.
-pub const EXCHANGE_FIELDS: [FieldSpec; 18] = [
+pub const EXCHANGE_FIELDS: [FieldSpec; 21] = [
     f("deposit_cap", Dir::Down),
     f("stress_mult_bps", Dir::Up),
     f("slot_time_threshold_ms", Dir::Down),
@@ -68,6 +68,11 @@ pub const EXCHANGE_FIELDS: [FieldSpec; 18] = [
     // Either way moves profit between traders and LPs: timelocked.
     f("max_pnl_factor_bps", Dir::Timelocked),
     f("adl_target_bps", Dir::Timelocked),
+    // Moves fee income between LPs and the protocol: timelocked.
+    f("lp_fee_share_bps", Dir::Timelocked),
+    // Lowering either reserve factor bounds the pool's risk tighter.
+    f("reserve_factor_bps", Dir::Down),
+    f("stress_reserve_factor_bps", Dir::Down),
 ];
 
 /// Exchange field codes of the two keys (their value is `ParamChange::key`).
@@ -76,6 +81,14 @@ pub const GUARDIAN_FIELD: u8 = 12;
 pub const GOVERNANCE_FIELD: u8 = 13;
 /// Exchange field code of a queued insurance withdrawal.
 pub const INSURANCE_WITHDRAWAL_FIELD: u8 = 14;
+
+/// Whether exchange field `code` is a numeric parameter
+/// `initialize_exchange` sets (every field but the two keys and the
+/// queued insurance withdrawal): what a venue spec lists.
+pub fn is_listing_field(code: u8) -> bool {
+    (code as usize) < EXCHANGE_FIELDS.len()
+        && !matches!(code, GUARDIAN_FIELD | GOVERNANCE_FIELD | INSURANCE_WITHDRAWAL_FIELD)
+}
 
 /// The spec of `field` on `target`.
 pub fn spec(target: u16, field: u8) -> Result<FieldSpec> {
@@ -124,7 +137,8 @@ fields!(exchange_get, exchange_set_raw, Exchange, [
     4 => stress_window_slots, 5 => stress_cooldown_slots, 6 => insurance_floor,
     7 => insurance_fee_share_bps, 8 => max_pause_slots, 9 => max_consecutive_pauses,
     10 => max_pauses_per_day, 11 => timelock_slots, 15 => unsettled_weight_bps,
-    16 => max_pnl_factor_bps, 17 => adl_target_bps,
+    16 => max_pnl_factor_bps, 17 => adl_target_bps, 18 => lp_fee_share_bps, 19 => reserve_factor_bps,
+    20 => stress_reserve_factor_bps,
 ]);
 
 /// What a change did: old and new values (keys for key fields).
@@ -230,9 +244,6 @@ pub fn apply_to_exchange(exchange: &mut Exchange, c: &ParamChange) -> Result<App
         }
     };
     InitializeExchangeParams::of(&next).validate()?;
-    if let Some(v) = next.pnl_violation() {
-        return Err(v.refuse());
-    }
     *exchange = next;
     Ok(applied)
 }

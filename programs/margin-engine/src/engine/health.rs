@@ -76,6 +76,11 @@ pub struct MarketQuote {
     /// The same, highest: a short's gain is valued no lower than this
     /// (0: no anchor). precision: PRICE_PRECISION.
     pub anchor_hi: i64,
+    /// The market's funding index as stored (accrued to its last touch):
+    /// what a position owes since its snapshot counts against it.
+    pub funding_index: i128,
+    /// The market's borrow index as stored.
+    pub borrow_index: i128,
 }
 
 /// Which end of the sources' range a check values positions at.
@@ -93,6 +98,11 @@ pub enum Bias {
 }
 
 impl MarketQuote {
+    /// This quote with `market`'s indexes (after the rule accrued them).
+    pub fn with_indexes(self, market: &Market) -> MarketQuote {
+        MarketQuote { funding_index: market.funding_index(), borrow_index: market.borrow_index(), ..self }
+    }
+
     /// Ratios of a position of `base` in this market: IMR from the target at
     /// once, MMR phased, both with the position's size premium.
     pub fn ratios(&self, base: i64) -> Result<MarginRatios> {
@@ -200,6 +210,8 @@ pub fn quote_from_reading(market: &Market, r: &FeedReading, now: &Now) -> Result
         src_conf: r.src_conf,
         anchor_lo,
         anchor_hi,
+        funding_index: market.funding_index(),
+        borrow_index: market.borrow_index(),
     })
 }
 
@@ -214,6 +226,12 @@ pub trait Quotes {
     /// Quotes covering every open position of `account`: `own` (when the
     /// instruction names a market) first, then the others in slot order.
     fn covering(&self, account: &MarginAccount, own: Option<MarketQuote>) -> Result<Vec<MarketQuote>>;
+    /// Every market with its quote, in index order, `traded` (as a fill
+    /// left it) quoted `own`: what a trade that adds risk values the pool
+    /// at. Only `trade` passes every market; elsewhere this is refused.
+    fn venue(&self, _traded: &Market, _own: MarketQuote) -> Result<Vec<(Market, MarketQuote)>> {
+        err!(EngineError::HealthAccountsMismatch)
+    }
 }
 
 /// Every market's quote at `now` from its feed reading, in the given order:
@@ -252,8 +270,9 @@ pub fn biased_quotes(account: &MarginAccount, quotes: &[MarketQuote], bias: Bias
         .collect()
 }
 
-/// Health of `account` with `quotes` covering every open position. Its
-/// unsettled PnL counts in full, as collateral the pool owes: what
+/// Health of `account` with `quotes` covering every open position, less
+/// the funding and borrow fees its positions owe at the quotes' indexes.
+/// Its unsettled PnL counts in full, as collateral the pool owes: what
 /// maintenance (liquidation) sees. A check that adds risk counts it at the
 /// exchange's weight ([`require_initial_health`]); one that lets value
 /// leave, not at all ([`require_withdrawable`]).
@@ -262,13 +281,16 @@ pub fn account_health(account: &MarginAccount, quotes: &[MarketQuote]) -> Result
     // this for every account it scans; on-chain it saves the allocator).
     let mut risks = [PositionRisk::default(); MAX_POSITIONS];
     let mut n = 0;
+    let unsettled = i64::try_from(account.unsettled_pnl).map_err(|_| EngineError::MathOverflow)?;
+    let mut collateral = account.collateral.safe_add(unsettled).map_err(EngineError::from)?;
     for slot in account.open_positions() {
         let q = quotes.iter().find(|q| q.index == slot.market).ok_or(EngineError::HealthAccountsMismatch)?;
         risks[n] = q.position_risk(slot.base, slot.quote)?;
         n += 1;
+        // Funding and borrow fees accrued and not settled count against it.
+        let owed = super::funding::owed(slot.base, slot.snapshots(), q.funding_index, q.borrow_index)?;
+        collateral = collateral.safe_sub(owed.total()?).map_err(EngineError::from)?;
     }
-    let unsettled = i64::try_from(account.unsettled_pnl).map_err(|_| EngineError::MathOverflow)?;
-    let collateral = account.collateral.safe_add(unsettled).map_err(EngineError::from)?;
     Ok(health(collateral, &risks[..n]).map_err(EngineError::from)?)
 }
 

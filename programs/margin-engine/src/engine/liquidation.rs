@@ -2,6 +2,7 @@
 //! bankrupt account down the default waterfall.
 
 use super::breaker::{observe_breaker, BreakerEvents};
+use super::funding::{accrue, settle_funding, FundingPaid};
 use super::health::{account_health, liquidation_quotes, MarketQuote, Quotes};
 use super::settle::{add_unsettled, net_unsettled, payable_cash, record_collateral, set_collateral, settle_with_pool};
 use super::trade::{book_fill, store_position};
@@ -40,6 +41,9 @@ pub struct LiquidationOutcome {
     /// The part of a realised gain the pool could not pay: booked as the
     /// account's unsettled PnL.
     pub unsettled: u64,
+    /// The funding and borrow fee the position settled first (its LP share
+    /// is in `pool_to_collateral`; the handler pays the insurance share).
+    pub funding: FundingPaid,
     /// The account's deficit after the liquidation (0 unless bankrupt).
     pub deficit: u64,
     /// Whether this liquidation filled the market's throttle window.
@@ -113,6 +117,9 @@ pub fn execute_liquidation(
 ) -> Result<LiquidationOutcome> {
     require!(!market.is_settled(), EngineError::MarketSettled);
     let idx = account.slot_of(market.index).ok_or(EngineError::NoPosition)?;
+    // What the position owes for funding and borrowing settles first: the
+    // health it was found at counted it already.
+    let funding = settle_funding(account, idx, market, pool, exchange, slot)?;
     let old = account.positions[idx].position();
     require!(old.base != 0, EngineError::NoPosition);
     let ratios = quote.ratios(old.base)?;
@@ -172,7 +179,7 @@ pub fn execute_liquidation(
     record_collateral(exchange, before, final_balance)?;
     exchange.insurance_balance = exchange.insurance_balance.safe_add(insurance).map_err(EngineError::from)?;
     book_fill(market, old, fill.position)?;
-    store_position(account, idx, market.index, fill.position);
+    store_position(account, idx, market, fill.position);
     set_collateral(account, pool, final_balance)?;
     add_unsettled(account, pool, payout.unsettled, slot)?;
     net_unsettled(account, pool, slot)?;
@@ -183,8 +190,9 @@ pub fn execute_liquidation(
         notional: fill.notional,
         keeper,
         insurance,
-        pool_to_collateral,
-        unsettled: payout.unsettled,
+        pool_to_collateral: pool_to_collateral.safe_add(funding.pool_to_collateral).map_err(EngineError::from)?,
+        unsettled: payout.unsettled.safe_add(funding.unsettled).map_err(EngineError::from)?,
+        funding,
         deficit: account.collateral.min(0).unsigned_abs(),
         throttle_engaged,
         anchored: price != biased,
@@ -229,6 +237,8 @@ pub fn liquidate(
     let own = quotes.own(market)?;
     market.set_phase(&own.phase);
     let breaker = observe_breaker(market, &own, slot)?;
+    accrue(market, pool, own.price, slot)?;
+    let own = own.with_indexes(market);
     let quotes = liquidation_quotes(account, &quotes.covering(account, Some(own))?, market.index)?;
     let before = account_health(account, &quotes)?;
     require!(before.maintenance < 0, EngineError::NotLiquidatable);

@@ -5,6 +5,7 @@ pub mod adl;
 pub mod breaker;
 pub mod collateral;
 pub mod emergency;
+pub mod funding;
 pub mod gov_window;
 pub mod governance;
 pub mod guardian;

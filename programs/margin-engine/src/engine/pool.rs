@@ -56,6 +56,14 @@ pub fn value_legs(pool: &Pool, legs: &[(Market, MarketQuote)]) -> Result<PoolVal
     Ok(pool_valuation(pool.balance, pool.receivable, pool.unsettled, &out).map_err(EngineError::from)?)
 }
 
+/// Record a valuation as the pool's snapshot (`nav`, `requirement`): the
+/// depth and utilisation funding and the borrow fee accrue at until the
+/// next one.
+pub fn record_valuation(pool: &mut Pool, nav: u64, requirement: u128) {
+    pool.nav_snapshot = nav;
+    pool.requirement_snapshot = requirement.min(u64::MAX as u128) as u64;
+}
+
 /// What an LP deposit mints.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Minted {

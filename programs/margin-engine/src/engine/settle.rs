@@ -8,6 +8,7 @@ use crate::constants::SETTLE_ROUND_SLOTS;
 use crate::errors::EngineError;
 use crate::state::{Exchange, MarginAccount, Pool};
 use anchor_lang::prelude::*;
+use ballast_risk::funding::{split_fee, FeeSplit};
 use ballast_risk::pnl::{pay_from_pool, settlement, Payout};
 use ballast_risk::SafeMath;
 
@@ -42,6 +43,19 @@ pub fn set_collateral(account: &mut MarginAccount, pool: &mut Pool, after: i64) 
     pool.receivable = u64::try_from(receivable).map_err(|_| EngineError::MathOverflow)?;
     account.set_collateral(after);
     Ok(())
+}
+
+/// Route `fee` (already taken from a trader's collateral, held in the
+/// collateral vault): the LP share into the pool's balance, the insurance
+/// share into the fund, the rest to the protocol's `fees_balance`
+/// (`ballast_risk::funding::split_fee`). The handler moves the LP and
+/// insurance shares' tokens out of the collateral vault.
+pub fn route_fee(exchange: &mut Exchange, pool: &mut Pool, fee: u64) -> Result<FeeSplit> {
+    let s = split_fee(fee, exchange.lp_fee_share_bps, exchange.insurance_fee_share_bps).map_err(EngineError::from)?;
+    pool.balance = pool.balance.safe_add(s.lp).map_err(EngineError::from)?;
+    exchange.insurance_balance = exchange.insurance_balance.safe_add(s.insurance).map_err(EngineError::from)?;
+    exchange.fees_balance = exchange.fees_balance.safe_add(s.protocol).map_err(EngineError::from)?;
+    Ok(s)
 }
 
 /// The pool's free cash (`adl::free_cash`: balance less unsettled PnL)

@@ -1,17 +1,20 @@
 //! Filling a trade against the pool.
 
 use super::breaker::{observe_breaker, BreakerEvents};
+use super::funding::{accrue, settle_funding, FundingPaid};
 use super::health::{require_initial_health, require_valid_for, MarketQuote, Quotes};
-use super::settle::pay_fill;
-use crate::constants::pause;
+use super::pool::{record_valuation, value_legs};
+use super::settle::{pay_fill, record_collateral, route_fee, set_collateral};
+use crate::constants::{pause, RESERVE_OFF_BPS};
 use crate::errors::EngineError;
 use crate::state::{Exchange, MarginAccount, Market, Pool, PositionSlot};
 use anchor_lang::prelude::*;
 use ballast_risk::health::Health;
-use ballast_risk::math::mul_div_floor;
 use ballast_risk::oracle::{Action, Validity};
 use ballast_risk::position::{apply_fill, fee, Position};
-use ballast_risk::precision::BPS_DENOMINATOR;
+use ballast_risk::impact::{capped_charge, impact, rebate_paid};
+use ballast_risk::precision::{BPS_DENOMINATOR, NOTIONAL_DIVISOR};
+use ballast_risk::math::mul_div_floor;
 use ballast_risk::pricing::{exec_price, spread_bps, PoolSkew};
 use ballast_risk::SafeMath;
 
@@ -37,15 +40,26 @@ pub struct TradeOutcome {
     pub spread_bps: u32,
     /// Fee charged. precision: QUOTE_PRECISION.
     pub fee: u64,
-    /// Part of the fee paid into the insurance fund (the handler moves it
-    /// from the collateral vault to the insurance vault).
+    /// Part of the fee, and of the borrow fee settled, paid into the
+    /// insurance fund (the handler moves it from the collateral vault to
+    /// the insurance vault).
     pub insurance_fee: u64,
+    /// Part of the fee, and of the borrow fee settled, paid into the pool
+    /// (included in `pool_to_collateral`).
+    pub lp_fee: u64,
+    /// The funding and borrow fee the position settled before the fill.
+    pub funding: FundingPaid,
+    /// Price impact charged (into the impact pool). precision: QUOTE_PRECISION.
+    pub impact_charge: u64,
+    /// Price impact rebated (from the impact pool). precision: QUOTE_PRECISION.
+    pub impact_rebate: u64,
     /// PnL realised. precision: QUOTE_PRECISION.
     pub realized_pnl: i64,
     /// Tokens the handler moves from the pool vault to the collateral vault
-    /// (negative: back): the realised PnL, less the part of a gain that
-    /// repays a deficit the account owed the pool, and less the part the
-    /// pool could not pay. precision: QUOTE_PRECISION.
+    /// (negative: back): the realised PnL and settled funding, less the
+    /// part of a gain that repays a deficit the account owed the pool, the
+    /// part the pool could not pay, and the LP share of the fees.
+    /// precision: QUOTE_PRECISION.
     pub pool_to_collateral: i64,
     /// The part of the gain the pool could not pay: booked as the
     /// account's unsettled PnL. precision: QUOTE_PRECISION.
@@ -100,14 +114,25 @@ pub fn book_fill(market: &mut Market, old: Position, new: Position) -> Result<()
 /// The slot of `market` in `account` after a fill leaves `position`. A
 /// position that continues on the same side keeps its id; one opened in an
 /// empty slot, or flipped, gets a new one (`MarginAccount::next_position_id`).
-pub fn store_position(account: &mut MarginAccount, slot: usize, market: u16, position: Position) {
+/// Its funding and borrow snapshots are the market's indexes: the caller
+/// settled what the position owed first (`funding::settle_funding`).
+pub fn store_position(account: &mut MarginAccount, slot: usize, market: &Market, position: Position) {
     let old = account.positions[slot];
+    let index = market.index;
     account.positions[slot] = if position.base == 0 {
         PositionSlot::EMPTY
     } else {
-        let continues = old.market == market && old.base != 0 && (old.base > 0) == (position.base > 0);
+        let continues = old.market == index && old.base != 0 && (old.base > 0) == (position.base > 0);
         let opened = if continues { old.opened } else { account.next_position_id() };
-        PositionSlot { market, opened, base: position.base, quote: position.quote, ..PositionSlot::EMPTY }
+        PositionSlot {
+            market: index,
+            opened,
+            base: position.base,
+            quote: position.quote,
+            funding: market.funding_index,
+            borrow: market.borrow_index,
+            ..PositionSlot::EMPTY
+        }
     };
 }
 
@@ -162,8 +187,7 @@ pub fn execute_trade(
         require!(Action::ReduceRisk.allows(quote.validity), EngineError::OracleGate);
     }
 
-    // 2. Price: oracle +- spread (conf and skew), within the trader's limit.
-    //    A close during an unconfirmed jump fills at the worse of the price
+    // 2. Price: oracle +- spread (conf and skew). A close during an unconfirmed jump fills at the worse of the price
     //    and the EMA for the closer: losses realise at the agreed price, a
     //    gain the jump made waits for confirmation (a pumped price cannot be
     //    cashed in before the confirmation window ends), and for the
@@ -173,25 +197,51 @@ pub fn execute_trade(
     let skew = PoolSkew { pool_base_before: market.pool_base, pool_base_after, pool_depth: pool.balance };
     let spread = spread_bps(&market.spread(), reference, quote.conf, &skew).map_err(EngineError::from)?;
     let fill_price = exec_price(reference, req.base > 0, spread).map_err(EngineError::from)?;
-    let within = if req.base > 0 { fill_price <= req.limit_price } else { fill_price >= req.limit_price };
-    require!(within, EngineError::LimitPriceExceeded);
 
     // 3. Open interest: a side that grows may not pass the cap.
     let (long_oi, short_oi) = oi_after(market, old.base, new_base)?;
     require!(long_oi <= market.long_oi || long_oi <= market.oi_cap, EngineError::OiCapExceeded);
     require!(short_oi <= market.short_oi || short_oi <= market.oi_cap, EngineError::OiCapExceeded);
 
-    // 4. Fill, fee, and the trader's collateral: a shortfall on a trade that
+    // 4. Funding and the borrow fee the position owes settle first (the
+    //    caller accrued the market).
+    let funding = settle_funding(account, slot, market, pool, exchange, req.slot)?;
+    let before = account.collateral;
+
+    // 5. Convex price impact on the traders' net notional (the pool's
+    //    imbalance, `ballast_risk::impact`): charged as the fill grows it
+    //    (capped per fill), rebated as it shrinks it, only from the impact
+    //    pool and only to an account without a deficit. The trader's limit
+    //    bounds the fill with its impact.
+    let fill = apply_fill(old, req.base, fill_price).map_err(EngineError::from)?;
+    let net = |pool_base: i64| (pool_base as i128).saturating_neg().saturating_mul(reference as i128) / NOTIONAL_DIVISOR;
+    let params = market.impact();
+    let imp = impact(&params, net(market.pool_base), net(pool_base_after), pool.depth()).map_err(EngineError::from)?;
+    let charge = capped_charge(&params, imp.charge, fill.notional).map_err(EngineError::from)?;
+    let rebate = if before >= 0 { rebate_paid(imp.rebate, exchange.impact_pool) } else { 0 };
+    let net_impact = charge as i128 - rebate as i128;
+    let size = req.base.unsigned_abs() as i128;
+    let cost = (fill_price as i128).safe_mul(size).map_err(EngineError::from)?;
+    let bound = (req.limit_price as i128).safe_mul(size).map_err(EngineError::from)?;
+    let impact_cost = net_impact.safe_mul(NOTIONAL_DIVISOR).map_err(EngineError::from)?;
+    let within = if req.base > 0 { cost + impact_cost <= bound } else { cost - impact_cost >= bound };
+    require!(within, EngineError::LimitPriceExceeded);
+
+    // 6. The fee, and the trader's collateral: a shortfall on a trade that
     //    adds risk is a margin failure; on a reduction, a loss the account
     //    cannot pay is for liquidation, unless its unsettled PnL covers it.
     //    An account that owes a deficit (negative collateral, flagged) may
     //    only shrink it: a reduction whose gain, after the fee, repays part
     //    or all of it.
-    let fill = apply_fill(old, req.base, fill_price).map_err(EngineError::from)?;
     let fee = fee(fill.notional, market.params.fee_bps).map_err(EngineError::from)?;
-    let fee_i = i64::try_from(fee).map_err(|_| EngineError::MathOverflow)?;
-    let before = account.collateral;
-    let collateral = before.safe_add(fill.realized_pnl).and_then(|c| c.safe_sub(fee_i)).map_err(EngineError::from)?;
+    let charged = fee.safe_add(charge).map_err(EngineError::from)?;
+    let charged_i = i64::try_from(charged).map_err(|_| EngineError::MathOverflow)?;
+    let rebate_i = i64::try_from(rebate).map_err(|_| EngineError::MathOverflow)?;
+    let collateral = before
+        .safe_add(fill.realized_pnl)
+        .and_then(|c| c.safe_sub(charged_i))
+        .and_then(|c| c.safe_add(rebate_i))
+        .map_err(EngineError::from)?;
     if adds {
         require!(collateral >= 0, EngineError::InitialHealthNegative);
     } else {
@@ -201,31 +251,50 @@ pub fn execute_trade(
         require!(collateral >= 0 || collateral > before || covered, EngineError::LossExceedsCollateral);
     }
 
-    // 5. The pool takes the other side. The collateral vault holds positive
-    //    collateral and fees, so it gains the change in positive collateral
-    //    plus the fee; the rest of a gain stays in the pool, repaying the
-    //    deficit. What the pool's cash cannot pay of a gain becomes
-    //    unsettled PnL (`pay_fill`): the fill lands whatever the pool holds.
+    // 7. The pool takes the other side. The collateral vault holds positive
+    //    collateral, fees and the impact pool, so it gains the change in
+    //    positive collateral plus the fee and the impact charge; the rest
+    //    of a gain stays in the pool, repaying the deficit. What the pool's
+    //    cash cannot pay of a gain becomes unsettled PnL (`pay_fill`): the
+    //    fill lands whatever the pool holds. A rebate moves from the impact
+    //    pool to the collateral first (within the collateral vault).
     book_fill(market, old, fill.position)?;
     let pnl = fill.realized_pnl;
-    let paid = pay_fill(account, pool, exchange, pnl, fee, req.slot)?;
-    let fee = paid.fee;
-    // The insurance fund's share of the fee (rounded down; the rest stays
-    // in the collateral vault as protocol fees).
-    let share = (exchange.insurance_fee_share_bps as u64).min(BPS_DENOMINATOR) as u128;
-    let insurance_fee = mul_div_floor(fee as u128, share, BPS_DENOMINATOR as u128).map_err(EngineError::from)? as u64;
-    exchange.fees_balance = exchange.fees_balance.safe_add(fee - insurance_fee).map_err(EngineError::from)?;
-    exchange.insurance_balance = exchange.insurance_balance.safe_add(insurance_fee).map_err(EngineError::from)?;
-    store_position(account, slot, market.index, fill.position);
+    if rebate > 0 {
+        let c = account.collateral.safe_add(rebate_i).map_err(EngineError::from)?;
+        record_collateral(exchange, account.collateral, c)?;
+        set_collateral(account, pool, c)?;
+        exchange.impact_pool -= rebate; // rebate_paid caps it at the pool
+    }
+    let paid = pay_fill(account, pool, exchange, pnl, charged, req.slot)?;
+    // What was paid of the charges goes to the impact pool first (a charge
+    // the collateral cannot cover is waived, as a fee is), then the fee is
+    // routed: the LP share into the pool, the insurance share into the
+    // fund, the rest to the protocol.
+    let impact_paid = paid.fee.min(charge);
+    exchange.impact_pool = exchange.impact_pool.safe_add(impact_paid).map_err(EngineError::from)?;
+    let fee = paid.fee - impact_paid;
+    let routed = route_fee(exchange, pool, fee)?;
+    store_position(account, slot, market, fill.position);
+    let lp_fee = routed.lp.safe_add(funding.borrow.lp).map_err(EngineError::from)?;
+    let to_collateral = paid
+        .pool_to_collateral
+        .safe_add(funding.pool_to_collateral)
+        .and_then(|v| v.safe_sub(routed.lp as i64))
+        .map_err(EngineError::from)?;
 
     Ok(TradeOutcome {
         fill_price,
         spread_bps: spread,
         fee,
-        insurance_fee,
+        insurance_fee: routed.insurance.safe_add(funding.borrow.insurance).map_err(EngineError::from)?,
+        lp_fee,
+        funding,
+        impact_charge: impact_paid,
+        impact_rebate: rebate,
         realized_pnl: pnl,
-        pool_to_collateral: paid.pool_to_collateral,
-        unsettled: paid.unsettled,
+        pool_to_collateral: to_collateral,
+        unsettled: paid.unsettled.safe_add(funding.unsettled).map_err(EngineError::from)?,
         position: fill.position,
         adds_risk: adds,
     })
@@ -245,6 +314,26 @@ mod tests {
         assert!(!adds_risk(-5, -2));
         assert!(adds_risk(-5, -6));
     }
+}
+
+/// The reserve cap, after a fill that added risk: the pool valued with
+/// every market (`legs`, the traded one as the fill left it), its
+/// requirement may not exceed `reserve_factor_at(slot)` of its NAV
+/// (`PoolCapacity`). A trade that only reduces is never refused by it.
+/// The valuation becomes the pool's snapshot (`record_valuation`). A
+/// factor of `RESERVE_OFF_BPS` (the bound's top) switches the cap off:
+/// nothing is valued.
+pub fn require_reserve(exchange: &Exchange, pool: &mut Pool, legs: &[(Market, MarketQuote)], slot: u64) -> Result<()> {
+    let factor = exchange.reserve_factor_at(slot);
+    if factor >= RESERVE_OFF_BPS {
+        return Ok(());
+    }
+    let v = value_legs(pool, legs)?;
+    let factor = factor as u128;
+    let cap = mul_div_floor(v.nav as u128, factor, BPS_DENOMINATOR as u128).map_err(EngineError::from)?;
+    require!(v.requirement <= cap, EngineError::PoolCapacity);
+    record_valuation(pool, v.nav, v.requirement);
+    Ok(())
 }
 
 /// One `trade`: the fill, the quote it filled at, the breaker's events, and
@@ -297,13 +386,16 @@ pub fn trade_at(
 ) -> Result<Traded> {
     market.set_phase(&own.phase);
     let breaker = observe_breaker(market, &own, req.slot)?;
+    accrue(market, pool, own.price, req.slot)?;
+    let own = own.with_indexes(market);
     let out = execute_trade(account, market, pool, exchange, &own, req)?;
     let mut health = None;
     if out.adds_risk {
-        let quotes = quotes.covering(account, Some(own))?;
-        let others: Vec<MarketQuote> = quotes.iter().filter(|q| q.index != market.index).copied().collect();
+        let covering = quotes.covering(account, Some(own))?;
+        let others: Vec<MarketQuote> = covering.iter().filter(|q| q.index != market.index).copied().collect();
         require_valid_for(&others, Action::Withdraw)?;
-        health = Some(require_initial_health(account, &quotes, exchange.unsettled_weight_bps)?);
+        health = Some(require_initial_health(account, &covering, exchange.unsettled_weight_bps)?);
+        require_reserve(exchange, pool, &quotes.venue(market, own)?, req.slot)?;
     }
     Ok(Traded { out, quote: own, breaker, health })
 }

@@ -75,6 +75,65 @@ impl Quotes for AccountQuotes<'_, '_> {
     }
 }
 
+/// The quotes of `trade`: the traded market's feed, and every other
+/// market's `(market, feed)` pair from the remaining accounts in index
+/// order (read and checked up front: missing, extra, reordered or
+/// substituted accounts are refused). A trade that adds risk values the
+/// whole pool with them (the reserve cap); health takes the positions'.
+pub struct VenueQuotes<'a, 'info> {
+    /// The traded market's feed.
+    pub feed: &'a AccountInfo<'info>,
+    /// Every other market with its quote, in index order.
+    pub others: Vec<(Market, MarketQuote)>,
+    /// The moment of the check.
+    pub now: Now,
+}
+
+impl<'a, 'info> VenueQuotes<'a, 'info> {
+    /// Read every market but `traded` from `remaining`.
+    pub fn read(
+        exchange: &Exchange,
+        traded: u16,
+        feed: &'a AccountInfo<'info>,
+        remaining: &'info [AccountInfo<'info>],
+        now: Now,
+    ) -> Result<Self> {
+        let count = exchange.market_count as usize;
+        require!(remaining.len() + 2 == 2 * count, EngineError::HealthAccountsMismatch);
+        let mut others = Vec::with_capacity(count.saturating_sub(1));
+        let indexes = (0..count as u16).filter(|i| *i != traded);
+        for (i, pair) in indexes.zip(remaining.chunks_exact(2)) {
+            let loader = AccountLoader::<Market>::try_from(&pair[0])?;
+            let market = loader.load()?;
+            require!(market.index == i, EngineError::WrongMarket);
+            others.push((*market, quote_market(&market, &pair[1], &now)?));
+        }
+        Ok(VenueQuotes { feed, others, now })
+    }
+}
+
+impl Quotes for VenueQuotes<'_, '_> {
+    fn own(&self, market: &Market) -> Result<MarketQuote> {
+        quote_market(market, self.feed, &self.now)
+    }
+
+    fn covering(&self, account: &MarginAccount, own: Option<MarketQuote>) -> Result<Vec<MarketQuote>> {
+        let mut out: Vec<MarketQuote> = own.into_iter().collect();
+        for s in account.open_positions().filter(|s| own.is_none_or(|q| q.index != s.market)) {
+            let (_, q) = self.others.iter().find(|(m, _)| m.index == s.market).ok_or(EngineError::WrongMarket)?;
+            out.push(*q);
+        }
+        Ok(out)
+    }
+
+    fn venue(&self, traded: &Market, own: MarketQuote) -> Result<Vec<(Market, MarketQuote)>> {
+        let mut out = self.others.clone();
+        let at = out.partition_point(|(m, _)| m.index < traded.index);
+        out.insert(at, (*traded, own));
+        Ok(out)
+    }
+}
+
 /// Every market of the exchange and its feed's reading, from `remaining`
 /// as the `(market, feed)` pair of every market in index order.
 pub fn every_market<'info>(

@@ -36,6 +36,9 @@ pub struct AutoDeleverage<'info> {
     /// The exchange's pool vault.
     #[account(mut, address = exchange.load()?.pool_vault @ EngineError::WrongVault)]
     pub pool_vault: Box<Account<'info, TokenAccount>>,
+    /// The exchange's insurance vault (its share of a settled borrow fee).
+    #[account(mut, address = exchange.load()?.insurance_vault @ EngineError::WrongVault)]
+    pub insurance_vault: Box<Account<'info, TokenAccount>>,
     /// CHECK: the vault authority PDA (seeds and stored bump checked).
     #[account(seeds = [VAULT_AUTHORITY_SEED], bump = exchange.load()?.vault_authority_bump)]
     pub vault_authority: UncheckedAccount<'info>,
@@ -80,6 +83,7 @@ pub fn handler<'info>(ctx: Context<'info, AutoDeleverage<'info>>) -> Result<()> 
     let a = &ctx.accounts;
     let vaults = VaultSigner::new(&*a.collateral_mint, &a.vault_authority, a.token_program.key(), bump);
     vaults.settle(&*a.pool_vault, &*a.collateral_vault, d.pool_to_collateral)?;
+    vaults.send(&*a.collateral_vault, &*a.insurance_vault, d.funding.borrow.insurance)?;
     ballast_runtime::emit_event!(event);
     Ok(())
 }

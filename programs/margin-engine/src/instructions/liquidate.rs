@@ -104,7 +104,7 @@ pub fn handler<'info>(ctx: Context<'info, Liquidate<'info>>) -> Result<()> {
     let vaults = VaultSigner::new(&*a.collateral_mint, &a.vault_authority, a.token_program.key(), bump);
     vaults.settle(&*a.pool_vault, &*a.collateral_vault, out.pool_to_collateral)?;
     vaults.send(&*a.collateral_vault, &*a.liquidator_token, out.keeper)?;
-    vaults.send(&*a.collateral_vault, &*a.insurance_vault, out.insurance)?;
+    vaults.send(&*a.collateral_vault, &*a.insurance_vault, out.insurance + out.funding.borrow.insurance)?;
     done.breaker.emit();
     ballast_runtime::emit_event!(event);
     if out.throttle_engaged {

@@ -29,6 +29,7 @@ pub mod settle_pnl;
 pub mod settlement;
 pub mod trade;
 pub mod trigger;
+pub mod update_funding;
 pub mod withdraw;
 pub mod withdraw_insurance;
 
@@ -55,6 +56,7 @@ pub use settle_pnl::*;
 pub use settlement::*;
 pub use trade::*;
 pub use trigger::*;
+pub use update_funding::*;
 pub use withdraw::*;
 pub use withdraw_insurance::*;
 

@@ -65,6 +65,9 @@ pub struct SettlePosition<'info> {
     /// The exchange's pool vault.
     #[account(mut, address = exchange.load()?.pool_vault @ EngineError::WrongVault)]
     pub pool_vault: Box<Account<'info, TokenAccount>>,
+    /// The exchange's insurance vault (its share of a settled borrow fee).
+    #[account(mut, address = exchange.load()?.insurance_vault @ EngineError::WrongVault)]
+    pub insurance_vault: Box<Account<'info, TokenAccount>>,
     /// CHECK: the vault authority PDA (seeds and stored bump checked).
     #[account(seeds = [VAULT_AUTHORITY_SEED], bump = exchange.load()?.vault_authority_bump)]
     pub vault_authority: UncheckedAccount<'info>,
@@ -135,6 +138,7 @@ pub fn settle_handler(ctx: Context<SettlePosition>) -> Result<()> {
     let a = &ctx.accounts;
     let vaults = VaultSigner::new(&*a.collateral_mint, &a.vault_authority, a.token_program.key(), bump);
     vaults.settle(&*a.pool_vault, &*a.collateral_vault, out.pool_to_collateral)?;
+    vaults.send(&*a.collateral_vault, &*a.insurance_vault, out.funding.borrow.insurance)?;
     ballast_runtime::emit_event!(event);
     Ok(())
 }

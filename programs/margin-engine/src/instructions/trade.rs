@@ -1,6 +1,6 @@
 //! `trade`: open, resize or close a position against the pool.
 
-use super::accounts::AccountQuotes;
+use super::accounts::VenueQuotes;
 use super::cpi::VaultSigner;
 use crate::constants::*;
 use crate::engine::stress::observe;
@@ -23,7 +23,8 @@ pub struct TradeParams {
 }
 
 /// Accounts of `trade`. Remaining accounts: the `(market, feed)` pair of
-/// every other open position, in slot order.
+/// every other market, in index order (a trade that adds risk values the
+/// whole pool for the reserve cap).
 #[derive(Accounts)]
 pub struct Trade<'info> {
     /// The account's owner, or its delegate (`MarginAccount::require_trader`).
@@ -64,15 +65,19 @@ pub struct Trade<'info> {
 
 /// 0. The signer is the owner, or the delegate before its expiry.
 /// 1. Observe network stress.
-/// 2. `engine::trade::trade`: refuse when trading is paused; read the
-///    market's feed (checked) and phase its maintenance ratio forward; fill
-///    against the pool (gates, spread, limit, fee, OI cap, pool mirror); if
-///    the trade added risk, every other position's feed must allow value
-///    to leave (`Action::Withdraw`) and initial health (dynamic ratios,
-///    each position at the source most adverse to its holder) must be >= 0.
-/// 3. Move `pool_to_collateral` between the pool vault and the collateral
-///    vault (realised PnL, less what repays a deficit); pay the insurance
-///    fund its share of the fee.
+/// 2. Read every other market and its feed (checked, in index order).
+/// 3. `engine::trade::trade`: refuse when trading is paused; read the
+///    market's feed (checked) and phase its maintenance ratio forward;
+///    accrue its funding and borrow indexes and settle the position's;
+///    fill against the pool (gates, spread, limit, fee, OI cap, pool
+///    mirror); if the trade added risk, every other position's feed must
+///    allow value to leave (`Action::Withdraw`), initial health (dynamic
+///    ratios, each position at the source most adverse to its holder) must
+///    be >= 0, and the pool's requirement within its reserve factor of its
+///    NAV.
+/// 4. Move `pool_to_collateral` between the pool vault and the collateral
+///    vault (realised PnL and funding, less what repays a deficit, plus the
+///    LP share of the fees); pay the insurance fund its share.
 #[inline(never)] // a symbol of its own for the callgrind cost proxy
 pub fn handler<'info>(ctx: Context<'info, Trade<'info>>, params: TradeParams) -> Result<()> {
     let clock = Clock::get()?;
@@ -89,7 +94,7 @@ pub fn handler<'info>(ctx: Context<'info, Trade<'info>>, params: TradeParams) ->
         slot: clock.slot,
     };
     let feed = ctx.accounts.feed.to_account_info();
-    let quotes = AccountQuotes { feed: Some(&feed), remaining: ctx.remaining_accounts, now };
+    let quotes = VenueQuotes::read(&ex, market.index, &feed, ctx.remaining_accounts, now)?;
     let done = trade(&mut ex, &mut acc, &mut market, &mut pool, &req, &quotes)?;
     let out = done.out;
     let event = TradeFilled {
@@ -106,6 +111,10 @@ pub fn handler<'info>(ctx: Context<'info, Trade<'info>>, params: TradeParams) ->
         collateral: acc.collateral,
         authority: ctx.accounts.authority.key(),
         unsettled: out.unsettled,
+        funding: out.funding.funding,
+        borrow_fee: out.funding.borrow.lp + out.funding.borrow.insurance + out.funding.borrow.protocol,
+        lp_fee: out.lp_fee,
+        impact: out.impact_charge as i64 - out.impact_rebate as i64,
     };
     let bump = ex.vault_authority_bump;
     drop((acc, pool, market, ex));

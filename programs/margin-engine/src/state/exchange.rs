@@ -23,7 +23,8 @@ pub struct Exchange {
     /// Token vault of the LP pool.
     pub pool_vault: Pubkey,
     /// Sum of every margin account's collateral. precision: QUOTE_PRECISION.
-    /// Invariant: collateral vault balance == total_collateral + fees_balance.
+    /// Invariant: collateral vault balance == total_collateral +
+    /// fees_balance + impact_pool.
     pub total_collateral: u64,
     /// Trading fees held in the collateral vault. precision: QUOTE_PRECISION.
     pub fees_balance: u64,
@@ -99,11 +100,23 @@ pub struct Exchange {
     pub max_pnl_factor_bps: u32,
     /// Auto-deleveraging brings that share down to this, never below, bps.
     pub adl_target_bps: u32,
-    /// Padding.
-    pub padding3: [u8; 4],
+    /// Share of every trading and borrow fee paid into the LP pool, bps
+    /// (the insurance fund takes `insurance_fee_share_bps`, the protocol
+    /// the rest).
+    pub lp_fee_share_bps: u32,
+    /// A trade that adds risk may not take the pool's requirement above
+    /// this share of its NAV, bps.
+    pub reserve_factor_bps: u32,
+    /// The same while the exchange is stressed (<= `reserve_factor_bps`), bps.
+    pub stress_reserve_factor_bps: u32,
+    /// The impact pool: price-impact charges held in the collateral vault,
+    /// from which rebates are paid (never more than it holds).
+    /// Invariant: collateral vault == total_collateral + fees_balance +
+    /// impact_pool. precision: QUOTE_PRECISION.
+    pub impact_pool: u64,
 }
 
-const _: () = assert!(core::mem::size_of::<Exchange>() == 384);
+const _: () = assert!(core::mem::size_of::<Exchange>() == 400);
 const _: () = assert!(core::mem::align_of::<Exchange>() == 8);
 
 impl Exchange {
@@ -139,6 +152,15 @@ impl Exchange {
     /// The stress multiplier at `slot`.
     pub fn stress_mult_at(&self, slot: u64) -> u32 {
         ballast_risk::stress::stress_mult_bps(&self.stress_params(), &self.stress_state(), slot)
+    }
+
+    /// The reserve factor at `slot`: the stress one while stressed.
+    pub fn reserve_factor_at(&self, slot: u64) -> u32 {
+        if self.stress_mult_at(slot) > ballast_risk::margin::MULT_ONE {
+            self.stress_reserve_factor_bps.min(self.reserve_factor_bps)
+        } else {
+            self.reserve_factor_bps
+        }
     }
 
     /// Whether `op` (a `constants::pause` bit) is paused at `slot`: by

@@ -5,7 +5,7 @@ use crate::errors::EngineError;
 use anchor_lang::prelude::*;
 use ballast_risk::position::Position;
 
-/// One position slot (40 bytes).
+/// One position slot (56 bytes).
 #[zero_copy]
 #[repr(C)]
 #[derive(Debug, PartialEq, Eq)]
@@ -22,22 +22,38 @@ pub struct PositionSlot {
     pub base: i64,
     /// Signed open cash flow (minus the cost basis). precision: QUOTE_PRECISION.
     pub quote: i64,
-    /// Funding index at the last settlement (funding issue). 16-byte LE i128.
+    /// The market's funding index at the position's last funding
+    /// settlement. 16-byte LE i128.
     pub funding: [u8; 16],
+    /// The market's borrow index at the same settlement. 16-byte LE i128.
+    pub borrow: [u8; 16],
 }
 
 impl PositionSlot {
     /// An empty slot.
     pub const EMPTY: PositionSlot =
-        PositionSlot { market: EMPTY_SLOT, padding: [0; 2], opened: 0, base: 0, quote: 0, funding: [0; 16] };
+        PositionSlot {
+        market: EMPTY_SLOT,
+        padding: [0; 2],
+        opened: 0,
+        base: 0,
+        quote: 0,
+        funding: [0; 16],
+        borrow: [0; 16],
+    };
 
     /// The position as plain numbers.
     pub fn position(&self) -> Position {
         Position { base: self.base, quote: self.quote }
     }
+
+    /// The funding and borrow indexes at the last settlement.
+    pub fn snapshots(&self) -> (i128, i128) {
+        (i128::from_le_bytes(self.funding), i128::from_le_bytes(self.borrow))
+    }
 }
 
-/// A margin account (PDA `[MARGIN_SEED, owner, id le]`). 448 bytes, 456
+/// A margin account (PDA `[MARGIN_SEED, owner, id le]`). 576 bytes, 584
 /// with the discriminator: Drift's `User` is 4,376. Never reorder fields.
 #[account(zero_copy)]
 #[repr(C)]
@@ -94,11 +110,11 @@ pub struct MarginAccount {
 pub const FLAG_BANKRUPT: u8 = 1;
 
 /// Size of [`MarginAccount`] without the discriminator.
-pub const MARGIN_ACCOUNT_SIZE: usize = 448;
+pub const MARGIN_ACCOUNT_SIZE: usize = 576;
 const _: () = assert!(core::mem::size_of::<MarginAccount>() == MARGIN_ACCOUNT_SIZE);
 const _: () = assert!(8 + MARGIN_ACCOUNT_SIZE <= 600);
 const _: () = assert!(core::mem::align_of::<MarginAccount>() == 8);
-const _: () = assert!(core::mem::size_of::<PositionSlot>() == 40);
+const _: () = assert!(core::mem::size_of::<PositionSlot>() == 56);
 
 impl MarginAccount {
     /// Whether `signer` may trade this account at `slot`: its owner, or its

@@ -2,6 +2,8 @@
 
 use anchor_lang::prelude::*;
 use ballast_risk::breaker::BreakerState;
+use ballast_risk::funding::{BorrowParams, FundingParams};
+use ballast_risk::impact::ImpactParams;
 use ballast_risk::liquidation::{LiquidationParams, Throttle};
 use ballast_risk::margin::{DynamicParams, PhaseParams, PhaseState, MULT_ONE};
 use ballast_risk::pricing::SpreadParams;
@@ -55,7 +57,9 @@ pub struct Market {
     pub pool_base: i64,
     /// The pool's open quote: minus the sum of trader quote. precision: QUOTE_PRECISION.
     pub pool_quote: i64,
-    /// Cumulative funding index (funding issue). 16-byte little-endian i128.
+    /// Cumulative funding a long pays per unit of base (a short receives
+    /// it; `ballast_risk::funding`). precision: INDEX_PRECISION per
+    /// PRICE_PRECISION. 16-byte little-endian i128.
     pub funding_index: [u8; 16],
     /// Phased maintenance multiplier, bps of base MMR (>= 10_000).
     pub phase_mult_bps: u32,
@@ -92,9 +96,26 @@ pub struct Market {
     /// Notional auto-deleveraged in the current window (capped at
     /// `throttle_cap`, like liquidation's). precision: QUOTE_PRECISION.
     pub adl_used: u64,
+    /// Cumulative borrow fee every position pays per unit of |base|.
+    /// precision: INDEX_PRECISION per PRICE_PRECISION. 16-byte LE i128.
+    pub borrow_index: [u8; 16],
+    /// Funding accrued and not settled into positions yet: the sum over
+    /// open positions of `(funding_index - snapshot) * base`, exactly (the
+    /// pool's share; `ballast_risk::funding::pending_quote` makes it a quote
+    /// amount). 16-byte LE i128.
+    pub funding_pending: [u8; 16],
+    /// The same for the borrow fee (`(borrow_index - snapshot) * |base|`).
+    /// 16-byte LE i128.
+    pub borrow_pending: [u8; 16],
+    /// Slot both indexes were accrued to (0: not yet).
+    pub funding_slot: u64,
+    /// The funding rate of the last accrual, ppm per hour (positive: longs pay).
+    pub funding_rate_ppm: i64,
+    /// The borrow rate of the last accrual, ppm per hour.
+    pub borrow_rate_ppm: u64,
 }
 
-const _: () = assert!(core::mem::size_of::<Market>() == 336);
+const _: () = assert!(core::mem::size_of::<Market>() == 448);
 const _: () = assert!(core::mem::align_of::<Market>() == 8);
 
 impl Market {
@@ -113,6 +134,52 @@ impl Market {
         self.phase_mult_bps = MULT_ONE;
         self.phase_target_mult_bps = MULT_ONE;
         self.phase_updated_slot = slot;
+        self.funding_slot = slot;
+    }
+
+    /// The cumulative funding index.
+    pub fn funding_index(&self) -> i128 {
+        i128::from_le_bytes(self.funding_index)
+    }
+
+    /// The cumulative borrow index.
+    pub fn borrow_index(&self) -> i128 {
+        i128::from_le_bytes(self.borrow_index)
+    }
+
+    /// Funding accrued and not settled (index-times-base units).
+    pub fn funding_pending(&self) -> i128 {
+        i128::from_le_bytes(self.funding_pending)
+    }
+
+    /// Borrow fees accrued and not settled (index-times-base units).
+    pub fn borrow_pending(&self) -> i128 {
+        i128::from_le_bytes(self.borrow_pending)
+    }
+
+    /// Funding parameters for the risk crate.
+    pub fn funding(&self) -> FundingParams {
+        FundingParams { factor_ppm: self.params.funding_factor_ppm, max_ppm: self.params.max_funding_ppm }
+    }
+
+    /// Price-impact parameters for the risk crate.
+    pub fn impact(&self) -> ImpactParams {
+        ImpactParams {
+            exponent: self.params.impact_exponent,
+            factor_bps: self.params.impact_factor_bps,
+            rebate_bps: self.params.impact_rebate_bps,
+            max_bps: self.params.max_impact_bps,
+        }
+    }
+
+    /// Borrow-fee parameters for the risk crate.
+    pub fn borrow(&self) -> BorrowParams {
+        BorrowParams {
+            base_ppm: self.params.borrow_base_ppm,
+            slope_ppm: self.params.borrow_slope_ppm,
+            kink_bps: self.params.borrow_kink_bps,
+            jump_ppm: self.params.borrow_jump_ppm,
+        }
     }
 
     /// Dynamic-margin parameters for the risk crate.

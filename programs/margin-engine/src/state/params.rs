@@ -43,6 +43,23 @@ pub struct InitializeExchangeParams {
     /// Slots a loosening governance change waits before it may be applied.
     /// Bounds [1, 10000000].
     pub timelock_slots: u64,
+    /// Weight of unsettled PnL in initial health, bps. Bounds [0, 10000].
+    pub unsettled_weight_bps: u32,
+    /// Auto-deleveraging trigger: traders' unrealised profit over the pool's
+    /// free cash, bps. Bounds [1000, 50000].
+    pub max_pnl_factor_bps: u32,
+    /// Auto-deleveraging target, bps. Bounds [0, trigger - 1] and <= 9900.
+    pub adl_target_bps: u32,
+    /// Share of every trading and borrow fee paid to LPs, bps. Bounds [0,
+    /// 10000 - insurance_fee_share_bps] (the protocol takes the rest).
+    pub lp_fee_share_bps: u32,
+    /// New risk may take the pool's requirement up to this share of its
+    /// NAV, bps. Bounds [1000, 1000000] (above 10,000 the pool carries more
+    /// than its NAV, and unsettled PnL and ADL absorb the rest; 1,000,000,
+    /// `RESERVE_OFF_BPS`: no cap).
+    pub reserve_factor_bps: u32,
+    /// The same while stressed, bps. Bounds [500, reserve_factor_bps].
+    pub stress_reserve_factor_bps: u32,
 }
 
 impl InitializeExchangeParams {
@@ -71,7 +88,14 @@ impl InitializeExchangeParams {
             ("max_pauses_per_day", self.max_pauses_per_day.into(), (1, 24)),
             ("timelock_slots", self.timelock_slots, (1, 10_000_000)),
         ];
-        checks.into_iter().find_map(|(field, value, bounds)| Violation::of(field, value, bounds, ""))
+        checks
+            .into_iter()
+            .find_map(|(field, value, bounds)| Violation::of(field, value, bounds, ""))
+            .or_else(|| {
+                let mut ex: Exchange = bytemuck::Zeroable::zeroed();
+                self.write_to(&mut ex);
+                ex.pnl_violation().or_else(|| ex.pool_violation())
+            })
     }
 
     /// The parameters an exchange holds now (to re-validate it after a change).
@@ -91,6 +115,12 @@ impl InitializeExchangeParams {
             max_consecutive_pauses: e.max_consecutive_pauses,
             max_pauses_per_day: e.max_pauses_per_day,
             timelock_slots: e.timelock_slots,
+            unsettled_weight_bps: e.unsettled_weight_bps,
+            max_pnl_factor_bps: e.max_pnl_factor_bps,
+            adl_target_bps: e.adl_target_bps,
+            lp_fee_share_bps: e.lp_fee_share_bps,
+            reserve_factor_bps: e.reserve_factor_bps,
+            stress_reserve_factor_bps: e.stress_reserve_factor_bps,
         }
     }
 
@@ -111,24 +141,32 @@ impl InitializeExchangeParams {
         ex.max_consecutive_pauses = self.max_consecutive_pauses;
         ex.max_pauses_per_day = self.max_pauses_per_day;
         ex.timelock_slots = self.timelock_slots;
-        ex.unsettled_weight_bps = DEFAULT_UNSETTLED_WEIGHT_BPS;
-        ex.max_pnl_factor_bps = DEFAULT_MAX_PNL_FACTOR_BPS;
-        ex.adl_target_bps = DEFAULT_ADL_TARGET_BPS;
+        ex.unsettled_weight_bps = self.unsettled_weight_bps;
+        ex.max_pnl_factor_bps = self.max_pnl_factor_bps;
+        ex.adl_target_bps = self.adl_target_bps;
+        ex.lp_fee_share_bps = self.lp_fee_share_bps;
+        ex.reserve_factor_bps = self.reserve_factor_bps;
+        ex.stress_reserve_factor_bps = self.stress_reserve_factor_bps;
     }
 }
 
-/// Weight of unsettled PnL in initial health a new exchange starts with,
-/// bps (governance field `unsettled_weight_bps`).
-pub const DEFAULT_UNSETTLED_WEIGHT_BPS: u32 = 5_000;
-/// Auto-deleveraging trigger a new exchange starts with: traders'
-/// unrealised profit above 80 % of the pool's free cash.
-pub const DEFAULT_MAX_PNL_FACTOR_BPS: u32 = 8_000;
-/// Auto-deleveraging target a new exchange starts with: 60 %.
-pub const DEFAULT_ADL_TARGET_BPS: u32 = 6_000;
-
 impl Exchange {
-    /// The first bound the PnL fields break (not set at initialisation:
-    /// they start at the defaults above; re-checked after every change):
+    /// The first bound the pool fields break (checked with the rest of
+    /// `InitializeExchangeParams::violation`): `lp_fee_share_bps` at most
+    /// what the insurance share leaves, `reserve_factor_bps` in [1000,
+    /// 1000000], `stress_reserve_factor_bps` in [500, reserve_factor_bps].
+    pub fn pool_violation(&self) -> Option<Violation> {
+        let lp_max = 10_000u64.saturating_sub(self.insurance_fee_share_bps.into());
+        let checks: [(&'static str, u64, (u64, u64)); 3] = [
+            ("lp_fee_share_bps", self.lp_fee_share_bps.into(), (0, lp_max)),
+            ("reserve_factor_bps", self.reserve_factor_bps.into(), (1_000, crate::constants::RESERVE_OFF_BPS.into())),
+            ("stress_reserve_factor_bps", self.stress_reserve_factor_bps.into(), (500, self.reserve_factor_bps.into())),
+        ];
+        checks.into_iter().find_map(|(field, value, bounds)| Violation::of(field, value, bounds, ""))
+    }
+
+    /// The first bound the PnL fields break (checked with the rest of
+    /// `InitializeExchangeParams::violation`):
     /// `unsettled_weight_bps` in [0, 10000], `max_pnl_factor_bps` in
     /// [1000, 50000], `adl_target_bps` below both the trigger and 100 %.
     pub fn pnl_violation(&self) -> Option<Violation> {
@@ -326,7 +364,7 @@ macro_rules! market_params {
 }
 
 /// How many market field codes there are.
-pub const MARKET_FIELD_COUNT: usize = 28;
+pub const MARKET_FIELD_COUNT: usize = 38;
 /// Market field code of `settlement_price` (queued emergency settlement).
 pub const SETTLE_FIELD: u8 = 26;
 /// 100 %, in bps.
@@ -393,6 +431,29 @@ market_params! {
         /// there, and neither new risk nor withdrawals count more. 0: off.
         /// Bounds [0, 9000] (the feed keeps a jump's anchor that long).
         27 gain_vest_slots: u32, [0, 9_000], Up;
+        /// Funding rate when the traders' net notional equals the pool's
+        /// NAV, ppm per hour (the heavy side pays; 0: no funding). Bounds [0, 10000].
+        28 funding_factor_ppm: u32, [0, 10_000], Timelocked;
+        /// Cap of the funding rate, ppm per hour. Bounds [0, 10000].
+        29 max_funding_ppm: u32, [0, 10_000], Timelocked;
+        /// Borrow fee at zero utilisation, ppm of notional per hour. Bounds [0, 1000].
+        30 borrow_base_ppm: u32, [0, 1_000], Timelocked;
+        /// Borrow fee added up to the kink, ppm per hour. Bounds [0, 10000].
+        31 borrow_slope_ppm: u32, [0, 10_000], Timelocked;
+        /// Utilisation (pool requirement over NAV) of the kink, bps. Bounds [1000, 10000].
+        32 borrow_kink_bps: u32, [1_000, ALL], Timelocked;
+        /// Borrow fee added from the kink to full utilisation, ppm per hour. Bounds [0, 100000].
+        33 borrow_jump_ppm: u32, [0, 100_000], Timelocked;
+        /// Exponent of the traders' net notional in the price impact. Bounds [1, 3].
+        34 impact_exponent: u32, [1, 3], Timelocked;
+        /// Impact charged on a fill that grows the imbalance, bps of
+        /// `|net|^e / depth^(e-1)`. Bounds [0, 1000].
+        35 impact_factor_bps: u32, [0, 1_000], Timelocked;
+        /// Impact rebated (from the impact pool) on a fill that shrinks it,
+        /// bps. Bounds [0, impact factor].
+        36 impact_rebate_bps: u32, [0, p.impact_factor_bps.into()], Timelocked;
+        /// Cap of one fill's impact charge, bps of its notional. Bounds [0, 2000].
+        37 max_impact_bps: u32, [0, 2_000], Timelocked;
     }
     governed {
         9 oi_cap, Down, stepped: true;
@@ -400,7 +461,7 @@ market_params! {
     }
 }
 
-const _: () = assert!(core::mem::size_of::<MarketParams>() == 120);
+const _: () = assert!(core::mem::size_of::<MarketParams>() == 160);
 
 /// One change, as proposed.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]

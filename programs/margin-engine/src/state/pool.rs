@@ -39,11 +39,29 @@ pub struct Pool {
     pub round_total: u64,
     /// Cash of the round not paid yet. precision: QUOTE_PRECISION.
     pub round_cash: u64,
-    /// Reserved for future fields.
-    pub reserved: [u8; 16],
+    /// The pool's NAV at its last full valuation (a trade that added risk,
+    /// `update_funding`, an LP flow): the depth funding's skew is measured
+    /// against. precision: QUOTE_PRECISION.
+    pub nav_snapshot: u64,
+    /// The pool's requirement at that valuation: with `nav_snapshot`, the
+    /// utilisation the borrow rate rises with. precision: QUOTE_PRECISION.
+    pub requirement_snapshot: u64,
 }
 
 const _: () = assert!(core::mem::size_of::<Pool>() == 88);
+
+impl Pool {
+    /// The depth funding and price impact measure the traders' net
+    /// notional against: the last valuation's NAV, or the balance before
+    /// any valuation.
+    pub fn depth(&self) -> u64 {
+        if self.nav_snapshot > 0 {
+            self.nav_snapshot
+        } else {
+            self.balance
+        }
+    }
+}
 
 /// One LP's shares (PDA `[LP_SEED, owner]`).
 #[account(zero_copy)]
