@@ -47,7 +47,6 @@ pub fn sol_params() -> AddMarketParams {
     }
 }
 
-
 /// Exchange parameters used by the suites: the demo venue's (deposit cap
 /// 1M, stress x1.5 above 800 ms slots or 30 % stale feeds, 100-slot
 /// windows, 1,000-slot cooldown; 20 % of trading fees to the insurance
@@ -137,8 +136,30 @@ pub async fn venue(price: i64, pool_funds: u64) -> (TestContext, Venue) {
     venue_in(crate::context::ContextBuilder::new(), price, pool_funds).await
 }
 
+/// [`venue`] with market 0 listed with `market` and the exchange
+/// initialised with `exchange` applied to the suite's parameters (the
+/// charge, fee-routing and reserve-cap tests).
+pub async fn venue_with(
+    price: i64,
+    pool_funds: u64,
+    market: AddMarketParams,
+    exchange: impl FnOnce(InitializeExchangeParams) -> InitializeExchangeParams,
+) -> (TestContext, Venue) {
+    venue_built(crate::context::ContextBuilder::new(), price, pool_funds, market, exchange).await
+}
+
 /// [`venue`] in a bank started from `builder` (e.g. with the governance proxy).
 pub async fn venue_in(builder: crate::context::ContextBuilder, price: i64, pool_funds: u64) -> (TestContext, Venue) {
+    venue_built(builder, price, pool_funds, sol_params(), |e| e).await
+}
+
+async fn venue_built(
+    builder: crate::context::ContextBuilder,
+    price: i64,
+    pool_funds: u64,
+    market: AddMarketParams,
+    exchange: impl FnOnce(InitializeExchangeParams) -> InitializeExchangeParams,
+) -> (TestContext, Venue) {
     let (mut tc, gov, feed, sources) = crate::adapter::sol_feed_in(builder, S0, T0, price, 0).await;
     refresh(&mut tc, &feed, &sources).await.expect("refresh");
     let mint_authority = crate::context::keypair();
@@ -152,27 +173,26 @@ pub async fn venue_in(builder: crate::context::ContextBuilder, price: i64, pool_
     };
     airdrop(&mut tc, &gov.pubkey(), 10_000_000_000).await;
     let guardian = crate::context::keypair();
-    let params = InitializeExchangeParams { guardian: guardian.pubkey(), ..exchange_params(gov.pubkey()) };
+    let params = exchange(InitializeExchangeParams { guardian: guardian.pubkey(), ..exchange_params(gov.pubkey()) });
     let init = ix::initialize_exchange(gov.pubkey(), &keys, params);
     tc.process(&[init], &[&gov, &vaults[0], &vaults[1], &vaults[2]]).await.expect("initialize_exchange");
-    tc.process(&[ix::add_market(gov.pubkey(), 0, feed, sol_params())], &[&gov]).await.expect("add_market");
+    tc.process(&[ix::add_market(gov.pubkey(), 0, feed, market)], &[&gov]).await.expect("add_market");
     open_market(&mut tc, &ix::market_address(0)).await;
     let lp = crate::context::keypair();
     airdrop(&mut tc, &lp.pubkey(), 1_000_000_000).await;
     let lp_token = create_token_account(&mut tc, &mint, &lp.pubkey()).await;
     mint_to(&mut tc, &mint, &mint_authority, &lp_token, pool_funds).await;
-    let v =
-        Venue {
-            gov,
-            guardian,
-            mint_authority,
-            keys,
-            feed,
-            sources,
-            market: ix::market_address(0),
-            lp: (lp, lp_token),
-            added: Default::default(),
-        };
+    let v = Venue {
+        gov,
+        guardian,
+        mint_authority,
+        keys,
+        feed,
+        sources,
+        market: ix::market_address(0),
+        lp: (lp, lp_token),
+        added: Default::default(),
+    };
     if pool_funds > 0 {
         let d = ix::lp_deposit(v.lp.0.pubkey(), lp_token, &v.keys, pool_funds, 0, &v.markets());
         tc.process(&[d], &[&v.lp.0]).await.expect("lp_deposit");

@@ -103,7 +103,11 @@ pub fn trade_text(v: &Value) -> String {
     let s = |k: &str| v[k].as_str().unwrap_or("-").to_string();
     let mut out = format!("Impact: {} USDC (negative: a rebate from the impact pool)", s("impact"));
     if s("funding_settled") != "0.000000" || s("borrow_fee_settled") != "0.000000" {
-        out += &format!("\nSettled first: funding {} USDC, borrow fee {} USDC", s("funding_settled"), s("borrow_fee_settled"));
+        out += &format!(
+            "\nSettled first: funding {} USDC, borrow fee {} USDC",
+            s("funding_settled"),
+            s("borrow_fee_settled")
+        );
     }
     let h = &v["per_hour"];
     if h.is_object() {

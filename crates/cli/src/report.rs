@@ -193,8 +193,19 @@ pub fn markets_json(venue: &Venue, sim: &Sim) -> Vec<Value> {
 pub fn markets_text(rows: &[Value]) -> String {
     let mut out = format!(
         "{:<3} {:<8} {:<12} {:>20} {:<13} {:>6} {:>6} {:>16} {:>16} {:>16} {:>14} {:>14} {:>6}\n",
-        "#", "market", "status", "price", "validity", "IMR", "MMR", "long OI", "short OI", "OI cap", "funding",
-        "borrow", "util"
+        "#",
+        "market",
+        "status",
+        "price",
+        "validity",
+        "IMR",
+        "MMR",
+        "long OI",
+        "short OI",
+        "OI cap",
+        "funding",
+        "borrow",
+        "util"
     );
     for r in rows {
         let rate = |k: &str| r["rates"][k].as_str().unwrap_or("-").to_string();

@@ -3,12 +3,12 @@
 //! runs the program's own code on copies ([`Sim`]) and prints the preview;
 //! it sends only what the program would accept.
 
-use crate::{charges, pnl};
 use crate::report::{
     health_json, health_text, markets_json, markets_text, positions_json, positions_text, q, refusal_json,
     validity_name,
 };
 use crate::session::{done, find_market, health_pairs, sig, token_balance, Session};
+use crate::{charges, pnl};
 use anchor_lang::prelude::Pubkey;
 use anchor_spl::associated_token::{get_associated_token_address, spl_associated_token_account};
 use anyhow::{bail, Context, Result};

@@ -21,12 +21,12 @@ use ballast_risk::pnl::adl_triggered;
 use ballast_risk::position::notional_ceil;
 use margin_engine::engine::adl::{adl_liability, auto_deleverage, free_cash, Deleveraged};
 use margin_engine::engine::collateral::withdraw;
+use margin_engine::engine::funding::{accrue, owed, Owed};
 use margin_engine::engine::health::{account_health, biased_quotes, Bias, MarketQuote, Quotes};
 use margin_engine::engine::pool::{deposit_shares, lp_deposit, lp_withdraw, require_lp_open, value_legs};
 use margin_engine::engine::settle::{settle_pnl, Settled};
 use margin_engine::engine::trade::{trade, TradeOutcome, TradeRequest};
 use margin_engine::errors::EngineError;
-use margin_engine::engine::funding::{accrue, owed, Owed};
 use margin_engine::state::{Exchange, LpPosition, MarginAccount, Market, Pool, PositionSlot};
 
 /// Why the program would refuse: its error's name and message.

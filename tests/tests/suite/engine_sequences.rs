@@ -70,7 +70,9 @@ async fn every_invariant_holds_after_every_transaction_when_a_small_pool_owes_un
     let seeds = env("BALLAST_BANK_SEEDS").unwrap_or(10);
     let mut total = Outcome::default();
     for seed in (0..seeds).map(seed) {
-        let o = ballast_tests::sequences::run_sequence_with_pool(seed, STEPS, 20_000 * ballast_tests::venue::USD, false).await;
+        let o =
+            ballast_tests::sequences::run_sequence_with_pool(seed, STEPS, 20_000 * ballast_tests::venue::USD, false)
+                .await;
         total.landed += o.landed;
         total.pnl_settled += o.pnl_settled;
         total.adl.0 += o.adl.0;

@@ -364,9 +364,7 @@ async fn a_cross_margined_execution_names_every_other_position_or_is_refused() {
     let keeper = trader(&mut tc, &v, 0).await;
     let t = with_book(&mut tc, &v, 5 * BASE).await;
     let p = TradeParams { base: 3 * BASE, limit_price: i64::MAX, reduce_only: false };
-    tc.process(&[ix::trade(t.key.pubkey(), t.margin, &v.keys, 1, f1, p, &v.markets())], &[&t.key])
-        .await
-        .unwrap();
+    tc.process(&[ix::trade(t.key.pubkey(), t.margin, &v.keys, 1, f1, p, &v.markets())], &[&t.key]).await.unwrap();
     tc.process(&[add(&v, &t, params(BELOW, 95 * ONE, -2 * BASE, 90 * ONE))], &[&t.key]).await.unwrap();
     prices(&mut tc, &mut v, 95 * ONE, 95 * ONE).await;
     let call = |pairs: &[(Pubkey, Pubkey)]| {

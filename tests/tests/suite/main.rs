@@ -9,6 +9,7 @@ mod docs;
 mod engine_account_state;
 mod engine_adl;
 mod engine_breakers;
+mod engine_charges;
 mod engine_delegate;
 mod engine_dynamic;
 mod engine_flows;

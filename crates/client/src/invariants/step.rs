@@ -8,10 +8,10 @@ use ballast_risk::health::biased_price;
 use ballast_risk::liquidation::{penalty, per_call_cap};
 use ballast_risk::position::notional_ceil;
 use margin_engine::constants::pause;
+use margin_engine::engine::funding::settle_funding;
 use margin_engine::engine::health::{
     account_health, liquidation_quotes, require_initial_health, require_withdrawable, MarketQuote, Now,
 };
-use margin_engine::engine::funding::settle_funding;
 use margin_engine::engine::liquidation::health_after_close;
 use margin_engine::engine::pool::value_legs;
 use margin_engine::engine::trade::adds_risk;
@@ -291,9 +291,8 @@ pub fn check_liquidation(before: &Snapshot, after: &Snapshot, step: &Step) -> Re
     let (mut settled, mut market_copy) = (*b, *market);
     let (mut pool_copy, mut exchange_copy) = (before.pool, before.exchange);
     let idx = settled.slot_of(m).ok_or_else(|| Broken { invariant: 5, what: format!("no position in {m}") })?;
-    let funding =
-        settle_funding(&mut settled, idx, &mut market_copy, &mut pool_copy, &mut exchange_copy, after.now.1)
-            .map_err(|e| Broken { invariant: 5, what: format!("funding settlement: {e}") })?;
+    let funding = settle_funding(&mut settled, idx, &mut market_copy, &mut pool_copy, &mut exchange_copy, after.now.1)
+        .map_err(|e| Broken { invariant: 5, what: format!("funding settlement: {e}") })?;
     let paid = after.exchange.insurance_balance.saturating_sub(before.exchange.insurance_balance);
     let paid = paid.saturating_sub(funding.borrow.insurance);
     ensure(paid <= cap.fee, 5, || format!("penalty into insurance {paid} above the fee cap {}", cap.fee))?;

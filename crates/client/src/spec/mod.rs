@@ -26,7 +26,8 @@ use anyhow::{anyhow, bail, Context, Result};
 use ballast_risk::oracle::Guards;
 use ballast_risk::precision::PRICE_DECIMALS;
 use margin_engine::engine::governance::{
-    exchange_get, exchange_set_raw, is_listing_field, EXCHANGE_FIELDS, EXCHANGE_TARGET, GOVERNANCE_FIELD, GUARDIAN_FIELD,
+    exchange_get, exchange_set_raw, is_listing_field, EXCHANGE_FIELDS, EXCHANGE_TARGET, GOVERNANCE_FIELD,
+    GUARDIAN_FIELD,
 };
 use margin_engine::state::{
     market_get, market_set_raw, AddMarketParams, Exchange, InitializeExchangeParams, Market, MarketStatus, Violation,

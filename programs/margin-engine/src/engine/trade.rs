@@ -10,11 +10,11 @@ use crate::errors::EngineError;
 use crate::state::{Exchange, MarginAccount, Market, Pool, PositionSlot};
 use anchor_lang::prelude::*;
 use ballast_risk::health::Health;
+use ballast_risk::impact::{capped_charge, impact, rebate_paid};
+use ballast_risk::math::mul_div_floor;
 use ballast_risk::oracle::{Action, Validity};
 use ballast_risk::position::{apply_fill, fee, Position};
-use ballast_risk::impact::{capped_charge, impact, rebate_paid};
 use ballast_risk::precision::{BPS_DENOMINATOR, NOTIONAL_DIVISOR};
-use ballast_risk::math::mul_div_floor;
 use ballast_risk::pricing::{exec_price, spread_bps, PoolSkew};
 use ballast_risk::SafeMath;
 
@@ -214,7 +214,8 @@ pub fn execute_trade(
     //    pool and only to an account without a deficit. The trader's limit
     //    bounds the fill with its impact.
     let fill = apply_fill(old, req.base, fill_price).map_err(EngineError::from)?;
-    let net = |pool_base: i64| (pool_base as i128).saturating_neg().saturating_mul(reference as i128) / NOTIONAL_DIVISOR;
+    let net =
+        |pool_base: i64| (pool_base as i128).saturating_neg().saturating_mul(reference as i128) / NOTIONAL_DIVISOR;
     let params = market.impact();
     let imp = impact(&params, net(market.pool_base), net(pool_base_after), pool.depth()).map_err(EngineError::from)?;
     let charge = capped_charge(&params, imp.charge, fill.notional).map_err(EngineError::from)?;

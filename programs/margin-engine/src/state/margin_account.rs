@@ -31,8 +31,7 @@ pub struct PositionSlot {
 
 impl PositionSlot {
     /// An empty slot.
-    pub const EMPTY: PositionSlot =
-        PositionSlot {
+    pub const EMPTY: PositionSlot = PositionSlot {
         market: EMPTY_SLOT,
         padding: [0; 2],
         opened: 0,

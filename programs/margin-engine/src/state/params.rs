@@ -88,14 +88,11 @@ impl InitializeExchangeParams {
             ("max_pauses_per_day", self.max_pauses_per_day.into(), (1, 24)),
             ("timelock_slots", self.timelock_slots, (1, 10_000_000)),
         ];
-        checks
-            .into_iter()
-            .find_map(|(field, value, bounds)| Violation::of(field, value, bounds, ""))
-            .or_else(|| {
-                let mut ex: Exchange = bytemuck::Zeroable::zeroed();
-                self.write_to(&mut ex);
-                ex.pnl_violation().or_else(|| ex.pool_violation())
-            })
+        checks.into_iter().find_map(|(field, value, bounds)| Violation::of(field, value, bounds, "")).or_else(|| {
+            let mut ex: Exchange = bytemuck::Zeroable::zeroed();
+            self.write_to(&mut ex);
+            ex.pnl_violation().or_else(|| ex.pool_violation())
+        })
     }
 
     /// The parameters an exchange holds now (to re-validate it after a change).

@@ -1,0 +1,227 @@
+//! The pool gets paid for the risk it carries: funding accrues over warped
+//! slots and settles exactly into each position, zero-sum with the pool;
+//! the borrow fee accrues and, with the trading fee, is routed to LPs,
+//! insurance and the protocol in the exact split; `update_funding` names
+//! every market or is refused; the reserve cap refuses an increase one
+//! unit past it while a reduction at the cap lands; convex price impact is
+//! charged into the impact pool and rebated only from it.
+
+use ballast_client::engine as ix;
+use ballast_client::simulate::Sim;
+use ballast_client::venue::load_venue;
+use ballast_risk::funding::SLOTS_PER_HOUR;
+use ballast_tests::adapter::find_event;
+use ballast_tests::assertions::assert_error;
+use ballast_tests::context::TestContext;
+use ballast_tests::fixtures::ONE;
+use ballast_tests::venue::{
+    assert_conservation, balance, load, market_order, sol_params, trader_with_position, venue_with, Trader, Venue,
+    BASE, USD,
+};
+use margin_engine::errors::EngineError;
+use margin_engine::events::TradeFilled;
+use margin_engine::instructions::{AddMarketParams, InitializeExchangeParams};
+use margin_engine::state::{Exchange, MarginAccount, Market, Pool};
+use solana_sdk::instruction::AccountMeta;
+use solana_sdk::signature::Signer;
+
+/// The suite's market with funding at `funding` ppm/h at a net notional
+/// equal to the pool's NAV (capped at 1,000) and a flat borrow fee of
+/// `borrow` ppm/h.
+fn charged(funding: u32, borrow: u32) -> AddMarketParams {
+    AddMarketParams { funding_factor_ppm: funding, max_funding_ppm: 1_000, borrow_base_ppm: borrow, ..sol_params() }
+}
+
+/// `t` trades `base` at any price; the fill's event.
+async fn trade(tc: &mut TestContext, v: &Venue, t: &Trader, base: i64) -> TradeFilled {
+    let logs = tc.process_logged(&[market_order(t, v, base)], &[&t.key]).await.expect("trade");
+    find_event(&logs).expect("TradeFilled")
+}
+
+async fn equity(tc: &mut TestContext, t: &Trader) -> i128 {
+    let venue = load_venue(&tc.backend()).await.expect("venue");
+    let acc: MarginAccount = load(tc, &t.margin).await;
+    Sim::new(&venue).health(&acc).expect("health").equity
+}
+
+#[tokio::test]
+async fn funding_accrues_over_warped_slots_and_settles_exactly_zero_sum_with_the_pool() {
+    let (mut tc, mut v) = venue_with(100 * ONE, 100_000 * USD, charged(10_000, 0), |e| e).await;
+    // Longs 10, shorts 4: the traders are net long 600 USDC of a pool of
+    // about 100,000 (its NAV a little above: the spread it earned).
+    let a = trader_with_position(&mut tc, &v, 1_000 * USD, 10 * BASE).await;
+    let b = trader_with_position(&mut tc, &v, 1_000 * USD, -4 * BASE).await;
+    let (ea, eb) = (equity(&mut tc, &a).await, equity(&mut tc, &b).await);
+    let start = tc.clock().await.slot;
+
+    // One hour later at the same price, the crank accrues: 60 ppm/h
+    // (600 / 100,000.x of 10,000, rounded up), so the index moves 60 ppm
+    // of the price, 0.006 USDC per unit of base.
+    v.hold_until(&mut tc, start + SLOTS_PER_HOUR).await;
+    tc.process(&[ix::update_funding(&v.markets())], &[]).await.expect("update_funding");
+    let m: Market = load(&mut tc, &v.market).await;
+    assert_eq!(m.funding_rate_ppm, 60);
+    let index = 60 * 100 * ONE as i128;
+    assert_eq!(m.funding_index(), index);
+    assert_eq!(m.funding_pending(), index * 6 * BASE as i128, "the pool's share: the net of both sides");
+    // Health counts it before it settles: the long's equity 0.06 lower,
+    // the short's 0.024 higher, the price unchanged.
+    assert_eq!(equity(&mut tc, &a).await, ea - 60_000);
+    assert_eq!(equity(&mut tc, &b).await, eb + 24_000);
+    assert_conservation(&mut tc, &v, &[a.margin, b.margin]).await;
+
+    // Each close settles exactly what its position owes first.
+    let pool0 = load::<Pool>(&mut tc, &ix::pool_address()).await.balance;
+    let before = load::<MarginAccount>(&mut tc, &a.margin).await.collateral;
+    let ev = trade(&mut tc, &v, &a, -10 * BASE).await;
+    assert_eq!(ev.funding, 60_000);
+    assert_eq!(ev.collateral, before + ev.realized_pnl - ev.fee as i64 - 60_000);
+    let ev_b = trade(&mut tc, &v, &b, 4 * BASE).await;
+    assert_eq!(ev_b.funding, -24_000, "the light side receives at the same rate per unit");
+    let m: Market = load(&mut tc, &v.market).await;
+    assert_eq!(m.funding_pending(), 0, "nothing left pending once every position settled");
+    // The pool kept the net 0.036 beside the two closes' PnL.
+    let pool1 = load::<Pool>(&mut tc, &ix::pool_address()).await.balance;
+    assert_eq!(pool1 as i64, pool0 as i64 - ev.realized_pnl - ev_b.realized_pnl + 60_000 - 24_000);
+    assert_conservation(&mut tc, &v, &[a.margin, b.margin]).await;
+}
+
+#[tokio::test]
+async fn the_borrow_fee_accrues_and_every_fee_reaches_lps_insurance_and_the_protocol_in_the_exact_split() {
+    let lp_share = |e| InitializeExchangeParams { lp_fee_share_bps: 6_000, ..e };
+    let (mut tc, mut v) = venue_with(100 * ONE, 100_000 * USD, charged(0, 100), lp_share).await;
+    let t = ballast_tests::venue::trader(&mut tc, &v, 1_000 * USD).await;
+    let d = ix::deposit(t.key.pubkey(), t.margin, t.token, &v.keys, 1_000 * USD);
+    tc.process(&[d], &[&t.key]).await.expect("deposit");
+    let ex0: Exchange = load(&mut tc, &ix::exchange_address()).await;
+    let open = trade(&mut tc, &v, &t, 10 * BASE).await;
+    // 60 % of the fee to LPs, 20 % to insurance (rounded down), the rest
+    // to the protocol.
+    let (lp, ins) = (open.fee * 6_000 / 10_000, open.fee * 2_000 / 10_000);
+    assert_eq!((open.lp_fee, open.insurance_fee), (lp, ins));
+    let ex1: Exchange = load(&mut tc, &ix::exchange_address()).await;
+    assert_eq!(ex1.fees_balance - ex0.fees_balance, open.fee - lp - ins);
+    assert_eq!(ex1.insurance_balance - ex0.insurance_balance, ins);
+    let pool1: Pool = load(&mut tc, &ix::pool_address()).await;
+    assert_eq!(pool1.balance, 100_000 * USD + lp);
+    assert_eq!(balance(&mut tc, &v.keys.pool_vault).await, pool1.balance);
+
+    // One hour at 100 ppm/h of 1,000 of notional: 0.1 USDC, split alike.
+    let start = tc.clock().await.slot;
+    v.hold_until(&mut tc, start + SLOTS_PER_HOUR).await;
+    tc.process(&[ix::update_funding(&v.markets())], &[]).await.expect("update_funding");
+    let close = trade(&mut tc, &v, &t, -10 * BASE).await;
+    assert_eq!((close.borrow_fee, close.funding), (100_000, 0));
+    let (lp2, ins2) = (close.fee * 6_000 / 10_000, close.fee * 2_000 / 10_000);
+    assert_eq!((close.lp_fee, close.insurance_fee), (lp2 + 60_000, ins2 + 20_000));
+    let ex2: Exchange = load(&mut tc, &ix::exchange_address()).await;
+    assert_eq!(ex2.fees_balance - ex1.fees_balance, close.fee - lp2 - ins2 + 20_000);
+    // With no position left, the pool's NAV is its balance: the traders'
+    // realised loss and the LP shares, to the unit.
+    let pool2: Pool = load(&mut tc, &ix::pool_address()).await;
+    let paid = -(open.realized_pnl + close.realized_pnl);
+    assert_eq!(pool2.balance as i64, (100_000 * USD) as i64 + paid + (lp + lp2 + 60_000) as i64);
+    let venue = load_venue(&tc.backend()).await.expect("venue");
+    assert_eq!(Sim::new(&venue).pool_valuation().expect("valued").nav, pool2.balance);
+    assert_conservation(&mut tc, &v, &[t.margin]).await;
+}
+
+#[tokio::test]
+async fn update_funding_names_every_market_writable_in_index_order_or_is_refused() {
+    let (mut tc, mut v) = venue_with(100 * ONE, 100_000 * USD, charged(10_000, 100), |e| e).await;
+    let _a = trader_with_position(&mut tc, &v, 1_000 * USD, 10 * BASE).await;
+    let start = tc.clock().await.slot;
+    v.hold_until(&mut tc, start + 100).await;
+    let mismatch = EngineError::HealthAccountsMismatch.into();
+    let market = v.market;
+    assert_error(&mut tc, &[ix::update_funding(&[])], &[], mismatch, &[market]).await;
+    let mut read_only = ix::update_funding(&v.markets());
+    read_only.accounts[2] = AccountMeta::new_readonly(v.market, false);
+    assert_error(&mut tc, &[read_only], &[], mismatch, &[market]).await;
+    let wrong_feed = ix::update_funding(&[(v.market, v.sources[0].address)]);
+    assert_error(&mut tc, &[wrong_feed], &[], EngineError::WrongFeed.into(), &[market]).await;
+    // The twin: every market, writable, lands and accrues to this slot.
+    tc.process(&[ix::update_funding(&v.markets())], &[]).await.expect("update_funding");
+    let m: Market = load(&mut tc, &v.market).await;
+    assert_eq!(m.funding_slot, start + 100);
+    assert!(m.funding_index() > 0 && m.borrow_index() > 0);
+}
+
+#[tokio::test]
+async fn the_reserve_cap_refuses_an_increase_one_unit_past_it_and_a_reduction_at_the_cap_lands() {
+    let capped = |e| InitializeExchangeParams { reserve_factor_bps: 5_000, stress_reserve_factor_bps: 2_500, ..e };
+    let (mut tc, v) = venue_with(100 * ONE, 1_000 * USD, sol_params(), capped).await;
+    let t = ballast_tests::venue::trader(&mut tc, &v, 10_000 * USD).await;
+    let d = ix::deposit(t.key.pubkey(), t.margin, t.token, &v.keys, 10_000 * USD);
+    tc.process(&[d], &[&t.key]).await.expect("deposit");
+    // The largest long the program's own rules accept now: the pool's
+    // requirement after it at half its NAV (the margin alone would allow
+    // 100 SOL).
+    let venue = load_venue(&tc.backend()).await.expect("venue");
+    let acc: MarginAccount = load(&mut tc, &t.margin).await;
+    let sim = Sim::new(&venue);
+    let fits = |base: i64| sim.trade(&acc, 0, base, i64::MAX, false);
+    let (mut lo, mut hi) = (0i64, 100 * BASE);
+    assert!(fits(hi).is_err());
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if fits(mid).is_ok() {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    assert!(lo > BASE, "the cap binds at {lo}");
+    let over = [market_order(&t, &v, lo + 1)];
+    assert_error(&mut tc, &over, &[&t.key], EngineError::PoolCapacity.into(), &[t.margin]).await;
+    tc.process(&[market_order(&t, &v, lo)], &[&t.key]).await.expect("one unit inside the cap");
+    let pool: Pool = load(&mut tc, &ix::pool_address()).await;
+    assert!(pool.requirement_snapshot as u128 * 10_000 <= pool.nav_snapshot as u128 * 5_000);
+    // At the cap: one more unit is refused, a reduction lands.
+    assert_error(&mut tc, &[market_order(&t, &v, 1)], &[&t.key], EngineError::PoolCapacity.into(), &[t.margin]).await;
+    let ev = trade(&mut tc, &v, &t, -lo / 2).await;
+    assert_eq!(ev.position_base, lo - lo / 2);
+    // A short from another trader takes the pool's exposure down: it adds
+    // the trader's risk, not the pool's, and lands.
+    let s = trader_with_position(&mut tc, &v, 1_000 * USD, -BASE).await;
+    assert_eq!(load::<MarginAccount>(&mut tc, &s.margin).await.positions[0].base, -BASE);
+    assert_conservation(&mut tc, &v, &[t.margin, s.margin]).await;
+}
+
+#[tokio::test]
+async fn price_impact_is_convex_charged_into_the_impact_pool_and_rebated_only_from_it() {
+    let impact = AddMarketParams {
+        skew_spread_bps: 0,
+        impact_exponent: 2,
+        impact_factor_bps: 100,
+        impact_rebate_bps: 100,
+        max_impact_bps: 500,
+        ..sol_params()
+    };
+    let (mut tc, mut v) = venue_with(100 * ONE, 100_000 * USD, impact, |e| e).await;
+    let a = ballast_tests::venue::trader(&mut tc, &v, 5_000 * USD).await;
+    let d = ix::deposit(a.key.pubkey(), a.margin, a.token, &v.keys, 5_000 * USD);
+    tc.process(&[d], &[&a.key]).await.expect("deposit");
+    // 0 -> 10,000 USDC of net long against the 100,000 pool: g =
+    // 10,000^2 / 100,000 = 1,000, 1 % of it charged: 10 USDC.
+    let ev = trade(&mut tc, &v, &a, 100 * BASE).await;
+    assert_eq!(ev.impact, 10_000_000);
+    assert_eq!(ev.collateral, (5_000 * USD) as i64 - ev.fee as i64 - 10_000_000);
+    assert_eq!(load::<Exchange>(&mut tc, &ix::exchange_address()).await.impact_pool, 10_000_000);
+    // Twice the imbalance costs three times as much again (convex): a
+    // preview of the next 100 from here.
+    let venue = load_venue(&tc.backend()).await.expect("venue");
+    let acc: MarginAccount = load(&mut tc, &a.margin).await;
+    let next = Sim::new(&venue).trade(&acc, 0, 100 * BASE, i64::MAX, false).expect("previewed");
+    assert!(next.outcome.impact_charge > 29_000_000, "{}", next.outcome.impact_charge);
+
+    // SOL 15 % up: bringing the now 11,500 of imbalance back to zero earns
+    // more than 13 USDC at the same factor, but the impact pool holds 10.
+    let c = tc.clock().await;
+    v.set_price(&mut tc, 115 * ONE, 0, c.unix_timestamp + 60, c.slot + 150).await;
+    let b = trader_with_position(&mut tc, &v, 5_000 * USD, 0).await;
+    let ev = trade(&mut tc, &v, &b, -100 * BASE).await;
+    assert_eq!(ev.impact, -10_000_000, "the rebate is capped at the impact pool");
+    assert_eq!(load::<Exchange>(&mut tc, &ix::exchange_address()).await.impact_pool, 0);
+    assert_conservation(&mut tc, &v, &[a.margin, b.margin]).await;
+}
