@@ -192,3 +192,82 @@ async fn the_gov_cli_previews_queues_applies_and_exports_against_the_bank() {
     run(&unsigned, &export).await.unwrap();
     assert_eq!(next_id(&mut tc).await, 2);
 }
+
+/// The pool-charge fields (market 28-37, exchange 18-20): each is refused
+/// outside its bounds (when queued, too), a change that is not a
+/// tightening is refused at once and lands after the timelock, and the
+/// reserve factors tighten at once only downwards.
+#[tokio::test]
+async fn every_pool_charge_field_is_bounded_and_timelocked() {
+    let (mut tc, mut v) = venue(100 * ONE, 100_000 * USD).await;
+    let gov = v.gov.insecure_clone();
+    let g = &gov;
+    let set = |c| ix::set_param(g.pubkey(), c);
+    let out = EngineError::ParamOutOfBounds.into();
+    let loosen = EngineError::LooseningNeedsTimelock.into();
+    // (code, a value inside the bounds, the nearest value outside them
+    // within one step). `max_impact_bps` (100) is more than a step from
+    // its bound of 2,000: the validation every change runs is checked on
+    // it directly, below.
+    let market_fields: [(u8, u64, u64); 8] = [
+        (28, 500, 10_001),
+        (29, 200, 10_001),
+        (30, 1, 1_001),
+        (31, 5, 10_001),
+        (32, 9_000, 10_001),
+        (33, 100, 100_001),
+        (34, 3, 4),
+        (35, 50, 1_001),
+    ];
+    let mut queued = Vec::new();
+    for (code, inside, outside) in market_fields {
+        assert_error(&mut tc, &[set(market(0, code, outside))], &[g], out, &[v.market]).await;
+        let id = next_id(&mut tc).await;
+        let q = ix::queue_change(g.pubkey(), id, market(0, code, outside));
+        assert_error(&mut tc, &[q], &[g], out, &[ix::change_address(id)]).await;
+        assert_error(&mut tc, &[set(market(0, code, inside))], &[g], loosen, &[v.market]).await;
+        queued.push((queue(&mut tc, &v, market(0, code, inside)).await, code, inside));
+    }
+    // The rebate is bounded by the charge factor, which is still 0.
+    assert_error(&mut tc, &[set(market(0, 36, 1))], &[g], out, &[v.market]).await;
+    queued.push((queue(&mut tc, &v, market(0, 37, 200)).await, 37, 200));
+    let exchange_fields: [(u8, u64, u64); 1] = [(18, 6_000, 8_001)]; // 20 % goes to insurance
+    for (code, inside, outside) in exchange_fields {
+        assert_error(&mut tc, &[set(exchange(code, outside))], &[g], out, &[]).await;
+        assert_error(&mut tc, &[set(exchange(code, inside))], &[g], loosen, &[]).await;
+        queued.push((queue(&mut tc, &v, exchange(code, inside)).await, code, inside));
+    }
+    let eta = queued.iter().map(|((_, eta), _, _)| *eta).max().unwrap();
+    v.hold_until(&mut tc, eta).await;
+    for ((id, _), code, _) in &queued {
+        let target = if *code == 18 { EXCHANGE_TARGET } else { 0 };
+        tc.process(&[ix::apply_change(*id, target, g.pubkey())], &[]).await.expect("applied after the timelock");
+    }
+    let m: Market = load(&mut tc, &v.market).await;
+    let p = &m.params;
+    assert_eq!(
+        [p.funding_factor_ppm, p.max_funding_ppm, p.borrow_base_ppm, p.borrow_slope_ppm, p.borrow_kink_bps],
+        [500, 200, 1, 5, 9_000]
+    );
+    assert_eq!([p.borrow_jump_ppm, p.impact_exponent, p.impact_factor_bps, p.max_impact_bps], [100, 3, 50, 200]);
+    let ex: Exchange = load(&mut tc, &ix::exchange_address()).await;
+    assert_eq!(ex.lp_fee_share_bps, 6_000);
+    let mut listed = AddMarketParams::of(&m);
+    listed.max_impact_bps = 2_001;
+    assert_eq!(listed.violation().map(|v| v.field), Some("max_impact_bps"), "the same validation every change runs");
+    // Now the rebate may rise to the charge factor, behind the timelock.
+    assert_error(&mut tc, &[set(market(0, 36, 51))], &[g], out, &[v.market]).await;
+    assert_error(&mut tc, &[set(market(0, 36, 25))], &[g], loosen, &[v.market]).await;
+    // Lowering a reserve factor tightens: at once. Raising it waits, and
+    // the stress factor may not pass the normal one, nor the normal one the
+    // bound's top (no cap).
+    tc.process(&[set(exchange(20, 500_000))], &[g]).await.expect("a lower stress factor applies at once");
+    tc.process(&[set(exchange(19, 500_000))], &[g]).await.expect("so does a lower reserve factor");
+    assert_error(&mut tc, &[set(exchange(20, 500_001))], &[g], out, &[]).await;
+    assert_error(&mut tc, &[set(exchange(19, 500_001))], &[g], loosen, &[]).await;
+    let id = next_id(&mut tc).await;
+    let q = ix::queue_change(g.pubkey(), id, exchange(19, 1_000_001));
+    assert_error(&mut tc, &[q], &[g], EngineError::StepTooLarge.into(), &[ix::change_address(id)]).await;
+    let ex: Exchange = load(&mut tc, &ix::exchange_address()).await;
+    assert_eq!((ex.reserve_factor_bps, ex.stress_reserve_factor_bps), (500_000, 500_000));
+}

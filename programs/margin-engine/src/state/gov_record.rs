@@ -3,9 +3,12 @@
 
 use anchor_lang::prelude::*;
 
-/// Field slots per record (market fields: 27, exchange fields: 15; room
+/// Field slots per record (market fields: 38, exchange fields: 21; room
 /// to grow without a new layout).
-pub const GOV_RECORD_FIELDS: usize = 32;
+pub const GOV_RECORD_FIELDS: usize = 48;
+const _: () = assert!(GOV_RECORD_FIELDS >= super::MARKET_FIELD_COUNT, "every market field has a slot");
+const _: () =
+    assert!(GOV_RECORD_FIELDS >= crate::engine::governance::EXCHANGE_FIELDS.len(), "every exchange field has a slot");
 
 /// One field's governance state.
 #[zero_copy]
@@ -28,8 +31,8 @@ pub struct FieldWindow {
 }
 
 /// PDA `[GOV_RECORD_SEED, target le]`, created (governance pays) by the
-/// first `set_param` or `queue_change` on the target. 776 bytes + 8 of
-/// discriminator: a header of 8 and 32 field slots of 24.
+/// first `set_param` or `queue_change` on the target. 1,160 bytes + 8 of
+/// discriminator: a header of 8 and 48 field slots of 24.
 #[account(zero_copy)]
 #[repr(C)]
 #[derive(Debug)]
@@ -47,7 +50,7 @@ pub struct GovRecord {
 }
 
 const _: () = assert!(core::mem::size_of::<FieldWindow>() == 24);
-const _: () = assert!(core::mem::size_of::<GovRecord>() == 776);
+const _: () = assert!(core::mem::size_of::<GovRecord>() == 1_160);
 const _: () = assert!(core::mem::align_of::<GovRecord>() == 8);
 
 impl GovRecord {
