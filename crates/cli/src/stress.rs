@@ -22,7 +22,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 #[derive(clap::Args, Debug)]
 pub struct StressArgs {
     /// Scenario file (TOML), or a built-in scenario's name when no such
-    /// file exists (winners-drain, agreed-pump); flags below override it.
+    /// file exists (winners-drain, agreed-pump, herd); flags below override it.
     #[arg(long)]
     pub scenario: Option<PathBuf>,
     /// Replay a price file (CSV or JSON candles) instead of the synthetic

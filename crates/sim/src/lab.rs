@@ -506,6 +506,12 @@ pub async fn run(
         totals.pump_adversary_unsettled = last.account(&adv.margin).map(|a| a.unsettled_pnl);
     }
     totals.pnl = lock(&lab.ledger).totals.clone();
+    let lp_return = totals.charges.lp_return_bps;
+    totals.charges = crate::charges::ChargeTotals {
+        lp_return_bps: lp_return,
+        capacity_refusals: totals.refused.get("PoolCapacity").copied().unwrap_or(0),
+        ..lock(&lab.ledger).charges.clone()
+    };
     totals.flows.keeper_rewards = balance(&mut lab.tc, &reward).await;
     totals.flows.vaults_end = last.vaults();
     let row_slots = rows.width();

@@ -31,6 +31,7 @@
 
 pub mod adversary;
 pub mod agents;
+pub mod charges;
 pub mod chart;
 pub mod html;
 pub mod lab;

@@ -93,6 +93,8 @@ pub struct Ledger {
     claims: BTreeMap<Pubkey, Claims>,
     /// The totals so far.
     pub totals: PnlTotals,
+    /// The pool charges so far.
+    pub charges: crate::charges::ChargeTotals,
     /// Accounts filled this slot by their own trade.
     own: BTreeSet<Pubkey>,
     /// Accounts filled this slot by a trigger or a liquidation.
@@ -140,6 +142,7 @@ impl Ledger {
         let mut adl = Vec::new();
         for e in crate::recorder::events(logs) {
             use crate::recorder::Event::*;
+            self.charges.fold(&e);
             match e {
                 Trade(TradeFilled { account, unsettled, .. }) => {
                     self.traded(account);

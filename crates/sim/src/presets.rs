@@ -9,11 +9,16 @@
 //! - `agreed-pump`: the default crash with the agreed-pump adversary
 //!   (every source follows its pushed price) beside the thin-market one
 //!   (one source spiked), so their PnLs read side by side.
+//! - `herd`: every trader goes long into a rally against the default
+//!   pool: the pool is short all of it. `scripts/stress-table.sh` runs it
+//!   with the pool's charges (funding, borrow fee, impact, fee routing,
+//!   the reserve cap) and with them switched off
+//!   (`scenarios/uncharged.toml`), on the same seed.
 
 use crate::scenario::Scenario;
 
 /// The built-in scenarios' names.
-pub const PRESETS: [&str; 2] = ["winners-drain", "agreed-pump"];
+pub const PRESETS: [&str; 3] = ["winners-drain", "agreed-pump", "herd"];
 
 impl Scenario {
     /// The built-in scenario `name`, if there is one.
@@ -21,6 +26,7 @@ impl Scenario {
         match name {
             "winners-drain" => Some(Scenario::winners_drain()),
             "agreed-pump" => Some(Scenario { pump: true, ..Scenario::default() }),
+            "herd" => Some(Scenario::herd()),
             _ => None,
         }
     }
@@ -38,6 +44,23 @@ impl Scenario {
             pool_usd: 250_000,
             long_share: 0.9,
             rally: Some((300, 2_300, 6_000)),
+            adversary: false,
+            ..Scenario::default()
+        }
+    }
+}
+
+impl Scenario {
+    /// A one-sided herd: 3,000 slots of a synthetic path that rallies 40 %
+    /// from slot 300 to slot 2,700, 100 traders who all go long at up to
+    /// 10x, three LPs and the default 2M house pool, no adversary. Nobody
+    /// takes the other side: the pool is short the crowd's whole position
+    /// into the rally.
+    pub fn herd() -> Scenario {
+        Scenario {
+            slots: 3_000,
+            long_share: 1.0,
+            rally: Some((300, 2_700, 4_000)),
             adversary: false,
             ..Scenario::default()
         }

@@ -109,6 +109,9 @@ pub struct Totals {
     pub pump_adversary_unsettled: Option<u64>,
     /// Unsettled PnL, its settlement and auto-deleveraging.
     pub pnl: crate::pnl::PnlTotals,
+    /// What the pool charged: funding, borrow fees, LP fees, impact,
+    /// capacity refusals and the LP return.
+    pub charges: crate::charges::ChargeTotals,
     /// Times an account's collateral went below zero (a bankruptcy the
     /// waterfall had to cover).
     pub bankruptcies: u64,
@@ -220,6 +223,18 @@ pub fn lines(r: &Report) -> Vec<(&'static str, String)> {
             },
         ),
         ("auto-deleveraging", format!("{} ({} notional)", t.pnl.adl_calls, usd(t.pnl.adl_notional as i128))),
+        (
+            "funding paid longs/shorts",
+            format!("{} / {}", usd(t.charges.funding_longs as i128), usd(t.charges.funding_shorts as i128)),
+        ),
+        ("borrow fees", usd(t.charges.borrow_fees as i128)),
+        ("fees to LPs", usd(t.charges.lp_fees as i128)),
+        (
+            "impact charged/rebated",
+            format!("{} / {}", usd(t.charges.impact_charged as i128), usd(t.charges.impact_rebated as i128)),
+        ),
+        ("refused for capacity", t.charges.capacity_refusals.to_string()),
+        ("LP return", format!("{:.2} %", t.charges.lp_return_bps as f64 / 100.0)),
         ("worst account equity", r.worst_account.as_ref().map_or("-".into(), |w| usd(w.1 as i128))),
         (
             "transactions",

@@ -213,6 +213,7 @@ impl Chain {
         t.socialized_loss = last.exchange.socialized_losses - first.exchange.socialized_losses;
         let nav0 = Chain::new(first).nav;
         t.pool_nav = (nav0, self.nav_low, self.nav);
+        t.charges.set_lp_return((nav0, first.pool.shares), (self.nav, last.pool.shares));
         t.breaker_trips = (last.markets[0].breaker_trips - first.markets[0].breaker_trips) as u64;
         t.stress_slots = self.stress_slots;
         t.validity_slots = self.validity.clone();

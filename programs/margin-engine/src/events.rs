@@ -181,6 +181,11 @@ pub struct Liquidated {
     /// Of a realised gain, what the pool could not pay: booked as
     /// unsettled PnL. precision: QUOTE_PRECISION.
     pub unsettled: u64,
+    /// Funding the position settled first (negative: received).
+    /// precision: QUOTE_PRECISION.
+    pub funding: i64,
+    /// Borrow fee the position settled first. precision: QUOTE_PRECISION.
+    pub borrow_fee: u64,
 }
 
 /// The market's liquidation throttle filled for this window.
@@ -253,6 +258,11 @@ pub struct PositionSettled {
     pub collateral: i64,
     /// Deficit left for the waterfall. precision: QUOTE_PRECISION.
     pub deficit: u64,
+    /// Funding the position settled first (negative: received).
+    /// precision: QUOTE_PRECISION.
+    pub funding: i64,
+    /// Borrow fee the position settled first. precision: QUOTE_PRECISION.
+    pub borrow_fee: u64,
 }
 
 /// A governance change took effect.
@@ -447,6 +457,11 @@ pub struct TriggerExecuted {
     pub position_base: i64,
     /// The market's other triggers removed because the position is closed.
     pub cancelled: u8,
+    /// Funding the position settled first (negative: received).
+    /// precision: QUOTE_PRECISION.
+    pub funding: i64,
+    /// Borrow fee the position settled first. precision: QUOTE_PRECISION.
+    pub borrow_fee: u64,
 }
 
 /// `settle_pnl` paid (or netted) an account's unsettled PnL.
@@ -487,4 +502,9 @@ pub struct AutoDeleveraged {
     pub free_cash: i64,
     /// Position size after. precision: BASE_PRECISION.
     pub position_base: i64,
+    /// Funding the position settled first (negative: received).
+    /// precision: QUOTE_PRECISION.
+    pub funding: i64,
+    /// Borrow fee the position settled first. precision: QUOTE_PRECISION.
+    pub borrow_fee: u64,
 }

@@ -111,6 +111,13 @@ pub struct FundingPaid {
     pub unsettled: u64,
 }
 
+impl FundingPaid {
+    /// The borrow fee charged, all shares together.
+    pub fn borrow_fee(&self) -> u64 {
+        self.borrow.lp + self.borrow.insurance + self.borrow.protocol
+    }
+}
+
 /// Settle the funding and borrow fee the position in slot `idx` of
 /// `account` owes at `market`'s indexes (accrued by the caller), through
 /// `pay_fill` like a fill's realised PnL and fee; the borrow fee is routed

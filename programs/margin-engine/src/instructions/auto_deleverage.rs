@@ -77,6 +77,8 @@ pub fn handler<'info>(ctx: Context<'info, AutoDeleverage<'info>>) -> Result<()> 
         liability: d.liability,
         free_cash: d.free_cash,
         position_base: acc.position_in(market.index).base,
+        funding: d.funding.funding,
+        borrow_fee: d.funding.borrow_fee(),
     };
     let bump = ex.vault_authority_bump;
     drop((acc, pool, market, ex));

@@ -91,6 +91,8 @@ pub fn handler<'info>(ctx: Context<'info, Liquidate<'info>>) -> Result<()> {
         health_after: saturate(after.maintenance),
         deficit: out.deficit,
         unsettled: out.unsettled,
+        funding: out.funding.funding,
+        borrow_fee: out.funding.borrow_fee(),
     };
     let throttle = ThrottleEngaged {
         market: market.index,

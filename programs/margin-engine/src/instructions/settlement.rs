@@ -132,6 +132,8 @@ pub fn settle_handler(ctx: Context<SettlePosition>) -> Result<()> {
         realized_pnl: out.realized_pnl,
         collateral: acc.collateral,
         deficit: out.deficit,
+        funding: out.funding.funding,
+        borrow_fee: out.funding.borrow_fee(),
     };
     let bump = ex.vault_authority_bump;
     drop((acc, market, pool, ex));

@@ -112,7 +112,7 @@ pub fn handler<'info>(ctx: Context<'info, Trade<'info>>, params: TradeParams) ->
         authority: ctx.accounts.authority.key(),
         unsettled: out.unsettled,
         funding: out.funding.funding,
-        borrow_fee: out.funding.borrow.lp + out.funding.borrow.insurance + out.funding.borrow.protocol,
+        borrow_fee: out.funding.borrow_fee(),
         lp_fee: out.lp_fee,
         impact: out.impact_charge as i64 - out.impact_rebate as i64,
     };

@@ -210,6 +210,8 @@ pub fn execute_handler<'info>(ctx: Context<'info, ExecuteTrigger<'info>>, index:
         keeper_fee: done.keeper_fee,
         position_base: out.position.base,
         cancelled: done.cancelled,
+        funding: out.funding.funding,
+        borrow_fee: out.funding.borrow_fee(),
     };
     let bump = ex.vault_authority_bump;
     drop((book, acc, pool, market, ex));
