@@ -1,5 +1,5 @@
-//! The keeper pass's settlement and auto-deleveraging steps of the bank
-//! sequences.
+//! The keeper pass's funding, settlement and auto-deleveraging steps of
+//! the bank sequences.
 
 use super::{Action, MarginAccount, Run, Snapshot};
 use ballast_bank::setup::load;
@@ -12,16 +12,23 @@ const ADL_REFUSALS: [&str; 7] =
     ["AdlNotTriggered", "AdlNotCandidate", "OracleGate", "ThrottleEngaged", "Paused", "MarketSettled", "NoPosition"];
 
 impl Run {
-    /// A keeper settles trader `i`'s unsettled PnL and tries to
-    /// auto-deleverage each of its positions: a step each. ADL is refused
-    /// unless the venue is above its trigger and the position a candidate.
+    /// A keeper cranks `update_funding`, settles trader `i`'s unsettled PnL
+    /// and tries to auto-deleverage each of its positions: a step each. ADL
+    /// is refused unless the venue is above its trigger and the position a
+    /// candidate.
     pub(super) async fn settle_and_deleverage(
         &mut self,
         i: usize,
         before: &Snapshot,
         at: &dyn Fn(&str) -> String,
     ) -> Snapshot {
-        let mut snap = before.clone();
+        // Funding and the borrow fee accrue in every market (the keeper's
+        // crank): invariant 2's pending sums and 1's vaults after it.
+        let result = self.process(ix::update_funding(&self.demo.markets), &[]).await;
+        // It takes no gate: a stale or invalid feed only keeps the pool's
+        // last valuation.
+        assert!(result.is_ok(), "{}", at(&format!("update_funding refused: {result:?}")));
+        let mut snap = self.checked((Action::Other, None, None, result), before, at).await.1;
         if !self.open[i] {
             return snap;
         }

@@ -6,9 +6,11 @@ use crate::constants::{pause, LP_MIN_HOLD_SLOTS};
 use crate::errors::EngineError;
 use crate::state::{Exchange, LpPosition, Market, Pool};
 use anchor_lang::prelude::*;
+use ballast_risk::funding::pending_quote;
 use ballast_risk::lp::{amount_for_shares, first_deposit, pool_valuation, shares_for_deposit, PoolLeg, PoolValuation};
 use ballast_risk::oracle::Action;
 use ballast_risk::position::Position;
+use ballast_risk::SafeMath;
 
 /// The pool's valuation (`instructions::accounts::value_pool` reads its
 /// legs on-chain): its balance plus its mirror
@@ -17,6 +19,10 @@ use ballast_risk::position::Position;
 /// side of traders is owed, valued in its favour. Every quote must allow
 /// value to leave (`Action::Withdraw`). Off-chain previews call this with
 /// decoded accounts.
+///
+/// Funding and borrow fees the markets accrued and their positions have
+/// not settled count net: owed to the pool in the minting NAV only, owed
+/// by it as a liability.
 ///
 /// Within a market's gain vesting (`MarketQuote::gain_price`), neither
 /// side of an LP flow takes a pumped gain: the pool's own gain counts no
@@ -53,7 +59,19 @@ pub fn value_legs(pool: &Pool, legs: &[(Market, MarketQuote)]) -> Result<PoolVal
             shorts: at(true, Bias::AgainstHolder).position_risk(-short_oi, m.short_quote())?,
         });
     }
-    Ok(pool_valuation(pool.balance, pool.receivable, pool.unsettled, &out).map_err(EngineError::from)?)
+    // Funding and borrow fees accrued and not settled yet: what the pool
+    // is owed counts like a deficit it is owed (in the minting NAV only:
+    // it arrives as positions settle), what it owes like unsettled PnL (a
+    // liability, out of both NAVs, and cash LPs may not take).
+    let mut pending = 0i64;
+    for (m, _) in legs {
+        let f = pending_quote(m.funding_pending()).map_err(EngineError::from)?;
+        let b = pending_quote(m.borrow_pending()).map_err(EngineError::from)?;
+        pending = pending.safe_add(f).and_then(|p| p.safe_add(b)).map_err(EngineError::from)?;
+    }
+    let receivable = pool.receivable.safe_add(pending.max(0) as u64).map_err(EngineError::from)?;
+    let unsettled = pool.unsettled.safe_add(pending.min(0).unsigned_abs()).map_err(EngineError::from)?;
+    Ok(pool_valuation(pool.balance, receivable, unsettled, &out).map_err(EngineError::from)?)
 }
 
 /// Record a valuation as the pool's snapshot (`nav`, `requirement`): the
