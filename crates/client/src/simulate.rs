@@ -23,7 +23,9 @@ use margin_engine::engine::adl::{adl_liability, auto_deleverage, free_cash, Dele
 use margin_engine::engine::collateral::withdraw;
 use margin_engine::engine::funding::{accrue, owed, Owed};
 use margin_engine::engine::health::{account_health, biased_quotes, Bias, MarketQuote, Quotes};
-use margin_engine::engine::pool::{deposit_shares, lp_deposit, lp_withdraw, require_lp_open, value_legs};
+use margin_engine::engine::pool::{
+    deposit_shares, lp_deposit, lp_withdraw, require_lp_open, value_legs, venue_reserve,
+};
 use margin_engine::engine::settle::{settle_pnl, Settled};
 use margin_engine::engine::trade::{trade, TradeOutcome, TradeRequest};
 use margin_engine::errors::EngineError;
@@ -86,7 +88,8 @@ pub struct TradeSim {
 /// The pool's reserve cap at one moment ([`Sim::reserve`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Reserve {
-    /// The pool's requirement. precision: QUOTE_PRECISION.
+    /// The pool's reserve requirement (each market's larger side,
+    /// `engine::pool::venue_reserve`). precision: QUOTE_PRECISION.
     pub requirement: u128,
     /// The most it may reach: `factor_bps` of `nav`. precision: QUOTE_PRECISION.
     pub cap: u128,
@@ -333,13 +336,18 @@ impl<'a> Sim<'a> {
     /// exposure and what it owes winning traders), as `lp_deposit` and
     /// `lp_withdraw` compute it.
     pub fn pool_valuation(&self) -> Result<PoolValuation, Refusal> {
-        // The LP handlers read the exchange without observing stress.
+        Ok(value_legs(&self.venue.pool, &self.reader_legs()?)?)
+    }
+
+    /// Every market with its quote as the LP handlers read them (without
+    /// observing stress).
+    fn reader_legs(&self) -> Result<Vec<(Market, MarketQuote)>, Refusal> {
         let quotes = self.venue.reader_quotes();
         let mut legs = Vec::with_capacity(quotes.len());
         for (m, q) in self.venue.markets.iter().zip(quotes) {
             legs.push((m.market, q?));
         }
-        Ok(value_legs(&self.venue.pool, &legs)?)
+        Ok(legs)
     }
 
     /// Market `index` with its funding and borrow indexes accrued to now
@@ -348,7 +356,7 @@ impl<'a> Sim<'a> {
     pub fn accrued_market(&self, index: u16) -> Result<Market, Refusal> {
         let state = self.venue.markets.get(index as usize).ok_or_else(|| Refusal::from(EngineError::WrongMarket))?;
         let mut market = state.market;
-        accrue(&mut market, &self.venue.pool, self.quote(index)?.price, self.view.now.slot)?;
+        accrue(&mut market, &self.quote(index)?, self.view.now.slot)?;
         Ok(market)
     }
 
@@ -363,10 +371,12 @@ impl<'a> Sim<'a> {
     /// reserve factor (under stress, its stress factor) allows of its NAV,
     /// and the room left (negative: new risk is refused).
     pub fn reserve(&self) -> Result<Reserve, Refusal> {
-        let v = self.pool_valuation()?;
+        let legs = self.reader_legs()?;
+        let v = value_legs(&self.venue.pool, &legs)?;
+        let requirement = venue_reserve(&legs)?;
         let factor = self.view.exchange.reserve_factor_at(self.view.now.slot);
         let cap = (v.nav as u128).saturating_mul(factor as u128) / 10_000;
-        Ok(Reserve { requirement: v.requirement, cap, factor_bps: factor, nav: v.nav })
+        Ok(Reserve { requirement, cap, factor_bps: factor, nav: v.nav })
     }
 
     fn lp_gate(&self, amount: u64) -> Result<PoolValuation, Refusal> {

@@ -24,11 +24,12 @@ pub struct ImpactParams {
     pub factor_bps: u32,
     /// Rebate factor on a shrinking imbalance, bps of `g` (at most `factor_bps`).
     pub rebate_bps: u32,
-    /// Cap of a fill's charge, bps of its notional.
+    /// Cap of a fill's charge, and of its rebate, bps of its notional.
     pub max_bps: u32,
 }
 
-/// What one fill's impact is, before the caps. precision: QUOTE_PRECISION.
+/// What one fill's impact is, before the impact pool's cap on the rebate.
+/// precision: QUOTE_PRECISION.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Impact {
     /// Charged to the trader (rounded up).
@@ -61,32 +62,28 @@ fn bps_of(v: u128, bps: u32, up: bool) -> Result<u64, MathError> {
     Ok(r.min(u64::MAX as u128) as u64)
 }
 
-/// The impact of moving the traders' net notional from `s0` to `s1`
-/// (signed quote amounts, longs positive) against a pool of `depth`.
-/// Charges round up, rebates down.
-pub fn impact(p: &ImpactParams, s0: i128, s1: i128, depth: u64) -> Result<Impact, MathError> {
+/// The impact of a fill of `notional` moving the traders' net notional
+/// from `s0` to `s1` (signed quote amounts, longs positive) against a pool
+/// of `depth`. Charges round up, rebates down; each is capped at
+/// `max_bps` of the fill's notional, the rebate at the same cap as the
+/// charge, so the leg of a round trip that earns can never earn more than
+/// the other leg paid.
+pub fn impact(p: &ImpactParams, s0: i128, s1: i128, depth: u64, notional: u64) -> Result<Impact, MathError> {
     let (a0, a1) = (s0.unsigned_abs(), s1.unsigned_abs());
     let e = p.exponent;
     let crosses = (s0 > 0 && s1 < 0) || (s0 < 0 && s1 > 0);
     let rebate_bps = p.rebate_bps.min(p.factor_bps);
-    if crosses {
-        return Ok(Impact {
-            charge: bps_of(g(a1, depth, e, true), p.factor_bps, true)?,
-            rebate: bps_of(g(a0, depth, e, false), rebate_bps, false)?,
-        });
-    }
-    if a1 >= a0 {
+    let cap = bps_of(notional as u128, p.max_bps, false)?;
+    let (charge, rebate) = if crosses {
+        (bps_of(g(a1, depth, e, true), p.factor_bps, true)?, bps_of(g(a0, depth, e, false), rebate_bps, false)?)
+    } else if a1 >= a0 {
         let grown = g(a1, depth, e, true).saturating_sub(g(a0, depth, e, false));
-        Ok(Impact { charge: bps_of(grown, p.factor_bps, true)?, rebate: 0 })
+        (bps_of(grown, p.factor_bps, true)?, 0)
     } else {
         let shrunk = g(a0, depth, e, false).saturating_sub(g(a1, depth, e, true));
-        Ok(Impact { charge: 0, rebate: bps_of(shrunk, rebate_bps, false)? })
-    }
-}
-
-/// A fill's charge capped at `max_bps` of its `notional` (rounded down).
-pub fn capped_charge(p: &ImpactParams, charge: u64, notional: u64) -> Result<u64, MathError> {
-    Ok(charge.min(bps_of(notional as u128, p.max_bps, false)?))
+        (0, bps_of(shrunk, rebate_bps, false)?)
+    };
+    Ok(Impact { charge: charge.min(cap), rebate: rebate.min(cap) })
 }
 
 /// The rebate actually paid: never more than the impact pool holds

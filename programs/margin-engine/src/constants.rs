@@ -53,8 +53,11 @@ pub const MAX_TRIGGERS: usize = 8;
 /// Most a trigger may pay its keeper: 1 USDC. The owner sets the fee; the
 /// bound keeps a typo from handing a keeper the account.
 pub const MAX_TRIGGER_KEEPER_FEE: u32 = 1_000_000;
-/// Markets per exchange.
-pub const MAX_MARKETS: u16 = 64;
+/// Markets per exchange: `trade`, `update_funding`, `auto_deleverage` and
+/// the LP flows name every market's `(market, feed)`, and with `trade`'s
+/// own 13 accounts (the program included) 24 markets' 48 stay inside a
+/// transaction's 64 account locks.
+pub const MAX_MARKETS: u16 = 24;
 /// `PositionSlot::market` of an empty slot.
 pub const EMPTY_SLOT: u16 = u16::MAX;
 

@@ -29,7 +29,7 @@
 //! - **Throttle**: the closed notional counts against its own window of
 //!   `throttle_cap` per `throttle_window_slots`, as liquidation's does.
 
-use super::funding::{accrue, settle_funding, FundingPaid};
+use super::funding::{accrue, set_rates, settle_funding, FundingPaid};
 use super::health::MarketQuote;
 use super::settle::pay_fill;
 use super::trade::{book_fill, store_position};
@@ -184,7 +184,7 @@ pub fn auto_deleverage(
     let idx = account.slot_of(market.index).ok_or(EngineError::NoPosition)?;
     // The position's funding and borrow fee settle first; the amount is
     // sized on the free cash they leave.
-    accrue(market, pool, q.price, slot)?;
+    accrue(market, &q, slot)?;
     let funding = settle_funding(account, idx, market, pool, exchange, slot)?;
     let free = free_cash(pool);
     let old = account.positions[idx].position();
@@ -220,6 +220,7 @@ pub fn auto_deleverage(
     book_fill(market, old, fill.position)?;
     store_position(account, idx, market, fill.position);
     let paid = pay_fill(account, pool, exchange, fill.realized_pnl, 0, slot)?;
+    set_rates(market, pool, &q)?;
     Ok(Deleveraged {
         base,
         price,

@@ -3,7 +3,7 @@
 //! fill changes it (`ballast_risk::funding`).
 
 use super::health::MarketQuote;
-use super::pool::{record_valuation, value_legs};
+use super::pool::{record_valuation, value_legs, venue_reserve};
 use super::settle::{pay_fill, route_fee};
 use crate::errors::EngineError;
 use crate::state::{Exchange, MarginAccount, Market, Pool};
@@ -17,7 +17,7 @@ fn math<T>(r: core::result::Result<T, ballast_risk::MathError>) -> Result<T> {
     r.map_err(|e| error!(EngineError::from(e)))
 }
 
-/// The rates `market` accrues at now, ppm per hour.
+/// The rates `market` accrues at, ppm per hour.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Rates {
     /// Funding (positive: longs pay).
@@ -29,7 +29,18 @@ pub struct Rates {
     pub utilisation_bps: u64,
 }
 
-/// The rates of `market` at `price`: funding from the traders' net
+/// The price funding accrues at and its rates are measured at: the feed's
+/// EMA (a spike in the one slot a touch or crank picks scales neither),
+/// the price itself while there is no EMA.
+pub fn accrual_price(price: i64, ema_price: i64) -> i64 {
+    if ema_price > 0 {
+        ema_price
+    } else {
+        price
+    }
+}
+
+/// The rates of `market` now at `price`: funding from the traders' net
 /// notional over the pool's depth (`Pool::depth`), the borrow fee from the
 /// pool's last valuation's utilisation.
 pub fn rates(market: &Market, pool: &Pool, price: i64) -> Result<Rates> {
@@ -41,22 +52,60 @@ pub fn rates(market: &Market, pool: &Pool, price: i64) -> Result<Rates> {
     Ok(Rates { funding_ppm, borrow_ppm, utilisation_bps })
 }
 
-/// Accrue `market`'s funding and borrow indexes to `slot` at `price`, at
-/// [`rates`]: every change of open interest accrues first, so the skew
-/// held for the whole interval. A settled market accrues nothing.
-pub fn accrue(market: &mut Market, pool: &Pool, price: i64, slot: u64) -> Result<()> {
-    if market.funding_slot == 0 || market.is_settled() {
-        market.funding_slot = market.funding_slot.max(slot);
-        return Ok(());
-    }
-    if slot <= market.funding_slot {
-        return Ok(());
+/// Store the rates `market` accrues at from now on ([`rates`] at `q`'s
+/// accrual price): after every change of its open interest and every
+/// valuation of the pool. An interval always accrues at the rates stored
+/// when it began, so nothing done at its end (a trade that moves the skew
+/// or the utilisation, a valuation, a governance change) reprices it.
+pub fn set_rates(market: &mut Market, pool: &Pool, q: &MarketQuote) -> Result<()> {
+    let r = rates(market, pool, accrual_price(q.price, q.ema_price))?;
+    market.funding_rate_ppm = r.funding_ppm;
+    market.borrow_rate_ppm = r.borrow_ppm;
+    Ok(())
+}
+
+/// What `market`'s indexes accrue from its last accrual to `slot` at
+/// `price`, at its stored rates: `(funding, borrow)` deltas, or `None`
+/// when nothing accrues yet (no accrual slot, a settled market, no time
+/// passed, or a delta that rounds to zero at a non-zero rate: the time
+/// carries to the next accrual rather than being lost).
+pub fn accrued(market: &Market, price: i64, slot: u64) -> Result<Option<(i128, i128)>> {
+    if market.funding_slot == 0 || market.is_settled() || slot <= market.funding_slot {
+        return Ok(None);
     }
     let dt = slot - market.funding_slot;
-    let (long, short) = (market.long_oi as i128, market.short_oi as i128);
-    let Rates { funding_ppm: rate, borrow_ppm: brate, .. } = rates(market, pool, price)?;
+    let (rate, brate) = (market.funding_rate_ppm, market.borrow_rate_ppm);
     let df = math(index_delta(rate, price, dt))?;
     let db = math(index_delta(i64::try_from(brate).map_err(|_| EngineError::MathOverflow)?, price, dt))?;
+    if (rate != 0 && df == 0) || (brate != 0 && db == 0) {
+        return Ok(None);
+    }
+    Ok(Some((df, db)))
+}
+
+/// `market`'s indexes as an accrual to `slot` at `price` would leave them
+/// (read-only: what every health check counts a position's debt at).
+pub fn projected_indexes(market: &Market, price: i64, slot: u64) -> Result<(i128, i128)> {
+    let (f, b) = (market.funding_index(), market.borrow_index());
+    Ok(match accrued(market, price, slot)? {
+        Some((df, db)) => (math(f.safe_add(df))?, math(b.safe_add(db))?),
+        None => (f, b),
+    })
+}
+
+/// Accrue `market`'s funding and borrow indexes to `slot` at `price`, at
+/// its stored rates ([`accrued`]), with the market's pending totals: every
+/// rule that changes open interest accrues first. A market's first touch
+/// only starts its clock.
+pub fn accrue_at(market: &mut Market, price: i64, slot: u64) -> Result<()> {
+    if market.funding_slot == 0 && !market.is_settled() {
+        market.funding_slot = slot;
+        return Ok(());
+    }
+    let Some((df, db)) = accrued(market, price, slot)? else {
+        return Ok(());
+    };
+    let (long, short) = (market.long_oi as i128, market.short_oi as i128);
     let f = math(market.funding_index().safe_add(df))?;
     let b = math(market.borrow_index().safe_add(db))?;
     let fp = math(market.funding_pending().safe_add(math(df.safe_mul(long - short))?))?;
@@ -66,9 +115,12 @@ pub fn accrue(market: &mut Market, pool: &Pool, price: i64, slot: u64) -> Result
     market.funding_pending = fp.to_le_bytes();
     market.borrow_pending = bp.to_le_bytes();
     market.funding_slot = slot;
-    market.funding_rate_ppm = rate;
-    market.borrow_rate_ppm = brate;
     Ok(())
+}
+
+/// [`accrue_at`] at `q`'s accrual price.
+pub fn accrue(market: &mut Market, q: &MarketQuote, slot: u64) -> Result<()> {
+    accrue_at(market, accrual_price(q.price, q.ema_price), slot)
 }
 
 /// What a position owes for funding and borrowing since its last
@@ -148,7 +200,12 @@ pub fn settle_funding(
     if o == Owed::default() {
         return Ok(FundingPaid::default());
     }
-    let paid = pay_fill(account, pool, exchange, o.funding.saturating_neg(), o.borrow, slot)?;
+    // The borrow fee is charged from what the collateral holds after the
+    // funding (the pool never advances it, nor its insurance and protocol
+    // shares, into a deficit): the rest is waived, as a liquidation
+    // penalty is.
+    let room = account.collateral.saturating_sub(o.funding.max(0)).max(0) as u64;
+    let paid = pay_fill(account, pool, exchange, o.funding.saturating_neg(), o.borrow.min(room), slot)?;
     let borrow = route_fee(exchange, pool, paid.fee)?;
     let lp = i64::try_from(borrow.lp).map_err(|_| EngineError::MathOverflow)?;
     Ok(FundingPaid {
@@ -159,23 +216,17 @@ pub fn settle_funding(
     })
 }
 
-/// `update_funding`'s rule for one market at `slot`: accrue its indexes at
-/// its quote's price, and return the quote with the new indexes.
-pub fn crank_market(market: &mut Market, pool: &Pool, quote: MarketQuote, slot: u64) -> Result<MarketQuote> {
-    accrue(market, pool, quote.price, slot)?;
-    Ok(quote.with_indexes(market))
-}
-
 /// `update_funding`'s closing rule: with every market accrued (`legs`, in
 /// index order), value the pool and record the valuation as its snapshot
-/// (the depth and utilisation the next accruals use), when every feed
-/// allows value to leave; otherwise the last snapshot stays (a price no
-/// check may trust does not move the rates). Returns whether it recorded.
+/// (the depth and utilisation the next rates use), when every feed allows
+/// value to leave; otherwise the last snapshot stays (a price no check may
+/// trust does not move the rates). Returns whether it recorded. The caller
+/// then sets every market's rates ([`set_rates`]).
 pub fn record_snapshot(pool: &mut Pool, legs: &[(Market, MarketQuote)]) -> Result<bool> {
     if !legs.iter().all(|(_, q)| Action::Withdraw.allows(q.validity)) {
         return Ok(false);
     }
     let v = value_legs(pool, legs)?;
-    record_valuation(pool, v.nav, v.requirement);
+    record_valuation(pool, v.nav, venue_reserve(legs)?);
     Ok(true)
 }

@@ -176,6 +176,8 @@ pub fn apply_to_market(market: &mut Market, c: &ParamChange, slot: u64, apply: b
     let spec = spec(c.target, c.field)?;
     if c.field == SETTLE_FIELD {
         require!(c.value > 0 && c.value <= i64::MAX as u64, EngineError::ParamOutOfBounds);
+        // Funding and borrow fees accrue to the settlement at its price.
+        crate::engine::funding::accrue_at(market, c.value as i64, slot)?;
         market.status = MarketStatus::Settled as u8;
         market.settlement_price = c.value as i64;
         let none = Pubkey::default();

@@ -76,10 +76,11 @@ pub struct MarketQuote {
     /// The same, highest: a short's gain is valued no lower than this
     /// (0: no anchor). precision: PRICE_PRECISION.
     pub anchor_hi: i64,
-    /// The market's funding index as stored (accrued to its last touch):
-    /// what a position owes since its snapshot counts against it.
+    /// The market's funding index accrued to this slot at its stored rates
+    /// (`engine::funding::projected_indexes`): what a position owes since
+    /// its snapshot counts against it.
     pub funding_index: i128,
-    /// The market's borrow index as stored.
+    /// The market's borrow index, the same way.
     pub borrow_index: i128,
 }
 
@@ -192,6 +193,11 @@ pub fn quote_from_reading(market: &Market, r: &FeedReading, now: &Now) -> Result
     let vest = market.params.gain_vest_slots as u64;
     let anchored = vest > 0 && r.anchor_slot != 0 && now.slot < r.anchor_slot.saturating_add(vest);
     let (anchor_lo, anchor_hi) = if anchored { (r.anchor_lo.max(0), r.anchor_hi.max(0)) } else { (0, 0) };
+    // Funding and borrow fees accrued to now at the market's stored rates,
+    // as a touch would accrue them (read-only): every check counts what
+    // positions owe at this slot, not at the market's last touch.
+    let at = super::funding::accrual_price(r.price, r.ema_price);
+    let (funding_index, borrow_index) = super::funding::projected_indexes(market, at, now.slot)?;
     Ok(MarketQuote {
         index: market.index,
         price: r.price,
@@ -210,8 +216,8 @@ pub fn quote_from_reading(market: &Market, r: &FeedReading, now: &Now) -> Result
         src_conf: r.src_conf,
         anchor_lo,
         anchor_hi,
-        funding_index: market.funding_index(),
-        borrow_index: market.borrow_index(),
+        funding_index,
+        borrow_index,
     })
 }
 

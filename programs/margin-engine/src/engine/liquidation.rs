@@ -2,7 +2,7 @@
 //! bankrupt account down the default waterfall.
 
 use super::breaker::{observe_breaker, BreakerEvents};
-use super::funding::{accrue, settle_funding, FundingPaid};
+use super::funding::{accrue, set_rates, settle_funding, FundingPaid};
 use super::health::{account_health, liquidation_quotes, MarketQuote, Quotes};
 use super::settle::{add_unsettled, net_unsettled, payable_cash, record_collateral, set_collateral, settle_with_pool};
 use super::trade::{book_fill, store_position};
@@ -237,7 +237,7 @@ pub fn liquidate(
     let own = quotes.own(market)?;
     market.set_phase(&own.phase);
     let breaker = observe_breaker(market, &own, slot)?;
-    accrue(market, pool, own.price, slot)?;
+    accrue(market, &own, slot)?;
     let own = own.with_indexes(market);
     let quotes = liquidation_quotes(account, &quotes.covering(account, Some(own))?, market.index)?;
     let before = account_health(account, &quotes)?;
@@ -245,6 +245,7 @@ pub fn liquidate(
     let at = *quotes.iter().find(|q| q.index == market.index).ok_or(EngineError::HealthAccountsMismatch)?;
     let out = execute_liquidation(account, market, pool, exchange, &at, &before, slot)?;
     let after = require_improved(account, market.index, &quotes, &before, out.anchored)?;
+    set_rates(market, pool, &own)?;
     Ok(Liquidation { out, before, after, breaker })
 }
 

@@ -7,6 +7,7 @@ use crate::errors::EngineError;
 use crate::state::{Exchange, LpPosition, Market, Pool};
 use anchor_lang::prelude::*;
 use ballast_risk::funding::pending_quote;
+use ballast_risk::health::requirement;
 use ballast_risk::lp::{amount_for_shares, first_deposit, pool_valuation, shares_for_deposit, PoolLeg, PoolValuation};
 use ballast_risk::oracle::Action;
 use ballast_risk::position::Position;
@@ -20,9 +21,9 @@ use ballast_risk::SafeMath;
 /// value to leave (`Action::Withdraw`). Off-chain previews call this with
 /// decoded accounts.
 ///
-/// Funding and borrow fees the markets accrued and their positions have
-/// not settled count net: owed to the pool in the minting NAV only, owed
-/// by it as a liability.
+/// Funding the markets accrued and their positions have not settled counts
+/// per market: owed to the pool in the minting NAV only, owed by it as a
+/// liability.
 ///
 /// Within a market's gain vesting (`MarketQuote::gain_price`), neither
 /// side of an LP flow takes a pumped gain: the pool's own gain counts no
@@ -59,24 +60,51 @@ pub fn value_legs(pool: &Pool, legs: &[(Market, MarketQuote)]) -> Result<PoolVal
             shorts: at(true, Bias::AgainstHolder).position_risk(-short_oi, m.short_quote())?,
         });
     }
-    // Funding and borrow fees accrued and not settled yet: what the pool
-    // is owed counts like a deficit it is owed (in the minting NAV only:
-    // it arrives as positions settle), what it owes like unsettled PnL (a
-    // liability, out of both NAVs, and cash LPs may not take).
-    let mut pending = 0i64;
+    // Funding accrued and not settled yet, market by market: what the pool
+    // is owed counts like a deficit it is owed (in the minting NAV only: it
+    // arrives as positions settle), what it owes like unsettled PnL (a
+    // liability, out of both NAVs, and cash LPs may not take). Pending
+    // borrow fees are left out: only their LP share will reach the pool.
+    let (mut owed_to, mut owed_by) = (0u64, 0u64);
     for (m, _) in legs {
         let f = pending_quote(m.funding_pending()).map_err(EngineError::from)?;
-        let b = pending_quote(m.borrow_pending()).map_err(EngineError::from)?;
-        pending = pending.safe_add(f).and_then(|p| p.safe_add(b)).map_err(EngineError::from)?;
+        if f > 0 {
+            owed_to = owed_to.safe_add(f as u64).map_err(EngineError::from)?;
+        } else {
+            owed_by = owed_by.safe_add(f.unsigned_abs()).map_err(EngineError::from)?;
+        }
     }
-    let receivable = pool.receivable.safe_add(pending.max(0) as u64).map_err(EngineError::from)?;
-    let unsettled = pool.unsettled.safe_add(pending.min(0).unsigned_abs()).map_err(EngineError::from)?;
+    let receivable = pool.receivable.safe_add(owed_to).map_err(EngineError::from)?;
+    let unsettled = pool.unsettled.safe_add(owed_by).map_err(EngineError::from)?;
     Ok(pool_valuation(pool.balance, receivable, unsettled, &out).map_err(EngineError::from)?)
 }
 
-/// Record a valuation as the pool's snapshot (`nav`, `requirement`): the
-/// depth and utilisation funding and the borrow fee accrue at until the
-/// next one.
+/// The pool's reserve requirement in `market` (quoted `q`): the initial
+/// requirement of the larger side of its traders' open interest, at the
+/// end of the sources' range adverse to the pool, as if the other side had
+/// closed and left the pool holding all of it. No close raises it, so a
+/// book built on both sides and then unwound on one never carries the pool
+/// past the cap unchecked.
+pub fn reserve_requirement(market: &Market, q: &MarketQuote) -> Result<u128> {
+    let long = i64::try_from(market.long_oi).map_err(|_| EngineError::MathOverflow)?;
+    let short = i64::try_from(market.short_oi).map_err(|_| EngineError::MathOverflow)?;
+    // The pool's position if only the larger side were left.
+    let base = if long >= short { -long } else { short };
+    if base == 0 {
+        return Ok(0);
+    }
+    let r = q.biased_for(base, Bias::AgainstHolder).position_risk(base, 0)?;
+    Ok(requirement(base, r.price, r.conf, r.conf_mult_bps, r.ratios.imr_bps).map_err(EngineError::from)?)
+}
+
+/// The pool's reserve requirement over every market (`legs`).
+pub fn venue_reserve(legs: &[(Market, MarketQuote)]) -> Result<u128> {
+    legs.iter().try_fold(0u128, |sum, (m, q)| Ok(sum.saturating_add(reserve_requirement(m, q)?)))
+}
+
+/// Record a valuation as the pool's snapshot (`nav` and the reserve
+/// requirement, [`venue_reserve`]): the depth and utilisation the rates
+/// are set from until the next one.
 pub fn record_valuation(pool: &mut Pool, nav: u64, requirement: u128) {
     pool.nav_snapshot = nav;
     pool.requirement_snapshot = requirement.min(u64::MAX as u128) as u64;

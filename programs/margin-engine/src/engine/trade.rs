@@ -1,16 +1,16 @@
 //! Filling a trade against the pool.
 
 use super::breaker::{observe_breaker, BreakerEvents};
-use super::funding::{accrue, settle_funding, FundingPaid};
+use super::funding::{accrue, set_rates, settle_funding, FundingPaid};
 use super::health::{require_initial_health, require_valid_for, MarketQuote, Quotes};
-use super::pool::{record_valuation, value_legs};
+use super::pool::{record_valuation, reserve_requirement, value_legs, venue_reserve};
 use super::settle::{pay_fill, record_collateral, route_fee, set_collateral};
 use crate::constants::{pause, RESERVE_OFF_BPS};
 use crate::errors::EngineError;
 use crate::state::{Exchange, MarginAccount, Market, Pool, PositionSlot};
 use anchor_lang::prelude::*;
 use ballast_risk::health::Health;
-use ballast_risk::impact::{capped_charge, impact, rebate_paid};
+use ballast_risk::impact::{impact, rebate_paid};
 use ballast_risk::math::mul_div_floor;
 use ballast_risk::oracle::{Action, Validity};
 use ballast_risk::position::{apply_fill, fee, Position};
@@ -217,8 +217,9 @@ pub fn execute_trade(
     let net =
         |pool_base: i64| (pool_base as i128).saturating_neg().saturating_mul(reference as i128) / NOTIONAL_DIVISOR;
     let params = market.impact();
-    let imp = impact(&params, net(market.pool_base), net(pool_base_after), pool.depth()).map_err(EngineError::from)?;
-    let charge = capped_charge(&params, imp.charge, fill.notional).map_err(EngineError::from)?;
+    let imp = impact(&params, net(market.pool_base), net(pool_base_after), pool.depth(), fill.notional)
+        .map_err(EngineError::from)?;
+    let charge = imp.charge;
     let rebate = if before >= 0 { rebate_paid(imp.rebate, exchange.impact_pool) } else { 0 };
     let net_impact = charge as i128 - rebate as i128;
     let size = req.base.unsigned_abs() as i128;
@@ -318,22 +319,33 @@ mod tests {
 }
 
 /// The reserve cap, after a fill that added risk: the pool valued with
-/// every market (`legs`, the traded one as the fill left it), its
-/// requirement may not exceed `reserve_factor_at(slot)` of its NAV
-/// (`PoolCapacity`). A trade that only reduces is never refused by it.
-/// The valuation becomes the pool's snapshot (`record_valuation`). A
-/// factor of `RESERVE_OFF_BPS` (the bound's top) switches the cap off:
-/// nothing is valued.
-pub fn require_reserve(exchange: &Exchange, pool: &mut Pool, legs: &[(Market, MarketQuote)], slot: u64) -> Result<()> {
+/// every market (`legs`, the traded one as the fill left it), its reserve
+/// requirement (`engine::pool::venue_reserve`: each market's larger side)
+/// may not exceed `reserve_factor_at(slot)` of its NAV (`PoolCapacity`),
+/// unless the fill did not raise the traded market's part of it (`before`
+/// is the market as the fill found it: a trade that adds the trader's risk
+/// on the smaller side adds none to the pool's). A trade that only
+/// reduces is never refused by it. The valuation becomes the pool's
+/// snapshot (`record_valuation`). A factor of `RESERVE_OFF_BPS` (the
+/// bound's top) switches the cap off: nothing is valued.
+pub fn require_reserve(
+    exchange: &Exchange,
+    pool: &mut Pool,
+    legs: &[(Market, MarketQuote)],
+    before: &Market,
+    slot: u64,
+) -> Result<()> {
     let factor = exchange.reserve_factor_at(slot);
     if factor >= RESERVE_OFF_BPS {
         return Ok(());
     }
     let v = value_legs(pool, legs)?;
-    let factor = factor as u128;
-    let cap = mul_div_floor(v.nav as u128, factor, BPS_DENOMINATOR as u128).map_err(EngineError::from)?;
-    require!(v.requirement <= cap, EngineError::PoolCapacity);
-    record_valuation(pool, v.nav, v.requirement);
+    let reserve = venue_reserve(legs)?;
+    let (traded, q) = legs.iter().find(|(m, _)| m.index == before.index).ok_or(EngineError::WrongMarket)?;
+    let raised = reserve_requirement(traded, q)? > reserve_requirement(before, q)?;
+    let cap = mul_div_floor(v.nav as u128, factor as u128, BPS_DENOMINATOR as u128).map_err(EngineError::from)?;
+    require!(reserve <= cap || !raised, EngineError::PoolCapacity);
+    record_valuation(pool, v.nav, reserve);
     Ok(())
 }
 
@@ -387,8 +399,9 @@ pub fn trade_at(
 ) -> Result<Traded> {
     market.set_phase(&own.phase);
     let breaker = observe_breaker(market, &own, req.slot)?;
-    accrue(market, pool, own.price, req.slot)?;
+    accrue(market, &own, req.slot)?;
     let own = own.with_indexes(market);
+    let before = *market;
     let out = execute_trade(account, market, pool, exchange, &own, req)?;
     let mut health = None;
     if out.adds_risk {
@@ -396,7 +409,8 @@ pub fn trade_at(
         let others: Vec<MarketQuote> = covering.iter().filter(|q| q.index != market.index).copied().collect();
         require_valid_for(&others, Action::Withdraw)?;
         health = Some(require_initial_health(account, &covering, exchange.unsettled_weight_bps)?);
-        require_reserve(exchange, pool, &quotes.venue(market, own)?, req.slot)?;
+        require_reserve(exchange, pool, &quotes.venue(market, own)?, &before, req.slot)?;
     }
+    set_rates(market, pool, &own)?;
     Ok(Traded { out, quote: own, breaker, health })
 }

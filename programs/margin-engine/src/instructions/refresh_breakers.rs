@@ -28,7 +28,7 @@ pub fn handler<'info>(ctx: Context<'info, RefreshBreakers<'info>>) -> Result<()>
     require!(!pairs.is_empty() && pairs.len().is_multiple_of(2), EngineError::HealthAccountsMismatch);
     let clock = Clock::get()?;
     let now = Now::at(&*ctx.accounts.exchange.load()?, clock.unix_timestamp, clock.slot);
-    let mut seen = 0u64; // market indexes are < 64 (MAX_MARKETS)
+    let mut seen = 0u64; // market indexes are < 64 (MAX_MARKETS is 24)
     for pair in pairs.chunks_exact(2) {
         let loader = AccountLoader::<Market>::try_from(&pair[0])?;
         let mut market = loader.load_mut()?;

@@ -104,6 +104,8 @@ pub fn emergency_handler(ctx: Context<EmergencySettle>, price: i64) -> Result<()
         );
         return err!(EngineError::SettlementOutsideBand);
     }
+    // Funding and borrow fees accrue to the settlement at its price.
+    crate::engine::funding::accrue_at(&mut market, price, Clock::get()?.slot)?;
     market.status = MarketStatus::Settled as u8;
     market.settlement_price = price;
     ballast_runtime::emit_event!(MarketSettled {

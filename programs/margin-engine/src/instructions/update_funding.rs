@@ -3,7 +3,7 @@
 
 use super::accounts::read_market_feed;
 use crate::constants::*;
-use crate::engine::funding::{crank_market, record_snapshot};
+use crate::engine::funding::{accrue, record_snapshot, set_rates};
 use crate::engine::health::{quote_from_reading, Now};
 use crate::errors::EngineError;
 use crate::state::{Exchange, Market, Pool};
@@ -23,11 +23,13 @@ pub struct UpdateFunding<'info> {
 
 /// 1. For every market in index order (missing, extra, reordered or
 ///    read-only accounts are refused): read its feed (checked) and accrue
-///    its funding and borrow indexes to now at the feed's price
-///    (`engine::funding::crank_market`).
+///    its funding and borrow indexes to now at its stored rates
+///    (`engine::funding::accrue`).
 /// 2. Value the pool at those quotes and record the valuation as its
 ///    snapshot, when every feed allows value to leave
 ///    (`engine::funding::record_snapshot`).
+/// 3. Set every market's rates for the next interval
+///    (`engine::funding::set_rates`).
 #[inline(never)] // a symbol of its own for the callgrind cost proxy
 pub fn handler<'info>(ctx: Context<'info, UpdateFunding<'info>>) -> Result<()> {
     let clock = Clock::get()?;
@@ -46,9 +48,13 @@ pub fn handler<'info>(ctx: Context<'info, UpdateFunding<'info>>) -> Result<()> {
         require!(market.index as usize == i, EngineError::WrongMarket);
         let reading = read_market_feed(&market, &pair[1], now.ts)?;
         let quote = quote_from_reading(&market, &reading, &now)?;
-        let quote = crank_market(&mut market, &pool, quote, clock.slot)?;
-        legs.push((*market, quote));
+        accrue(&mut market, &quote, clock.slot)?;
+        legs.push((*market, quote.with_indexes(&market)));
     }
     record_snapshot(&mut pool, &legs)?;
+    for (pair, (_, quote)) in remaining.chunks_exact(2).zip(&legs) {
+        let loader = AccountLoader::<Market>::try_from(&pair[0])?;
+        set_rates(&mut *loader.load_mut()?, &pool, quote)?;
+    }
     Ok(())
 }
