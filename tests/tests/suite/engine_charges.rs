@@ -225,3 +225,64 @@ async fn price_impact_is_convex_charged_into_the_impact_pool_and_rebated_only_fr
     assert_eq!(load::<Exchange>(&mut tc, &ix::exchange_address()).await.impact_pool, 0);
     assert_conservation(&mut tc, &v, &[a.margin, b.margin]).await;
 }
+
+#[tokio::test]
+async fn an_interval_accrues_at_the_rate_set_when_it_began_so_a_trade_at_its_end_does_not_reprice_it() {
+    let (mut tc, mut v) = venue_with(100 * ONE, 100_000 * USD, charged(10_000, 0), |e| e).await;
+    let a = trader_with_position(&mut tc, &v, 1_000 * USD, 10 * BASE).await;
+    assert_eq!(load::<Market>(&mut tc, &v.market).await.funding_rate_ppm, 100, "1,000 of 100,000.x, rounded up");
+    let start = tc.clock().await.slot;
+    v.hold_until(&mut tc, start + SLOTS_PER_HOUR).await;
+    // A short of 30 at the hour's end flips the skew to 2,000 short before
+    // anything accrues, and the crank follows in the same transaction: the
+    // hour still accrues at the 100 ppm/h it began with.
+    let b = ballast_tests::venue::trader(&mut tc, &v, 5_000 * USD).await;
+    let d = ix::deposit(b.key.pubkey(), b.margin, b.token, &v.keys, 5_000 * USD);
+    tc.process(&[d], &[&b.key]).await.expect("deposit");
+    let ixs = [market_order(&b, &v, -30 * BASE), ix::update_funding(&v.markets())];
+    tc.process(&ixs, &[&b.key]).await.expect("short, then crank");
+    let m: Market = load(&mut tc, &v.market).await;
+    assert_eq!(m.funding_index(), 100 * 100 * ONE as i128);
+    assert_eq!(m.funding_rate_ppm, -200, "the next interval's rate: 2,000 short of 100,000.x");
+    let ev = trade(&mut tc, &v, &a, -10 * BASE).await;
+    assert_eq!(ev.funding, 100_000, "0.01 % of 1,000 for the hour");
+}
+
+#[tokio::test]
+async fn a_book_built_on_both_sides_cannot_carry_the_pool_past_the_cap_when_one_side_unwinds() {
+    let capped = |e| InitializeExchangeParams { reserve_factor_bps: 5_000, stress_reserve_factor_bps: 2_500, ..e };
+    let (mut tc, v) = venue_with(100 * ONE, 1_000 * USD, sol_params(), capped).await;
+    let a = trader_with_position(&mut tc, &v, 10_000 * USD, 0).await;
+    let b = trader_with_position(&mut tc, &v, 10_000 * USD, 0).await;
+    // The longs' side up to the cap, then the shorts' to the same size:
+    // the pool is flat, but either side alone would leave it the whole book.
+    let venue = load_venue(&tc.backend()).await.expect("venue");
+    let acc: MarginAccount = load(&mut tc, &a.margin).await;
+    let sim = Sim::new(&venue);
+    let (mut lo, mut hi) = (0i64, 100 * BASE);
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if sim.trade(&acc, 0, mid, i64::MAX, false).is_ok() {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    tc.process(&[market_order(&a, &v, lo)], &[&a.key]).await.expect("the longs at the cap");
+    tc.process(&[market_order(&b, &v, -lo)], &[&b.key]).await.expect("the shorts to the same size");
+    let m: Market = load(&mut tc, &v.market).await;
+    assert_eq!((m.long_oi, m.short_oi, m.pool_base), (lo as u64, lo as u64, 0));
+    // Neither side may grow by a unit of SOL now (the shorts' spread grew
+    // the NAV a little), though the pool's position is flat.
+    let err = EngineError::PoolCapacity.into();
+    assert_error(&mut tc, &[market_order(&a, &v, BASE)], &[&a.key], err, &[a.margin]).await;
+    assert_error(&mut tc, &[market_order(&b, &v, -BASE)], &[&b.key], err, &[b.margin]).await;
+    // The shorts unwind (a reduction): the pool holds the longs' side, which
+    // the cap already bounded.
+    tc.process(&[market_order(&b, &v, lo)], &[&b.key]).await.expect("a reduction always lands");
+    let pool: Pool = load(&mut tc, &ix::pool_address()).await;
+    let m: Market = load(&mut tc, &v.market).await;
+    assert_eq!((m.long_oi, m.short_oi), (lo as u64, 0));
+    assert!(pool.requirement_snapshot as u128 * 10_000 <= pool.nav_snapshot as u128 * 5_000);
+    assert_conservation(&mut tc, &v, &[a.margin, b.margin]).await;
+}

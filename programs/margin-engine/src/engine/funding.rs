@@ -230,3 +230,43 @@ pub fn record_snapshot(pool: &mut Pool, legs: &[(Market, MarketQuote)]) -> Resul
     record_valuation(pool, v.nav, venue_reserve(legs)?);
     Ok(true)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ballast_risk::funding::SLOTS_PER_HOUR;
+
+    fn market(rate: i64, borrow: u64, slot: u64) -> Market {
+        let mut m: Market = bytemuck::Zeroable::zeroed();
+        (m.funding_rate_ppm, m.borrow_rate_ppm, m.funding_slot) = (rate, borrow, slot);
+        (m.long_oi, m.short_oi) = (3, 1);
+        m
+    }
+
+    #[test]
+    fn an_accrual_that_rounds_to_zero_waits_and_the_time_is_not_lost() {
+        // 1 ppm/h at a price of 1,000 units (10^-6 USD): 1,000 / 9,000 of an
+        // index unit a slot.
+        let mut m = market(1, 0, 100);
+        assert_eq!(accrued(&m, 1_000, 108), Ok(None), "8 slots: still 0.89 of a unit");
+        accrue_at(&mut m, 1_000, 108).unwrap();
+        assert_eq!((m.funding_slot, m.funding_index()), (100, 0), "cranking every slot erases nothing");
+        accrue_at(&mut m, 1_000, 109).unwrap();
+        assert_eq!((m.funding_slot, m.funding_index(), m.funding_pending()), (109, 1, 2));
+    }
+
+    #[test]
+    fn an_interval_accrues_at_its_stored_rates_and_a_first_touch_starts_the_clock() {
+        let mut m = market(-50, 10, 0);
+        accrue_at(&mut m, 100, 500).unwrap();
+        assert_eq!((m.funding_slot, m.funding_index()), (500, 0), "a first touch only starts the clock");
+        accrue_at(&mut m, 2_000_000_000, 500 + SLOTS_PER_HOUR).unwrap();
+        // An hour at -50 ppm and 10 ppm of a price of 2 (10^9 units).
+        assert_eq!((m.funding_index(), m.borrow_index()), (-50 * 2_000_000_000, 10 * 2_000_000_000));
+        assert_eq!((m.funding_pending(), m.borrow_pending()), (-100_000_000_000 * 2, 20_000_000_000 * 4));
+        assert_eq!(
+            projected_indexes(&m, 2_000_000_000, 500 + SLOTS_PER_HOUR),
+            Ok((m.funding_index(), m.borrow_index()))
+        );
+    }
+}
