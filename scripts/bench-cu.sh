@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # MarginAccount and TriggerBook sizes and the cost proxy of the `trade`,
 # `withdraw`, `liquidate` (with 1 and with 8 positions), `execute_trigger`,
-# `auto_deleverage` and `settle_pnl` handlers: instructions executed inside each handler, counted by callgrind.
+# `auto_deleverage`, `settle_pnl` and `update_funding` handlers, and `trade`
+# and `account_health` with 8 positions in charged markets: instructions executed inside each handler, counted by callgrind.
 #
 # Collected: only inside `margin_engine::instructions::<name>::handler`.
 # Subtracted (inclusive): what has no native equivalent of its SBF cost:
@@ -62,3 +63,11 @@ measure "execute_trigger" trigger::execute_handler trigger
 "$bin" pnl > "$out/runp.log" 2>&1 || { tail -20 "$out/runp.log" >&2; exit 1; }
 measure "auto_deleverage" auto_deleverage pnl
 measure "settle_pnl" settle_pnl pnl
+"$bin" charges > "$out/runc.log" 2>&1 || { tail -20 "$out/runc.log" >&2; exit 1; }
+measure "update_funding-8-markets" update_funding charges
+measure "trade-8-positions-charged" trade charges
+measure "account_health-8-positions-charged" account_health charges
+# The same venue without funding, borrow fee or impact: what the funding
+# terms add to health per position.
+"$bin" charges-off > "$out/runo.log" 2>&1 || { tail -20 "$out/runo.log" >&2; exit 1; }
+measure "account_health-8-positions-uncharged" account_health charges-off

@@ -9,8 +9,10 @@
 use ballast_client::engine as ix;
 use ballast_client::trigger as tx;
 use ballast_tests::fixtures::ONE;
-use ballast_tests::venue::{add_market, trader, trader_with_position, venue, BASE, S0, T0, USD};
-use margin_engine::instructions::TradeParams;
+use ballast_tests::venue::{
+    add_market, add_market_with, sol_params, trader, trader_with_position, venue, venue_with, BASE, S0, T0, USD,
+};
+use margin_engine::instructions::{AddMarketParams, InitializeExchangeParams, TradeParams};
 use margin_engine::state::{TriggerParams, BELOW, MARGIN_ACCOUNT_SIZE, TRIGGER_BOOK_SIZE};
 use solana_sdk::signature::Signer;
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -91,7 +93,7 @@ async fn eight_positions() {
     let keeper = trader(&mut tc, &v, 0).await;
     for i in 1..8usize {
         let p = TradeParams { base: 5 * BASE, limit_price: i64::MAX, reduce_only: false };
-        let trade = ix::trade(t.key.pubkey(), t.margin, &v.keys, i as u16, pairs[i].1, p, &pairs[..i]);
+        let trade = ix::trade(t.key.pubkey(), t.margin, &v.keys, i as u16, pairs[i].1, p, &pairs);
         tc.process(&[trade], &[&t.key]).await.expect("trade");
     }
     v.set_price(&mut tc, 80 * ONE, 0, T0 + 10, S0 + 10).await;
@@ -146,6 +148,60 @@ async fn pnl() {
     println!("ran one auto-deleveraging (1 position, 1 market) and one settle_pnl");
 }
 
+/// `update_funding`, a `trade` and `account_health` on a venue whose 8
+/// markets all charge funding, a borrow fee and price impact, with the
+/// reserve cap on (so the trade values the pool with all 8 markets): an
+/// account with 8 positions, an hour of funding owed on each.
+/// With `charged` false, the same venue without them (what the funding
+/// terms add to health).
+async fn charges(charged: bool) {
+    let market = if charged {
+        AddMarketParams {
+            funding_factor_ppm: 500,
+            max_funding_ppm: 200,
+            borrow_base_ppm: 1,
+            borrow_slope_ppm: 5,
+            borrow_jump_ppm: 100,
+            impact_factor_bps: 50,
+            impact_rebate_bps: 25,
+            ..sol_params()
+        }
+    } else {
+        sol_params()
+    };
+    let capped = |e| InitializeExchangeParams { reserve_factor_bps: 5_000, stress_reserve_factor_bps: 2_500, ..e };
+    let (mut tc, mut v) = venue_with(100 * ONE, 1_000_000 * USD, market.clone(), capped).await;
+    let mut pairs = vec![(v.market, v.feed)];
+    let mut sources = Vec::new();
+    for i in 1..8u16 {
+        let params = AddMarketParams { symbol: format!("M{i}"), ..market.clone() };
+        let (m, f, s) = add_market_with(&mut tc, &v, i, params, 100 * ONE).await;
+        pairs.push((m, f));
+        sources.push(s);
+    }
+    let t = trader_with_position(&mut tc, &v, 1_000 * USD, 50 * BASE).await;
+    for i in 1..8usize {
+        let p = TradeParams { base: 5 * BASE, limit_price: i64::MAX, reduce_only: false };
+        let trade = ix::trade(t.key.pubkey(), t.margin, &v.keys, i as u16, pairs[i].1, p, &pairs);
+        tc.process(&[trade], &[&t.key]).await.expect("trade");
+    }
+    // An hour later, every feed republished at 100.
+    let c = tc.clock().await;
+    let (slot, ts) = (c.slot + ballast_risk::funding::SLOTS_PER_HOUR, c.unix_timestamp + 3_600);
+    v.set_price(&mut tc, 100 * ONE, 0, ts, slot).await;
+    for (s, (_, feed)) in sources.iter_mut().zip(&pairs[1..]) {
+        ballast_tests::venue::republish(&mut tc, feed, s, 100 * ONE, ts, slot).await;
+    }
+    let crank = ix::update_funding(&pairs);
+    report_cu("update_funding", tc.process_metered(&[crank], &[]).await.expect("update_funding"));
+    let buy = TradeParams { base: BASE, limit_price: i64::MAX, reduce_only: false };
+    let trade = ix::trade(t.key.pubkey(), t.margin, &v.keys, 0, v.feed, buy, &pairs);
+    report_cu("trade-8-markets", tc.process_metered(&[trade], &[&t.key]).await.expect("trade"));
+    let view = ix::account_health(t.margin, &pairs);
+    report_cu("account_health", tc.process_metered(&[view], &[]).await.expect("account_health"));
+    println!("ran update_funding (8 markets), one trade adding risk (8 positions, the pool valued) and account_health");
+}
+
 /// In SBF mode (`BALLAST_SBF=1`, `scripts/bench-cu.sh --sbf`), the real
 /// compute units of each measured transaction (the handler, its token CPIs
 /// and the compute-budget instruction); natively nothing (callgrind counts).
@@ -165,6 +221,8 @@ fn main() {
         Some("liquidate-8") => rt.block_on(eight_positions()),
         Some("trigger") => rt.block_on(trigger()),
         Some("pnl") => rt.block_on(pnl()),
+        Some("charges") => rt.block_on(charges(true)),
+        Some("charges-off") => rt.block_on(charges(false)),
         _ => rt.block_on(single()),
     }
 }

@@ -242,20 +242,48 @@ pub async fn add_market(
     symbol: &str,
     price: i64,
 ) -> (Pubkey, Pubkey, Vec<SourceFixture>) {
+    add_market_with(tc, v, index, AddMarketParams { symbol: symbol.into(), ..sol_params() }, price).await
+}
+
+/// [`add_market`] listed with `params` (its symbol the feed's).
+pub async fn add_market_with(
+    tc: &mut TestContext,
+    v: &Venue,
+    index: u16,
+    params: AddMarketParams,
+    price: i64,
+) -> (Pubkey, Pubkey, Vec<SourceFixture>) {
     use oracle_adapter::sources::SourceKind;
+    let symbol = params.symbol.clone();
     let clock = tc.clock().await;
     let (t, slot) = (clock.unix_timestamp, clock.slot);
     let sources = vec![
         SourceFixture::new(SourceKind::PythPull, price, 0, t, slot),
         SourceFixture::new(SourceKind::SwitchboardOnDemand, price, 0, t, slot),
     ];
-    let feed = crate::adapter::create_feed(tc, &v.gov, symbol, &sources, crate::adapter::guards()).await;
+    let feed = crate::adapter::create_feed(tc, &v.gov, &symbol, &sources, crate::adapter::guards()).await;
     refresh(tc, &feed, &sources).await.expect("refresh");
-    let params = AddMarketParams { symbol: symbol.into(), ..sol_params() };
     tc.process(&[ix::add_market(v.gov.pubkey(), index, feed, params)], &[&v.gov]).await.expect("add_market");
     open_market(tc, &ix::market_address(index)).await;
     v.added.borrow_mut().push((ix::market_address(index), feed));
     (ix::market_address(index), feed, sources)
+}
+
+/// Have `sources` (an added market's, [`add_market`]) publish `price` at
+/// `t`/`slot` and refresh `feed` (the clock already there).
+pub async fn republish(
+    tc: &mut TestContext,
+    feed: &Pubkey,
+    sources: &mut [SourceFixture],
+    price: i64,
+    t: i64,
+    slot: u64,
+) {
+    for s in sources.iter_mut() {
+        *s = s.at(price, t, slot);
+        tc.set_account(&s.address, &s.account());
+    }
+    refresh(tc, feed, sources).await.expect("refresh");
 }
 
 /// A listed market opens closed (reduce-only, OI cap 0) until queued

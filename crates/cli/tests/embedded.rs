@@ -26,18 +26,16 @@ fn a_newcomer_trades_through_a_price_move_and_withdraws_everything() {
 
     let v = h.json(&["trade", "SOL", "40"]);
     assert_eq!(v["accepted"], true);
-    assert_eq!(v["fill"]["price"], "150.075000000", "150 plus a 5 bps spread");
-    assert_eq!(v["fill"]["fee"], "3.001500", "5 bps of 40 x 150.075");
-    // The imbalance goes from 0 to 6,000 USDC against the 10M pool: g =
-    // 6,000^2 / 10M = 3.6 USDC, of which 50 bps is charged.
-    assert_eq!(v["fill"]["charges"]["impact"], "0.018000");
+    assert_eq!(v["fill"]["price"], "150.090000000", "150 plus a 6 bps spread");
+    assert_eq!(v["fill"]["fee"], "3.001800", "5 bps of 40 x 150.09");
+    assert_eq!(v["fill"]["charges"]["impact"], "0.000000", "the demo venue prices the skew with its spread");
     assert!(v["signature"].is_string());
     let healthy = dec(&v["health_after"]["initial"]);
 
     let v = h.json(&["account", "show"]);
-    assert_eq!(v["collateral"], "996.980500");
+    assert_eq!(v["collateral"], "996.998200");
     assert_eq!(v["positions"][0]["size"], "40.000000000");
-    assert_eq!(v["positions"][0]["entry_price"], "150.075000000");
+    assert_eq!(v["positions"][0]["entry_price"], "150.090000000");
     let liq = dec(&v["positions"][0]["liquidation_price"]);
     assert!(liq > 120.0 && liq < 140.0, "liquidation price {liq}");
 

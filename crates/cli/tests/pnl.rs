@@ -28,17 +28,15 @@ fn usdc(v: i128) -> String {
 #[test]
 fn a_close_the_pool_cannot_pay_is_unsettled_shown_and_settled_once_cash_arrives() {
     let h = Home::new("settle");
-    // The demo venue without funding, borrow fees, price impact or an LP
-    // share of fees, with its skew spread, and no reserve cap: a thin pool
-    // against a crowd, amounts to the unit.
+    // The demo venue without funding, borrow fees or an LP share of fees,
+    // and no reserve cap: a thin pool against a crowd, amounts to the unit.
     let demo = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../venue/demo.toml")).unwrap();
     let mut spec = String::new();
     for line in demo.lines() {
         let key = line.split('=').next().unwrap_or("").trim();
         let value = match key {
             "funding_factor_ppm" | "max_funding_ppm" | "borrow_base_ppm" | "borrow_slope_ppm" | "borrow_jump_ppm"
-            | "impact_factor_bps" | "impact_rebate_bps" | "lp_fee_share_bps" => Some("0"),
-            "skew_spread_bps" => Some("50"),
+            | "lp_fee_share_bps" => Some("0"),
             "reserve_factor_bps" | "stress_reserve_factor_bps" => Some("1_000_000"),
             _ => None,
         };

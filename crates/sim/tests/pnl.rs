@@ -2,7 +2,9 @@
 //! programs: winners draining a small pool still close (the lab's per-slot
 //! invariants hold: no close refused with `PoolInsufficient`, ADL only
 //! from winners and never past its target, nothing paid twice), and the
-//! agreed-pump adversary profits only with gain vesting off.
+//! agreed-pump adversary profits only with gain vesting off; and a herd all
+//! long into a rally leaves the pool better off with its charges (the
+//! reserve cap, funding, the borrow fee, impact, fee routing) than without.
 
 use ballast_sim::lab::run;
 use ballast_sim::report::Report;
@@ -76,4 +78,24 @@ fn the_agreed_pump_pays_its_adversary_only_with_gain_vesting_off() {
     assert!(pnl(&vested) <= 0, "vested: {}", pnl(&vested));
     // A 30 % pump on a maximal long of about 9.5x: well over its deposit.
     assert!(pnl(&paid) > 200_000_000_000, "not vested: {}", pnl(&paid));
+}
+
+#[test]
+fn the_pools_charges_bound_its_drawdown_when_a_herd_goes_long_into_a_rally() {
+    let s = Scenario { slots: 900, traders: 40, rally: Some((100, 800, 4_000)), ..Scenario::herd() };
+    let path = generate(&s.synthetic()).0;
+    let charged = lab(&s, &ParamSet::from_file(std::path::Path::new("../../scenarios/charged.toml")).unwrap(), &path);
+    let uncharged =
+        lab(&s, &ParamSet::from_file(std::path::Path::new("../../scenarios/uncharged.toml")).unwrap(), &path);
+    for r in [&charged, &uncharged] {
+        assert_eq!(r.violations, Vec::<String>::new());
+        assert!(r.totals.flows.reconciles(), "{:?}", r.totals.flows);
+    }
+    let (c, u) = (&charged.totals, &uncharged.totals);
+    assert!(c.charges.capacity_refusals > 0, "the reserve cap binds on the herd: {:?}", c.charges);
+    assert_eq!(u.charges.capacity_refusals, 0);
+    assert!(c.charges.funding_longs > 0 && c.charges.lp_fees > 0, "{:?}", c.charges);
+    assert_eq!((u.charges.funding_longs, u.charges.lp_fees), (0, 0));
+    assert!(c.pool_nav.1 > u.pool_nav.1, "the pool's low: {} charged, {} uncharged", c.pool_nav.1, u.pool_nav.1);
+    assert!(c.charges.lp_return_bps > u.charges.lp_return_bps, "{:?} vs {:?}", c.charges, u.charges);
 }
