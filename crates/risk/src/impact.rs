@@ -8,9 +8,14 @@
 //! charge factor, so a round trip never earns, and a rebate is paid only
 //! from the impact pool the charges fund ([`rebate_paid`]).
 //!
-//! Because `g` is convex, one large order pays more than the same size
-//! spread over calmer moments, and a series of small orders in one
-//! direction pays at least what the single order would.
+//! The charge is the rise of one convex potential (`factor · g`, linear at
+//! `max_bps` of notional past the imbalance where its slope reaches that),
+//! so one large order pays more than the same size spread over calmer
+//! moments, and a series of small orders in one direction pays what the
+//! single order would: the path does not matter. (A first version capped
+//! each fill's charge instead; the audit showed many small capped fills
+//! paid less than one large uncapped rebate returned.) The depth is the
+//! pool's NAV at its last valuation: a round trip at two depths can differ.
 
 use crate::math::{mul_div_ceil, mul_div_floor, MathError};
 use crate::precision::BPS_DENOMINATOR;
@@ -24,7 +29,8 @@ pub struct ImpactParams {
     pub factor_bps: u32,
     /// Rebate factor on a shrinking imbalance, bps of `g` (at most `factor_bps`).
     pub rebate_bps: u32,
-    /// Cap of a fill's charge, and of its rebate, bps of its notional.
+    /// Cap of the marginal impact, bps of notional: past the imbalance
+    /// where the convex charge's slope reaches it, impact grows linearly.
     pub max_bps: u32,
 }
 
@@ -39,7 +45,7 @@ pub struct Impact {
 }
 
 /// `g(x) = x^e / depth^(e-1)`, a quote amount, rounded down or up at each
-/// step; saturates at `u64::MAX` (the caps then bind). `depth` 0 counts as 1.
+/// step; saturates at `u64::MAX`. `depth` 0 counts as 1.
 fn g(x: u128, depth: u64, exponent: u32, up: bool) -> u128 {
     let d = depth.max(1) as u128;
     let mut t = x;
@@ -53,37 +59,70 @@ fn g(x: u128, depth: u64, exponent: u32, up: bool) -> u128 {
     t.min(u64::MAX as u128)
 }
 
-fn bps_of(v: u128, bps: u32, up: bool) -> Result<u64, MathError> {
-    let r = if up {
-        mul_div_ceil(v, bps as u128, BPS_DENOMINATOR as u128)?
+fn bps_of(v: u128, bps: u32, up: bool) -> Result<u128, MathError> {
+    if up {
+        mul_div_ceil(v, bps as u128, BPS_DENOMINATOR as u128)
     } else {
-        mul_div_floor(v, bps as u128, BPS_DENOMINATOR as u128)?
-    };
-    Ok(r.min(u64::MAX as u128) as u64)
+        mul_div_floor(v, bps as u128, BPS_DENOMINATOR as u128)
+    }
 }
 
-/// The impact of a fill of `notional` moving the traders' net notional
-/// from `s0` to `s1` (signed quote amounts, longs positive) against a pool
-/// of `depth`. Charges round up, rebates down; each is capped at
-/// `max_bps` of the fill's notional, the rebate at the same cap as the
-/// charge, so the leg of a round trip that earns can never earn more than
-/// the other leg paid.
-pub fn impact(p: &ImpactParams, s0: i128, s1: i128, depth: u64, notional: u64) -> Result<Impact, MathError> {
+/// Where the convex charge's slope `factor · g'(x)` reaches `max_bps`:
+/// past it, impact grows linearly at `max_bps` of notional. `None`: never
+/// (a linear impact at most the cap, or no factor).
+fn knee(p: &ImpactParams, depth: u64) -> Option<u128> {
+    let (f, c, d) = (p.factor_bps as u128, p.max_bps as u128, depth.max(1) as u128);
+    if f == 0 {
+        return None;
+    }
+    match p.exponent.clamp(1, 3) {
+        1 => (f > c).then_some(0),
+        // 2x/D · f = c
+        2 => Some(c.saturating_mul(d) / (2 * f)),
+        // 3x²/D² · f = c
+        _ => Some(crate::math::isqrt(d.saturating_mul(d).saturating_mul(c) / (3 * f))),
+    }
+}
+
+/// The impact potential of an imbalance of `x` (quote units): `factor ·
+/// g(x)` up to the knee, then linear at `max_bps` of notional. Convex, so
+/// a fill from `a` to `b` pays `h(b) - h(a)` however it is split.
+fn potential(p: &ImpactParams, x: u128, depth: u64, up: bool) -> Result<u128, MathError> {
+    match knee(p, depth) {
+        Some(k) if x > k => {
+            let at_knee = bps_of(g(k, depth, p.exponent, up), p.factor_bps, up)?;
+            Ok(at_knee.saturating_add(bps_of(x - k, p.max_bps, up)?))
+        }
+        _ => bps_of(g(x, depth, p.exponent, up), p.factor_bps, up),
+    }
+}
+
+/// The impact of moving the traders' net notional from `s0` to `s1`
+/// (signed quote amounts, longs positive) against a pool of `depth`: the
+/// potential's rise is charged (rounded up), its fall rebated at
+/// `rebate_bps / factor_bps` of it (rounded down). A fill across zero
+/// earns the rebate to zero and pays the charge beyond. Path-independent:
+/// splitting an order changes nothing (to rounding), and a round trip at
+/// one depth never earns.
+pub fn impact(p: &ImpactParams, s0: i128, s1: i128, depth: u64) -> Result<Impact, MathError> {
     let (a0, a1) = (s0.unsigned_abs(), s1.unsigned_abs());
-    let e = p.exponent;
     let crosses = (s0 > 0 && s1 < 0) || (s0 < 0 && s1 > 0);
-    let rebate_bps = p.rebate_bps.min(p.factor_bps);
-    let cap = bps_of(notional as u128, p.max_bps, false)?;
-    let (charge, rebate) = if crosses {
-        (bps_of(g(a1, depth, e, true), p.factor_bps, true)?, bps_of(g(a0, depth, e, false), rebate_bps, false)?)
-    } else if a1 >= a0 {
-        let grown = g(a1, depth, e, true).saturating_sub(g(a0, depth, e, false));
-        (bps_of(grown, p.factor_bps, true)?, 0)
-    } else {
-        let shrunk = g(a0, depth, e, false).saturating_sub(g(a1, depth, e, true));
-        (0, bps_of(shrunk, rebate_bps, false)?)
+    let h = |x: u128, up: bool| potential(p, x, depth, up);
+    let rebate_of = |fall: u128| -> Result<u128, MathError> {
+        if p.factor_bps == 0 {
+            return Ok(0);
+        }
+        mul_div_floor(fall, p.rebate_bps.min(p.factor_bps) as u128, p.factor_bps as u128)
     };
-    Ok(Impact { charge: charge.min(cap), rebate: rebate.min(cap) })
+    let (charge, rebate) = if crosses {
+        (h(a1, true)?, rebate_of(h(a0, false)?)?)
+    } else if a1 >= a0 {
+        (h(a1, true)?.saturating_sub(h(a0, false)?), 0)
+    } else {
+        (0, rebate_of(h(a0, false)?.saturating_sub(h(a1, true)?))?)
+    };
+    let cap = |v: u128| v.min(u64::MAX as u128) as u64;
+    Ok(Impact { charge: cap(charge), rebate: cap(rebate) })
 }
 
 /// The rebate actually paid: never more than the impact pool holds

@@ -154,8 +154,12 @@ pub fn owed(base: i64, (f0, b0): (i128, i128), f: i128, b: i128) -> Result<Owed>
 pub struct FundingPaid {
     /// Funding paid (negative: received). precision: QUOTE_PRECISION.
     pub funding: i64,
-    /// Borrow fee charged (less any waived, as a fill's fee), routed.
+    /// Borrow fee the collateral held, routed (less any waived, as a
+    /// fill's fee).
     pub borrow: FeeSplit,
+    /// Borrow fee beyond what the collateral held: owed to the pool alone,
+    /// settled with the funding as PnL (a deficit if nothing pays it).
+    pub borrow_unrouted: u64,
     /// Tokens the handler moves from the pool vault to the collateral
     /// vault (negative: back), the LP share of the borrow fee included.
     pub pool_to_collateral: i64,
@@ -164,9 +168,9 @@ pub struct FundingPaid {
 }
 
 impl FundingPaid {
-    /// The borrow fee charged, all shares together.
+    /// The borrow fee charged, routed or owed to the pool.
     pub fn borrow_fee(&self) -> u64 {
-        self.borrow.lp + self.borrow.insurance + self.borrow.protocol
+        self.borrow.lp + self.borrow.insurance + self.borrow.protocol + self.borrow_unrouted
     }
 }
 
@@ -200,17 +204,22 @@ pub fn settle_funding(
     if o == Owed::default() {
         return Ok(FundingPaid::default());
     }
-    // The borrow fee is charged from what the collateral holds after the
-    // funding (the pool never advances it, nor its insurance and protocol
-    // shares, into a deficit): the rest is waived, as a liquidation
-    // penalty is.
+    // The borrow fee is owed in full. The part the collateral holds after
+    // the funding is a fee, routed to LPs, insurance and the protocol; the
+    // rest is owed to the pool alone, like a loss (a deficit if nothing
+    // else pays it): no share is paid out of money the trader did not
+    // have, and no fee is waived.
     let room = account.collateral.saturating_sub(o.funding.max(0)).max(0) as u64;
-    let paid = pay_fill(account, pool, exchange, o.funding.saturating_neg(), o.borrow.min(room), slot)?;
+    let covered = o.borrow.min(room);
+    let uncovered = i64::try_from(o.borrow - covered).map_err(|_| EngineError::MathOverflow)?;
+    let pnl = o.funding.saturating_neg().safe_sub(uncovered).map_err(EngineError::from)?;
+    let paid = pay_fill(account, pool, exchange, pnl, covered, slot)?;
     let borrow = route_fee(exchange, pool, paid.fee)?;
     let lp = i64::try_from(borrow.lp).map_err(|_| EngineError::MathOverflow)?;
     Ok(FundingPaid {
         funding: o.funding,
         borrow,
+        borrow_unrouted: uncovered as u64,
         pool_to_collateral: paid.pool_to_collateral.safe_sub(lp).map_err(EngineError::from)?,
         unsettled: paid.unsettled,
     })

@@ -66,8 +66,13 @@ pub fn value_legs(pool: &Pool, legs: &[(Market, MarketQuote)]) -> Result<PoolVal
     // liability, out of both NAVs, and cash LPs may not take). Pending
     // borrow fees are left out: only their LP share will reach the pool.
     let (mut owed_to, mut owed_by) = (0u64, 0u64);
-    for (m, _) in legs {
-        let f = pending_quote(m.funding_pending()).map_err(EngineError::from)?;
+    for (m, q) in legs {
+        // Accrued to the quote's slot (the quote carries the projected
+        // index): what the next touch would book.
+        let since = q.funding_index.safe_sub(m.funding_index()).map_err(EngineError::from)?;
+        let net = (m.long_oi as i128).safe_sub(m.short_oi as i128).map_err(EngineError::from)?;
+        let raw = m.funding_pending().safe_add(since.safe_mul(net).map_err(EngineError::from)?);
+        let f = pending_quote(raw.map_err(EngineError::from)?).map_err(EngineError::from)?;
         if f > 0 {
             owed_to = owed_to.safe_add(f as u64).map_err(EngineError::from)?;
         } else {

@@ -209,16 +209,15 @@ pub fn execute_trade(
     let before = account.collateral;
 
     // 5. Convex price impact on the traders' net notional (the pool's
-    //    imbalance, `ballast_risk::impact`): charged as the fill grows it
-    //    (capped per fill), rebated as it shrinks it, only from the impact
-    //    pool and only to an account without a deficit. The trader's limit
-    //    bounds the fill with its impact.
+    //    imbalance, `ballast_risk::impact`): charged as the fill grows it,
+    //    rebated as it shrinks it, only from the impact pool and only to an
+    //    account without a deficit. The trader's limit bounds the fill with
+    //    its impact.
     let fill = apply_fill(old, req.base, fill_price).map_err(EngineError::from)?;
     let net =
         |pool_base: i64| (pool_base as i128).saturating_neg().saturating_mul(reference as i128) / NOTIONAL_DIVISOR;
     let params = market.impact();
-    let imp = impact(&params, net(market.pool_base), net(pool_base_after), pool.depth(), fill.notional)
-        .map_err(EngineError::from)?;
+    let imp = impact(&params, net(market.pool_base), net(pool_base_after), pool.depth()).map_err(EngineError::from)?;
     let charge = imp.charge;
     let rebate = if before >= 0 { rebate_paid(imp.rebate, exchange.impact_pool) } else { 0 };
     let net_impact = charge as i128 - rebate as i128;

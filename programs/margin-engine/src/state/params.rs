@@ -449,7 +449,8 @@ market_params! {
         /// Impact rebated (from the impact pool) on a fill that shrinks it,
         /// bps. Bounds [0, impact factor].
         36 impact_rebate_bps: u32, [0, p.impact_factor_bps.into()], Timelocked;
-        /// Cap of one fill's impact charge, bps of its notional. Bounds [0, 2000].
+        /// Cap of the marginal impact, bps of notional (past the imbalance
+        /// where the convex charge's slope reaches it, impact is linear). Bounds [0, 2000].
         37 max_impact_bps: u32, [0, 2_000], Timelocked;
     }
     governed {
