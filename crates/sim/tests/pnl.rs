@@ -82,7 +82,8 @@ fn the_agreed_pump_pays_its_adversary_only_with_gain_vesting_off() {
 
 #[test]
 fn the_pools_charges_bound_its_drawdown_when_a_herd_goes_long_into_a_rally() {
-    let s = Scenario { slots: 900, traders: 40, rally: Some((100, 800, 4_000)), ..Scenario::herd() };
+    let s =
+        Scenario { slots: 900, traders: 60, pool_usd: 1_000_000, rally: Some((100, 800, 4_000)), ..Scenario::herd() };
     let path = generate(&s.synthetic()).0;
     let charged = lab(&s, &ParamSet::from_file(std::path::Path::new("../../scenarios/charged.toml")).unwrap(), &path);
     let uncharged =
@@ -96,6 +97,8 @@ fn the_pools_charges_bound_its_drawdown_when_a_herd_goes_long_into_a_rally() {
     assert_eq!(u.charges.capacity_refusals, 0);
     assert!(c.charges.funding_longs > 0 && c.charges.lp_fees > 0, "{:?}", c.charges);
     assert_eq!((u.charges.funding_longs, u.charges.lp_fees), (0, 0));
+    println!("pool NAV start/low/end: charged {:?}, uncharged {:?}", c.pool_nav, u.pool_nav);
+    println!("LP return: charged {} bps, uncharged {} bps", c.charges.lp_return_bps, u.charges.lp_return_bps);
     assert!(c.pool_nav.1 > u.pool_nav.1, "the pool's low: {} charged, {} uncharged", c.pool_nav.1, u.pool_nav.1);
     assert!(c.charges.lp_return_bps > u.charges.lp_return_bps, "{:?} vs {:?}", c.charges, u.charges);
 }
