@@ -65,9 +65,25 @@ measure "auto_deleverage" auto_deleverage pnl
 measure "settle_pnl" settle_pnl pnl
 "$bin" charges > "$out/runc.log" 2>&1 || { tail -20 "$out/runc.log" >&2; exit 1; }
 measure "update_funding-8-markets" update_funding charges
-measure "trade-8-positions-charged" trade charges
-measure "account_health-8-positions-charged" account_health charges
-# The same venue without funding, borrow fee or impact: what the funding
-# terms add to health per position.
-"$bin" charges-off > "$out/runo.log" 2>&1 || { tail -20 "$out/runo.log" >&2; exit 1; }
-measure "account_health-8-positions-uncharged" account_health charges-off
+# One call of a function that the setup also calls: the run with it less
+# the run without (callgrind counts every call).
+only() { # label, symbol (full path), scenario with the call, scenario without
+  local with without
+  with=$(collect "$2" "$3") without=$(collect "$2" "$4")
+  echo "$1: $(( with - without )) instructions (callgrind; $with with it, $without without)"
+}
+collect() { # symbol, scenario: total instructions collected inside the symbol
+  local profile="$out/c.cg"
+  valgrind --tool=callgrind --callgrind-out-file="$profile" --collect-atstart=no --toggle-collect="$1" "$bin" $2 \
+    > /dev/null 2> "$out/c.log"
+  local total cpi events
+  total=$(grep -E '^(summary|totals):' "$profile" | head -1 | awk '{print $2}')
+  cpi=$(inclusive "$profile" 'EventStubs as .*>::sol_invoke_signed')
+  events=$(inclusive "$profile" 'ballast_runtime::native_log_data')
+  echo $(( total - ${cpi:-0} - ${events:-0} ))
+}
+only "trade handler, 8 positions in 8 charged markets, the pool valued (one call)" \
+  "margin_engine::instructions::trade::handler" charges-trade charges
+measure "account_health-8-positions-charged" account_health charges-view
+only "health (engine::health::account_health) over 8 charged positions (one call)" \
+  "margin_engine::engine::health::account_health" charges-view charges

@@ -152,22 +152,26 @@ async fn pnl() {
 /// markets all charge funding, a borrow fee and price impact, with the
 /// reserve cap on (so the trade values the pool with all 8 markets): an
 /// account with 8 positions, an hour of funding owed on each.
-/// With `charged` false, the same venue without them (what the funding
-/// terms add to health).
-async fn charges(charged: bool) {
-    let market = if charged {
-        AddMarketParams {
-            funding_factor_ppm: 500,
-            max_funding_ppm: 200,
-            borrow_base_ppm: 1,
-            borrow_slope_ppm: 5,
-            borrow_jump_ppm: 100,
-            impact_factor_bps: 50,
-            impact_rebate_bps: 25,
-            ..sol_params()
-        }
-    } else {
-        sol_params()
+/// `then` says what follows the crank: nothing (`Setup`, to subtract), one
+/// `trade` adding risk, or one `account_health`: callgrind counts every
+/// call of a function in a run, and the setup trades too.
+#[derive(PartialEq)]
+enum Then {
+    Setup,
+    Trade,
+    View,
+}
+
+async fn charges(then: Then) {
+    let market = AddMarketParams {
+        funding_factor_ppm: 500,
+        max_funding_ppm: 200,
+        borrow_base_ppm: 1,
+        borrow_slope_ppm: 5,
+        borrow_jump_ppm: 100,
+        impact_factor_bps: 50,
+        impact_rebate_bps: 25,
+        ..sol_params()
     };
     let capped = |e| InitializeExchangeParams { reserve_factor_bps: 5_000, stress_reserve_factor_bps: 2_500, ..e };
     let (mut tc, mut v) = venue_with(100 * ONE, 1_000_000 * USD, market.clone(), capped).await;
@@ -194,12 +198,16 @@ async fn charges(charged: bool) {
     }
     let crank = ix::update_funding(&pairs);
     report_cu("update_funding", tc.process_metered(&[crank], &[]).await.expect("update_funding"));
-    let buy = TradeParams { base: BASE, limit_price: i64::MAX, reduce_only: false };
-    let trade = ix::trade(t.key.pubkey(), t.margin, &v.keys, 0, v.feed, buy, &pairs);
-    report_cu("trade-8-markets", tc.process_metered(&[trade], &[&t.key]).await.expect("trade"));
-    let view = ix::account_health(t.margin, &pairs);
-    report_cu("account_health", tc.process_metered(&[view], &[]).await.expect("account_health"));
-    println!("ran update_funding (8 markets), one trade adding risk (8 positions, the pool valued) and account_health");
+    if then == Then::Trade {
+        let buy = TradeParams { base: BASE, limit_price: i64::MAX, reduce_only: false };
+        let trade = ix::trade(t.key.pubkey(), t.margin, &v.keys, 0, v.feed, buy, &pairs);
+        report_cu("trade-8-markets", tc.process_metered(&[trade], &[&t.key]).await.expect("trade"));
+    }
+    if then == Then::View {
+        let view = ix::account_health(t.margin, &pairs);
+        report_cu("account_health", tc.process_metered(&[view], &[]).await.expect("account_health"));
+    }
+    println!("ran update_funding (8 markets, 8 positions of an hour's funding)");
 }
 
 /// In SBF mode (`BALLAST_SBF=1`, `scripts/bench-cu.sh --sbf`), the real
@@ -221,8 +229,9 @@ fn main() {
         Some("liquidate-8") => rt.block_on(eight_positions()),
         Some("trigger") => rt.block_on(trigger()),
         Some("pnl") => rt.block_on(pnl()),
-        Some("charges") => rt.block_on(charges(true)),
-        Some("charges-off") => rt.block_on(charges(false)),
+        Some("charges") => rt.block_on(charges(Then::Setup)),
+        Some("charges-trade") => rt.block_on(charges(Then::Trade)),
+        Some("charges-view") => rt.block_on(charges(Then::View)),
         _ => rt.block_on(single()),
     }
 }

@@ -38,6 +38,27 @@ async fn trade(tc: &mut TestContext, v: &Venue, t: &Trader, base: i64) -> TradeF
     find_event(&logs).expect("TradeFilled")
 }
 
+/// The largest long of market 0 below 100 SOL that `t` may open now, by
+/// bisection over the program's own rules (`Sim::trade`); the preview
+/// refuses 100 SOL.
+async fn largest_long(tc: &mut TestContext, t: &Trader) -> i64 {
+    let venue = load_venue(&tc.backend()).await.expect("venue");
+    let acc: MarginAccount = load(tc, &t.margin).await;
+    let sim = Sim::new(&venue);
+    let fits = |base: i64| sim.trade(&acc, 0, base, i64::MAX, false).is_ok();
+    let (mut lo, mut hi) = (0i64, 100 * BASE);
+    assert!(!fits(hi));
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if fits(mid) {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
+}
+
 async fn equity(tc: &mut TestContext, t: &Trader) -> i128 {
     let venue = load_venue(&tc.backend()).await.expect("venue");
     let acc: MarginAccount = load(tc, &t.margin).await;
@@ -157,20 +178,7 @@ async fn the_reserve_cap_refuses_an_increase_one_unit_past_it_and_a_reduction_at
     // The largest long the program's own rules accept now: the pool's
     // requirement after it at half its NAV (the margin alone would allow
     // 100 SOL).
-    let venue = load_venue(&tc.backend()).await.expect("venue");
-    let acc: MarginAccount = load(&mut tc, &t.margin).await;
-    let sim = Sim::new(&venue);
-    let fits = |base: i64| sim.trade(&acc, 0, base, i64::MAX, false);
-    let (mut lo, mut hi) = (0i64, 100 * BASE);
-    assert!(fits(hi).is_err());
-    while hi - lo > 1 {
-        let mid = lo + (hi - lo) / 2;
-        if fits(mid).is_ok() {
-            lo = mid;
-        } else {
-            hi = mid;
-        }
-    }
+    let lo = largest_long(&mut tc, &t).await;
     assert!(lo > BASE, "the cap binds at {lo}");
     let over = [market_order(&t, &v, lo + 1)];
     assert_error(&mut tc, &over, &[&t.key], EngineError::PoolCapacity.into(), &[t.margin]).await;
@@ -256,18 +264,7 @@ async fn a_book_built_on_both_sides_cannot_carry_the_pool_past_the_cap_when_one_
     let b = trader_with_position(&mut tc, &v, 10_000 * USD, 0).await;
     // The longs' side up to the cap, then the shorts' to the same size:
     // the pool is flat, but either side alone would leave it the whole book.
-    let venue = load_venue(&tc.backend()).await.expect("venue");
-    let acc: MarginAccount = load(&mut tc, &a.margin).await;
-    let sim = Sim::new(&venue);
-    let (mut lo, mut hi) = (0i64, 100 * BASE);
-    while hi - lo > 1 {
-        let mid = lo + (hi - lo) / 2;
-        if sim.trade(&acc, 0, mid, i64::MAX, false).is_ok() {
-            lo = mid;
-        } else {
-            hi = mid;
-        }
-    }
+    let lo = largest_long(&mut tc, &a).await;
     tc.process(&[market_order(&a, &v, lo)], &[&a.key]).await.expect("the longs at the cap");
     tc.process(&[market_order(&b, &v, -lo)], &[&b.key]).await.expect("the shorts to the same size");
     let m: Market = load(&mut tc, &v.market).await;

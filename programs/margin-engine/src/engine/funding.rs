@@ -176,10 +176,11 @@ impl FundingPaid {
 
 /// Settle the funding and borrow fee the position in slot `idx` of
 /// `account` owes at `market`'s indexes (accrued by the caller), through
-/// `pay_fill` like a fill's realised PnL and fee; the borrow fee is routed
-/// (`route_fee`). Its snapshots move to the indexes and the market's
-/// pending totals drop by exactly its share. Every rule that changes a
-/// position runs this first.
+/// `pay_fill` like a fill's realised PnL and fee: the part of the borrow
+/// fee the collateral holds is routed (`route_fee`), the rest is owed to
+/// the pool. Its snapshots move to the indexes and the market's pending
+/// totals drop by exactly its share. Every rule that changes a position
+/// runs this first.
 pub fn settle_funding(
     account: &mut MarginAccount,
     idx: usize,

@@ -282,6 +282,7 @@ pub fn biased_quotes(account: &MarginAccount, quotes: &[MarketQuote], bias: Bias
 /// maintenance (liquidation) sees. A check that adds risk counts it at the
 /// exchange's weight ([`require_initial_health`]); one that lets value
 /// leave, not at all ([`require_withdrawable`]).
+#[inline(never)] // a symbol of its own for the callgrind cost proxy
 pub fn account_health(account: &MarginAccount, quotes: &[MarketQuote]) -> Result<Health> {
     // On the stack: no heap allocation per health check (the keeper runs
     // this for every account it scans; on-chain it saves the allocator).

@@ -187,8 +187,9 @@ pub fn execute_trade(
         require!(Action::ReduceRisk.allows(quote.validity), EngineError::OracleGate);
     }
 
-    // 2. Price: oracle +- spread (conf and skew). A close during an unconfirmed jump fills at the worse of the price
-    //    and the EMA for the closer: losses realise at the agreed price, a
+    // 2. Price: oracle +- spread (conf and skew). A close during an
+    //    unconfirmed jump fills at the worse of the price and the EMA for
+    //    the closer: losses realise at the agreed price, a
     //    gain the jump made waits for confirmation (a pumped price cannot be
     //    cashed in before the confirmation window ends), and for the
     //    market's `gain_vest_slots` after it (`MarketQuote::gain_price`).
