@@ -15,8 +15,8 @@ use ballast_client::engine as ix;
 use ballast_client::venue::load_venue;
 use base64::Engine;
 use margin_engine::engine::governance::{
-    apply_to_exchange, apply_to_market, spec, EXCHANGE_TARGET, GOVERNANCE_FIELD, GUARDIAN_FIELD,
-    INSURANCE_WITHDRAWAL_FIELD, PHASE_FIELDS,
+    apply_to_exchange, apply_to_market, is_withdrawal, spec, EXCHANGE_TARGET, GOVERNANCE_FIELD, GUARDIAN_FIELD,
+    PHASE_FIELDS,
 };
 use margin_engine::instructions::ParamChange;
 use margin_engine::state::{Exchange, Market, PendingChange};
@@ -31,10 +31,10 @@ pub fn parse_change(target: u16, assignment: &str) -> Result<ParamChange> {
     let field = ballast_client::engine::field_code(target, name)?;
     let value = value.trim();
     let key_field = target == EXCHANGE_TARGET && (field == GUARDIAN_FIELD || field == GOVERNANCE_FIELD);
-    let withdrawal = target == EXCHANGE_TARGET && field == INSURANCE_WITHDRAWAL_FIELD;
+    let withdrawal = target == EXCHANGE_TARGET && is_withdrawal(field);
     let (value, key) = if withdrawal {
         let (amount, dest) =
-            value.split_once(':').context("insurance_withdrawal is AMOUNT:DESTINATION_TOKEN_ACCOUNT")?;
+            value.split_once(':').with_context(|| format!("{} is AMOUNT:DESTINATION_TOKEN_ACCOUNT", name.trim()))?;
         let amount = amount.trim().parse::<u64>().map_err(|_| anyhow!("`{amount}` is not a non-negative integer"))?;
         (amount, dest.trim().parse::<Pubkey>().map_err(|_| anyhow!("`{dest}` is not a public key"))?)
     } else if key_field {

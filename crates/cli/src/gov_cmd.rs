@@ -66,6 +66,15 @@ pub enum GovCommand {
         /// Change id.
         id: u64,
     },
+    /// Execute a queued withdrawal of the protocol's fees after its
+    /// timelock (anyone signs). Queue it with `ballast gov queue
+    /// fee_withdrawal=AMOUNT:DEST`.
+    ///
+    /// Example: ballast gov withdraw-fees 5 -k any.json
+    WithdrawFees {
+        /// Change id.
+        id: u64,
+    },
     /// Print the `queue_change` instructions and message of changes in
     /// base58 and base64 for a multisig proposal (nothing is signed).
     ///
@@ -210,7 +219,8 @@ pub async fn run<B: Backend>(s: &Session<'_, B>, cmd: &GovCommand) -> Result<()>
         GovCommand::Apply { id }
         | GovCommand::Cancel { id }
         | GovCommand::Close { id }
-        | GovCommand::WithdrawInsurance { id } => {
+        | GovCommand::WithdrawInsurance { id }
+        | GovCommand::WithdrawFees { id } => {
             let signer = s.signer()?;
             let acc = backend
                 .get_account(&ix::change_address(*id))
@@ -231,6 +241,10 @@ pub async fn run<B: Backend>(s: &Session<'_, B>, cmd: &GovCommand) -> Result<()>
                 GovCommand::WithdrawInsurance { .. } => {
                     let keys = ballast_client::venue::load_venue(backend).await?.keys();
                     ix::withdraw_insurance(*id, p.key, p.payer, &keys)
+                }
+                GovCommand::WithdrawFees { .. } => {
+                    let keys = ballast_client::venue::load_venue(backend).await?.keys();
+                    ix::withdraw_fees(*id, p.key, p.payer, &keys)
                 }
                 _ => ix::cancel_change(signer.pubkey(), *id, p.payer),
             };

@@ -494,6 +494,23 @@ pub fn withdraw_insurance(id: u64, destination: Pubkey, payer: Pubkey, keys: &Ex
     ix(accounts.to_account_metas(None), margin_engine::instruction::WithdrawInsurance {}.data())
 }
 
+/// `withdraw_fees` of queued change `id` (a protocol-fee withdrawal to
+/// `destination`, rent back to `payer`).
+pub fn withdraw_fees(id: u64, destination: Pubkey, payer: Pubkey, keys: &ExchangeKeys) -> Instruction {
+    let accounts = margin_engine::accounts::WithdrawFees {
+        exchange: exchange_address(),
+        change: change_address(id),
+        payer,
+        record: gov_record_address(margin_engine::engine::governance::EXCHANGE_TARGET),
+        collateral_vault: keys.collateral_vault,
+        destination,
+        vault_authority: vault_authority(),
+        collateral_mint: keys.collateral_mint,
+        token_program: anchor_spl::token::ID,
+    };
+    ix(accounts.to_account_metas(None), margin_engine::instruction::WithdrawFees {}.data())
+}
+
 /// `resolve_bankruptcy` of `margin_account`.
 pub fn resolve_bankruptcy(margin_account: Pubkey, keys: &ExchangeKeys) -> Instruction {
     let accounts = margin_engine::accounts::ResolveBankruptcy {

@@ -276,6 +276,9 @@ pub enum EngineError {
     /// stress factor while stressed).
     #[msg("the pool cannot take this risk: its requirement would pass reserve_factor_bps of its NAV (reduce, or wait for LP deposits)")]
     PoolCapacity,
+    /// A fee withdrawal of more than the protocol's fees.
+    #[msg("the protocol's fees (fees_balance) are less than this withdrawal")]
+    InsufficientFees,
 }
 
 impl From<ballast_risk::MathError> for EngineError {

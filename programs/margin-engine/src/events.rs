@@ -376,6 +376,18 @@ pub struct InsuranceWithdrawn {
     pub destination: Pubkey,
 }
 
+/// A queued withdrawal of the protocol's fees executed (`withdraw_fees`).
+#[event]
+#[derive(Debug)]
+pub struct FeesWithdrawn {
+    /// Amount withdrawn. precision: QUOTE_PRECISION.
+    pub amount: u64,
+    /// The protocol's fees left. precision: QUOTE_PRECISION.
+    pub balance_after: u64,
+    /// The receiving token account.
+    pub destination: Pubkey,
+}
+
 /// One step of the default waterfall.
 #[event]
 pub struct WaterfallStep {

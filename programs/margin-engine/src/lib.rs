@@ -223,6 +223,12 @@ pub mod margin_engine {
         instructions::withdraw_insurance::handler(ctx)
     }
 
+    /// Anyone: execute a queued withdrawal of the protocol's fees (queued
+    /// by governance with `queue_change`) after its timelock.
+    pub fn withdraw_fees(ctx: Context<WithdrawFees>) -> Result<()> {
+        instructions::withdraw_insurance::fees_handler(ctx)
+    }
+
     /// Keeper: observe the price-band breakers of the `(market, feed)` pairs
     /// in the remaining accounts (permissionless).
     pub fn refresh_breakers<'info>(ctx: Context<'info, RefreshBreakers<'info>>) -> Result<()> {

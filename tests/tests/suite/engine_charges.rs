@@ -283,3 +283,51 @@ async fn a_book_built_on_both_sides_cannot_carry_the_pool_past_the_cap_when_one_
     assert!(pool.requirement_snapshot as u128 * 10_000 <= pool.nav_snapshot as u128 * 5_000);
     assert_conservation(&mut tc, &v, &[a.margin, b.margin]).await;
 }
+
+#[tokio::test]
+async fn the_protocols_fees_leave_only_through_a_timelocked_withdrawal_to_the_queued_account() {
+    use ballast_tests::governance::{next_id, queue};
+    use margin_engine::engine::governance::{EXCHANGE_TARGET, FEE_WITHDRAWAL_FIELD};
+    use margin_engine::events::FeesWithdrawn;
+    use margin_engine::instructions::ParamChange;
+    let (mut tc, mut v) = venue_with(100 * ONE, 100_000 * USD, sol_params(), |e| e).await;
+    let g = v.gov.insecure_clone();
+    let t = trader_with_position(&mut tc, &v, 1_000 * USD, 10 * BASE).await;
+    trade(&mut tc, &v, &t, -10 * BASE).await;
+    let fees = load::<Exchange>(&mut tc, &ix::exchange_address()).await.fees_balance;
+    assert!(fees > 0);
+    let dest = ballast_tests::venue::trader(&mut tc, &v, 0).await;
+    let other = ballast_tests::venue::trader(&mut tc, &v, 0).await;
+    let take = |amount: u64, to: solana_sdk::pubkey::Pubkey| ParamChange {
+        target: EXCHANGE_TARGET,
+        field: FEE_WITHDRAWAL_FIELD,
+        value: amount,
+        key: to,
+    };
+    let watch = [v.keys.collateral_vault, dest.token];
+    // Never instant; never more than the fees; never into a vault.
+    let instant = ix::set_param(g.pubkey(), take(fees, dest.token));
+    assert_error(&mut tc, &[instant], &[&g], EngineError::LooseningNeedsTimelock.into(), &watch).await;
+    let id = next_id(&mut tc).await;
+    let over = ix::queue_change(g.pubkey(), id, take(fees + 1, dest.token));
+    assert_error(&mut tc, &[over], &[&g], EngineError::InsufficientFees.into(), &[ix::change_address(id)]).await;
+    let into_vault = ix::queue_change(g.pubkey(), id, take(fees, v.keys.pool_vault));
+    assert_error(&mut tc, &[into_vault], &[&g], EngineError::DestinationIsAVault.into(), &[ix::change_address(id)])
+        .await;
+    let (id, eta) = queue(&mut tc, &g, take(fees, dest.token)).await;
+    let anyone = ix::withdraw_fees(id, dest.token, g.pubkey(), &v.keys);
+    assert_error(&mut tc, std::slice::from_ref(&anyone), &[], EngineError::TimelockPending.into(), &watch).await;
+    v.hold_until(&mut tc, eta).await;
+    let elsewhere = ix::withdraw_fees(id, other.token, g.pubkey(), &v.keys);
+    assert_error(&mut tc, &[elsewhere], &[], EngineError::WrongDestination.into(), &watch).await;
+    let applied = ix::apply_change(id, EXCHANGE_TARGET, g.pubkey());
+    assert_error(&mut tc, &[applied], &[], EngineError::WrongChangeKind.into(), &watch).await;
+    // The twin: all of the fees, after the timelock, by anyone.
+    let vault = balance(&mut tc, &v.keys.collateral_vault).await;
+    let logs = tc.process_logged(&[anyone], &[]).await.expect("withdraw_fees");
+    let ev: FeesWithdrawn = find_event(&logs).expect("FeesWithdrawn");
+    assert_eq!((ev.amount, ev.balance_after, ev.destination), (fees, 0, dest.token));
+    assert_eq!(balance(&mut tc, &dest.token).await, fees);
+    assert_eq!(balance(&mut tc, &v.keys.collateral_vault).await, vault - fees);
+    assert_conservation(&mut tc, &v, &[t.margin]).await;
+}

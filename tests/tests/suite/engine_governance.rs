@@ -106,7 +106,7 @@ async fn every_change_is_checked_for_bounds_step_and_cross_field_rules() {
         (market(0, MMR, 1_000), EngineError::ParamOutOfBounds), // MMR must stay below IMR (1,000)
         (market(0, IMR, 10_001), EngineError::StepTooLarge),
         (market(0, 38, 1), EngineError::UnknownField),
-        (exchange(21, 1), EngineError::UnknownField),
+        (exchange(22, 1), EngineError::UnknownField),
         (exchange(TIMELOCK, 10_000_001), EngineError::StepTooLarge),
     ];
     for (c, err) in cases {

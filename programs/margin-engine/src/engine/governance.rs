@@ -42,7 +42,7 @@ pub const MMR_FIELD: u8 = 1;
 pub const PHASE_FIELDS: [u8; 3] = [MMR_FIELD, 14, 15];
 
 /// Exchange fields, by code.
-pub const EXCHANGE_FIELDS: [FieldSpec; 21] = [
+pub const EXCHANGE_FIELDS: [FieldSpec; 22] = [
     f("deposit_cap", Dir::Down),
     f("stress_mult_bps", Dir::Up),
     f("slot_time_threshold_ms", Dir::Down),
@@ -73,6 +73,9 @@ pub const EXCHANGE_FIELDS: [FieldSpec; 21] = [
     // Lowering either reserve factor bounds the pool's risk tighter.
     f("reserve_factor_bps", Dir::Down),
     f("stress_reserve_factor_bps", Dir::Down),
+    // Queued only, executed by `withdraw_fees`: `value` is the amount of the
+    // protocol's fees, `key` the destination token account.
+    FieldSpec { name: "fee_withdrawal", dir: Dir::Timelocked, stepped: false },
 ];
 
 /// Exchange field codes of the two keys (their value is `ParamChange::key`).
@@ -81,13 +84,22 @@ pub const GUARDIAN_FIELD: u8 = 12;
 pub const GOVERNANCE_FIELD: u8 = 13;
 /// Exchange field code of a queued insurance withdrawal.
 pub const INSURANCE_WITHDRAWAL_FIELD: u8 = 14;
+/// Exchange field code of a queued withdrawal of the protocol's fees.
+pub const FEE_WITHDRAWAL_FIELD: u8 = 21;
+
+/// Whether exchange field `code` is a queued withdrawal (executed by its
+/// own instruction, never by `apply_change`).
+pub fn is_withdrawal(code: u8) -> bool {
+    matches!(code, INSURANCE_WITHDRAWAL_FIELD | FEE_WITHDRAWAL_FIELD)
+}
 
 /// Whether exchange field `code` is a numeric parameter
 /// `initialize_exchange` sets (every field but the two keys and the
 /// queued insurance withdrawal): what a venue spec lists.
 pub fn is_listing_field(code: u8) -> bool {
     (code as usize) < EXCHANGE_FIELDS.len()
-        && !matches!(code, GUARDIAN_FIELD | GOVERNANCE_FIELD | INSURANCE_WITHDRAWAL_FIELD)
+        && !matches!(code, GUARDIAN_FIELD | GOVERNANCE_FIELD)
+        && !is_withdrawal(code)
 }
 
 /// The spec of `field` on `target`.
@@ -237,6 +249,16 @@ pub fn apply_to_exchange(exchange: &mut Exchange, c: &ParamChange) -> Result<App
             require!(after.is_some_and(|a| a >= exchange.insurance_floor), EngineError::InsuranceBelowFloor);
             Applied { old: 0, new: c.value, old_key: Pubkey::default(), new_key: c.key, tightening: false }
         }
+        FEE_WITHDRAWAL_FIELD => {
+            // Checked only (executed by `withdraw_fees`): an amount of the
+            // protocol's fees, to a named account.
+            require!(c.value > 0, EngineError::ZeroAmount);
+            require!(c.key != Pubkey::default(), EngineError::ParamOutOfBounds);
+            let vaults = [exchange.collateral_vault, exchange.pool_vault, exchange.insurance_vault];
+            require!(!vaults.contains(&c.key), EngineError::DestinationIsAVault);
+            require!(c.value <= exchange.fees_balance, EngineError::InsufficientFees);
+            Applied { old: 0, new: c.value, old_key: Pubkey::default(), new_key: c.key, tightening: false }
+        }
         field => {
             let old = exchange_get(exchange, field)?;
             check_step(&spec, old, c.value)?;
@@ -248,6 +270,16 @@ pub fn apply_to_exchange(exchange: &mut Exchange, c: &ParamChange) -> Result<App
     InitializeExchangeParams::of(&next).validate()?;
     *exchange = next;
     Ok(applied)
+}
+
+/// `withdraw_fees`' rule once its queued change is live: pay `amount`
+/// (> 0) of the protocol's fees (`fees_balance`) out of the collateral
+/// vault. Returns the balance after; the handler moves the tokens.
+pub fn withdraw_fees(exchange: &mut Exchange, amount: u64) -> Result<u64> {
+    require!(amount > 0, EngineError::ZeroAmount);
+    let after = exchange.fees_balance.checked_sub(amount).ok_or(EngineError::InsufficientFees)?;
+    exchange.fees_balance = after;
+    Ok(after)
 }
 
 /// `withdraw_insurance`'s rule once its queued change is live: pay

@@ -13,7 +13,7 @@
 use crate::constants::*;
 use crate::engine::gov_window::{dead_reason, rate_limit, require_live};
 use crate::engine::governance::{
-    apply_to_exchange, apply_to_market, spec, Applied, EXCHANGE_TARGET, INSURANCE_WITHDRAWAL_FIELD, SETTLE_FIELD,
+    apply_to_exchange, apply_to_market, is_withdrawal, spec, Applied, EXCHANGE_TARGET, SETTLE_FIELD,
 };
 use crate::errors::EngineError;
 use crate::events::{ChangeCancelled, ChangeClosed, ChangeQueued, MarketSettled, ParamChanged};
@@ -268,11 +268,11 @@ pub fn queue_handler<'info>(ctx: Context<'info, QueueChange<'info>>, change: Par
 
 /// Apply a queued change (anyone may call): its timelock passed, within
 /// its grace period, the newest of its field, and within the field's
-/// rate-limit window. An insurance withdrawal runs through
-/// `withdraw_insurance` instead.
+/// rate-limit window. An insurance or fee withdrawal runs through
+/// `withdraw_insurance` or `withdraw_fees` instead.
 pub fn apply_handler<'info>(ctx: Context<'info, ApplyChange<'info>>) -> Result<()> {
     let p = *ctx.accounts.change.load()?;
-    let kind_ok = !(p.target == EXCHANGE_TARGET && p.field == INSURANCE_WITHDRAWAL_FIELD);
+    let kind_ok = !(p.target == EXCHANGE_TARGET && is_withdrawal(p.field));
     require!(kind_ok, EngineError::WrongChangeKind);
     let slot = Clock::get()?.slot;
     let mut record = ctx.accounts.record.load_mut()?;

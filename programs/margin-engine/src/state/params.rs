@@ -238,7 +238,7 @@ impl FieldSpec {
     /// Whether the field is a kind of change that only `queue_change` makes
     /// (a settlement price, an insurance withdrawal).
     pub fn is_queued_only(&self) -> bool {
-        matches!(self.name, "settlement_price" | "insurance_withdrawal")
+        matches!(self.name, "settlement_price" | "insurance_withdrawal" | "fee_withdrawal")
     }
 }
 
