@@ -477,38 +477,38 @@ pub fn set_pause(governance: Pubkey, bits: u32, markets: &[Pubkey]) -> Instructi
     ix(metas, margin_engine::instruction::SetPause { bits }.data())
 }
 
-/// `withdraw_insurance` executing queued withdrawal `id` (anyone) to its
-/// `destination`, refunding the change's rent to `payer`.
+/// `withdraw_insurance` of queued change `id` (an insurance withdrawal to
+/// `destination`, rent back to `payer`).
 pub fn withdraw_insurance(id: u64, destination: Pubkey, payer: Pubkey, keys: &ExchangeKeys) -> Instruction {
-    let accounts = margin_engine::accounts::WithdrawInsurance {
-        exchange: exchange_address(),
-        change: change_address(id),
-        payer,
-        record: gov_record_address(margin_engine::engine::governance::EXCHANGE_TARGET),
-        insurance_vault: keys.insurance_vault,
-        destination,
-        vault_authority: vault_authority(),
-        collateral_mint: keys.collateral_mint,
-        token_program: anchor_spl::token::ID,
-    };
+    let accounts = queued_withdrawal(id, keys.insurance_vault, destination, payer, keys);
     ix(accounts.to_account_metas(None), margin_engine::instruction::WithdrawInsurance {}.data())
 }
 
 /// `withdraw_fees` of queued change `id` (a protocol-fee withdrawal to
 /// `destination`, rent back to `payer`).
 pub fn withdraw_fees(id: u64, destination: Pubkey, payer: Pubkey, keys: &ExchangeKeys) -> Instruction {
-    let accounts = margin_engine::accounts::WithdrawFees {
+    let accounts = queued_withdrawal(id, keys.collateral_vault, destination, payer, keys);
+    ix(accounts.to_account_metas(None), margin_engine::instruction::WithdrawFees {}.data())
+}
+
+fn queued_withdrawal(
+    id: u64,
+    source: Pubkey,
+    destination: Pubkey,
+    payer: Pubkey,
+    keys: &ExchangeKeys,
+) -> margin_engine::accounts::QueuedWithdrawal {
+    margin_engine::accounts::QueuedWithdrawal {
         exchange: exchange_address(),
         change: change_address(id),
         payer,
         record: gov_record_address(margin_engine::engine::governance::EXCHANGE_TARGET),
-        collateral_vault: keys.collateral_vault,
+        source,
         destination,
         vault_authority: vault_authority(),
         collateral_mint: keys.collateral_mint,
         token_program: anchor_spl::token::ID,
-    };
-    ix(accounts.to_account_metas(None), margin_engine::instruction::WithdrawFees {}.data())
+    }
 }
 
 /// `resolve_bankruptcy` of `margin_account`.

@@ -219,14 +219,14 @@ pub mod margin_engine {
 
     /// Anyone: execute a queued insurance withdrawal (queued by governance
     /// with `queue_change`) after its timelock, never below the floor.
-    pub fn withdraw_insurance(ctx: Context<WithdrawInsurance>) -> Result<()> {
-        instructions::withdraw_insurance::handler(ctx)
+    pub fn withdraw_insurance(ctx: Context<QueuedWithdrawal>) -> Result<()> {
+        instructions::withdraw_insurance::handler(ctx, engine::governance::INSURANCE_WITHDRAWAL_FIELD)
     }
 
     /// Anyone: execute a queued withdrawal of the protocol's fees (queued
     /// by governance with `queue_change`) after its timelock.
-    pub fn withdraw_fees(ctx: Context<WithdrawFees>) -> Result<()> {
-        instructions::withdraw_insurance::fees_handler(ctx)
+    pub fn withdraw_fees(ctx: Context<QueuedWithdrawal>) -> Result<()> {
+        instructions::withdraw_insurance::handler(ctx, engine::governance::FEE_WITHDRAWAL_FIELD)
     }
 
     /// Keeper: observe the price-band breakers of the `(market, feed)` pairs
