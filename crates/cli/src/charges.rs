@@ -2,14 +2,14 @@
 //! borrow rates, the pool's utilisation and reserve headroom (`markets`),
 //! each position's accrued funding and borrow fee (`positions`), and a
 //! trade's price impact and hourly cost (the trade preview). Every figure
-//! comes from the program's own functions (`engine::funding`, run by
-//! `Sim` on copies).
+//! comes from the program's own functions (`engine::funding`) and state.
 
 use crate::report::q;
 use ballast_client::simulate::{Sim, TradeSim};
 use ballast_client::venue::Venue;
-use ballast_risk::funding::{index_delta, payment, SLOTS_PER_HOUR};
-use margin_engine::engine::funding::rates;
+use ballast_risk::funding::{utilisation_bps, SLOTS_PER_HOUR};
+use margin_engine::engine::funding::{accrual_price, owed, projected_indexes, Owed};
+use margin_engine::engine::health::MarketQuote;
 use margin_engine::state::{Market, PositionSlot};
 use serde_json::{json, Value};
 
@@ -20,26 +20,26 @@ pub fn rate_text(ppm: i64) -> String {
     format!("{sign}{}.{:04} %/h", p / 10_000, p % 10_000)
 }
 
-/// What a position of `base` pays in one hour at `market`'s rates now
-/// (negative: receives), at `price`: `(funding, borrow)` in quote units.
-fn per_hour(market: &Market, pool: &margin_engine::state::Pool, price: i64, base: i64) -> Option<(i64, i64)> {
-    let r = rates(market, pool, price).ok()?;
-    let f = payment(index_delta(r.funding_ppm, price, SLOTS_PER_HOUR).ok()?, base).ok()?;
-    let b = payment(index_delta(i64::try_from(r.borrow_ppm).ok()?, price, SLOTS_PER_HOUR).ok()?, base.saturating_abs());
-    Some((f, b.ok()?))
+/// What a position of `base` owes after one hour at `market`'s stored
+/// rates, accrued and rounded as the program would (`projected_indexes` an
+/// hour on from the market's last accrual, at `q`'s accrual price).
+fn per_hour(market: &Market, q: &MarketQuote, base: i64) -> Option<Owed> {
+    let at = accrual_price(q.price, q.ema_price);
+    let (f, b) = projected_indexes(market, at, market.funding_slot.saturating_add(SLOTS_PER_HOUR)).ok()?;
+    owed(base, (market.funding_index(), market.borrow_index()), f, b).ok()
 }
 
-/// A market's rates now and the pool's utilisation they come from.
-pub fn market_json(venue: &Venue, sim: &Sim, index: u16) -> Value {
-    let (Some(m), Ok(quote)) = (venue.markets.get(index as usize), sim.quote(index)) else {
+/// A market's rates (what it accrues at until its next touch) and the
+/// pool's utilisation at its last valuation.
+pub fn market_json(venue: &Venue, index: u16) -> Value {
+    let Some(m) = venue.markets.get(index as usize) else {
         return Value::Null;
     };
-    match rates(&m.market, &venue.pool, quote.price) {
-        Ok(r) => json!({"funding_ppm_per_hour": r.funding_ppm, "funding": rate_text(r.funding_ppm),
-                        "borrow_ppm_per_hour": r.borrow_ppm, "borrow": rate_text(r.borrow_ppm as i64),
-                        "utilisation_bps": r.utilisation_bps}),
-        Err(_) => Value::Null,
-    }
+    let (funding, borrow) = (m.market.funding_rate_ppm, m.market.borrow_rate_ppm);
+    let pool = &venue.pool;
+    json!({"funding_ppm_per_hour": funding, "funding": rate_text(funding),
+           "borrow_ppm_per_hour": borrow, "borrow": rate_text(borrow as i64),
+           "utilisation_bps": utilisation_bps(pool.requirement_snapshot as u128, pool.nav_snapshot).ok()})
 }
 
 /// The reserve cap now: the pool's requirement, the cap and the room left.
@@ -87,8 +87,8 @@ pub fn trade_json(sim: &Sim, t: &TradeSim) -> Value {
     let hourly = sim
         .quote(t.market.index)
         .ok()
-        .and_then(|qt| per_hour(&t.market, &t.pool, qt.price, o.position.base))
-        .map(|(f, b)| json!({"funding": q(f), "borrow": q(b)}));
+        .and_then(|qt| per_hour(&t.market, &qt, o.position.base))
+        .map(|h| json!({"funding": q(h.funding), "borrow": q(h.borrow)}));
     json!({
         "impact": q(o.impact_charge as i64 - o.impact_rebate as i64),
         "funding_settled": q(o.funding.funding),

@@ -182,7 +182,7 @@ pub fn markets_json(venue: &Venue, sim: &Sim) -> Vec<Value> {
                 "long_oi": fmt_base(mk.long_oi as i64),
                 "short_oi": fmt_base(mk.short_oi as i64),
                 "oi_cap": fmt_base(mk.oi_cap as i64),
-                "rates": crate::charges::market_json(venue, sim, mk.index),
+                "rates": crate::charges::market_json(venue, mk.index),
                 "error": quote.err().map(|e| refusal_json(&e)),
             })
         })

@@ -21,7 +21,7 @@ use ballast_risk::pnl::adl_triggered;
 use ballast_risk::position::notional_ceil;
 use margin_engine::engine::adl::{adl_liability, auto_deleverage, free_cash, Deleveraged};
 use margin_engine::engine::collateral::withdraw;
-use margin_engine::engine::funding::{accrue, owed, Owed};
+use margin_engine::engine::funding::{owed, Owed};
 use margin_engine::engine::health::{account_health, biased_quotes, Bias, MarketQuote, Quotes};
 use margin_engine::engine::pool::{
     deposit_shares, lp_deposit, lp_withdraw, require_lp_open, value_legs, venue_reserve,
@@ -81,8 +81,6 @@ pub struct TradeSim {
     pub health: Health,
     /// The market afterwards (its open interest, indexes and rates).
     pub market: Market,
-    /// The pool afterwards (its balance and valuation snapshot).
-    pub pool: Pool,
 }
 
 /// The pool's reserve cap at one moment ([`Sim::reserve`]).
@@ -263,7 +261,7 @@ impl<'a> Sim<'a> {
             Some(h) => h,
             None => account_health(&acc, &self.view.covering(&acc, Some(done.quote))?)?,
         };
-        Ok(TradeSim { outcome: done.out, account: acc, health, market, pool })
+        Ok(TradeSim { outcome: done.out, account: acc, health, market })
     }
 
     /// `withdraw` of `amount`: `engine::collateral::withdraw`, as the
@@ -350,21 +348,13 @@ impl<'a> Sim<'a> {
         Ok(legs)
     }
 
-    /// Market `index` with its funding and borrow indexes accrued to now
-    /// at its quote (`engine::funding::accrue`, on a copy): what a touch
-    /// now would settle positions at.
-    pub fn accrued_market(&self, index: u16) -> Result<Market, Refusal> {
-        let state = self.venue.markets.get(index as usize).ok_or_else(|| Refusal::from(EngineError::WrongMarket))?;
-        let mut market = state.market;
-        accrue(&mut market, &self.quote(index)?, self.view.now.slot)?;
-        Ok(market)
-    }
-
-    /// What the position in `slot` owes for funding and borrowing now
-    /// (accrued to this slot, rounded as a settlement would).
+    /// What the position in `slot` owes for funding and borrowing now: at
+    /// its quote's indexes, which every health check projects to this slot
+    /// (`engine::funding::projected_indexes`), rounded as a settlement
+    /// would.
     pub fn funding_owed(&self, slot: &PositionSlot) -> Result<Owed, Refusal> {
-        let m = self.accrued_market(slot.market)?;
-        Ok(owed(slot.base, slot.snapshots(), m.funding_index(), m.borrow_index())?)
+        let q = self.quote(slot.market)?;
+        Ok(owed(slot.base, slot.snapshots(), q.funding_index, q.borrow_index)?)
     }
 
     /// The reserve cap now: the pool's requirement, what the exchange's
