@@ -105,17 +105,26 @@ pub fn accrue_at(market: &mut Market, price: i64, slot: u64) -> Result<()> {
     let Some((df, db)) = accrued(market, price, slot)? else {
         return Ok(());
     };
-    let (long, short) = (market.long_oi as i128, market.short_oi as i128);
     let f = math(market.funding_index().safe_add(df))?;
     let b = math(market.borrow_index().safe_add(db))?;
-    let fp = math(market.funding_pending().safe_add(math(df.safe_mul(long - short))?))?;
-    let bp = math(market.borrow_pending().safe_add(math(db.safe_mul(long + short))?))?;
+    let fp = funding_pending_at(market, f)?;
+    let bp =
+        math(market.borrow_pending().safe_add(math(db.safe_mul(market.long_oi as i128 + market.short_oi as i128))?))?;
     market.funding_index = f.to_le_bytes();
     market.borrow_index = b.to_le_bytes();
     market.funding_pending = fp.to_le_bytes();
     market.borrow_pending = bp.to_le_bytes();
     market.funding_slot = slot;
     Ok(())
+}
+
+/// The market's pending funding (index-times-base units) once its index
+/// reaches `index`: every open position owes the move since the stored
+/// index times its base, so the sum grows by the move times the net base.
+pub fn funding_pending_at(market: &Market, index: i128) -> Result<i128> {
+    let net = market.long_oi as i128 - market.short_oi as i128;
+    let moved = math(index.safe_sub(market.funding_index()))?;
+    math(market.funding_pending().safe_add(math(moved.safe_mul(net))?))
 }
 
 /// [`accrue_at`] at `q`'s accrual price.

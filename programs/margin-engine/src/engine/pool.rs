@@ -69,10 +69,8 @@ pub fn value_legs(pool: &Pool, legs: &[(Market, MarketQuote)]) -> Result<PoolVal
     for (m, q) in legs {
         // Accrued to the quote's slot (the quote carries the projected
         // index): what the next touch would book.
-        let since = q.funding_index.safe_sub(m.funding_index()).map_err(EngineError::from)?;
-        let net = (m.long_oi as i128).safe_sub(m.short_oi as i128).map_err(EngineError::from)?;
-        let raw = m.funding_pending().safe_add(since.safe_mul(net).map_err(EngineError::from)?);
-        let f = pending_quote(raw.map_err(EngineError::from)?).map_err(EngineError::from)?;
+        let raw = super::funding::funding_pending_at(m, q.funding_index)?;
+        let f = pending_quote(raw).map_err(EngineError::from)?;
         if f > 0 {
             owed_to = owed_to.safe_add(f as u64).map_err(EngineError::from)?;
         } else {

@@ -99,6 +99,7 @@ impl<'a, 'info> VenueQuotes<'a, 'info> {
         now: Now,
     ) -> Result<Self> {
         let count = exchange.market_count as usize;
+        require!((traded as usize) < count, EngineError::WrongMarket);
         require!(remaining.len() + 2 == 2 * count, EngineError::HealthAccountsMismatch);
         let mut others = Vec::with_capacity(count.saturating_sub(1));
         let indexes = (0..count as u16).filter(|i| *i != traded);
