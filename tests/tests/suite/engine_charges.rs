@@ -322,6 +322,11 @@ async fn the_protocols_fees_leave_only_through_a_timelocked_withdrawal_to_the_qu
     assert_error(&mut tc, &[elsewhere], &[], EngineError::WrongDestination.into(), &watch).await;
     let applied = ix::apply_change(id, EXCHANGE_TARGET, g.pubkey());
     assert_error(&mut tc, &[applied], &[], EngineError::WrongChangeKind.into(), &watch).await;
+    let mut from_insurance = ix::withdraw_fees(id, dest.token, g.pubkey(), &v.keys);
+    from_insurance.accounts[4].pubkey = v.keys.insurance_vault; // the source vault
+    assert_error(&mut tc, &[from_insurance], &[], EngineError::WrongVault.into(), &watch).await;
+    let as_insurance = ix::withdraw_insurance(id, dest.token, g.pubkey(), &v.keys);
+    assert_error(&mut tc, &[as_insurance], &[], EngineError::WrongChangeKind.into(), &watch).await;
     // The twin: all of the fees, after the timelock, by anyone.
     let vault = balance(&mut tc, &v.keys.collateral_vault).await;
     let logs = tc.process_logged(&[anyone], &[]).await.expect("withdraw_fees");
